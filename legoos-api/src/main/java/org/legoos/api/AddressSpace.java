@@ -1,0 +1,106 @@
+package org.legoos.api;
+
+/**
+ * A process's virtual address space in LegoOS/J: the home memory component keeps its virtual memory
+ * areas, vRegions of it are owned by one or more memory components, and the processor's ExCache holds
+ * the hot lines. Loads and stores go through the ExCache; a miss fetches the 4 KiB line from the
+ * vRegion's owner.
+ *
+ * <p>Addresses are plain {@code long}s. Accessing an address outside every mapped area throws
+ * {@link SegmentationFault}; a write to a read-only area does too. Multi-byte values are little-endian.
+ *
+ * <p>Thread-safety: all methods may be called from any thread of the owning process. As on real hardware,
+ * concurrent unsynchronised stores to the same address leave one of the values; use Java synchronisation
+ * between the process's threads for anything stronger.
+ */
+public interface AddressSpace {
+    int PROT_READ = 1;
+    int PROT_WRITE = 2;
+    int PROT_RW = PROT_READ | PROT_WRITE;
+
+    /** Size of a page and of an ExCache line. */
+    int PAGE_SIZE = 4096;
+
+    /**
+     * Maps {@code length} bytes (rounded up to pages) of zero-filled anonymous memory.
+     *
+     * @param hint a page-aligned address to place the mapping at, or 0 to let the home node choose
+     * @return the address of the new mapping
+     * @throws NoMemoryException if the memory components or the vNode's quota cannot hold it
+     */
+    long mmap(long hint, long length, int prot);
+
+    /** Shorthand for {@code mmap(0, length, PROT_RW)}. */
+    default long mmap(long length) {
+        return mmap(0, length, PROT_RW);
+    }
+
+    /** Unmaps the pages of [addr, addr+length); unmapping what is not mapped is allowed, as in POSIX. */
+    void munmap(long addr, long length);
+
+    /**
+     * Grows or shrinks the mapping at {@code oldAddr}, keeping its contents.
+     *
+     * @param mayMove whether the mapping may move if it cannot grow in place
+     * @return the (possibly new) address of the mapping
+     */
+    long mremap(long oldAddr, long oldLength, long newLength, boolean mayMove);
+
+    /**
+     * Sets the end of the heap (program break) and returns the new break; {@code brk(0)} returns the
+     * current one. Shrinking frees the pages above the new break.
+     */
+    long brk(long newBreak);
+
+    /** Writes back every dirty ExCache line of [addr, addr+length) to its memory component. */
+    void msync(long addr, long length);
+
+    byte getByte(long va);
+
+    void putByte(long va, byte value);
+
+    int getInt(long va);
+
+    void putInt(long va, int value);
+
+    long getLong(long va);
+
+    void putLong(long va, long value);
+
+    default double getDouble(long va) {
+        return Double.longBitsToDouble(getLong(va));
+    }
+
+    default void putDouble(long va, double value) {
+        putLong(va, Double.doubleToRawLongBits(value));
+    }
+
+    default float getFloat(long va) {
+        return Float.intBitsToFloat(getInt(va));
+    }
+
+    default void putFloat(long va, float value) {
+        putInt(va, Float.floatToRawIntBits(value));
+    }
+
+    /** Copies {@code length} bytes at {@code va} into {@code dst[offset..]}. */
+    void read(long va, byte[] dst, int offset, int length);
+
+    /** Copies {@code src[offset..offset+length)} to {@code va}. */
+    void write(long va, byte[] src, int offset, int length);
+
+    /** Maps a new zeroed array of {@code length} longs. */
+    default LongArray allocateLongs(long length) {
+        return new LongArray(this, mmap(Math.multiplyExact(Math.max(length, 1), 8L)), length);
+    }
+
+    /** Maps a new zeroed array of {@code length} doubles. */
+    default DoubleArray allocateDoubles(long length) {
+        return new DoubleArray(this, mmap(Math.multiplyExact(Math.max(length, 1), 8L)), length);
+    }
+
+    /** Maps a new zeroed array of {@code length} bytes. */
+    default ByteArray allocateBytes(long length) {
+        return new ByteArray(this, mmap(Math.max(length, 1)), length);
+    }
+}

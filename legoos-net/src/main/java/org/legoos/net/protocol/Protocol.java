@@ -1,0 +1,68 @@
+package org.legoos.net.protocol;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.legoos.net.protocol.gm.GmOp;
+import org.legoos.net.protocol.m2m.M2mOp;
+import org.legoos.net.protocol.m2s.M2sOp;
+import org.legoos.net.protocol.p2m.P2mOp;
+import org.legoos.net.protocol.p2s.P2sOp;
+import org.legoos.net.protocol.pm.PmOp;
+
+/**
+ * The registry of every opcode of every link: wire code to {@link Op}, and message type to {@link Op}.
+ * Adding a message means adding a constant to its link's enum; nothing else needs to change.
+ */
+public final class Protocol {
+    private static final Op[] BY_CODE = new Op[1 << 16];
+    private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();
+    private static final ClassValue<Op> TYPE_CACHE = new ClassValue<>() {
+        @Override
+        protected Op computeValue(Class<?> type) {
+            return BY_TYPE.get(type);
+        }
+    };
+
+    static {
+        List<Op[]> links = List.of(P2mOp.values(), P2sOp.values(), M2sOp.values(), M2mOp.values(),
+                GmOp.values(), PmOp.values());
+        for (Op[] ops : links) {
+            for (Op op : ops) {
+                if (op.number() < 1 || op.number() > 255) {
+                    throw new ExceptionInInitializerError(op.wireName() + ": number " + op.number() + " outside 1..255");
+                }
+                if (BY_CODE[op.code()] != null) {
+                    throw new ExceptionInInitializerError("duplicate opcode " + op.code() + ": " + op.wireName()
+                            + " and " + BY_CODE[op.code()].wireName());
+                }
+                BY_CODE[op.code()] = op;
+                if (BY_TYPE.put(op.requestType(), op) != null) {
+                    throw new ExceptionInInitializerError("message type " + op.requestType().getName() + " has two opcodes");
+                }
+            }
+        }
+    }
+
+    private Protocol() {
+    }
+
+    /** The opcode with this wire code, or null if unknown. */
+    public static Op byCode(int code) {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+
+    /** The opcode that carries this request or one-way type. */
+    public static Op of(Class<? extends Message> type) {
+        Op op = TYPE_CACHE.get(type);
+        if (op == null) {
+            throw new IllegalArgumentException(type.getName() + " is not registered in any link's opcode enum");
+        }
+        return op;
+    }
+
+    /** Every registered opcode. */
+    public static List<Op> all() {
+        return java.util.Arrays.stream(BY_CODE).filter(java.util.Objects::nonNull).toList();
+    }
+}

@@ -1,0 +1,68 @@
+package org.legoos.net.protocol.gm;
+
+import java.util.function.Function;
+import org.legoos.net.protocol.*;
+
+/** Opcodes of the GM link: the one place that knows them. */
+public enum GmOp implements Op {
+    /** a component joins the cluster; the manager assigns its node id. */
+    REGISTER(1, Register.class, Register::decode, Registered::decode),
+    /** periodic status and heartbeat from a monitor. */
+    STATUS_REPORT(2, StatusReport.class, StatusReport::decode, null),
+    /** the membership table (components, roles, addresses, states). */
+    MEMBERS(3, MembersRequest.class, MembersRequest::decode, MemberList::decode),
+    /** create a vNode. */
+    VNODE_CREATE(4, VNodeCreate.class, VNodeCreate::decode, VNodeInfo::decode),
+    /** all vNodes. */
+    VNODE_LIST(5, VNodeListRequest.class, VNodeListRequest::decode, VNodeList::decode),
+    /** one vNode by name or numeric id. */
+    VNODE_GET(6, VNodeGet.class, VNodeGet::decode, VNodeInfo::decode),
+    /** remove a vNode (refused while it has processes). */
+    VNODE_REMOVE(7, VNodeRemove.class, VNodeRemove::decode, org.legoos.net.protocol.Ack::decode),
+    /** GPM picks a processor, GMM a home memory component, and a cluster-unique pid is assigned. */
+    PLACE_PROCESS(8, PlaceProcess.class, PlaceProcess::decode, Placement::decode),
+    /** a process ended (P2PM_EXIT_PROC): release its GPM accounting. */
+    PROCESS_EXIT(9, ProcessExited.class, ProcessExited::decode, null),
+    /** M2MM_CONSULT: which memory component should own a new vRegion. */
+    CONSULT(10, Consult.class, Consult::decode, NodeChoice::decode),
+    /** GSM tells a storage component to serve a vNode (creates its directory). */
+    STORAGE_ATTACH(11, StorageAttach.class, StorageAttach::decode, org.legoos.net.protocol.Ack::decode);
+
+    private final int number;
+    private final Class<? extends Message> type;
+    private final Function<WireReader, ? extends Message> requestDecoder;
+    private final Function<WireReader, ? extends Message> replyDecoder;
+
+    GmOp(int number, Class<? extends Message> type, Function<WireReader, ? extends Message> requestDecoder,
+          Function<WireReader, ? extends Message> replyDecoder) {
+        this.number = number;
+        this.type = type;
+        this.requestDecoder = requestDecoder;
+        this.replyDecoder = replyDecoder;
+    }
+
+    @Override
+    public Link link() {
+        return Link.GM;
+    }
+
+    @Override
+    public int number() {
+        return number;
+    }
+
+    @Override
+    public Class<? extends Message> requestType() {
+        return type;
+    }
+
+    @Override
+    public Function<WireReader, ? extends Message> requestDecoder() {
+        return requestDecoder;
+    }
+
+    @Override
+    public Function<WireReader, ? extends Message> replyDecoder() {
+        return replyDecoder;
+    }
+}

@@ -1,0 +1,25 @@
+package org.legoos.net.protocol.m2s;
+
+import org.legoos.net.protocol.WireReader;
+import org.legoos.net.protocol.WireWriter;
+import static org.legoos.net.protocol.Codecs.*;
+
+/** M2S_WRITE: buffer-cache write-back to storage (extends the file as needed). */
+public record BlockWrite(int vnodeId, String path, long offset, java.nio.ByteBuffer data) implements org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> {
+    public BlockWrite {
+        java.util.Objects.requireNonNull(path, "path");
+        java.util.Objects.requireNonNull(data, "data");
+    }
+
+    @Override
+    public void encode(WireWriter out) {
+        out.putInt(vnodeId);
+        out.putString(path);
+        out.putLong(offset);
+        out.putInt(data.remaining()).putRaw(data.duplicate());
+    }
+
+    public static BlockWrite decode(WireReader in) {
+        return new BlockWrite(in.getInt(), in.getString(), in.getLong(), in.getSlice(in.getCount(1 << 30, "data bytes")));
+    }
+}

@@ -1,0 +1,52 @@
+package org.legoos.net.protocol.m2s;
+
+import java.util.function.Function;
+import org.legoos.net.protocol.*;
+
+/** Opcodes of the M2S link: the one place that knows them. */
+public enum M2sOp implements Op {
+    /** buffer-cache fill from storage. */
+    READ(1, BlockRead.class, BlockRead::decode, org.legoos.net.protocol.p2s.FileData::decode),
+    /** buffer-cache write-back to storage (extends the file as needed). */
+    WRITE(2, BlockWrite.class, BlockWrite::decode, org.legoos.net.protocol.Ack::decode),
+    /** make written data of the file durable. */
+    FSYNC(3, BlockSync.class, BlockSync::decode, org.legoos.net.protocol.Ack::decode);
+
+    private final int number;
+    private final Class<? extends Message> type;
+    private final Function<WireReader, ? extends Message> requestDecoder;
+    private final Function<WireReader, ? extends Message> replyDecoder;
+
+    M2sOp(int number, Class<? extends Message> type, Function<WireReader, ? extends Message> requestDecoder,
+          Function<WireReader, ? extends Message> replyDecoder) {
+        this.number = number;
+        this.type = type;
+        this.requestDecoder = requestDecoder;
+        this.replyDecoder = replyDecoder;
+    }
+
+    @Override
+    public Link link() {
+        return Link.M2S;
+    }
+
+    @Override
+    public int number() {
+        return number;
+    }
+
+    @Override
+    public Class<? extends Message> requestType() {
+        return type;
+    }
+
+    @Override
+    public Function<WireReader, ? extends Message> requestDecoder() {
+        return requestDecoder;
+    }
+
+    @Override
+    public Function<WireReader, ? extends Message> replyDecoder() {
+        return replyDecoder;
+    }
+}

@@ -1,0 +1,56 @@
+package org.legoos.net.protocol.pm;
+
+import java.util.function.Function;
+import org.legoos.net.protocol.*;
+
+/** Opcodes of the PM link: the one place that knows them. */
+public enum PmOp implements Op {
+    /** PM2P_START_PROC: run a program; output and exit stream back over the caller's connection. */
+    START(1, StartProcess.class, StartProcess::decode, org.legoos.net.protocol.Ack::decode),
+    /** a chunk of a process's stdout (1) or stderr (2). */
+    OUTPUT(2, ProcessOutput.class, ProcessOutput::decode, null),
+    /** a process ended; error is empty unless it died of an exception. */
+    EXIT(3, ProcessExit.class, ProcessExit::decode, null),
+    /** stop a process. */
+    KILL(4, KillProcess.class, KillProcess::decode, org.legoos.net.protocol.Ack::decode),
+    /** processes running on this processor component. */
+    PS(5, ListProcesses.class, ListProcesses::decode, ProcessList::decode);
+
+    private final int number;
+    private final Class<? extends Message> type;
+    private final Function<WireReader, ? extends Message> requestDecoder;
+    private final Function<WireReader, ? extends Message> replyDecoder;
+
+    PmOp(int number, Class<? extends Message> type, Function<WireReader, ? extends Message> requestDecoder,
+          Function<WireReader, ? extends Message> replyDecoder) {
+        this.number = number;
+        this.type = type;
+        this.requestDecoder = requestDecoder;
+        this.replyDecoder = replyDecoder;
+    }
+
+    @Override
+    public Link link() {
+        return Link.PM;
+    }
+
+    @Override
+    public int number() {
+        return number;
+    }
+
+    @Override
+    public Class<? extends Message> requestType() {
+        return type;
+    }
+
+    @Override
+    public Function<WireReader, ? extends Message> requestDecoder() {
+        return requestDecoder;
+    }
+
+    @Override
+    public Function<WireReader, ? extends Message> replyDecoder() {
+        return replyDecoder;
+    }
+}

@@ -1,0 +1,471 @@
+package org.legoos.net.rpc;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.legoos.api.LegoException;
+import org.legoos.net.protocol.Frame;
+import org.legoos.net.protocol.Message;
+import org.legoos.net.protocol.OneWay;
+import org.legoos.net.protocol.Op;
+import org.legoos.net.protocol.Protocol;
+import org.legoos.net.protocol.ProtocolException;
+import org.legoos.net.protocol.Request;
+import org.legoos.net.protocol.WireReader;
+import org.legoos.net.transport.Connection;
+import org.legoos.net.transport.FrameSink;
+import org.legoos.net.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A component's endpoint on the network: it serves the request types its monitor registered and calls
+ * other components by node id. Requests and replies are correlated by request id; every call has a
+ * timeout; error replies become typed exceptions ({@link Status#toException}).
+ *
+ * <p>Inbound frames that do not follow the protocol (too short, too long, unknown opcode, garbage body)
+ * get an error reply or, when not even the header can be read, the connection is closed. They never
+ * reach a handler and never throw out of the transport.
+ *
+ * <p>Handlers run on the transport's delivery thread unless registered with an executor (for the in-JVM
+ * transport the delivery thread is the caller's, so a call costs no thread hand-off).
+ *
+ * <p>Thread-safe.
+ */
+public final class RpcNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RpcNode.class);
+
+    /**
+     * @param maxBodyBytes frames with a larger body are refused
+     * @param defaultTimeout used by {@link #call(int, Request)}
+     */
+    public record Config(int maxBodyBytes, Duration defaultTimeout) {
+        public static final Config DEFAULT = new Config(64 << 20, Duration.ofSeconds(30));
+
+        public Config {
+            if (maxBodyBytes < 1024) {
+                throw new IllegalArgumentException("maxBodyBytes must be at least 1024, got " + maxBodyBytes);
+            }
+            Objects.requireNonNull(defaultTimeout, "defaultTimeout");
+        }
+    }
+
+    private record Registration(RequestHandler<Message, ? extends Message> handler, Executor executor) {
+    }
+
+    private record Pending(Op op, int dst, CompletableFuture<Frame> reply) {
+    }
+
+    private final Transport transport;
+    private final Config config;
+    private final String name;
+    private volatile int nodeId;
+    private final Map<Integer, String> addresses = new ConcurrentHashMap<>();
+    private final Map<Integer, Connection> connections = new ConcurrentHashMap<>();
+    private final Registration[] handlers = new Registration[1 << 16];
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    private final FaultInjector faults = new FaultInjector();
+    private final FrameSink sink = this::onFrame;
+    private volatile boolean closed;
+    private volatile java.util.function.IntFunction<String> resolver;
+
+    /**
+     * @param name for logs, e.g. {@code memory-1}
+     */
+    public RpcNode(String name, Transport transport, Config config) {
+        this.name = name;
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** This node's id, assigned by the manager (0 until assigned). Sent as the source of every frame. */
+    public int nodeId() {
+        return nodeId;
+    }
+
+    public void setNodeId(int id) {
+        this.nodeId = id;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public FaultInjector faults() {
+        return faults;
+    }
+
+    /** Starts serving at {@code address}; returns the address peers use. */
+    public String listen(String address) {
+        return transport.listen(address, sink);
+    }
+
+    /** Records where node {@code node} listens; replaces (and closes) any previous connection to it. */
+    public void addPeer(int node, String address) {
+        String old = addresses.put(node, address);
+        if (old != null && !old.equals(address)) {
+            Connection c = connections.remove(node);
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    /**
+     * Sets how to find the address of a node this endpoint has not heard of (typically: ask the manager's
+     * membership table). Returns null for an unknown node.
+     */
+    public void setResolver(java.util.function.IntFunction<String> resolver) {
+        this.resolver = resolver;
+    }
+
+    public void removePeer(int node) {
+        addresses.remove(node);
+        Connection c = connections.remove(node);
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** The address known for {@code node}, or null. */
+    public String peerAddress(int node) {
+        return addresses.get(node);
+    }
+
+    /** Serves {@code type} on the delivery thread. */
+    public <R extends Message, Q extends Request<R>> void handle(Class<Q> type, RequestHandler<? super Q, ? extends R> handler) {
+        handle(type, handler, null);
+    }
+
+    /** Serves {@code type} on {@code executor} (null: the delivery thread). */
+    @SuppressWarnings("unchecked")
+    public <R extends Message, Q extends Request<R>> void handle(Class<Q> type, RequestHandler<? super Q, ? extends R> handler,
+                                                                 Executor executor) {
+        register(type, (RequestHandler<Message, ? extends Message>) handler, executor);
+    }
+
+    /** Receives one-way messages of {@code type} on the delivery thread. */
+    public <M extends OneWay> void onMessage(Class<M> type, java.util.function.BiConsumer<? super M, CallContext> handler) {
+        onMessage(type, handler, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    public <M extends OneWay> void onMessage(Class<M> type, java.util.function.BiConsumer<? super M, CallContext> handler,
+                                             Executor executor) {
+        register(type, (q, ctx) -> {
+            handler.accept((M) q, ctx);
+            return null;
+        }, executor);
+    }
+
+    private void register(Class<? extends Message> type, RequestHandler<Message, ? extends Message> h, Executor executor) {
+        Op op = Protocol.of(type);
+        synchronized (handlers) {
+            if (handlers[op.code()] != null) {
+                throw new IllegalStateException(op.wireName() + " already has a handler on " + name);
+            }
+            handlers[op.code()] = new Registration(h, executor);
+        }
+    }
+
+    /** Calls {@code dst} and waits up to the default timeout for the reply. */
+    public <R extends Message> R call(int dst, Request<R> request) {
+        return call(dst, request, config.defaultTimeout());
+    }
+
+    /**
+     * Calls {@code dst} and waits for the reply.
+     *
+     * @throws LegoException the typed exception for an error reply; {@code ComponentUnavailableException}
+     *     with status TIMEOUT if no reply came in time, or UNAVAILABLE if {@code dst} cannot be reached
+     */
+    public <R extends Message> R call(int dst, Request<R> request, Duration timeout) {
+        Op op = Protocol.of(request.getClass());
+        Pending p = start(dst, op, request);
+        Frame reply;
+        CompletableFuture<Frame> f = p.reply();
+        try {
+            reply = f.isDone() ? f.getNow(null) : f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            pending.values().remove(p);
+            throw Status.TIMEOUT.toException("no reply from node " + dst + " to " + op.wireName() + " within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            pending.values().remove(p);
+            Thread.currentThread().interrupt();
+            throw Status.UNAVAILABLE.toException("interrupted waiting for node " + dst + " to answer " + op.wireName());
+        } catch (ExecutionException e) {
+            throw asLego(e.getCause());
+        }
+        return decodeReply(p, reply);
+    }
+
+    /** Calls {@code dst} without waiting; the future completes with the reply or the typed exception. */
+    public <R extends Message> CompletableFuture<R> callAsync(int dst, Request<R> request, Duration timeout) {
+        Op op = Protocol.of(request.getClass());
+        Pending p;
+        try {
+            p = start(dst, op, request);
+        } catch (LegoException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return p.reply().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .handle((frame, err) -> {
+                    if (err != null) {
+                        pending.values().remove(p);
+                        if (err instanceof TimeoutException) {
+                            throw Status.TIMEOUT.toException("no reply from node " + dst + " to " + op.wireName()
+                                    + " within " + timeout.toMillis() + " ms");
+                        }
+                        throw asLego(err);
+                    }
+                    return decodeReply(p, frame);
+                });
+    }
+
+    /** Sends a one-way message to {@code dst}. */
+    public void send(int dst, OneWay message) {
+        Op op = Protocol.of(message.getClass());
+        Connection c = connection(dst);
+        if (faults.beforeSend(dst)) {
+            c.send(Frame.encode(op.code(), Frame.FLAG_ONE_WAY, 0, nodeId, 0, message));
+        }
+    }
+
+    private Pending start(int dst, Op op, Message request) {
+        Connection c = connection(dst);
+        long id = requestIds.incrementAndGet();
+        Pending p = new Pending(op, dst, new CompletableFuture<>());
+        pending.put(id, p);
+        ByteBuffer frame = Frame.encode(op.code(), 0, 0, nodeId, id, request);
+        if (faults.beforeSend(dst)) {
+            c.send(frame);
+        }
+        return p;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R extends Message> R decodeReply(Pending p, Frame reply) {
+        Status status = Status.of(reply.status());
+        WireReader in = new WireReader(reply.body());
+        if (status != Status.OK) {
+            String msg;
+            try {
+                msg = ErrorBody.decode(in).message();
+            } catch (ProtocolException e) {
+                msg = "(unreadable error message)";
+            }
+            throw status.toException(msg);
+        }
+        try {
+            Message m = p.op().replyDecoder().apply(in);
+            in.expectEnd();
+            return (R) m;
+        } catch (ProtocolException e) {
+            throw Status.BAD_FRAME.toException("malformed " + p.op().wireName() + " reply from node " + p.dst() + ": " + e.getMessage());
+        }
+    }
+
+    private static LegoException asLego(Throwable t) {
+        if (t instanceof LegoException le) {
+            return le;
+        }
+        return Status.INTERNAL.toException(String.valueOf(t));
+    }
+
+    private Connection connection(int dst) {
+        if (closed) {
+            throw Status.UNAVAILABLE.toException(name + " is closed");
+        }
+        Connection c = connections.get(dst);
+        if (c != null && c.isOpen()) {
+            return c;
+        }
+        String addr = addresses.get(dst);
+        if (addr == null && resolver != null) {
+            addr = resolver.apply(dst);
+            if (addr != null) {
+                addresses.put(dst, addr);
+            }
+        }
+        if (addr == null) {
+            throw Status.UNAVAILABLE.toException("node " + dst + " is unknown to " + name);
+        }
+        synchronized (connections) {
+            c = connections.get(dst);
+            if (c == null || !c.isOpen()) {
+                c = transport.connect(addr, sink);
+                connections.put(dst, c);
+            }
+            return c;
+        }
+    }
+
+    // ---------------------------------------------------------------- inbound
+
+    private void onFrame(Connection from, ByteBuffer buf) {
+        Frame f;
+        try {
+            f = Frame.decode(buf, config.maxBodyBytes());
+        } catch (ProtocolException e) {
+            refuseUnreadable(from, buf, e);
+            return;
+        }
+        if (f.isReply()) {
+            Pending p = pending.remove(f.requestId());
+            if (p == null) {
+                log.debug("{}: late or unknown reply {} dropped", name, f.requestId());
+            } else if (p.op().code() != f.opcode()) {
+                p.reply().completeExceptionally(Status.BAD_FRAME.toException("reply opcode " + f.opcode()
+                        + " does not match request " + p.op().wireName()));
+            } else {
+                p.reply().complete(f);
+            }
+            return;
+        }
+        Op op = Protocol.byCode(f.opcode());
+        if (op == null) {
+            replyError(from, f, Status.UNKNOWN_OPCODE, "unknown opcode 0x" + Integer.toHexString(f.opcode()));
+            return;
+        }
+        Registration reg = handlers[op.code()];
+        if (reg == null) {
+            replyError(from, f, Status.UNKNOWN_OPCODE, op.wireName() + " is not served by " + name);
+            return;
+        }
+        if (reg.executor() == null) {
+            serve(reg, op, f, from);
+        } else {
+            try {
+                reg.executor().execute(() -> serve(reg, op, f, from));
+            } catch (RejectedExecutionException e) {
+                replyError(from, f, Status.UNAVAILABLE, name + " is shutting down");
+            }
+        }
+    }
+
+    /** A frame whose header cannot be trusted: answer if the header is readable, else close the connection. */
+    private void refuseUnreadable(Connection from, ByteBuffer buf, ProtocolException e) {
+        if (buf.remaining() >= Frame.HEADER_BYTES) {
+            ByteBuffer h = buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            int flags = Byte.toUnsignedInt(h.get(h.position() + 6));
+            int opcode = Short.toUnsignedInt(h.getShort(h.position() + 4));
+            long id = h.getLong(h.position() + 12);
+            boolean tooLarge = h.getInt(h.position()) > config.maxBodyBytes();
+            if ((flags & (Frame.FLAG_REPLY | Frame.FLAG_ONE_WAY)) == 0) {
+                log.warn("{}: refusing frame from {}: {}", name, from.remoteAddress(), e.getMessage());
+                reply(from, opcode, id, tooLarge ? Status.TOO_LARGE : Status.BAD_FRAME, new ErrorBody(e.getMessage()));
+                return;
+            }
+        }
+        log.warn("{}: closing connection from {}: {}", name, from.remoteAddress(), e.getMessage());
+        from.close();
+    }
+
+    private void serve(Registration reg, Op op, Frame f, Connection from) {
+        Message request;
+        try {
+            WireReader in = new WireReader(f.body());
+            request = op.requestDecoder().apply(in);
+            in.expectEnd();
+        } catch (RuntimeException e) {
+            replyError(from, f, Status.BAD_FRAME, "malformed " + op.wireName() + ": " + e.getMessage());
+            return;
+        }
+        Message reply;
+        try {
+            reply = reg.handler().handle(request, new Ctx(f.sourceNode(), from));
+        } catch (LegoException e) {
+            replyError(from, f, Status.of(e), e.getMessage());
+            return;
+        } catch (IllegalArgumentException e) {
+            replyError(from, f, Status.INVALID_ARGUMENT, e.getMessage());
+            return;
+        } catch (Throwable t) {
+            log.error("{}: {} handler failed", name, op.wireName(), t);
+            replyError(from, f, Status.INTERNAL, name + ": " + t);
+            return;
+        }
+        if (!f.isOneWay()) {
+            if (reply == null) {
+                replyError(from, f, Status.INTERNAL, op.wireName() + " handler returned no reply");
+            } else {
+                reply(from, f.opcode(), f.requestId(), Status.OK, reply);
+            }
+        }
+    }
+
+    private void replyError(Connection from, Frame f, Status status, String message) {
+        if (f.isOneWay()) {
+            log.warn("{}: dropped one-way frame 0x{} from node {}: {} {}", name, Integer.toHexString(f.opcode()),
+                    f.sourceNode(), status, message);
+            return;
+        }
+        reply(from, f.opcode(), f.requestId(), status, new ErrorBody(message == null ? status.name() : message));
+    }
+
+    private void reply(Connection to, int opcode, long requestId, Status status, Message body) {
+        if (faults.beforeSend(-1)) {
+            to.send(Frame.encode(opcode, Frame.FLAG_REPLY, status.code, nodeId, requestId, body));
+        }
+    }
+
+    private final class Ctx implements CallContext {
+        private final int source;
+        private final Connection connection;
+
+        Ctx(int source, Connection connection) {
+            this.source = source;
+            this.connection = connection;
+        }
+
+        @Override
+        public int sourceNode() {
+            return source;
+        }
+
+        @Override
+        public Connection connection() {
+            return connection;
+        }
+
+        @Override
+        public void sendBack(OneWay message) {
+            Op op = Protocol.of(message.getClass());
+            connection.send(Frame.encode(op.code(), Frame.FLAG_ONE_WAY, 0, nodeId, 0, message));
+        }
+    }
+
+    /** Fails every call in flight to {@code node} with UNAVAILABLE (the node was declared dead). */
+    public void failCallsTo(int node, String why) {
+        pending.forEach((id, p) -> {
+            if (p.dst() == node && pending.remove(id, p)) {
+                p.reply().completeExceptionally(Status.UNAVAILABLE.toException(why));
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        connections.values().forEach(Connection::close);
+        connections.clear();
+        pending.values().forEach(p -> p.reply().completeExceptionally(Status.UNAVAILABLE.toException(name + " closed")));
+        pending.clear();
+        transport.close();
+    }
+}

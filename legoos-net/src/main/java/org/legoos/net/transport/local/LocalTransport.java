@@ -1,0 +1,119 @@
+package org.legoos.net.transport.local;
+
+import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.legoos.api.ComponentUnavailableException;
+import org.legoos.net.transport.Connection;
+import org.legoos.net.transport.FrameSink;
+import org.legoos.net.transport.Transport;
+
+/**
+ * The in-JVM transport: a frame sent on a connection is handed, as encoded bytes, to the peer's sink on the
+ * sender's thread. There is no copy and no thread hand-off, which makes a request/reply cost little more than
+ * the codec itself; a receiver that wants worker threads dispatches to them itself (the RPC layer does).
+ *
+ * <p>Nothing is shared between the two ends but the frame bytes, which the sender gives up when it sends.
+ */
+public final class LocalTransport implements Transport {
+    private static final AtomicInteger ANONYMOUS = new AtomicInteger();
+    private final LocalFabric fabric;
+    private final Set<LocalConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Set<Listener> listening = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    LocalTransport(LocalFabric fabric) {
+        this.fabric = fabric;
+    }
+
+    @Override
+    public String listen(String address, FrameSink inbound) {
+        ensureOpen();
+        String addr = address == null || address.isBlank() ? "local-" + ANONYMOUS.incrementAndGet() : address;
+        Listener l = new Listener(this, addr, inbound);
+        fabric.bind(addr, l);
+        listening.add(l);
+        return addr;
+    }
+
+    @Override
+    public Connection connect(String address, FrameSink inbound) {
+        ensureOpen();
+        Listener l = fabric.lookup(address);
+        if (l == null || l.owner.closed) {
+            throw new ComponentUnavailableException("nothing listens at local address " + address);
+        }
+        AtomicBoolean open = new AtomicBoolean(true);
+        LocalConnection client = new LocalConnection(address, open, this);
+        LocalConnection server = new LocalConnection("client-of-" + address, open, l.owner);
+        client.peer = server;
+        client.peerSink = l.sink;
+        server.peer = client;
+        server.peerSink = inbound;
+        connections.add(client);
+        l.owner.connections.add(server);
+        return client;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Listener l : listening) {
+            fabric.unbind(l.address, l);
+        }
+        listening.clear();
+        for (LocalConnection c : connections) {
+            c.close();
+        }
+        connections.clear();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("transport closed");
+        }
+    }
+
+    record Listener(LocalTransport owner, String address, FrameSink sink) {
+    }
+
+    private static final class LocalConnection implements Connection {
+        private final String remote;
+        private final AtomicBoolean open;
+        private final LocalTransport owner;
+        LocalConnection peer;
+        FrameSink peerSink;
+
+        LocalConnection(String remote, AtomicBoolean open, LocalTransport owner) {
+            this.remote = remote;
+            this.open = open;
+            this.owner = owner;
+        }
+
+        @Override
+        public void send(ByteBuffer frame) {
+            if (open.get()) {
+                peerSink.onFrame(peer, frame);
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open.get();
+        }
+
+        @Override
+        public String remoteAddress() {
+            return remote;
+        }
+
+        @Override
+        public void close() {
+            open.set(false);
+            owner.connections.remove(this);
+            peer.owner.connections.remove(peer);
+        }
+    }
+}
