@@ -1,0 +1,131 @@
+package org.legoos.node;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.legoos.api.LegoException;
+import org.legoos.net.protocol.gm.ComponentInfo;
+import org.legoos.net.protocol.gm.ComponentResources;
+import org.legoos.net.protocol.gm.MemberList;
+import org.legoos.net.protocol.gm.MembersRequest;
+import org.legoos.net.protocol.gm.Register;
+import org.legoos.net.protocol.gm.Registered;
+import org.legoos.net.protocol.gm.StatusReport;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Boots one monitor as a component of a cluster, the same way whether the cluster lives in this JVM or on
+ * many hosts: listen on the transport, join the cluster at the manager (which assigns the node id), learn
+ * peers' addresses from the manager's membership table on first use, start the monitor, and send it status
+ * reports (which double as heartbeats) periodically.
+ *
+ * <p>Closing the host stops the reports, closes the monitor and then its network endpoint.
+ */
+public final class ComponentHost implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ComponentHost.class);
+    /** The manager's node id; components get ids from 2 up when they join. */
+    public static final int MANAGER_NODE = 1;
+
+    /** A started monitor: what it is and how to read its resources for status reports. */
+    public record Hosted<M extends AutoCloseable>(M monitor, Supplier<ComponentResources> resources) {
+    }
+
+    private final String role;
+    private final RpcNode rpc;
+    private final Hosted<?> hosted;
+    private final ScheduledExecutorService reporter;
+
+    private ComponentHost(String role, RpcNode rpc, Hosted<?> hosted, Duration reportInterval) {
+        this.role = role;
+        this.rpc = rpc;
+        this.hosted = hosted;
+        this.reporter = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, rpc.name() + "-status");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = Math.max(1, reportInterval.toMillis());
+        reporter.scheduleAtFixedRate(this::report, 0, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Joins the cluster whose manager listens at {@code managerAddress} and starts the monitor.
+     *
+     * @param role {@code processor}, {@code memory} or {@code storage}
+     * @param name for logs and, on the in-JVM transport, the listening address
+     */
+    public static ComponentHost join(String role, String name, Transport transport, String listenAddress, String managerAddress,
+                                     Duration reportInterval, Function<RpcNode, Hosted<?>> monitorFactory) {
+        RpcNode rpc = new RpcNode(name, transport, RpcNode.Config.DEFAULT);
+        try {
+            String address = rpc.listen(listenAddress);
+            rpc.addPeer(MANAGER_NODE, managerAddress);
+            Registered reg = rpc.call(MANAGER_NODE, new Register(role, address,
+                    new ComponentResources(0, 0, 0, 0, 0, 0, 0)));
+            rpc.setNodeId(reg.nodeId());
+            Map<Integer, String> known = new ConcurrentHashMap<>();
+            rpc.setResolver(id -> known.computeIfAbsent(id, x -> lookup(rpc, x)));
+            Hosted<?> hosted = monitorFactory.apply(rpc);
+            log.info("{} joined as node {} at {}", name, reg.nodeId(), address);
+            return new ComponentHost(role, rpc, hosted, reportInterval);
+        } catch (RuntimeException e) {
+            rpc.close();
+            throw e;
+        }
+    }
+
+    private static String lookup(RpcNode rpc, int node) {
+        MemberList members = rpc.call(MANAGER_NODE, new MembersRequest());
+        for (ComponentInfo c : members.members()) {
+            if (c.nodeId() == node) {
+                return c.address();
+            }
+        }
+        return null;
+    }
+
+    private void report() {
+        try {
+            rpc.send(MANAGER_NODE, new StatusReport(rpc.nodeId(), hosted.resources().get()));
+        } catch (LegoException e) {
+            log.debug("{}: status report failed: {}", rpc.name(), e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn("{}: status report failed", rpc.name(), e);
+        }
+    }
+
+    public String role() {
+        return role;
+    }
+
+    public int nodeId() {
+        return rpc.nodeId();
+    }
+
+    public RpcNode rpc() {
+        return rpc;
+    }
+
+    public Object monitor() {
+        return hosted.monitor();
+    }
+
+    @Override
+    public void close() {
+        reporter.shutdownNow();
+        try {
+            hosted.monitor().close();
+        } catch (Exception e) {
+            log.warn("{}: closing monitor failed", rpc.name(), e);
+        }
+        rpc.close();
+    }
+}

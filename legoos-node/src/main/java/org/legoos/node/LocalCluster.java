@@ -1,0 +1,282 @@
+package org.legoos.node;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.legoos.examples.Examples;
+import org.legoos.manager.GlobalManager;
+import org.legoos.manager.ManagerConfig;
+import org.legoos.memory.MemoryConfig;
+import org.legoos.memory.MemoryMonitor;
+import org.legoos.net.protocol.gm.VNodeCreate;
+import org.legoos.net.protocol.gm.VNodeGet;
+import org.legoos.net.protocol.gm.VNodeInfo;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.transport.local.LocalFabric;
+import org.legoos.processor.ProcessMonitor;
+import org.legoos.processor.ProcessorConfig;
+import org.legoos.processor.RemoteFileService;
+import org.legoos.processor.client.ProcessClient;
+import org.legoos.processor.loader.ProgramLoader;
+import org.legoos.storage.StorageConfig;
+import org.legoos.storage.StorageMonitor;
+
+/**
+ * A whole LegoOS/J cluster in one JVM over the in-JVM transport: one manager and any number of processor,
+ * memory and storage components, plus a client endpoint. Components share nothing but encoded frames, exactly
+ * as when they run as separate processes; this is the embedded default and the test bed.
+ *
+ * <p>Thread-safe for use from tests and tools; {@link #close()} stops every component.
+ */
+public final class LocalCluster implements AutoCloseable {
+    /**
+     * What to start.
+     *
+     * @param storageRoot where storage components keep vNode directories; null for a temporary directory
+     *     deleted on close
+     * @param reportInterval how often monitors send status reports (heartbeats) to the manager
+     */
+    public record Spec(int processors, int memories, int storages, ProcessorConfig processor, MemoryConfig memory,
+                       ManagerConfig manager, Path storageRoot, Duration reportInterval) {
+        public Spec {
+            if (processors < 1 || memories < 1 || storages < 1) {
+                throw new IllegalArgumentException("a cluster needs at least one processor, memory and storage component, got "
+                        + processors + "/" + memories + "/" + storages);
+            }
+            Objects.requireNonNull(processor, "processor");
+            Objects.requireNonNull(memory, "memory");
+            Objects.requireNonNull(manager, "manager");
+            Objects.requireNonNull(reportInterval, "reportInterval");
+        }
+
+        /** 1 processor (2 cores, 64 MiB ExCache), 2 memory components (1 GiB each), 1 storage component. */
+        public static Spec defaults() {
+            return new Spec(1, 2, 1, ProcessorConfig.of(2, 64L << 20), MemoryConfig.defaults(), ManagerConfig.defaults(), null,
+                    Duration.ofMillis(200));
+        }
+
+        public Spec withProcessor(ProcessorConfig p) {
+            return new Spec(processors, memories, storages, p, memory, manager, storageRoot, reportInterval);
+        }
+
+        public Spec withMemory(MemoryConfig m) {
+            return new Spec(processors, memories, storages, processor, m, manager, storageRoot, reportInterval);
+        }
+
+        public Spec withCounts(int p, int m, int s) {
+            return new Spec(p, m, s, processor, memory, manager, storageRoot, reportInterval);
+        }
+    }
+
+    /** The outcome of {@link #run}: exit code, captured output, the processor that ran it. */
+    public record RunResult(long pid, int exitCode, String stdout, String stderr, String error, int processorNode) {
+    }
+
+    private final Spec spec;
+    private final LocalFabric fabric = new LocalFabric();
+    private final RpcNode managerRpc;
+    private final GlobalManager manager;
+    private final List<ComponentHost> processors = new ArrayList<>();
+    private final List<ComponentHost> memories = new ArrayList<>();
+    private final List<ComponentHost> storages = new ArrayList<>();
+    private final RpcNode client;
+    private final ProcessClient processClient;
+    private final Path storageRoot;
+    private final boolean ownsStorageRoot;
+    private final ProgramLoader loader = new ProgramLoader(Examples.bundled());
+
+    private LocalCluster(Spec spec) throws IOException {
+        this.spec = spec;
+        this.ownsStorageRoot = spec.storageRoot() == null;
+        this.storageRoot = ownsStorageRoot ? Files.createTempDirectory("legoos-storage") : spec.storageRoot();
+        managerRpc = new RpcNode("manager", fabric.newTransport(), RpcNode.Config.DEFAULT);
+        managerRpc.listen("manager");
+        manager = new GlobalManager(managerRpc, spec.manager());
+        for (int i = 0; i < spec.storages(); i++) {
+            addStorage();
+        }
+        for (int i = 0; i < spec.memories(); i++) {
+            addMemory(spec.memory());
+        }
+        for (int i = 0; i < spec.processors(); i++) {
+            addProcessor(spec.processor());
+        }
+        client = new RpcNode("client", fabric.newTransport(), RpcNode.Config.DEFAULT);
+        client.listen("client");
+        client.addPeer(ComponentHost.MANAGER_NODE, "manager");
+        client.setResolver(this::addressOf);
+        processClient = new ProcessClient(client, ComponentHost.MANAGER_NODE);
+    }
+
+    /** Starts a cluster; on failure everything started so far is stopped. */
+    public static LocalCluster start(Spec spec) {
+        try {
+            return new LocalCluster(spec);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String addressOf(int node) {
+        for (ComponentHost h : all()) {
+            if (h.nodeId() == node) {
+                return h.rpc().name(); // in-JVM listening address = component name
+            }
+        }
+        return null;
+    }
+
+    private List<ComponentHost> all() {
+        List<ComponentHost> l = new ArrayList<>();
+        synchronized (this) {
+            l.addAll(processors);
+            l.addAll(memories);
+            l.addAll(storages);
+        }
+        return l;
+    }
+
+    /** Hot-adds a memory component; the GMM can give it new vRegions at once. */
+    public synchronized MemoryMonitor addMemory(MemoryConfig cfg) {
+        String name = "memory-" + (memories.size() + 1);
+        ComponentHost h = ComponentHost.join("memory", name, fabric.newTransport(), name, "manager", spec.reportInterval(), rpc -> {
+            MemoryMonitor m = new MemoryMonitor(rpc, ComponentHost.MANAGER_NODE, cfg);
+            return new ComponentHost.Hosted<>(m, m::resources);
+        });
+        memories.add(h);
+        return (MemoryMonitor) h.monitor();
+    }
+
+    public synchronized StorageMonitor addStorage() {
+        String name = "storage-" + (storages.size() + 1);
+        Path root = storageRoot.resolve(name);
+        ComponentHost h = ComponentHost.join("storage", name, fabric.newTransport(), name, "manager", spec.reportInterval(), rpc -> {
+            StorageMonitor s = new StorageMonitor(rpc, StorageConfig.of(root));
+            return new ComponentHost.Hosted<>(s, s::resources);
+        });
+        storages.add(h);
+        return (StorageMonitor) h.monitor();
+    }
+
+    public synchronized ProcessMonitor addProcessor(ProcessorConfig cfg) {
+        return startProcessor("processor-" + (processors.size() + 1), cfg, processors.size());
+    }
+
+    private ProcessMonitor startProcessor(String name, ProcessorConfig cfg, int index) {
+        ComponentHost h = ComponentHost.join("processor", name, fabric.newTransport(), name, "manager", spec.reportInterval(), rpc -> {
+            ProcessMonitor p = new ProcessMonitor(rpc, ComponentHost.MANAGER_NODE, cfg, loader);
+            return new ComponentHost.Hosted<>(p, p::resources);
+        });
+        if (index == processors.size()) {
+            processors.add(h);
+        } else {
+            processors.set(index, h);
+        }
+        return (ProcessMonitor) h.monitor();
+    }
+
+    /**
+     * Restarts processor component {@code index} with another configuration (for example a smaller ExCache):
+     * like rebooting the pComponent with less DRAM. It rejoins under the same address and node id.
+     */
+    public synchronized ProcessMonitor restartProcessor(int index, ProcessorConfig cfg) {
+        ComponentHost old = processors.get(index);
+        String name = old.rpc().name();
+        old.close();
+        return startProcessor(name, cfg, index);
+    }
+
+    public GlobalManager manager() {
+        return manager;
+    }
+
+    public synchronized List<ProcessMonitor> processors() {
+        return processors.stream().map(h -> (ProcessMonitor) h.monitor()).toList();
+    }
+
+    public synchronized List<MemoryMonitor> memories() {
+        return memories.stream().map(h -> (MemoryMonitor) h.monitor()).toList();
+    }
+
+    public synchronized List<StorageMonitor> storages() {
+        return storages.stream().map(h -> (StorageMonitor) h.monitor()).toList();
+    }
+
+    /** Node ids of the memory components, in the order they joined. */
+    public synchronized List<Integer> memoryNodeIds() {
+        return memories.stream().map(ComponentHost::nodeId).toList();
+    }
+
+    /** The hosts (node id, rpc endpoint with its fault injector) of every component. */
+    public synchronized List<ComponentHost> hosts() {
+        return all();
+    }
+
+    /** The client's endpoint (node id 0), for calling components directly. */
+    public RpcNode client() {
+        return client;
+    }
+
+    public ProcessClient processes() {
+        return processClient;
+    }
+
+    public VNodeInfo createVNode(String name) {
+        return createVNode(name, 0, 0);
+    }
+
+    /** Creates a vNode; 0 quotas mean the manager's defaults. */
+    public VNodeInfo createVNode(String name, long memoryQuotaBytes, int maxProcesses) {
+        return client.call(ComponentHost.MANAGER_NODE, new VNodeCreate(name, memoryQuotaBytes, maxProcesses));
+    }
+
+    public VNodeInfo vnode(String nameOrId) {
+        return client.call(ComponentHost.MANAGER_NODE, new VNodeGet(nameOrId));
+    }
+
+    /** The vNode's files as a client sees them: the same stateless service processes use. */
+    public RemoteFileService files(String vnode) {
+        VNodeInfo v = vnode(vnode);
+        return new RemoteFileService(client, v.id(), v.storageNode(), v.cacheMemoryNode());
+    }
+
+    /** Runs a program to completion and captures its output. */
+    public RunResult run(String vnode, String program, String... args) throws InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ProcessClient.Running r = processClient.start(vnode, program, List.of(args), out, err);
+        int code = r.waitFor();
+        return new RunResult(r.pid(), code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), r.error(),
+                r.processorNode());
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        List<ComponentHost> hosts;
+        synchronized (this) {
+            hosts = all();
+        }
+        for (ComponentHost h : hosts) {
+            h.close();
+        }
+        manager.close();
+        managerRpc.close();
+        if (ownsStorageRoot) {
+            try (Stream<Path> walk = Files.walk(storageRoot)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // best effort: a temp dir
+            }
+        }
+    }
+}

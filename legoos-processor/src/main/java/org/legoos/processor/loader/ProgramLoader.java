@@ -1,0 +1,114 @@
+package org.legoos.processor.loader;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import org.legoos.api.LegoProgram;
+
+/**
+ * Finds the program a process runs, like the loader of an ELF binary: either a bundled program by short
+ * name (the examples), or a jar stored in the vNode's file system, named {@code /path/app.jar} (main class from
+ * the manifest's {@code Lego-Program} or {@code Main-Class}) or {@code /path/app.jar!com.example.Main}. Each
+ * jar-loaded process gets its own class loader, whose parent shares only the LegoOS/J API with the monitor.
+ *
+ * <p>Thread-safe.
+ */
+public final class ProgramLoader {
+    private final Map<String, Class<? extends LegoProgram>> bundled;
+
+    public ProgramLoader(Map<String, Class<? extends LegoProgram>> bundled) {
+        this.bundled = Map.copyOf(bundled);
+    }
+
+    /** Short names of the bundled programs. */
+    public java.util.Set<String> bundledNames() {
+        return new java.util.TreeSet<>(bundled.keySet());
+    }
+
+    /**
+     * Loads and instantiates a program.
+     *
+     * @throws NoSuchFileException if neither a bundled program nor a jar of that name exists
+     * @throws IllegalArgumentException if the jar has no usable main class
+     */
+    public LegoProgram load(String program, FileSystem vnodeFs) throws IOException {
+        Class<? extends LegoProgram> type = bundled.get(program);
+        if (type == null) {
+            type = loadFromJar(program, vnodeFs);
+        }
+        try {
+            return type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("cannot instantiate " + type.getName() + ": it needs a public no-argument constructor", e);
+        }
+    }
+
+    private Class<? extends LegoProgram> loadFromJar(String program, FileSystem fs) throws IOException {
+        String jarPath = program;
+        String mainClass = null;
+        int bang = program.indexOf('!');
+        if (bang > 0) {
+            jarPath = program.substring(0, bang);
+            mainClass = program.substring(bang + 1);
+        }
+        if (!jarPath.endsWith(".jar")) {
+            throw new NoSuchFileException(program, null, "no bundled program of that name (bundled: " + bundledNames()
+                    + ") and not a .jar path");
+        }
+        byte[] jar = Files.readAllBytes(fs.getPath(jarPath));
+        Map<String, byte[]> classes = new HashMap<>();
+        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
+            if (mainClass == null && in.getManifest() != null) {
+                Attributes a = in.getManifest().getMainAttributes();
+                mainClass = a.getValue("Lego-Program") != null ? a.getValue("Lego-Program") : a.getValue(Attributes.Name.MAIN_CLASS);
+            }
+            JarEntry e;
+            while ((e = in.getNextJarEntry()) != null) {
+                if (e.getName().endsWith(".class")) {
+                    String name = e.getName().substring(0, e.getName().length() - 6).replace('/', '.');
+                    classes.put(name, in.readAllBytes());
+                }
+            }
+        }
+        if (mainClass == null) {
+            throw new IllegalArgumentException(jarPath + " names no program class: add Lego-Program or Main-Class to its manifest, or run "
+                    + jarPath + "!<class>");
+        }
+        ClassLoader loader = new JarBytesClassLoader(jarPath, classes, LegoProgram.class.getClassLoader());
+        try {
+            Class<?> c = Class.forName(mainClass, true, loader);
+            if (!LegoProgram.class.isAssignableFrom(c)) {
+                throw new IllegalArgumentException(mainClass + " in " + jarPath + " does not implement " + LegoProgram.class.getName());
+            }
+            return c.asSubclass(LegoProgram.class);
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalArgumentException("cannot load " + mainClass + " from " + jarPath + ": " + e, e);
+        }
+    }
+
+    /** Defines classes from a jar's bytes; one per process. */
+    private static final class JarBytesClassLoader extends ClassLoader {
+        private final Map<String, byte[]> classes;
+
+        JarBytesClassLoader(String name, Map<String, byte[]> classes, ClassLoader parent) {
+            super(name, parent);
+            this.classes = classes;
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            byte[] b = classes.get(name);
+            if (b == null) {
+                throw new ClassNotFoundException(name);
+            }
+            return defineClass(name, b, 0, b.length);
+        }
+    }
+}
