@@ -1,0 +1,681 @@
+package org.legoos.manager;
+
+import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.legoos.api.LegoException;
+import org.legoos.net.protocol.Ack;
+import org.legoos.net.protocol.gm.ComponentInfo;
+import org.legoos.net.protocol.gm.Consult;
+import org.legoos.net.protocol.gm.MemberList;
+import org.legoos.net.protocol.gm.MembersRequest;
+import org.legoos.net.protocol.gm.NodeChoice;
+import org.legoos.net.protocol.gm.PlaceProcess;
+import org.legoos.net.protocol.gm.Placement;
+import org.legoos.net.protocol.gm.ProcessExited;
+import org.legoos.net.protocol.gm.Register;
+import org.legoos.net.protocol.gm.Registered;
+import org.legoos.net.protocol.gm.StatusReport;
+import org.legoos.net.protocol.gm.StorageAttach;
+import org.legoos.net.protocol.gm.VNodeCreate;
+import org.legoos.net.protocol.gm.VNodeGet;
+import org.legoos.net.protocol.gm.VNodeInfo;
+import org.legoos.net.protocol.gm.VNodeList;
+import org.legoos.net.protocol.gm.VNodeListRequest;
+import org.legoos.net.protocol.gm.VNodeRemove;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.rpc.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The global managers of LegoOS on one node (id {@value #NODE_ID}): the membership table, the GPM (which
+ * processor runs a new process), the GMM (which memory component owns a new vRegion, is a process's home, or
+ * caches a vNode's files) and the GSM (which storage component serves a vNode), plus the vNode registry.
+ *
+ * <p>As in the paper the managers keep only approximate state, refreshed by the components' periodic
+ * STATUS_REPORTs, and are asked only for coarse decisions. A component whose last REGISTER or STATUS_REPORT is
+ * older than {@link ManagerConfig#heartbeatTimeoutMillis()} is marked DEAD by {@link #tick(long)} and is never
+ * chosen; it becomes ALIVE again when it reports. With {@link ManagerConfig#stateDir()} set, registrations,
+ * vNodes, running processes and the id/pid counters survive a manager restart (components restored from disk
+ * start DEAD until they report).
+ *
+ * <p>The constructor sets the RPC node's id to {@value #NODE_ID} and registers the GM link's handlers on it;
+ * the manager does not own (and does not close) the RPC node. Every RPC handler is also a public method, for
+ * in-JVM callers and tests.
+ *
+ * <p>Thread-safe. Requests are served on the manager's virtual threads, one-way messages (STATUS_REPORT,
+ * PROCESS_EXIT) on the transport's delivery thread, heartbeat checks on the manager's tick thread. Every
+ * decision and state change happens under one lock (decisions are rare and coarse); the only remote call the
+ * manager makes, STORAGE_ATTACH, is made without holding it.
+ */
+public final class GlobalManager implements AutoCloseable {
+    /** The managers' node id. */
+    public static final int NODE_ID = 1;
+    /** The id of the first component to register; ids are never reused. */
+    public static final int FIRST_COMPONENT_ID = 2;
+    /** {@link ComponentInfo#state()} of a component that reports in time. */
+    public static final String ALIVE = "ALIVE";
+    /** {@link ComponentInfo#state()} of a component that missed its heartbeat timeout. */
+    public static final String DEAD = "DEAD";
+
+    private static final Logger log = LoggerFactory.getLogger(GlobalManager.class);
+
+    /** A vNode whose creation waits for its storage component's STORAGE_ATTACH reply. */
+    private record Reservation(int id, String name, String virtualIp, int storageNode, int cacheMemoryNode,
+                               long memoryQuotaBytes, int maxProcesses) {
+    }
+
+    private final RpcNode rpc;
+    private final ManagerConfig config;
+    private final LongSupplier clock;
+    private final IpPool ipPool;
+    private final StateStore store;
+    private final ExecutorService requests;
+    private final ScheduledExecutorService ticker;
+    private volatile boolean closed;
+
+    private final Object lock = new Object();
+    // guarded by lock
+    private final Gmm gmm;
+    private final TreeMap<Integer, Member> members = new TreeMap<>();
+    private final Map<String, Member> membersByAddress = new HashMap<>();
+    private final TreeMap<Integer, VNode> vnodes = new TreeMap<>();
+    private final Map<String, VNode> vnodesByName = new HashMap<>();
+    private final Map<String, Reservation> pendingVnodes = new HashMap<>();
+    private final Set<String> ipsInUse = new HashSet<>();
+    private final Long2ObjectOpenHashMap<StateStore.ProcessRow> processes = new Long2ObjectOpenHashMap<>();
+    private int nextNodeId = FIRST_COMPONENT_ID;
+    private int nextVnodeId = 1;
+    private long nextPid = 1;
+    private long ipCursor;
+
+    /** A manager on the wall clock. */
+    public GlobalManager(RpcNode rpc, ManagerConfig config) {
+        this(rpc, config, System::currentTimeMillis);
+    }
+
+    /**
+     * A manager whose notion of "now" (report times, liveness) comes from {@code clockMillis}; tests pass a
+     * settable clock and drive {@link #tick(long)} themselves (with {@code tickPeriodMillis} 0).
+     *
+     * @throws ManagerStateException if the state directory is corrupt, unreadable or used by another manager
+     */
+    public GlobalManager(RpcNode rpc, ManagerConfig config, LongSupplier clockMillis) {
+        this.rpc = Objects.requireNonNull(rpc, "rpc");
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clockMillis, "clockMillis");
+        this.ipPool = IpPool.parse(config.vnodeIpPool());
+        this.gmm = new Gmm(config.memoryPolicy());
+        this.store = config.stateDir() == null ? null : StateStore.open(config.stateDir());
+        try {
+            if (store != null) {
+                StateStore.Snapshot s = store.load();
+                if (s != null) {
+                    restore(s);
+                }
+            }
+            rpc.setNodeId(NODE_ID);
+            for (Member m : members.values()) {
+                rpc.addPeer(m.id, m.address);
+            }
+            this.requests = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gm-request-", 0).factory());
+            registerHandlers();
+        } catch (RuntimeException e) {
+            if (store != null) {
+                store.close();
+            }
+            throw e;
+        }
+        if (config.tickPeriodMillis() > 0) {
+            this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gm-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
+            ticker.scheduleAtFixedRate(this::scheduledTick, config.tickPeriodMillis(), config.tickPeriodMillis(),
+                    TimeUnit.MILLISECONDS);
+        } else {
+            this.ticker = null;
+        }
+        log.info("global manager started as node {}: GMM policy {}, heartbeat timeout {} ms, vNode IP pool {}, {}",
+                NODE_ID, config.memoryPolicy(), config.heartbeatTimeoutMillis(), ipPool,
+                store == null ? "state in memory only" : "state in " + store.file() + " (" + members.size()
+                        + " components, " + vnodes.size() + " vNodes, " + processes.size() + " processes restored)");
+    }
+
+    private void registerHandlers() {
+        rpc.handle(Register.class, (q, ctx) -> register(q), requests);
+        rpc.handle(MembersRequest.class, (q, ctx) -> new MemberList(members()), requests);
+        rpc.handle(VNodeCreate.class, (q, ctx) -> createVNode(q), requests);
+        rpc.handle(VNodeListRequest.class, (q, ctx) -> new VNodeList(vnodes()), requests);
+        rpc.handle(VNodeGet.class, (q, ctx) -> vnode(q.nameOrId()), requests);
+        rpc.handle(VNodeRemove.class, (q, ctx) -> {
+            removeVNode(q.nameOrId());
+            return Ack.INSTANCE;
+        }, requests);
+        rpc.handle(PlaceProcess.class, (q, ctx) -> placeProcess(q), requests);
+        rpc.handle(Consult.class, (q, ctx) -> consult(q), requests);
+        rpc.onMessage(StatusReport.class, (m, ctx) -> statusReport(m));
+        rpc.onMessage(ProcessExited.class, (m, ctx) -> processExited(m));
+    }
+
+    public ManagerConfig config() {
+        return config;
+    }
+
+    // ------------------------------------------------------------------ membership
+
+    /**
+     * REGISTER: a component joins and gets its node id (from {@value #FIRST_COMPONENT_ID} up, never reused).
+     * Registering again from the same address returns the existing id and counts as a status report.
+     *
+     * @throws LegoException INVALID_ARGUMENT for an unknown role or a bad address; EXISTS if the address is
+     *     registered with another role
+     */
+    public Registered register(Register r) {
+        ensureOpen();
+        Role role = Role.parse(r.role());
+        if (role == null) {
+            throw Status.INVALID_ARGUMENT.toException("unknown component role '" + r.role()
+                    + "': expected processor, memory or storage");
+        }
+        String address = r.address();
+        if (address.isBlank() || address.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+            throw Status.INVALID_ARGUMENT.toException("component address '" + address
+                    + "' must be non-empty and contain no whitespace");
+        }
+        synchronized (lock) {
+            long now = clock.getAsLong();
+            Member m = membersByAddress.get(address);
+            if (m != null) {
+                if (m.role != role) {
+                    throw Status.EXISTS.toException("address " + address + " is already registered as " + m
+                            + "; a " + role.wire + " component must listen elsewhere");
+                }
+                boolean wasDead = m.reported(r.resources(), now);
+                rpc.addPeer(m.id, address);
+                log.info("{} registered again{}", m, wasDead ? " and is ALIVE" : "");
+                return new Registered(m.id);
+            }
+            if (nextNodeId == Integer.MAX_VALUE) {
+                throw Status.QUOTA.toException("node ids are exhausted");
+            }
+            m = new Member(nextNodeId++, role, address);
+            m.reported(r.resources(), now);
+            members.put(m.id, m);
+            membersByAddress.put(address, m);
+            try {
+                persistLocked();
+            } catch (LegoException e) {
+                members.remove(m.id);
+                membersByAddress.remove(address);
+                throw e;
+            }
+            rpc.addPeer(m.id, address);
+            log.info("{} joined: {} cores, {} threads, {} bytes memory capacity", m, r.resources().cores(),
+                    r.resources().threadsRunning(), r.resources().memoryCapacityBytes());
+            return new Registered(m.id);
+        }
+    }
+
+    /**
+     * STATUS_REPORT: refreshes the component's resources and liveness; a DEAD component becomes ALIVE. A report
+     * from an unknown node id is ignored (and logged).
+     */
+    public void statusReport(StatusReport r) {
+        if (closed) {
+            return;
+        }
+        synchronized (lock) {
+            Member m = members.get(r.nodeId());
+            if (m == null) {
+                log.info("status report from unknown node {} ignored: it must REGISTER first", r.nodeId());
+                return;
+            }
+            if (m.reported(r.resources(), clock.getAsLong())) {
+                log.info("{} reported again and is ALIVE", m);
+            }
+        }
+    }
+
+    /**
+     * Marks DEAD every ALIVE component whose last report is older than the heartbeat timeout at
+     * {@code nowMillis}, and fails the manager's calls in flight to it. Called by the manager's own thread every
+     * {@link ManagerConfig#tickPeriodMillis()}, or by the owner when that is 0.
+     */
+    public void tick(long nowMillis) {
+        List<Member> died = new ArrayList<>();
+        synchronized (lock) {
+            for (Member m : members.values()) {
+                if (m.alive && nowMillis - m.lastReportMillis > config.heartbeatTimeoutMillis()) {
+                    m.alive = false;
+                    died.add(m);
+                    log.warn("{} is DEAD: no status report for {} ms (timeout {} ms)", m, nowMillis - m.lastReportMillis,
+                            config.heartbeatTimeoutMillis());
+                }
+            }
+        }
+        for (Member m : died) {
+            rpc.failCallsTo(m.id, m + " was declared dead by the global manager");
+        }
+    }
+
+    private void scheduledTick() {
+        try {
+            tick(clock.getAsLong());
+        } catch (Throwable t) {
+            log.error("heartbeat check failed", t);
+        }
+    }
+
+    /** MEMBERS: every registered component in node-id order. */
+    public List<ComponentInfo> members() {
+        synchronized (lock) {
+            return members.values().stream().map(Member::info).toList();
+        }
+    }
+
+    /** One component of the membership table. */
+    public Optional<ComponentInfo> member(int nodeId) {
+        synchronized (lock) {
+            return Optional.ofNullable(members.get(nodeId)).map(Member::info);
+        }
+    }
+
+    // ------------------------------------------------------------------ GSM and vNodes
+
+    /**
+     * VNODE_CREATE: validates the name, picks the live storage component with the least storage used (GSM) and
+     * the memory component caching the vNode's files (GMM), assigns an id and a virtual IP, and has the storage
+     * component attach the vNode (STORAGE_ATTACH) before replying. A quota or limit of 0 means the configured
+     * default.
+     *
+     * @throws LegoException INVALID_ARGUMENT for a bad name or negative quota; EXISTS for a taken name;
+     *     UNAVAILABLE if no storage or memory component is alive; QUOTA if the IP pool is exhausted; the storage
+     *     component's error if it cannot attach
+     */
+    public VNodeInfo createVNode(VNodeCreate req) {
+        ensureOpen();
+        String problem = VNode.nameProblem(req.name());
+        if (problem != null) {
+            throw Status.INVALID_ARGUMENT.toException(problem);
+        }
+        if (req.memoryQuotaBytes() < 0 || req.maxProcesses() < 0) {
+            throw Status.INVALID_ARGUMENT.toException("vNode '" + req.name() + "': memory quota and process limit must be"
+                    + " positive, or 0 for the defaults (got " + req.memoryQuotaBytes() + " bytes, " + req.maxProcesses()
+                    + " processes)");
+        }
+        long quota = req.memoryQuotaBytes() == 0 ? config.defaultMemoryQuotaBytes() : req.memoryQuotaBytes();
+        int maxProcesses = req.maxProcesses() == 0 ? config.defaultMaxProcesses() : req.maxProcesses();
+        Reservation res = reserve(req.name(), quota, maxProcesses);
+        try {
+            rpc.call(res.storageNode(), new StorageAttach(res.id(), res.name()),
+                    Duration.ofMillis(config.storageCallTimeoutMillis()));
+        } catch (LegoException e) {
+            synchronized (lock) {
+                release(res);
+            }
+            log.warn("vNode {} '{}' not created: storage node {} could not attach it: {}", res.id(), res.name(),
+                    res.storageNode(), e.getMessage());
+            throw Status.of(e).toException("storage node " + res.storageNode() + " could not attach vNode '" + res.name()
+                    + "': " + e.getMessage());
+        }
+        synchronized (lock) {
+            release(res);
+            ensureOpen();
+            VNode v = new VNode(res.id(), res.name(), res.virtualIp(), res.storageNode(), res.cacheMemoryNode(),
+                    res.memoryQuotaBytes(), res.maxProcesses());
+            vnodes.put(v.id, v);
+            vnodesByName.put(v.name, v);
+            ipsInUse.add(v.virtualIp);
+            try {
+                persistLocked();
+            } catch (LegoException e) {
+                vnodes.remove(v.id);
+                vnodesByName.remove(v.name);
+                ipsInUse.remove(v.virtualIp);
+                throw e;
+            }
+            log.info("{} created: IP {}, storage node {} at {}, buffer cache on memory node {}, quota {} bytes, {} processes",
+                    v, v.virtualIp, v.storageNode, VNode.storageRoot(v.id), v.cacheMemoryNode, v.memoryQuotaBytes,
+                    v.maxProcesses);
+            return v.info();
+        }
+    }
+
+    /** Takes the name, an id and an IP, and makes the GSM and GMM decisions, before storage is called. */
+    private Reservation reserve(String name, long quota, int maxProcesses) {
+        synchronized (lock) {
+            if (vnodesByName.containsKey(name) || pendingVnodes.containsKey(name)) {
+                throw Status.EXISTS.toException("a vNode named '" + name + "' already exists");
+            }
+            long now = clock.getAsLong();
+            Member storage = chooseStorageLocked(now);
+            if (storage == null) {
+                throw Status.UNAVAILABLE.toException("no live storage component to hold vNode '" + name + "' ("
+                        + count(Role.STORAGE) + " registered)");
+            }
+            Member cache = gmm.choose(live(Role.MEMORY, now), 0, "cache the files of vNode '" + name + "'");
+            Set<String> taken = new HashSet<>(ipsInUse);
+            pendingVnodes.values().forEach(p -> taken.add(p.virtualIp()));
+            long offset = ipPool.allocate(ipCursor, taken);
+            if (offset < 0) {
+                throw Status.QUOTA.toException("vNode IP pool " + ipPool + " is exhausted: all " + ipPool.size()
+                        + " addresses are in use; remove a vNode or configure a larger vnodeIpPool");
+            }
+            if (nextVnodeId == Integer.MAX_VALUE) {
+                throw Status.QUOTA.toException("vNode ids are exhausted");
+            }
+            Reservation res = new Reservation(nextVnodeId++, name, ipPool.addressAt(offset), storage.id, cache.id, quota,
+                    maxProcesses);
+            ipCursor = offset + 1;
+            gmm.granted(cache, 0);
+            pendingVnodes.put(name, res);
+            try {
+                persistLocked(); // the id and IP cursor move on even if the storage call fails
+            } catch (LegoException e) {
+                pendingVnodes.remove(name);
+                throw e;
+            }
+            return res;
+        }
+    }
+
+    private void release(Reservation res) {
+        pendingVnodes.remove(res.name(), res);
+    }
+
+    /** GSM: the live storage component with the least storage used, then the fewest vNodes. */
+    private Member chooseStorageLocked(long now) {
+        Map<Integer, Integer> served = new HashMap<>();
+        vnodes.values().forEach(v -> served.merge(v.storageNode, 1, Integer::sum));
+        pendingVnodes.values().forEach(r -> served.merge(r.storageNode(), 1, Integer::sum));
+        return live(Role.STORAGE, now).stream()
+                .min(Comparator.<Member>comparingLong(m -> m.resources.storageUsedBytes())
+                        .thenComparingInt(m -> served.getOrDefault(m.id, 0))
+                        .thenComparingInt(m -> m.id))
+                .orElse(null);
+    }
+
+    /** VNODE_LIST: every vNode in id order. */
+    public List<VNodeInfo> vnodes() {
+        synchronized (lock) {
+            return vnodes.values().stream().map(VNode::info).toList();
+        }
+    }
+
+    /**
+     * VNODE_GET: the vNode with this name or, if {@code nameOrId} is a number, this id.
+     *
+     * @throws LegoException NOT_FOUND
+     */
+    public VNodeInfo vnode(String nameOrId) {
+        synchronized (lock) {
+            return findLocked(nameOrId).info();
+        }
+    }
+
+    /**
+     * VNODE_REMOVE: forgets the vNode and frees its name and IP (its files stay on the storage component).
+     *
+     * @throws LegoException NOT_FOUND; DENIED while it has running processes
+     */
+    public void removeVNode(String nameOrId) {
+        ensureOpen();
+        synchronized (lock) {
+            VNode v = findLocked(nameOrId);
+            if (!v.pids.isEmpty()) {
+                throw Status.DENIED.toException(v + " still runs " + v.pids.size() + " process(es) (pids "
+                        + v.pids + "); they must exit before it can be removed");
+            }
+            vnodes.remove(v.id);
+            vnodesByName.remove(v.name);
+            ipsInUse.remove(v.virtualIp);
+            try {
+                persistLocked();
+            } catch (LegoException e) {
+                vnodes.put(v.id, v);
+                vnodesByName.put(v.name, v);
+                ipsInUse.add(v.virtualIp);
+                throw e;
+            }
+            log.info("{} removed: IP {} released", v, v.virtualIp);
+        }
+    }
+
+    private VNode findLocked(String nameOrId) {
+        VNode v = vnodesByName.get(nameOrId);
+        if (v == null && !nameOrId.isEmpty() && nameOrId.length() <= 10 && nameOrId.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            long id = Long.parseLong(nameOrId);
+            v = id <= Integer.MAX_VALUE ? vnodes.get((int) id) : null;
+        }
+        if (v == null) {
+            throw Status.NOT_FOUND.toException("no vNode named or numbered '" + nameOrId + "'");
+        }
+        return v;
+    }
+
+    // ------------------------------------------------------------------ GPM and GMM
+
+    /**
+     * PLACE_PROCESS: GPM picks the least-loaded live processor, GMM the home memory component, and a
+     * cluster-unique pid is assigned; the process counts against the vNode's process limit until
+     * {@link #processExited}.
+     *
+     * @throws LegoException NOT_FOUND for an unknown vNode; QUOTA at the vNode's process limit; UNAVAILABLE if no
+     *     processor or memory component is alive
+     */
+    public Placement placeProcess(PlaceProcess req) {
+        ensureOpen();
+        if (req.threads() < 0) {
+            throw Status.INVALID_ARGUMENT.toException("thread count must not be negative, got " + req.threads());
+        }
+        int threads = Math.max(1, req.threads());
+        synchronized (lock) {
+            VNode v = vnodes.get(req.vnodeId());
+            if (v == null) {
+                throw Status.NOT_FOUND.toException("no vNode with id " + req.vnodeId());
+            }
+            if (v.pids.size() >= v.maxProcesses) {
+                throw Status.QUOTA.toException(v + " already runs its limit of " + v.maxProcesses + " processes");
+            }
+            long now = clock.getAsLong();
+            Member processor = Gpm.choose(live(Role.PROCESSOR, now));
+            if (processor == null) {
+                throw Status.UNAVAILABLE.toException("no live processor component to run a process of " + v + " ("
+                        + count(Role.PROCESSOR) + " registered)");
+            }
+            Member home = gmm.choose(live(Role.MEMORY, now), 0, "be the home of a process of " + v);
+            long pid = nextPid++;
+            StateStore.ProcessRow p = new StateStore.ProcessRow(pid, v.id, processor.id, home.id);
+            processes.put(pid, p);
+            v.pids.add(pid);
+            try {
+                persistLocked();
+            } catch (LegoException e) {
+                processes.remove(pid);
+                v.pids.remove(pid);
+                throw e;
+            }
+            Gpm.placed(processor, threads);
+            gmm.granted(home, 0);
+            log.info("placed pid {} of {} ({} threads) on {}, home {}", pid, v, threads, processor, home);
+            return new Placement(pid, processor.id, home.id, v.info());
+        }
+    }
+
+    /** PROCESS_EXIT: releases the process from its vNode's count. Unknown pids are ignored (and logged). */
+    public void processExited(ProcessExited m) {
+        if (closed) {
+            return;
+        }
+        synchronized (lock) {
+            StateStore.ProcessRow p = processes.get(m.pid());
+            if (p == null) {
+                log.info("exit of unknown pid {} (vNode {}) ignored", m.pid(), m.vnodeId());
+                return;
+            }
+            if (p.vnodeId() != m.vnodeId()) {
+                log.warn("exit of pid {} names vNode {} but the process runs in vNode {}; ignored", m.pid(), m.vnodeId(),
+                        p.vnodeId());
+                return;
+            }
+            processes.remove(m.pid());
+            VNode v = vnodes.get(p.vnodeId());
+            v.pids.remove(m.pid());
+            try {
+                persistLocked();
+            } catch (LegoException e) {
+                // the exit stays applied in memory; the next successful save records it
+            }
+            log.info("pid {} of {} exited (ran on processor node {})", m.pid(), v, p.processorNode());
+        }
+    }
+
+    /**
+     * CONSULT ({@code M2MM_CONSULT}): which memory component owns a new vRegion of {@code bytes}, by the GMM
+     * policy.
+     *
+     * @throws LegoException NOT_FOUND for an unknown vNode; UNAVAILABLE if no memory component is alive;
+     *     NO_MEMORY if none has room (MOST_FREE_MEMORY)
+     */
+    public NodeChoice consult(Consult req) {
+        ensureOpen();
+        if (req.bytes() < 0) {
+            throw Status.INVALID_ARGUMENT.toException("vRegion size must not be negative, got " + req.bytes());
+        }
+        synchronized (lock) {
+            VNode v = vnodes.get(req.vnodeId());
+            if (v == null) {
+                throw Status.NOT_FOUND.toException("no vNode with id " + req.vnodeId());
+            }
+            Member m = gmm.choose(live(Role.MEMORY, clock.getAsLong()), req.bytes(),
+                    "own a new vRegion of " + req.bytes() + " bytes for pid " + req.pid() + " of " + v);
+            gmm.granted(m, req.bytes());
+            log.debug("GMM ({}): new vRegion of {} bytes for pid {} of {} goes to {}", gmm.policy(), req.bytes(), req.pid(),
+                    v, m);
+            return new NodeChoice(m.id);
+        }
+    }
+
+    /** The pid the next placed process will get. */
+    public long nextPid() {
+        synchronized (lock) {
+            return nextPid;
+        }
+    }
+
+    /** The state file, or null when state is kept in memory only. */
+    public Path stateFile() {
+        return store == null ? null : store.file();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private List<Member> live(Role role, long now) {
+        List<Member> out = new ArrayList<>();
+        for (Member m : members.values()) {
+            if (m.role == role && m.live(now, config.heartbeatTimeoutMillis())) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    private long count(Role role) {
+        return members.values().stream().filter(m -> m.role == role).count();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw Status.UNAVAILABLE.toException("the global manager is closed");
+        }
+    }
+
+    /** Saves the durable state; on failure the caller undoes its change. */
+    private void persistLocked() {
+        if (store == null) {
+            return;
+        }
+        ensureOpen();
+        try {
+            store.save(snapshotLocked());
+        } catch (IOException e) {
+            log.error("cannot save manager state to {}: {}", store.file(), e.toString());
+            throw Status.IO_ERROR.toException("the global manager cannot save its state to " + store.file() + ": " + e);
+        }
+    }
+
+    private StateStore.Snapshot snapshotLocked() {
+        List<StateStore.ComponentRow> cs = members.values().stream()
+                .map(m -> new StateStore.ComponentRow(m.id, m.role, m.address)).toList();
+        List<StateStore.VNodeRow> vs = vnodes.values().stream()
+                .map(v -> new StateStore.VNodeRow(v.id, v.name, v.virtualIp, v.storageNode, v.cacheMemoryNode,
+                        v.memoryQuotaBytes, v.maxProcesses)).toList();
+        List<StateStore.ProcessRow> ps = processes.values().stream()
+                .sorted(Comparator.comparingLong(StateStore.ProcessRow::pid)).toList();
+        return new StateStore.Snapshot(nextNodeId, nextVnodeId, nextPid, ipCursor, cs, vs, ps);
+    }
+
+    private void restore(StateStore.Snapshot s) {
+        nextNodeId = s.nextNodeId();
+        nextVnodeId = s.nextVnodeId();
+        nextPid = s.nextPid();
+        ipCursor = s.ipCursor();
+        for (StateStore.ComponentRow c : s.components()) {
+            Member m = new Member(c.id(), c.role(), c.address()); // DEAD until it reports
+            members.put(m.id, m);
+            membersByAddress.put(m.address, m);
+        }
+        for (StateStore.VNodeRow r : s.vnodes()) {
+            VNode v = new VNode(r.id(), r.name(), r.virtualIp(), r.storageNode(), r.cacheMemoryNode(), r.memoryQuotaBytes(),
+                    r.maxProcesses());
+            vnodes.put(v.id, v);
+            vnodesByName.put(v.name, v);
+            ipsInUse.add(v.virtualIp);
+        }
+        for (StateStore.ProcessRow p : s.processes()) {
+            processes.put(p.pid(), p);
+            vnodes.get(p.vnodeId()).pids.add(p.pid());
+        }
+    }
+
+    /**
+     * Stops the heartbeat thread, refuses further requests (UNAVAILABLE) and releases the state directory. The
+     * RPC node is not closed: it belongs to the caller.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        requests.shutdown();
+        synchronized (lock) {
+            if (store != null) {
+                store.close();
+            }
+        }
+        log.info("global manager closed");
+    }
+}

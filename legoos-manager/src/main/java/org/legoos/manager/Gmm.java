@@ -1,0 +1,95 @@
+package org.legoos.manager;
+
+import java.util.List;
+import org.legoos.net.rpc.Status;
+
+/**
+ * GMM, the global memory manager: picks the memory component that owns a new vRegion ({@code M2MM_CONSULT}),
+ * the home memory component of a new process, and the one hosting a vNode's storage buffer cache, by the
+ * configured {@link GmmPolicy}. It keeps only approximate state: the members' status reports plus what it
+ * granted since.
+ *
+ * <p>Not thread-safe: guarded by the {@link GlobalManager}'s lock. {@link #choose} has no side effects;
+ * {@link #granted} records the decision once the caller commits it.
+ */
+final class Gmm {
+    private final GmmPolicy policy;
+    /** Round robin: the node id chosen last; the next choice is the first live id above it (wrapping). */
+    private int lastChosen;
+    /** Requests granted so far, for EVERY_4TH_LEAST_REQUESTED. */
+    private long requests;
+
+    Gmm(GmmPolicy policy) {
+        this.policy = policy;
+    }
+
+    GmmPolicy policy() {
+        return policy;
+    }
+
+    /**
+     * The memory component for a request of {@code bytes}.
+     *
+     * @param live live memory components in node-id order
+     * @throws org.legoos.api.LegoException UNAVAILABLE if there is none; NO_MEMORY if the policy is
+     *     MOST_FREE_MEMORY and none has {@code bytes} free
+     */
+    Member choose(List<Member> live, long bytes, String what) {
+        if (live.isEmpty()) {
+            throw Status.UNAVAILABLE.toException("no live memory component to " + what);
+        }
+        return switch (policy) {
+            case ROUND_ROBIN -> roundRobin(live);
+            case LEAST_REQUESTED -> leastRequested(live);
+            case MOST_FREE_MEMORY -> mostFree(live, bytes, what);
+            case EVERY_4TH_LEAST_REQUESTED -> (requests + 1) % 4 == 0 ? leastRequested(live) : roundRobin(live);
+        };
+    }
+
+    /** Records that {@code m} was given {@code bytes} (0 for a process home or a buffer cache). */
+    void granted(Member m, long bytes) {
+        m.bytesGranted += bytes;
+        m.bytesGrantedSinceReport += bytes;
+        m.grants++;
+        lastChosen = m.id;
+        requests++;
+    }
+
+    private Member roundRobin(List<Member> live) {
+        for (Member m : live) {
+            if (m.id > lastChosen) {
+                return m;
+            }
+        }
+        return live.getFirst();
+    }
+
+    private static Member leastRequested(List<Member> live) {
+        Member best = null;
+        for (Member m : live) {
+            if (best == null || m.bytesGranted < best.bytesGranted
+                    || m.bytesGranted == best.bytesGranted && m.grants < best.grants) {
+                best = m;
+            }
+        }
+        return best;
+    }
+
+    private static Member mostFree(List<Member> live, long bytes, String what) {
+        Member best = null;
+        long mostFree = Long.MIN_VALUE;
+        for (Member m : live) {
+            long free = m.freeMemoryBytes();
+            if (free >= bytes && free > mostFree) {
+                best = m;
+                mostFree = free;
+            }
+        }
+        if (best == null) {
+            long largest = live.stream().mapToLong(Member::freeMemoryBytes).max().orElse(0);
+            throw Status.NO_MEMORY.toException("no live memory component has " + bytes + " bytes free to " + what
+                    + " (largest free: " + Math.max(0, largest) + " bytes on " + live.size() + " live memory components)");
+        }
+        return best;
+    }
+}

@@ -1,0 +1,93 @@
+package org.legoos.manager;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Configuration of the {@link GlobalManager} (GPM, GMM, GSM and membership). Validated on construction: a bad
+ * value is an {@link IllegalArgumentException} naming the field.
+ *
+ * @param memoryPolicy how the GMM picks memory components
+ * @param heartbeatTimeoutMillis a component whose last REGISTER or STATUS_REPORT is older than this is marked
+ *     DEAD and never chosen until it reports again
+ * @param tickPeriodMillis how often the manager's own thread runs {@link GlobalManager#tick(long)}; 0 means no
+ *     thread is started and the owner (typically a test) drives {@code tick} itself
+ * @param stateDir where vNodes, component registrations, next ids and the pid counter persist across a
+ *     manager restart; null keeps everything in memory
+ * @param vnodeIpPool IPv4 CIDR block (e.g. {@code 10.77.0.0/16}) from which vNodes get their virtual IPs
+ * @param defaultMemoryQuotaBytes memory quota of a vNode created with quota 0
+ * @param defaultMaxProcesses process limit of a vNode created with limit 0
+ * @param storageCallTimeoutMillis how long VNODE_CREATE waits for the storage component's STORAGE_ATTACH reply
+ */
+public record ManagerConfig(GmmPolicy memoryPolicy, long heartbeatTimeoutMillis, long tickPeriodMillis, Path stateDir,
+                            String vnodeIpPool, long defaultMemoryQuotaBytes, int defaultMaxProcesses,
+                            long storageCallTimeoutMillis) {
+
+    /**
+     * Round robin, 3 s heartbeat timeout checked every 500 ms, no persistence, pool 10.77.0.0/16, 1 GiB and 64
+     * processes per vNode, 10 s for storage to attach a vNode.
+     */
+    public static ManagerConfig defaults() {
+        return new ManagerConfig(GmmPolicy.ROUND_ROBIN, 3_000, 500, null, "10.77.0.0/16", 1L << 30, 64, 10_000);
+    }
+
+    public ManagerConfig {
+        Objects.requireNonNull(memoryPolicy, "memoryPolicy");
+        if (heartbeatTimeoutMillis <= 0) {
+            throw new IllegalArgumentException("heartbeatTimeoutMillis must be positive, got " + heartbeatTimeoutMillis);
+        }
+        if (tickPeriodMillis < 0) {
+            throw new IllegalArgumentException("tickPeriodMillis must be 0 (no thread) or positive, got " + tickPeriodMillis);
+        }
+        IpPool.parse(vnodeIpPool);
+        if (defaultMemoryQuotaBytes <= 0) {
+            throw new IllegalArgumentException("defaultMemoryQuotaBytes must be positive, got " + defaultMemoryQuotaBytes);
+        }
+        if (defaultMaxProcesses <= 0) {
+            throw new IllegalArgumentException("defaultMaxProcesses must be positive, got " + defaultMaxProcesses);
+        }
+        if (storageCallTimeoutMillis <= 0) {
+            throw new IllegalArgumentException("storageCallTimeoutMillis must be positive, got " + storageCallTimeoutMillis);
+        }
+    }
+
+    public ManagerConfig withMemoryPolicy(GmmPolicy v) {
+        return new ManagerConfig(v, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool, defaultMemoryQuotaBytes,
+                defaultMaxProcesses, storageCallTimeoutMillis);
+    }
+
+    public ManagerConfig withHeartbeatTimeoutMillis(long v) {
+        return new ManagerConfig(memoryPolicy, v, tickPeriodMillis, stateDir, vnodeIpPool, defaultMemoryQuotaBytes,
+                defaultMaxProcesses, storageCallTimeoutMillis);
+    }
+
+    public ManagerConfig withTickPeriodMillis(long v) {
+        return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, v, stateDir, vnodeIpPool, defaultMemoryQuotaBytes,
+                defaultMaxProcesses, storageCallTimeoutMillis);
+    }
+
+    public ManagerConfig withStateDir(Path v) {
+        return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, v, vnodeIpPool, defaultMemoryQuotaBytes,
+                defaultMaxProcesses, storageCallTimeoutMillis);
+    }
+
+    public ManagerConfig withVnodeIpPool(String v) {
+        return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, v, defaultMemoryQuotaBytes,
+                defaultMaxProcesses, storageCallTimeoutMillis);
+    }
+
+    public ManagerConfig withDefaultMemoryQuotaBytes(long v) {
+        return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool, v,
+                defaultMaxProcesses, storageCallTimeoutMillis);
+    }
+
+    public ManagerConfig withDefaultMaxProcesses(int v) {
+        return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool,
+                defaultMemoryQuotaBytes, v, storageCallTimeoutMillis);
+    }
+
+    public ManagerConfig withStorageCallTimeoutMillis(long v) {
+        return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool,
+                defaultMemoryQuotaBytes, defaultMaxProcesses, v);
+    }
+}

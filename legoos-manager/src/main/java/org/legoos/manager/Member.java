@@ -1,0 +1,66 @@
+package org.legoos.manager;
+
+import org.legoos.net.protocol.gm.ComponentInfo;
+import org.legoos.net.protocol.gm.ComponentResources;
+
+/**
+ * One row of the membership table: a registered component, its liveness and the manager's approximate view of
+ * its resources (the latest status report plus what the managers handed it since).
+ *
+ * <p>Not thread-safe: guarded by the {@link GlobalManager}'s lock.
+ */
+final class Member {
+    static final ComponentResources NOTHING_REPORTED = new ComponentResources(0, 0, 0, 0, 0, 0, 0);
+
+    final int id;
+    final Role role;
+    final String address;
+    boolean alive;
+    long lastReportMillis;
+    ComponentResources resources = NOTHING_REPORTED;
+    /** GPM: threads placed here since the last report (so a burst of launches spreads). */
+    int threadsPlacedSinceReport;
+    /** GMM: bytes granted since the last report (MOST_FREE_MEMORY). */
+    long bytesGrantedSinceReport;
+    /** GMM: bytes granted in total (LEAST_REQUESTED). */
+    long bytesGranted;
+    /** GMM: grants in total, homes and buffer caches included (LEAST_REQUESTED tie-break). */
+    long grants;
+
+    Member(int id, Role role, String address) {
+        this.id = id;
+        this.role = role;
+        this.address = address;
+    }
+
+    /** Records a REGISTER or STATUS_REPORT received at {@code now}; returns true if it was DEAD. */
+    boolean reported(ComponentResources r, long now) {
+        boolean wasDead = !alive;
+        resources = r;
+        lastReportMillis = now;
+        alive = true;
+        threadsPlacedSinceReport = 0;
+        bytesGrantedSinceReport = 0;
+        return wasDead;
+    }
+
+    /** Whether this component may be chosen at {@code now}. */
+    boolean live(long now, long timeoutMillis) {
+        return alive && now - lastReportMillis <= timeoutMillis;
+    }
+
+    /** Reported capacity minus reported use minus what was granted since. */
+    long freeMemoryBytes() {
+        return resources.memoryCapacityBytes() - resources.memoryUsedBytes() - bytesGrantedSinceReport;
+    }
+
+    ComponentInfo info() {
+        return new ComponentInfo(id, role.wire, address, alive ? GlobalManager.ALIVE : GlobalManager.DEAD,
+                lastReportMillis, resources);
+    }
+
+    @Override
+    public String toString() {
+        return role.wire + " node " + id + " (" + address + ")";
+    }
+}

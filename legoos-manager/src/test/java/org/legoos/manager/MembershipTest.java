@@ -1,0 +1,170 @@
+package org.legoos.manager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.legoos.manager.TestCluster.GIB;
+import static org.legoos.manager.TestCluster.status;
+
+import java.util.concurrent.TimeUnit;
+import org.legoos.api.ComponentUnavailableException;
+import org.legoos.manager.TestCluster.Component;
+import org.legoos.net.protocol.gm.ComponentInfo;
+import org.legoos.net.protocol.gm.MemberList;
+import org.legoos.net.protocol.gm.MembersRequest;
+import org.legoos.net.protocol.gm.PlaceProcess;
+import org.legoos.net.protocol.gm.Placement;
+import org.legoos.net.protocol.gm.Register;
+import org.legoos.net.protocol.gm.StatusReport;
+import org.legoos.net.rpc.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class MembershipTest {
+    private final TestCluster c = new TestCluster(TestCluster.testConfig());
+
+    @AfterEach
+    void close() {
+        c.close();
+    }
+
+    @Test
+    void managerIsNodeOne() {
+        assertThat(c.managerRpc.nodeId()).isEqualTo(GlobalManager.NODE_ID).isEqualTo(1);
+    }
+
+    @Test
+    void idsAreAssignedFromTwoAndStableOnReRegister() {
+        Component p = c.processor("p1", 4, 0);
+        Component m = c.memory("m1", GIB, 0);
+        Component s = c.storage("s1", 0);
+        assertThat(p.id).isEqualTo(2);
+        assertThat(m.id).isEqualTo(3);
+        assertThat(s.id).isEqualTo(4);
+
+        int again = p.call(new Register("processor", "p1", TestCluster.processorResources(8, 1))).nodeId();
+        assertThat(again).isEqualTo(2);
+        assertThat(c.manager.member(2).orElseThrow().resources().cores()).isEqualTo(8);
+        assertThat(c.manager.members()).hasSize(3);
+    }
+
+    @Test
+    void idsAreNeverReused() {
+        c.processor("p1", 4, 0);
+        c.processor("p2", 4, 0);
+        c.advanceAndTick(5_000); // both dead; ids stay taken
+        assertThat(c.processor("p3", 4, 0).id).isEqualTo(4);
+    }
+
+    @Test
+    void registerAddsThePeerSoTheManagerCanCallIt() {
+        Component s = c.storage("s1", 0);
+        assertThat(c.managerRpc.peerAddress(s.id)).isEqualTo("s1");
+    }
+
+    @Test
+    void unknownRoleAndBadAddressAreRejected() {
+        assertThatThrownBy(() -> c.call(new Register("gpu", "g1", TestCluster.processorResources(1, 0))))
+                .satisfies(e -> assertThat(status(e)).isEqualTo(Status.INVALID_ARGUMENT))
+                .hasMessageContaining("gpu");
+        assertThatThrownBy(() -> c.call(new Register("memory", "has space", TestCluster.memoryResources(GIB, 0))))
+                .satisfies(e -> assertThat(status(e)).isEqualTo(Status.INVALID_ARGUMENT));
+        assertThatThrownBy(() -> c.call(new Register("memory", "", TestCluster.memoryResources(GIB, 0))))
+                .satisfies(e -> assertThat(status(e)).isEqualTo(Status.INVALID_ARGUMENT));
+        assertThat(c.manager.members()).isEmpty();
+    }
+
+    @Test
+    void sameAddressWithAnotherRoleIsRefused() {
+        c.processor("p1", 4, 0);
+        assertThatThrownBy(() -> c.call(new Register("memory", "p1", TestCluster.memoryResources(GIB, 0))))
+                .satisfies(e -> assertThat(status(e)).isEqualTo(Status.EXISTS))
+                .hasMessageContaining("p1");
+        assertThat(c.manager.members()).hasSize(1);
+    }
+
+    @Test
+    void membersListsIdRoleAddressStateReportTimeAndResources() {
+        Component p = c.processor("p1", 4, 1);
+        c.clock.addAndGet(100);
+        p.report(TestCluster.processorResources(4, 3));
+        Component m = c.memory("m1", 2 * GIB, GIB);
+
+        MemberList list = c.call(new MembersRequest());
+        assertThat(list.members()).extracting(ComponentInfo::nodeId).containsExactly(p.id, m.id);
+        ComponentInfo pi = list.members().getFirst();
+        assertThat(pi.role()).isEqualTo("processor");
+        assertThat(pi.address()).isEqualTo("p1");
+        assertThat(pi.state()).isEqualTo(GlobalManager.ALIVE);
+        assertThat(pi.lastReportMillis()).isEqualTo(c.clock.get());
+        assertThat(pi.resources().threadsRunning()).isEqualTo(3);
+        ComponentInfo mi = list.members().get(1);
+        assertThat(mi.role()).isEqualTo("memory");
+        assertThat(mi.resources().memoryCapacityBytes()).isEqualTo(2 * GIB);
+        assertThat(mi.resources().memoryUsedBytes()).isEqualTo(GIB);
+    }
+
+    @Test
+    void statusReportFromUnknownNodeIsIgnored() {
+        c.send(new StatusReport(42, TestCluster.processorResources(4, 0)));
+        assertThat(c.manager.members()).isEmpty();
+        assertThat(c.manager.member(42)).isEmpty();
+    }
+
+    @Test
+    void componentMissingHeartbeatsIsMarkedDeadAndReportingRevivesIt() {
+        Component p1 = c.processor("p1", 4, 0);
+        Component p2 = c.processor("p2", 4, 0);
+        c.clock.addAndGet(600);
+        p2.report(TestCluster.processorResources(4, 0));
+        c.advanceAndTick(600); // p1 silent for 1200 ms > 1000, p2 for 600 ms
+        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
+
+        p1.report(TestCluster.processorResources(4, 0));
+        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
+        c.advanceAndTick(1_000); // exactly the timeout since p1's report: still alive; p2 is not
+        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
+        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+    }
+
+    @Test
+    void reRegisteringRevivesADeadComponent() {
+        Component p = c.processor("p1", 4, 0);
+        c.advanceAndTick(2_000);
+        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        int again = p.call(new Register("processor", "p1", TestCluster.processorResources(4, 0))).nodeId();
+        assertThat(again).isEqualTo(p.id);
+        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
+    }
+
+    @Test
+    void deadProcessorIsNeverChosen() {
+        Component p1 = c.processor("p1", 4, 3);
+        Component p2 = c.processor("p2", 64, 0); // far less loaded than p1, but about to die
+        Component m = c.memory("m1", 4 * GIB, 0);
+        Component s = c.storage("s1", 0);
+        int vnode = c.createVNode("web").id();
+        c.clock.addAndGet(1_500);
+        p1.report(TestCluster.processorResources(4, 3));
+        m.report(TestCluster.memoryResources(4 * GIB, 0));
+        s.report(TestCluster.storageResources(0));
+        c.manager.tick(c.clock.get());
+        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        for (int i = 0; i < 5; i++) {
+            Placement pl = c.call(new PlaceProcess(vnode, 1));
+            assertThat(pl.processorNode()).isEqualTo(p1.id);
+        }
+    }
+
+    @Test
+    void staleComponentIsNotChosenEvenBeforeTheNextTick() {
+        c.withBasicComponents();
+        int vnode = c.createVNode("web").id();
+        c.clock.addAndGet(5_000); // no tick ran yet
+        assertThatThrownBy(() -> c.call(new PlaceProcess(vnode, 1)))
+                .isInstanceOf(ComponentUnavailableException.class)
+                .hasMessageContaining("no live processor");
+    }
+}
