@@ -5,7 +5,18 @@ import org.legoos.net.protocol.*;
 
 /** Opcodes of the M2M link (home node to vRegion owners): the one place that knows them. */
 public enum M2mOp implements Op {
-    ;
+    /** home to vRegion owner: [addr, addr+length) (page aligned, inside vRegions this owner holds) is now mapped with prot; the owner keeps it to validate accesses. */
+    MMAP(1, OwnerMap.class, OwnerMap::decode, org.legoos.net.protocol.Ack::decode),
+    /** home to vRegion owner: [addr, addr+length) is no longer mapped; free its areas and pages (unmapped parts are ignored). */
+    MUNMAP(2, OwnerUnmap.class, OwnerUnmap::decode, org.legoos.net.protocol.Ack::decode),
+    /** mremap inside one owner: move the stored pages of [from, from+length) to [to, to+length) (both mapped here) without copying their data. */
+    MOVE_PAGES(3, OwnerMovePages.class, OwnerMovePages::decode, org.legoos.net.protocol.Ack::decode),
+    /** mremap across owners: the stored (ever flushed) pages of [addr, addr+length), at most maxPages, in address order. */
+    READ_PAGES(4, OwnerReadPages.class, OwnerReadPages::decode, PageSet::decode),
+    /** mremap across owners: store 4096 bytes per vaddr (mapped here, whatever their prot); all or nothing on NO_MEMORY. */
+    WRITE_PAGES(5, OwnerWritePages.class, OwnerWritePages::decode, org.legoos.net.protocol.Ack::decode),
+    /** process exit: free every area and page of pid on this owner (nothing to do if none). */
+    DESTROY(6, OwnerDestroy.class, OwnerDestroy::decode, org.legoos.net.protocol.Ack::decode);
 
     private final int number;
     private final Class<? extends Message> type;

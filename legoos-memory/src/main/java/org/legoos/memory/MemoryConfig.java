@@ -1,0 +1,65 @@
+package org.legoos.memory;
+
+import org.legoos.memory.vm.Layout;
+
+/**
+ * Configuration of a memory monitor (an mComponent). Immutable and validated on construction; units are in
+ * the names.
+ *
+ * @param capacityBytes size of the page store (the component's memory for process pages), a multiple of 4 KiB;
+ *     off-heap memory is reserved lazily as pages are first written
+ * @param vregionBytes size of a vRegion, a power of two in [4 KiB, 64 GiB] (LegoOS: 1 GiB). Every memory
+ *     component of a cluster must use the same value: a vRegion's owner is found from its index.
+ * @param workers 0 to serve requests on the transport's delivery thread (fine for the in-JVM transport; do
+ *     not use 0 with a transport whose delivery thread must not block, since home calls wait for owners and
+ *     the GMM), else the number of worker threads for P2M requests; M2M requests get a second pool of the
+ *     same size, so a home waiting on an owner can never starve that owner
+ * @param bufferCacheBytes most bytes of file data the storage buffer cache holds
+ * @param bufferChunkBytes unit of the buffer cache (filled, evicted and written back as a whole), a power of
+ *     two in [4 KiB, 64 MiB], at most {@code bufferCacheBytes}
+ */
+public record MemoryConfig(long capacityBytes, long vregionBytes, int workers, long bufferCacheBytes, int bufferChunkBytes) {
+    public static final long DEFAULT_VREGION_BYTES = 1L << 30;
+    public static final int DEFAULT_WORKERS = 4;
+    public static final long DEFAULT_BUFFER_CACHE_BYTES = 64L << 20;
+    public static final int DEFAULT_BUFFER_CHUNK_BYTES = 64 << 10;
+    /** Most page-store capacity: 2^31 - 1 frames. */
+    public static final long MAX_CAPACITY_BYTES = (long) Integer.MAX_VALUE * Layout.PAGE_SIZE;
+
+    public MemoryConfig {
+        if (capacityBytes < Layout.PAGE_SIZE || capacityBytes > MAX_CAPACITY_BYTES || capacityBytes % Layout.PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("capacityBytes must be a multiple of 4096 in [4 KiB, 8 TiB), got " + capacityBytes);
+        }
+        if (Long.bitCount(vregionBytes) != 1 || vregionBytes < Layout.MIN_VREGION_BYTES || vregionBytes > Layout.MAX_VREGION_BYTES) {
+            throw new IllegalArgumentException("vregionBytes must be a power of two in [4 KiB, 64 GiB], got " + vregionBytes);
+        }
+        if (workers < 0 || workers > 1024) {
+            throw new IllegalArgumentException("workers must be in [0, 1024], got " + workers);
+        }
+        if (Integer.bitCount(bufferChunkBytes) != 1 || bufferChunkBytes < 4096 || bufferChunkBytes > (64 << 20)) {
+            throw new IllegalArgumentException("bufferChunkBytes must be a power of two in [4 KiB, 64 MiB], got " + bufferChunkBytes);
+        }
+        if (bufferCacheBytes < bufferChunkBytes) {
+            throw new IllegalArgumentException("bufferCacheBytes (" + bufferCacheBytes + ") must hold at least one chunk of "
+                    + bufferChunkBytes + " bytes");
+        }
+    }
+
+    /** A configuration with {@code capacityBytes} of page store and the defaults for everything else. */
+    public static MemoryConfig of(long capacityBytes) {
+        return new MemoryConfig(capacityBytes, DEFAULT_VREGION_BYTES, DEFAULT_WORKERS, DEFAULT_BUFFER_CACHE_BYTES,
+                DEFAULT_BUFFER_CHUNK_BYTES);
+    }
+
+    public MemoryConfig withVregionBytes(long bytes) {
+        return new MemoryConfig(capacityBytes, bytes, workers, bufferCacheBytes, bufferChunkBytes);
+    }
+
+    public MemoryConfig withWorkers(int n) {
+        return new MemoryConfig(capacityBytes, vregionBytes, n, bufferCacheBytes, bufferChunkBytes);
+    }
+
+    public MemoryConfig withBufferCache(long cacheBytes, int chunkBytes) {
+        return new MemoryConfig(capacityBytes, vregionBytes, workers, cacheBytes, chunkBytes);
+    }
+}

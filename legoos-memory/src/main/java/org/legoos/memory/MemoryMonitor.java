@@ -1,0 +1,202 @@
+package org.legoos.memory;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.legoos.memory.cache.BufferCache;
+import org.legoos.memory.pagestore.PageStore;
+import org.legoos.memory.vm.HomeNode;
+import org.legoos.memory.vm.VRegionOwner;
+import org.legoos.net.protocol.gm.ComponentResources;
+import org.legoos.net.protocol.m2m.OwnerDestroy;
+import org.legoos.net.protocol.m2m.OwnerMap;
+import org.legoos.net.protocol.m2m.OwnerMovePages;
+import org.legoos.net.protocol.m2m.OwnerReadPages;
+import org.legoos.net.protocol.m2m.OwnerUnmap;
+import org.legoos.net.protocol.m2m.OwnerWritePages;
+import org.legoos.net.protocol.p2m.Brk;
+import org.legoos.net.protocol.p2m.CreateAddressSpace;
+import org.legoos.net.protocol.p2m.DestroyAddressSpace;
+import org.legoos.net.protocol.p2m.FileClose;
+import org.legoos.net.protocol.p2m.FileRead;
+import org.legoos.net.protocol.p2m.FileSync;
+import org.legoos.net.protocol.p2m.FileWrite;
+import org.legoos.net.protocol.p2m.Mmap;
+import org.legoos.net.protocol.p2m.Mremap;
+import org.legoos.net.protocol.p2m.Msync;
+import org.legoos.net.protocol.p2m.Munmap;
+import org.legoos.net.protocol.p2m.PcacheFlush;
+import org.legoos.net.protocol.p2m.PcacheMiss;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.rpc.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The memory monitor of LegoOS/J: the monitor of an mComponent. It plays three roles, each served from the
+ * messages other components send it:
+ * <ul>
+ *   <li><b>home</b> ({@link HomeNode}) of the processes the GMM homed here: their VMA trees and the
+ *       address-space calls (P2M CREATE_AS, DESTROY_AS, MMAP, MUNMAP, MREMAP, BRK, MSYNC);</li>
+ *   <li><b>vRegion owner</b> ({@link VRegionOwner}) of vRegions of any process: ExCache misses and flushes
+ *       (P2M PCACHE_MISS, PCACHE_FLUSH) and the home's M2M calls, over the page store
+ *       ({@link PageStore});</li>
+ *   <li><b>storage buffer cache</b> ({@link BufferCache}) of the vNodes whose files it caches (P2M READ,
+ *       WRITE, FSYNC, CLOSE), backed by their storage components.</li>
+ * </ul>
+ * No user code runs here.
+ *
+ * <p>The constructor registers every handler on the given {@link RpcNode}, which whoever boots the
+ * component has already given its node id and a way to reach its peers. The monitor does not own the
+ * endpoint: {@link #close()} stops the workers, writes back the buffer cache and frees the page store, but
+ * leaves the endpoint open.
+ *
+ * <p>Thread-safety: thread-safe. Requests are served on {@link MemoryConfig#workers()} worker threads (see
+ * there); {@link #stats()} and {@link #resources()} may be called from any thread.
+ */
+public final class MemoryMonitor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MemoryMonitor.class);
+
+    private final RpcNode rpc;
+    private final MemoryConfig config;
+    private final PageStore pageStore;
+    private final VRegionOwner owner;
+    private final HomeNode home;
+    private final BufferCache bufferCache;
+    private final ExecutorService p2mWorkers;
+    private final ExecutorService m2mWorkers;
+    private volatile boolean closed;
+
+    /**
+     * @param rpc this component's endpoint (node id set, peers reachable)
+     * @param managerNode the node id of the global managers (GMM for vRegion placement, vNode registry)
+     */
+    public MemoryMonitor(RpcNode rpc, int managerNode, MemoryConfig cfg) {
+        this.rpc = java.util.Objects.requireNonNull(rpc, "rpc");
+        this.config = java.util.Objects.requireNonNull(cfg, "cfg");
+        this.pageStore = new PageStore(cfg.capacityBytes());
+        this.owner = new VRegionOwner(pageStore, rpc::nodeId);
+        this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner);
+        this.bufferCache = new BufferCache(rpc, managerNode, cfg.bufferCacheBytes(), cfg.bufferChunkBytes());
+        if (cfg.workers() > 0) {
+            p2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-p2m-"));
+            m2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-m2m-"));
+        } else {
+            p2mWorkers = null;
+            m2mWorkers = null;
+        }
+        try {
+            register();
+        } catch (RuntimeException e) {
+            stopWorkers();
+            pageStore.close();
+            throw e;
+        }
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private void register() {
+        // owner role: ExCache traffic
+        rpc.handle(PcacheMiss.class, (q, ctx) -> open().owner.miss(q), p2mWorkers);
+        rpc.handle(PcacheFlush.class, (q, ctx) -> open().owner.flush(q), p2mWorkers);
+        // home role: address-space calls
+        rpc.handle(CreateAddressSpace.class, (q, ctx) -> open().home.create(q), p2mWorkers);
+        rpc.handle(DestroyAddressSpace.class, (q, ctx) -> open().home.destroy(q), p2mWorkers);
+        rpc.handle(Mmap.class, (q, ctx) -> open().home.mmap(q), p2mWorkers);
+        rpc.handle(Munmap.class, (q, ctx) -> open().home.munmap(q), p2mWorkers);
+        rpc.handle(Mremap.class, (q, ctx) -> open().home.mremap(q), p2mWorkers);
+        rpc.handle(Brk.class, (q, ctx) -> open().home.brk(q), p2mWorkers);
+        rpc.handle(Msync.class, (q, ctx) -> open().home.msync(q), p2mWorkers);
+        // storage buffer cache
+        rpc.handle(FileRead.class, (q, ctx) -> open().bufferCache.read(q), p2mWorkers);
+        rpc.handle(FileWrite.class, (q, ctx) -> open().bufferCache.write(q), p2mWorkers);
+        rpc.handle(FileSync.class, (q, ctx) -> open().bufferCache.fsync(q), p2mWorkers);
+        rpc.handle(FileClose.class, (q, ctx) -> open().bufferCache.close(q), p2mWorkers);
+        // owner role: calls from homes
+        rpc.handle(OwnerMap.class, (q, ctx) -> open().owner.map(q), m2mWorkers);
+        rpc.handle(OwnerUnmap.class, (q, ctx) -> open().owner.unmap(q), m2mWorkers);
+        rpc.handle(OwnerMovePages.class, (q, ctx) -> open().owner.movePages(q), m2mWorkers);
+        rpc.handle(OwnerReadPages.class, (q, ctx) -> open().owner.readPages(q), m2mWorkers);
+        rpc.handle(OwnerWritePages.class, (q, ctx) -> open().owner.writePages(q), m2mWorkers);
+        rpc.handle(OwnerDestroy.class, (q, ctx) -> open().owner.destroy(q), m2mWorkers);
+    }
+
+    private MemoryMonitor open() {
+        if (closed) {
+            throw Status.UNAVAILABLE.toException("memory component " + rpc.nodeId() + " is shut down");
+        }
+        return this;
+    }
+
+    /** This component's node id. */
+    public int nodeId() {
+        return rpc.nodeId();
+    }
+
+    public MemoryConfig config() {
+        return config;
+    }
+
+    /** What this component has and uses, for its status reports to the managers. */
+    public ComponentResources resources() {
+        return new ComponentResources(Runtime.getRuntime().availableProcessors(), config.workers(),
+                home.counters().spaces(), pageStore.capacityBytes(), pageStore.usedBytes(), 0, 0);
+    }
+
+    /** A snapshot of this monitor's state and counters. */
+    public MemoryStats stats() {
+        VRegionOwner.Counters o = owner.counters();
+        HomeNode.Counters h = home.counters();
+        BufferCache.Counters c = bufferCache.counters();
+        return new MemoryStats(pageStore.capacityBytes(), pageStore.usedFrames(), h.spaces(), owner.spaces(),
+                home.mappedBytesPerSpace(), owner.storedBytesPerSpace(),
+                o.misses(), o.pagesServed(), o.zeroPagesServed(), o.flushes(), o.pagesFlushed(), o.piggybacks(),
+                o.refusedNoMemory(), o.refusedBadAddress(), h.vmCalls(), h.consults(), h.pagesCopiedAcrossOwners(),
+                c.hits(), c.misses(), c.evictions(), c.writeBacks(), c.cachedBytes(), c.dirtyChunks());
+    }
+
+    /**
+     * Stops serving (later requests get UNAVAILABLE), writes back the buffer cache's dirty data, stops the
+     * workers and frees the page store. The RPC endpoint stays open. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        int failed = bufferCache.flushAll();
+        if (failed > 0) {
+            log.warn("{}: {} file(s) could not be written back at shutdown", rpc.name(), failed);
+        }
+        stopWorkers();
+        pageStore.close();
+    }
+
+    private void stopWorkers() {
+        for (ExecutorService pool : new ExecutorService[] {p2mWorkers, m2mWorkers}) {
+            if (pool == null) {
+                continue;
+            }
+            pool.shutdown();
+            try {
+                if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+                    pool.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                pool.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

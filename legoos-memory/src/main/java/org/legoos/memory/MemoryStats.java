@@ -1,0 +1,48 @@
+package org.legoos.memory;
+
+import java.util.Map;
+
+/**
+ * A snapshot of a memory monitor's state and counters (counters count since start).
+ *
+ * @param capacityBytes page store capacity
+ * @param pagesUsed page frames holding process pages
+ * @param homeSpaces address spaces this component is the home of
+ * @param ownedSpaces address spaces with areas in vRegions owned here
+ * @param mappedBytesPerSpace pid to bytes mapped, for address spaces homed here
+ * @param storedBytesPerSpace pid to bytes of pages stored here (any home)
+ * @param missesServed PCACHE_MISS requests answered
+ * @param pagesServed pages returned by misses
+ * @param zeroPagesServed of those, pages never written back (returned as zeros)
+ * @param flushes PCACHE_FLUSH requests stored
+ * @param pagesFlushed pages written back, by flushes and piggybacked victims
+ * @param piggybackedVictims dirty victims that rode on a miss
+ * @param refusedNoMemory requests refused because the page store was full
+ * @param refusedBadAddress requests refused because the address was not mapped here
+ * @param vmCalls address-space calls served as home
+ * @param consults vRegion owners asked of the GMM
+ * @param pagesCopiedAcrossOwners pages mremap copied from one owner to another
+ * @param bufferCacheHits buffer cache chunk lookups that hit
+ * @param bufferCacheMisses chunk lookups that had to fill (or create) a chunk
+ * @param bufferCacheEvictions chunks evicted
+ * @param bufferCacheWriteBacks dirty ranges written to storage
+ * @param bufferCacheBytes bytes of file data cached
+ * @param bufferCacheDirtyChunks cached chunks not yet written back
+ */
+public record MemoryStats(long capacityBytes, long pagesUsed, int homeSpaces, int ownedSpaces,
+                          Map<Long, Long> mappedBytesPerSpace, Map<Long, Long> storedBytesPerSpace,
+                          long missesServed, long pagesServed, long zeroPagesServed, long flushes, long pagesFlushed,
+                          long piggybackedVictims, long refusedNoMemory, long refusedBadAddress,
+                          long vmCalls, long consults, long pagesCopiedAcrossOwners,
+                          long bufferCacheHits, long bufferCacheMisses, long bufferCacheEvictions,
+                          long bufferCacheWriteBacks, long bufferCacheBytes, long bufferCacheDirtyChunks) {
+    public MemoryStats {
+        mappedBytesPerSpace = Map.copyOf(mappedBytesPerSpace);
+        storedBytesPerSpace = Map.copyOf(storedBytesPerSpace);
+    }
+
+    /** Bytes of the page store in use. */
+    public long usedBytes() {
+        return pagesUsed * 4096;
+    }
+}

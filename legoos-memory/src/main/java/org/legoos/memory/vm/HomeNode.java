@@ -1,0 +1,496 @@
+package org.legoos.memory.vm;
+
+import it.unimi.dsi.fastutil.ints.IntOpenHashSet;
+import it.unimi.dsi.fastutil.longs.Long2IntMap;
+import it.unimi.dsi.fastutil.longs.LongArrayList;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.legoos.api.AddressSpace;
+import org.legoos.api.LegoException;
+import org.legoos.net.protocol.Ack;
+import org.legoos.net.protocol.Message;
+import org.legoos.net.protocol.Request;
+import org.legoos.net.protocol.gm.Consult;
+import org.legoos.net.protocol.gm.NodeChoice;
+import org.legoos.net.protocol.m2m.OwnerDestroy;
+import org.legoos.net.protocol.m2m.OwnerMap;
+import org.legoos.net.protocol.m2m.OwnerMovePages;
+import org.legoos.net.protocol.m2m.OwnerReadPages;
+import org.legoos.net.protocol.m2m.OwnerUnmap;
+import org.legoos.net.protocol.m2m.OwnerWritePages;
+import org.legoos.net.protocol.m2m.PageSet;
+import org.legoos.net.protocol.p2m.AddressSpaceInfo;
+import org.legoos.net.protocol.p2m.Brk;
+import org.legoos.net.protocol.p2m.CreateAddressSpace;
+import org.legoos.net.protocol.p2m.DestroyAddressSpace;
+import org.legoos.net.protocol.p2m.MapReply;
+import org.legoos.net.protocol.p2m.Mmap;
+import org.legoos.net.protocol.p2m.Mremap;
+import org.legoos.net.protocol.p2m.Msync;
+import org.legoos.net.protocol.p2m.Munmap;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.rpc.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The home role of a memory component (LegoOS's home mComponent): for each process whose home the GMM made
+ * this component ({@code P2M_CREATE_AS}), it keeps the authoritative VMA tree of the whole address space and
+ * serves the address-space calls {@code mmap, munmap, mremap, brk, msync} and process exit.
+ *
+ * <p>The address space is cut into vRegions of {@code vregionBytes}. The first time a mapping touches a
+ * vRegion the home asks the GMM ({@code M2MM_CONSULT}) which memory component owns it, then tells each owner
+ * the part of the area inside its vRegions ({@code M2M_MMAP}); owners then serve misses and flushes there
+ * directly. Every {@link MapReply} carries the complete vRegion to owner map. Shrinking, unmapping and
+ * moving free or move pages on the owners; mremap moves contents across owners page by page. Calls to the
+ * owner role of this same component skip the network.
+ *
+ * <p>Address layout: see {@link Layout} (heap from {@code vregionBytes}, mmap area from 1 TiB, both in
+ * different vRegions). A failed call leaves the address space as it was: owners told about a new area are
+ * told to forget it again.
+ *
+ * <p>Thread-safety: thread-safe. The calls of one process are serialised on its address space (including
+ * the round trips to owners and the GMM); different processes proceed in parallel.
+ */
+public final class HomeNode {
+    private static final Logger log = LoggerFactory.getLogger(HomeNode.class);
+    /** Pages per message when mremap copies contents from one owner to another. */
+    static final int COPY_BATCH_PAGES = 256;
+
+    private final RpcNode rpc;
+    private final int managerNode;
+    private final long vregionBytes;
+    private final int shift;
+    private final long heapStart;
+    private final VRegionOwner localOwner;
+    private final ConcurrentHashMap<Long, HomeSpace> spaces = new ConcurrentHashMap<>();
+    private final LongAdder consults = new LongAdder();
+    private final LongAdder vmCalls = new LongAdder();
+    private final LongAdder pagesCopied = new LongAdder();
+
+    /** A run of consecutive vRegions owned by one node, clipped to a range. */
+    private record Run(int node, long start, long end) {
+    }
+
+    /**
+     * @param rpc this component's endpoint (calls to the GMM and to other owners)
+     * @param managerNode the node of the global managers (GMM)
+     * @param localOwner the owner role of this same component
+     */
+    public HomeNode(RpcNode rpc, int managerNode, long vregionBytes, VRegionOwner localOwner) {
+        if (Long.bitCount(vregionBytes) != 1 || vregionBytes < Layout.MIN_VREGION_BYTES
+                || vregionBytes > Layout.MAX_VREGION_BYTES) {
+            throw new IllegalArgumentException("vRegion size must be a power of two in [4 KiB, 64 GiB], got " + vregionBytes);
+        }
+        this.rpc = rpc;
+        this.managerNode = managerNode;
+        this.vregionBytes = vregionBytes;
+        this.shift = Long.numberOfTrailingZeros(vregionBytes);
+        this.heapStart = Layout.heapStart(vregionBytes);
+        this.localOwner = localOwner;
+    }
+
+    /** Counters of the home role. */
+    public record Counters(int spaces, long vmCalls, long consults, long pagesCopiedAcrossOwners) {
+    }
+
+    public Counters counters() {
+        return new Counters(spaces.size(), vmCalls.sum(), consults.sum(), pagesCopied.sum());
+    }
+
+    /** pid to bytes mapped, for the address spaces homed here. */
+    public Map<Long, Long> mappedBytesPerSpace() {
+        Map<Long, Long> out = new HashMap<>();
+        spaces.forEach((pid, s) -> out.put(pid, s.areas.mappedBytes())); // no lock: a call may be waiting on an owner
+        return out;
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    /** {@code P2M_CREATE_AS}: this component becomes the home of {@code pid}. */
+    public AddressSpaceInfo create(CreateAddressSpace q) {
+        if (q.quotaBytes() < 0) {
+            throw invalid("CREATE_AS: quota must be 0 (none) or positive, got " + q.quotaBytes());
+        }
+        if (spaces.putIfAbsent(q.pid(), new HomeSpace(q.pid(), q.vnodeId(), q.quotaBytes(), heapStart)) != null) {
+            throw Status.EXISTS.toException("pid " + q.pid() + " already has an address space on memory component " + rpc.nodeId());
+        }
+        vmCalls.increment();
+        return new AddressSpaceInfo(vregionBytes, heapStart);
+    }
+
+    /** {@code P2M_DESTROY_AS}: frees every area and page of the process on every owner. */
+    public Ack destroy(DestroyAddressSpace q) {
+        HomeSpace s = spaces.remove(q.pid());
+        if (s == null) {
+            throw noSpace(q.pid());
+        }
+        vmCalls.increment();
+        synchronized (s) {
+            s.destroyed = true;
+            IntOpenHashSet nodes = new IntOpenHashSet(s.owners.values());
+            for (int node : nodes) {
+                try {
+                    callOwner(node, new OwnerDestroy(q.pid()));
+                } catch (LegoException e) {
+                    log.warn("pid {}: could not free its pages on memory component {}: {}", q.pid(), node, e.getMessage());
+                }
+            }
+            s.areas.clear();
+            s.owners.clear();
+        }
+        return Ack.INSTANCE;
+    }
+
+    /** {@code P2M_MMAP}: maps zeroed anonymous memory at the hint if it is free, else first fit in the mmap area. */
+    public MapReply mmap(Mmap q) {
+        HomeSpace s = space(q.pid());
+        VRegionOwner.checkProt(q.prot());
+        long len = Layout.checkLength("mmap", 0, q.length());
+        synchronized (s) {
+            alive(s);
+            vmCalls.increment();
+            checkQuota(s, len);
+            long addr = pickAddress(s, q.hint(), len);
+            mapOnOwners(s, addr, addr + len, q.prot());
+            s.areas.add(addr, addr + len, q.prot());
+            return reply(s, addr);
+        }
+    }
+
+    private long pickAddress(HomeSpace s, long hint, long len) {
+        if (hint != 0 && Layout.isPageAligned(hint) && hint >= Layout.MIN_ADDR && hint <= Layout.TASK_SIZE - len
+                && s.areas.isFree(hint, hint + len)) {
+            return hint;
+        }
+        long addr = s.areas.firstFit(Layout.MMAP_BASE, Layout.TASK_SIZE, len);
+        if (addr < 0) {
+            throw Status.NO_MEMORY.toException("pid " + s.pid + ": no free range of " + len + " bytes in the mmap area");
+        }
+        return addr;
+    }
+
+    /** {@code P2M_MUNMAP}: unmaps [addr, addr+length), splitting areas; unmapped parts are fine. */
+    public MapReply munmap(Munmap q) {
+        HomeSpace s = space(q.pid());
+        long len = Layout.checkRange("munmap", q.addr(), q.length());
+        synchronized (s) {
+            alive(s);
+            vmCalls.increment();
+            unmapRange(s, q.addr(), q.addr() + len);
+            return reply(s, q.addr());
+        }
+    }
+
+    /**
+     * {@code P2M_MREMAP}: shrinks in place, grows in place if the following range is free, else moves the
+     * mapping (contents preserved) if {@code mayMove}, else NO_MEMORY. The old range must lie in one area.
+     */
+    public MapReply mremap(Mremap q) {
+        HomeSpace s = space(q.pid());
+        long oldAddr = q.oldAddr();
+        long oldLen = Layout.checkRange("mremap", oldAddr, q.oldLength());
+        long newLen = Layout.checkLength("mremap", 0, q.newLength());
+        synchronized (s) {
+            alive(s);
+            vmCalls.increment();
+            Vma vma = s.areas.covering(oldAddr, oldAddr + oldLen);
+            if (vma == null) {
+                throw Status.BAD_ADDRESS.toException("mremap: [0x" + Long.toHexString(oldAddr) + ", 0x"
+                        + Long.toHexString(oldAddr + oldLen) + ") is not inside one mapped area of pid " + s.pid);
+            }
+            if (newLen == oldLen) {
+                return reply(s, oldAddr);
+            }
+            if (newLen < oldLen) {
+                unmapRange(s, oldAddr + newLen, oldAddr + oldLen);
+                return reply(s, oldAddr);
+            }
+            checkQuota(s, newLen - oldLen);
+            long tail = oldAddr + oldLen;
+            if (newLen <= Layout.TASK_SIZE - oldAddr && s.areas.isFree(tail, oldAddr + newLen)) {
+                mapOnOwners(s, tail, oldAddr + newLen, vma.prot());
+                s.areas.add(tail, oldAddr + newLen, vma.prot());
+                return reply(s, oldAddr);
+            }
+            if (!q.mayMove()) {
+                throw Status.NO_MEMORY.toException("mremap: pid " + s.pid + " cannot grow 0x" + Long.toHexString(oldAddr)
+                        + " in place to " + newLen + " bytes and may not move it");
+            }
+            long to = s.areas.firstFit(Layout.MMAP_BASE, Layout.TASK_SIZE, newLen);
+            if (to < 0) {
+                throw Status.NO_MEMORY.toException("mremap: pid " + s.pid + ": no free range of " + newLen + " bytes");
+            }
+            move(s, oldAddr, oldLen, to, newLen, vma.prot());
+            return reply(s, to);
+        }
+    }
+
+    /**
+     * {@code P2M_BRK}: moves the program break; {@code newBreak == 0} only reads it. The heap is the area
+     * [heapStart, pageUp(break)); growing needs that range free and within the quota.
+     */
+    public MapReply brk(Brk q) {
+        HomeSpace s = space(q.pid());
+        long nb = q.newBreak();
+        synchronized (s) {
+            alive(s);
+            vmCalls.increment();
+            if (nb == 0) {
+                return reply(s, s.brk);
+            }
+            if (nb < heapStart) {
+                throw invalid("brk: 0x" + Long.toHexString(nb) + " is below the heap start 0x" + Long.toHexString(heapStart));
+            }
+            if (nb > Layout.MMAP_BASE) {
+                throw Status.NO_MEMORY.toException("brk: the heap cannot grow past the mmap area at 0x"
+                        + Long.toHexString(Layout.MMAP_BASE));
+            }
+            long oldTop = Layout.pageUp(s.brk);
+            long newTop = Layout.pageUp(nb);
+            if (newTop > oldTop) {
+                if (!s.areas.isFree(oldTop, newTop)) {
+                    throw Status.NO_MEMORY.toException("brk: growing the heap to 0x" + Long.toHexString(nb)
+                            + " would collide with a mapping");
+                }
+                checkQuota(s, newTop - oldTop);
+                mapOnOwners(s, oldTop, newTop, AddressSpace.PROT_RW);
+                s.areas.add(oldTop, newTop, AddressSpace.PROT_RW);
+            } else if (newTop < oldTop) {
+                unmapRange(s, newTop, oldTop);
+            }
+            s.brk = nb;
+            return reply(s, nb);
+        }
+    }
+
+    /**
+     * {@code P2M_MSYNC}: the processor wrote back its dirty lines of the range before calling; this checks
+     * that the range is mapped (BAD_ADDRESS otherwise). Flushes are acknowledged only once stored, so there
+     * is nothing left to wait for.
+     */
+    public Ack msync(Msync q) {
+        HomeSpace s = space(q.pid());
+        long len = Layout.checkRange("msync", q.addr(), q.length());
+        synchronized (s) {
+            alive(s);
+            vmCalls.increment();
+            if (!s.areas.isMapped(q.addr(), q.addr() + len)) {
+                throw Status.BAD_ADDRESS.toException("msync: [0x" + Long.toHexString(q.addr()) + ", 0x"
+                        + Long.toHexString(q.addr() + len) + ") is not fully mapped in pid " + s.pid);
+            }
+        }
+        return Ack.INSTANCE;
+    }
+
+    // ------------------------------------------------------------------ vRegions and owners
+
+    /**
+     * Gives every vRegion of [start, end) an owner (consulting the GMM for new ones) and tells each owner its
+     * part of the area. On failure, owners already told forget it again and new vRegion assignments are
+     * dropped, so the address space is unchanged.
+     */
+    private void mapOnOwners(HomeSpace s, long start, long end, int prot) {
+        LongArrayList assigned = new LongArrayList();
+        List<Run> told = new ArrayList<>();
+        try {
+            long last = (end - 1) >>> shift;
+            for (long r = start >>> shift; r <= last; r++) {
+                if (!s.owners.containsKey(r)) {
+                    long partStart = Math.max(start, r << shift);
+                    long partEnd = Math.min(end, (r + 1) << shift);
+                    int node = consult(s, partEnd - partStart);
+                    s.owners.put(r, node);
+                    assigned.add(r);
+                }
+            }
+            for (Run run : runs(s, start, end)) {
+                callOwner(run.node(), new OwnerMap(s.pid, s.vnodeId, run.start(), run.end() - run.start(), prot));
+                told.add(run);
+            }
+        } catch (RuntimeException e) {
+            for (Run run : told) {
+                try {
+                    callOwner(run.node(), new OwnerUnmap(s.pid, run.start(), run.end() - run.start()));
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            for (int i = 0; i < assigned.size(); i++) {
+                s.owners.remove(assigned.getLong(i));
+            }
+            throw e;
+        }
+    }
+
+    private int consult(HomeSpace s, long bytes) {
+        consults.increment();
+        NodeChoice c = rpc.call(managerNode, new Consult(s.vnodeId, s.pid, bytes));
+        if (c.nodeId() < 0) {
+            throw Status.NO_MEMORY.toException("the GMM found no memory component for a new vRegion of pid " + s.pid);
+        }
+        return c.nodeId();
+    }
+
+    /** Unmaps [start, end) at the home and on the owners of its mapped parts. */
+    private void unmapRange(HomeSpace s, long start, long end) {
+        RuntimeException failure = null;
+        for (Vma piece : s.areas.overlapping(start, end)) {
+            for (Run run : runs(s, piece.start(), piece.end())) {
+                try {
+                    callOwner(run.node(), new OwnerUnmap(s.pid, run.start(), run.end() - run.start()));
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+        }
+        // the mapping is gone even if an owner could not be told: its stale area is replaced by the next
+        // M2M_MMAP of the range (which drops old pages) or freed at process exit
+        s.areas.remove(start, end);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
+     * mremap's move: maps the new range, brings the contents of the old one over (frames moved in place when
+     * both sides have the same owner, pages copied when they differ), then unmaps the old range.
+     */
+    private void move(HomeSpace s, long from, long oldLen, long to, long newLen, int prot) {
+        mapOnOwners(s, to, to + newLen, prot);
+        List<Run> sameOwner = new ArrayList<>(); // start = source, end = source end, node = the owner; dst = to + (start - from)
+        try {
+            long o = 0;
+            while (o < oldLen) {
+                long end = Math.min(oldLen, Math.min(nextBoundary(from + o) - from, nextBoundary(to + o) - to));
+                int src = s.owners.get((from + o) >>> shift);
+                int dst = s.owners.get((to + o) >>> shift);
+                // extend over following segments with the same pair of owners
+                while (end < oldLen && s.owners.get((from + end) >>> shift) == src && s.owners.get((to + end) >>> shift) == dst) {
+                    end = Math.min(oldLen, Math.min(nextBoundary(from + end) - from, nextBoundary(to + end) - to));
+                }
+                if (src >= 0 && src == dst) {
+                    sameOwner.add(new Run(src, from + o, from + end));
+                } else if (src >= 0) {
+                    copyPages(s, src, from + o, dst, to + o, end - o);
+                }
+                o = end;
+            }
+            for (Run run : sameOwner) {
+                callOwner(run.node(), new OwnerMovePages(s.pid, run.start(), to + (run.start() - from), run.end() - run.start()));
+            }
+        } catch (RuntimeException e) {
+            for (Run run : runs(s, to, to + newLen)) {
+                try {
+                    callOwner(run.node(), new OwnerUnmap(s.pid, run.start(), run.end() - run.start()));
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw e;
+        }
+        s.areas.add(to, to + newLen, prot);
+        unmapRange(s, from, from + oldLen);
+    }
+
+    private long nextBoundary(long addr) {
+        return ((addr >>> shift) + 1) << shift;
+    }
+
+    /** Copies the stored pages of [src, src+len) on {@code srcNode} to [dst, ...) on {@code dstNode}. */
+    private void copyPages(HomeSpace s, int srcNode, long src, int dstNode, long dst, long len) {
+        long at = src;
+        long end = src + len;
+        while (at < end) {
+            PageSet ps = callOwner(srcNode, new OwnerReadPages(s.pid, at, end - at, COPY_BATCH_PAGES));
+            long[] vaddrs = ps.vaddrs();
+            if (vaddrs.length > 0) {
+                long[] moved = new long[vaddrs.length];
+                for (int i = 0; i < vaddrs.length; i++) {
+                    if (vaddrs[i] < at || vaddrs[i] >= end) {
+                        throw Status.INTERNAL.toException("memory component " + srcNode + " returned page 0x"
+                                + Long.toHexString(vaddrs[i]) + " outside the range asked for");
+                    }
+                    moved[i] = vaddrs[i] - src + dst;
+                }
+                callOwner(dstNode, new OwnerWritePages(s.pid, moved, ps.data()));
+                pagesCopied.add(vaddrs.length);
+            }
+            if (ps.next() <= at) {
+                throw Status.INTERNAL.toException("memory component " + srcNode + " made no progress reading pages");
+            }
+            at = Math.min(ps.next(), end);
+        }
+    }
+
+    /** The owner runs of the vRegions of [start, end) that have owners, in address order. */
+    private List<Run> runs(HomeSpace s, long start, long end) {
+        List<Run> out = new ArrayList<>();
+        Run cur = null;
+        for (Long2IntMap.Entry e : s.owners.subMap(start >>> shift, ((end - 1) >>> shift) + 1).long2IntEntrySet()) {
+            long r = e.getLongKey();
+            int node = e.getIntValue();
+            long a = Math.max(start, r << shift);
+            long b = Math.min(end, (r + 1) << shift);
+            if (cur != null && cur.node() == node && cur.end() == a) {
+                cur = new Run(node, cur.start(), b);
+            } else {
+                if (cur != null) {
+                    out.add(cur);
+                }
+                cur = new Run(node, a, b);
+            }
+        }
+        if (cur != null) {
+            out.add(cur);
+        }
+        return out;
+    }
+
+    private <R extends Message> R callOwner(int node, Request<R> q) {
+        return node == rpc.nodeId() ? localOwner.serveLocal(q) : rpc.call(node, q);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private MapReply reply(HomeSpace s, long addr) {
+        return new MapReply(addr, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray());
+    }
+
+    private HomeSpace space(long pid) {
+        HomeSpace s = spaces.get(pid);
+        if (s == null) {
+            throw noSpace(pid);
+        }
+        return s;
+    }
+
+    private LegoException noSpace(long pid) {
+        return Status.NOT_FOUND.toException("memory component " + rpc.nodeId() + " is not the home of pid " + pid);
+    }
+
+    private void alive(HomeSpace s) {
+        if (s.destroyed) {
+            throw noSpace(s.pid);
+        }
+    }
+
+    private static void checkQuota(HomeSpace s, long extra) {
+        if (s.quotaBytes > 0 && extra > s.quotaBytes - s.areas.mappedBytes()) {
+            throw Status.QUOTA.toException("pid " + s.pid + ": mapping " + extra + " more bytes would exceed its memory quota of "
+                    + s.quotaBytes + " bytes (" + s.areas.mappedBytes() + " mapped)");
+        }
+    }
+
+    private static LegoException invalid(String message) {
+        return Status.INVALID_ARGUMENT.toException(message);
+    }
+}

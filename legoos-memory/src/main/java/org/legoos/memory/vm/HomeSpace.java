@@ -1,0 +1,28 @@
+package org.legoos.memory.vm;
+
+import it.unimi.dsi.fastutil.longs.Long2IntRBTreeMap;
+
+/**
+ * What the home memory component keeps of one process's address space: the authoritative VMA tree, the
+ * program break, the vRegion to owner map and the quota. Guarded by its own monitor: the home serialises the
+ * VM calls of one process (they come from its one processor anyway).
+ */
+final class HomeSpace {
+    final long pid;
+    final int vnodeId;
+    /** Most bytes the address space may map; 0 for no limit. */
+    final long quotaBytes;
+    final VmaTree areas = new VmaTree();
+    /** vRegion index to owner node, sorted by index. */
+    final Long2IntRBTreeMap owners = new Long2IntRBTreeMap();
+    long brk;
+    boolean destroyed;
+
+    HomeSpace(long pid, int vnodeId, long quotaBytes, long heapStart) {
+        this.pid = pid;
+        this.vnodeId = vnodeId;
+        this.quotaBytes = quotaBytes;
+        this.brk = heapStart;
+        owners.defaultReturnValue(-1);
+    }
+}

@@ -1,0 +1,79 @@
+package org.legoos.memory.vm;
+
+import org.legoos.net.rpc.Status;
+
+/**
+ * The layout of a LegoOS/J virtual address space, decided by its home memory component, and the checks on
+ * addresses every VM call shares.
+ *
+ * <pre>
+ *   0 .. heapStart            vRegion 0: never mapped (null pointers fault)
+ *   heapStart = vregionBytes  the heap (brk area) grows up from here, at most to MMAP_BASE
+ *   MMAP_BASE = 1 TiB         mmap area: first fit upwards, up to TASK_SIZE
+ *   TASK_SIZE = 128 TiB       end of the user address space (as x86-64 Linux)
+ * </pre>
+ *
+ * The heap and the mmap area are always in different vRegions (vRegions are at most 64 GiB). A page-aligned
+ * mmap hint anywhere in [4 KiB, TASK_SIZE) is honoured when the range is free.
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class Layout {
+    public static final int PAGE_SIZE = 4096;
+    public static final long PAGE_MASK = PAGE_SIZE - 1;
+    /** Lowest address that can be mapped (page 0 never is). */
+    public static final long MIN_ADDR = PAGE_SIZE;
+    /** Where the mmap area starts (1 TiB). */
+    public static final long MMAP_BASE = 1L << 40;
+    /** End (exclusive) of the user address space: 128 TiB. */
+    public static final long TASK_SIZE = 1L << 47;
+    public static final long MIN_VREGION_BYTES = PAGE_SIZE;
+    public static final long MAX_VREGION_BYTES = 1L << 36;
+
+    private Layout() {
+    }
+
+    /** Where the heap starts: the beginning of vRegion 1. */
+    public static long heapStart(long vregionBytes) {
+        return vregionBytes;
+    }
+
+    public static boolean isPageAligned(long addr) {
+        return (addr & PAGE_MASK) == 0;
+    }
+
+    /** {@code n} rounded up to whole pages, or -1 on overflow. */
+    public static long pageUp(long n) {
+        long r = (n + PAGE_MASK) & ~PAGE_MASK;
+        return r < n ? -1 : r;
+    }
+
+    /**
+     * Checks a range argument of a VM call and returns its length rounded up to pages.
+     *
+     * @throws org.legoos.net.rpc.RpcException INVALID_ARGUMENT if {@code addr} is not page aligned,
+     *     {@code length} is not positive, or the range leaves [0, TASK_SIZE)
+     */
+    public static long checkRange(String what, long addr, long length) {
+        if (!isPageAligned(addr)) {
+            throw invalid(what + ": address 0x" + Long.toHexString(addr) + " is not page aligned");
+        }
+        return checkLength(what, addr, length);
+    }
+
+    /** As {@link #checkRange} for an address already known to be aligned (or a hint). */
+    public static long checkLength(String what, long addr, long length) {
+        if (length <= 0) {
+            throw invalid(what + ": length must be positive, got " + length);
+        }
+        long len = pageUp(length);
+        if (len < 0 || addr < 0 || addr > TASK_SIZE || len > TASK_SIZE - addr) {
+            throw invalid(what + ": range 0x" + Long.toHexString(addr) + " + " + length + " leaves the address space");
+        }
+        return len;
+    }
+
+    static org.legoos.api.LegoException invalid(String message) {
+        return Status.INVALID_ARGUMENT.toException(message);
+    }
+}

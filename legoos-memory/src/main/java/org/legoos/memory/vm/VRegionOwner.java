@@ -1,0 +1,424 @@
+package org.legoos.memory.vm;
+
+import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Lock;
+import java.util.function.IntSupplier;
+import org.legoos.api.AddressSpace;
+import org.legoos.api.LegoException;
+import org.legoos.memory.pagestore.PageStore;
+import org.legoos.memory.pagestore.PageTable;
+import org.legoos.memory.pagestore.Reservation;
+import org.legoos.net.protocol.Ack;
+import org.legoos.net.protocol.Message;
+import org.legoos.net.protocol.Request;
+import org.legoos.net.protocol.m2m.OwnerDestroy;
+import org.legoos.net.protocol.m2m.OwnerMap;
+import org.legoos.net.protocol.m2m.OwnerMovePages;
+import org.legoos.net.protocol.m2m.OwnerReadPages;
+import org.legoos.net.protocol.m2m.OwnerUnmap;
+import org.legoos.net.protocol.m2m.OwnerWritePages;
+import org.legoos.net.protocol.m2m.PageSet;
+import org.legoos.net.protocol.p2m.PageData;
+import org.legoos.net.protocol.p2m.PcacheFlush;
+import org.legoos.net.protocol.p2m.PcacheMiss;
+import org.legoos.net.rpc.Status;
+
+/**
+ * The owner role of a memory component (LegoOS's vRegion owner): for every address space with vRegions
+ * owned here, it keeps the areas the home told it about ({@code M2M_MMAP}/{@code M2M_MUNMAP}) and the pages
+ * written back to it, and serves the processor's ExCache misses ({@code P2M_PCACHE_MISS}) and flushes
+ * ({@code P2M_PCACHE_FLUSH}) straight, without the home.
+ *
+ * <p>A miss returns the stored page, or zeros for a page never flushed; a flush allocates the page's frame
+ * at its first write-back. An access outside every area owned here is refused with {@code BAD_ADDRESS}
+ * (a {@code SegmentationFault} in the program); a flush needing more frames than are free is refused
+ * with {@code NO_MEMORY} before any page is touched.
+ *
+ * <p>Thread-safety: thread-safe; misses and flushes of one address space run in parallel (they share its
+ * read lock, pages are guarded by the page table's stripe locks), area changes from the home take the
+ * address space's lock exclusively. Looking up an address space neither locks nor boxes.
+ */
+public final class VRegionOwner {
+    /** Most pages one PCACHE_MISS may ask for (4 MiB). */
+    public static final int MAX_MISS_PAGES = 1024;
+    /** Most pages one M2M_READ_PAGES may ask for (4 MiB). */
+    public static final int MAX_READ_PAGES = 1024;
+    private static final int PAGE_SIZE = Layout.PAGE_SIZE;
+
+    private final PageStore store;
+    private final IntSupplier nodeId;
+    private final Object spacesLock = new Object();
+    /** Copy-on-write (address spaces come and go rarely), so the miss path reads it without a lock. */
+    private volatile Long2ObjectOpenHashMap<OwnerSpace> spaces = new Long2ObjectOpenHashMap<>();
+
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder pagesServed = new LongAdder();
+    private final LongAdder zeroPagesServed = new LongAdder();
+    private final LongAdder flushes = new LongAdder();
+    private final LongAdder pagesFlushed = new LongAdder();
+    private final LongAdder piggybacks = new LongAdder();
+    private final LongAdder noMemory = new LongAdder();
+    private final LongAdder badAddress = new LongAdder();
+
+    /**
+     * @param nodeId this component's node id, for error messages
+     */
+    public VRegionOwner(PageStore store, IntSupplier nodeId) {
+        this.store = store;
+        this.nodeId = nodeId;
+    }
+
+    /** Counters of the owner role. */
+    public record Counters(long misses, long pagesServed, long zeroPagesServed, long flushes, long pagesFlushed,
+                           long piggybacks, long refusedNoMemory, long refusedBadAddress) {
+    }
+
+    public Counters counters() {
+        return new Counters(misses.sum(), pagesServed.sum(), zeroPagesServed.sum(), flushes.sum(), pagesFlushed.sum(),
+                piggybacks.sum(), noMemory.sum(), badAddress.sum());
+    }
+
+    /** Address spaces with areas here. */
+    public int spaces() {
+        return spaces.size();
+    }
+
+    /** pid to bytes of pages stored here for it. */
+    public Map<Long, Long> storedBytesPerSpace() {
+        Map<Long, Long> out = new HashMap<>();
+        for (var e : spaces.long2ObjectEntrySet()) {
+            out.put(e.getLongKey(), e.getValue().pages.pages() * PAGE_SIZE);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ P2M
+
+    /**
+     * {@code P2M_PCACHE_MISS}: applies the piggybacked dirty victim (if {@code victim} holds 4096 bytes), then
+     * returns the requested pages. The first page must be accessible here; the reply holds the pages from
+     * {@code vaddr} up to {@code pages} of them, stopping early at the first page outside the areas owned
+     * here (so a prefetch past the end of an area is not an error).
+     */
+    public PageData miss(PcacheMiss q) {
+        int pages = q.pages();
+        if (pages < 1 || pages > MAX_MISS_PAGES) {
+            throw invalid("PCACHE_MISS: pages must be in [1, " + MAX_MISS_PAGES + "], got " + pages);
+        }
+        checkPage("PCACHE_MISS", q.vaddr());
+        ByteBuffer victim = q.victim();
+        boolean hasVictim = victim.remaining() != 0;
+        if (hasVictim) {
+            if (victim.remaining() != PAGE_SIZE) {
+                throw invalid("PCACHE_MISS: a piggybacked victim must be 4096 bytes, got " + victim.remaining());
+            }
+            checkPage("PCACHE_MISS victim", q.victimVaddr());
+        }
+        OwnerSpace s = spaceOrFault(q.pid(), q.vaddr());
+        byte[] out;
+        int n;
+        Lock lock = s.lock.readLock();
+        lock.lock();
+        try {
+            if (s.dead) {
+                throw fault(q.pid(), q.vaddr(), "its address space was destroyed");
+            }
+            if (hasVictim) {
+                store(s, new long[] {q.victimVaddr()}, victim, AddressSpace.PROT_WRITE, "piggybacked victim");
+                piggybacks.increment();
+                pagesFlushed.increment();
+            }
+            n = s.areas.accessiblePages(q.vaddr(), pages, AddressSpace.PROT_RW);
+            if (n == 0) {
+                throw fault(q.pid(), q.vaddr(), "no accessible area here covers it");
+            }
+            out = new byte[n * PAGE_SIZE];
+            long vpn = q.vaddr() >>> 12;
+            int zeros = 0;
+            for (int i = 0; i < n; i++) {
+                if (!s.pages.read(vpn + i, out, i * PAGE_SIZE)) {
+                    zeros++;
+                }
+            }
+            zeroPagesServed.add(zeros);
+        } finally {
+            lock.unlock();
+        }
+        misses.increment();
+        pagesServed.add(n);
+        return new PageData(ByteBuffer.wrap(out));
+    }
+
+    /** {@code P2M_PCACHE_FLUSH}: stores the pages (4096 bytes per vaddr, in order); all or nothing. */
+    public Ack flush(PcacheFlush q) {
+        long[] vaddrs = q.vaddrs();
+        checkPages("PCACHE_FLUSH", vaddrs, q.data());
+        if (vaddrs.length == 0) {
+            return Ack.INSTANCE;
+        }
+        OwnerSpace s = spaceOrFault(q.pid(), vaddrs[0]);
+        Lock lock = s.lock.readLock();
+        lock.lock();
+        try {
+            if (s.dead) {
+                throw fault(q.pid(), vaddrs[0], "its address space was destroyed");
+            }
+            store(s, vaddrs, q.data(), AddressSpace.PROT_WRITE, "flushed page");
+        } finally {
+            lock.unlock();
+        }
+        flushes.increment();
+        pagesFlushed.add(vaddrs.length);
+        return Ack.INSTANCE;
+    }
+
+    /**
+     * Writes pages into {@code s} (its lock held): validates every address first, then reserves every frame
+     * needed, so a refusal changes nothing.
+     */
+    private void store(OwnerSpace s, long[] vaddrs, ByteBuffer data, int requiredProt, String what) {
+        long[] vpns = new long[vaddrs.length];
+        for (int i = 0; i < vaddrs.length; i++) {
+            Vma a = s.areas.find(vaddrs[i]);
+            if (a == null || (a.prot() & requiredProt) != requiredProt) {
+                throw fault(s.pid, vaddrs[i], what + " is not in a " + (requiredProt != 0 ? "writable " : "") + "area here");
+            }
+            vpns[i] = vaddrs[i] >>> 12;
+        }
+        int need = s.pages.countAbsent(vpns);
+        try (Reservation r = store.reserve(need)) {
+            if (r == null) {
+                throw outOfMemory(need);
+            }
+            for (int i = 0; i < vpns.length; i++) {
+                if (!s.pages.write(vpns[i], data, i * PAGE_SIZE, r)) {
+                    throw outOfMemory(1); // only if pages vanished meanwhile, which the lock rules out
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ M2M
+
+    /** {@code M2M_MMAP}: a fresh area (any pages left in the range from before are dropped: it reads as zeros). */
+    public Ack map(OwnerMap q) {
+        long len = Layout.checkRange("M2M_MMAP", q.addr(), q.length());
+        checkProt(q.prot());
+        while (true) {
+            OwnerSpace s = spaceOrCreate(q.pid(), q.vnodeId());
+            Lock lock = s.lock.writeLock();
+            lock.lock();
+            try {
+                if (s.dead) {
+                    continue; // destroyed between lookup and lock: make a new one
+                }
+                if (s.vnodeId != q.vnodeId()) {
+                    throw Status.DENIED.toException("pid " + q.pid() + " belongs to vNode " + s.vnodeId + ", not " + q.vnodeId());
+                }
+                s.areas.remove(q.addr(), q.addr() + len);
+                s.pages.removeRange(q.addr() >>> 12, (q.addr() + len) >>> 12);
+                s.areas.add(q.addr(), q.addr() + len, q.prot());
+                return Ack.INSTANCE;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** {@code M2M_MUNMAP}: forgets the areas of the range and frees its pages. */
+    public Ack unmap(OwnerUnmap q) {
+        long len = Layout.checkRange("M2M_MUNMAP", q.addr(), q.length());
+        OwnerSpace s = spaces.get(q.pid());
+        if (s == null) {
+            return Ack.INSTANCE;
+        }
+        Lock lock = s.lock.writeLock();
+        lock.lock();
+        try {
+            s.areas.remove(q.addr(), q.addr() + len);
+            s.pages.removeRange(q.addr() >>> 12, (q.addr() + len) >>> 12);
+        } finally {
+            lock.unlock();
+        }
+        return Ack.INSTANCE;
+    }
+
+    /** {@code M2M_MOVE_PAGES}: mremap inside this owner, moving frames without copying. */
+    public Ack movePages(OwnerMovePages q) {
+        long len = Layout.checkRange("M2M_MOVE_PAGES", q.from(), q.length());
+        Layout.checkRange("M2M_MOVE_PAGES", q.to(), q.length());
+        if (q.from() < q.to() + len && q.to() < q.from() + len) {
+            throw invalid("M2M_MOVE_PAGES: source and destination overlap");
+        }
+        OwnerSpace s = spaceOrFault(q.pid(), q.from());
+        Lock lock = s.lock.writeLock();
+        lock.lock();
+        try {
+            if (!s.areas.isMapped(q.from(), q.from() + len) || !s.areas.isMapped(q.to(), q.to() + len)) {
+                throw fault(q.pid(), q.from(), "M2M_MOVE_PAGES needs both ranges mapped here");
+            }
+            s.pages.move(q.from() >>> 12, q.to() >>> 12, len >>> 12);
+        } finally {
+            lock.unlock();
+        }
+        return Ack.INSTANCE;
+    }
+
+    /** {@code M2M_READ_PAGES}: the stored pages of a range, for mremap across owners. */
+    public PageSet readPages(OwnerReadPages q) {
+        long len = Layout.checkRange("M2M_READ_PAGES", q.addr(), q.length());
+        if (q.maxPages() < 1 || q.maxPages() > MAX_READ_PAGES) {
+            throw invalid("M2M_READ_PAGES: maxPages must be in [1, " + MAX_READ_PAGES + "], got " + q.maxPages());
+        }
+        long end = q.addr() + len;
+        OwnerSpace s = spaces.get(q.pid());
+        if (s == null) {
+            return new PageSet(end, new long[0], ByteBuffer.allocate(0));
+        }
+        PageTable.Collected c;
+        Lock lock = s.lock.readLock();
+        lock.lock();
+        try {
+            c = s.pages.collect(q.addr() >>> 12, end >>> 12, q.maxPages());
+        } finally {
+            lock.unlock();
+        }
+        long[] vaddrs = c.vpns();
+        for (int i = 0; i < vaddrs.length; i++) {
+            vaddrs[i] <<= 12;
+        }
+        return new PageSet(c.nextVpn() << 12, vaddrs, ByteBuffer.wrap(c.data()));
+    }
+
+    /** {@code M2M_WRITE_PAGES}: stores pages moved here by mremap, whatever the area's protection. */
+    public Ack writePages(OwnerWritePages q) {
+        long[] vaddrs = q.vaddrs();
+        checkPages("M2M_WRITE_PAGES", vaddrs, q.data());
+        if (vaddrs.length == 0) {
+            return Ack.INSTANCE;
+        }
+        OwnerSpace s = spaceOrFault(q.pid(), vaddrs[0]);
+        Lock lock = s.lock.readLock();
+        lock.lock();
+        try {
+            if (s.dead) {
+                throw fault(q.pid(), vaddrs[0], "its address space was destroyed");
+            }
+            store(s, vaddrs, q.data(), 0, "moved page");
+        } finally {
+            lock.unlock();
+        }
+        return Ack.INSTANCE;
+    }
+
+    /** {@code M2M_DESTROY}: frees every area and page of the address space here. */
+    public Ack destroy(OwnerDestroy q) {
+        OwnerSpace s;
+        synchronized (spacesLock) {
+            s = spaces.get(q.pid());
+            if (s == null) {
+                return Ack.INSTANCE;
+            }
+            Long2ObjectOpenHashMap<OwnerSpace> next = new Long2ObjectOpenHashMap<>(spaces);
+            next.remove(q.pid());
+            spaces = next;
+        }
+        Lock lock = s.lock.writeLock();
+        lock.lock();
+        try {
+            s.dead = true;
+            s.areas.clear();
+            s.pages.clear();
+        } finally {
+            lock.unlock();
+        }
+        return Ack.INSTANCE;
+    }
+
+    /**
+     * Serves an M2M request from the home role of this same component without going through the network
+     * (the home is often an owner too).
+     */
+    @SuppressWarnings("unchecked")
+    public <R extends Message> R serveLocal(Request<R> q) {
+        Message reply = switch (q) {
+            case OwnerMap m -> map(m);
+            case OwnerUnmap m -> unmap(m);
+            case OwnerMovePages m -> movePages(m);
+            case OwnerReadPages m -> readPages(m);
+            case OwnerWritePages m -> writePages(m);
+            case OwnerDestroy m -> destroy(m);
+            default -> throw new IllegalArgumentException(q.getClass().getSimpleName() + " is not an M2M request");
+        };
+        return (R) reply;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private OwnerSpace spaceOrFault(long pid, long vaddr) {
+        OwnerSpace s = spaces.get(pid);
+        if (s == null) {
+            throw fault(pid, vaddr, "no area of this address space is owned here");
+        }
+        return s;
+    }
+
+    private OwnerSpace spaceOrCreate(long pid, int vnodeId) {
+        OwnerSpace s = spaces.get(pid);
+        if (s != null) {
+            return s;
+        }
+        synchronized (spacesLock) {
+            s = spaces.get(pid);
+            if (s == null) {
+                s = new OwnerSpace(pid, vnodeId, new PageTable(store));
+                Long2ObjectOpenHashMap<OwnerSpace> next = new Long2ObjectOpenHashMap<>(spaces);
+                next.put(pid, s);
+                spaces = next;
+            }
+            return s;
+        }
+    }
+
+    private static void checkPage(String what, long vaddr) {
+        if (!Layout.isPageAligned(vaddr) || vaddr < 0 || vaddr >= Layout.TASK_SIZE) {
+            throw invalid(what + ": 0x" + Long.toHexString(vaddr) + " is not a page-aligned user address");
+        }
+    }
+
+    private static void checkPages(String what, long[] vaddrs, ByteBuffer data) {
+        if ((long) vaddrs.length * PAGE_SIZE != data.remaining()) {
+            throw invalid(what + ": " + vaddrs.length + " pages need " + (long) vaddrs.length * PAGE_SIZE
+                    + " bytes of data, got " + data.remaining());
+        }
+        for (long v : vaddrs) {
+            checkPage(what, v);
+        }
+    }
+
+    static void checkProt(int prot) {
+        if ((prot & ~AddressSpace.PROT_RW) != 0) {
+            throw invalid("unknown protection bits 0x" + Integer.toHexString(prot));
+        }
+    }
+
+    private LegoException fault(long pid, long vaddr, String why) {
+        badAddress.increment();
+        return Status.BAD_ADDRESS.toException("pid " + pid + ": 0x" + Long.toHexString(vaddr) + " on memory component "
+                + nodeId.getAsInt() + ": " + why);
+    }
+
+    private LegoException outOfMemory(int pages) {
+        noMemory.increment();
+        return Status.NO_MEMORY.toException("memory component " + nodeId.getAsInt() + " has no room for " + pages
+                + " more page(s): " + store.usedFrames() + " of " + store.capacityFrames() + " in use");
+    }
+
+    private static LegoException invalid(String message) {
+        return Status.INVALID_ARGUMENT.toException(message);
+    }
+}

@@ -1,0 +1,188 @@
+package org.legoos.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.legoos.memory.AddressSpaceCallsTest.assertStatus;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.legoos.net.protocol.p2m.FileClose;
+import org.legoos.net.protocol.p2m.FileRead;
+import org.legoos.net.protocol.p2m.FileSync;
+import org.legoos.net.protocol.p2m.FileWrite;
+import org.legoos.net.rpc.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The storage buffer cache: fills, write-back on fsync/close/eviction, file size tracking. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class BufferCacheTest {
+    static final int CHUNK = 4096;
+    static final int VN = TestCluster.VNODE;
+    TestCluster cluster;
+    int mem;
+
+    @BeforeEach
+    void start() {
+        // room for 3 chunks of 4 KiB
+        cluster = new TestCluster(1, new MemoryConfig(1 << 20, 1 << 20, 2, 3 * CHUNK, CHUNK));
+        mem = TestCluster.memoryNode(0);
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    private static byte[] bytes(int n, int seed) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (seed + i * 31);
+        }
+        return b;
+    }
+
+    private byte[] read(String path, long offset, int length) {
+        ByteBuffer d = cluster.call(mem, new FileRead(VN, path, offset, length)).data();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    private void write(String path, long offset, byte[] data) {
+        cluster.call(mem, new FileWrite(VN, path, offset, ByteBuffer.wrap(data)));
+    }
+
+    private void fsync(String path, boolean invalidate) {
+        cluster.call(mem, new FileSync(VN, path, invalidate));
+    }
+
+    @Test
+    void readFillsChunksFromStorageOnceAndThenHits() {
+        byte[] file = bytes(10_000, 1);
+        cluster.files.data.put("/a", file);
+        assertThat(read("/a", 5000, 100)).isEqualTo(Arrays.copyOfRange(file, 5000, 5100));
+        assertThat(read("/a", 5100, 100)).isEqualTo(Arrays.copyOfRange(file, 5100, 5200));
+        assertThat(cluster.files.reads).hasValue(1);
+        assertThat(cluster.files.stats).hasValue(1);
+        assertThat(read("/a", 0, 10_000)).isEqualTo(file); // spans three chunks
+        assertThat(cluster.files.reads).hasValue(3);
+        MemoryStats s = cluster.monitors.get(0).stats();
+        assertThat(s.bufferCacheHits()).isPositive();
+        assertThat(s.bufferCacheBytes()).isEqualTo(3 * CHUNK);
+        assertThat(cluster.vnodeGets).as("the storage node is looked up once").hasValue(1);
+    }
+
+    @Test
+    void readsPastTheEndReturnFewerBytesAndNoneAtTheEnd() {
+        cluster.files.data.put("/b", bytes(5000, 2));
+        assertThat(read("/b", 4990, 100)).hasSize(10);
+        assertThat(read("/b", 5000, 100)).isEmpty();
+        assertThat(read("/b", 1 << 30, 100)).isEmpty();
+        assertThat(read("/b", 0, 0)).isEmpty();
+        assertStatus(() -> read("/b", -1, 10), Status.INVALID_ARGUMENT);
+        assertStatus(() -> read("/b", 0, -10), Status.INVALID_ARGUMENT);
+        assertStatus(() -> read("", 0, 10), Status.INVALID_ARGUMENT);
+    }
+
+    @Test
+    void writesStayInTheCacheUntilFsyncWhichMakesThemDurable() {
+        byte[] file = bytes(6000, 3);
+        cluster.files.data.put("/c", file.clone());
+        write("/c", 100, "hello".getBytes(StandardCharsets.UTF_8));
+        assertThat(cluster.files.writes).hasValue(0);
+        assertThat(new String(read("/c", 100, 5), StandardCharsets.UTF_8)).isEqualTo("hello");
+        assertThat(read("/c", 95, 5)).isEqualTo(Arrays.copyOfRange(file, 95, 100)); // the rest of the chunk was filled
+        fsync("/c", false);
+        assertThat(cluster.files.writes).hasValue(1);
+        assertThat(cluster.files.syncs).hasValue(1);
+        byte[] expect = file.clone();
+        System.arraycopy("hello".getBytes(StandardCharsets.UTF_8), 0, expect, 100, 5);
+        assertThat(cluster.files.durable.get("/c")).isEqualTo(expect);
+        fsync("/c", false); // nothing dirty, nothing unsynced
+        assertThat(cluster.files.writes).hasValue(1);
+        assertThat(cluster.files.syncs).hasValue(1);
+    }
+
+    @Test
+    void closeWritesBackWithoutSyncing() {
+        cluster.files.data.put("/d", new byte[0]);
+        write("/d", 0, bytes(3000, 4));
+        cluster.call(mem, new FileClose(VN, "/d"));
+        assertThat(cluster.files.data.get("/d")).isEqualTo(bytes(3000, 4));
+        assertThat(cluster.files.syncs).hasValue(0);
+        assertThat(read("/d", 0, 3000)).isEqualTo(bytes(3000, 4)); // still cached
+        assertThat(cluster.files.reads).hasValue(0);
+        cluster.call(mem, new FileClose(VN, "/never-opened"));
+    }
+
+    @Test
+    void writesExtendTheFileAndHolesReadAsZeros() {
+        cluster.files.data.put("/e", bytes(100, 5));
+        write("/e", 10_000, bytes(50, 6));
+        assertThat(read("/e", 0, 20_000)).hasSize(10_050);
+        assertThat(read("/e", 100, 9900)).containsOnly(0);
+        assertThat(read("/e", 10_000, 100)).isEqualTo(bytes(50, 6));
+        fsync("/e", false);
+        byte[] stored = cluster.files.durable.get("/e");
+        assertThat(stored).hasSize(10_050);
+        assertThat(Arrays.copyOfRange(stored, 0, 100)).isEqualTo(bytes(100, 5));
+        assertThat(Arrays.copyOfRange(stored, 100, 10_000)).containsOnly(0);
+    }
+
+    @Test
+    void evictionWritesBackDirtyChunks() {
+        cluster.files.data.put("/f", new byte[0]);
+        for (int i = 0; i < 5; i++) {
+            write("/f", (long) i * CHUNK, bytes(CHUNK, i));
+        }
+        // three chunks fit: the first two were evicted and had to be written back
+        assertThat(cluster.files.writes).hasValue(2);
+        assertThat(cluster.files.data.get("/f")).hasSize(2 * CHUNK);
+        assertThat(cluster.monitors.get(0).stats().bufferCacheEvictions()).isEqualTo(2);
+        assertThat(cluster.files.reads).as("whole-chunk writes need no fill").hasValue(0);
+        for (int i = 0; i < 5; i++) {
+            assertThat(read("/f", (long) i * CHUNK, CHUNK)).as("chunk %d", i).isEqualTo(bytes(CHUNK, i));
+        }
+        fsync("/f", false);
+        byte[] all = cluster.files.durable.get("/f");
+        for (int i = 0; i < 5; i++) {
+            assertThat(Arrays.copyOfRange(all, i * CHUNK, (i + 1) * CHUNK)).isEqualTo(bytes(CHUNK, i));
+        }
+        assertThat(cluster.monitors.get(0).stats().bufferCacheDirtyChunks()).isZero();
+    }
+
+    @Test
+    void fsyncWithInvalidateForgetsTheFile() {
+        cluster.files.data.put("/g", bytes(1000, 7));
+        assertThat(read("/g", 0, 10)).isEqualTo(bytes(10, 7));
+        write("/g", 0, new byte[] {42});
+        fsync("/g", true);
+        assertThat(cluster.files.durable.get("/g")[0]).isEqualTo((byte) 42);
+        // the processor truncates behind the cache; the next read sees storage again
+        cluster.files.data.put("/g", bytes(10, 8));
+        assertThat(read("/g", 0, 1000)).isEqualTo(bytes(10, 8));
+        assertThat(cluster.files.stats).hasValue(2);
+        fsync("/unknown", true); // nothing cached: nothing to do
+    }
+
+    @Test
+    void missingFilesAndDirectoriesAreRefused() {
+        assertStatus(() -> read("/missing", 0, 10), Status.NOT_FOUND);
+        assertStatus(() -> write("/missing", 0, new byte[1]), Status.NOT_FOUND);
+        cluster.files.directories.add("/dir");
+        assertStatus(() -> read("/dir", 0, 10), Status.IS_DIRECTORY);
+        assertStatus(() -> cluster.call(mem, new FileRead(99, "/a", 0, 1)), Status.NOT_FOUND);
+    }
+
+    @Test
+    void closingTheMonitorWritesBackDirtyData() {
+        cluster.files.data.put("/h", new byte[0]);
+        write("/h", 0, bytes(100, 9));
+        cluster.monitors.get(0).close();
+        assertThat(cluster.files.durable.get("/h")).isEqualTo(bytes(100, 9));
+    }
+}

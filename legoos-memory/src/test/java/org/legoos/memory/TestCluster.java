@@ -1,0 +1,179 @@
+package org.legoos.memory;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import org.legoos.net.protocol.Ack;
+import org.legoos.net.protocol.Message;
+import org.legoos.net.protocol.Request;
+import org.legoos.net.protocol.gm.Consult;
+import org.legoos.net.protocol.gm.NodeChoice;
+import org.legoos.net.protocol.gm.VNodeGet;
+import org.legoos.net.protocol.gm.VNodeInfo;
+import org.legoos.net.protocol.m2s.BlockRead;
+import org.legoos.net.protocol.m2s.BlockSync;
+import org.legoos.net.protocol.m2s.BlockWrite;
+import org.legoos.net.protocol.p2s.FileData;
+import org.legoos.net.protocol.p2s.FileStat;
+import org.legoos.net.protocol.p2s.FileStatRequest;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.rpc.Status;
+import org.legoos.net.transport.local.LocalFabric;
+
+/**
+ * A small in-JVM cluster for memory-monitor tests: real {@link MemoryMonitor}s on the local transport, a
+ * test-only manager that answers CONSULT round robin over the memory components and VNODE_GET, a test-only
+ * storage component keeping files in maps, and a client endpoint that calls the monitors as a processor does.
+ */
+final class TestCluster implements AutoCloseable {
+    static final int MANAGER = 1;
+    static final int STORAGE = 2;
+    static final int CLIENT = 3;
+    static final int FIRST_MEMORY = 10;
+    static final int VNODE = 7;
+    static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    final LocalFabric fabric = new LocalFabric();
+    final RpcNode manager;
+    final RpcNode storage;
+    final RpcNode client;
+    final List<RpcNode> memoryRpcs = new ArrayList<>();
+    final List<MemoryMonitor> monitors = new ArrayList<>();
+    final FakeStorage files = new FakeStorage();
+    final AtomicInteger consults = new AtomicInteger();
+    final AtomicInteger vnodeGets = new AtomicInteger();
+    /** Which memory node CONSULT answers; round robin unless a test replaces it. */
+    volatile IntSupplier consultPolicy;
+
+    TestCluster(int memories, MemoryConfig cfg) {
+        List<RpcNode> all = new ArrayList<>();
+        manager = node("manager", MANAGER, all);
+        storage = node("storage", STORAGE, all);
+        client = node("processor", CLIENT, all);
+        for (int i = 0; i < memories; i++) {
+            memoryRpcs.add(node("memory-" + i, FIRST_MEMORY + i, all));
+        }
+        for (RpcNode a : all) {
+            for (RpcNode b : all) {
+                a.addPeer(b.nodeId(), b.name());
+            }
+        }
+        AtomicInteger next = new AtomicInteger();
+        consultPolicy = () -> FIRST_MEMORY + Math.floorMod(next.getAndIncrement(), memories);
+        manager.handle(Consult.class, (q, ctx) -> {
+            consults.incrementAndGet();
+            return new NodeChoice(consultPolicy.getAsInt());
+        });
+        manager.handle(VNodeGet.class, (q, ctx) -> {
+            vnodeGets.incrementAndGet();
+            if (!q.nameOrId().equals(String.valueOf(VNODE))) {
+                throw Status.NOT_FOUND.toException("no vNode " + q.nameOrId());
+            }
+            return new VNodeInfo(VNODE, "test", "10.0.0.7", "/srv/test", STORAGE, FIRST_MEMORY, 0, 10, 0);
+        });
+        files.serve(storage);
+        for (RpcNode rpc : memoryRpcs) {
+            monitors.add(new MemoryMonitor(rpc, MANAGER, cfg));
+        }
+    }
+
+    private RpcNode node(String name, int id, List<RpcNode> all) {
+        RpcNode n = new RpcNode(name, fabric.newTransport(), RpcNode.Config.DEFAULT);
+        n.setNodeId(id);
+        n.listen(name);
+        all.add(n);
+        return n;
+    }
+
+    static int memoryNode(int i) {
+        return FIRST_MEMORY + i;
+    }
+
+    MemoryMonitor monitor(int node) {
+        return monitors.get(node - FIRST_MEMORY);
+    }
+
+    <R extends Message> R call(int node, Request<R> q) {
+        return client.call(node, q, TIMEOUT);
+    }
+
+    @Override
+    public void close() {
+        monitors.forEach(MemoryMonitor::close);
+        memoryRpcs.forEach(RpcNode::close);
+        client.close();
+        storage.close();
+        manager.close();
+    }
+
+    /** A test double of a storage component: files of vNode {@link #VNODE} in memory, with call counters. */
+    static final class FakeStorage {
+        final Map<String, byte[]> data = new ConcurrentHashMap<>();
+        /** Contents as of each file's last M2S_FSYNC. */
+        final Map<String, byte[]> durable = new ConcurrentHashMap<>();
+        final java.util.Set<String> directories = ConcurrentHashMap.newKeySet();
+        final AtomicInteger stats = new AtomicInteger();
+        final AtomicInteger reads = new AtomicInteger();
+        final AtomicInteger writes = new AtomicInteger();
+        final AtomicInteger syncs = new AtomicInteger();
+
+        void serve(RpcNode rpc) {
+            rpc.handle(FileStatRequest.class, (q, ctx) -> {
+                stats.incrementAndGet();
+                check(q.vnodeId());
+                if (directories.contains(q.path())) {
+                    return new FileStat(true, 0, 0);
+                }
+                return new FileStat(false, file(q.path()).length, 0);
+            });
+            rpc.handle(BlockRead.class, (q, ctx) -> {
+                reads.incrementAndGet();
+                check(q.vnodeId());
+                byte[] f = file(q.path());
+                int from = (int) Math.min(f.length, q.offset());
+                int to = (int) Math.min(f.length, q.offset() + q.length());
+                return new FileData(ByteBuffer.wrap(Arrays.copyOfRange(f, from, to)));
+            });
+            rpc.handle(BlockWrite.class, (q, ctx) -> {
+                writes.incrementAndGet();
+                check(q.vnodeId());
+                data.compute(q.path(), (p, old) -> {
+                    if (old == null) {
+                        throw Status.NOT_FOUND.toException(p);
+                    }
+                    int end = (int) (q.offset() + q.data().remaining());
+                    byte[] f = old.length >= end ? old.clone() : Arrays.copyOf(old, end);
+                    q.data().duplicate().get(f, (int) q.offset(), q.data().remaining());
+                    return f;
+                });
+                return Ack.INSTANCE;
+            });
+            rpc.handle(BlockSync.class, (q, ctx) -> {
+                syncs.incrementAndGet();
+                check(q.vnodeId());
+                durable.put(q.path(), file(q.path()).clone());
+                return Ack.INSTANCE;
+            });
+        }
+
+        private static void check(int vnodeId) {
+            if (vnodeId != VNODE) {
+                throw Status.DENIED.toException("wrong vNode " + vnodeId);
+            }
+        }
+
+        private byte[] file(String path) {
+            byte[] f = data.get(path);
+            if (f == null) {
+                throw Status.NOT_FOUND.toException(path);
+            }
+            return f;
+        }
+    }
+}
