@@ -23,7 +23,6 @@ public final class Lego implements Runnable {
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Lego())
-                .setExitCodeOnInvalidInput(2)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("lego: " + e.getMessage());
                     return 2;

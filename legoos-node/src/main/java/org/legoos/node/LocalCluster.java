@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.legoos.api.LegoProgram;
 import java.util.Objects;
 import java.util.stream.Stream;
 import org.legoos.examples.Examples;
@@ -58,10 +61,14 @@ public final class LocalCluster implements AutoCloseable {
             Objects.requireNonNull(reportInterval, "reportInterval");
         }
 
-        /** 1 processor (2 cores, 64 MiB ExCache), 2 memory components (1 GiB each), 1 storage component. */
+        /**
+         * 1 processor (2 cores, 64 MiB ExCache), 2 memory components, 1 storage component. In one JVM components
+         * cannot fail on their own, so the heartbeat timeout is generous: a loaded 2-core machine must not make a
+         * live component look dead.
+         */
         public static Spec defaults() {
-            return new Spec(1, 2, 1, ProcessorConfig.of(2, 64L << 20), MemoryConfig.defaults(), ManagerConfig.defaults(), null,
-                    Duration.ofMillis(200));
+            return new Spec(1, 2, 1, ProcessorConfig.of(2, 64L << 20), MemoryConfig.of(1L << 30),
+                    ManagerConfig.defaults().withHeartbeatTimeoutMillis(60_000), null, Duration.ofMillis(200));
         }
 
         public Spec withProcessor(ProcessorConfig p) {
@@ -92,35 +99,48 @@ public final class LocalCluster implements AutoCloseable {
     private final ProcessClient processClient;
     private final Path storageRoot;
     private final boolean ownsStorageRoot;
-    private final ProgramLoader loader = new ProgramLoader(Examples.bundled());
+    private final ProgramLoader loader;
 
-    private LocalCluster(Spec spec) throws IOException {
+    private LocalCluster(Spec spec, Map<String, Class<? extends LegoProgram>> extraPrograms) throws IOException {
         this.spec = spec;
+        Map<String, Class<? extends LegoProgram>> programs = new HashMap<>(Examples.bundled());
+        programs.putAll(extraPrograms);
+        this.loader = new ProgramLoader(programs);
         this.ownsStorageRoot = spec.storageRoot() == null;
         this.storageRoot = ownsStorageRoot ? Files.createTempDirectory("legoos-storage") : spec.storageRoot();
         managerRpc = new RpcNode("manager", fabric.newTransport(), RpcNode.Config.DEFAULT);
         managerRpc.listen("manager");
         manager = new GlobalManager(managerRpc, spec.manager());
-        for (int i = 0; i < spec.storages(); i++) {
-            addStorage();
-        }
-        for (int i = 0; i < spec.memories(); i++) {
-            addMemory(spec.memory());
-        }
-        for (int i = 0; i < spec.processors(); i++) {
-            addProcessor(spec.processor());
-        }
         client = new RpcNode("client", fabric.newTransport(), RpcNode.Config.DEFAULT);
         client.listen("client");
         client.addPeer(ComponentHost.MANAGER_NODE, "manager");
         client.setResolver(this::addressOf);
         processClient = new ProcessClient(client, ComponentHost.MANAGER_NODE);
+        try {
+            for (int i = 0; i < spec.storages(); i++) {
+                addStorage();
+            }
+            for (int i = 0; i < spec.memories(); i++) {
+                addMemory(spec.memory());
+            }
+            for (int i = 0; i < spec.processors(); i++) {
+                addProcessor(spec.processor());
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     /** Starts a cluster; on failure everything started so far is stopped. */
     public static LocalCluster start(Spec spec) {
+        return start(spec, Map.of());
+    }
+
+    /** Starts a cluster whose processors also know {@code extraPrograms} as bundled programs (for tests). */
+    public static LocalCluster start(Spec spec, Map<String, Class<? extends LegoProgram>> extraPrograms) {
         try {
-            return new LocalCluster(spec);
+            return new LocalCluster(spec, extraPrograms);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -30,7 +30,8 @@ public final class Codecs {
     /** A list whose elements each take at least one byte. */
     public static <T> List<T> readList(WireReader in, Function<WireReader, T> element) {
         int n = in.getCount(in.remaining(), "list");
-        List<T> out = new ArrayList<>(n);
+        // the count is only bounded by the body size; grow as elements actually decode
+        List<T> out = new ArrayList<>(Math.min(n, 1024));
         for (int i = 0; i < n; i++) {
             out.add(element.apply(in));
         }

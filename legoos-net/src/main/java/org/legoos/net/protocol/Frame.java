@@ -40,9 +40,13 @@ public record Frame(int opcode, int flags, int status, int sourceNode, long requ
         return w.finish();
     }
 
-    /** Reads just the body length of a header, for stream framing (TCP). */
+    /**
+     * Reads just the body length of a header, for stream framing (TCP). Leaves the buffer as it was (position
+     * and byte order).
+     */
     public static int peekBodyLength(ByteBuffer header) {
-        return header.order(ByteOrder.LITTLE_ENDIAN).getInt(header.position());
+        int raw = header.getInt(header.position());
+        return header.order() == ByteOrder.LITTLE_ENDIAN ? raw : Integer.reverseBytes(raw);
     }
 
     /**

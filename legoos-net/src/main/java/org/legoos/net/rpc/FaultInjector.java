@@ -1,11 +1,22 @@
 package org.legoos.net.rpc;
 
+import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.legoos.net.transport.Connection;
 
 /**
  * Named fault-injection points on a node's outbound path, switched on from tests: drop every frame to a
  * node, delay frames to a node, or cut the node off entirely (partition). Off by default and free when off.
+ * Replies and messages streamed back to a caller count as frames to the caller's node.
+ *
+ * <p>A delayed frame is sent later from this node's fault thread, in the order it was sent, as a slow link
+ * would deliver it: the sender does not wait, so a call whose request or reply is delayed past its timeout
+ * times out.
  *
  * <p>Thread-safe.
  */
@@ -14,6 +25,8 @@ public final class FaultInjector {
     private final ConcurrentHashMap<Integer, Long> delayNanosTo = new ConcurrentHashMap<>();
     private volatile boolean partitioned;
     private volatile boolean active;
+    private volatile boolean closed;
+    private ScheduledExecutorService delayer;
 
     /** Silently drops every frame this node sends to {@code node}. */
     public void dropTo(int node) {
@@ -33,7 +46,7 @@ public final class FaultInjector {
         active = true;
     }
 
-    /** Removes every fault. */
+    /** Removes every fault. Frames already delayed are still sent when their delay ends. */
     public void heal() {
         dropTo.clear();
         delayNanosTo.clear();
@@ -41,18 +54,48 @@ public final class FaultInjector {
         active = false;
     }
 
-    /** Applies the faults for a frame to {@code node}; returns false if it must be dropped. */
-    boolean beforeSend(int node) {
+    /** Sends {@code frame} for node {@code node} on {@code c}, unless a fault drops or delays it. */
+    void send(int node, Connection c, ByteBuffer frame) {
         if (!active) {
-            return true;
+            c.send(frame);
+            return;
         }
         if (partitioned || dropTo.contains(node)) {
-            return false;
+            return;
         }
         Long delay = delayNanosTo.get(node);
-        if (delay != null) {
-            java.util.concurrent.locks.LockSupport.parkNanos(delay);
+        if (delay == null) {
+            c.send(frame);
+            return;
         }
-        return true;
+        try {
+            delayer().schedule(() -> c.send(frame), delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException nodeClosed) {
+            // the node is closed: the frame is lost, as on a closed connection
+        }
+    }
+
+    private synchronized ScheduledExecutorService delayer() {
+        if (closed) {
+            throw new RejectedExecutionException("closed");
+        }
+        if (delayer == null) {
+            ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "legoos-fault-delay");
+                t.setDaemon(true);
+                return t;
+            });
+            s.setRemoveOnCancelPolicy(true);
+            delayer = s;
+        }
+        return delayer;
+    }
+
+    /** Stops the fault thread; frames still delayed are dropped. Called when the node closes. */
+    synchronized void close() {
+        closed = true;
+        if (delayer != null) {
+            delayer.shutdownNow();
+        }
     }
 }

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * timeout; error replies become typed exceptions ({@link Status#toException}).
  *
  * <p>Inbound frames that do not follow the protocol (too short, too long, unknown opcode, garbage body)
- * get an error reply or, when not even the header can be read, the connection is closed. They never
- * reach a handler and never throw out of the transport.
+ * get an error reply (a bad reply fails its call with that status at once) or, when not even the header
+ * can be read, the connection is closed. They never reach a handler and never throw out of the transport.
  *
  * <p>Handlers run on the transport's delivery thread unless registered with an executor (for the in-JVM
  * transport the delivery thread is the caller's, so a call costs no thread hand-off).
@@ -63,7 +63,7 @@ public final class RpcNode implements AutoCloseable {
     private record Registration(RequestHandler<Message, ? extends Message> handler, Executor executor) {
     }
 
-    private record Pending(Op op, int dst, CompletableFuture<Frame> reply) {
+    private record Pending(long id, Op op, int dst, CompletableFuture<Frame> reply) {
     }
 
     private final Transport transport;
@@ -200,12 +200,12 @@ public final class RpcNode implements AutoCloseable {
         Frame reply;
         CompletableFuture<Frame> f = p.reply();
         try {
-            reply = f.isDone() ? f.getNow(null) : f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            reply = f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            pending.values().remove(p);
+            pending.remove(p.id(), p);
             throw Status.TIMEOUT.toException("no reply from node " + dst + " to " + op.wireName() + " within " + timeout.toMillis() + " ms");
         } catch (InterruptedException e) {
-            pending.values().remove(p);
+            pending.remove(p.id(), p);
             Thread.currentThread().interrupt();
             throw Status.UNAVAILABLE.toException("interrupted waiting for node " + dst + " to answer " + op.wireName());
         } catch (ExecutionException e) {
@@ -226,7 +226,7 @@ public final class RpcNode implements AutoCloseable {
         return p.reply().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
                 .handle((frame, err) -> {
                     if (err != null) {
-                        pending.values().remove(p);
+                        pending.remove(p.id(), p);
                         if (err instanceof TimeoutException) {
                             throw Status.TIMEOUT.toException("no reply from node " + dst + " to " + op.wireName()
                                     + " within " + timeout.toMillis() + " ms");
@@ -241,19 +241,26 @@ public final class RpcNode implements AutoCloseable {
     public void send(int dst, OneWay message) {
         Op op = Protocol.of(message.getClass());
         Connection c = connection(dst);
-        if (faults.beforeSend(dst)) {
-            c.send(Frame.encode(op.code(), Frame.FLAG_ONE_WAY, 0, nodeId, 0, message));
-        }
+        faults.send(dst, c, Frame.encode(op.code(), Frame.FLAG_ONE_WAY, 0, nodeId, 0, message));
     }
 
     private Pending start(int dst, Op op, Message request) {
         Connection c = connection(dst);
         long id = requestIds.incrementAndGet();
-        Pending p = new Pending(op, dst, new CompletableFuture<>());
-        pending.put(id, p);
+        // encoded before it is pending: a message that cannot be encoded must not leave a pending call behind
         ByteBuffer frame = Frame.encode(op.code(), 0, 0, nodeId, id, request);
-        if (faults.beforeSend(dst)) {
-            c.send(frame);
+        Pending p = new Pending(id, op, dst, new CompletableFuture<>());
+        pending.put(id, p);
+        if (closed && pending.remove(id, p)) {
+            // close() ran between connection() and put(): it could not see this call to fail it
+            p.reply().completeExceptionally(Status.UNAVAILABLE.toException(name + " is closed"));
+            return p;
+        }
+        try {
+            faults.send(dst, c, frame);
+        } catch (RuntimeException e) {
+            pending.remove(id, p);
+            throw e;
         }
         return p;
     }
@@ -275,7 +282,7 @@ public final class RpcNode implements AutoCloseable {
             Message m = p.op().replyDecoder().apply(in);
             in.expectEnd();
             return (R) m;
-        } catch (ProtocolException e) {
+        } catch (RuntimeException e) {
             throw Status.BAD_FRAME.toException("malformed " + p.op().wireName() + " reply from node " + p.dst() + ": " + e.getMessage());
         }
     }
@@ -358,17 +365,32 @@ public final class RpcNode implements AutoCloseable {
         }
     }
 
-    /** A frame whose header cannot be trusted: answer if the header is readable, else close the connection. */
+    /**
+     * A frame whose header cannot be trusted: a request is answered and a reply fails its call (if the header
+     * is readable), anything else closes the connection.
+     */
     private void refuseUnreadable(Connection from, ByteBuffer buf, ProtocolException e) {
         if (buf.remaining() >= Frame.HEADER_BYTES) {
             ByteBuffer h = buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             int flags = Byte.toUnsignedInt(h.get(h.position() + 6));
             int opcode = Short.toUnsignedInt(h.getShort(h.position() + 4));
+            int source = h.getInt(h.position() + 8);
             long id = h.getLong(h.position() + 12);
             boolean tooLarge = h.getInt(h.position()) > config.maxBodyBytes();
+            Status status = tooLarge ? Status.TOO_LARGE : Status.BAD_FRAME;
             if ((flags & (Frame.FLAG_REPLY | Frame.FLAG_ONE_WAY)) == 0) {
                 log.warn("{}: refusing frame from {}: {}", name, from.remoteAddress(), e.getMessage());
-                reply(from, opcode, id, tooLarge ? Status.TOO_LARGE : Status.BAD_FRAME, new ErrorBody(e.getMessage()));
+                reply(from, source, opcode, id, status, new ErrorBody(e.getMessage()));
+                return;
+            }
+            if ((flags & Frame.FLAG_REPLY) != 0) {
+                // fail the call now rather than at its timeout; the connection stays up for other calls
+                log.warn("{}: refusing reply from {}: {}", name, from.remoteAddress(), e.getMessage());
+                Pending p = pending.remove(id);
+                if (p != null) {
+                    p.reply().completeExceptionally(status.toException(p.op().wireName() + " reply from node "
+                            + p.dst() + " refused: " + e.getMessage()));
+                }
                 return;
             }
         }
@@ -404,7 +426,7 @@ public final class RpcNode implements AutoCloseable {
             if (reply == null) {
                 replyError(from, f, Status.INTERNAL, op.wireName() + " handler returned no reply");
             } else {
-                reply(from, f.opcode(), f.requestId(), Status.OK, reply);
+                reply(from, f.sourceNode(), f.opcode(), f.requestId(), Status.OK, reply);
             }
         }
     }
@@ -415,13 +437,12 @@ public final class RpcNode implements AutoCloseable {
                     f.sourceNode(), status, message);
             return;
         }
-        reply(from, f.opcode(), f.requestId(), status, new ErrorBody(message == null ? status.name() : message));
+        reply(from, f.sourceNode(), f.opcode(), f.requestId(), status, new ErrorBody(message == null ? status.name() : message));
     }
 
-    private void reply(Connection to, int opcode, long requestId, Status status, Message body) {
-        if (faults.beforeSend(-1)) {
-            to.send(Frame.encode(opcode, Frame.FLAG_REPLY, status.code, nodeId, requestId, body));
-        }
+    /** Sends a reply to node {@code dst} (the request's source) on the connection the request came on. */
+    private void reply(Connection to, int dst, int opcode, long requestId, Status status, Message body) {
+        faults.send(dst, to, Frame.encode(opcode, Frame.FLAG_REPLY, status.code, nodeId, requestId, body));
     }
 
     private final class Ctx implements CallContext {
@@ -446,7 +467,7 @@ public final class RpcNode implements AutoCloseable {
         @Override
         public void sendBack(OneWay message) {
             Op op = Protocol.of(message.getClass());
-            connection.send(Frame.encode(op.code(), Frame.FLAG_ONE_WAY, 0, nodeId, 0, message));
+            faults.send(source, connection, Frame.encode(op.code(), Frame.FLAG_ONE_WAY, 0, nodeId, 0, message));
         }
     }
 
@@ -466,6 +487,12 @@ public final class RpcNode implements AutoCloseable {
         connections.clear();
         pending.values().forEach(p -> p.reply().completeExceptionally(Status.UNAVAILABLE.toException(name + " closed")));
         pending.clear();
+        faults.close();
         transport.close();
+    }
+
+    /** Calls waiting for a reply (for tests: none may be left behind). */
+    int pendingCalls() {
+        return pending.size();
     }
 }
