@@ -64,10 +64,11 @@ public final class LocalCluster implements AutoCloseable {
         /**
          * 1 processor (2 cores, 64 MiB ExCache), 2 memory components, 1 storage component. In one JVM components
          * cannot fail on their own, so the heartbeat timeout is generous: a loaded 2-core machine must not make a
-         * live component look dead.
+         * live component look dead. Memory components serve on the caller's thread (no workers): over the in-JVM
+         * transport a hand-off to a worker costs more than the whole miss.
          */
         public static Spec defaults() {
-            return new Spec(1, 2, 1, ProcessorConfig.of(2, 64L << 20), MemoryConfig.of(1L << 30),
+            return new Spec(1, 2, 1, ProcessorConfig.of(2, 64L << 20), MemoryConfig.of(1L << 30).withWorkers(0),
                     ManagerConfig.defaults().withHeartbeatTimeoutMillis(60_000), null, Duration.ofMillis(200));
         }
 

@@ -33,7 +33,7 @@ public record Frame(int opcode, int flags, int status, int sourceNode, long requ
      * Encodes a frame: header and body in one buffer, ready to send.
      */
     public static ByteBuffer encode(int opcode, int flags, int status, int sourceNode, long requestId, Message body) {
-        WireWriter w = new WireWriter(HEADER_BYTES + 64);
+        WireWriter w = new WireWriter(HEADER_BYTES + body.sizeHint());
         w.putInt(0).putShort(opcode).putByte(flags).putByte(status).putInt(sourceNode).putLong(requestId);
         body.encode(w);
         w.putIntAt(0, w.position() - HEADER_BYTES);

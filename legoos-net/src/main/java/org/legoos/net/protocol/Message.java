@@ -9,4 +9,12 @@ package org.legoos.net.protocol;
 public interface Message {
     /** Writes the body (not the header) of this message. */
     void encode(WireWriter out);
+
+    /**
+     * Roughly how many bytes {@link #encode} writes, so the frame buffer is allocated once at the right size.
+     * Messages that carry page or file data override it; a wrong guess costs a buffer copy, never correctness.
+     */
+    default int sizeHint() {
+        return 64;
+    }
 }

@@ -72,7 +72,8 @@ public final class RpcNode implements AutoCloseable {
     private volatile int nodeId;
     private final Map<Integer, String> addresses = new ConcurrentHashMap<>();
     private final Map<Integer, Connection> connections = new ConcurrentHashMap<>();
-    private final Registration[] handlers = new Registration[1 << 16];
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Registration> handlers =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(1 << 16);
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
     private final FaultInjector faults = new FaultInjector();
@@ -176,10 +177,10 @@ public final class RpcNode implements AutoCloseable {
     private void register(Class<? extends Message> type, RequestHandler<Message, ? extends Message> h, Executor executor) {
         Op op = Protocol.of(type);
         synchronized (handlers) {
-            if (handlers[op.code()] != null) {
+            if (handlers.get(op.code()) != null) {
                 throw new IllegalStateException(op.wireName() + " already has a handler on " + name);
             }
-            handlers[op.code()] = new Registration(h, executor);
+            handlers.set(op.code(), new Registration(h, executor));
         }
     }
 
@@ -315,7 +316,14 @@ public final class RpcNode implements AutoCloseable {
         synchronized (connections) {
             c = connections.get(dst);
             if (c == null || !c.isOpen()) {
-                c = transport.connect(addr, sink);
+                try {
+                    c = transport.connect(addr, sink);
+                } catch (IllegalStateException transportClosed) {
+                    if (closed) { // close() ran since the check above
+                        throw Status.UNAVAILABLE.toException(name + " is closed");
+                    }
+                    throw transportClosed;
+                }
                 connections.put(dst, c);
             }
             return c;
@@ -349,7 +357,7 @@ public final class RpcNode implements AutoCloseable {
             replyError(from, f, Status.UNKNOWN_OPCODE, "unknown opcode 0x" + Integer.toHexString(f.opcode()));
             return;
         }
-        Registration reg = handlers[op.code()];
+        Registration reg = handlers.get(op.code());
         if (reg == null) {
             replyError(from, f, Status.UNKNOWN_OPCODE, op.wireName() + " is not served by " + name);
             return;

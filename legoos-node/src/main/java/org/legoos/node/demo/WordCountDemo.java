@@ -54,7 +54,7 @@ public final class WordCountDemo {
     public int run() throws Exception {
         long t0 = System.nanoTime();
         out.println("LegoOS/J demo: Phoenix word count with its memory on memory components");
-        MemoryConfig memCfg = MemoryConfig.of(1L << 30).withVregionBytes(opt.vregionBytes());
+        MemoryConfig memCfg = MemoryConfig.of(1L << 30).withWorkers(0).withVregionBytes(opt.vregionBytes());
         ProcessorConfig big = new ProcessorConfig(2, ExCacheConfig.of(512L << 20), 64, 2000);
         LocalCluster.Spec spec = LocalCluster.Spec.defaults().withCounts(1, 2, 1).withMemory(memCfg).withProcessor(big);
         try (LocalCluster cluster = LocalCluster.start(spec)) {

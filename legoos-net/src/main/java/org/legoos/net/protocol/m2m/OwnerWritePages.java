@@ -12,6 +12,11 @@ public record OwnerWritePages(long pid, long[] vaddrs, java.nio.ByteBuffer data)
     }
 
     @Override
+    public int sizeHint() {
+        return 64 + data.remaining() + 8 * vaddrs.length;
+    }
+
+    @Override
     public void encode(WireWriter out) {
         out.putLong(pid);
         out.putInt(vaddrs.length); for (long v : vaddrs) { out.putLong(v); }

@@ -12,6 +12,11 @@ public record PageSet(long next, long[] vaddrs, java.nio.ByteBuffer data) implem
     }
 
     @Override
+    public int sizeHint() {
+        return 64 + data.remaining() + 8 * vaddrs.length;
+    }
+
+    @Override
     public void encode(WireWriter out) {
         out.putLong(next);
         out.putInt(vaddrs.length); for (long v : vaddrs) { out.putLong(v); }

@@ -12,6 +12,11 @@ public record FileWrite(int vnodeId, String path, long offset, java.nio.ByteBuff
     }
 
     @Override
+    public int sizeHint() {
+        return 64 + data.remaining() + path.length() * 3;
+    }
+
+    @Override
     public void encode(WireWriter out) {
         out.putInt(vnodeId);
         out.putString(path);

@@ -11,6 +11,11 @@ public record PageData(java.nio.ByteBuffer data) implements org.legoos.net.proto
     }
 
     @Override
+    public int sizeHint() {
+        return 64 + data.remaining();
+    }
+
+    @Override
     public void encode(WireWriter out) {
         out.putInt(data.remaining()).putRaw(data.duplicate());
     }

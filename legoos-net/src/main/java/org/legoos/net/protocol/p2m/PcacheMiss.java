@@ -11,6 +11,11 @@ public record PcacheMiss(long pid, long vaddr, int pages, long victimVaddr, java
     }
 
     @Override
+    public int sizeHint() {
+        return 64 + victim.remaining();
+    }
+
+    @Override
     public void encode(WireWriter out) {
         out.putLong(pid);
         out.putLong(vaddr);

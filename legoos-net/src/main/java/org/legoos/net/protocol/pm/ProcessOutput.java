@@ -11,6 +11,11 @@ public record ProcessOutput(long pid, int stream, byte[] data) implements org.le
     }
 
     @Override
+    public int sizeHint() {
+        return 64 + data.length;
+    }
+
+    @Override
     public void encode(WireWriter out) {
         out.putLong(pid);
         out.putInt(stream);
