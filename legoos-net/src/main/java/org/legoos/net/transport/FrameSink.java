@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
  * streamed messages to that peer are sent back on it.
  *
  * <p>Called by the transport's delivery thread (for the in-JVM transport, the sender's thread). Must not
- * throw: bad frames are the sink's to answer or drop.
+ * throw: bad frames are the sink's to answer or drop. The frame buffer is the sink's from then on: the
+ * transport never reuses it, since the RPC layer hands slices of it to handlers on other threads.
  */
 @FunctionalInterface
 public interface FrameSink {
