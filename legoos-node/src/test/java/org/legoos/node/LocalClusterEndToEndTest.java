@@ -48,8 +48,8 @@ import org.legoos.processor.excache.ExCacheStats;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LocalClusterEndToEndTest {
-    /** 16 lines of 4 KiB, 4 ways: far smaller than any real working set. */
-    private static final ExCacheConfig TINY = new ExCacheConfig(64 << 10, 4, ExCacheConfig.Policy.FIFO, 7);
+    /** 64 lines of 4 KiB, 8 ways: far smaller than word count's working set (several MiB). */
+    private static final ExCacheConfig TINY = new ExCacheConfig(256 << 10, 8, ExCacheConfig.Policy.FIFO, 7);
     private LocalCluster cluster;
 
     /** Maps 4 vRegions' worth of memory, writes every page, msyncs, says so, then waits to be killed. */
@@ -98,13 +98,24 @@ class LocalClusterEndToEndTest {
         }
     }
 
+    /** Spawns a child process (placed by the GPM) and returns its exit code plus one. */
+    public static final class Parent implements LegoProgram {
+        @Override
+        public int main(LegoContext ctx, String[] args) throws Exception {
+            LegoContext.ChildProcess child = ctx.spawn("hello", "from-parent");
+            int code = child.waitFor();
+            ctx.out().println("child " + child.pid() + " exited " + code);
+            return code + 1;
+        }
+    }
+
     @BeforeAll
     void start() {
         MemoryConfig mem = MemoryConfig.of(1L << 30).withVregionBytes(1 << 20);
         cluster = LocalCluster.start(LocalCluster.Spec.defaults()
                         .withMemory(mem)
                         .withProcessor(new ProcessorConfig(2, TINY, 64, 2000)),
-                Map.of("spread", SpreadAndWait.class, "filetrip", FileRoundTrip.class));
+                Map.of("spread", SpreadAndWait.class, "filetrip", FileRoundTrip.class, "parent", Parent.class));
         cluster.createVNode("e2e");
     }
 
@@ -116,7 +127,7 @@ class LocalClusterEndToEndTest {
     @Test
     void wordCountIsCorrectWithATinyExCache() throws Exception {
         ByteArrayOutputStream corpus = new ByteArrayOutputStream();
-        CorpusGenerator.generate(corpus, 2 << 20, 11);
+        CorpusGenerator.generate(corpus, 512 << 10, 11);
         byte[] bytes = corpus.toByteArray();
         RemoteFileService files = cluster.files("e2e");
         files.create("/wc.txt", false);
@@ -139,7 +150,7 @@ class LocalClusterEndToEndTest {
             off += n;
         }
         assertThat(new String(out.array(), StandardCharsets.UTF_8)).isEqualTo(WordCount.referenceOutput(expected));
-        // a 64 KiB ExCache cannot hold word count's tables: lines were evicted, written back and fetched again
+        // a 256 KiB ExCache cannot hold word count's tables: lines were evicted, written back and fetched again
         assertThat(used.evictions()).isPositive();
         assertThat(used.flushes() + used.piggybacks()).isPositive();
         assertThat(used.misses() - used.zeroFills()).as("misses that went to a memory component").isPositive();
@@ -183,6 +194,13 @@ class LocalClusterEndToEndTest {
         for (MemoryMonitor m : mems) {
             assertThat(m.resources().memoryUsedBytes()).isZero();
         }
+    }
+
+    @Test
+    void spawnedChildRunsInItsOwnAddressSpaceAndItsOutputReachesTheParent() throws Exception {
+        LocalCluster.RunResult r = cluster.run("e2e", "parent");
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(1);
+        assertThat(r.stdout()).contains("hello from pid").contains("from-parent").containsPattern("child \\d+ exited 0");
     }
 
     @Test

@@ -1,0 +1,941 @@
+package org.legoos.processor.excache;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The ExCache of a processor component (LegoOS paper, section 4.3): the component's local DRAM used as a cache
+ * of its processes' virtual memory, whose every byte lives on memory components. One ExCache serves all
+ * processes of the processor; lines are tagged with the address-space id ({@code asid}) and virtual page number.
+ *
+ * <h2>Layout</h2>
+ * One off-heap slab of {@code capacityBytes} holds 4 KiB lines, {@code sets * ways} of them. A page goes to set
+ * {@code (va >>> 12) & (sets - 1)} (VA bits {@code [12, 12 + log2(sets))}) and may live in any way of it. Each
+ * line has a tag (asid, vpn), a dirty bit and a count of stores in flight. A miss takes a free line of the set
+ * (the free list) or evicts one chosen by the {@link EvictionPolicy}; a dirty victim is handed to
+ * {@link LineBackend#fill} so it can ride on the miss (piggyback), a clean one is dropped.
+ *
+ * <h2>Threading contract</h2>
+ * All access methods may be called by any number of threads at once. As on hardware, concurrent unsynchronised
+ * stores to the same bytes leave one of the values, and a load racing with a store to the same bytes returns
+ * either value; a value that crosses a page boundary is not atomic. Everything else is exact: no store is lost
+ * to a concurrent eviction, flush or invalidation, and no store ever lands in a line after it was given to
+ * another page.
+ *
+ * <ul>
+ * <li><b>Hits</b> take no lock and allocate nothing. Each set has a sequence stamp (seqlock) that is odd while a
+ *     line of the set changes its tag. A load reads the stamp, finds the tag (the set's most recently used way
+ *     first, then a scan of the set), reads the value and re-reads the stamp; if the stamp moved it retries.
+ * <li><b>Stores</b> on a hit announce themselves in the line's state word (an atomic add), re-check the stamp,
+ *     write, then set the dirty bit and retire in one atomic update. An evictor first changes the tag under the
+ *     odd stamp and then waits for the line's stores in flight to retire before it reads the dirty bit and
+ *     reuses the line, so a store either completes before the eviction (and is written back) or sees the moved
+ *     stamp and is redone through the miss path. A hit store therefore costs two atomic instructions; a hit load
+ *     costs none.
+ * <li><b>Misses</b> take the set's lock (one small lock per set), look again (another thread may have filled the
+ *     page), pick a line, call the backend with the lock held (other sets, and hits on other lines of this set,
+ *     proceed), publish the new tag and perform the access before releasing the lock.
+ * <li><b>Flush and invalidation</b> take the lock of each set they touch. {@link #flushRange} clears the dirty
+ *     bit before the backend copies the line, so a store racing with it leaves the line dirty again.
+ * </ul>
+ * Calls after {@link #close()} fail with {@link IllegalStateException}; {@code close()} must not race with
+ * accesses (they may fail with {@code IllegalStateException}, never touch freed memory).
+ *
+ * <h2>Performance notes</h2>
+ * The hit path is what the JIT inlines into a program's loop: set index, stamp (acquire), the set's hint line
+ * (kept in the stamp's cache line), a two-long tag compare, the slab load, a load-load fence and the stamp
+ * again, then a plain increment of the caller's hit-counter stripe. On x86 the fences emit no instruction, but
+ * they stop the JIT from hoisting the slab's bounds and liveness checks out of the loop, which is most of the
+ * cost (see {@code ExCacheHitBench}). Measured and rejected: a per-thread last-page entry in a
+ * {@code ThreadLocal} (about 1 ns slower per hit than the per-set hint) and per-thread hint tables indexed by
+ * thread id (about 1.5 ns slower: the thread lookup precedes the tag compare). The per-set hint is written only
+ * when a hit had to scan the set, i.e. once per page for sequential access; random access over many pages of one
+ * set writes it on most hits, which costs coherence traffic when several threads do so on the same sets.
+ */
+public final class ExCache implements AutoCloseable {
+    /** Line and page size. */
+    public static final int LINE_SIZE = ExCacheConfig.LINE_SIZE;
+    private static final int LINE_SHIFT = 12;
+    private static final int OFFSET_MASK = LINE_SIZE - 1;
+    /** Tag of a free line; no page has it because {@code va >>> 12 < 2^52}. */
+    private static final long FREE = -1L;
+
+    /**
+     * Per-set metadata, one 64-byte cache line per set: {@code meta[(set << META_SHIFT) + STAMP]} is the set's
+     * sequence stamp, {@code + HINT} the line the set last hit (a guess, checked against the tag). Sequential
+     * access stays on one page for 512 longs, so the hit path almost always finds its line at the hint without
+     * scanning the set.
+     */
+    private static final int META_SHIFT = 3;
+    private static final int STAMP = 0;
+    private static final int HINT = 1;
+
+    /** Line state word: bit 0 dirty, the rest counts stores in flight (in units of WRITER). */
+    private static final int DIRTY = 1;
+    private static final int WRITER = 2;
+
+    /**
+     * Hits are counted in {@code HIT_STRIPES} cells picked by thread id, 16 longs (128 bytes) apart so two threads
+     * never share a cache line pair. A constant stripe count keeps the mask out of the hit path's loads.
+     */
+    private static final int HIT_STRIPES = 256;
+    private static final int HIT_CELL_SHIFT = 4;
+    private static final int OPTIMISTIC_TRIES = 4;
+
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+
+    // Access kinds of the shared slow paths.
+    private static final int GET_BYTE = 0;
+    private static final int GET_INT = 1;
+    private static final int GET_LONG = 2;
+    private static final int PUT_BYTE = 3;
+    private static final int PUT_INT = 4;
+    private static final int PUT_LONG = 5;
+    private static final int READ = 6;
+    private static final int WRITE = 7;
+
+    private final ExCacheConfig config;
+    private final LineBackend backend;
+    private final EvictionPolicy policy;
+    private final Arena arena;
+    private final MemorySegment slab;
+    private final int ways;
+    private final int lines;
+    private final int setMask;
+
+    private final long[] meta;
+    /** Per line {@code tags[2 * line]} = vpn (FREE if the line is free), {@code tags[2 * line + 1]} = asid. */
+    private final long[] tags;
+    /** Per line: dirty bit and stores in flight (see DIRTY, WRITER). */
+    private final int[] state;
+    /** CLOCK reference bits per line, or null when the policy does not use them. */
+    private final byte[] referenced;
+    private final ReentrantLock[] setLocks;
+
+    private final long[] hitCells;
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder zeroFills = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder flushes = new LongAdder();
+    private final LongAdder piggybacks = new LongAdder();
+    private final LongAdder prefetchHits = new LongAdder();
+    private volatile ExCacheStats baseline = ExCacheStats.ZERO;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** A cache with the configured policy. */
+    public ExCache(ExCacheConfig config, LineBackend backend) {
+        this(config, backend, Objects.requireNonNull(config, "config").policy()
+                .create(config.sets(), config.ways(), config.randomSeed()));
+    }
+
+    /**
+     * A cache with a policy instance of the caller's (it must be fresh and sized for this geometry;
+     * {@code config.policy()} is then ignored).
+     */
+    public ExCache(ExCacheConfig config, LineBackend backend, EvictionPolicy policy) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.ways = config.ways();
+        this.lines = config.lines();
+        int sets = config.sets();
+        this.setMask = sets - 1;
+        this.meta = new long[sets << META_SHIFT];
+        for (int set = 0; set < sets; set++) {
+            meta[(set << META_SHIFT) + HINT] = (long) set * ways;
+        }
+        this.tags = new long[2 * lines];
+        for (int line = 0; line < lines; line++) {
+            tags[2 * line] = FREE;
+        }
+        this.state = new int[lines];
+        this.referenced = policy.usesReferenceBits() ? new byte[lines] : null;
+        this.setLocks = new ReentrantLock[sets];
+        for (int set = 0; set < sets; set++) {
+            setLocks[set] = new ReentrantLock();
+        }
+        this.hitCells = new long[HIT_STRIPES << HIT_CELL_SHIFT];
+        this.arena = Arena.ofShared();
+        this.slab = arena.allocate(config.capacityBytes(), LINE_SIZE);
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Loads and stores. The fast paths look only at the way the set last hit (the hint): sequential access
+    // stays on one page for 512 longs, so the hint is right almost always and no scan is needed. They are small
+    // so the JIT inlines them into the caller's loop; everything else (scan of the set, retries, misses, values
+    // crossing a page) is in separate methods.
+    // ------------------------------------------------------------------------------------------------------
+
+    public byte getByte(int asid, long va) {
+        long vpn = va >>> LINE_SHIFT;
+        int m = ((int) vpn & setMask) << META_SHIFT;
+        long[] mt = meta;
+        long stamp = (long) LONGS.getAcquire(mt, m);
+        int line = (int) mt[m + HINT];
+        long[] tg = tags;
+        if (tg[2 * line] == vpn && tg[2 * line + 1] == asid) {
+            byte value = slab.get(BYTE, lineAddress(line) + ((int) va & OFFSET_MASK));
+            if (validate(mt, m, stamp)) {
+                hit(line);
+                return value;
+            }
+        }
+        return (byte) loadSlow(asid, va, GET_BYTE);
+    }
+
+    /** Little-endian; a value crossing a page boundary is read byte by byte. */
+    public int getInt(int asid, long va) {
+        int offset = (int) va & OFFSET_MASK;
+        if (offset <= LINE_SIZE - Integer.BYTES) {
+            long vpn = va >>> LINE_SHIFT;
+            int m = ((int) vpn & setMask) << META_SHIFT;
+            long[] mt = meta;
+            long stamp = (long) LONGS.getAcquire(mt, m);
+            int line = (int) mt[m + HINT];
+            long[] tg = tags;
+            if (tg[2 * line] == vpn && tg[2 * line + 1] == asid) {
+                int value = slab.get(INT_LE, lineAddress(line) + offset);
+                if (validate(mt, m, stamp)) {
+                    hit(line);
+                    return value;
+                }
+            }
+        }
+        return (int) loadSlow(asid, va, GET_INT);
+    }
+
+    /** Little-endian; a value crossing a page boundary is read byte by byte. */
+    public long getLong(int asid, long va) {
+        int offset = (int) va & OFFSET_MASK;
+        if (offset <= LINE_SIZE - Long.BYTES) {
+            long vpn = va >>> LINE_SHIFT;
+            int m = ((int) vpn & setMask) << META_SHIFT;
+            long[] mt = meta;
+            long stamp = (long) LONGS.getAcquire(mt, m);
+            int line = (int) mt[m + HINT];
+            long[] tg = tags;
+            if (tg[2 * line] == vpn && tg[2 * line + 1] == asid) {
+                long value = slab.get(LONG_LE, lineAddress(line) + offset);
+                if (validate(mt, m, stamp)) {
+                    hit(line);
+                    return value;
+                }
+            }
+        }
+        return loadSlow(asid, va, GET_LONG);
+    }
+
+    public void putByte(int asid, long va, byte value) {
+        long vpn = va >>> LINE_SHIFT;
+        int m = ((int) vpn & setMask) << META_SHIFT;
+        long[] mt = meta;
+        long stamp = (long) LONGS.getAcquire(mt, m);
+        int line = (int) mt[m + HINT];
+        long[] tg = tags;
+        if (tg[2 * line] == vpn && tg[2 * line + 1] == asid) {
+            if (beginWrite(mt, m, line, stamp)) {
+                try {
+                    slab.set(BYTE, lineAddress(line) + ((int) va & OFFSET_MASK), value);
+                } finally {
+                    endWrite(line);
+                }
+                hit(line);
+                return;
+            }
+        }
+        storeSlow(asid, va, PUT_BYTE, value);
+    }
+
+    /** Little-endian; a value crossing a page boundary is written byte by byte. */
+    public void putInt(int asid, long va, int value) {
+        int offset = (int) va & OFFSET_MASK;
+        if (offset <= LINE_SIZE - Integer.BYTES) {
+            long vpn = va >>> LINE_SHIFT;
+            int m = ((int) vpn & setMask) << META_SHIFT;
+            long[] mt = meta;
+            long stamp = (long) LONGS.getAcquire(mt, m);
+            int line = (int) mt[m + HINT];
+            long[] tg = tags;
+            if (tg[2 * line] == vpn && tg[2 * line + 1] == asid) {
+                if (beginWrite(mt, m, line, stamp)) {
+                    try {
+                        slab.set(INT_LE, lineAddress(line) + offset, value);
+                    } finally {
+                        endWrite(line);
+                    }
+                    hit(line);
+                    return;
+                }
+            }
+        }
+        storeSlow(asid, va, PUT_INT, value);
+    }
+
+    /** Little-endian; a value crossing a page boundary is written byte by byte. */
+    public void putLong(int asid, long va, long value) {
+        int offset = (int) va & OFFSET_MASK;
+        if (offset <= LINE_SIZE - Long.BYTES) {
+            long vpn = va >>> LINE_SHIFT;
+            int m = ((int) vpn & setMask) << META_SHIFT;
+            long[] mt = meta;
+            long stamp = (long) LONGS.getAcquire(mt, m);
+            int line = (int) mt[m + HINT];
+            long[] tg = tags;
+            if (tg[2 * line] == vpn && tg[2 * line + 1] == asid) {
+                if (beginWrite(mt, m, line, stamp)) {
+                    try {
+                        slab.set(LONG_LE, lineAddress(line) + offset, value);
+                    } finally {
+                        endWrite(line);
+                    }
+                    hit(line);
+                    return;
+                }
+            }
+        }
+        storeSlow(asid, va, PUT_LONG, value);
+    }
+
+    /** Copies {@code len} bytes at {@code va} into {@code dst[off..]}, page by page. */
+    public void read(int asid, long va, byte[] dst, int off, int len) {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        checkRange(va, len);
+        while (len > 0) {
+            int n = Math.min(len, LINE_SIZE - ((int) va & OFFSET_MASK));
+            bulk(asid, va, READ, dst, off, n);
+            va += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** Copies {@code src[off..off+len)} to {@code va}, page by page. */
+    public void write(int asid, long va, byte[] src, int off, int len) {
+        Objects.checkFromIndexSize(off, len, src.length);
+        checkRange(va, len);
+        while (len > 0) {
+            int n = Math.min(len, LINE_SIZE - ((int) va & OFFSET_MASK));
+            bulk(asid, va, WRITE, src, off, n);
+            va += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // msync, munmap, mremap, exit
+    // ------------------------------------------------------------------------------------------------------
+
+    /**
+     * Writes back the dirty lines of {@code [va, va+len)} of {@code asid} and keeps them cached, clean (msync).
+     * Stops at the first backend failure, which propagates; that line stays dirty.
+     */
+    public void flushRange(int asid, long va, long len) {
+        rangeOp(asid, va, len, RangeOp.FLUSH);
+    }
+
+    /**
+     * Drops the cached lines of {@code [va, va+len)} of {@code asid}: without write-back for munmap (their data
+     * is discarded), with write-back of the dirty ones first for mremap. If a write-back fails the line stays
+     * cached and dirty, and the failure propagates.
+     */
+    public void invalidateRange(int asid, long va, long len, boolean writeBack) {
+        rangeOp(asid, va, len, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP);
+    }
+
+    /** Drops every line of {@code asid} (process exit), writing dirty ones back first if asked. */
+    public void invalidateAll(int asid, boolean writeBack) {
+        ensureOpen();
+        scanLines(asid, 0, Long.MAX_VALUE, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP);
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Counters and lifecycle
+    // ------------------------------------------------------------------------------------------------------
+
+    /**
+     * A snapshot of the counters since creation or the last {@link #resetStats()}. Each counter is read
+     * separately, so a snapshot taken under load is not one instant. Hits are counted without atomic
+     * instructions in cells striped by thread id (an atomic add would cost more than the rest of the hit); two
+     * threads whose ids are equal modulo the stripe count (256) hitting at the same instant can lose an
+     * increment, so under heavy concurrency hits may be very slightly under-counted. The other counters are exact.
+     */
+    public ExCacheStats stats() {
+        return raw().minus(baseline);
+    }
+
+    /** Starts the counters from zero (earlier counts are subtracted, nothing is written on the hot path). */
+    public void resetStats() {
+        baseline = raw();
+    }
+
+    /** Size of the slab. */
+    public long capacityBytes() {
+        return config.capacityBytes();
+    }
+
+    public ExCacheConfig config() {
+        return config;
+    }
+
+    /**
+     * Frees the slab. Dirty lines are not written back (call {@link #invalidateAll} per process first).
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            arena.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Hit-path helpers
+    // ------------------------------------------------------------------------------------------------------
+
+    private static long lineAddress(int line) {
+        return (long) line << LINE_SHIFT;
+    }
+
+    /** After reading a line optimistically: true if the set did not change since {@code stamp} was read. */
+    private static boolean validate(long[] d, int m, long stamp) {
+        VarHandle.loadLoadFence();
+        return (stamp & 1) == 0 && (long) LONGS.getAcquire(d, m) == stamp;
+    }
+
+    /**
+     * Announces a store to {@code line}, found under {@code stamp}. The atomic add is a full fence, so either the
+     * stamp re-read below sees an evictor's tag change, or the evictor (which changes the stamp before it reads
+     * the state word) sees this store in flight and waits for {@link #endWrite}.
+     */
+    private boolean beginWrite(long[] d, int m, int line, long stamp) {
+        if ((stamp & 1) != 0) {
+            return false;
+        }
+        INTS.getAndAdd(state, line, WRITER);
+        if ((long) LONGS.getVolatile(d, m) == stamp) {
+            return true;
+        }
+        INTS.getAndAdd(state, line, -WRITER);
+        return false;
+    }
+
+    /** Marks the line dirty and retires the store in one atomic update, after the data was written. */
+    private void endWrite(int line) {
+        int current = (int) INTS.getVolatile(state, line);
+        while (!INTS.compareAndSet(state, line, current, (current - WRITER) | DIRTY)) {
+            current = (int) INTS.getVolatile(state, line);
+        }
+    }
+
+    private void hit(int line) {
+        byte[] ref = referenced;
+        if (ref != null && ref[line] == 0) {
+            ref[line] = 1;
+        }
+        hitCells[((int) Thread.currentThread().threadId() & (HIT_STRIPES - 1)) << HIT_CELL_SHIFT]++;
+    }
+
+    /**
+     * The way of (asid, vpn) in {@code set}, or -1. Reads tags racily: callers validate with the stamp or hold
+     * the set's lock.
+     */
+    private int find(int set, int asid, long vpn) {
+        long[] tg = tags;
+        for (int way = 0, t = 2 * set * ways; way < ways; way++, t += 2) {
+            if (tg[t] == vpn && tg[t + 1] == asid) {
+                return way;
+            }
+        }
+        return -1;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Slow paths: values crossing a page, hint misses (scan of the set), validation failures, misses
+    // ------------------------------------------------------------------------------------------------------
+
+    private long loadSlow(int asid, long va, int kind) {
+        int size = kind == GET_BYTE ? 1 : kind == GET_INT ? 4 : 8;
+        if (((int) va & OFFSET_MASK) > LINE_SIZE - size) {
+            long value = 0;
+            for (int i = 0; i < size; i++) {
+                value |= (getByte(asid, va + i) & 0xFFL) << (8 * i);
+            }
+            return value;
+        }
+        long vpn = va >>> LINE_SHIFT;
+        int set = (int) vpn & setMask;
+        int m = set << META_SHIFT;
+        long offset = (int) va & OFFSET_MASK;
+        for (int attempt = 0; attempt < OPTIMISTIC_TRIES; attempt++) {
+            long stamp = (long) LONGS.getAcquire(meta, m);
+            if ((stamp & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            int way = find(set, asid, vpn);
+            if (way < 0) {
+                break;
+            }
+            int line = set * ways + way;
+            long value = load(kind, lineAddress(line) + offset);
+            if (validate(meta, m, stamp)) {
+                meta[m + HINT] = line;
+                hit(line);
+                return value;
+            }
+        }
+        return accessLocked(asid, va, kind, 0L, null, 0, 0);
+    }
+
+    private long load(int kind, long address) {
+        return switch (kind) {
+            case GET_BYTE -> slab.get(BYTE, address);
+            case GET_INT -> slab.get(INT_LE, address);
+            default -> slab.get(LONG_LE, address);
+        };
+    }
+
+    private void storeSlow(int asid, long va, int kind, long value) {
+        int size = kind == PUT_BYTE ? 1 : kind == PUT_INT ? 4 : 8;
+        if (((int) va & OFFSET_MASK) > LINE_SIZE - size) {
+            for (int i = 0; i < size; i++) {
+                putByte(asid, va + i, (byte) (value >>> (8 * i)));
+            }
+            return;
+        }
+        long vpn = va >>> LINE_SHIFT;
+        int set = (int) vpn & setMask;
+        int m = set << META_SHIFT;
+        long offset = (int) va & OFFSET_MASK;
+        for (int attempt = 0; attempt < OPTIMISTIC_TRIES; attempt++) {
+            long stamp = (long) LONGS.getAcquire(meta, m);
+            if ((stamp & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            int way = find(set, asid, vpn);
+            if (way < 0) {
+                break;
+            }
+            int line = set * ways + way;
+            if (beginWrite(meta, m, line, stamp)) {
+                try {
+                    store(kind, lineAddress(line) + offset, value);
+                } finally {
+                    endWrite(line);
+                }
+                meta[m + HINT] = line;
+                hit(line);
+                return;
+            }
+        }
+        accessLocked(asid, va, kind, value, null, 0, 0);
+    }
+
+    private void store(int kind, long address, long value) {
+        switch (kind) {
+            case PUT_BYTE -> slab.set(BYTE, address, (byte) value);
+            case PUT_INT -> slab.set(INT_LE, address, (int) value);
+            default -> slab.set(LONG_LE, address, value);
+        }
+    }
+
+    /** One page's part of a bulk read or write: {@code [va, va+n)} lies in one page. */
+    private void bulk(int asid, long va, int kind, byte[] array, int off, int n) {
+        long vpn = va >>> LINE_SHIFT;
+        int set = (int) vpn & setMask;
+        int m = set << META_SHIFT;
+        long offset = (int) va & OFFSET_MASK;
+        for (int attempt = 0; attempt < OPTIMISTIC_TRIES; attempt++) {
+            long stamp = (long) LONGS.getAcquire(meta, m);
+            if ((stamp & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            int way = find(set, asid, vpn);
+            if (way < 0) {
+                break;
+            }
+            int line = set * ways + way;
+            if (kind == READ) {
+                MemorySegment.copy(slab, BYTE, lineAddress(line) + offset, array, off, n);
+                if (validate(meta, m, stamp)) {
+                    meta[m + HINT] = line;
+                    hit(line);
+                    return;
+                }
+            } else if (beginWrite(meta, m, line, stamp)) {
+                try {
+                    MemorySegment.copy(array, off, slab, BYTE, lineAddress(line) + offset, n);
+                } finally {
+                    endWrite(line);
+                }
+                meta[m + HINT] = line;
+                hit(line);
+                return;
+            }
+        }
+        accessLocked(asid, va, kind, 0L, array, off, n);
+    }
+
+    /**
+     * The access under the set's lock: no line of the set can change its tag meanwhile, so no validation is
+     * needed. Fills the page on a miss.
+     */
+    private long accessLocked(int asid, long va, int kind, long value, byte[] array, int off, int n) {
+        long vpn = va >>> LINE_SHIFT;
+        int set = (int) vpn & setMask;
+        int m = set << META_SHIFT;
+        ReentrantLock lock = setLocks[set];
+        lock.lock();
+        try {
+            ensureOpen();
+            int way = find(set, asid, vpn);
+            if (way >= 0) {
+                hit(set * ways + way);
+            } else {
+                way = fillLocked(set, asid, vpn);
+            }
+            int line = set * ways + way;
+            meta[m + HINT] = line;
+            long address = lineAddress(line) + ((int) va & OFFSET_MASK);
+            switch (kind) {
+                case GET_BYTE, GET_INT, GET_LONG -> {
+                    return load(kind, address);
+                }
+                case READ -> MemorySegment.copy(slab, BYTE, address, array, off, n);
+                case WRITE -> {
+                    MemorySegment.copy(array, off, slab, BYTE, address, n);
+                    INTS.getAndBitwiseOr(state, line, DIRTY);
+                }
+                default -> {
+                    store(kind, address, value);
+                    INTS.getAndBitwiseOr(state, line, DIRTY);
+                }
+            }
+            return 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Miss: installs page (asid, vpn) in {@code set}, whose lock is held, and returns its way. Takes a free way
+     * (the free list) or evicts the policy's victim; a dirty victim goes to the backend with the fill.
+     */
+    private int fillLocked(int set, int asid, long vpn) {
+        misses.increment();
+        int m = set << META_SHIFT;
+        int way = find(set, 0, FREE); // free lines are tagged (asid 0, FREE)
+        int victimAsid = 0;
+        long victimVpn = -1;
+        boolean victimDirty = false;
+        if (way < 0) {
+            way = policy.victim(set, referenced);
+            if (way < 0 || way >= ways) {
+                throw new IllegalStateException("eviction policy " + policy.getClass().getSimpleName()
+                        + " chose way " + way + " of a " + ways + "-way set");
+            }
+            int t = 2 * (set * ways + way);
+            int oldAsid = (int) tags[t + 1];
+            long oldVpn = tags[t];
+            victimDirty = unpublishLocked(set, way);
+            if (victimDirty) {
+                victimAsid = oldAsid;
+                victimVpn = oldVpn;
+            }
+            evictions.increment();
+        }
+        int line = set * ways + way;
+        MemorySegment dst = slab.asSlice(lineAddress(line), LINE_SIZE);
+        LineBackend.Fill result;
+        try {
+            result = backend.fill(asid, vpn, dst, victimAsid, victimVpn, victimDirty ? dst : null);
+        } catch (RuntimeException | Error e) {
+            policy.invalidated(set, way); // the line stays free; the backend answered for the victim
+            throw e;
+        }
+        if (result == null) {
+            policy.invalidated(set, way);
+            throw new IllegalStateException("LineBackend.fill returned null for asid " + asid + " vpn " + vpn);
+        }
+        switch (result) {
+            case ZERO_FILLED -> zeroFills.increment();
+            case FETCHED_WITH_PIGGYBACK -> {
+                if (victimDirty) {
+                    piggybacks.increment();
+                }
+            }
+            case FETCHED -> {
+            }
+        }
+        if (victimDirty) {
+            flushes.increment();
+        }
+        if (referenced != null) {
+            referenced[line] = 1;
+        }
+        publishLocked(set, way, asid, vpn);
+        policy.installed(set, way);
+        return way;
+    }
+
+    /**
+     * Takes the line at {@code way} of {@code set} away from its page: stamp odd, tag freed, stamp even (the
+     * volatile stamp writes order the state reads below after them); then waits for the stores in flight on the
+     * line to retire and takes its dirty bit. Returns whether the line was dirty. The set's lock is held.
+     */
+    private boolean unpublishLocked(int set, int way) {
+        int m = set << META_SHIFT;
+        int line = set * ways + way;
+        long stamp = meta[m + STAMP];
+        LONGS.setVolatile(meta, m + STAMP, stamp + 1);
+        VarHandle.storeStoreFence();
+        tags[2 * line] = FREE;
+        tags[2 * line + 1] = 0;
+        LONGS.setVolatile(meta, m + STAMP, stamp + 2);
+        for (int spins = 0; ; spins++) {
+            int current = (int) INTS.getVolatile(state, line);
+            if (current < WRITER) {
+                if (INTS.compareAndSet(state, line, current, 0)) {
+                    return current == DIRTY;
+                }
+            } else if (spins < 100) {
+                Thread.onSpinWait(); // a store is between beginWrite and endWrite: a few instructions
+            } else {
+                Thread.yield(); // its thread was descheduled there
+            }
+        }
+    }
+
+    /** Gives the (filled) line at {@code way} of {@code set} to page (asid, vpn). The set's lock is held. */
+    private void publishLocked(int set, int way, int asid, long vpn) {
+        int m = set << META_SHIFT;
+        int t = 2 * (set * ways + way);
+        long stamp = meta[m + STAMP];
+        LONGS.setVolatile(meta, m + STAMP, stamp + 1);
+        VarHandle.storeStoreFence();
+        tags[t + 1] = asid;
+        tags[t] = vpn;
+        LONGS.setVolatile(meta, m + STAMP, stamp + 2);
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Range operations
+    // ------------------------------------------------------------------------------------------------------
+
+    private enum RangeOp { FLUSH, DROP, DROP_WRITE_BACK }
+
+    private void rangeOp(int asid, long va, long len, RangeOp op) {
+        ensureOpen();
+        checkRange(va, len);
+        if (len == 0) {
+            return;
+        }
+        long first = va >>> LINE_SHIFT;
+        long last = (va + len - 1) >>> LINE_SHIFT;
+        if (last - first >= lines) {
+            scanLines(asid, first, last, op);
+            return;
+        }
+        for (long vpn = first; vpn <= last; vpn++) {
+            int set = (int) vpn & setMask;
+            ReentrantLock lock = setLocks[set];
+            lock.lock();
+            try {
+                int way = find(set, asid, vpn);
+                if (way >= 0) {
+                    apply(set, way, op);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Applies {@code op} to every line of {@code asid} whose page is in {@code [first, last]}, set by set. */
+    private void scanLines(int asid, long first, long last, RangeOp op) {
+        for (int set = 0; set <= setMask; set++) {
+            ReentrantLock lock = setLocks[set];
+            lock.lock();
+            try {
+                for (int way = 0; way < ways; way++) {
+                    int t = 2 * (set * ways + way);
+                    long vpn = tags[t];
+                    if (vpn != FREE && tags[t + 1] == asid && vpn >= first && vpn <= last) {
+                        apply(set, way, op);
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void apply(int set, int way, RangeOp op) {
+        switch (op) {
+            case FLUSH -> flushLocked(set, way);
+            case DROP -> dropLocked(set, way, false);
+            case DROP_WRITE_BACK -> dropLocked(set, way, true);
+        }
+    }
+
+    /**
+     * Writes back the line at {@code way} of {@code set} if dirty and keeps it. The dirty bit is cleared
+     * (atomically, stores in flight keep their count) before the backend copies the line: a store racing with
+     * the copy retires after the clear and sets the bit again, or retired before it and is in the copy.
+     */
+    private void flushLocked(int set, int way) {
+        int line = set * ways + way;
+        int t = 2 * line;
+        int current;
+        do {
+            current = (int) INTS.getVolatile(state, line);
+            if ((current & DIRTY) == 0) {
+                return;
+            }
+        } while (!INTS.compareAndSet(state, line, current, current & ~DIRTY));
+        try {
+            backend.flush((int) tags[t + 1], tags[t], slab.asSlice(lineAddress(line), LINE_SIZE));
+        } catch (RuntimeException | Error e) {
+            INTS.getAndBitwiseOr(state, line, DIRTY);
+            throw e;
+        }
+        flushes.increment();
+    }
+
+    /** Drops the line at {@code way} of {@code set}, writing it back first if asked and dirty; on a failed write-back it stays. */
+    private void dropLocked(int set, int way, boolean writeBack) {
+        int line = set * ways + way;
+        int t = 2 * line;
+        int asid = (int) tags[t + 1];
+        long vpn = tags[t];
+        boolean dirty = unpublishLocked(set, way);
+        if (dirty && writeBack) {
+            try {
+                backend.flush(asid, vpn, slab.asSlice(lineAddress(line), LINE_SIZE));
+            } catch (RuntimeException | Error e) {
+                INTS.getAndBitwiseOr(state, line, DIRTY);
+                publishLocked(set, way, asid, vpn);
+                throw e;
+            }
+            flushes.increment();
+        }
+        policy.invalidated(set, way);
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Test hooks (package-private)
+    // ------------------------------------------------------------------------------------------------------
+
+    /** Whether the page of {@code va} is cached for {@code asid}. */
+    boolean isCached(int asid, long va) {
+        long vpn = va >>> LINE_SHIFT;
+        int set = (int) vpn & setMask;
+        setLocks[set].lock();
+        try {
+            return find(set, asid, vpn) >= 0;
+        } finally {
+            setLocks[set].unlock();
+        }
+    }
+
+    /** Whether the page of {@code va} is cached for {@code asid} and dirty. */
+    boolean isDirty(int asid, long va) {
+        long vpn = va >>> LINE_SHIFT;
+        int set = (int) vpn & setMask;
+        setLocks[set].lock();
+        try {
+            int way = find(set, asid, vpn);
+            return way >= 0 && ((int) INTS.getVolatile(state, set * ways + way) & DIRTY) != 0;
+        } finally {
+            setLocks[set].unlock();
+        }
+    }
+
+    /**
+     * Checks the structure while no access is in flight: stamps even, hints in range, every page in its own set
+     * at most once, free lines clean, no store announced. Throws {@link AssertionError} naming the first violation.
+     */
+    void checkInvariants() {
+        for (int set = 0; set <= setMask; set++) {
+            setLocks[set].lock();
+            try {
+                int m = set << META_SHIFT;
+                if ((meta[m + STAMP] & 1) != 0) {
+                    throw new AssertionError("set " + set + " has odd stamp " + meta[m + STAMP]);
+                }
+                if (meta[m + HINT] < (long) set * ways || meta[m + HINT] >= (long) (set + 1) * ways) {
+                    throw new AssertionError("set " + set + " has hint line " + meta[m + HINT]);
+                }
+                for (int way = 0; way < ways; way++) {
+                    int line = set * ways + way;
+                    int t = 2 * line;
+                    int st = (int) INTS.getVolatile(state, line);
+                    if (st >= WRITER) {
+                        throw new AssertionError("line " + line + " has stores in flight: state " + st);
+                    }
+                    long vpn = tags[t];
+                    if (vpn == FREE) {
+                        if (st != 0 || tags[t + 1] != 0) {
+                            throw new AssertionError("free line " + line + " has state " + st + " asid " + tags[t + 1]);
+                        }
+                        continue;
+                    }
+                    if (((int) vpn & setMask) != set) {
+                        throw new AssertionError("vpn 0x" + Long.toHexString(vpn) + " is in set " + set);
+                    }
+                    for (int other = way + 1; other < ways; other++) {
+                        int o = 2 * (set * ways + other);
+                        if (tags[o] == vpn && tags[o + 1] == tags[t + 1]) {
+                            throw new AssertionError("asid " + tags[t + 1] + " vpn 0x" + Long.toHexString(vpn)
+                                    + " is cached twice, ways " + way + " and " + other + " of set " + set);
+                        }
+                    }
+                }
+            } finally {
+                setLocks[set].unlock();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+
+    private static void checkRange(long va, long len) {
+        if (len < 0) {
+            throw new IllegalArgumentException("negative length " + len);
+        }
+        if (len > 0 && Long.compareUnsigned(va + len - 1, va) < 0) {
+            throw new IllegalArgumentException("range [0x" + Long.toHexString(va) + ", +" + len
+                    + ") wraps around the end of the address space");
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("ExCache is closed");
+        }
+    }
+
+    private ExCacheStats raw() {
+        long hits = 0;
+        for (int i = 0; i < HIT_STRIPES; i++) {
+            hits += (long) LONGS.getOpaque(hitCells, i << HIT_CELL_SHIFT);
+        }
+        return new ExCacheStats(hits, misses.sum(), zeroFills.sum(), evictions.sum(), flushes.sum(),
+                piggybacks.sum(), prefetchHits.sum());
+    }
+}

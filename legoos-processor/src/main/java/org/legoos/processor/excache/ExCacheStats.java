@@ -1,0 +1,40 @@
+package org.legoos.processor.excache;
+
+/**
+ * An immutable snapshot of the {@link ExCache} counters (the numbers LegoOS reports for its pcache).
+ * An access is one load or store, one page's part of a bulk {@code read}/{@code write}, or one byte of a value
+ * that crosses a page boundary (such values are split into bytes).
+ *
+ * @param hits         loads and stores served by a cached line (including ones that waited for another
+ *                     thread's fill of the same page)
+ * @param misses       accesses that had to fill a line from the backend (zero-fills included)
+ * @param zeroFills    misses the backend served by zero-filling locally (page never materialised)
+ * @param evictions    valid lines evicted to make room for a miss
+ * @param flushes      dirty lines written back, by any route (eviction, piggyback, msync, invalidation)
+ * @param piggybacks   dirty victims that rode on the miss message instead of a flush of their own
+ *                     (a subset of {@code flushes})
+ * @param prefetchHits hits on lines brought in by prefetch (always 0 until prefetch exists)
+ */
+public record ExCacheStats(long hits, long misses, long zeroFills, long evictions, long flushes, long piggybacks,
+                           long prefetchHits) {
+    /** All counters zero. */
+    public static final ExCacheStats ZERO = new ExCacheStats(0, 0, 0, 0, 0, 0, 0);
+
+    /** Loads and stores that went through the cache: {@code hits + misses}. */
+    public long accesses() {
+        return hits + misses;
+    }
+
+    /** {@code hits / accesses}, or 0 when there were no accesses. */
+    public double hitRate() {
+        long accesses = accesses();
+        return accesses == 0 ? 0.0 : (double) hits / accesses;
+    }
+
+    /** The counters accumulated since {@code earlier} was taken. */
+    public ExCacheStats minus(ExCacheStats earlier) {
+        return new ExCacheStats(hits - earlier.hits, misses - earlier.misses, zeroFills - earlier.zeroFills,
+                evictions - earlier.evictions, flushes - earlier.flushes, piggybacks - earlier.piggybacks,
+                prefetchHits - earlier.prefetchHits);
+    }
+}

@@ -1,0 +1,190 @@
+package org.legoos.processor.excache;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
+
+import org.legoos.api.SegmentationFault;
+
+/**
+ * A {@link LineBackend} that simulates memory components with a {@code HashMap<Long, byte[]>}: pages that were
+ * never written back are zero-filled (LegoOS's p-local zero-fill), and page {@code vpn} belongs to component
+ * {@code (vpn / pagesPerRegion) % components}, so a dirty victim is piggybacked only when it goes to the same
+ * component as the missed page. It counts every call and flags two overlapping calls for the same page, which
+ * the ExCache must never make.
+ */
+final class ModelBackend implements LineBackend {
+    static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** A dirty victim as the backend saw it. */
+    record Victim(int asid, long vpn, byte[] data, boolean piggybacked) {
+    }
+
+    private final Map<Long, byte[]> pages = new HashMap<>(); // guarded by this
+    private final ArrayDeque<Victim> victims = new ArrayDeque<>(); // the last 16, guarded by this
+    private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+    private final int pagesPerRegion;
+    private final int components;
+    private volatile LongPredicate mapped = vpn -> true;
+    private volatile RuntimeException failNextFlush;
+
+    final AtomicLong fills = new AtomicLong();
+    final AtomicLong fetches = new AtomicLong();
+    final AtomicLong zeroFills = new AtomicLong();
+    final AtomicLong piggybacks = new AtomicLong();
+    final AtomicLong victimFlushes = new AtomicLong();
+    final AtomicLong flushCalls = new AtomicLong();
+    final AtomicLong overlaps = new AtomicLong();
+
+    /** One memory component: every dirty victim is piggybacked. */
+    ModelBackend() {
+        this(1 << 20, 1);
+    }
+
+    ModelBackend(int pagesPerRegion, int components) {
+        this.pagesPerRegion = pagesPerRegion;
+        this.components = components;
+    }
+
+    /** Pages for which {@code mapped} is false fault with {@link SegmentationFault}. */
+    void mapped(LongPredicate mapped) {
+        this.mapped = mapped;
+    }
+
+    /** The next {@link #flush} throws {@code failure} without storing anything. */
+    void failNextFlush(RuntimeException failure) {
+        this.failNextFlush = failure;
+    }
+
+    int componentOf(long vpn) {
+        return (int) ((vpn / pagesPerRegion) % components);
+    }
+
+    @Override
+    public Fill fill(int asid, long vpn, MemorySegment dst, int victimAsid, long victimVpn, MemorySegment victimData) {
+        if (dst.byteSize() != ExCache.LINE_SIZE) {
+            throw new AssertionError("fill dst is " + dst.byteSize() + " bytes");
+        }
+        fills.incrementAndGet();
+        enter(asid, vpn);
+        try {
+            boolean piggyback = false;
+            if (victimData != null) {
+                enter(victimAsid, victimVpn);
+                try {
+                    // Read the victim fully before dst is written: they are the same memory.
+                    byte[] copy = victimData.toArray(ValueLayout.JAVA_BYTE);
+                    byte[] target;
+                    synchronized (this) {
+                        target = pages.get(key(asid, vpn));
+                    }
+                    piggyback = target != null && mapped.test(vpn) && componentOf(victimVpn) == componentOf(vpn);
+                    synchronized (this) {
+                        pages.put(key(victimAsid, victimVpn), copy);
+                        if (victims.size() == 16) {
+                            victims.removeFirst();
+                        }
+                        victims.addLast(new Victim(victimAsid, victimVpn, copy.clone(), piggyback));
+                    }
+                    (piggyback ? piggybacks : victimFlushes).incrementAndGet();
+                } finally {
+                    exit(victimAsid, victimVpn);
+                }
+            }
+            if (!mapped.test(vpn)) {
+                throw new SegmentationFault("asid " + asid + " vpn 0x" + Long.toHexString(vpn) + " is not mapped");
+            }
+            byte[] page;
+            synchronized (this) {
+                page = pages.get(key(asid, vpn));
+            }
+            if (page == null) {
+                dst.fill((byte) 0);
+                zeroFills.incrementAndGet();
+                return Fill.ZERO_FILLED;
+            }
+            MemorySegment.copy(MemorySegment.ofArray(page), 0, dst, 0, ExCache.LINE_SIZE);
+            fetches.incrementAndGet();
+            return piggyback ? Fill.FETCHED_WITH_PIGGYBACK : Fill.FETCHED;
+        } finally {
+            exit(asid, vpn);
+        }
+    }
+
+    @Override
+    public void flush(int asid, long vpn, MemorySegment src) {
+        enter(asid, vpn);
+        try {
+            RuntimeException failure = failNextFlush;
+            if (failure != null) {
+                failNextFlush = null;
+                throw failure;
+            }
+            byte[] copy = src.toArray(ValueLayout.JAVA_BYTE);
+            synchronized (this) {
+                pages.put(key(asid, vpn), copy);
+            }
+            flushCalls.incrementAndGet();
+        } finally {
+            exit(asid, vpn);
+        }
+    }
+
+    /** A copy of the page as the memory components hold it, or null if it was never written back. */
+    synchronized byte[] page(int asid, long vpn) {
+        byte[] page = pages.get(key(asid, vpn));
+        return page == null ? null : page.clone();
+    }
+
+    /** The bytes {@code [va, va+len)} as the memory components hold them (zeros where never written back). */
+    byte[] bytes(int asid, long va, int len) {
+        byte[] out = new byte[len];
+        for (int i = 0; i < len; ) {
+            long a = va + i;
+            int inPage = (int) (a & 4095);
+            int n = Math.min(len - i, 4096 - inPage);
+            byte[] page = page(asid, a >>> 12);
+            if (page != null) {
+                System.arraycopy(page, inPage, out, i, n);
+            }
+            i += n;
+        }
+        return out;
+    }
+
+    long longAt(int asid, long va) {
+        return MemorySegment.ofArray(bytes(asid, va, 8)).get(LONG_LE, 0);
+    }
+
+    /** The last 16 dirty victims, oldest first. */
+    synchronized List<Victim> victims() {
+        return List.copyOf(victims);
+    }
+
+    /** Total dirty lines written back, by any route. */
+    long writeBacks() {
+        return piggybacks.get() + victimFlushes.get() + flushCalls.get();
+    }
+
+    private static long key(int asid, long vpn) {
+        return ((long) asid << 44) ^ vpn;
+    }
+
+    private void enter(int asid, long vpn) {
+        if (!inFlight.add(key(asid, vpn))) {
+            overlaps.incrementAndGet();
+        }
+    }
+
+    private void exit(int asid, long vpn) {
+        inFlight.remove(key(asid, vpn));
+    }
+}
