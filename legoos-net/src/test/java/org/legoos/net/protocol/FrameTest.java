@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.legoos.net.PropertyTimeout;
+import org.legoos.net.Tries;
 
 /** The common 20-byte header: layout, field ranges, and refusal of frames that do not match it. */
 class FrameTest {
@@ -30,23 +27,28 @@ class FrameTest {
         assertThat(f.getInt(20)).isEqualTo(0xCAFEBABE);
     }
 
-    @Property(tries = 500)
-    @PropertyTimeout(seconds = 10)
-    void headerFieldsRoundTripOverTheirWholeRange(@ForAll @IntRange(max = 0xFFFF) int opcode,
-                                                  @ForAll @IntRange(max = 0xFF) int flags,
-                                                  @ForAll @IntRange(max = 0xFF) int status,
-                                                  @ForAll int source, @ForAll long requestId,
-                                                  @ForAll @IntRange(max = 300) int bodyBytes) {
-        ByteBuffer wire = Frame.encode(opcode, flags, status, source, requestId, out -> out.putRaw(new byte[bodyBytes], 0, bodyBytes));
-        Frame f = Frame.decode(wire, 1024);
-        assertThat(f.opcode()).isEqualTo(opcode);
-        assertThat(f.flags()).isEqualTo(flags);
-        assertThat(f.status()).isEqualTo(status);
-        assertThat(f.sourceNode()).isEqualTo(source);
-        assertThat(f.requestId()).isEqualTo(requestId);
-        assertThat(f.body().remaining()).isEqualTo(bodyBytes);
-        assertThat(f.isReply()).isEqualTo((flags & Frame.FLAG_REPLY) != 0);
-        assertThat(f.isOneWay()).isEqualTo((flags & Frame.FLAG_ONE_WAY) != 0);
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void headerFieldsRoundTripOverTheirWholeRange() {
+        Tries.forAll(500, g -> {
+            int opcode = g.given("opcode", g.between(0, 0xFFFF));
+            int flags = g.given("flags", g.between(0, 0xFF));
+            int status = g.given("status", g.between(0, 0xFF));
+            int source = g.given("source", g.anyInt());
+            long requestId = g.given("requestId", g.anyLong());
+            int bodyBytes = g.given("bodyBytes", g.between(0, 300));
+            ByteBuffer wire = Frame.encode(opcode, flags, status, source, requestId,
+                    out -> out.putRaw(new byte[bodyBytes], 0, bodyBytes));
+            Frame f = Frame.decode(wire, 1024);
+            assertThat(f.opcode()).isEqualTo(opcode);
+            assertThat(f.flags()).isEqualTo(flags);
+            assertThat(f.status()).isEqualTo(status);
+            assertThat(f.sourceNode()).isEqualTo(source);
+            assertThat(f.requestId()).isEqualTo(requestId);
+            assertThat(f.body().remaining()).isEqualTo(bodyBytes);
+            assertThat(f.isReply()).isEqualTo((flags & Frame.FLAG_REPLY) != 0);
+            assertThat(f.isOneWay()).isEqualTo((flags & Frame.FLAG_ONE_WAY) != 0);
+        });
     }
 
     @Test

@@ -12,16 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.legoos.net.PropertyTimeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.legoos.net.Tries;
 import org.legoos.net.protocol.MessageSamples.Sample;
 import org.legoos.net.protocol.gm.MemberList;
 
@@ -29,7 +23,8 @@ import org.legoos.net.protocol.gm.MemberList;
  * Bad input straight into {@link Frame#decode} and every opcode's decoders: truncated, lying lengths and
  * counts, invalid UTF-8, bad booleans, trailing garbage, random garbage. The only way to refuse is a
  * {@link ProtocolException}: never an out-of-bounds access, a buffer underflow, a negative array size or a
- * huge allocation, because a monitor must survive whatever a peer sends.
+ * huge allocation, because a monitor must survive whatever a peer sends. The properties run seeded tries
+ * ({@link Tries}): a failure prints the seed that replays it.
  */
 class MalformedInputTest {
     private static final int MAX_BODY = 1 << 20;
@@ -52,15 +47,14 @@ class MalformedInputTest {
         return all;
     }
 
-    @Provide
-    Arbitrary<List<Sample>> everyOp() {
-        return MessageSamples.everyOp();
+    /** Truncated at every byte offset: the body alone into the decoder, and the whole frame into Frame.decode. */
+    @Test
+    @Timeout(value = 30, threadMode = ThreadMode.SEPARATE_THREAD)
+    void everyStrictPrefixIsRefused() {
+        Tries.forAll(40, g -> everyStrictPrefixIsRefused(g.given("samples", MessageSamples.everyOp(g))));
     }
 
-    /** Truncated at every byte offset: the body alone into the decoder, and the whole frame into Frame.decode. */
-    @Property(tries = 40)
-    @PropertyTimeout(seconds = 30)
-    void everyStrictPrefixIsRefused(@ForAll("everyOp") List<Sample> samples) {
+    private static void everyStrictPrefixIsRefused(List<Sample> samples) {
         for (Sample s : samples) {
             ByteBuffer body = s.body();
             for (int n = 0; n < body.remaining(); n++) {
@@ -77,20 +71,28 @@ class MalformedInputTest {
         }
     }
 
-    @Property(tries = 50)
-    @PropertyTimeout(seconds = 20)
-    void trailingBytesAreRefused(@ForAll("everyOp") List<Sample> samples, @ForAll @Size(min = 1, max = 9) byte[] extra) {
-        for (Sample s : samples) {
-            ByteBuffer body = s.body();
-            ByteBuffer longer = ByteBuffer.allocate(body.remaining() + extra.length).put(body).put(extra).flip();
-            refusedCleanly(() -> s + " with " + extra.length + " trailing bytes", s.decoder(), longer);
-        }
+    @Test
+    @Timeout(value = 20, threadMode = ThreadMode.SEPARATE_THREAD)
+    void trailingBytesAreRefused() {
+        Tries.forAll(50, g -> {
+            List<Sample> samples = g.given("samples", MessageSamples.everyOp(g));
+            byte[] extra = g.given("extra", g.bytes(1, 9));
+            for (Sample s : samples) {
+                ByteBuffer body = s.body();
+                ByteBuffer longer = ByteBuffer.allocate(body.remaining() + extra.length).put(body).put(extra).flip();
+                refusedCleanly(() -> s + " with " + extra.length + " trailing bytes", s.decoder(), longer);
+            }
+        });
     }
 
     /** Overwrites every 4-byte window with a lying length or count: negative, over the limit, huge. */
-    @Property(tries = 25)
-    @PropertyTimeout(seconds = 30)
-    void lyingLengthsAndCountsAreRefusedCleanly(@ForAll("everyOp") List<Sample> samples) {
+    @Test
+    @Timeout(value = 30, threadMode = ThreadMode.SEPARATE_THREAD)
+    void lyingLengthsAndCountsAreRefusedCleanly() {
+        Tries.forAll(25, g -> lyingLengthsAndCountsAreRefusedCleanly(g.given("samples", MessageSamples.everyOp(g))));
+    }
+
+    private static void lyingLengthsAndCountsAreRefusedCleanly(List<Sample> samples) {
         for (Sample s : samples) {
             ByteBuffer body = s.body();
             int n = body.remaining();
@@ -114,9 +116,13 @@ class MalformedInputTest {
     }
 
     /** Bytes that are invalid UTF-8 lead bytes, surrogate halves, or impossible booleans, at every offset. */
-    @Property(tries = 25)
-    @PropertyTimeout(seconds = 30)
-    void corruptBytesAreRefusedCleanly(@ForAll("everyOp") List<Sample> samples) {
+    @Test
+    @Timeout(value = 30, threadMode = ThreadMode.SEPARATE_THREAD)
+    void corruptBytesAreRefusedCleanly() {
+        Tries.forAll(25, g -> corruptBytesAreRefusedCleanly(g.given("samples", MessageSamples.everyOp(g))));
+    }
+
+    private static void corruptBytesAreRefusedCleanly(List<Sample> samples) {
         for (Sample s : samples) {
             ByteBuffer body = s.body();
             for (int at = 0; at < body.remaining(); at++) {
@@ -130,51 +136,71 @@ class MalformedInputTest {
         }
     }
 
-    @Property(tries = 800)
-    @PropertyTimeout(seconds = 30)
-    void randomGarbageBodiesAreRefusedCleanly(@ForAll @Size(max = 160) byte[] garbage) {
-        for (Decoder d : decoders()) {
-            decodesOrRefusesCleanly(() -> d.name(), d.decode(), ByteBuffer.wrap(garbage));
-        }
+    @Test
+    @Timeout(value = 30, threadMode = ThreadMode.SEPARATE_THREAD)
+    void randomGarbageBodiesAreRefusedCleanly() {
+        List<Decoder> decoders = decoders();
+        Tries.forAll(800, g -> {
+            byte[] garbage = g.given("garbage", g.bytes(0, 160));
+            for (Decoder d : decoders) {
+                decodesOrRefusesCleanly(() -> d.name(), d.decode(), ByteBuffer.wrap(garbage));
+            }
+        });
     }
 
     /** Garbage that starts with a small plausible count or length, so decoders get past their first field. */
-    @Property(tries = 600)
-    @PropertyTimeout(seconds = 30)
-    void garbageAfterPlausibleFieldsIsRefusedCleanly(@ForAll @IntRange(max = 40) int count,
-                                                     @ForAll @Size(max = 12) List<@IntRange(max = 24) Integer> lengths,
-                                                     @ForAll @Size(max = 120) byte[] garbage) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 * lengths.size() + garbage.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(count);
-        lengths.forEach(b::putInt);
-        b.put(garbage).flip();
-        for (Decoder d : decoders()) {
-            decodesOrRefusesCleanly(() -> d.name(), d.decode(), b.duplicate());
-        }
+    @Test
+    @Timeout(value = 30, threadMode = ThreadMode.SEPARATE_THREAD)
+    void garbageAfterPlausibleFieldsIsRefusedCleanly() {
+        List<Decoder> decoders = decoders();
+        Tries.forAll(600, g -> {
+            int count = g.given("count", g.between(0, 40));
+            List<Integer> lengths = g.given("lengths", g.list(0, 12, () -> g.between(0, 24)));
+            byte[] garbage = g.given("garbage", g.bytes(0, 120));
+            ByteBuffer b = ByteBuffer.allocate(4 + 4 * lengths.size() + garbage.length).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(count);
+            lengths.forEach(b::putInt);
+            b.put(garbage).flip();
+            for (Decoder d : decoders) {
+                decodesOrRefusesCleanly(() -> d.name(), d.decode(), b.duplicate());
+            }
+        });
     }
 
-    @Property(tries = 2000)
-    @PropertyTimeout(seconds = 20)
-    void randomGarbageFramesAreRefusedCleanly(@ForAll @Size(max = 64) byte[] garbage,
-                                              @ForAll @IntRange(min = 1024, max = 1 << 20) int maxBody) {
-        try {
-            Frame f = Frame.decode(ByteBuffer.wrap(garbage), maxBody);
-            assertThat(f.body().remaining()).isEqualTo(garbage.length - Frame.HEADER_BYTES);
-        } catch (ProtocolException expected) {
-            // refused
-        }
+    @Test
+    @Timeout(value = 20, threadMode = ThreadMode.SEPARATE_THREAD)
+    void randomGarbageFramesAreRefusedCleanly() {
+        Tries.forAll(2000, g -> {
+            byte[] garbage = g.given("garbage", g.bytes(0, 64));
+            int maxBody = g.given("maxBody", g.between(1024, 1 << 20));
+            if (garbage.length >= Frame.HEADER_BYTES && g.oneIn(4)) {
+                // a length field that matches what follows, so some garbage frames are accepted too
+                ByteBuffer.wrap(garbage).order(ByteOrder.LITTLE_ENDIAN).putInt(0, garbage.length - Frame.HEADER_BYTES);
+            }
+            try {
+                Frame f = Frame.decode(ByteBuffer.wrap(garbage), maxBody);
+                assertThat(f.body().remaining()).isEqualTo(garbage.length - Frame.HEADER_BYTES);
+            } catch (ProtocolException expected) {
+                // refused
+            }
+        });
     }
 
-    @Property(tries = 2000)
-    @PropertyTimeout(seconds = 20)
-    void headersWithLyingBodyLengthsAreRefused(@ForAll int length, @ForAll @IntRange(max = 64) int bodyBytes) {
-        ByteBuffer b = ByteBuffer.allocate(Frame.HEADER_BYTES + bodyBytes).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0, length);
-        if (length == bodyBytes) {
-            assertThat(Frame.decode(b, 1024).body().remaining()).isEqualTo(bodyBytes);
-        } else {
-            assertThatThrownBy(() -> Frame.decode(b, 1024)).isInstanceOf(ProtocolException.class);
-        }
+    @Test
+    @Timeout(value = 20, threadMode = ThreadMode.SEPARATE_THREAD)
+    void headersWithLyingBodyLengthsAreRefused() {
+        Tries.forAll(2000, g -> {
+            int bodyBytes = g.given("bodyBytes", g.between(0, 64));
+            // off by a little from the truth as often as wildly wrong
+            int length = g.given("length", g.oneIn(2) ? g.anyInt() : bodyBytes + g.between(-2, 2));
+            ByteBuffer b = ByteBuffer.allocate(Frame.HEADER_BYTES + bodyBytes).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(0, length);
+            if (length == bodyBytes) {
+                assertThat(Frame.decode(b, 1024).body().remaining()).isEqualTo(bodyBytes);
+            } else {
+                assertThatThrownBy(() -> Frame.decode(b, 1024)).isInstanceOf(ProtocolException.class);
+            }
+        });
     }
 
     @Test

@@ -12,8 +12,8 @@ import org.legoos.processor.excache.ExCacheConfig.Policy;
 /**
  * The single-threaded reference model: a plain {@code byte[]} of 8 pages. A sequence of {@link Op}s applied to a
  * tiny ExCache (2 to 4 lines, so nearly every op misses or evicts) and to the array must give the same loads,
- * the same final contents, and the same bytes on the memory components after write-back. Used by the jqwik
- * property and by a seeded JUnit test.
+ * the same final contents, and the same bytes on the memory components after write-back. Used by the seeded
+ * tests {@link ExCacheModelPropertyTest} and {@link ExCacheModelTest}.
  */
 final class SingleThreadModel {
     static final int PAGES = 8;
@@ -132,7 +132,7 @@ final class SingleThreadModel {
         }
     }
 
-    /** A random op sequence with the same distribution as the jqwik generators. */
+    /** A random op sequence: every kind of op, GetLong twice as often as the others. */
     static List<Op> randomOps(SplittableRandom random, int count) {
         List<Op> ops = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
