@@ -78,11 +78,44 @@ public final class ProcessClient {
         rpc.call(processorNode, new KillProcess(pid));
     }
 
+    /**
+     * Checks, every {@code period}, whether the manager has declared dead (missed heartbeats) a processor component
+     * running one of this client's processes, and fails those processes with exit code {@link #EXIT_COMPONENT_DIED}.
+     * Without it a client waits forever for the exit of a process whose processor was killed. Returns a handle to stop.
+     */
+    public AutoCloseable watchProcessors(java.time.Duration period) {
+        var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, rpc.name() + "-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            if (running.isEmpty()) {
+                return;
+            }
+            try {
+                var members = rpc.call(managerNode, new org.legoos.net.protocol.gm.MembersRequest());
+                for (var m : members.members()) {
+                    if ("DEAD".equals(m.state())) {
+                        processorFailed(m.nodeId(), "processor component node " + m.nodeId() + " (" + m.address()
+                                + ") died: it stopped answering heartbeats");
+                    }
+                }
+            } catch (LegoException e) {
+                // manager unreachable: try again next period
+            }
+        }, period.toMillis(), period.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return timer::shutdownNow;
+    }
+
+    /** Exit code reported for a process whose processor component died (the process's fate is unknown, so no signal code). */
+    public static final int EXIT_COMPONENT_DIED = 255;
+
     /** Fails every process running on {@code processorNode} (it was declared dead). */
     public void processorFailed(int processorNode, String why) {
         running.values().removeIf(r -> {
             if (r.processorNode == processorNode) {
-                r.exited(-1, why);
+                r.exited(EXIT_COMPONENT_DIED, why);
                 return true;
             }
             return false;
