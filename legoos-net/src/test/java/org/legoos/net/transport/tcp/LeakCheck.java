@@ -29,6 +29,7 @@ final class LeakCheck {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new ResourceLeakDetectorFactory() {
             @Override
+            @SuppressWarnings("deprecation") // the one abstract method of the factory
             public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval, long maxActive) {
                 return new Recording<>(resource, samplingInterval);
             }

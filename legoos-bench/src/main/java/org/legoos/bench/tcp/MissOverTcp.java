@@ -1,0 +1,88 @@
+package org.legoos.bench.tcp;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.legoos.memory.MemoryConfig;
+import org.legoos.memory.MemoryMonitor;
+import org.legoos.net.protocol.m2m.OwnerMap;
+import org.legoos.net.protocol.p2m.PageData;
+import org.legoos.net.protocol.p2m.PcacheFlush;
+import org.legoos.net.protocol.p2m.PcacheMiss;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.transport.tcp.TcpConfig;
+import org.legoos.net.transport.tcp.TcpTransport;
+
+/**
+ * An ExCache miss over TCP loopback as a processor component takes it: {@code P2M_PCACHE_MISS} for one
+ * materialised 4 KiB page, encoded by the real codec, sent by {@link RpcNode} over a {@link TcpTransport}, served
+ * by a real {@link MemoryMonitor} in its vRegion-owner role (page store lookup, page copied into the reply) and
+ * decoded. The owner's area is set up the way a home node does it ({@code M2M_MMAP}, then the pages are flushed
+ * once so the misses hit materialised pages).
+ *
+ * <p>Both endpoints live in this JVM but share nothing except the loopback sockets: each has its own transport
+ * and I/O threads.
+ *
+ * <p>Not thread-safe: one measuring thread.
+ */
+public final class MissOverTcp implements AutoCloseable {
+    private static final long PID = 900_002;
+    private static final int OWNER = 2;
+    private static final int PAGES = 64;
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final TcpTransport serverTransport;
+    private final TcpTransport clientTransport;
+    private final RpcNode server;
+    private final RpcNode client;
+    private final MemoryMonitor memory;
+    private final long va;
+    private final ByteBuffer noVictim = ByteBuffer.allocate(0);
+    private long next;
+
+    /**
+     * @param tcp transport configuration of both ends
+     * @param memoryWorkers the memory monitor's worker threads (0: misses are served on the transport's I/O
+     *     thread, no hand-off)
+     */
+    public MissOverTcp(TcpConfig tcp, int memoryWorkers) {
+        serverTransport = new TcpTransport("bench-memory", tcp);
+        clientTransport = new TcpTransport("bench-processor", tcp);
+        RpcNode.Config rpc = new RpcNode.Config(tcp.maxBodyBytes(), TIMEOUT);
+        server = new RpcNode("memory-" + OWNER, serverTransport, rpc);
+        server.setNodeId(OWNER);
+        memory = new MemoryMonitor(server, 0, MemoryConfig.of(64L << 20).withWorkers(memoryWorkers));
+        String address = server.listen("127.0.0.1:0");
+        client = new RpcNode("processor-1", clientTransport, rpc);
+        client.setNodeId(1);
+        client.addPeer(OWNER, address);
+        va = 1L << 40;
+        client.call(OWNER, new OwnerMap(PID, 1, va, PAGES * 4096L, 3));
+        ByteBuffer page = ByteBuffer.allocate(4096);
+        for (int p = 0; p < PAGES; p++) {
+            page.clear();
+            page.putLong(0, p);
+            client.call(OWNER, new PcacheFlush(PID, new long[] {va + p * 4096L}, page.duplicate()));
+        }
+    }
+
+    public boolean nativeEpoll() {
+        return clientTransport.isNativeEpoll();
+    }
+
+    /** One clean miss: a small request, a 4 KiB reply. */
+    public PageData roundTrip() {
+        long p = next++ & (PAGES - 1);
+        PageData d = client.call(OWNER, new PcacheMiss(PID, va + p * 4096, 1, 0, noVictim));
+        if (d.data().remaining() != 4096 || d.data().getLong(d.data().position()) != p) {
+            throw new IllegalStateException("wrong page in miss reply for page " + p);
+        }
+        return d;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        memory.close();
+        server.close();
+    }
+}

@@ -1,0 +1,291 @@
+package org.legoos.net.transport.tcp;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.legoos.api.ComponentUnavailableException;
+import org.legoos.net.transport.FrameSink;
+import org.legoos.net.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TCP transport: carries the same frames as the in-JVM transport between components on different JVMs or
+ * hosts, over Netty (the JDK's NIO selector by default, native epoll if {@link TcpConfig#nativeEpollAllowed()} and
+ * available), with {@code TCP_NODELAY} and {@code SO_KEEPALIVE} on every socket. It plays the part of LegoOS's
+ * RDMA network stack ({@code net/}); a round trip costs more, which is why the ExCache prefetches.
+ *
+ * <p>Addresses are {@code host:port} ({@code [v6addr]:port} for IPv6). {@code listen("127.0.0.1:0")} binds an
+ * ephemeral port and returns the real address, e.g. {@code "127.0.0.1:41233"}.
+ *
+ * <p>The byte stream is cut into frames by the header's little-endian body length ({@link FrameDecoder}); a
+ * frame announcing a body over {@link TcpConfig#maxBodyBytes()} (or a negative one) closes the connection with a
+ * log line, and a frame cut short by the peer closing is dropped with the connection. Each whole frame reaches
+ * the {@link FrameSink} as a heap {@link java.nio.ByteBuffer} it may keep.
+ *
+ * <p>Threading: thread-safe. The sink is called on one of this transport's I/O threads (the event loop of the
+ * connection the frame came on), with no hand-off to another thread; it must not block, since every other
+ * connection of that event loop waits meanwhile. Handlers that block (or call other components) belong on an
+ * executor, as {@code RpcNode.handle(type, handler, executor)} allows. For the same reason {@link #listen} and
+ * {@link #connect} refuse to run on an I/O thread (they wait for the socket, which that thread would have to
+ * serve); {@link #close} may, and then does not wait for the threads to stop.
+ *
+ * <p>Connections: see {@link TcpConnection} for sending, write coalescing, reconnection with exponential backoff
+ * (frames sent while disconnected are dropped) and the {@link TcpConnection#onDisconnect} hook.
+ */
+public final class TcpTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
+
+    private final String name;
+    private final TcpConfig config;
+    private final boolean nativeEpoll;
+    private final EventLoopGroup group;
+    private final ChannelGroup channels;
+    private final Bootstrap clientTemplate;
+    private final ChannelFactory<? extends ServerChannel> serverChannels;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    public TcpTransport(TcpConfig config) {
+        this("tcp", config);
+    }
+
+    /**
+     * @param name names the I/O threads ({@code <name>-io-<n>}), e.g. the component's name
+     */
+    public TcpTransport(String name, TcpConfig config) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.config = Objects.requireNonNull(config, "config");
+        NettyIo io = NettyIo.choose(config.nativeEpollAllowed());
+        this.nativeEpoll = io.nativeEpoll();
+        this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(name + "-io", true),
+                io.handlerFactory());
+        this.channels = new DefaultChannelGroup(name + "-channels", GlobalEventExecutor.INSTANCE);
+        this.serverChannels = io.serverSockets();
+        this.clientTemplate = new Bootstrap()
+                .group(group)
+                .channelFactory(io.sockets())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMillis());
+    }
+
+    public TcpConfig config() {
+        return config;
+    }
+
+    /** True if this transport uses Netty's native epoll, false if the JDK's NIO selector. */
+    public boolean isNativeEpoll() {
+        return nativeEpoll;
+    }
+
+    /**
+     * Listens at {@code host:port} (port 0: an ephemeral port) and returns the address peers connect to. Frames
+     * from every accepted connection go to {@code inbound} with that connection as {@code from}.
+     *
+     * @throws IllegalArgumentException if the address is not {@code host:port}
+     * @throws IllegalStateException if the port cannot be bound (in use, bad interface) or the transport is closed
+     */
+    @Override
+    public String listen(String address, FrameSink inbound) {
+        Objects.requireNonNull(inbound, "inbound");
+        ensureOpen();
+        requireNotOnIoThread("listen");
+        InetSocketAddress at = parse(address);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channelFactory(serverChannels)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new Initializer(() -> new TcpConnection(this, inbound, null)));
+        ChannelFuture bound = b.bind(at).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IllegalStateException("cannot listen on " + address + ": " + bound.cause(), bound.cause());
+        }
+        channels.add(bound.channel());
+        if (closed.get()) { // closed while binding: do not leave a listener behind
+            bound.channel().close();
+            ensureOpen();
+        }
+        String actual = format(bound.channel().localAddress());
+        log.debug("{}: listening on {} ({})", name, actual, nativeEpoll ? "epoll" : "nio");
+        return actual;
+    }
+
+    /**
+     * Connects to a listening {@code host:port}, waiting at most {@link TcpConfig#connectTimeoutMillis()}; frames the
+     * peer sends back go to {@code inbound}.
+     *
+     * @throws ComponentUnavailableException if nothing listens there (refused, unreachable, or timed out)
+     * @throws IllegalArgumentException if the address is not {@code host:port}
+     * @throws IllegalStateException if the transport is closed or this is called on one of its I/O threads
+     */
+    @Override
+    public TcpConnection connect(String address, FrameSink inbound) {
+        Objects.requireNonNull(inbound, "inbound");
+        ensureOpen();
+        requireNotOnIoThread("connect");
+        InetSocketAddress to = parse(address);
+        TcpConnection c = new TcpConnection(this, inbound, address);
+        ChannelFuture f = open(c, to);
+        if (!f.awaitUninterruptibly(config.connectTimeoutMillis() + 1_000L)) {
+            f.channel().close();
+            throw new ComponentUnavailableException("cannot connect to " + address + ": no answer within "
+                    + config.connectTimeoutMillis() + " ms");
+        }
+        if (!f.isSuccess()) {
+            throw new ComponentUnavailableException("cannot connect to " + address + ": " + describe(f.cause()));
+        }
+        if (closed.get()) {
+            f.channel().close();
+            ensureOpen();
+        }
+        return c;
+    }
+
+    /** Starts a reconnect of {@code c}; the future completes when the socket is up (or failed). */
+    ChannelFuture reconnect(TcpConnection c, String address) {
+        return open(c, parse(address));
+    }
+
+    private ChannelFuture open(TcpConnection c, InetSocketAddress to) {
+        ChannelFuture f = clientTemplate.clone().handler(new Initializer(() -> c)).connect(to);
+        f.addListener((ChannelFutureListener) done -> {
+            if (done.isSuccess() && (c.isClosed() || closed.get())) {
+                done.channel().close(); // closed while connecting
+            }
+        });
+        return f;
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof ConnectException) {
+            return cause.getMessage();
+        }
+        return String.valueOf(cause);
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Closes the listeners and every connection (accepted or opened), then stops the I/O threads. Connections report
+     * themselves closed and drop later sends. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        boolean onIoThread = onIoThread();
+        var closing = channels.close();
+        var stopping = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        if (!onIoThread) {
+            closing.awaitUninterruptibly(2, TimeUnit.SECONDS);
+            if (!stopping.awaitUninterruptibly(3, TimeUnit.SECONDS)) {
+                log.warn("{}: I/O threads did not stop within 3 s", name);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TcpTransport[" + name + ", " + (nativeEpoll ? "epoll" : "nio") + (closed.get() ? ", closed" : "") + "]";
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("TCP transport " + name + " is closed");
+        }
+    }
+
+    private boolean onIoThread() {
+        for (EventExecutor e : group) {
+            if (e.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void requireNotOnIoThread(String what) {
+        if (onIoThread()) {
+            throw new IllegalStateException(what + "() waits for a socket and must not run on a TCP I/O thread of "
+                    + name + " (frame sinks run there): serve requests that call other components on an executor");
+        }
+    }
+
+    /** Parses {@code host:port} or {@code [v6]:port}; the host is resolved here. */
+    static InetSocketAddress parse(String address) {
+        Objects.requireNonNull(address, "address");
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1) {
+            throw new IllegalArgumentException("TCP address must be host:port, got '" + address + "'");
+        }
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("TCP address must be host:port, got '" + address + "'");
+        }
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("port out of range in '" + address + "'");
+        }
+        InetSocketAddress a = new InetSocketAddress(host, port);
+        if (a.isUnresolved()) {
+            throw new IllegalArgumentException("unknown host in TCP address '" + address + "'");
+        }
+        return a;
+    }
+
+    /** {@code host:port} of a socket address, with the numeric host. */
+    static String format(SocketAddress address) {
+        if (address instanceof InetSocketAddress isa && isa.getAddress() != null) {
+            String host = isa.getAddress().getHostAddress();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + isa.getPort();
+        }
+        return String.valueOf(address);
+    }
+
+    /** Builds the pipeline of a new socket: frame decoder, then the connection's wire. */
+    private final class Initializer extends ChannelInitializer<Channel> {
+        private final java.util.function.Supplier<TcpConnection> connection;
+
+        Initializer(java.util.function.Supplier<TcpConnection> connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        protected void initChannel(Channel ch) {
+            channels.add(ch);
+            TcpConnection c = connection.get();
+            ch.pipeline().addLast("frames", new FrameDecoder(config.maxBodyBytes()));
+            ch.pipeline().addLast("wire", c.attach(ch));
+        }
+    }
+}
