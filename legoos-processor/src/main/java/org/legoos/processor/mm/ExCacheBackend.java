@@ -3,6 +3,7 @@ package org.legoos.processor.mm;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.SegmentationFault;
 import org.legoos.net.protocol.p2m.PageData;
 import org.legoos.net.protocol.p2m.PcacheFlush;
@@ -85,7 +86,12 @@ public final class ExCacheBackend implements LineBackend {
                 flush(victimAsid, victimVpn, victimData);
             }
         }
-        PageData page = rpc.call(owner, new PcacheMiss(space.pid(), va, 1, victimVa, victim));
+        PageData page;
+        try {
+            page = rpc.call(owner, new PcacheMiss(space.pid(), va, 1, victimVa, victim));
+        } catch (ComponentUnavailableException e) {
+            throw unavailable(space, owner, va, e);
+        }
         if (piggyback) {
             vm.markMaterialised(victimVpn);
         }
@@ -97,6 +103,16 @@ public final class ExCacheBackend implements LineBackend {
         return piggyback ? Fill.FETCHED_WITH_PIGGYBACK : Fill.FETCHED;
     }
 
+    /** The error a program sees when the memory component holding its page is gone (no replication yet). */
+    private static ComponentUnavailableException unavailable(RemoteAddressSpace space, int owner, long va,
+                                                             ComponentUnavailableException cause) {
+        var e = new ComponentUnavailableException(cause.status(), "pid " + space.pid() + ": memory component node " + owner
+                + " holding address 0x" + Long.toHexString(va) + " is unavailable (" + cause.getMessage()
+                + "); this process's memory there is lost");
+        e.initCause(cause);
+        return e;
+    }
+
     @Override
     public void flush(int asid, long vpn, MemorySegment src) {
         RemoteAddressSpace space = space(asid);
@@ -105,7 +121,11 @@ public final class ExCacheBackend implements LineBackend {
         if (owner < 0 || !space.vm().isMapped(va)) {
             return; // the range was unmapped meanwhile: its data is dead
         }
-        rpc.call(owner, new PcacheFlush(space.pid(), new long[] {va}, src.asByteBuffer()));
+        try {
+            rpc.call(owner, new PcacheFlush(space.pid(), new long[] {va}, src.asByteBuffer()));
+        } catch (ComponentUnavailableException e) {
+            throw unavailable(space, owner, va, e);
+        }
         space.vm().markMaterialised(vpn);
     }
 }
