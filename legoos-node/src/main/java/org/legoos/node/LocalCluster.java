@@ -216,6 +216,14 @@ public final class LocalCluster implements AutoCloseable {
         return startProcessor(name, cfg, index);
     }
 
+    /**
+     * Stops memory component {@code index} abruptly, as if it crashed: it stops answering and reporting. Processes
+     * whose pages it held get {@code ComponentUnavailableException} on their next miss there.
+     */
+    public synchronized void crashMemory(int index) {
+        memories.get(index).close();
+    }
+
     public GlobalManager manager() {
         return manager;
     }

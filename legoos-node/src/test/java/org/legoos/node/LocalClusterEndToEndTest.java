@@ -109,6 +109,30 @@ class LocalClusterEndToEndTest {
         }
     }
 
+    /** Like SpreadAndWait, but after syncing waits for /go to exist and then reads every page back. */
+    public static final class SpreadThenRead implements LegoProgram {
+        @Override
+        public int main(LegoContext ctx, String[] args) throws Exception {
+            AddressSpace m = ctx.memory();
+            long len = Long.parseLong(args[0]);
+            long va = m.mmap(len);
+            for (long off = 0; off < len; off += AddressSpace.PAGE_SIZE) {
+                m.putLong(va + off, off);
+            }
+            m.msync(va, len);
+            ctx.out().println("synced");
+            while (!Files.exists(ctx.fileSystem().getPath("/go"))) {
+                Thread.sleep(5);
+            }
+            long sum = 0;
+            for (long off = 0; off < len; off += AddressSpace.PAGE_SIZE) {
+                sum += m.getLong(va + off);
+            }
+            ctx.out().println("sum=" + sum);
+            return 0;
+        }
+    }
+
     @BeforeAll
     void start() {
         MemoryConfig mem = MemoryConfig.of(1L << 30).withVregionBytes(1 << 20);
@@ -201,6 +225,39 @@ class LocalClusterEndToEndTest {
         LocalCluster.RunResult r = cluster.run("e2e", "parent");
         assertThat(r.exitCode()).as(r.stderr()).isEqualTo(1);
         assertThat(r.stdout()).contains("hello from pid").contains("from-parent").containsPattern("child \\d+ exited 0");
+    }
+
+    @Test
+    void programWhoseMemoryComponentDiesGetsAClearErrorAndOthersAreUnaffected() throws Exception {
+        try (LocalCluster own = LocalCluster.start(LocalCluster.Spec.defaults()
+                        .withMemory(MemoryConfig.of(1L << 30).withWorkers(0).withVregionBytes(1 << 20))
+                        .withProcessor(new ProcessorConfig(2, TINY, 64, 2000)),
+                Map.of("spreadread", SpreadThenRead.class))) {
+            int cacheNode = own.createVNode("v").cacheMemoryNode();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ProcessClient.Running p = own.processes().start("v", "spreadread", List.of(String.valueOf(4L << 20)), out, err);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!out.toString(StandardCharsets.UTF_8).contains("synced")) {
+                assertThat(p.onExit()).as("program ended early: " + err).isNotDone();
+                assertThat(System.nanoTime()).as("program never synced").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            // crash the memory component that does not cache the vNode's files (the test writes /go through the other)
+            int victimIndex = own.memoryNodeIds().get(0) == cacheNode ? 1 : 0;
+            int victim = own.memoryNodeIds().get(victimIndex);
+            own.crashMemory(victimIndex);
+            RemoteFileService files = own.files("v");
+            files.create("/go", false);
+            files.close("/go");
+
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .contains("memory component node " + victim).contains("unavailable");
+            assertThat(own.processors().get(0).processCount()).isZero();
+            LocalCluster.RunResult hello = own.run("v", "hello");
+            assertThat(hello.exitCode()).as(hello.stderr()).isZero();
+        }
     }
 
     @Test

@@ -1,0 +1,210 @@
+package org.legoos.node.cluster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.legoos.api.ComponentUnavailableException;
+import org.legoos.api.LegoException;
+import org.legoos.net.protocol.gm.ComponentInfo;
+import org.legoos.net.protocol.gm.MembersRequest;
+import org.legoos.net.protocol.gm.VNodeCreate;
+import org.legoos.net.protocol.gm.VNodeGet;
+import org.legoos.net.protocol.gm.VNodeInfo;
+import org.legoos.net.protocol.gm.VNodeListRequest;
+import org.legoos.net.protocol.gm.VNodeRemove;
+import org.legoos.net.protocol.pm.KillProcess;
+import org.legoos.net.protocol.pm.ListProcesses;
+import org.legoos.net.protocol.pm.ProcessEntry;
+import org.legoos.net.protocol.pm.ProcessList;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.rpc.Status;
+import org.legoos.net.transport.tcp.TcpConfig;
+import org.legoos.net.transport.tcp.TcpTransport;
+import org.legoos.node.ComponentHost;
+import org.legoos.node.config.ValueType;
+import org.legoos.processor.RemoteFileService;
+import org.legoos.processor.client.ProcessClient;
+
+/**
+ * A client of a running cluster, as the operator's commands use it: an RPC endpoint with node id 0 over TCP whose
+ * one known peer is the manager (node {@value ComponentHost#MANAGER_NODE}); every other component is found
+ * through the manager's membership table (MEMBERS) on first use. It offers the vNode registry, a vNode's files
+ * (the same stateless {@link RemoteFileService} processes use), and processes (start, list, kill).
+ *
+ * <p>{@link #connect} checks that a manager answers before returning, so "cluster unreachable" is told apart
+ * from any later failure. Thread-safe.
+ */
+public final class ClusterClient implements AutoCloseable {
+    /** How long {@link #connect(String)} waits for the manager to answer. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration PS_TIMEOUT = Duration.ofSeconds(5);
+
+    /** One process and the processor component running it. */
+    public record ProcessRow(ComponentInfo processor, ProcessEntry process) {
+    }
+
+    /**
+     * The processes of every live processor component.
+     *
+     * @param unreachable one line per processor that did not answer (it is left out of {@code rows})
+     */
+    public record ProcessTable(List<ProcessRow> rows, List<String> unreachable) {
+    }
+
+    private final String managerAddress;
+    private final RpcNode rpc;
+    private final ProcessClient processes;
+
+    private ClusterClient(String managerAddress, RpcNode rpc) {
+        this.managerAddress = managerAddress;
+        this.rpc = rpc;
+        this.processes = new ProcessClient(rpc, ComponentHost.MANAGER_NODE);
+    }
+
+    /** Connects to the manager at {@code host:port}, waiting up to {@link #DEFAULT_CONNECT_TIMEOUT} for it. */
+    public static ClusterClient connect(String managerAddress) {
+        return connect(managerAddress, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    /**
+     * Connects to the manager at {@code host:port} and checks that it answers.
+     *
+     * @throws IllegalArgumentException if the address is not {@code host:port}
+     * @throws ClusterUnreachableException if no manager answers there within {@code timeout}
+     */
+    public static ClusterClient connect(String managerAddress, Duration timeout) {
+        String address;
+        try {
+            address = ValueType.address(true).parse(Objects.requireNonNull(managerAddress, "managerAddress"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("manager address " + e.getMessage(), e);
+        }
+        if (address.endsWith(":0")) {
+            throw new IllegalArgumentException("manager address '" + address + "' has port 0: give the port the manager listens on");
+        }
+        int connectMillis = (int) Math.clamp(timeout.toMillis(), 1, TcpConfig.DEFAULT.connectTimeoutMillis());
+        TcpTransport tcp = new TcpTransport("client", TcpConfig.DEFAULT.withConnectTimeoutMillis(connectMillis));
+        RpcNode rpc = new RpcNode("client", new OrderedDeliveryTransport(tcp, "client"), RpcNode.Config.DEFAULT);
+        ClusterClient client = null;
+        try {
+            rpc.addPeer(ComponentHost.MANAGER_NODE, address);
+            rpc.setResolver(node -> lookup(rpc, node));
+            client = new ClusterClient(address, rpc);
+            rpc.call(ComponentHost.MANAGER_NODE, new MembersRequest(), timeout);
+            return client;
+        } catch (ComponentUnavailableException e) {
+            rpc.close();
+            throw new ClusterUnreachableException("cannot reach the manager at " + address + ": " + e.getMessage(), e);
+        } catch (LegoException e) {
+            rpc.close();
+            throw new ClusterUnreachableException("the process at " + address + " is not a LegoOS/J manager: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            rpc.close();
+            throw e;
+        }
+    }
+
+    private static String lookup(RpcNode rpc, int node) {
+        for (ComponentInfo c : rpc.call(ComponentHost.MANAGER_NODE, new MembersRequest()).members()) {
+            if (c.nodeId() == node) {
+                return c.address();
+            }
+        }
+        return null;
+    }
+
+    /** The manager's address. */
+    public String managerAddress() {
+        return managerAddress;
+    }
+
+    /** The client's endpoint (node id 0). */
+    public RpcNode rpc() {
+        return rpc;
+    }
+
+    /** The membership table: every registered component, ALIVE or DEAD, in node-id order. */
+    public List<ComponentInfo> members() {
+        return rpc.call(ComponentHost.MANAGER_NODE, new MembersRequest()).members();
+    }
+
+    public List<VNodeInfo> vnodes() {
+        return rpc.call(ComponentHost.MANAGER_NODE, new VNodeListRequest()).vnodes();
+    }
+
+    /** @throws LegoException NOT_FOUND */
+    public VNodeInfo vnode(String nameOrId) {
+        return rpc.call(ComponentHost.MANAGER_NODE, new VNodeGet(nameOrId));
+    }
+
+    /** Creates a vNode; 0 for the quota or the process limit means the manager's default. */
+    public VNodeInfo createVNode(String name, long memoryQuotaBytes, int maxProcesses) {
+        return rpc.call(ComponentHost.MANAGER_NODE, new VNodeCreate(name, memoryQuotaBytes, maxProcesses));
+    }
+
+    /** Removes a vNode (refused while it runs processes); its files stay on its storage component. */
+    public void removeVNode(String nameOrId) {
+        rpc.call(ComponentHost.MANAGER_NODE, new VNodeRemove(nameOrId));
+    }
+
+    /** The files of a vNode: names and metadata at its storage component, data through its buffer cache. */
+    public RemoteFileService files(String vnode) {
+        VNodeInfo v = vnode(vnode);
+        return new RemoteFileService(rpc, v.id(), v.storageNode(), v.cacheMemoryNode());
+    }
+
+    /** Starts processes and receives their output and exit. */
+    public ProcessClient processes() {
+        return processes;
+    }
+
+    /** Lists the processes of every live processor component, asking them all at once. */
+    public ProcessTable ps() {
+        List<ComponentInfo> processors = members().stream()
+                .filter(c -> c.role().equals(NodeRole.PROCESSOR.wireName()) && c.state().equals("ALIVE")).toList();
+        List<CompletableFuture<ProcessList>> replies = new ArrayList<>();
+        for (ComponentInfo p : processors) {
+            replies.add(rpc.callAsync(p.nodeId(), new ListProcesses(), PS_TIMEOUT));
+        }
+        List<ProcessRow> rows = new ArrayList<>();
+        List<String> unreachable = new ArrayList<>();
+        for (int i = 0; i < processors.size(); i++) {
+            ComponentInfo p = processors.get(i);
+            try {
+                for (ProcessEntry e : replies.get(i).join().processes()) {
+                    rows.add(new ProcessRow(p, e));
+                }
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                unreachable.add("processor node " + p.nodeId() + " (" + p.address() + "): " + cause.getMessage());
+            }
+        }
+        rows.sort(Comparator.comparingLong(r -> r.process().pid()));
+        return new ProcessTable(rows, unreachable);
+    }
+
+    /**
+     * Kills process {@code pid} wherever it runs.
+     *
+     * @return the process as it was listed before the kill
+     * @throws LegoException NOT_FOUND if no live processor runs it
+     */
+    public ProcessRow kill(long pid) {
+        for (ProcessRow r : ps().rows()) {
+            if (r.process().pid() == pid) {
+                rpc.call(r.processor().nodeId(), new KillProcess(pid));
+                return r;
+            }
+        }
+        throw Status.NOT_FOUND.toException("no process with pid " + pid + " runs on a live processor component");
+    }
+
+    @Override
+    public void close() {
+        rpc.close();
+    }
+}

@@ -1,0 +1,192 @@
+package org.legoos.node.cluster;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.legoos.api.ComponentUnavailableException;
+import org.legoos.api.LegoProgram;
+import org.legoos.examples.Examples;
+import org.legoos.memory.MemoryConfig;
+import org.legoos.memory.MemoryMonitor;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.transport.Transport;
+import org.legoos.net.transport.tcp.TcpConfig;
+import org.legoos.net.transport.tcp.TcpTransport;
+import org.legoos.node.ComponentHost;
+import org.legoos.node.config.ConfigKeys;
+import org.legoos.node.config.LegoConfig;
+import org.legoos.processor.ProcessMonitor;
+import org.legoos.processor.ProcessorConfig;
+import org.legoos.processor.loader.ProgramLoader;
+import org.legoos.storage.StorageConfig;
+import org.legoos.storage.StorageMonitor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One monitor (processor, memory or storage component) as a process of a cluster over TCP: it listens at its
+ * section's {@code listen} address, joins the manager at {@code manager.address} (retrying for
+ * {@code manager.joinTimeout} while the manager is not up yet), gets its node id, starts the monitor and sends
+ * status reports (heartbeats) every {@code manager.reportInterval}. A component may join a running cluster at any
+ * time; the managers' policies decide what it receives (a new memory component new vRegions, a new storage
+ * component new vNodes).
+ *
+ * <p>Processor components serve requests off the TCP I/O thread ({@link OrderedDeliveryTransport}), since starting
+ * a process calls other components; memory and storage components serve on their configured workers.
+ *
+ * <p>Thread-safe; {@link #close()} stops the reports, the monitor and the endpoint.
+ */
+public final class ComponentNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ComponentNode.class);
+
+    private final NodeRole role;
+    private final ComponentHost host;
+    private final String address;
+    private volatile boolean closed;
+
+    private ComponentNode(NodeRole role, ComponentHost host, String address) {
+        this.role = role;
+        this.host = host;
+        this.address = address;
+    }
+
+    /**
+     * Starts a component of {@code role} (not {@link NodeRole#MANAGER}); processors know the bundled example
+     * programs, storage keeps its files under {@code storage.root}.
+     */
+    public static ComponentNode start(NodeRole role, LegoConfig config) {
+        return start(role, config, Map.of(), null);
+    }
+
+    /**
+     * Starts a component of {@code role}.
+     *
+     * @param extraPrograms programs a processor knows by short name besides the bundled examples (tests)
+     * @param storageRoot a storage component's directory; null for {@code storage.root}
+     * @throws org.legoos.node.config.ConfigException if the configuration is inconsistent
+     * @throws ClusterUnreachableException if the manager cannot be reached within {@code manager.joinTimeout}
+     * @throws IllegalStateException if the listen address cannot be bound
+     * @throws org.legoos.api.LegoException if the manager refuses the component
+     */
+    public static ComponentNode start(NodeRole role, LegoConfig config, Map<String, Class<? extends LegoProgram>> extraPrograms,
+                                      Path storageRoot) {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(config, "config");
+        Function<RpcNode, ComponentHost.Hosted<?>> monitor = switch (role) {
+            case PROCESSOR -> {
+                ProcessorConfig pc = config.processorConfig();
+                java.util.HashMap<String, Class<? extends LegoProgram>> programs = new java.util.HashMap<>(Examples.bundled());
+                programs.putAll(extraPrograms);
+                ProgramLoader loader = new ProgramLoader(programs);
+                yield rpc -> {
+                    ProcessMonitor p = new ProcessMonitor(rpc, ComponentHost.MANAGER_NODE, pc, loader);
+                    return new ComponentHost.Hosted<>(p, p::resources);
+                };
+            }
+            case MEMORY -> {
+                MemoryConfig mc = config.memoryConfig();
+                yield rpc -> {
+                    MemoryMonitor m = new MemoryMonitor(rpc, ComponentHost.MANAGER_NODE, mc);
+                    return new ComponentHost.Hosted<>(m, m::resources);
+                };
+            }
+            case STORAGE -> {
+                StorageConfig sc = storageRoot == null ? config.storageConfig() : config.storageConfig(storageRoot);
+                yield rpc -> {
+                    StorageMonitor s = new StorageMonitor(rpc, sc);
+                    return new ComponentHost.Hosted<>(s, s::resources);
+                };
+            }
+            case MANAGER -> throw new IllegalArgumentException("the manager is started with ManagerNode.start, not as a component");
+        };
+        String listen = config.get(role.listenKey());
+        String manager = config.get(ConfigKeys.MANAGER_ADDRESS);
+        Duration joinTimeout = config.get(ConfigKeys.MANAGER_JOIN_TIMEOUT);
+        long deadline = System.nanoTime() + joinTimeout.toNanos();
+        long backoffMillis = 100;
+        boolean told = false;
+        while (true) {
+            try {
+                ComponentHost host = ComponentHost.join(role.wireName(), role.wireName(), transport(role), listen, manager,
+                        config.reportInterval(), monitor);
+                String address = addressOf(host, listen);
+                log.info("{} node {} listening on {}, member of the cluster managed at {}", role.wireName(), host.nodeId(),
+                        address, manager);
+                return new ComponentNode(role, host, address);
+            } catch (ComponentUnavailableException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new ClusterUnreachableException("cannot reach the manager at " + manager + " within "
+                            + joinTimeout.toMillis() + " ms: " + e.getMessage(), e);
+                }
+                if (!told) {
+                    log.info("{}: waiting for the manager at {} ({})", role.wireName(), manager, e.getMessage());
+                    told = true;
+                }
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new ClusterUnreachableException("interrupted while waiting for the manager at " + manager, e);
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 1_000);
+            }
+        }
+    }
+
+    /** The address this component registered: what the manager's membership table lists for its node id. */
+    private static String addressOf(ComponentHost host, String fallback) {
+        try {
+            var members = host.rpc().call(ComponentHost.MANAGER_NODE, new org.legoos.net.protocol.gm.MembersRequest());
+            for (var c : members.members()) {
+                if (c.nodeId() == host.nodeId()) {
+                    return c.address();
+                }
+            }
+        } catch (org.legoos.api.LegoException e) {
+            log.debug("cannot read back the registered address: {}", e.getMessage());
+        }
+        return fallback;
+    }
+
+    /** A fresh TCP transport for one join attempt (a failed attempt closes its transport). */
+    static Transport transport(NodeRole role) {
+        Transport tcp = new TcpTransport(role.wireName(), TcpConfig.DEFAULT);
+        return role == NodeRole.PROCESSOR ? new OrderedDeliveryTransport(tcp, role.wireName()) : tcp;
+    }
+
+    public NodeRole role() {
+        return role;
+    }
+
+    /** The node id the manager assigned. */
+    public int nodeId() {
+        return host.nodeId();
+    }
+
+    /** The address this component listens on and registered with the manager. */
+    public String address() {
+        return address;
+    }
+
+    /** The running monitor: a {@link ProcessMonitor}, {@link MemoryMonitor} or {@link StorageMonitor}. */
+    public Object monitor() {
+        return host.monitor();
+    }
+
+    public ComponentHost host() {
+        return host;
+    }
+
+    /** Stops the status reports, the monitor and the endpoint. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("{} node {} at {} leaving the cluster", role.wireName(), nodeId(), address);
+        host.close();
+    }
+}

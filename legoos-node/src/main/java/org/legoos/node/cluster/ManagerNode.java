@@ -1,0 +1,84 @@
+package org.legoos.node.cluster;
+
+import java.util.Objects;
+import org.legoos.manager.GlobalManager;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.transport.tcp.TcpConfig;
+import org.legoos.net.transport.tcp.TcpTransport;
+import org.legoos.node.config.ConfigKeys;
+import org.legoos.node.config.LegoConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The global managers (GPM, GMM, GSM, membership, vNode registry) as a process of a cluster: a
+ * {@link GlobalManager} on its own RPC endpoint (node {@value GlobalManager#NODE_ID}) listening on TCP at
+ * {@code manager.address}. With {@code manager.stateDir} set, vNodes and registrations survive a restart.
+ *
+ * <p>Thread-safe; {@link #close()} stops the manager, then its endpoint (which the manager does not own).
+ */
+public final class ManagerNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ManagerNode.class);
+
+    private final RpcNode rpc;
+    private final GlobalManager manager;
+    private final String address;
+    private volatile boolean closed;
+
+    private ManagerNode(RpcNode rpc, GlobalManager manager, String address) {
+        this.rpc = rpc;
+        this.manager = manager;
+        this.address = address;
+    }
+
+    /**
+     * Starts the manager: opens its state directory, registers its handlers, then listens.
+     *
+     * @throws org.legoos.node.config.ConfigException if the configuration is inconsistent
+     * @throws org.legoos.manager.ManagerStateException if the state directory is corrupt or used by another manager
+     * @throws IllegalStateException if the address cannot be bound (in use, not this host's)
+     */
+    public static ManagerNode start(LegoConfig config) {
+        Objects.requireNonNull(config, "config");
+        var managerConfig = config.managerConfig();
+        RpcNode rpc = new RpcNode("manager", new TcpTransport("manager", TcpConfig.DEFAULT), RpcNode.Config.DEFAULT);
+        GlobalManager gm = null;
+        try {
+            gm = new GlobalManager(rpc, managerConfig); // handlers first, so nothing that connects is refused
+            String bound = rpc.listen(config.get(ConfigKeys.MANAGER_ADDRESS));
+            log.info("manager listening on {}", bound);
+            return new ManagerNode(rpc, gm, bound);
+        } catch (RuntimeException e) {
+            if (gm != null) {
+                gm.close();
+            }
+            rpc.close();
+            throw e;
+        }
+    }
+
+    /** The address the manager listens on (the bound port when {@code manager.address} asked for port 0). */
+    public String address() {
+        return address;
+    }
+
+    public GlobalManager manager() {
+        return manager;
+    }
+
+    public RpcNode rpc() {
+        return rpc;
+    }
+
+    /** Stops the manager (releasing its state directory) and closes its endpoint. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("manager at {} stopping", address);
+        manager.close();
+        rpc.close();
+    }
+}
