@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** {@code lego demo}: the main job on the embedded default (a LocalCluster in this JVM). */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Runs Phoenix word count on a LocalCluster (1 manager, 1 processor, 2 memory, 1 storage component):",
-                "once with the ExCache larger than the working set, once at 25% of it, checked against a plain-Java count.",
+                "once with the ExCache larger than the working set, once at 25%% of it, checked against a plain-Java count.",
                 "Exits 1 if a result is wrong."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--corpus-mb", description = "Size of the generated text corpus in MiB (default: ${DEFAULT-VALUE}).", defaultValue = "32")

@@ -64,6 +64,8 @@ public final class ProcessMonitor implements AutoCloseable {
     private final LegoFileSystemProvider fsProvider = new LegoFileSystemProvider();
     private final Map<Long, LegoProcess> processes = new ConcurrentHashMap<>();
     private final AtomicInteger threadsRunning = new AtomicInteger();
+    /** Starting a process calls the home memory component; never do that on a transport's I/O thread. */
+    private final java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
     public ProcessMonitor(RpcNode rpc, int managerNode, ProcessorConfig config, ProgramLoader loader) {
         this.rpc = rpc;
@@ -73,7 +75,7 @@ public final class ProcessMonitor implements AutoCloseable {
         this.backend = new ExCacheBackend(rpc, config.maxProcesses() + 1);
         this.excache = new ExCache(config.excache(), backend);
         this.client = new ProcessClient(rpc, managerNode);
-        rpc.handle(StartProcess.class, this::start);
+        rpc.handle(StartProcess.class, this::start, starter);
         rpc.handle(KillProcess.class, (q, ctx) -> {
             kill(q.pid());
             return Ack.INSTANCE;
@@ -227,6 +229,7 @@ public final class ProcessMonitor implements AutoCloseable {
 
     @Override
     public void close() {
+        starter.shutdownNow();
         for (LegoProcess p : processes.values()) {
             p.kill();
         }

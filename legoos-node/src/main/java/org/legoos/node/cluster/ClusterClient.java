@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.LegoException;
+import org.legoos.manager.GlobalManager;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.net.protocol.gm.MembersRequest;
 import org.legoos.net.protocol.gm.VNodeCreate;
@@ -86,7 +87,7 @@ public final class ClusterClient implements AutoCloseable {
         if (address.endsWith(":0")) {
             throw new IllegalArgumentException("manager address '" + address + "' has port 0: give the port the manager listens on");
         }
-        int connectMillis = (int) Math.clamp(timeout.toMillis(), 1, TcpConfig.DEFAULT.connectTimeoutMillis());
+        int connectMillis = Math.clamp(timeout.toMillis(), 1, TcpConfig.DEFAULT.connectTimeoutMillis());
         TcpTransport tcp = new TcpTransport("client", TcpConfig.DEFAULT.withConnectTimeoutMillis(connectMillis));
         RpcNode rpc = new RpcNode("client", new OrderedDeliveryTransport(tcp, "client"), RpcNode.Config.DEFAULT);
         ClusterClient client = null;
@@ -165,7 +166,7 @@ public final class ClusterClient implements AutoCloseable {
     /** Lists the processes of every live processor component, asking them all at once. */
     public ProcessTable ps() {
         List<ComponentInfo> processors = members().stream()
-                .filter(c -> c.role().equals(NodeRole.PROCESSOR.wireName()) && c.state().equals("ALIVE")).toList();
+                .filter(c -> c.role().equals(NodeRole.PROCESSOR.wireName()) && c.state().equals(GlobalManager.ALIVE)).toList();
         List<CompletableFuture<ProcessList>> replies = new ArrayList<>();
         for (ComponentInfo p : processors) {
             replies.add(rpc.callAsync(p.nodeId(), new ListProcesses(), PS_TIMEOUT));

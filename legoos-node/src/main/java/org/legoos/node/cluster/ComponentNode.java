@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * time; the managers' policies decide what it receives (a new memory component new vRegions, a new storage
  * component new vNodes).
  *
- * <p>Processor components serve requests off the TCP I/O thread ({@link OrderedDeliveryTransport}), since starting
- * a process calls other components; memory and storage components serve on their configured workers.
+ * <p>Handlers that call other components run off the TCP I/O thread: the process monitor starts processes on its
+ * own threads, memory and storage components serve on their configured workers.
  *
  * <p>Thread-safe; {@link #close()} stops the reports, the monitor and the endpoint.
  */
@@ -112,7 +112,7 @@ public final class ComponentNode implements AutoCloseable {
                 ComponentHost host = ComponentHost.join(role.wireName(), role.wireName(), transport(role), listen, manager,
                         config.reportInterval(), monitor);
                 String address = addressOf(host, listen);
-                log.info("{} node {} listening on {}, member of the cluster managed at {}", role.wireName(), host.nodeId(),
+                log.debug("{} node {} listening on {}, member of the cluster managed at {}", role.wireName(), host.nodeId(),
                         address, manager);
                 return new ComponentNode(role, host, address);
             } catch (ComponentUnavailableException e) {
@@ -153,7 +153,7 @@ public final class ComponentNode implements AutoCloseable {
     /** A fresh TCP transport for one join attempt (a failed attempt closes its transport). */
     static Transport transport(NodeRole role) {
         Transport tcp = new TcpTransport(role.wireName(), TcpConfig.DEFAULT);
-        return role == NodeRole.PROCESSOR ? new OrderedDeliveryTransport(tcp, role.wireName()) : tcp;
+        return tcp;
     }
 
     public NodeRole role() {

@@ -19,10 +19,8 @@ import org.slf4j.LoggerFactory;
  * waits for. Replies are still delivered inline: completing a waiting call never blocks, and it keeps the ExCache
  * miss path free of a thread hand-off.
  *
- * <p>Why it exists: the process monitor serves {@code PM_START} on the delivery thread, and starting a process
- * calls the home memory component ({@code P2M_CREATE_AS}). Over the in-JVM transport the delivery thread is the
- * caller's, so that is fine; over TCP it would block the one I/O thread that must read the reply. The same holds
- * for a client streaming a program's output to its terminal.
+ * <p>Why it exists: a client streams a program's output to its terminal from the one-way handlers; a slow
+ * terminal must not block the I/O thread that also delivers the replies the client waits for.
  *
  * <p>Order: frames of one connection reach the sink in the order they arrived, except that a reply may overtake
  * requests and one-way messages queued before it (the RPC layer correlates replies by id, so that is harmless).

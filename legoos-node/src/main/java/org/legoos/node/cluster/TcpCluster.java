@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.legoos.api.LegoProgram;
+import org.legoos.manager.GlobalManager;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
@@ -152,7 +153,7 @@ public final class TcpCluster implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             List<ComponentInfo> members = manager().manager().members();
-            long alive = members.stream().filter(m -> m.state().equals("ALIVE")).count();
+            long alive = members.stream().filter(m -> m.state().equals(GlobalManager.ALIVE)).count();
             if (alive >= count) {
                 return;
             }

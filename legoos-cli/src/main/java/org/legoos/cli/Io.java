@@ -1,0 +1,90 @@
+package org.legoos.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Where a command's output goes and how it hears about Ctrl-C / SIGTERM: the real terminal for {@code lego},
+ * captured streams and a hand-fired hook in tests.
+ *
+ * <p>{@code out} carries results (tables, file contents, a program's stdout), {@code err} diagnostics, progress
+ * and a program's stderr. Thread-safe (the streams are {@link PrintStream}s).
+ */
+final class Io {
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean errIsTerminal;
+    private final boolean system;
+    private final Function<Runnable, AutoCloseable> interruptHooks;
+
+    Io(PrintStream out, PrintStream err, boolean errIsTerminal, boolean system, Function<Runnable, AutoCloseable> interruptHooks) {
+        this.out = Objects.requireNonNull(out, "out");
+        this.err = Objects.requireNonNull(err, "err");
+        this.errIsTerminal = errIsTerminal;
+        this.system = system;
+        this.interruptHooks = Objects.requireNonNull(interruptHooks, "interruptHooks");
+    }
+
+    /** The process's own streams; interrupts are JVM shutdown hooks (SIGINT, SIGTERM). */
+    static Io system() {
+        return new Io(System.out, System.err, stderrIsTerminal(), true, Io::shutdownHook);
+    }
+
+    private static AutoCloseable shutdownHook(Runnable action) {
+        Thread hook = new Thread(action, "lego-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return () -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: nothing to undo
+            }
+        };
+    }
+
+    /**
+     * Whether stderr is a terminal: on Linux from {@code /proc/self/fd/2}, elsewhere from the JVM's console (which
+     * looks at stdin and stdout).
+     */
+    static boolean stderrIsTerminal() {
+        Path fd2 = Path.of("/proc/self/fd/2");
+        try {
+            if (Files.isSymbolicLink(fd2)) {
+                String target = Files.readSymbolicLink(fd2).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+            }
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            // fall through
+        }
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
+    }
+
+    PrintStream out() {
+        return out;
+    }
+
+    PrintStream err() {
+        return err;
+    }
+
+    boolean errIsTerminal() {
+        return errIsTerminal;
+    }
+
+    /** True for the real process (not a test): commands may configure logging for the whole JVM. */
+    boolean isSystem() {
+        return system;
+    }
+
+    /**
+     * Runs {@code action} when the user interrupts (Ctrl-C) or the process is told to stop (SIGTERM), until the
+     * returned handle is closed.
+     */
+    AutoCloseable onInterrupt(Runnable action) {
+        return interruptHooks.apply(action);
+    }
+}

@@ -1,0 +1,70 @@
+package org.legoos.cli;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.legoos.manager.GlobalManager;
+import org.legoos.net.protocol.gm.ComponentInfo;
+import org.legoos.net.protocol.gm.ComponentResources;
+import org.legoos.node.cluster.ClusterClient;
+import org.legoos.node.config.ByteSize;
+import org.legoos.node.config.DurationText;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code lego status}: the manager's membership table with each component's last reported resources. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Prints every component of the cluster with its state and resources.",
+                "Columns: node id, role, address, state (ALIVE, or DEAD after missed heartbeats), time since its last "
+                + "status report, threads running / cores, processes (processors: running, memory: homed), memory used "
+                + "/ capacity, storage used, ExCache size."})
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client = new ClientOptions();
+
+    private final Io io;
+
+    StatusCommand(Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+        try (ClusterClient c = client.connect()) {
+            print(c, io.out());
+        }
+        return Lego.EXIT_OK;
+    }
+
+    /** Prints the summary line and the table. */
+    static void print(ClusterClient c, PrintStream out) {
+        List<ComponentInfo> members = c.members();
+        int vnodes = c.vnodes().size();
+        long alive = members.stream().filter(m -> m.state().equals(GlobalManager.ALIVE)).count();
+        out.println("manager " + c.managerAddress() + ": " + members.size() + " component" + (members.size() == 1 ? "" : "s")
+                + " (" + alive + " alive), " + vnodes + " vNode" + (vnodes == 1 ? "" : "s"));
+        Table t = new Table(">NODE", "ROLE", "ADDRESS", "STATE", ">SEEN", ">THREADS/CORES", ">PROCS", ">MEMORY USED/CAP",
+                ">STORAGE USED", ">EXCACHE");
+        long now = System.currentTimeMillis();
+        for (ComponentInfo m : members) {
+            ComponentResources r = m.resources();
+            boolean processor = m.role().equals("processor");
+            boolean memory = m.role().equals("memory");
+            boolean storage = m.role().equals("storage");
+            t.row(m.nodeId(), m.role(), m.address(), m.state(),
+                    m.lastReportMillis() <= 0 ? "never" : DurationText.human(Duration.ofMillis(now - m.lastReportMillis())) + " ago",
+                    r.threadsRunning() + "/" + r.cores(),
+                    processor || memory ? String.valueOf(r.processes()) : "-",
+                    memory ? ByteSize.human(r.memoryUsedBytes()) + "/" + ByteSize.human(r.memoryCapacityBytes()) : "-",
+                    storage ? ByteSize.human(r.storageUsedBytes()) : "-",
+                    processor ? ByteSize.human(r.excacheBytes()) : "-");
+        }
+        if (t.isEmpty()) {
+            out.println("no components have joined yet");
+        } else {
+            t.print(out);
+        }
+        out.flush();
+    }
+}

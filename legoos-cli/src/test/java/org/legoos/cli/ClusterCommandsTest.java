@@ -1,0 +1,234 @@
+package org.legoos.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.legoos.node.cluster.NodeRole;
+import org.legoos.node.cluster.TcpCluster;
+import org.legoos.node.config.LegoConfig;
+
+/** The client commands against a cluster of TCP components on loopback in this JVM. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ClusterCommandsTest {
+    private TcpCluster cluster;
+    private String manager;
+
+    @BeforeAll
+    void start() {
+        LegoConfig cfg = LegoConfig.defaults()
+                .with("manager.heartbeatTimeout", "15s").with("manager.reportInterval", "100ms")
+                .with("processor.excacheBytes", "1MiB").with("processor.excacheWays", "16").with("processor.cores", "2")
+                .with("memory.capacityBytes", "64MiB").with("memory.vregionBytes", "4MiB").with("memory.workers", "2")
+                .with("memory.bufferCacheBytes", "4MiB");
+        cluster = TcpCluster.start(cfg, 1, 2, 1, TestPrograms.all());
+        manager = cluster.managerAddress();
+    }
+
+    @AfterAll
+    void stop() {
+        cluster.close();
+    }
+
+    /** Runs {@code lego ARGS --manager <this cluster>}. */
+    private Cli.Result lego(String... args) {
+        return new Cli().exec(withManager(args));
+    }
+
+    private String[] withManager(String... args) {
+        // options go before a 'run' program's own arguments
+        String[] all = new String[args.length + 2];
+        int at = args[0].equals("vnode") ? 2 : 1;
+        System.arraycopy(args, 0, all, 0, at);
+        all[at] = "--manager";
+        all[at + 1] = manager;
+        System.arraycopy(args, at, all, at + 2, args.length - at);
+        return all;
+    }
+
+    private void vnode(String name) {
+        Cli.Result r = lego("vnode", "create", name);
+        assertThat(r.code()).as(r.toString()).isZero();
+    }
+
+    @Test
+    void vnodeCreateListAndRemove() {
+        Cli.Result created = lego("vnode", "create", "alpha", "--memory-quota", "256MiB", "--max-processes", "4");
+        assertThat(created.code()).as(created.toString()).isZero();
+        assertThat(created.out()).matches("created vNode \\d+ 'alpha': IP 10\\.77\\.0\\.\\d+, storage node \\d+, buffer cache on"
+                + " memory node \\d+, memory quota 256MiB, at most 4 processes\\n");
+        Cli.Result list = lego("vnode", "list");
+        assertThat(list.out()).startsWith("ID  NAME").contains("MEMORY QUOTA").containsPattern("\\d+  alpha +10\\.77\\.0\\.\\d+ .* 256MiB +0/4");
+        Cli.Result again = lego("vnode", "create", "alpha");
+        assertThat(again.code()).isEqualTo(Lego.EXIT_FAILURE);
+        assertThat(again.err()).isEqualTo("lego: a vNode named 'alpha' already exists\n");
+        Cli.Result badName = lego("vnode", "create", "Not_Valid");
+        assertThat(badName.code()).isEqualTo(Lego.EXIT_USAGE);
+        assertThat(badName.err()).startsWith("lego: vNode name 'Not_Valid' is invalid");
+        assertThat(lego("vnode", "rm", "alpha").out()).isEqualTo("removed vNode 'alpha'\n");
+        assertThat(lego("vnode", "list").out()).doesNotContain("alpha");
+        Cli.Result gone = lego("vnode", "rm", "alpha");
+        assertThat(gone.code()).isEqualTo(Lego.EXIT_FAILURE);
+        assertThat(gone.err()).isEqualTo("lego: no vNode named or numbered 'alpha'\n");
+    }
+
+    @Test
+    void filesGoUpAndComeBackAndCanBeListedPrintedAndRemoved(@TempDir Path dir) throws Exception {
+        vnode("files");
+        Path local = dir.resolve("data.txt");
+        String text = "the quick brown fox\n".repeat(500);
+        Files.writeString(local, text);
+        Cli.Result up = lego("cp", local.toString(), "files:/in/deep/data.txt");
+        assertThat(up.code()).as(up.toString()).isZero();
+        assertThat(up.out()).isEmpty();
+        assertThat(up.err()).isEmpty(); // small copy, not a terminal: no progress bar
+
+        assertThat(lego("ls", "files:/").out()).isEqualTo("in/\n");
+        assertThat(lego("ls", "files:/in/deep").out()).isEqualTo("data.txt\n");
+        Cli.Result longList = lego("ls", "-l", "files:/in/deep");
+        assertThat(longList.out()).startsWith("TYPE   SIZE  MODIFIED").containsPattern("-     10000  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d  data\\.txt");
+        assertThat(lego("cat", "files:/in/deep/data.txt").out()).isEqualTo(text);
+
+        Path back = dir.resolve("back.txt");
+        assertThat(lego("cp", "files:/in/deep/data.txt", back.toString()).code()).isZero();
+        assertThat(Files.readString(back)).isEqualTo(text);
+        Path into = Files.createDirectory(dir.resolve("into"));
+        assertThat(lego("cp", "files:/in/deep/data.txt", into.toString()).code()).isZero();
+        assertThat(Files.readString(into.resolve("data.txt"))).isEqualTo(text);
+        // into an existing vNode directory keeps the name; copying over a file replaces it
+        Files.writeString(local, "short\n");
+        assertThat(lego("cp", local.toString(), "files:/in/deep").code()).isZero();
+        assertThat(lego("cat", "files:/in/deep/data.txt").out()).isEqualTo("short\n");
+        assertThat(lego("cp", "files:/in/deep/data.txt", "files:/copy.txt").code()).isZero();
+        assertThat(lego("cat", "files:/copy.txt").out()).isEqualTo("short\n");
+
+        Cli.Result missing = lego("cat", "files:/nope.txt");
+        assertThat(missing.code()).isEqualTo(Lego.EXIT_FAILURE);
+        assertThat(missing.err()).isEqualTo("lego: files:/nope.txt: no such file or directory\n");
+        Cli.Result dirRm = lego("rm", "files:/in");
+        assertThat(dirRm.code()).isEqualTo(Lego.EXIT_FAILURE);
+        assertThat(dirRm.err()).contains("files:/in is a directory (use -r");
+        assertThat(lego("rm", "-r", "files:/in").code()).isZero();
+        assertThat(lego("rm", "files:/copy.txt").code()).isZero();
+        assertThat(lego("ls", "files:/").out()).isEmpty();
+        assertThat(lego("ls", "files:/in").err()).isEqualTo("lego: files:/in: no such file or directory\n");
+        assertThat(lego("rm", "-f", "files:/in").code()).isZero();
+        Cli.Result noLocal = lego("cp", dir.resolve("absent").toString(), "files:/x");
+        assertThat(noLocal.code()).isEqualTo(Lego.EXIT_FAILURE);
+        assertThat(noLocal.err()).isEqualTo("lego: " + dir.resolve("absent") + ": no such file or directory\n");
+        assertThat(lego("ls", "ghost:/").err()).isEqualTo("lego: no vNode named or numbered 'ghost'\n");
+    }
+
+    @Test
+    void largeCopiesShowProgressOnlyWhenAskedOrOnATerminal(@TempDir Path dir) throws Exception {
+        vnode("big");
+        byte[] data = new byte[9 << 20];
+        new Random(5).nextBytes(data);
+        Path local = dir.resolve("big.bin");
+        Files.write(local, data);
+        Cli.Result quiet = lego("cp", local.toString(), "big:/big.bin");
+        assertThat(quiet.code()).isZero();
+        assertThat(quiet.err()).isEmpty();
+        Cli terminal = new Cli(true);
+        assertThat(terminal.exec(withManager("cp", "big:/big.bin", dir.resolve("back.bin").toString())).code()).isZero();
+        assertThat(terminal.err()).contains("big:/big.bin [").contains("100%").contains("9.0MiB/9.0MiB").endsWith("\n");
+        assertThat(Files.readAllBytes(dir.resolve("back.bin"))).isEqualTo(data);
+        Cli.Result forced = lego("cp", "--progress", local.toString(), "big:/again.bin");
+        assertThat(forced.err()).contains("100%");
+    }
+
+    @Test
+    void runStreamsOutputAndExitsWithTheProgramsCode() {
+        vnode("runner");
+        Cli.Result r = lego("run", "--vnode", "runner", "exit", "7", "hello", "--not-an-option", "-x");
+        assertThat(r.code()).isEqualTo(7);
+        assertThat(r.out()).isEqualTo("out: hello --not-an-option -x\n");
+        assertThat(r.err()).isEqualTo("err: hello --not-an-option -x\n");
+        assertThat(lego("run", "--vnode", "runner", "exit", "0").code()).isZero();
+        Cli.Result hello = lego("run", "--vnode", "runner", "hello", "a", "b");
+        assertThat(hello.out()).matches("hello from pid \\d+ on vNode runner\\na b\\n");
+        Cli.Result chatty = lego("run", "--vnode", "runner", "chatty", "200");
+        assertThat(chatty.out().lines()).hasSize(200).startsWith("line 1").endsWith("line 200");
+        Cli.Result segv = lego("run", "--vnode", "runner", "segfault");
+        assertThat(segv.code()).isEqualTo(139);
+        assertThat(segv.err()).contains("Segmentation fault");
+        Cli.Result unknown = lego("run", "--vnode", "runner", "nope");
+        assertThat(unknown.code()).isEqualTo(Lego.EXIT_FAILURE);
+        assertThat(unknown.err()).startsWith("lego: program nope not found").hasLineCount(1);
+        assertThat(lego("run", "--vnode", "ghost", "hello").err()).isEqualTo("lego: no vNode named or numbered 'ghost'\n");
+    }
+
+    @Test
+    void interruptingRunKillsTheRemoteProcess() throws Exception {
+        vnode("ctrlc");
+        Cli cli = new Cli();
+        CompletableFuture<Integer> code = cli.background(withManager("run", "--vnode", "ctrlc", "sleep")).thenApply(Cli.Result::code);
+        waitFor(() -> cli.out().contains("started") && cli.hasInterruptHook());
+        assertThat(lego("ps").out()).contains("sleep");
+        cli.interrupt(); // Ctrl-C
+        assertThat(code.get(20, TimeUnit.SECONDS)).isEqualTo(137);
+        assertThat(cli.hasInterruptHook()).isFalse();
+        waitFor(() -> !lego("ps").out().contains("ctrlc"));
+    }
+
+    @Test
+    void psListsProcessesWithTheirProcessorAndKillStopsThem() throws Exception {
+        vnode("pskill");
+        Cli cli = new Cli();
+        CompletableFuture<Integer> code = cli.background(withManager("run", "--vnode", "pskill", "sleep")).thenApply(Cli.Result::code);
+        waitFor(() -> cli.out().contains("started"));
+        Cli.Result ps = lego("ps");
+        assertThat(ps.code()).isZero();
+        int processor = cluster.components(NodeRole.PROCESSOR).getFirst().nodeId();
+        String address = cluster.components(NodeRole.PROCESSOR).getFirst().address();
+        assertThat(ps.out()).startsWith("PID  VNODE ").contains("PROCESSOR");
+        String row = ps.out().lines().filter(l -> l.contains("pskill")).findFirst().orElseThrow();
+        assertThat(row).containsPattern("^ *\\d+  pskill +sleep +\\S+ +1 +\\S+  node " + processor + " \\(" + address.replace(".", "\\.") + "\\)$");
+        long pid = Long.parseLong(row.trim().split("\\s+")[0]);
+        Cli.Result kill = lego("kill", String.valueOf(pid));
+        assertThat(kill.code()).isZero();
+        assertThat(kill.out()).isEqualTo("killed pid " + pid + " (sleep) on processor node " + processor + "\n");
+        assertThat(code.get(20, TimeUnit.SECONDS)).isEqualTo(137);
+        Cli.Result again = lego("kill", String.valueOf(pid));
+        assertThat(again.code()).isEqualTo(Lego.EXIT_FAILURE);
+        assertThat(again.err()).isEqualTo("lego: no process with pid " + pid + " runs on a live processor component\n");
+    }
+
+    @Test
+    void statusPrintsEveryComponentWithItsResources() {
+        Cli.Result r = lego("status");
+        assertThat(r.code()).isZero();
+        var lines = r.out().lines().toList();
+        assertThat(lines.getFirst()).matches("manager " + manager.replace(".", "\\.") + ": 4 components \\(4 alive\\), \\d+ vNodes?");
+        assertThat(lines.get(1)).matches("NODE  ROLE +ADDRESS +STATE +SEEN  THREADS/CORES  PROCS  MEMORY USED/CAP  STORAGE USED  EXCACHE");
+        assertThat(lines.subList(2, lines.size())).hasSize(4).allSatisfy(l -> assertThat(l).contains("ALIVE").contains(" ago"));
+        assertThat(lines.get(2)).contains("storage").containsPattern("B  +-$");
+        assertThat(lines.get(3)).contains("memory").contains("/64.0MiB");
+        assertThat(lines.get(5)).contains("processor").endsWith("1.0MiB").contains("/2 ");
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met in 20 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

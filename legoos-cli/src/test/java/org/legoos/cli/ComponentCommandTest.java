@@ -1,0 +1,122 @@
+package org.legoos.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lego manager|storage|memory|processor} run in the foreground (here on threads of this JVM, over TCP on
+ * loopback), form a cluster clients can use, and stop cleanly when interrupted (as SIGTERM would).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ComponentCommandTest {
+    private record Running(Cli cli, CompletableFuture<Integer> code) {
+    }
+
+    private final List<Running> started = new ArrayList<>();
+
+    /** Runs a component command on its own thread (it blocks until interrupted). */
+    private Running start(String... args) {
+        Cli cli = new Cli();
+        Running r = new Running(cli, cli.background(args).thenApply(Cli.Result::code));
+        started.add(r);
+        return r;
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (Running r : started.reversed()) {
+            if (!r.code().isDone()) {
+                r.cli().interrupt();
+                r.code().get(20, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Waits for the component's "ready" line and returns it. */
+    private static String ready(Running r) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!r.cli().out().contains(" ready at ")) {
+            if (r.code().isDone() || System.nanoTime() > deadline) {
+                throw new AssertionError("no ready line: " + r.cli().out() + r.cli().err());
+            }
+            Thread.sleep(20);
+        }
+        return r.cli().out().lines().filter(l -> l.contains(" ready at ")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void componentCommandsFormAClusterAndLeaveWhenInterrupted(@TempDir Path dir) throws Exception {
+        Running manager = start("manager", "--set", "manager.address=127.0.0.1:0", "--manager.state-dir=" + dir.resolve("state"),
+                "--manager.heartbeat-timeout", "15s");
+        String line = ready(manager);
+        Matcher m = Pattern.compile("manager ready at (127\\.0\\.0\\.1:\\d+) \\(state in .*state\\)").matcher(line);
+        assertThat(m.matches()).as(line).isTrue();
+        String address = m.group(1);
+        String[] common = {"--manager.address", address, "--manager.report-interval", "100ms"};
+        List<Running> components = new ArrayList<>();
+        components.add(start(concat(new String[] {"storage", "--storage.root", dir.resolve("files").toString()}, common)));
+        components.add(start(concat(new String[] {"memory", "--memory.capacity-bytes", "64MiB", "--set", "memory.workers=2"}, common)));
+        components.add(start(concat(new String[] {"processor", "--processor.excache-bytes", "1MiB", "--processor.excache-ways", "16"},
+                common)));
+        for (Running c : components) {
+            assertThat(ready(c)).matches("(storage|memory|processor) node \\d+ ready at 127\\.0\\.0\\.1:\\d+ \\(manager "
+                    + address.replace(".", "\\.") + "\\)");
+        }
+        Cli.Result status = Cli.run("status", "--manager", address);
+        assertThat(status.out()).startsWith("manager " + address + ": 3 components (3 alive), 0 vNodes");
+        assertThat(Cli.run("vnode", "create", "cmd", "--manager", address).code()).isZero();
+        Cli.Result hello = Cli.run("run", "--manager", address, "--vnode", "cmd", "hello");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.out()).startsWith("hello from pid");
+
+        for (Running c : components.reversed()) { // processor first, as 'lego down' does
+            c.cli().interrupt();
+            assertThat(c.code().get(20, TimeUnit.SECONDS)).isZero();
+        }
+        manager.cli().interrupt();
+        assertThat(manager.code().get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(Cli.run("status", "--manager", address).code()).isEqualTo(Lego.EXIT_UNREACHABLE);
+
+        // the manager's state survives: a new manager on the same directory still knows the vNode
+        Running again = start("manager", "--set", "manager.address=127.0.0.1:0", "--manager.state-dir=" + dir.resolve("state"));
+        String address2 = ready(again).replaceAll("manager ready at (\\S+) .*", "$1");
+        assertThat(Cli.run("vnode", "list", "--manager", address2).out()).contains(" cmd ");
+        assertThat(Cli.run("status", "--manager", address2).out()).contains("3 components (0 alive)").contains("DEAD");
+        again.cli().interrupt();
+        assertThat(again.code().get(20, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void aComponentWithNoManagerGivesUpWithExitCode3() {
+        int port = CliUsageTest.freePort();
+        Cli.Result r = Cli.run("memory", "--manager.address", "127.0.0.1:" + port, "--manager.join-timeout", "200ms");
+        assertThat(r.code()).isEqualTo(Lego.EXIT_UNREACHABLE);
+        assertThat(r.err()).startsWith("lego: cannot reach the manager at 127.0.0.1:" + port + " within 200 ms");
+    }
+
+    @Test
+    void aManagerWhosePortIsTakenFailsWithOneLine() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Cli.Result r = Cli.run("manager", "--manager.address", "127.0.0.1:" + taken.getLocalPort(), "--manager.state-dir=");
+            assertThat(r.code()).isEqualTo(Lego.EXIT_FAILURE);
+            assertThat(r.err()).startsWith("lego: cannot listen on 127.0.0.1:" + taken.getLocalPort()).hasLineCount(1);
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}

@@ -1,0 +1,59 @@
+package org.legoos.cli;
+
+import java.util.Map;
+import org.legoos.api.LegoContext;
+import org.legoos.api.LegoProgram;
+
+/** Programs the CLI tests run on their cluster. */
+final class TestPrograms {
+    private TestPrograms() {
+    }
+
+    static Map<String, Class<? extends LegoProgram>> all() {
+        return Map.of("exit", Exit.class, "sleep", Sleep.class, "chatty", Chatty.class);
+    }
+
+    /** Prints {@code out: ARGS} and {@code err: ARGS}, exits with {@code args[0]}. */
+    public static final class Exit implements LegoProgram {
+        @Override
+        public int main(LegoContext ctx, String[] args) {
+            String rest = String.join(" ", java.util.Arrays.copyOfRange(args, 1, args.length));
+            ctx.out().println("out: " + rest);
+            ctx.err().println("err: " + rest);
+            ctx.out().flush();
+            ctx.err().flush();
+            return Integer.parseInt(args[0]);
+        }
+    }
+
+    /** Prints "started", then runs until killed. */
+    public static final class Sleep implements LegoProgram {
+        @Override
+        public int main(LegoContext ctx, String[] args) {
+            ctx.out().println("started");
+            ctx.out().flush();
+            while (!ctx.killed()) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    // a kill interrupts; the loop sees it
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** Prints {@code args[0]} numbered lines, flushing each, a few milliseconds apart. */
+    public static final class Chatty implements LegoProgram {
+        @Override
+        public int main(LegoContext ctx, String[] args) throws InterruptedException {
+            int n = Integer.parseInt(args[0]);
+            for (int i = 1; i <= n; i++) {
+                ctx.out().println("line " + i);
+                ctx.out().flush();
+                Thread.sleep(2);
+            }
+            return 0;
+        }
+    }
+}
