@@ -325,6 +325,9 @@ public final class RpcNode implements AutoCloseable {
                     throw transportClosed;
                 }
                 connections.put(dst, c);
+                String where = addr;
+                // replies to calls in flight on a dropped connection can no longer arrive: fail them now
+                c.onDisconnect(() -> failCallsTo(dst, "connection to node " + dst + " (" + where + ") dropped"));
             }
             return c;
         }

@@ -22,4 +22,12 @@ public interface Connection extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Runs {@code listener} when this connection drops (peer gone, socket closed) so that calls waiting for replies
+     * that can no longer arrive fail at once instead of at their timeout. If the connection is already down it runs
+     * now. It may run more than once; it must be idempotent. Transports that cannot tell do nothing.
+     */
+    default void onDisconnect(Runnable listener) {
+    }
 }

@@ -797,6 +797,29 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
     }
 
     @Test
+    void callsInFlightFailAtOnceWhenThePeerDies() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        RpcNode doomed = node("doomed", OTHER);
+        doomed.handle(Brk.class, (q, ctx) -> {
+            release.await();
+            return echo(q, ctx);
+        }, pool("doomed", 2));
+        client.addPeer(OTHER, doomed.listen(network.listenAddress("doomed")));
+        CompletableFuture<MapReply> call = client.callAsync(OTHER, new Brk(1, 1), Duration.ofSeconds(30));
+        Await.until("the call is in flight", () -> client.pendingCalls() == 1);
+        long start = System.nanoTime();
+
+        doomed.close(); // its connections drop, as when its process is killed
+
+        Throwable e = catchThrowable(() -> call.get(10, TimeUnit.SECONDS));
+        assertThat(e.getCause()).isInstanceOfSatisfying(ComponentUnavailableException.class,
+                c -> assertThat(c.status()).isEqualTo("UNAVAILABLE")).hasMessageContaining("dropped");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        release.countDown();
+        Await.until("no call is left pending", () -> client.pendingCalls() == 0);
+    }
+
+    @Test
     void failCallsToFailsOnlyTheCallsToThatNode() throws Exception {
         CountDownLatch releaseA = slowPeer(OTHER, "slow-a");
         CountDownLatch releaseB = slowPeer(4, "slow-b");

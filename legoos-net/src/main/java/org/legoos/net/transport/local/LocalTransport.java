@@ -85,6 +85,7 @@ public final class LocalTransport implements Transport {
         private final LocalTransport owner;
         LocalConnection peer;
         FrameSink peerSink;
+        private final java.util.List<Runnable> disconnectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         LocalConnection(String remote, AtomicBoolean open, LocalTransport owner) {
             this.remote = remote;
@@ -110,10 +111,22 @@ public final class LocalTransport implements Transport {
         }
 
         @Override
+        public void onDisconnect(Runnable listener) {
+            disconnectListeners.add(listener);
+            if (!open.get()) {
+                listener.run();
+            }
+        }
+
+        @Override
         public void close() {
-            open.set(false);
+            boolean wasOpen = open.getAndSet(false);
             owner.connections.remove(this);
             peer.owner.connections.remove(peer);
+            if (wasOpen) {
+                disconnectListeners.forEach(Runnable::run);
+                peer.disconnectListeners.forEach(Runnable::run);
+            }
         }
     }
 }

@@ -132,6 +132,7 @@ public final class TcpConnection implements Connection {
      * added, it also runs at once on the caller's thread; in a race with the drop it may run twice, so it should
      * be idempotent (failing already failed calls is).
      */
+    @Override
     public void onDisconnect(Runnable listener) {
         Objects.requireNonNull(listener, "listener");
         disconnectListeners.add(listener);
