@@ -116,6 +116,8 @@ public final class ExCache implements AutoCloseable {
     private final int setMask;
 
     private final long[] meta;
+    /** Hashed (asid, vpn) -> line + 1 guesses that make a lookup outside the set's last-hit line O(1). */
+    private final int[] wayHints;
     /** Per line {@code tags[2 * line]} = vpn (FREE if the line is free), {@code tags[2 * line + 1]} = asid. */
     private final long[] tags;
     /** Per line: dirty bit and stores in flight (see DIRTY, WRITER). */
@@ -157,6 +159,7 @@ public final class ExCache implements AutoCloseable {
             meta[(set << META_SHIFT) + HINT] = (long) set * ways;
         }
         this.tags = new long[2 * lines];
+        this.wayHints = new int[Integer.highestOneBit(Math.max(1, lines)) * 4];
         for (int line = 0; line < lines; line++) {
             tags[2 * line] = FREE;
         }
@@ -454,12 +457,29 @@ public final class ExCache implements AutoCloseable {
      */
     private int find(int set, int asid, long vpn) {
         long[] tg = tags;
-        for (int way = 0, t = 2 * set * ways; way < ways; way++, t += 2) {
+        int base = set * ways;
+        // O(1) for random access: a hashed guess of the line, checked against the tag like the set's own hint
+        int slot = wayHintSlot(asid, vpn);
+        int guess = wayHints[slot] - 1;
+        if (guess >= base && guess < base + ways && tg[2 * guess] == vpn && tg[2 * guess + 1] == asid) {
+            return guess - base;
+        }
+        for (int way = 0, t = 2 * base; way < ways; way++, t += 2) {
             if (tg[t] == vpn && tg[t + 1] == asid) {
+                wayHints[slot] = base + way + 1;
                 return way;
             }
         }
         return -1;
+    }
+
+    /**
+     * Slot of (asid, vpn) in {@link #wayHints}. The table holds line + 1 (0: nothing) per slot; collisions only cost a
+     * scan. Plain racy int writes are fine: every guess is checked against the tag and, by the caller, the set stamp.
+     */
+    private int wayHintSlot(int asid, long vpn) {
+        long h = (vpn ^ ((long) asid << 40)) * 0x9E3779B97F4A7C15L;
+        return (int) (h >>> 32) & (wayHints.length - 1);
     }
 
     // ------------------------------------------------------------------------------------------------------
