@@ -57,6 +57,11 @@ final class RunCommand implements Callable<Integer> {
                 if (code < 0) {
                     throw new CliException(Lego.EXIT_FAILURE, "pid " + r.pid() + " is lost: " + r.error());
                 }
+                if (code == ProcessClient.EXIT_COMPONENT_DIED && !r.error().isEmpty()) {
+                    // the process did not exit: its component died under it; say so (a program's own 255 has no error)
+                    io.err().println("lego: pid " + r.pid() + " is lost: " + r.error());
+                    io.err().flush();
+                }
                 return code;
             } catch (CliException | InterruptedException e) {
                 throw e;

@@ -1,0 +1,164 @@
+package org.legoos.systemtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.legoos.examples.CorpusGenerator;
+import org.legoos.examples.WordCount;
+import org.legoos.net.protocol.gm.ComponentInfo;
+import org.legoos.node.cluster.NodeRole;
+import org.legoos.systemtest.LoopbackCluster.Component;
+import org.legoos.systemtest.LoopbackCluster.Launch;
+import org.legoos.systemtest.programs.SpreadAndWait;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A real cluster of separate JVMs on loopback, driven only through the {@code lego} command as an operator would:
+ * one manager (GMM policy round robin), one processor, two memory components with 1 MiB vRegions, one storage
+ * component; one vNode. Word count runs over a corpus copied in with {@code lego cp}; then a third memory component
+ * joins the running cluster and receives vRegions of a program started after it joined.
+ *
+ * <p>The cluster is shared by the tests (started once: each JVM costs seconds on a 2-core machine); the word count
+ * runs first, so it sees the two-memory-component cluster the scenario describes.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class SeparateJvmClusterTest {
+    private static final long VREGION_BYTES = 1L << 20;
+    private static final String[] MEMORY_OPTIONS = {"--memory.capacity-bytes", "256MiB", "--memory.vregion-bytes", "1MiB",
+        "--memory.workers", "2", "--memory.buffer-cache-bytes", "32MiB"};
+
+    private Path dir;
+    private LoopbackCluster cluster;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        dir = LegoJar.workDir(getClass().getSimpleName());
+        long t0 = System.nanoTime();
+        cluster = LoopbackCluster.start(dir, List.of("--manager.memory-policy", "round-robin"),
+                List.of("--manager.report-interval", "200ms"));
+        try {
+            cluster.add(Launch.of(NodeRole.PROCESSOR, "--processor.excache-bytes", "16MiB", "--processor.cores", "2"),
+                    Launch.of(NodeRole.MEMORY, MEMORY_OPTIONS), Launch.of(NodeRole.MEMORY, MEMORY_OPTIONS),
+                    Launch.of(NodeRole.STORAGE));
+            System.out.printf("cluster of 5 JVMs up in %d ms: manager %s, %s%n", ms(t0), cluster.managerAddress(),
+                    cluster.components());
+            CliResult v = cluster.lego("vnode create", "wc").ok();
+            assertThat(v.stdout()).contains("created vNode").contains("'wc'");
+        } catch (Exception | Error e) {
+            System.out.println(cluster.logs());
+            cluster.close();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void wordCountOfACorpusCopiedInWithLegoCpMatchesThePlainReference() throws Exception {
+        long seed = Long.getLong("systemtest.seed", System.nanoTime());
+        System.out.println("wordCount corpus seed " + seed + " (replay with -Dsystemtest.seed=" + seed + ")");
+        Path corpus = dir.resolve("corpus.txt");
+        int bytes = 3 << 20;
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(corpus))) {
+            CorpusGenerator.generate(out, bytes, seed);
+        }
+        SortedMap<String, Long> expected;
+        try (InputStream in = Files.newInputStream(corpus)) {
+            expected = WordCount.countPlain(in);
+        }
+
+        long t0 = System.nanoTime();
+        cluster.lego("cp", corpus.toString(), "wc:/in/corpus.txt").ok();
+        long copyMs = ms(t0);
+        CliResult ls = cluster.lego("ls", "-l", "wc:/in").ok();
+        assertThat(ls.table("TYPE")).singleElement().satisfies(row -> {
+            assertThat(row).containsEntry("NAME", "corpus.txt").containsEntry("SIZE", String.valueOf(bytes));
+        });
+
+        t0 = System.nanoTime();
+        CliResult run = cluster.lego("run", "--vnode", "wc", "wordcount", "/in/corpus.txt", "--top", "10",
+                "--out", "/counts.txt", "--verbose");
+        long runMs = ms(t0);
+        assertThat(run.exitCode()).as("%s%n%s", run, cluster.logs()).isZero();
+        assertThat(run.stdout()).as(run.toString()).isEqualTo(WordCount.referenceSummary(expected, 10));
+
+        Path counts = dir.resolve("counts.txt");
+        cluster.lego("cp", "wc:/counts.txt", counts.toString()).ok();
+        assertThat(Files.readString(counts)).isEqualTo(WordCount.referenceOutput(expected));
+        System.out.printf("word count of %d bytes: lego cp in %d ms, lego run %d ms; %s%n", bytes, copyMs, runMs,
+                run.stderr().lines().filter(l -> l.contains(" map ")).findFirst().orElse(""));
+    }
+
+    @Test
+    @Order(2)
+    void hotAddedMemoryComponentStoresVRegionsOfAProgramStartedAfterItJoined() throws Exception {
+        long t0 = System.nanoTime();
+        Component added = cluster.add(Launch.of(NodeRole.MEMORY, MEMORY_OPTIONS)).getFirst();
+        System.out.printf("hot-added %s in %d ms%n", added, ms(t0));
+        CliResult before = cluster.lego("status").ok();
+        Map<String, String> row = statusRow(before, added.nodeId());
+        assertThat(row).as(before.toString()).containsEntry("ROLE", "memory").containsEntry("STATE", "ALIVE");
+        assertThat(row.get("MEMORY USED/CAP")).as(before.toString()).startsWith("0B/");
+
+        Path jar = ProgramJar.write(SpreadAndWait.class, dir.resolve("spread.jar"));
+        cluster.lego("cp", jar.toString(), "wc:/bin/spread.jar").ok();
+        long length = 12 * VREGION_BYTES; // a dozen vRegions, dealt round robin over three memory components
+        JvmProcess run = cluster.startLego("run-spread", "run", "--vnode", "wc", "/bin/spread.jar", String.valueOf(length));
+        run.awaitStdout(Pattern.compile("^synced "), Duration.ofSeconds(60));
+
+        // the manager's view (status reports every 200 ms): the new component holds at least one whole vRegion
+        ComponentInfo info = cluster.awaitMember(added.nodeId(), m -> m.resources().memoryUsedBytes() >= VREGION_BYTES,
+                Duration.ofSeconds(15), "storing a vRegion's pages");
+        CliResult during = cluster.lego("status").ok();
+        System.out.println(during.stdout());
+        Map<String, String> now = statusRow(during, added.nodeId());
+        assertThat(now.get("MEMORY USED/CAP")).as(during.toString()).doesNotStartWith("0B/");
+        assertThat(now.get("STATE")).isEqualTo("ALIVE");
+        long total = cluster.client().members().stream().filter(m -> m.role().equals("memory"))
+                .mapToLong(m -> m.resources().memoryUsedBytes()).sum();
+        System.out.printf("new memory node %d stores %d of %d bytes on all memory components%n", added.nodeId(),
+                info.resources().memoryUsedBytes(), total);
+
+        CliResult ps = cluster.lego("ps").ok();
+        Map<String, String> proc = ps.table("PID").stream().filter(r -> r.get("PROGRAM").equals("/bin/spread.jar"))
+                .findFirst().orElseThrow(() -> new AssertionError("spread.jar is not in " + ps));
+        assertThat(proc.get("STATE")).isEqualTo("RUNNING");
+        CliResult kill = cluster.lego("kill", proc.get("PID")).ok();
+        assertThat(kill.stdout()).contains("killed pid " + proc.get("PID"));
+        assertThat(run.awaitExit(Duration.ofSeconds(30))).as(run.tail()).isEqualTo(137);
+    }
+
+    private static Map<String, String> statusRow(CliResult status, int nodeId) {
+        return status.table("NODE").stream().filter(r -> r.get("NODE").equals(String.valueOf(nodeId))).findFirst()
+                .orElseThrow(() -> new AssertionError("node " + nodeId + " is not in " + status));
+    }
+
+    static long ms(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}
