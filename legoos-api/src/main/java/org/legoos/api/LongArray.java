@@ -1,48 +1,17 @@
 package org.legoos.api;
 
-import java.util.Objects;
-
-/**
- * A typed view of longs laid out contiguously in a process's disaggregated {@link AddressSpace}. The view
- * itself is a small heap object (base address and length); every element lives on memory components.
- *
- * <p>Index checks throw {@link IndexOutOfBoundsException} before any memory access. Thread-safety is
- * that of the address space.
- */
-public final class LongArray {
-    private final AddressSpace memory;
-    private final long base;
-    private final long length;
-
+/** A typed view of longs in a process's disaggregated {@link AddressSpace}; see {@link TypedArray}. */
+public final class LongArray extends TypedArray {
     /** A view of {@code length} longs starting at {@code base}, which must already be mapped. */
     public LongArray(AddressSpace memory, long base, long length) {
-        this.memory = Objects.requireNonNull(memory, "memory");
-        if (length < 0) {
-            throw new IllegalArgumentException("negative length " + length);
-        }
-        this.base = base;
-        this.length = length;
-    }
-
-    public long length() {
-        return length;
-    }
-
-    /** Virtual address of element 0. */
-    public long address() {
-        return base;
+        super(memory, base, length, 8);
     }
 
     public long get(long index) {
-        return memory.getLong(base + Objects.checkIndex(index, length) * 8L);
+        return memory.getLong(addressOf(index));
     }
 
     public void set(long index, long value) {
-        memory.putLong(base + Objects.checkIndex(index, length) * 8L, value);
-    }
-
-    /** Unmaps the array's memory; the view must not be used afterwards. */
-    public void free() {
-        memory.munmap(base, Math.max(length * 8L, 1));
+        memory.putLong(addressOf(index), value);
     }
 }

@@ -8,18 +8,42 @@ import java.util.function.Function;
  * opcodes; {@link Protocol} gathers all links.
  */
 public interface Op {
-    Link link();
+    /**
+     * What an opcode is, held by each link enum constant.
+     *
+     * @param number number within the link, 1..255
+     * @param requestType the request (or one-way) message type
+     * @param replyDecoder null for a one-way message
+     */
+    record Info(Link link, int number, Class<? extends Message> requestType,
+                Function<WireReader, ? extends Message> requestDecoder,
+                Function<WireReader, ? extends Message> replyDecoder) {
+    }
+
+    Info info();
+
+    default Link link() {
+        return info().link();
+    }
 
     /** Number within the link, 1..255. */
-    int number();
+    default int number() {
+        return info().number();
+    }
 
     /** The request (or one-way) message type. */
-    Class<? extends Message> requestType();
+    default Class<? extends Message> requestType() {
+        return info().requestType();
+    }
 
-    Function<WireReader, ? extends Message> requestDecoder();
+    default Function<WireReader, ? extends Message> requestDecoder() {
+        return info().requestDecoder();
+    }
 
     /** Reply decoder, or null for a one-way message. */
-    Function<WireReader, ? extends Message> replyDecoder();
+    default Function<WireReader, ? extends Message> replyDecoder() {
+        return info().replyDecoder();
+    }
 
     /** The 16-bit wire code. */
     default int code() {

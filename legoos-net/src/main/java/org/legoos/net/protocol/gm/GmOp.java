@@ -28,41 +28,15 @@ public enum GmOp implements Op {
     /** GSM tells a storage component to serve a vNode (creates its directory). */
     STORAGE_ATTACH(11, StorageAttach.class, StorageAttach::decode, org.legoos.net.protocol.Ack::decode);
 
-    private final int number;
-    private final Class<? extends Message> type;
-    private final Function<WireReader, ? extends Message> requestDecoder;
-    private final Function<WireReader, ? extends Message> replyDecoder;
+    private final Info info;
 
     GmOp(int number, Class<? extends Message> type, Function<WireReader, ? extends Message> requestDecoder,
           Function<WireReader, ? extends Message> replyDecoder) {
-        this.number = number;
-        this.type = type;
-        this.requestDecoder = requestDecoder;
-        this.replyDecoder = replyDecoder;
+        this.info = new Info(Link.GM, number, type, requestDecoder, replyDecoder);
     }
 
     @Override
-    public Link link() {
-        return Link.GM;
-    }
-
-    @Override
-    public int number() {
-        return number;
-    }
-
-    @Override
-    public Class<? extends Message> requestType() {
-        return type;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> requestDecoder() {
-        return requestDecoder;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> replyDecoder() {
-        return replyDecoder;
+    public Info info() {
+        return info;
     }
 }

@@ -18,41 +18,15 @@ public enum M2mOp implements Op {
     /** process exit: free every area and page of pid on this owner (nothing to do if none). */
     DESTROY(6, OwnerDestroy.class, OwnerDestroy::decode, org.legoos.net.protocol.Ack::decode);
 
-    private final int number;
-    private final Class<? extends Message> type;
-    private final Function<WireReader, ? extends Message> requestDecoder;
-    private final Function<WireReader, ? extends Message> replyDecoder;
+    private final Info info;
 
     M2mOp(int number, Class<? extends Message> type, Function<WireReader, ? extends Message> requestDecoder,
           Function<WireReader, ? extends Message> replyDecoder) {
-        this.number = number;
-        this.type = type;
-        this.requestDecoder = requestDecoder;
-        this.replyDecoder = replyDecoder;
+        this.info = new Info(Link.M2M, number, type, requestDecoder, replyDecoder);
     }
 
     @Override
-    public Link link() {
-        return Link.M2M;
-    }
-
-    @Override
-    public int number() {
-        return number;
-    }
-
-    @Override
-    public Class<? extends Message> requestType() {
-        return type;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> requestDecoder() {
-        return requestDecoder;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> replyDecoder() {
-        return replyDecoder;
+    public Info info() {
+        return info;
     }
 }

@@ -32,41 +32,15 @@ public enum P2mOp implements Op {
     /** a process closed its last handle: write back the file's dirty chunks. */
     CLOSE(13, FileClose.class, FileClose::decode, org.legoos.net.protocol.Ack::decode);
 
-    private final int number;
-    private final Class<? extends Message> type;
-    private final Function<WireReader, ? extends Message> requestDecoder;
-    private final Function<WireReader, ? extends Message> replyDecoder;
+    private final Info info;
 
     P2mOp(int number, Class<? extends Message> type, Function<WireReader, ? extends Message> requestDecoder,
           Function<WireReader, ? extends Message> replyDecoder) {
-        this.number = number;
-        this.type = type;
-        this.requestDecoder = requestDecoder;
-        this.replyDecoder = replyDecoder;
+        this.info = new Info(Link.P2M, number, type, requestDecoder, replyDecoder);
     }
 
     @Override
-    public Link link() {
-        return Link.P2M;
-    }
-
-    @Override
-    public int number() {
-        return number;
-    }
-
-    @Override
-    public Class<? extends Message> requestType() {
-        return type;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> requestDecoder() {
-        return requestDecoder;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> replyDecoder() {
-        return replyDecoder;
+    public Info info() {
+        return info;
     }
 }

@@ -22,41 +22,15 @@ public enum P2sOp implements Op {
     /** rename a file or directory, replacing a regular file at the target. */
     RENAME(8, FileRename.class, FileRename::decode, org.legoos.net.protocol.Ack::decode);
 
-    private final int number;
-    private final Class<? extends Message> type;
-    private final Function<WireReader, ? extends Message> requestDecoder;
-    private final Function<WireReader, ? extends Message> replyDecoder;
+    private final Info info;
 
     P2sOp(int number, Class<? extends Message> type, Function<WireReader, ? extends Message> requestDecoder,
           Function<WireReader, ? extends Message> replyDecoder) {
-        this.number = number;
-        this.type = type;
-        this.requestDecoder = requestDecoder;
-        this.replyDecoder = replyDecoder;
+        this.info = new Info(Link.P2S, number, type, requestDecoder, replyDecoder);
     }
 
     @Override
-    public Link link() {
-        return Link.P2S;
-    }
-
-    @Override
-    public int number() {
-        return number;
-    }
-
-    @Override
-    public Class<? extends Message> requestType() {
-        return type;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> requestDecoder() {
-        return requestDecoder;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> replyDecoder() {
-        return replyDecoder;
+    public Info info() {
+        return info;
     }
 }

@@ -16,41 +16,15 @@ public enum PmOp implements Op {
     /** processes running on this processor component. */
     PS(5, ListProcesses.class, ListProcesses::decode, ProcessList::decode);
 
-    private final int number;
-    private final Class<? extends Message> type;
-    private final Function<WireReader, ? extends Message> requestDecoder;
-    private final Function<WireReader, ? extends Message> replyDecoder;
+    private final Info info;
 
     PmOp(int number, Class<? extends Message> type, Function<WireReader, ? extends Message> requestDecoder,
           Function<WireReader, ? extends Message> replyDecoder) {
-        this.number = number;
-        this.type = type;
-        this.requestDecoder = requestDecoder;
-        this.replyDecoder = replyDecoder;
+        this.info = new Info(Link.PM, number, type, requestDecoder, replyDecoder);
     }
 
     @Override
-    public Link link() {
-        return Link.PM;
-    }
-
-    @Override
-    public int number() {
-        return number;
-    }
-
-    @Override
-    public Class<? extends Message> requestType() {
-        return type;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> requestDecoder() {
-        return requestDecoder;
-    }
-
-    @Override
-    public Function<WireReader, ? extends Message> replyDecoder() {
-        return replyDecoder;
+    public Info info() {
+        return info;
     }
 }
