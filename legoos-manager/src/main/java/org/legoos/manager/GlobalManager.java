@@ -262,6 +262,7 @@ public final class GlobalManager implements AutoCloseable {
      */
     public void tick(long nowMillis) {
         List<Member> died = new ArrayList<>();
+        List<StateStore.ProcessRow> orphans = new ArrayList<>();
         synchronized (lock) {
             for (Member m : members.values()) {
                 if (m.alive && nowMillis - m.lastReportMillis > config.heartbeatTimeoutMillis()) {
@@ -269,12 +270,59 @@ public final class GlobalManager implements AutoCloseable {
                     died.add(m);
                     log.warn("{} is DEAD: no status report for {} ms (timeout {} ms)", m, nowMillis - m.lastReportMillis,
                             config.heartbeatTimeoutMillis());
+                    if (m.role == Role.PROCESSOR) {
+                        orphans.addAll(releaseProcessesOfLocked(m));
+                    }
                 }
             }
         }
         for (Member m : died) {
             rpc.failCallsTo(m.id, m + " was declared dead by the global manager");
         }
+        for (StateStore.ProcessRow p : orphans) {
+            freeAddressSpace(p);
+        }
+    }
+
+    /**
+     * The processes of a dead processor component will never report their exit: release them from their vNodes'
+     * counts now (P2PM_EXIT_PROC on the dead processor's behalf). Returns them so their memory can be freed.
+     */
+    private List<StateStore.ProcessRow> releaseProcessesOfLocked(Member processor) {
+        List<StateStore.ProcessRow> gone = new ArrayList<>();
+        for (StateStore.ProcessRow p : processes.values()) {
+            if (p.processorNode() == processor.id) {
+                gone.add(p);
+            }
+        }
+        for (StateStore.ProcessRow p : gone) {
+            processes.remove(p.pid());
+            VNode v = vnodes.get(p.vnodeId());
+            if (v != null) {
+                v.pids.remove(p.pid());
+            }
+            log.warn("pid {} is lost with {}: released from vNode {}", p.pid(), processor, p.vnodeId());
+        }
+        if (!gone.isEmpty()) {
+            try {
+                persistLocked();
+            } catch (LegoException e) {
+                // applied in memory; the next successful save records it
+            }
+        }
+        return gone;
+    }
+
+    /** Asks a lost process's home memory component to free its address space everywhere; best effort. */
+    private void freeAddressSpace(StateStore.ProcessRow p) {
+        rpc.callAsync(p.homeMemoryNode(), new org.legoos.net.protocol.p2m.DestroyAddressSpace(p.pid()),
+                        java.time.Duration.ofMillis(config.storageCallTimeoutMillis()))
+                .whenComplete((ack, err) -> {
+                    if (err != null) {
+                        log.info("freeing the address space of lost pid {} on memory node {} failed: {}", p.pid(),
+                                p.homeMemoryNode(), err.getMessage());
+                    }
+                });
     }
 
     private void scheduledTick() {

@@ -140,6 +140,36 @@ class MembershipTest {
     }
 
     @Test
+    void processesOfADeadProcessorAreReleasedAndTheirAddressSpacesFreed() throws Exception {
+        Component p1 = c.processor("p1", 4, 0);
+        Component m = c.memory("m1", 4 * GIB, 0);
+        Component s = c.storage("s1", 0);
+        java.util.List<Long> destroyed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        m.rpc.handle(org.legoos.net.protocol.p2m.DestroyAddressSpace.class, (q, ctx) -> {
+            destroyed.add(q.pid());
+            return org.legoos.net.protocol.Ack.INSTANCE;
+        });
+        int vnode = c.createVNode("web").id();
+        Placement a = c.call(new PlaceProcess(vnode, 1));
+        Placement b = c.call(new PlaceProcess(vnode, 1));
+        assertThat(c.manager.vnode("web").processes()).isEqualTo(2);
+
+        c.clock.addAndGet(1_500); // p1 stops reporting; the others report
+        m.report(TestCluster.memoryResources(4 * GIB, 0));
+        s.report(TestCluster.storageResources(0));
+        c.manager.tick(c.clock.get());
+
+        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        assertThat(c.manager.vnode("web").processes()).as("lost processes no longer count").isZero();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (destroyed.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(destroyed).containsExactlyInAnyOrder(a.pid(), b.pid());
+        c.manager.removeVNode("web"); // no longer refused: nothing runs in it
+    }
+
+    @Test
     void deadProcessorIsNeverChosen() {
         Component p1 = c.processor("p1", 4, 3);
         Component p2 = c.processor("p2", 64, 0); // far less loaded than p1, but about to die
