@@ -20,6 +20,8 @@ import org.legoos.net.transport.tcp.TcpConfig;
  *   <li><b>nio</b>: the LegoOS/J miss, {@code P2M_PCACHE_MISS} through the real codec, {@code RpcNode} and
  *       {@code TcpTransport} (default configuration) to a real memory monitor serving a materialised 4 KiB page on
  *       the I/O thread ({@link MissOverTcp});</li>
+ *   <li><b>sync</b>: the same with {@code RpcNode.Config.syncCalls}: the measuring thread writes the miss and reads
+ *       its reply on its own blocking socket ({@code TcpTransport.syncCaller}), the server side unchanged;</li>
  *   <li><b>epoll</b>: the same with Netty's native epoll event loops;</li>
  *   <li><b>workers</b>: the same with the memory monitor's default worker pool (one more thread hand-off);</li>
  *   <li><b>frames</b>: the transport alone, raw frames of the same sizes, to split transport from RPC cost
@@ -35,7 +37,7 @@ import org.legoos.net.transport.tcp.TcpConfig;
  *
  * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -cp legoos-bench/target/benchmarks.jar
  * org.legoos.bench.TcpMissRoundTripBench [samples] [warmup]} (defaults 50000 and 20000); pick scenarios with
- * {@code -Dbench.scenarios=plain,nio,epoll,workers,frames,redis}.
+ * {@code -Dbench.scenarios=plain,nio,sync,epoll,workers,frames,redis}.
  */
 public final class TcpMissRoundTripBench {
     private static final int REQUEST_BYTES = 16;
@@ -61,7 +63,7 @@ public final class TcpMissRoundTripBench {
     public static void main(String[] args) throws Exception {
         int samples = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
-        Set<String> want = Set.of(System.getProperty("bench.scenarios", "plain,nio,epoll,workers,frames,redis").split(","));
+        Set<String> want = Set.of(System.getProperty("bench.scenarios", "plain,nio,sync,epoll,workers,frames,redis").split(","));
         TcpConfig nio = TcpConfig.DEFAULT;
         TcpConfig epoll = TcpConfig.DEFAULT.withNativeEpollAllowed(true);
         List<Scenario> scenarios = new ArrayList<>();
@@ -75,6 +77,11 @@ public final class TcpMissRoundTripBench {
                 MissOverTcp m = new MissOverTcp(nio, 0);
                 scenarios.add(new Scenario(new Latencies("LegoOS/J miss: RpcNode+TcpTransport, " + io(m.nativeEpoll())
                         + " (default)", samples), m::roundTrip, m, -1));
+            }
+            if (want.contains("sync")) {
+                MissOverTcp m = new MissOverTcp(nio, 0, true);
+                scenarios.add(new Scenario(new Latencies("LegoOS/J miss: sync caller socket (RpcNode syncCalls)",
+                        samples), m::roundTrip, m, -1));
             }
             if (want.contains("epoll")) {
                 MissOverTcp m = new MissOverTcp(epoll, 0);
@@ -158,7 +165,7 @@ public final class TcpMissRoundTripBench {
                         + "PCACHE_MISS frame), %d-byte reply, %d samples each in %d interleaved rounds, %d cores, Java %s%n%n",
                 REQUEST_BYTES, 20 + MISS_BODY_BYTES, PAGE_BYTES, samples, ROUNDS, Runtime.getRuntime().availableProcessors(),
                 Runtime.version());
-        String fmt = "%-52s %9s %9s %9s %8s %10s %7s%n";
+        String fmt = "%-54s %9s %9s %9s %8s %10s %7s%n";
         System.out.printf(Locale.ROOT, fmt, "scenario", "median us", "p99 us", "p99.9 us", "x floor", "cpu us/op", "csw/op");
         double floor = rows.isEmpty() ? Double.NaN : rows.getFirst().quantileMicros(0.5);
         for (Latencies l : rows) {

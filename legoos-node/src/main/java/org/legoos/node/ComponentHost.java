@@ -64,7 +64,13 @@ public final class ComponentHost implements AutoCloseable {
      */
     public static ComponentHost join(String role, String name, Transport transport, String listenAddress, String managerAddress,
                                      Duration reportInterval, Function<RpcNode, Hosted<?>> monitorFactory) {
-        RpcNode rpc = new RpcNode(name, transport, RpcNode.Config.DEFAULT);
+        return join(role, name, transport, RpcNode.Config.DEFAULT, listenAddress, managerAddress, reportInterval, monitorFactory);
+    }
+
+    /** As {@link #join(String, String, Transport, String, String, Duration, Function)} with an RPC configuration. */
+    public static ComponentHost join(String role, String name, Transport transport, RpcNode.Config rpcConfig, String listenAddress,
+                                     String managerAddress, Duration reportInterval, Function<RpcNode, Hosted<?>> monitorFactory) {
+        RpcNode rpc = new RpcNode(name, transport, rpcConfig);
         try {
             String address = rpc.listen(listenAddress);
             rpc.addPeer(MANAGER_NODE, managerAddress);

@@ -45,6 +45,17 @@ public final class MissOverTcp implements AutoCloseable {
      *     thread, no hand-off)
      */
     public MissOverTcp(TcpConfig tcp, int memoryWorkers) {
+        this(tcp, memoryWorkers, false);
+    }
+
+    /**
+     * @param tcp transport configuration of both ends
+     * @param memoryWorkers the memory monitor's worker threads (0: misses are served on the transport's I/O
+     *     thread, no hand-off)
+     * @param syncCalls the processor's {@link RpcNode.Config#syncCalls()}: the measuring thread writes each miss and
+     *     reads its reply on its own blocking socket instead of waiting for the client's event loop
+     */
+    public MissOverTcp(TcpConfig tcp, int memoryWorkers, boolean syncCalls) {
         serverTransport = new TcpTransport("bench-memory", tcp);
         clientTransport = new TcpTransport("bench-processor", tcp);
         RpcNode.Config rpc = new RpcNode.Config(tcp.maxBodyBytes(), TIMEOUT);
@@ -52,7 +63,7 @@ public final class MissOverTcp implements AutoCloseable {
         server.setNodeId(OWNER);
         memory = new MemoryMonitor(server, 0, MemoryConfig.of(64L << 20).withWorkers(memoryWorkers));
         String address = server.listen("127.0.0.1:0");
-        client = new RpcNode("processor-1", clientTransport, rpc);
+        client = new RpcNode("processor-1", clientTransport, rpc.withSyncCalls(syncCalls));
         client.setNodeId(1);
         client.addPeer(OWNER, address);
         va = 1L << 40;

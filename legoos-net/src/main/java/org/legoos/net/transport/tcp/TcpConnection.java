@@ -141,6 +141,11 @@ public final class TcpConnection implements Connection {
         }
     }
 
+    /** For tests: a reconnect attempt failed and the next one waits for the backoff (none is under way). */
+    boolean waitingForBackoff() {
+        return !connecting.get() && System.nanoTime() - nextAttemptNanos < 0;
+    }
+
     /** Closes the socket and stops reconnecting. Idempotent; frames sent afterwards are dropped. */
     @Override
     public void close() {

@@ -63,6 +63,7 @@ public final class TcpTransport implements Transport {
     private final Bootstrap clientTemplate;
     private final ChannelFactory<? extends ServerChannel> serverChannels;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final SyncChannels sync;
 
     public TcpTransport(TcpConfig config) {
         this("tcp", config);
@@ -80,6 +81,7 @@ public final class TcpTransport implements Transport {
                 io.handlerFactory());
         this.channels = new DefaultChannelGroup(name + "-channels", GlobalEventExecutor.INSTANCE);
         this.serverChannels = io.serverSockets();
+        this.sync = new SyncChannels(this, name, config);
         this.clientTemplate = new Bootstrap()
                 .group(group)
                 .channelFactory(io.sockets())
@@ -163,6 +165,30 @@ public final class TcpTransport implements Transport {
         return c;
     }
 
+    /**
+     * The synchronous request path to the peer listening at {@code address}: each thread that uses the returned
+     * {@link SyncCaller} writes its requests and reads their replies itself, on a blocking socket of its own to
+     * that address (opened on first use, closed with this transport). The peer serves it like any other
+     * connection. Cheap; callers may keep one per peer.
+     *
+     * @throws IllegalArgumentException if the address is not {@code host:port}
+     * @throws IllegalStateException if the transport is closed
+     */
+    public SyncCaller syncCaller(String address) {
+        ensureOpen();
+        return new SyncCaller(sync, parse(address), address);
+    }
+
+    /** Sockets of {@link SyncCaller}s currently open (for tests). */
+    int openSyncSockets() {
+        return sync.openSockets();
+    }
+
+    /** Throws if the calling thread is one of this transport's I/O threads (a blocking call would stall it). */
+    void requireBlockingAllowed() {
+        requireNotOnIoThread("SyncCaller.roundTrip");
+    }
+
     /** Starts a reconnect of {@code c}; the future completes when the socket is up (or failed). */
     ChannelFuture reconnect(TcpConnection c, String address) {
         return open(c, parse(address));
@@ -199,6 +225,7 @@ public final class TcpTransport implements Transport {
             return;
         }
         boolean onIoThread = onIoThread();
+        sync.close();
         var closing = channels.close();
         var stopping = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         if (!onIoThread) {

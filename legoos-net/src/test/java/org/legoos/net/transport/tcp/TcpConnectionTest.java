@@ -217,9 +217,10 @@ class TcpConnectionTest {
         server.close();
         Await.until("the client sees the peer go", () -> !c.isOpen());
         c.send(frame(1)); // first reconnect attempt: refused, next one in 60 s
+        // the attempt is asynchronous: wait until it has really failed, or server-2 below could accept it
         Await.until("the attempt failed", Duration.ofSeconds(5), () -> {
             c.send(frame(2));
-            return !c.isOpen();
+            return !c.isOpen() && c.waitingForBackoff();
         });
 
         Inbox second = new Inbox();

@@ -1,0 +1,221 @@
+package org.legoos.net.transport.tcp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.ref.WeakReference;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.legoos.api.ComponentUnavailableException;
+import org.legoos.net.protocol.Frame;
+import org.legoos.net.protocol.ProtocolException;
+
+/**
+ * The blocking per-thread sockets behind {@link SyncCaller}s of one {@link TcpTransport}: for each (calling
+ * thread, peer) one {@link Socket} (the JDK's NIO-based implementation, so {@code SO_TIMEOUT} bounds each read),
+ * found through a {@link ThreadLocal} map and also tracked in a concurrent set so that {@link #close()} can close
+ * them all, including those of threads blocked in a read (which then fail with {@code UNAVAILABLE}).
+ *
+ * <p>Threading: thread-safe. A socket is only ever read and written by the thread that opened it; other threads
+ * only close it.
+ */
+final class SyncChannels implements AutoCloseable {
+    private final TcpTransport transport;
+    private final String name;
+    private final TcpConfig config;
+    private final Set<SyncSocket> open = ConcurrentHashMap.newKeySet();
+    private final ThreadLocal<Map<InetSocketAddress, SyncSocket>> mine = ThreadLocal.withInitial(HashMap::new);
+    private volatile boolean closed;
+
+    SyncChannels(TcpTransport transport, String name, TcpConfig config) {
+        this.transport = transport;
+        this.name = name;
+        this.config = config;
+    }
+
+    /** One socket of one thread to one peer. */
+    private static final class SyncSocket {
+        final Socket socket;
+        final InputStream in;
+        final OutputStream out;
+        final WeakReference<Thread> owner;
+        final byte[] header = new byte[Frame.HEADER_BYTES];
+        int soTimeout = -1;
+        volatile boolean closed;
+
+        SyncSocket(Socket socket, Thread owner) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
+            this.owner = new WeakReference<>(owner);
+        }
+
+        void close() {
+            closed = true;
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing: nothing more to do
+            }
+        }
+
+        boolean ownerGone() {
+            Thread t = owner.get();
+            return t == null || !t.isAlive();
+        }
+    }
+
+    /** Writes {@code frame} (unless null) and reads one frame, on the calling thread's socket to {@code c.to()}. */
+    ByteBuffer roundTrip(SyncCaller c, ByteBuffer frame, int maxBodyBytes, long timeoutMillis) {
+        long deadline = System.nanoTime() + Math.max(0, timeoutMillis) * 1_000_000L;
+        transport.requireBlockingAllowed();
+        Map<InetSocketAddress, SyncSocket> sockets = mine.get();
+        SyncSocket s = sockets.get(c.to());
+        if (s != null && s.closed) {
+            sockets.remove(c.to());
+            s = null;
+        }
+        if (s == null) {
+            if (frame == null) {
+                throw new ComponentUnavailableException("no open synchronous connection to " + c.address());
+            }
+            s = connect(c, timeoutMillis);
+            sockets.put(c.to(), s);
+        }
+        try {
+            if (frame != null) {
+                write(s, frame);
+            }
+            readFully(s, s.header, 0, Frame.HEADER_BYTES, deadline);
+            int bodyLength = ByteBuffer.wrap(s.header).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            if (bodyLength < 0 || bodyLength > maxBodyBytes) {
+                drop(s, sockets, c.to());
+                throw new ProtocolException("frame from " + c.address() + " announces a body of " + bodyLength
+                        + " bytes (limit " + maxBodyBytes + "): closing the synchronous connection");
+            }
+            byte[] whole = new byte[Frame.HEADER_BYTES + bodyLength];
+            System.arraycopy(s.header, 0, whole, 0, Frame.HEADER_BYTES);
+            readFully(s, whole, Frame.HEADER_BYTES, bodyLength, deadline);
+            return ByteBuffer.wrap(whole);
+        } catch (SocketTimeoutException e) {
+            drop(s, sockets, c.to());
+            throw new ComponentUnavailableException("TIMEOUT", "no reply from " + c.address() + " within "
+                    + timeoutMillis + " ms");
+        } catch (IOException e) {
+            drop(s, sockets, c.to());
+            throw new ComponentUnavailableException("synchronous connection to " + c.address() + " failed"
+                    + (closed ? " (transport " + name + " closed)" : "") + ": " + e.getMessage());
+        }
+    }
+
+    void discard(InetSocketAddress to) {
+        Map<InetSocketAddress, SyncSocket> sockets = mine.get();
+        SyncSocket s = sockets.remove(to);
+        if (s != null) {
+            open.remove(s);
+            s.close();
+        }
+    }
+
+    private void drop(SyncSocket s, Map<InetSocketAddress, SyncSocket> sockets, InetSocketAddress to) {
+        sockets.remove(to, s);
+        open.remove(s);
+        s.close();
+    }
+
+    private SyncSocket connect(SyncCaller c, long timeoutMillis) {
+        if (closed) {
+            throw new ComponentUnavailableException("TCP transport " + name + " is closed");
+        }
+        sweep();
+        Socket socket = new Socket();
+        SyncSocket s;
+        try {
+            socket.setTcpNoDelay(true);
+            socket.setKeepAlive(true);
+            int connectTimeout = (int) Math.max(1, Math.min(config.connectTimeoutMillis(), Math.max(1, timeoutMillis)));
+            socket.connect(c.to(), connectTimeout);
+            s = new SyncSocket(socket, Thread.currentThread());
+        } catch (IOException e) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            throw new ComponentUnavailableException("cannot connect to " + c.address() + ": " + e.getMessage());
+        }
+        open.add(s);
+        if (closed) { // close() ran meanwhile and may not have seen it
+            open.remove(s);
+            s.close();
+            throw new ComponentUnavailableException("TCP transport " + name + " is closed");
+        }
+        return s;
+    }
+
+    /** Closes the sockets of threads that have ended (their thread-local maps are gone with them). */
+    private void sweep() {
+        for (SyncSocket s : open) {
+            if (s.ownerGone()) {
+                open.remove(s);
+                s.close();
+            }
+        }
+    }
+
+    private static void write(SyncSocket s, ByteBuffer frame) throws IOException {
+        if (frame.hasArray()) {
+            s.out.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
+        } else {
+            byte[] copy = new byte[frame.remaining()];
+            frame.duplicate().get(copy);
+            s.out.write(copy);
+        }
+    }
+
+    /**
+     * Reads exactly {@code len} bytes before {@code deadline}. {@code SO_TIMEOUT} bounds each read; it is reset only
+     * when it would let a read end early or overshoot the deadline by more than about 6%, which keeps the common
+     * single-read reply free of option calls.
+     */
+    private static void readFully(SyncSocket s, byte[] into, int off, int len, long deadline) throws IOException {
+        while (len > 0) {
+            long leftNanos = deadline - System.nanoTime();
+            if (leftNanos <= 0) {
+                throw new SocketTimeoutException("deadline passed");
+            }
+            int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (leftNanos + 999_999) / 1_000_000));
+            if (s.soTimeout < millis || s.soTimeout > millis + millis / 16 + 1) {
+                s.socket.setSoTimeout(millis);
+                s.soTimeout = millis;
+            }
+            int n = s.in.read(into, off, len);
+            if (n < 0) {
+                throw new IOException("closed by the peer");
+            }
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** Number of sockets open (for tests). */
+    int openSockets() {
+        return open.size();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (SyncSocket s : open) {
+            open.remove(s);
+            s.close();
+        }
+    }
+}
