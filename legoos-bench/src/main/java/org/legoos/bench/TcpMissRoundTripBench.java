@@ -23,7 +23,8 @@ import org.legoos.net.transport.tcp.TcpConfig;
  *   <li><b>sync</b>: the same with {@code RpcNode.Config.syncCalls}: the measuring thread writes the miss and reads
  *       its reply on its own blocking socket ({@code TcpTransport.syncCaller}), the server side unchanged;</li>
  *   <li><b>epoll</b>: the same with Netty's native epoll event loops;</li>
- *   <li><b>workers</b>: the same with the memory monitor's default worker pool (one more thread hand-off);</li>
+ *   <li><b>workers</b>: the sync caller against a memory monitor with 4 workers, as deployed (misses are still served
+ *   on the event loop: they never block);</li>
  *   <li><b>frames</b>: the transport alone, raw frames of the same sizes, to split transport from RPC cost
  *       ({@link FramePingPong});</li>
  *   <li><b>redis</b>: {@code GET} of a 4 KiB value from a {@code redis-server} started for the run
@@ -89,8 +90,8 @@ public final class TcpMissRoundTripBench {
                         samples), m::roundTrip, m, -1));
             }
             if (want.contains("workers")) {
-                MissOverTcp m = new MissOverTcp(nio, 4);
-                scenarios.add(new Scenario(new Latencies("LegoOS/J miss: " + io(m.nativeEpoll()) + ", on 4 memory workers",
+                MissOverTcp m = new MissOverTcp(nio, 4, true);
+                scenarios.add(new Scenario(new Latencies("LegoOS/J miss: sync caller, memory with 4 workers (as deployed)",
                         samples), m::roundTrip, m, -1));
             }
             if (want.contains("frames")) {

@@ -13,7 +13,8 @@ import org.legoos.memory.vm.Layout;
  * @param workers 0 to serve requests on the transport's delivery thread (fine for the in-JVM transport; do
  *     not use 0 with a transport whose delivery thread must not block, since home calls wait for owners and
  *     the GMM), else the number of worker threads for P2M requests; M2M requests get a second pool of the
- *     same size, so a home waiting on an owner can never starve that owner
+ *     same size, so a home waiting on an owner can never starve that owner. ExCache misses and flushes are
+ *     always served on the delivery thread: they never wait on another component
  * @param bufferCacheBytes most bytes of file data the storage buffer cache holds
  * @param bufferChunkBytes unit of the buffer cache (filled, evicted and written back as a whole), a power of
  *     two in [4 KiB, 64 MiB], at most {@code bufferCacheBytes}

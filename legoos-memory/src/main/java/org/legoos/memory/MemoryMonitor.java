@@ -106,9 +106,10 @@ public final class MemoryMonitor implements AutoCloseable {
     }
 
     private void register() {
-        // owner role: ExCache traffic
-        rpc.handle(PcacheMiss.class, (q, ctx) -> open().owner.miss(q), p2mWorkers);
-        rpc.handle(PcacheFlush.class, (q, ctx) -> open().owner.flush(q), p2mWorkers);
+        // owner role: ExCache traffic. Served on the delivery thread even when workers are configured: a miss or flush
+        // never waits on another component, and a hand-off to a worker would cost more than the miss itself
+        rpc.handle(PcacheMiss.class, (q, ctx) -> open().owner.miss(q));
+        rpc.handle(PcacheFlush.class, (q, ctx) -> open().owner.flush(q));
         // home role: address-space calls
         rpc.handle(CreateAddressSpace.class, (q, ctx) -> open().home.create(q), p2mWorkers);
         rpc.handle(DestroyAddressSpace.class, (q, ctx) -> open().home.destroy(q), p2mWorkers);
