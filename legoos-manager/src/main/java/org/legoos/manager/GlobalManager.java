@@ -174,6 +174,7 @@ public final class GlobalManager implements AutoCloseable {
         rpc.handle(Consult.class, (q, ctx) -> consult(q), requests);
         rpc.onMessage(StatusReport.class, (m, ctx) -> statusReport(m));
         rpc.onMessage(ProcessExited.class, (m, ctx) -> processExited(m));
+        rpc.onMessage(org.legoos.net.protocol.gm.Leave.class, (m, ctx) -> leave(m.nodeId()));
     }
 
     public ManagerConfig config() {
@@ -282,6 +283,30 @@ public final class GlobalManager implements AutoCloseable {
         for (StateStore.ProcessRow p : orphans) {
             freeAddressSpace(p);
         }
+    }
+
+    /**
+     * GM_LEAVE: a component shuts down cleanly. It is marked DEAD at once (never chosen again until it reports or
+     * registers again), and, for a processor, its processes are released as for a dead one. Unknown ids are ignored.
+     */
+    public void leave(int nodeId) {
+        if (closed) {
+            return;
+        }
+        List<StateStore.ProcessRow> orphans = List.of();
+        synchronized (lock) {
+            Member m = members.get(nodeId);
+            if (m == null || !m.alive) {
+                return;
+            }
+            m.alive = false;
+            log.info("{} left the cluster", m);
+            if (m.role == Role.PROCESSOR) {
+                orphans = releaseProcessesOfLocked(m);
+            }
+        }
+        rpc.failCallsTo(nodeId, "node " + nodeId + " left the cluster");
+        orphans.forEach(this::freeAddressSpace);
     }
 
     /**

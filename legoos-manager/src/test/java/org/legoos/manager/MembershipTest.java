@@ -170,6 +170,24 @@ class MembershipTest {
     }
 
     @Test
+    void aComponentThatLeavesIsDeadAtOnceAndNeverChosen() throws Exception {
+        Component p1 = c.processor("p1", 4, 0);
+        Component p2 = c.processor("p2", 64, 0); // would win every placement
+        c.memory("m1", 4 * GIB, 0);
+        c.storage("s1", 0);
+        int vnode = c.createVNode("web").id();
+        p2.rpc.send(GlobalManager.NODE_ID, new org.legoos.net.protocol.gm.Leave(p2.id));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!c.manager.member(p2.id).orElseThrow().state().equals(GlobalManager.DEAD) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        assertThat(c.call(new PlaceProcess(vnode, 1)).processorNode()).isEqualTo(p1.id);
+        p2.report(TestCluster.processorResources(64, 0)); // coming back: a report revives it
+        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
+    }
+
+    @Test
     void deadProcessorIsNeverChosen() {
         Component p1 = c.processor("p1", 4, 3);
         Component p2 = c.processor("p2", 64, 0); // far less loaded than p1, but about to die

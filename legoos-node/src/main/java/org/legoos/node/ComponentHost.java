@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * peers' addresses from the manager's membership table on first use, start the monitor, and send it status
  * reports (which double as heartbeats) periodically.
  *
- * <p>Closing the host stops the reports, closes the monitor and then its network endpoint.
+ * <p>Closing the host stops the reports, tells the manager it leaves ({@code GM_LEAVE}), closes the monitor and
+ * then its network endpoint.
  */
 public final class ComponentHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ComponentHost.class);
@@ -126,7 +127,23 @@ public final class ComponentHost implements AutoCloseable {
 
     @Override
     public void close() {
+        stop(true);
+    }
+
+    /** Stops without telling the manager, as a crash would: it notices at the heartbeat timeout. */
+    public void crash() {
+        stop(false);
+    }
+
+    private void stop(boolean leave) {
         reporter.shutdownNow();
+        if (leave) {
+            try {
+                rpc.send(MANAGER_NODE, new org.legoos.net.protocol.gm.Leave(rpc.nodeId())); // not chosen any more, at once
+            } catch (RuntimeException e) {
+                log.debug("{}: could not tell the manager it leaves: {}", rpc.name(), e.toString());
+            }
+        }
         try {
             hosted.monitor().close();
         } catch (Exception e) {

@@ -221,7 +221,7 @@ public final class LocalCluster implements AutoCloseable {
      * whose pages it held get {@code ComponentUnavailableException} on their next miss there.
      */
     public synchronized void crashMemory(int index) {
-        memories.get(index).close();
+        memories.get(index).crash();
     }
 
     public GlobalManager manager() {

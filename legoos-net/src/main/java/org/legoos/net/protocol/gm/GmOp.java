@@ -26,7 +26,9 @@ public enum GmOp implements Op {
     /** M2MM_CONSULT: which memory component should own a new vRegion. */
     CONSULT(10, Consult.class, Consult::decode, NodeChoice::decode),
     /** GSM tells a storage component to serve a vNode (creates its directory). */
-    STORAGE_ATTACH(11, StorageAttach.class, StorageAttach::decode, org.legoos.net.protocol.Ack::decode);
+    STORAGE_ATTACH(11, StorageAttach.class, StorageAttach::decode, org.legoos.net.protocol.Ack::decode),
+    /** A component leaves the cluster cleanly: it is marked DEAD at once instead of at the heartbeat timeout. */
+    LEAVE(12, Leave.class, Leave::decode, null);
 
     private final Info info;
 
