@@ -56,13 +56,14 @@ public final class ExCacheBackend implements LineBackend {
         RemoteAddressSpace space = space(asid);
         long va = vpn << 12;
         VmMirror vm = space.vm();
-        if (!vm.isMapped(va)) {
+        VmMirror.PageState state = vm.pageState(vpn);
+        if (state == VmMirror.PageState.UNMAPPED) {
             if (victimData != null) {
                 flush(victimAsid, victimVpn, victimData);
             }
             throw new SegmentationFault("pid " + space.pid() + ": address 0x" + Long.toHexString(va) + " is not mapped");
         }
-        if (!vm.isMaterialised(vpn)) {
+        if (state == VmMirror.PageState.NEVER_WRITTEN) {
             if (victimData != null) {
                 flush(victimAsid, victimVpn, victimData);
             }

@@ -99,8 +99,14 @@ final class VmMirror {
         forgetPages(start, end);
     }
 
-    synchronized boolean isMaterialised(long vpn) {
-        return materialised.contains(vpn);
+    /** What a miss on page {@code vpn} needs, decided under one lock. */
+    enum PageState { UNMAPPED, NEVER_WRITTEN, MATERIALISED }
+
+    synchronized PageState pageState(long vpn) {
+        if (!isMapped(vpn << 12)) {
+            return PageState.UNMAPPED;
+        }
+        return materialised.contains(vpn) ? PageState.MATERIALISED : PageState.NEVER_WRITTEN;
     }
 
     synchronized void markMaterialised(long vpn) {
