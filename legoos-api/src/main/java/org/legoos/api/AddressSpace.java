@@ -89,6 +89,57 @@ public interface AddressSpace {
     /** Copies {@code src[offset..offset+length)} to {@code va}. */
     void write(long va, byte[] src, int offset, int length);
 
+    /**
+     * Copies {@code n} little-endian doubles at {@code va} into {@code dst[offset..]}: one bulk read, the way a
+     * program moves a block of disaggregated memory into its registers and on-chip caches.
+     */
+    default void readDoubles(long va, double[] dst, int offset, int n) {
+        java.util.Objects.checkFromIndexSize(offset, n, dst.length);
+        byte[] bytes = new byte[Math.multiplyExact(n, 8)];
+        read(va, bytes, 0, bytes.length);
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(dst, offset, n);
+    }
+
+    /** Copies {@code src[offset..offset+n)} to {@code va} as little-endian doubles in one bulk write. */
+    default void writeDoubles(long va, double[] src, int offset, int n) {
+        java.util.Objects.checkFromIndexSize(offset, n, src.length);
+        byte[] bytes = new byte[Math.multiplyExact(n, 8)];
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(src, offset, n);
+        write(va, bytes, 0, bytes.length);
+    }
+
+    /** Copies {@code n} little-endian longs at {@code va} into {@code dst[offset..]} in one bulk read. */
+    default void readLongs(long va, long[] dst, int offset, int n) {
+        java.util.Objects.checkFromIndexSize(offset, n, dst.length);
+        byte[] bytes = new byte[Math.multiplyExact(n, 8)];
+        read(va, bytes, 0, bytes.length);
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(dst, offset, n);
+    }
+
+    /** Copies {@code src[offset..offset+n)} to {@code va} as little-endian longs in one bulk write. */
+    default void writeLongs(long va, long[] src, int offset, int n) {
+        java.util.Objects.checkFromIndexSize(offset, n, src.length);
+        byte[] bytes = new byte[Math.multiplyExact(n, 8)];
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(src, offset, n);
+        write(va, bytes, 0, bytes.length);
+    }
+
+    /** Copies {@code n} little-endian ints at {@code va} into {@code dst[offset..]} in one bulk read. */
+    default void readInts(long va, int[] dst, int offset, int n) {
+        java.util.Objects.checkFromIndexSize(offset, n, dst.length);
+        byte[] bytes = new byte[Math.multiplyExact(n, 4)];
+        read(va, bytes, 0, bytes.length);
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(dst, offset, n);
+    }
+
+    /** Copies {@code src[offset..offset+n)} to {@code va} as little-endian ints in one bulk write. */
+    default void writeInts(long va, int[] src, int offset, int n) {
+        java.util.Objects.checkFromIndexSize(offset, n, src.length);
+        byte[] bytes = new byte[Math.multiplyExact(n, 4)];
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(src, offset, n);
+        write(va, bytes, 0, bytes.length);
+    }
+
     /** Maps a new zeroed array of {@code length} longs. */
     default LongArray allocateLongs(long length) {
         return new LongArray(this, mmap(Math.multiplyExact(Math.max(length, 1), 8L)), length);
