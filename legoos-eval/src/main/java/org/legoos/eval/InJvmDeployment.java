@@ -1,0 +1,77 @@
+package org.legoos.eval;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.legoos.api.LegoProgram;
+import org.legoos.examples.workload.Workload;
+import org.legoos.manager.ManagerConfig;
+import org.legoos.memory.MemoryConfig;
+import org.legoos.node.LocalCluster;
+import org.legoos.processor.ProcessMonitor;
+import org.legoos.processor.ProcessorConfig;
+import org.legoos.processor.excache.ExCacheConfig;
+import org.legoos.processor.excache.ExCacheStats;
+
+/**
+ * LegoOS/J in this JVM: a {@link LocalCluster} of one processor (with {@code cores} cores), one memory component
+ * serving on the caller's thread, and one storage component, over the in-JVM transport. The ExCache counters of each
+ * run are read from the processor directly.
+ */
+public final class InJvmDeployment implements Deployment {
+    private static final String VNODE = "bench";
+    private final LocalCluster cluster;
+    private final int cores;
+    private ExCacheConfig current;
+
+    /**
+     * @param memoryBytes capacity of the memory component (frames are allocated only when pages are written)
+     * @param extraPrograms programs besides the bundled ones
+     */
+    public InJvmDeployment(int cores, long memoryBytes, Map<String, Class<? extends LegoProgram>> extraPrograms) {
+        this.cores = cores;
+        LocalCluster.Spec spec = new LocalCluster.Spec(1, 1, 1, ProcessorConfig.of(cores, ExCacheSizing.MIN_BYTES),
+                MemoryConfig.of(memoryBytes).withWorkers(0), ManagerConfig.defaults().withHeartbeatTimeoutMillis(600_000),
+                null, Duration.ofMillis(500));
+        this.cluster = LocalCluster.start(spec, extraPrograms);
+        try {
+            cluster.createVNode(VNODE, memoryBytes, 16);
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String label() {
+        return "in-JVM";
+    }
+
+    /** The cluster, for callers that need its components. */
+    public LocalCluster cluster() {
+        return cluster;
+    }
+
+    @Override
+    public RunOutcome run(ExCacheConfig excache, String program, List<String> args) throws InterruptedException {
+        ProcessMonitor processor;
+        if (!excache.equals(current)) {
+            processor = cluster.restartProcessor(0, new ProcessorConfig(cores, excache, 16, 2000));
+            current = excache;
+        } else {
+            processor = cluster.processors().get(0);
+        }
+        ExCacheStats before = processor.excache().stats();
+        long t0 = System.nanoTime();
+        LocalCluster.RunResult r = cluster.run(VNODE, program, args.toArray(String[]::new));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        ExCacheStats stats = processor.excache().stats().minus(before);
+        String err = r.stderr() + (r.error() == null ? "" : r.error());
+        return new RunOutcome(seconds, r.exitCode(), Workload.resultLine(r.stdout()), stats, err);
+    }
+
+    @Override
+    public void close() {
+        cluster.close();
+    }
+}
