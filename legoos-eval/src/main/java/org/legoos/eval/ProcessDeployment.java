@@ -1,0 +1,228 @@
+package org.legoos.eval;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.legoos.examples.workload.Workload;
+import org.legoos.net.protocol.gm.ComponentInfo;
+import org.legoos.node.cluster.ClusterClient;
+import org.legoos.node.config.ConfigKeys;
+import org.legoos.node.config.LegoConfig;
+import org.legoos.processor.client.ProcessClient;
+import org.legoos.processor.excache.ExCacheConfig;
+
+/**
+ * LegoOS/J as separate JVM processes on this machine, talking TCP over 127.0.0.1: a manager, one storage, one memory
+ * and one processor component, each started as {@code <javaCommand> <role> --config <dir>/lego.yaml [--set ...]}
+ * (the same {@code lego} command an operator runs). The processor process is restarted for each new ExCache
+ * configuration. Component logs go to {@code <dir>/logs}. ExCache counters are not read across processes (the run's
+ * {@link RunOutcome#stats()} is null).
+ *
+ * <p>Every process is stopped on {@link #close()} (SIGTERM, then SIGKILL after 10 s), and on failure while starting.
+ */
+public final class ProcessDeployment implements Deployment {
+    private static final String VNODE = "bench";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private final List<String> javaCommand;
+    private final Path dir;
+    private final Path configFile;
+    private final int cores;
+    private final List<Process> processes = new ArrayList<>();
+    private final ClusterClient client;
+    private Process processor;
+    private int processorSerial;
+    private ExCacheConfig current;
+
+    /**
+     * Starts manager, storage and memory.
+     *
+     * @param javaCommand how to run the {@code lego} command line: java, JVM options, class path, main class
+     * @param dir a directory for the configuration, state, storage and logs
+     * @param memoryWorkers threads of the memory component (as deployed: 4)
+     */
+    public ProcessDeployment(List<String> javaCommand, Path dir, int cores, long memoryBytes, int memoryWorkers)
+            throws IOException, InterruptedException {
+        this.javaCommand = List.copyOf(javaCommand);
+        this.dir = dir.toAbsolutePath();
+        this.cores = cores;
+        Files.createDirectories(this.dir.resolve("logs"));
+        String manager = "127.0.0.1:" + freePort();
+        LegoConfig cfg = LegoConfig.defaults()
+                .with(ConfigKeys.MANAGER_ADDRESS, manager)
+                .with(ConfigKeys.MANAGER_STATE_DIR, this.dir.resolve("manager"))
+                .with(ConfigKeys.STORAGE_ROOT, this.dir.resolve("storage"))
+                .with(ConfigKeys.MEMORY_CAPACITY_BYTES, memoryBytes)
+                .with(ConfigKeys.MEMORY_WORKERS, memoryWorkers)
+                .with(ConfigKeys.MANAGER_HEARTBEAT_TIMEOUT, Duration.ofMinutes(10));
+        this.configFile = this.dir.resolve("lego.yaml");
+        Files.writeString(configFile, cfg.toYaml(false), StandardCharsets.UTF_8);
+        ClusterClient c = null;
+        try {
+            start("manager", List.of());
+            c = awaitManager(manager);
+            start("storage", List.of());
+            start("memory", List.of());
+            awaitAlive(c, "storage", 1);
+            awaitAlive(c, "memory", 1);
+            c.createVNode(VNODE, memoryBytes, 16);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (c != null) {
+                c.close();
+            }
+            stopAll();
+            throw e;
+        }
+        this.client = c;
+    }
+
+    @Override
+    public String label() {
+        return "TCP, processes";
+    }
+
+    @Override
+    public RunOutcome run(ExCacheConfig excache, String program, List<String> args) throws Exception {
+        if (!excache.equals(current)) {
+            restartProcessor(excache);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        long t0 = System.nanoTime();
+        ProcessClient.Running r = client.processes().start(VNODE, program, args, out, err);
+        int code = r.waitFor();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String stderr = err.toString(StandardCharsets.UTF_8) + (r.error() == null ? "" : r.error());
+        return new RunOutcome(seconds, code, Workload.resultLine(out.toString(StandardCharsets.UTF_8)), null, stderr);
+    }
+
+    /** The {@code --set} assignments that give a processor this ExCache. */
+    static List<String> processorSettings(ExCacheConfig c, int cores) {
+        return List.of(
+                ConfigKeys.PROCESSOR_EXCACHE_BYTES.id() + "=" + c.capacityBytes(),
+                ConfigKeys.PROCESSOR_EXCACHE_WAYS.id() + "=" + c.ways(),
+                ConfigKeys.PROCESSOR_EVICTION_POLICY.id() + "=" + c.policy().name().toLowerCase(java.util.Locale.ROOT),
+                ConfigKeys.PROCESSOR_CORES.id() + "=" + cores);
+    }
+
+    private void restartProcessor(ExCacheConfig excache) throws IOException, InterruptedException {
+        if (processor != null) {
+            stop(processor);
+            processes.remove(processor);
+            processor = null;
+            current = null;
+        }
+        processor = start("processor-" + (++processorSerial), processorSettings(excache, cores), "processor");
+        awaitAlive(client, "processor", 1);
+        current = excache;
+    }
+
+    private Process start(String name, List<String> settings) throws IOException {
+        return start(name, settings, name);
+    }
+
+    private Process start(String name, List<String> settings, String role) throws IOException {
+        List<String> cmd = new ArrayList<>(javaCommand);
+        cmd.add(role);
+        cmd.add("--config");
+        cmd.add(configFile.toString());
+        for (String s : settings) {
+            cmd.add("--set");
+            cmd.add(s);
+        }
+        Path log = dir.resolve("logs").resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putIfAbsent("LEGO_LOG", "warn");
+        Process p = pb.start();
+        processes.add(p);
+        return p;
+    }
+
+    private ClusterClient awaitManager(String address) throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            checkRunning();
+            try {
+                ClusterClient c = ClusterClient.connect(address, Duration.ofSeconds(2));
+                c.members();
+                return c;
+            } catch (RuntimeException e) {
+                last = e;
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("the manager did not come up at " + address + " within " + START_TIMEOUT
+                + " (log: " + dir.resolve("logs/manager.log") + ")", last);
+    }
+
+    private void awaitAlive(ClusterClient c, String role, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            checkRunning();
+            long alive = c.members().stream().filter(m -> m.role().equalsIgnoreCase(role) && isAlive(m)).count();
+            if (alive >= count) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("no live " + role + " component joined within " + START_TIMEOUT + " (logs: "
+                + dir.resolve("logs") + ")");
+    }
+
+    private static boolean isAlive(ComponentInfo m) {
+        return m.state().equalsIgnoreCase("alive");
+    }
+
+    private void checkRunning() {
+        for (Process p : processes) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("a component process exited with code " + p.exitValue() + " (logs: "
+                        + dir.resolve("logs") + ")");
+            }
+        }
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void stopAll() {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            try {
+                stop(processes.get(i));
+            } catch (InterruptedException e) {
+                processes.get(i).destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        processes.clear();
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
+        }
+        stopAll();
+    }
+}
