@@ -20,6 +20,6 @@ public record RunOutcome(double seconds, int exitCode, String resultLine, ExCach
 
     /** Bytes of distinct pages the run touched, from the counters (exact when nothing was evicted). */
     public long touchedBytes() {
-        return stats == null ? -1 : (stats.misses() + stats.zeroFills()) * 4096L;
+        return stats == null ? -1 : stats.misses() * 4096L; // a zero-fill is counted as a miss too
     }
 }

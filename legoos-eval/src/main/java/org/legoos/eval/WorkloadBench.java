@@ -9,7 +9,7 @@ import org.legoos.processor.excache.ExCacheConfig;
  * The paper's main experiment for one workload: the plain-Java twin, then on every deployment LegoOS/J with an
  * ExCache larger than the working set ("full") and with ExCaches of the given shares of it. The working set is
  * measured, not assumed: the first in-JVM run with a cache of 1.5x the workload's estimate counts the distinct pages
- * it touched (misses + zero-fills, with no eviction; if anything was evicted the cache doubles and it runs again),
+ * it touched (misses, zero-fills included, with no eviction; if anything was evicted the cache doubles and it runs again),
  * and that run also warms the JIT; the full row is a second run. Every result line is compared with the twin's.
  *
  * <p>Not thread-safe; runs one thing at a time (the machine has 2 cores and every figure needs both).

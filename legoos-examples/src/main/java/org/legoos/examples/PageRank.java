@@ -54,6 +54,8 @@ public final class PageRank implements LegoProgram {
     public static final double DAMPING = 0.85;
     /** The default number of iterations. */
     public static final int DEFAULT_ITERATIONS = 10;
+    /** The default average degree. */
+    public static final int DEFAULT_DEGREE = 16;
     /** Vertices per block: the unit of work splitting and of the fixed-order reductions. */
     static final int BLOCK = 4096;
     /** Source ids per bulk read of the CSR. */
@@ -74,7 +76,7 @@ public final class PageRank implements LegoProgram {
             throw new IllegalArgumentException("unexpected argument " + a.positional().get(0));
         }
         long vertices = a.longValue("vertices", 1 << 17, 1, PowerLawGraph.MAX_VERTICES);
-        int degree = a.intValue("degree", 16, 1, PowerLawGraph.MAX_DEGREE);
+        int degree = a.intValue("degree", DEFAULT_DEGREE, 1, PowerLawGraph.MAX_DEGREE);
         int iterations = a.intValue("iterations", DEFAULT_ITERATIONS, 0, MAX_ITERATIONS);
         long seed = a.longValue("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
         int threads = a.intValue("threads", Math.max(1, defaultThreads), 1, MAX_THREADS);

@@ -24,21 +24,28 @@ import java.util.Arrays;
  *       independently with probability proportional to that power law, so out-degrees are heavy-tailed too
  *       and vertices of high out-rank may get no out-edge at all (dangling vertices).</li>
  * </ul>
- * Degree tails then fall as power laws of exponent about {@code 1 + 1/a} (2.4) for in-degrees and
+ * Degree tails then fall as power laws of exponent about {@code 1 + 1/a} (2.3) for in-degrees and
  * {@code 1 + 1/b} (2.7) for out-degrees, close to the 2.1 and 2.7 measured on the web graph (Broder et al.,
  * "Graph structure in the web", 2000). Parallel edges and self-loops may occur (it is a multigraph); the
  * number of edges {@code E} is the sum of the in-degrees, about {@code V * D}. In-degrees are capped at
  * {@link #MAX_IN_DEGREE} so one vertex's in-list always fits in a program's bounded local scratch; with the
  * default degree only the handful of heaviest vertices of graphs beyond a million vertices hit the cap.
  *
- * <p>All arithmetic uses {@link StrictMath}, so the graph is bit-identical on every JVM and platform.
+ * <p>The arithmetic is exactly specified (IEEE operations, {@code sqrt}, {@link StrictMath#pow} once at
+ * construction), so the graph is bit-identical on every JVM and platform.
  *
  * <p>Immutable and thread-safe.
  */
 public final class PowerLawGraph {
-    /** The in-degree skew {@code a}: in-degree tail exponent about {@code 1 + 1/a}. */
-    public static final double IN_SKEW = 0.7;
-    /** The source-popularity skew {@code b}: out-degree tail exponent about {@code 1 + 1/b}. */
+    /**
+     * The in-degree skew {@code a}: in-degree tail exponent about {@code 1 + 1/a}. It is 3/4 so that
+     * {@code x^(1 - a)} is two square roots (exact and fast).
+     */
+    public static final double IN_SKEW = 0.75;
+    /**
+     * The source-popularity skew {@code b}: out-degree tail exponent about {@code 1 + 1/b}. It is 3/5 so that
+     * the inverse {@code y^(1 / (1 - b)) = y^2 * sqrt(y)} needs no {@code pow} per edge.
+     */
     public static final double OUT_SKEW = 0.6;
     /** The largest in-degree of any vertex (an in-list of this many {@code int}s is 128 KiB). */
     public static final int MAX_IN_DEGREE = 1 << 15;
@@ -57,10 +64,7 @@ public final class PowerLawGraph {
     private final long seed;
     private final Permutation inPerm;
     private final Permutation outPerm;
-    private final double inExp;       // 1 - IN_SKEW
     private final double inNorm;      // V * D / ((V + 1)^(1 - a) - 1)
-    private final double outExp;      // 1 - OUT_SKEW
-    private final double outInvExp;   // 1 / (1 - OUT_SKEW)
     private final double outSpan;     // (V + 1)^(1 - b) - 1
     private final long ditherSeed;
     private final long edgeSeed;
@@ -85,11 +89,8 @@ public final class PowerLawGraph {
         this.outPerm = new Permutation(this.vertices, Mix.fmix64(s ^ OUT_SALT));
         this.ditherSeed = Mix.fmix64(s ^ DITHER_SALT);
         this.edgeSeed = Mix.fmix64(s ^ EDGE_SALT);
-        this.inExp = 1.0 - IN_SKEW;
-        this.inNorm = (double) vertices * degree / (StrictMath.pow(vertices + 1.0, inExp) - 1.0);
-        this.outExp = 1.0 - OUT_SKEW;
-        this.outInvExp = 1.0 / outExp;
-        this.outSpan = StrictMath.pow(vertices + 1.0, outExp) - 1.0;
+        this.inNorm = (double) vertices * degree / (inPower(vertices + 1.0) - 1.0);
+        this.outSpan = StrictMath.pow(vertices + 1.0, 1.0 - OUT_SKEW) - 1.0;
     }
 
     public int vertices() {
@@ -107,7 +108,7 @@ public final class PowerLawGraph {
     /** The in-degree of vertex {@code v}: the length of its in-edge list. */
     public int inDegree(int v) {
         long r = inPerm.rankOf(checkVertex(v));
-        double w = inNorm * (StrictMath.pow(r + 2.0, inExp) - StrictMath.pow(r + 1.0, inExp));
+        double w = inNorm * (inPower(r + 2.0) - inPower(r + 1.0));
         double u = Mix.unit(Mix.splitmix(ditherSeed + v * Mix.GOLDEN));
         return (int) Math.min(MAX_IN_DEGREE, (long) (w + u));
     }
@@ -124,7 +125,8 @@ public final class PowerLawGraph {
 
     private int sourceAt(long stream, int j) {
         double u = Mix.unit(Mix.splitmix(stream + (j + 1L) * Mix.GOLDEN));
-        long r = (long) (StrictMath.pow(1.0 + u * outSpan, outInvExp) - 1.0);
+        double y = 1.0 + u * outSpan;
+        long r = (long) (y * y * Math.sqrt(y) - 1.0); // y^(1 / (1 - OUT_SKEW)) - 1
         if (r >= vertices) {
             r = vertices - 1;
         } else if (r < 0) {
@@ -148,6 +150,11 @@ public final class PowerLawGraph {
         }
         Arrays.sort(dst, offset, offset + n);
         return n;
+    }
+
+    /** {@code x^(1 - IN_SKEW)}, i.e. the fourth root. */
+    private static double inPower(double x) {
+        return Math.sqrt(Math.sqrt(x));
     }
 
     private int checkVertex(int v) {

@@ -53,6 +53,38 @@ final class WordTable implements AutoCloseable {
         this.slots = memory.allocateLongs(capacity * (SLOT_BYTES / 8));
     }
 
+    /**
+     * The hash of {@code w[off..off+len)}: the bytes as little-endian 8-byte chunks, the last one zero-padded,
+     * folded with a multiply-rotate step seeded by the length and finalised with {@link Mix#fmix64}.
+     */
+    static long hash(byte[] w, int off, int len) {
+        long h = len * 0x9E3779B97F4A7C15L;
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            h = step(h, Bytes.getLong(w, off + i));
+        }
+        if (i < len) {
+            h = step(h, chunk(w, off + i, len - i));
+        }
+        return Mix.fmix64(h);
+    }
+
+    private static long step(long h, long chunk) {
+        return Long.rotateLeft((h ^ chunk) * 0xC2B2AE3D27D4EB4FL, 31);
+    }
+
+    /** Bytes {@code w[off..off+n)}, {@code n <= 8}, as a little-endian long, zero above them. */
+    static long chunk(byte[] w, int off, int n) {
+        if (off + 8 <= w.length) {
+            return Bytes.getLong(w, off) & (-1L >>> (64 - 8 * n));
+        }
+        long v = 0;
+        for (int i = n - 1; i >= 0; i--) {
+            v = (v << 8) | (w[off + i] & 0xFF);
+        }
+        return v;
+    }
+
     /** Adds {@code delta} to the count of {@code word[0..length)}, copying the word into the arena if new. */
     void add(byte[] word, int length, long delta) {
         long hash = Mix.hashBytes(word, 0, length);

@@ -10,7 +10,8 @@ import java.util.List;
  *
  * <p><b>Result line.</b> The program prints exactly one stdout line that starts with {@code "result "}; the
  * twin's {@link #runPlain} returns the same line (without the newline). It holds what the run computed (a
- * checksum, counts, a loss), never a timing, and does not depend on the number of threads.
+ * checksum, counts, a loss), never a timing; it depends only on {@code (size, seed, threads)}, never on
+ * scheduling.
  *
  * <p><b>Local scratch.</b> A program may keep small, bounded buffers on its heap (at most
  * {@link #MAX_LOCAL_SCRATCH_BYTES} per thread, whatever the size): they stand for a processor's registers
@@ -46,6 +47,14 @@ public interface Workload {
 
     /** Arguments for the program (after its name). */
     List<String> programArgs(long size, long seed, int threads);
+
+    /**
+     * The ExCache share of the working set at which the paper reports this workload, if it is not one of the
+     * harness's 50/25/12.5% points (e.g. 0.28 for the classifier: 256 MB of 0.9 GB); 0 for none.
+     */
+    default double paperCacheFraction() {
+        return 0;
+    }
 
     /** Runs the plain-Java twin in this JVM and returns its result line. */
     String runPlain(long size, long seed, int threads) throws Exception;

@@ -100,14 +100,21 @@ public final class VRegionOwner {
 
     /**
      * {@code P2M_PCACHE_MISS}: applies the piggybacked dirty victim (if {@code victim} holds 4096 bytes), then
-     * returns the requested pages. The first page must be accessible here; the reply holds the pages from
-     * {@code vaddr} up to {@code pages} of them, stopping early at the first page outside the areas owned
-     * here (so a prefetch past the end of an area is not an error).
+     * returns the requested pages. The first page must be accessible here; the reply holds the pages at
+     * {@code vaddr + i * strideBytes}, up to {@code pages} of them, stopping early at the first page outside the
+     * accessible areas owned here or outside the user address space (so a prefetch past the end of an area is
+     * not an error). {@code strideBytes} must be a nonzero multiple of 4096 of at most {@link Layout#TASK_SIZE}
+     * either way.
      */
     public PageData miss(PcacheMiss q) {
         int pages = q.pages();
         if (pages < 1 || pages > MAX_MISS_PAGES) {
             throw invalid("PCACHE_MISS: pages must be in [1, " + MAX_MISS_PAGES + "], got " + pages);
+        }
+        long stride = q.strideBytes();
+        if (stride == 0 || stride % PAGE_SIZE != 0 || stride < -Layout.TASK_SIZE || stride > Layout.TASK_SIZE) {
+            throw invalid("PCACHE_MISS: strideBytes must be a nonzero multiple of " + PAGE_SIZE + " in [-"
+                    + Layout.TASK_SIZE + ", " + Layout.TASK_SIZE + "], got " + stride);
         }
         checkPage("PCACHE_MISS", q.vaddr());
         ByteBuffer victim = q.victim();
@@ -132,15 +139,17 @@ public final class VRegionOwner {
                 piggybacks.increment();
                 pagesFlushed.increment();
             }
-            n = s.areas.accessiblePages(q.vaddr(), pages, AddressSpace.PROT_RW);
+            n = stride == PAGE_SIZE ? s.areas.accessiblePages(q.vaddr(), pages, AddressSpace.PROT_RW)
+                    : stridedAccessiblePages(s, q.vaddr(), stride, pages);
             if (n == 0) {
                 throw fault(q.pid(), q.vaddr(), "no accessible area here covers it");
             }
             out = new byte[n * PAGE_SIZE];
             long vpn = q.vaddr() >>> 12;
+            long strideVpns = stride / PAGE_SIZE;
             int zeros = 0;
             for (int i = 0; i < n; i++) {
-                if (!s.pages.read(vpn + i, out, i * PAGE_SIZE)) {
+                if (!s.pages.read(vpn + i * strideVpns, out, i * PAGE_SIZE)) {
                     zeros++;
                 }
             }
@@ -151,6 +160,22 @@ public final class VRegionOwner {
         misses.increment();
         pagesServed.add(n);
         return new PageData(ByteBuffer.wrap(out));
+    }
+
+    /**
+     * How many of the pages {@code vaddr + i * stride} ({@code i < max}) are accessible here, counting from the
+     * first up to the first that is not (or that leaves the user address space). The read lock of {@code s} is
+     * held. {@code |stride| <= TASK_SIZE} and {@code max <= MAX_MISS_PAGES}, so no address computed overflows.
+     */
+    private static int stridedAccessiblePages(OwnerSpace s, long vaddr, long stride, int max) {
+        int n = 0;
+        for (long at = vaddr; n < max; at += stride) {
+            if (at < 0 || at >= Layout.TASK_SIZE || s.areas.accessiblePages(at, 1, AddressSpace.PROT_RW) == 0) {
+                break;
+            }
+            n++;
+        }
+        return n;
     }
 
     /** {@code P2M_PCACHE_FLUSH}: stores the pages (4096 bytes per vaddr, in order); all or nothing. */

@@ -10,16 +10,31 @@ import java.util.Objects;
  * <p>Lines are 4 KiB pages. {@code sets = capacityBytes / (ways * 4096)} must be a power of two, because the set
  * index is taken from virtual-address bits {@code [12, 12 + log2(sets))} as in LegoOS.
  *
+ * <p>Two switches go beyond LegoOS's fixed design so an evaluation can compare with and without them: stream
+ * prefetch (which LegoOS never had) and piggybacking dirty victims on misses (which it always did).
+ *
  * @param capacityBytes size of the cache's off-heap slab, a positive multiple of {@code ways * 4096}
  * @param ways          lines per set (LegoOS uses 64)
  * @param policy        eviction policy used when a set is full
  * @param randomSeed    seed of {@link Policy#RANDOM} (ignored by the other policies)
+ * @param prefetchPages most pages a miss fetches ahead of a detected stream, in the same message as the missed
+ *                      page, in {@code [0, MAX_PREFETCH_PAGES]}; 0 turns prefetch off
+ * @param piggyback     whether a dirty victim rides on the miss that evicts it (LegoOS); when false every dirty
+ *                      victim is written back with a flush message of its own before the miss
  */
-public record ExCacheConfig(long capacityBytes, int ways, Policy policy, long randomSeed) {
+public record ExCacheConfig(long capacityBytes, int ways, Policy policy, long randomSeed, int prefetchPages,
+                            boolean piggyback) {
     /** Line size: one page. */
     public static final int LINE_SIZE = 4096;
     /** Associativity LegoOS uses. */
     public static final int DEFAULT_WAYS = 64;
+    /** Default of {@link #prefetchPages}. */
+    public static final int DEFAULT_PREFETCH_PAGES = 16;
+    /**
+     * Largest {@link #prefetchPages}: with the missed page, 1024 pages (4 MiB), the most one {@code P2M_PCACHE_MISS}
+     * may ask a memory component for.
+     */
+    public static final int MAX_PREFETCH_PAGES = 1023;
 
     /** The eviction policies of LegoOS: FIFO, LRU approximated by CLOCK, and random. */
     public enum Policy {
@@ -57,6 +72,10 @@ public record ExCacheConfig(long capacityBytes, int ways, Policy policy, long ra
 
     public ExCacheConfig {
         Objects.requireNonNull(policy, "policy");
+        if (prefetchPages < 0 || prefetchPages > MAX_PREFETCH_PAGES) {
+            throw new IllegalArgumentException("ExCache prefetchPages must be in [0, " + MAX_PREFETCH_PAGES + "], got "
+                    + prefetchPages);
+        }
         if (capacityBytes <= 0) {
             throw new IllegalArgumentException("ExCache capacityBytes must be positive, got " + capacityBytes);
         }
@@ -83,7 +102,12 @@ public record ExCacheConfig(long capacityBytes, int ways, Policy policy, long ra
         }
     }
 
-    /** A cache of {@code capacityBytes} with LegoOS's 64 ways and FIFO eviction. */
+    /** The given geometry and policy with prefetch of up to {@value #DEFAULT_PREFETCH_PAGES} pages and piggyback on. */
+    public ExCacheConfig(long capacityBytes, int ways, Policy policy, long randomSeed) {
+        this(capacityBytes, ways, policy, randomSeed, DEFAULT_PREFETCH_PAGES, true);
+    }
+
+    /** A cache of {@code capacityBytes} with LegoOS's 64 ways and FIFO eviction, prefetch and piggyback on. */
     public static ExCacheConfig of(long capacityBytes) {
         return new ExCacheConfig(capacityBytes, DEFAULT_WAYS, Policy.FIFO, 0L);
     }
@@ -100,6 +124,16 @@ public record ExCacheConfig(long capacityBytes, int ways, Policy policy, long ra
 
     /** The same configuration with another policy. */
     public ExCacheConfig withPolicy(Policy newPolicy) {
-        return new ExCacheConfig(capacityBytes, ways, newPolicy, randomSeed);
+        return new ExCacheConfig(capacityBytes, ways, newPolicy, randomSeed, prefetchPages, piggyback);
+    }
+
+    /** The same configuration prefetching up to {@code pages} pages per miss (0: no prefetch). */
+    public ExCacheConfig withPrefetchPages(int pages) {
+        return new ExCacheConfig(capacityBytes, ways, policy, randomSeed, pages, piggyback);
+    }
+
+    /** The same configuration with piggybacking of dirty victims on misses switched on or off. */
+    public ExCacheConfig withPiggyback(boolean on) {
+        return new ExCacheConfig(capacityBytes, ways, policy, randomSeed, prefetchPages, on);
     }
 }

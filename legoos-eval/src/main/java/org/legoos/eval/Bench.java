@@ -1,0 +1,207 @@
+package org.legoos.eval;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.legoos.examples.workload.Workload;
+import org.legoos.examples.workload.Workloads;
+import org.legoos.processor.excache.ExCacheConfig;
+import org.legoos.processor.excache.ExCacheStats;
+
+/**
+ * {@code lego bench}: the paper's evaluation on this machine, in one run. Sections:
+ * <ul>
+ * <li>{@link Section#WORKLOADS}: every workload on its plain-Java twin and on LegoOS/J with a full ExCache and at
+ *     50/25/12.5% of the working set, in-JVM and over TCP between separate processes ({@link WorkloadBench});</li>
+ * <li>{@link Section#MEMORY}, {@link Section#STORAGE}: the paper's memory-throughput and storage tables;</li>
+ * <li>{@link Section#TECHNIQUES}: ExCache eviction policy, piggyback and prefetch compared on one workload.</li>
+ * </ul>
+ * Writes to {@code out}: {@code results.md} (every table in Markdown, the machine, the command), one CSV per table,
+ * and {@code slowdown-<workload>.png}. Prints the tables on {@code console}. Not thread-safe.
+ */
+public final class Bench {
+    /** The parts of the evaluation. */
+    public enum Section { WORKLOADS, MEMORY, STORAGE, TECHNIQUES }
+
+    /**
+     * What to run.
+     *
+     * @param quick small sizes (CI, a first look): each workload's {@link Workload#quickSize()}
+     * @param workloads names of the workloads to run (empty: all)
+     * @param sections parts to run
+     * @param tcp whether to add the separate-process TCP deployment (needs {@code javaCommand})
+     * @param javaCommand how to start the {@code lego} command line in a new JVM (java, options, class path, main class)
+     * @param commandLine the command as the user typed it, for the report
+     */
+    public record Plan(boolean quick, List<String> workloads, Set<Section> sections, boolean tcp, Path out, long seed,
+                       int threads, List<String> javaCommand, String commandLine) {
+        public Plan {
+            workloads = List.copyOf(workloads);
+            sections = sections.isEmpty() ? EnumSet.noneOf(Section.class) : EnumSet.copyOf(sections);
+            javaCommand = List.copyOf(javaCommand);
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+            }
+            for (String w : workloads) {
+                Workloads.byName(w); // throws with the known names
+            }
+        }
+
+        List<Workload> selected() {
+            return workloads.isEmpty() ? Workloads.all() : workloads.stream().map(Workloads::byName).toList();
+        }
+    }
+
+    private final Plan plan;
+    private final PrintStream console;
+    private final Progress progress;
+    private final List<ResultTable> tables = new ArrayList<>();
+    private final List<String> failures = new ArrayList<>();
+
+    public Bench(Plan plan, PrintStream console, Progress progress) {
+        this.plan = plan;
+        this.console = console;
+        this.progress = progress;
+    }
+
+    /** Runs the plan; returns the failures (wrong results, missed checks), empty when all is well. */
+    public List<String> run() throws Exception {
+        Files.createDirectories(plan.out());
+        String machine = Machine.describe();
+        long t0 = System.nanoTime();
+        if (plan.sections().contains(Section.WORKLOADS)) {
+            workloads();
+        }
+        double minutes = (System.nanoTime() - t0) / 60e9;
+        writeReport(machine, minutes);
+        return failures;
+    }
+
+    private void workloads() throws Exception {
+        List<Workload> selected = plan.selected();
+        List<WorkloadRow> rows = new ArrayList<>();
+        long memory = 0;
+        for (Workload w : selected) {
+            memory = Math.max(memory, w.estimatedWorkingSetBytes(size(w)));
+        }
+        memory = Math.max(8L << 30, 4 * memory); // frames are allocated only when written
+        int deployments = plan.tcp() ? 2 : 1;
+        int perWorkload = WorkloadBench.steps(deployments, WorkloadBench.DEFAULT_FRACTIONS.length + 1);
+        int total = perWorkload * selected.size();
+        int step = 0;
+        try (InJvmDeployment inJvm = new InJvmDeployment(plan.threads(), memory, Map.of());
+             Deployment tcp = plan.tcp() ? new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster"),
+                     plan.threads(), memory, 4) : null) {
+            for (Workload w : selected) {
+                double[] fractions = fractions(w);
+                WorkloadBench b = new WorkloadBench(w, size(w), plan.seed(), plan.threads(), ExCacheConfig.Policy.FIFO,
+                        UnaryOperator.identity());
+                List<WorkloadRow> r = b.run(inJvm, tcp == null ? List.of() : List.of(tcp), fractions, progress, step, total);
+                step += perWorkload;
+                rows.addAll(r);
+                Charts.slowdown(w.name(), r, plan.out().resolve("slowdown-" + w.name() + ".png"));
+            }
+        }
+        ResultTable t = workloadTable(rows);
+        add(t, "workloads.csv");
+        targets(rows);
+    }
+
+    private double[] fractions(Workload w) {
+        double[] base = WorkloadBench.DEFAULT_FRACTIONS;
+        double extra = w.paperCacheFraction();
+        if (extra <= 0 || java.util.Arrays.stream(base).anyMatch(f -> f == extra)) {
+            return base;
+        }
+        double[] f = java.util.Arrays.copyOf(base, base.length + 1);
+        f[base.length] = extra;
+        java.util.Arrays.sort(f);
+        for (int i = 0; i < f.length / 2; i++) { // largest first
+            double tmp = f[i];
+            f[i] = f[f.length - 1 - i];
+            f[f.length - 1 - i] = tmp;
+        }
+        return f;
+    }
+
+    private long size(Workload w) {
+        return plan.quick() ? w.quickSize() : w.paperSize();
+    }
+
+    private static ResultTable workloadTable(List<WorkloadRow> rows) {
+        ResultTable t = new ResultTable("Workloads: time and slowdown (vs full = vs the same deployment with an ExCache larger "
+                + "than the working set; vs twin = vs the plain-Java twin)",
+                "workload", ">size", "deployment", "ExCache", ">MiB", ">time s", ">vs full", ">vs twin", ">hit rate",
+                ">misses", ">prefetched", ">flushes", "result");
+        for (WorkloadRow r : rows) {
+            ExCacheStats s = r.stats();
+            t.row(r.workload(), r.size(), r.deployment(), r.config(),
+                    r.cacheBytes() == 0 ? "-" : String.format(Locale.ROOT, "%.1f", r.cacheBytes() / 1048576.0),
+                    String.format(Locale.ROOT, "%.2f", r.seconds()),
+                    r.vsFull() == 0 ? "-" : String.format(Locale.ROOT, "%.2fx", r.vsFull()),
+                    String.format(Locale.ROOT, "%.2fx", r.vsTwin()),
+                    s == null ? "-" : String.format(Locale.ROOT, "%.4f", s.hitRate()),
+                    s == null ? "-" : s.misses(), s == null ? "-" : Stats.prefetched(s), s == null ? "-" : s.flushes(),
+                    r.config().equals("twin") ? "reference" : r.correct() ? "same" : "DIFFERENT");
+        }
+        return t;
+    }
+
+    /** The targets, each as a ratio from this run. */
+    private void targets(List<WorkloadRow> rows) throws IOException {
+        ResultTable t = new ResultTable("Targets (ratios from this run)", "target", "deployment", ">measured", ">limit", "met");
+        for (WorkloadRow r : rows) {
+            if (!r.correct()) {
+                failures.add(r.workload() + " (" + r.deployment() + ", " + r.config() + "): result differs from the twin's");
+            }
+        }
+        for (String dep : rows.stream().map(WorkloadRow::deployment).filter(d -> !d.equals("plain Java")).distinct().toList()) {
+            find(rows, "wordcount", dep, "25%").ifPresent(r -> target(t, "word count at 25% ExCache vs full", dep, r.vsFull(), 1.34));
+            find(rows, "classifier", dep, "28%").ifPresent(r -> target(t, "classifier at 28% ExCache vs full", dep, r.vsFull(), 1.68));
+            for (WorkloadRow r : rows) {
+                if (r.deployment().equals(dep) && r.config().equals("full")) {
+                    target(t, r.workload() + " full ExCache vs plain-Java twin", dep, r.vsTwin(), 2.0);
+                }
+            }
+        }
+        add(t, "targets.csv");
+    }
+
+    private static java.util.Optional<WorkloadRow> find(List<WorkloadRow> rows, String w, String dep, String config) {
+        return rows.stream().filter(r -> r.workload().equals(w) && r.deployment().equals(dep) && r.config().equals(config)).findFirst();
+    }
+
+    private static void target(ResultTable t, String what, String dep, double measured, double limit) {
+        t.row(what, dep, String.format(Locale.ROOT, "%.2fx", measured), String.format(Locale.ROOT, "%.2fx", limit),
+                measured <= limit ? "yes" : "no");
+    }
+
+    private void add(ResultTable t, String csv) throws IOException {
+        tables.add(t);
+        t.writeCsv(plan.out().resolve(csv));
+        console.println();
+        t.print(console);
+    }
+
+    private void writeReport(String machine, double minutes) throws IOException {
+        StringBuilder b = new StringBuilder();
+        b.append("# lego bench results\n\n");
+        b.append("- Machine: ").append(machine).append('\n');
+        b.append("- Command: `").append(plan.commandLine()).append("`\n");
+        b.append(String.format(Locale.ROOT, "- Took %.1f minutes; load average at the end %.2f%n", minutes, Machine.loadAverage()));
+        b.append("- Threads per program: ").append(plan.threads()).append(", seed ").append(plan.seed()).append("\n\n");
+        for (ResultTable t : tables) {
+            b.append("## ").append(t.title()).append("\n\n").append(t.markdown()).append('\n');
+        }
+        Files.writeString(plan.out().resolve("results.md"), b, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,206 @@
+package org.legoos.eval.micro;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.legoos.memory.MemoryConfig;
+import org.legoos.node.LocalCluster;
+import org.legoos.node.cluster.ClusterClient;
+import org.legoos.node.cluster.NodeRole;
+import org.legoos.node.cluster.TcpCluster;
+import org.legoos.node.config.ConfigKeys;
+import org.legoos.node.config.LegoConfig;
+import org.legoos.processor.ProcessMonitor;
+import org.legoos.processor.ProcessorConfig;
+import org.legoos.processor.RemoteFileService;
+import org.legoos.processor.client.ProcessClient;
+import org.legoos.processor.excache.ExCacheConfig;
+import org.legoos.processor.excache.ExCacheStats;
+
+/**
+ * One processor, one memory and one storage component (plus the manager) running the micro-benchmark programs,
+ * over the in-JVM transport ({@link LocalCluster}) or over loopback TCP ({@link TcpCluster}); the drivers see
+ * both the same way. {@link #close()} stops everything it started.
+ *
+ * <p>Not thread-safe: one driver thread uses it.
+ */
+abstract sealed class BenchCluster implements AutoCloseable {
+    /** Manager's patience with a loaded 2-core machine: no live component may look dead in a long run. */
+    private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * What to start.
+     *
+     * @param excacheBytes the processor's ExCache (64 ways, FIFO)
+     * @param processorCores cores the processor offers its processes' threads
+     * @param memoryWorkers the memory component's worker threads (0: serve on the delivery thread, in-JVM only)
+     * @param memoryCapacityBytes the memory component's page store
+     * @param prefetchPages pages the ExCache prefetches after a miss (0: no prefetch)
+     */
+    record Setup(long excacheBytes, int processorCores, int memoryWorkers, long memoryCapacityBytes, int prefetchPages) {
+        Setup {
+            ExCacheConfig.of(excacheBytes); // checks the geometry with its own message
+            if (prefetchPages < 0) {
+                throw new IllegalArgumentException("prefetchPages must not be negative, got " + prefetchPages);
+            }
+            if (prefetchPages > 0) {
+                throw new UnsupportedOperationException("this build's ExCache has no prefetch (ExCacheConfig has no prefetch setting)");
+            }
+        }
+
+        ProcessorConfig processorConfig() {
+            return new ProcessorConfig(processorCores, ExCacheConfig.of(excacheBytes), 64, 2000);
+        }
+    }
+
+    /** A finished run of a program. */
+    record Output(int exitCode, String stdout, String stderr, String error) {
+    }
+
+    /**
+     * Starts a cluster; on failure nothing is left running.
+     *
+     * @throws IllegalArgumentException if {@code setup} does not suit the transport (0 workers over TCP)
+     */
+    static BenchCluster start(Transport transport, Setup setup) {
+        return switch (transport) {
+            case IN_JVM -> new InJvm(setup);
+            case TCP -> new Tcp(setup);
+        };
+    }
+
+    /** Creates a vNode with a memory quota of {@code quotaBytes}. */
+    abstract void createVNode(String name, long quotaBytes);
+
+    /** The processor component's ExCache counters (cumulative). */
+    abstract ExCacheStats excacheStats();
+
+    /** The vNode's files as a client sees them. */
+    abstract RemoteFileService files(String vnode);
+
+    abstract ProcessClient processes();
+
+    @Override
+    public abstract void close();
+
+    /**
+     * Runs {@code program} to completion.
+     *
+     * @throws IllegalStateException with its output if it does not exit 0, or if it runs longer than {@code timeout}
+     *     (it is killed then)
+     */
+    final Output run(String vnode, Duration timeout, String program, String... args) throws InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ProcessClient.Running r = processes().start(vnode, program, List.of(args), out, err);
+        Integer code = r.waitFor(timeout);
+        if (code == null) {
+            r.kill();
+            r.waitFor(Duration.ofSeconds(10));
+            throw new IllegalStateException(program + " " + String.join(" ", args) + " did not finish within " + timeout.toSeconds()
+                    + " s and was killed; raise the timeout or shrink the sizes");
+        }
+        Output o = new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), r.error());
+        if (code != 0) {
+            throw new IllegalStateException(program + " " + String.join(" ", args) + " exited with " + code
+                    + (o.error() == null ? "" : " (" + o.error() + ")") + "\n--- stdout ---\n" + o.stdout() + "--- stderr ---\n" + o.stderr());
+        }
+        return o;
+    }
+
+    /** A {@link LocalCluster}. */
+    static final class InJvm extends BenchCluster {
+        private final LocalCluster cluster;
+
+        InJvm(Setup s) {
+            MemoryConfig memory = MemoryConfig.of(s.memoryCapacityBytes()).withWorkers(s.memoryWorkers());
+            LocalCluster.Spec spec = LocalCluster.Spec.defaults().withCounts(1, 1, 1).withProcessor(s.processorConfig()).withMemory(memory);
+            cluster = LocalCluster.start(spec, MicroPrograms.all());
+        }
+
+        LocalCluster cluster() {
+            return cluster;
+        }
+
+        @Override
+        void createVNode(String name, long quotaBytes) {
+            cluster.createVNode(name, quotaBytes, 0);
+        }
+
+        @Override
+        ExCacheStats excacheStats() {
+            return cluster.processors().getFirst().excacheStats();
+        }
+
+        @Override
+        RemoteFileService files(String vnode) {
+            return cluster.files(vnode);
+        }
+
+        @Override
+        ProcessClient processes() {
+            return cluster.processes();
+        }
+
+        @Override
+        public void close() {
+            cluster.close();
+        }
+    }
+
+    /** A {@link TcpCluster} and a client of it. */
+    static final class Tcp extends BenchCluster {
+        private final TcpCluster cluster;
+        private final ClusterClient client;
+
+        Tcp(Setup s) {
+            if (s.memoryWorkers() < 1) {
+                throw new IllegalArgumentException("a memory component needs at least 1 worker thread over TCP, got " + s.memoryWorkers());
+            }
+            LegoConfig config = LegoConfig.defaults()
+                    .with(ConfigKeys.PROCESSOR_EXCACHE_BYTES, s.excacheBytes())
+                    .with(ConfigKeys.PROCESSOR_CORES, s.processorCores())
+                    .with(ConfigKeys.MEMORY_WORKERS, s.memoryWorkers())
+                    .with(ConfigKeys.MEMORY_CAPACITY_BYTES, s.memoryCapacityBytes())
+                    .with(ConfigKeys.MANAGER_HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT)
+                    .validate();
+            cluster = TcpCluster.start(config, 1, 1, 1, MicroPrograms.all());
+            try {
+                client = cluster.client();
+            } catch (RuntimeException e) {
+                cluster.close();
+                throw e;
+            }
+        }
+
+        @Override
+        void createVNode(String name, long quotaBytes) {
+            client.createVNode(name, quotaBytes, 0);
+        }
+
+        @Override
+        ExCacheStats excacheStats() {
+            return ((ProcessMonitor) cluster.components(NodeRole.PROCESSOR).getFirst().monitor()).excacheStats();
+        }
+
+        @Override
+        RemoteFileService files(String vnode) {
+            return client.files(vnode);
+        }
+
+        @Override
+        ProcessClient processes() {
+            return client.processes();
+        }
+
+        @Override
+        public void close() {
+            try {
+                client.close();
+            } finally {
+                cluster.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package org.legoos.eval.micro;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.legoos.memory.MemoryConfig;
+import org.legoos.node.LocalCluster;
+import org.legoos.processor.ProcessorConfig;
+import org.legoos.processor.excache.ExCacheConfig;
+import org.legoos.processor.excache.ExCacheStats;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class SeqLoadProgramTest {
+    private static final long CACHE = 256L << 10; // one set of 64 ways
+
+    private static LocalCluster cluster() {
+        LocalCluster.Spec spec = LocalCluster.Spec.defaults().withCounts(1, 1, 1)
+                .withProcessor(new ProcessorConfig(2, ExCacheConfig.of(CACHE), 64, 2000))
+                .withMemory(MemoryConfig.of(64L << 20).withWorkers(0));
+        return LocalCluster.start(spec, MicroPrograms.all());
+    }
+
+    @Test
+    void everyTimedLoadIsAMissFetchedFromTheMemoryComponent() throws Exception {
+        long region = 8 * CACHE;
+        long pages = region / 4096;
+        try (LocalCluster c = cluster()) {
+            c.createVNode("v");
+            ExCacheStats before = c.processors().getFirst().excacheStats();
+            LocalCluster.RunResult r = c.run("v", SeqLoadProgram.NAME, String.valueOf(region), "2");
+            ExCacheStats during = c.processors().getFirst().excacheStats().minus(before);
+
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            Map<String, String> kv = MicroText.findLine(r.stdout(), "iops", "pages", "seconds", "verified");
+            assertThat(kv.get("pages")).isEqualTo(String.valueOf(pages));
+            assertThat(kv.get("verified")).isEqualTo("true");
+            assertThat(Double.parseDouble(kv.get("iops"))).isPositive();
+            // writes and scratch loads of never-written pages are local zero-fills; only the timed loads fetch
+            assertThat(during.misses() - during.zeroFills()).as("fetched misses").isEqualTo(pages);
+            // write phase + scratch phase + timed phase: every access missed
+            assertThat(during.misses()).isGreaterThanOrEqualTo(3 * pages);
+        }
+    }
+
+    @Test
+    void aTooSmallScratchRegionLeavesTheRegionCachedAndTheCountersShowIt() throws Exception {
+        long region = CACHE / 2; // fits the ExCache
+        try (LocalCluster c = cluster()) {
+            c.createVNode("v");
+            ExCacheStats before = c.processors().getFirst().excacheStats();
+            LocalCluster.RunResult r = c.run("v", SeqLoadProgram.NAME, String.valueOf(region), "1", "4096");
+            ExCacheStats during = c.processors().getFirst().excacheStats().minus(before);
+
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).contains("verified=true");
+            assertThat(during.misses() - during.zeroFills()).as("a warm cache fetches nothing").isZero();
+        }
+    }
+
+    @Test
+    void badArgumentsEndTheProcessWithAMessage() throws Exception {
+        try (LocalCluster c = cluster()) {
+            c.createVNode("v");
+            LocalCluster.RunResult r = c.run("v", SeqLoadProgram.NAME, "10000", "1");
+            assertThat(r.exitCode()).isNotZero();
+            assertThat(r.stderr()).contains("multiple of 4096");
+            LocalCluster.RunResult missing = c.run("v", SeqLoadProgram.NAME, "1MiB");
+            assertThat(missing.exitCode()).isNotZero();
+            assertThat(missing.stderr()).contains("missing threads");
+        }
+    }
+}
