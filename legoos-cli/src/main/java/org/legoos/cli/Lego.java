@@ -39,7 +39,7 @@ import picocli.CommandLine.Command;
                 "",
                 "Exit codes: 0 ok, 1 failure (including a wrong demo result), 2 usage or configuration error, "
                         + "3 cluster unreachable; 'lego run' exits with the program's own code."},
-        subcommands = {DemoCommand.class,
+        subcommands = {DemoCommand.class, BenchCommand.class,
                 ComponentCommand.Manager.class, ComponentCommand.Processor.class, ComponentCommand.Memory.class,
                 ComponentCommand.Storage.class, UpCommand.class, DownCommand.class, StatusCommand.class,
                 VnodeCommand.class, FileCommands.Cp.class, FileCommands.Ls.class, FileCommands.Cat.class, FileCommands.Rm.class,
@@ -71,6 +71,7 @@ public final class Lego implements Runnable {
     static CommandLine commandLine(Io io) {
         CommandLine cl = new CommandLine(new Lego(), new Factory(io));
         cl.setUsageHelpAutoWidth(true);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -14,6 +14,10 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.legoos.examples.workload.Workload;
 import org.legoos.examples.workload.Workloads;
+import org.legoos.eval.micro.MemoryThroughput;
+import org.legoos.eval.micro.PaperFigures;
+import org.legoos.eval.micro.StorageThroughput;
+import org.legoos.eval.micro.Transport;
 import org.legoos.processor.excache.ExCacheConfig;
 import org.legoos.processor.excache.ExCacheStats;
 
@@ -81,6 +85,15 @@ public final class Bench {
         if (plan.sections().contains(Section.WORKLOADS)) {
             workloads();
         }
+        if (plan.sections().contains(Section.MEMORY)) {
+            memory();
+        }
+        if (plan.sections().contains(Section.STORAGE)) {
+            storage();
+        }
+        if (plan.sections().contains(Section.TECHNIQUES)) {
+            techniques();
+        }
         double minutes = (System.nanoTime() - t0) / 60e9;
         writeReport(machine, minutes);
         return failures;
@@ -114,6 +127,90 @@ public final class Bench {
         ResultTable t = workloadTable(rows);
         add(t, "workloads.csv");
         targets(rows);
+    }
+
+    /** The paper's memory-throughput table: cold 4 KiB sequential loads, K IOPS by threads, per workers and prefetch. */
+    private void memory() throws Exception {
+        MemoryThroughput m = plan.quick()
+                ? new MemoryThroughput(MemoryThroughput.QUICK_EXCACHE_BYTES, MemoryThroughput.DEFAULT_RUN_TIMEOUT)
+                : new MemoryThroughput();
+        long region = plan.quick() ? MemoryThroughput.QUICK_REGION_BYTES : MemoryThroughput.DEFAULT_REGION_BYTES;
+        int[] threads = MemoryThroughput.DEFAULT_THREADS;
+        ResultTable t = new ResultTable("Memory throughput: 4 KiB sequential loads on a cold ExCache, K IOPS (LegoOS: one "
+                + "memory component with 4 workers over RDMA)", "transport", ">memory workers", "prefetch", ">1 thread",
+                ">2 threads", ">4 threads", ">paper 1 / 4 threads");
+        for (Transport transport : Transport.values()) {
+            List<MemoryThroughput.Row> rows = m.run(transport, threads, MemoryThroughput.DEFAULT_WORKERS, region,
+                    section("memory " + transport.label()));
+            for (int i = 0; i < rows.size(); i += threads.length) {
+                MemoryThroughput.Row r = rows.get(i);
+                Object[] cells = new Object[7];
+                cells[0] = transport.label();
+                cells[1] = r.memoryWorkers();
+                cells[2] = TechniqueBench.onOff(r.prefetch());
+                for (int j = 0; j < threads.length; j++) {
+                    cells[3 + j] = String.format(Locale.ROOT, "%.1f", rows.get(i + j).kiops());
+                }
+                var p1 = PaperFigures.memoryLegoKiops(r.memoryWorkers(), 1);
+                var p4 = PaperFigures.memoryLegoKiops(r.memoryWorkers(), 4);
+                cells[6] = r.prefetch() || p1.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f / %.0f", p1.getAsDouble(), p4.orElse(0));
+                t.row(cells);
+                if (transport == Transport.TCP && r.prefetch() && r.kiops() < 125) {
+                    failures.add(String.format(Locale.ROOT, "target missed: single-thread cold loads over TCP with prefetch "
+                            + "%.1f K IOPS < 125 (workers %d)", r.kiops(), r.memoryWorkers()));
+                }
+            }
+        }
+        add(t, "memory.csv");
+    }
+
+    /** The paper's storage table: 4 KiB reads and writes through LegoOS/J storage and on local files, same run. */
+    private void storage() throws Exception {
+        StorageThroughput s = new StorageThroughput();
+        long bytes = plan.quick() ? StorageThroughput.QUICK_FILE_BYTES : StorageThroughput.DEFAULT_FILE_BYTES;
+        List<StorageThroughput.Row> rows = s.run(List.of(Transport.IN_JVM, Transport.TCP), bytes, plan.seed(), section("storage"));
+        ResultTable t = new ResultTable("Storage: 4 KiB operations per second (writes timed with their closing fsync), "
+                + "LegoOS/J vs local files in the same run", "target", "phase", ">ops/s", ">MiB/s", ">vs local", ">paper (LegoOS vs Linux)");
+        for (StorageThroughput.Row r : rows) {
+            t.row(r.target(), r.phase().label(), String.format(Locale.ROOT, "%.0f", r.opsPerSec()),
+                    String.format(Locale.ROOT, "%.1f", r.mbps()), String.format(Locale.ROOT, "%.2fx", r.ratioToLocal()),
+                    r.paperRatio().isPresent() ? String.format(Locale.ROOT, "%.2fx", r.paperRatio().getAsDouble()) : "-");
+        }
+        add(t, "storage.csv");
+    }
+
+    /** FIFO / CLOCK / random x piggyback x prefetch on word count at 25% of its working set. */
+    private void techniques() throws Exception {
+        Workload w = Workloads.byName("wordcount");
+        long size = plan.quick() ? w.quickSize() : 4 * w.quickSize();
+        int deployments = plan.tcp() ? 2 : 1;
+        List<TechniqueBench.Row> rows;
+        try (InJvmDeployment inJvm = new InJvmDeployment(plan.threads(), Math.max(8L << 30, 4 * w.estimatedWorkingSetBytes(size)), Map.of());
+             Deployment tcp = plan.tcp() ? new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster-techniques"),
+                     plan.threads(), Math.max(8L << 30, 4 * w.estimatedWorkingSetBytes(size)), 4) : null) {
+            rows = new TechniqueBench(w, size, plan.seed(), plan.threads(), 0.25)
+                    .run(inJvm, tcp == null ? List.of() : List.of(tcp), section("techniques"), 0, TechniqueBench.steps(deployments));
+        }
+        ResultTable t = new ResultTable("ExCache techniques: word count (" + size / 1048576 + " MiB corpus) at 25% of its "
+                + "working set; baseline = FIFO, piggyback on, prefetch off (LegoOS)", "deployment", "policy", "piggyback",
+                "prefetch", ">time s", ">vs baseline", ">misses", ">flushes", ">piggybacks", ">prefetched", ">prefetch used", "result");
+        for (TechniqueBench.Row r : rows) {
+            ExCacheStats st = r.stats();
+            t.row(r.deployment(), r.policy().name(), TechniqueBench.onOff(r.piggyback()), TechniqueBench.onOff(r.prefetch()),
+                    String.format(Locale.ROOT, "%.2f", r.seconds()), String.format(Locale.ROOT, "%.2fx", r.vsBaseline()),
+                    st == null ? "-" : st.misses(), st == null ? "-" : st.flushes(), st == null ? "-" : st.piggybacks(),
+                    st == null ? "-" : st.prefetched(), st == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * st.prefetchAccuracy()),
+                    r.correct() ? "same" : "DIFFERENT");
+            if (!r.correct()) {
+                failures.add("techniques: " + r + ": result differs from the twin's");
+            }
+        }
+        add(t, "techniques.csv");
+    }
+
+    /** Progress of one section: its own bar, labelled. */
+    private Progress section(String name) {
+        return (what, done, total) -> progress.step(what, done, total);
     }
 
     private double[] fractions(Workload w) {

@@ -109,6 +109,8 @@ public final class ProcessDeployment implements Deployment {
                 ConfigKeys.PROCESSOR_EXCACHE_BYTES.id() + "=" + c.capacityBytes(),
                 ConfigKeys.PROCESSOR_EXCACHE_WAYS.id() + "=" + c.ways(),
                 ConfigKeys.PROCESSOR_EVICTION_POLICY.id() + "=" + c.policy().name().toLowerCase(java.util.Locale.ROOT),
+                ConfigKeys.PROCESSOR_EXCACHE_PREFETCH_PAGES.id() + "=" + c.prefetchPages(),
+                ConfigKeys.PROCESSOR_EXCACHE_PIGGYBACK.id() + "=" + c.piggyback(),
                 ConfigKeys.PROCESSOR_CORES.id() + "=" + cores);
     }
 

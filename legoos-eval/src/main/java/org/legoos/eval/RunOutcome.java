@@ -20,6 +20,7 @@ public record RunOutcome(double seconds, int exitCode, String resultLine, ExCach
 
     /** Bytes of distinct pages the run touched, from the counters (exact when nothing was evicted). */
     public long touchedBytes() {
-        return stats == null ? -1 : stats.misses() * 4096L; // a zero-fill is counted as a miss too
+        // a zero-fill counts as a miss; a prefetched page is not a miss, but its first use is a prefetch hit
+        return stats == null ? -1 : (stats.misses() + stats.prefetchHits()) * 4096L;
     }
 }

@@ -9,6 +9,6 @@ final class Stats {
 
     /** Lines installed by prefetching. */
     static long prefetched(ExCacheStats s) {
-        return s.prefetchHits();
+        return s.prefetched();
     }
 }

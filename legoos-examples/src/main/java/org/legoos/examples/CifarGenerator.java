@@ -9,10 +9,11 @@ package org.legoos.examples;
  * of four low-frequency 2-D cosine waves (0 to 3 cycles across the image) whose shapes are shared by the
  * three channels with per-channel amplitudes, so a class is "a coloured pattern". Image {@code index} of
  * class {@code label(index)} is that template shifted by up to {@value #MAX_SHIFT} pixels in x and y and
- * scaled by a contrast in [0.5, 1.5), plus a brightness offset (one per image, one per channel), plus a
- * clutter template of a random class (its own shift, weight up to 0.6), plus per-pixel triangular noise,
+ * scaled by a contrast in [0.5, 1.5), plus a brightness offset (up to +-64 per image, +-16 more per channel),
+ * plus a clutter template of a random class (its own shift, weight up to 1), plus per-pixel triangular noise,
  * clamped to [0, 255]. Labels are uniform over the ten classes. A linear model or small MLP learns it
- * well above chance (10%) but not perfectly: shift, clutter and noise hide part of the signal.
+ * well above chance (10%) but not perfectly (an MLP 3072-32-10 reaches about 80% after two epochs over 4096
+ * images, about 90% over 16384): brightness, shift, clutter and noise hide part of the signal.
  *
  * <p>Training image {@code i} is index {@code i}, test image {@code j} is index {@link #TEST_BASE}{@code + j},
  * so the test set never overlaps the training set and does not change with the training set's size.
@@ -33,6 +34,8 @@ final class CifarGenerator {
     private static final int SPAN = SIDE + 2 * MAX_SHIFT;
     private static final int COMPONENTS = 4;
     private static final int NOISE = 48;
+    /** Largest amplitude of one cosine component of a template. */
+    private static final int AMPLITUDE = 20;
 
     private final long seed;
     /** [class][channel][SPAN][SPAN], signed template values in [-127, 127]; the image origin is at (MAX_SHIFT, MAX_SHIFT). */
@@ -71,7 +74,7 @@ final class CifarGenerator {
                 }
                 for (int ch = 0; ch < CHANNELS; ch++) {
                     s += Mix.GOLDEN;
-                    double amplitude = (Mix.unit(Mix.splitmix(s)) * 2 - 1) * 45;
+                    double amplitude = (Mix.unit(Mix.splitmix(s)) * 2 - 1) * AMPLITUDE;
                     int base = ch * SPAN * SPAN;
                     for (int y = 0; y < SPAN; y++) {
                         for (int x = 0; x < SPAN; x++) {
@@ -117,13 +120,13 @@ final class CifarGenerator {
         int dx = (int) ((r & 0xFFFF) * (2 * MAX_SHIFT + 1) >>> 16) - MAX_SHIFT;
         int dy = (int) (((r >>> 16) & 0xFFFF) * (2 * MAX_SHIFT + 1) >>> 16) - MAX_SHIFT;
         int contrast = 128 + (int) ((r >>> 32) & 0xFF); // [128, 384) / 256
-        int brightness = (int) ((r >>> 40) & 0x3F) - 32;
-        int clutterClass = (int) ((((r >>> 46) & 0xFFFF) * CLASSES) >>> 16);
+        int brightness = (int) ((r >>> 40) & 0x7F) - 64;
+        int clutterClass = (int) ((((r >>> 47) & 0xFFFF) * CLASSES) >>> 16);
         s += Mix.GOLDEN;
         r = Mix.splitmix(s);
         int cdx = (int) ((r & 0xFFFF) * (2 * MAX_SHIFT + 1) >>> 16) - MAX_SHIFT;
         int cdy = (int) (((r >>> 16) & 0xFFFF) * (2 * MAX_SHIFT + 1) >>> 16) - MAX_SHIFT;
-        int clutter = (int) (((r >>> 32) & 0xFFFF) * 154 >>> 16); // [0, 0.6) * 256
+        int clutter = (int) ((r >>> 40) & 0xFF); // [0, 1) * 256
         for (int ch = 0; ch < CHANNELS; ch++) {
             s += Mix.GOLDEN;
             int level = means[label * CHANNELS + ch] + brightness + (int) (Mix.splitmix(s) & 0x1F) - 16;

@@ -20,6 +20,8 @@ public final class Examples {
         m.put("matmul", MatMul.class);
         m.put("segfault", Segfault.class);
         m.put("corpus", CorpusGenerator.class);
+        m.put("classifier", Classifier.class);
+        m.put("pagerank", PageRank.class);
         BUNDLED = Collections.unmodifiableMap(m);
     }
 

@@ -18,7 +18,7 @@ import org.legoos.api.LongArray;
  * <p>Keys are arbitrary 8-byte values; values are 0 to 2^30 bytes. Not thread-safe by itself: callers
  * hold {@link #lock} around every call (the benchmark shards keys so that threads rarely contend).
  */
-final class KvShard implements AutoCloseable {
+final class KvShard implements KvStore.Shard {
     /** Bytes before the value in a record. */
     static final int HEADER = 16;
     private static final int SLOT_BYTES = 32;
@@ -85,8 +85,14 @@ final class KvShard implements AutoCloseable {
         this.index = memory.allocateLongs(capacity * (SLOT_BYTES / 8));
     }
 
+    @Override
+    public ReentrantLock lock() {
+        return lock;
+    }
+
     /** Stores {@code value[offset..offset+length)} as the value of {@code key}, tagged with {@code version}. */
-    void put(long key, int version, byte[] value, int offset, int length) {
+    @Override
+    public void put(long key, int version, byte[] value, int offset, int length) {
         if (length < 0 || length > (1 << 30)) {
             throw new IllegalArgumentException("value length must be in [0, 2^30], got " + length);
         }
@@ -124,7 +130,8 @@ final class KvShard implements AutoCloseable {
      *
      * @return false if the key was never put
      */
-    boolean get(long key, Record out) {
+    @Override
+    public boolean get(long key, Record out) {
         long slot = find(key);
         long va = memory.getLong(slot + S_VA);
         if (va == 0) {
@@ -153,7 +160,8 @@ final class KvShard implements AutoCloseable {
     }
 
     /** Mapped log segments. */
-    int segmentCount() {
+    @Override
+    public int segmentCount() {
         int n = 0;
         for (Segment s : segments) {
             if (s != null) {
@@ -164,7 +172,8 @@ final class KvShard implements AutoCloseable {
     }
 
     /** Bytes of log written and not yet reclaimed (live plus garbage). */
-    long logBytes() {
+    @Override
+    public long logBytes() {
         return usedBytes;
     }
 
@@ -172,7 +181,8 @@ final class KvShard implements AutoCloseable {
         return liveBytes;
     }
 
-    long cleanedSegments() {
+    @Override
+    public long cleanedSegments() {
         return cleanedSegments;
     }
 

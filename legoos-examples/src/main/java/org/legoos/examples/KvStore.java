@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.legoos.api.AddressSpace;
 import org.legoos.api.LegoContext;
 import org.legoos.api.LegoProgram;
@@ -30,8 +32,9 @@ import org.legoos.api.LegoProgram;
  * {@code checksum} do not depend on thread count or scheduling. Exit code 0, 1 on any mismatch (the first
  * ten are described on stderr), 2 on bad arguments.
  *
- * <p>Output on stdout: a line echoing the configuration; {@code gets=G puts=P mismatches=X checksum=<hex>}
- * (deterministic); a line of timings and log statistics (not deterministic).
+ * <p>Output on stdout: a line echoing the configuration; the result line
+ * {@code result gets=G puts=P mismatches=X checksum=<16 hex digits>} (deterministic; the plain-Java twin
+ * {@link KvStorePlain} computes the same line); a line of timings and log statistics (not deterministic).
  */
 public final class KvStore implements LegoProgram {
     private static final String USAGE = "usage: kvstore [--keys N] [--ops M] [--value-bytes B] [--get-ratio R] "
@@ -58,8 +61,7 @@ public final class KvStore implements LegoProgram {
             double zipf = a.doubleValue("zipf", 0.99, 0, Math.nextDown(1.0));
             long seed = a.longValue("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
             int threads = a.intValue("threads", Math.max(1, ctx.cores()), 1, 1024);
-            long recordBytes = (KvShard.HEADER + valueBytes + 7) & ~7L;
-            long segmentBytes = a.longValue("segment-bytes", Math.max(1 << 20, 16 * recordBytes),
+            long segmentBytes = a.longValue("segment-bytes", defaultSegmentBytes(valueBytes),
                     AddressSpace.PAGE_SIZE, 1L << 30);
             a.finish();
             c = new Config(keys, ops, valueBytes, getRatio, zipf, seed, threads, segmentBytes);
@@ -69,6 +71,12 @@ public final class KvStore implements LegoProgram {
             return 2;
         }
         return run(ctx, c);
+    }
+
+    /** The log segment size without {@code --segment-bytes}: 1 MiB, or 16 records if they are larger. */
+    static long defaultSegmentBytes(int valueBytes) {
+        long recordBytes = (KvShard.HEADER + valueBytes + 7) & ~7L;
+        return Math.max(1 << 20, 16 * recordBytes);
     }
 
     /** The stored 8-byte key of key number {@code k}: a bijection, so distinct numbers give distinct keys. */
@@ -93,99 +101,76 @@ public final class KvStore implements LegoProgram {
         }
     }
 
+    /**
+     * A shard as the benchmark's driver ({@link #execute}) uses it: a {@link KvShard} in disaggregated memory, or
+     * the plain-Java twin's heap shard ({@link KvStorePlain}). Callers hold {@link #lock()} around every other call.
+     */
+    interface Shard extends AutoCloseable {
+        ReentrantLock lock();
+
+        /** Stores {@code value[offset..offset+length)} as the value of {@code key}, tagged with {@code version}. */
+        void put(long key, int version, byte[] value, int offset, int length);
+
+        /** Reads the record of {@code key} into {@code out}; false if the key was never put. */
+        boolean get(long key, KvShard.Record out);
+
+        /** Log segments in use. */
+        int segmentCount();
+
+        /** Bytes of log written and not yet reclaimed. */
+        long logBytes();
+
+        long cleanedSegments();
+
+        @Override
+        void close();
+    }
+
+    /** Runs {@code n} workers of a phase and joins them (on a process's threads, or plain ones for the twin). */
+    @FunctionalInterface
+    interface Fork {
+        void run(String name, int n, Workers.Task task) throws Exception;
+    }
+
+    /**
+     * What a run computed and how long its phases took.
+     *
+     * @param reported descriptions of the first mismatches
+     * @param killed whether the run phase stopped early because the process was killed
+     */
+    record Outcome(long gets, long puts, long mismatches, long checksum, List<String> reported, long loadNanos,
+                   long runNanos, long verifyNanos, boolean killed) {
+        /** The benchmark's result line: {@code result gets=G puts=P mismatches=X checksum=<16 hex digits>}. */
+        String resultLine() {
+            return String.format("result gets=%d puts=%d mismatches=%d checksum=%016x", gets, puts, mismatches, checksum);
+        }
+    }
+
+    /** About four shards per thread, a power of two, at most 1024. */
+    static int shardCount(int threads) {
+        return (int) Math.min(1024, Long.highestOneBit((long) threads * 4 * 2 - 1));
+    }
+
+    /** The expected keys of one shard, as the program sizes its index. */
+    static long expectedKeysPerShard(Config c, int shardCount) {
+        return c.keys() / shardCount + 1;
+    }
+
     private static int run(LegoContext ctx, Config c) throws Exception {
         AddressSpace memory = ctx.memory();
-        int shardCount = (int) Math.min(1024, Long.highestOneBit((long) c.threads() * 4 * 2 - 1));
+        int shardCount = shardCount(c.threads());
         KvShard[] shards = new KvShard[shardCount];
-        int[] versions = new int[(int) c.keys()];
-        ZipfGenerator zipf = new ZipfGenerator(c.keys(), c.zipf());
-        Verifier verifier = new Verifier(c);
-        long seedBase = Mix.fmix64(c.seed());
-        long[] gets = new long[c.threads()];
-        long[] puts = new long[c.threads()];
-        long[] checksums = new long[c.threads()];
         ctx.out().printf("kvstore keys=%d ops=%d value-bytes=%d get-ratio=%s zipf=%s seed=%d threads=%d%n",
                 c.keys(), c.ops(), c.valueBytes(), c.getRatio(), c.zipf(), c.seed(), c.threads());
         try {
             for (int i = 0; i < shardCount; i++) {
-                shards[i] = new KvShard(memory, c.keys() / shardCount + 1, c.segmentBytes());
+                shards[i] = new KvShard(memory, expectedKeysPerShard(c, shardCount), c.segmentBytes());
             }
-            long t0 = System.nanoTime();
-            Workers.run(ctx, "kvstore-load", c.threads(), t -> {
-                byte[] value = new byte[c.valueBytes()];
-                for (long k = Workers.split(c.keys(), t, c.threads()), end = Workers.split(c.keys(), t + 1, c.threads()); k < end; k++) {
-                    long key = storeKey(k);
-                    KvShard shard = shards[shardOf(key, shardCount)];
-                    fillValue(value, 0, value.length, c.seed(), k, 1);
-                    shard.lock.lock();
-                    try {
-                        versions[(int) k] = 1;
-                        shard.put(key, 1, value, 0, value.length);
-                    } finally {
-                        shard.lock.unlock();
-                    }
-                }
-            });
-            long t1 = System.nanoTime();
-            Workers.run(ctx, "kvstore-run", c.threads(), t -> {
-                byte[] value = new byte[c.valueBytes()];
-                KvShard.Record rec = new KvShard.Record();
-                for (long i = Workers.split(c.ops(), t, c.threads()), end = Workers.split(c.ops(), t + 1, c.threads()); i < end; i++) {
-                    if ((i & 4095) == 0 && ctx.killed()) {
-                        return;
-                    }
-                    boolean isGet = Mix.unit(Mix.splitmix(seedBase + (2 * i) * Mix.GOLDEN)) < c.getRatio();
-                    long k = zipf.scrambledRank(Mix.unit(Mix.splitmix(seedBase + (2 * i + 1) * Mix.GOLDEN)));
-                    long key = storeKey(k);
-                    KvShard shard = shards[shardOf(key, shardCount)];
-                    shard.lock.lock();
-                    try {
-                        if (isGet) {
-                            gets[t]++;
-                            boolean found = shard.get(key, rec);
-                            verifier.check("get", k, key, versions[(int) k], found, rec);
-                        } else {
-                            puts[t]++;
-                            int version = ++versions[(int) k];
-                            fillValue(value, 0, value.length, c.seed(), k, version);
-                            shard.put(key, version, value, 0, value.length);
-                        }
-                    } finally {
-                        shard.lock.unlock();
-                    }
-                }
-            });
-            if (ctx.killed()) {
+            Outcome o = execute(c, shards, (name, n, task) -> Workers.run(ctx, name, n, task), ctx::killed);
+            if (o.killed()) {
                 return 130;
             }
-            long t2 = System.nanoTime();
-            Workers.run(ctx, "kvstore-verify", c.threads(), t -> {
-                KvShard.Record rec = new KvShard.Record();
-                long sum = 0;
-                for (long k = Workers.split(c.keys(), t, c.threads()), end = Workers.split(c.keys(), t + 1, c.threads()); k < end; k++) {
-                    long key = storeKey(k);
-                    KvShard shard = shards[shardOf(key, shardCount)];
-                    shard.lock.lock();
-                    try {
-                        boolean found = shard.get(key, rec);
-                        if (verifier.check("final", k, key, versions[(int) k], found, rec)) {
-                            long h = Mix.hashBytes(rec.data, KvShard.HEADER, rec.length);
-                            sum += Mix.fmix64(h ^ (k * Mix.GOLDEN) ^ ((long) rec.version << 40));
-                        }
-                    } finally {
-                        shard.lock.unlock();
-                    }
-                }
-                checksums[t] = sum;
-            });
-            long t3 = System.nanoTime();
-            long checksum = 0;
-            for (long s : checksums) {
-                checksum += s;
-            }
-            long mismatches = verifier.mismatches.get();
-            ctx.out().printf("gets=%d puts=%d mismatches=%d checksum=%016x%n",
-                    Arrays.stream(gets).sum(), Arrays.stream(puts).sum(), mismatches, checksum);
+            ctx.out().println(o.resultLine());
             long segments = 0;
             long logBytes = 0;
             long cleaned = 0;
@@ -194,16 +179,16 @@ public final class KvStore implements LegoProgram {
                 logBytes += s.logBytes();
                 cleaned += s.cleanedSegments();
             }
-            double runSeconds = (t2 - t1) / 1e9;
+            double runSeconds = o.runNanos() / 1e9;
             ctx.out().printf("load-ms=%.1f run-ms=%.1f verify-ms=%.1f ops-per-sec=%.0f segments=%d log-mib=%.1f cleaned-segments=%d%n",
-                    (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, runSeconds > 0 ? c.ops() / runSeconds : 0.0,
+                    o.loadNanos() / 1e6, o.runNanos() / 1e6, o.verifyNanos() / 1e6, runSeconds > 0 ? c.ops() / runSeconds : 0.0,
                     segments, logBytes / 1048576.0, cleaned);
             ctx.out().flush();
-            if (mismatches != 0) {
-                for (String m : verifier.reported()) {
+            if (o.mismatches() != 0) {
+                for (String m : o.reported()) {
                     ctx.err().println("kvstore: " + m);
                 }
-                ctx.err().printf("kvstore: %d mismatches%n", mismatches);
+                ctx.err().printf("kvstore: %d mismatches%n", o.mismatches());
                 return 1;
             }
             return 0;
@@ -214,6 +199,97 @@ public final class KvStore implements LegoProgram {
                 }
             }
         }
+    }
+
+    /**
+     * The benchmark on given shards: the load phase (every key at version 1), the run phase (the op mix) and the
+     * verify phase (every key read back and summed into the checksum), each on {@code c.threads()} workers
+     * started by {@code fork}. Shared by the program and its plain-Java twin.
+     */
+    static Outcome execute(Config c, Shard[] shards, Fork fork, BooleanSupplier killed) throws Exception {
+        int shardCount = shards.length;
+        int[] versions = new int[(int) c.keys()];
+        ZipfGenerator zipf = new ZipfGenerator(c.keys(), c.zipf());
+        Verifier verifier = new Verifier(c);
+        long seedBase = Mix.fmix64(c.seed());
+        long[] gets = new long[c.threads()];
+        long[] puts = new long[c.threads()];
+        long[] checksums = new long[c.threads()];
+        long t0 = System.nanoTime();
+        fork.run("kvstore-load", c.threads(), t -> {
+            byte[] value = new byte[c.valueBytes()];
+            for (long k = Workers.split(c.keys(), t, c.threads()), end = Workers.split(c.keys(), t + 1, c.threads()); k < end; k++) {
+                long key = storeKey(k);
+                Shard shard = shards[shardOf(key, shardCount)];
+                fillValue(value, 0, value.length, c.seed(), k, 1);
+                shard.lock().lock();
+                try {
+                    versions[(int) k] = 1;
+                    shard.put(key, 1, value, 0, value.length);
+                } finally {
+                    shard.lock().unlock();
+                }
+            }
+        });
+        long t1 = System.nanoTime();
+        fork.run("kvstore-run", c.threads(), t -> {
+            byte[] value = new byte[c.valueBytes()];
+            KvShard.Record rec = new KvShard.Record();
+            for (long i = Workers.split(c.ops(), t, c.threads()), end = Workers.split(c.ops(), t + 1, c.threads()); i < end; i++) {
+                if ((i & 4095) == 0 && killed.getAsBoolean()) {
+                    return;
+                }
+                boolean isGet = Mix.unit(Mix.splitmix(seedBase + (2 * i) * Mix.GOLDEN)) < c.getRatio();
+                long k = zipf.scrambledRank(Mix.unit(Mix.splitmix(seedBase + (2 * i + 1) * Mix.GOLDEN)));
+                long key = storeKey(k);
+                Shard shard = shards[shardOf(key, shardCount)];
+                shard.lock().lock();
+                try {
+                    if (isGet) {
+                        gets[t]++;
+                        boolean found = shard.get(key, rec);
+                        verifier.check("get", k, key, versions[(int) k], found, rec);
+                    } else {
+                        puts[t]++;
+                        int version = ++versions[(int) k];
+                        fillValue(value, 0, value.length, c.seed(), k, version);
+                        shard.put(key, version, value, 0, value.length);
+                    }
+                } finally {
+                    shard.lock().unlock();
+                }
+            }
+        });
+        if (killed.getAsBoolean()) {
+            return new Outcome(0, 0, 0, 0, List.of(), 0, 0, 0, true);
+        }
+        long t2 = System.nanoTime();
+        fork.run("kvstore-verify", c.threads(), t -> {
+            KvShard.Record rec = new KvShard.Record();
+            long sum = 0;
+            for (long k = Workers.split(c.keys(), t, c.threads()), end = Workers.split(c.keys(), t + 1, c.threads()); k < end; k++) {
+                long key = storeKey(k);
+                Shard shard = shards[shardOf(key, shardCount)];
+                shard.lock().lock();
+                try {
+                    boolean found = shard.get(key, rec);
+                    if (verifier.check("final", k, key, versions[(int) k], found, rec)) {
+                        long h = Mix.hashBytes(rec.data, KvShard.HEADER, rec.length);
+                        sum += Mix.fmix64(h ^ (k * Mix.GOLDEN) ^ ((long) rec.version << 40));
+                    }
+                } finally {
+                    shard.lock().unlock();
+                }
+            }
+            checksums[t] = sum;
+        });
+        long t3 = System.nanoTime();
+        long checksum = 0;
+        for (long s : checksums) {
+            checksum += s;
+        }
+        return new Outcome(Arrays.stream(gets).sum(), Arrays.stream(puts).sum(), verifier.mismatches.get(), checksum,
+                verifier.reported(), t1 - t0, t2 - t1, t3 - t2, false);
     }
 
     static int shardOf(long key, int shardCount) {

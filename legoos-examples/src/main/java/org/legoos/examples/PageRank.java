@@ -38,7 +38,8 @@ import org.legoos.api.LegoProgram;
  *       among equals), and a checksum that adds {@code fmix64(bits(rank[v]) ^ v * golden)} over all
  *       vertices.</li>
  * </ol>
- * Local scratch is a few blocks of at most {@code 128 KiB} per thread, whatever the graph size (see
+ * Local scratch is at most 160 KiB of buffers per thread (the fill pass's in-list buffer of
+ * {@link PowerLawGraph#MAX_IN_DEGREE} ints and one block of offsets), whatever the graph size (see
  * {@link org.legoos.examples.workload.Workload#MAX_LOCAL_SCRATCH_BYTES}).
  *
  * <p><b>Determinism.</b> Every floating-point sum has a fixed order that depends neither on the thread count

@@ -6,10 +6,12 @@ import org.legoos.api.LongArray;
 
 /**
  * The reduce phase's final sort: every distinct word of a {@link WordTable} as a 32-byte record
- * {@code (prefix, keyVa, keyLength, count)} in the disaggregated address space, sorted by word with a
+ * {@code (prefix, rest, keyLength, count)} in the disaggregated address space, sorted by word with a
  * bottom-up merge sort whose two record arrays both live on memory components. {@code prefix} is the first
  * eight key bytes, big-endian and zero-padded, so almost every comparison is one unsigned {@code long}
- * compare; only words sharing eight leading bytes read their keys.
+ * compare; {@code rest} is bytes 8 to 15 of a word of at most {@link WordTable#INLINE_BYTES} bytes (as the table
+ * keeps them inline) or the address of a longer word's bytes, which only comparisons of long words sharing
+ * eight leading bytes read.
  *
  * <p>For ExCache locality the sort first orders each page (128 records) locally, then merges runs with
  * sequential, page-at-a-time readers and writers. Not thread-safe; used by the reduce thread only.
@@ -18,10 +20,10 @@ final class SortedWords implements AutoCloseable {
     private static final int RECORD = 32;
     private static final int RUN = AddressSpace.PAGE_SIZE / RECORD;
 
-    /** Receives words in order. */
+    /** Receives words in order; only {@code word[0..length)} is valid, and only during the call. */
     @FunctionalInterface
     interface WordVisitor {
-        void visit(long keyVa, int keyLength, long count) throws java.io.IOException;
+        void visit(byte[] word, int length, long count) throws java.io.IOException;
     }
 
     private final AddressSpace memory;
@@ -35,18 +37,20 @@ final class SortedWords implements AutoCloseable {
         this.count = count;
     }
 
-    /** Copies the table's words into records and sorts them; the table's keys must stay mapped while this is used. */
+    /** Copies the table's words into records and sorts them; the table's long words must stay mapped while this is used. */
     static SortedWords of(AddressSpace memory, WordTable table) {
         SortedWords s = new SortedWords(memory, table.size());
         s.records = memory.allocateLongs(s.count * 4);
         try {
             RecordWriter w = new RecordWriter(memory, s.records.address());
             byte[] head = new byte[8];
-            table.forEach((hash, keyVa, len, cnt) -> {
-                int n = Math.min(len, 8);
-                Arrays.fill(head, (byte) 0);
-                memory.read(keyVa, head, 0, n);
-                w.put(prefixOf(head), keyVa, len, cnt);
+            table.forEach((hash, len, cnt, key0, key1) -> {
+                if (len <= WordTable.INLINE_BYTES) {
+                    w.put(Long.reverseBytes(key0), key1, len, cnt);
+                } else {
+                    memory.read(key0, head, 0, 8);
+                    w.put(prefixOf(head), key0, len, cnt);
+                }
             });
             w.flush();
             s.sort();
@@ -64,8 +68,17 @@ final class SortedWords implements AutoCloseable {
     /** Visits the words in ascending byte order. */
     void forEach(WordVisitor visitor) throws java.io.IOException {
         RecordReader r = new RecordReader(memory, records.address(), count);
+        byte[] word = new byte[64];
         while (r.next()) {
-            visitor.visit(r.key, (int) r.length, r.count);
+            int len = (int) r.length;
+            if (len <= WordTable.INLINE_BYTES) {
+                Bytes.putLong(word, 0, Long.reverseBytes(r.prefix));
+                Bytes.putLong(word, 8, r.key);
+            } else {
+                word = grow(word, len);
+                memory.read(r.key, word, 0, len);
+            }
+            visitor.visit(word, len, r.count);
         }
     }
 
@@ -77,20 +90,38 @@ final class SortedWords implements AutoCloseable {
         return p;
     }
 
+    /** Compares two records' words: {@code p} prefix, {@code k} rest (see the class comment), {@code l} length. */
     private int compare(long pa, long ka, long la, long pb, long kb, long lb) {
         int c = Long.compareUnsigned(pa, pb);
-        if (c != 0 || ka == kb) {
+        if (c != 0) {
             return c;
         }
         if (la <= 8 || lb <= 8) {
-            // equal prefixes: a word of <= 8 bytes is then a prefix of (or equal to) the other
+            // equal zero-padded prefixes: a word of <= 8 bytes is then a prefix of (or equal to) the other
             return Long.compare(la, lb);
         }
-        keyA = grow(keyA, (int) la);
-        keyB = grow(keyB, (int) lb);
-        memory.read(ka + 8, keyA, 0, (int) la - 8);
-        memory.read(kb + 8, keyB, 0, (int) lb - 8);
+        int inline = WordTable.INLINE_BYTES;
+        if (la <= inline && lb <= inline) {
+            c = Long.compareUnsigned(Long.reverseBytes(ka), Long.reverseBytes(kb));
+            return c != 0 ? c : Long.compare(la, lb); // the same argument for bytes 8..15
+        }
+        if (ka == kb && la == lb) {
+            return 0; // the same long word
+        }
+        keyA = rest(ka, (int) la, keyA);
+        keyB = rest(kb, (int) lb, keyB);
         return Arrays.compareUnsigned(keyA, 0, (int) la - 8, keyB, 0, (int) lb - 8);
+    }
+
+    /** Bytes 8.. of a word of more than 8 bytes, from its record's {@code rest}, into {@code buf} (grown if needed). */
+    private byte[] rest(long rest, int length, byte[] buf) {
+        buf = grow(buf, Math.max(8, length - 8));
+        if (length <= WordTable.INLINE_BYTES) {
+            Bytes.putLong(buf, 0, rest);
+        } else {
+            memory.read(rest + 8, buf, 0, length - 8);
+        }
+        return buf;
     }
 
     private static byte[] grow(byte[] b, int n) {

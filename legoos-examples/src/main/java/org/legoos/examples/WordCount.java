@@ -22,6 +22,7 @@ import java.util.TreeMap;
 import org.legoos.api.AddressSpace;
 import org.legoos.api.LegoContext;
 import org.legoos.api.LegoProgram;
+import org.legoos.api.NoMemoryException;
 
 /**
  * Phoenix-style word count, the LegoOS paper's headline workload, written so that all of its large state
@@ -61,16 +62,18 @@ import org.legoos.api.LegoProgram;
  * {@code result words=<total> distinct=<distinct> checksum=<16 hex digits>} ({@link #referenceResult}): the
  * checksum is the sum modulo 2^64 of {@link #checksumTerm} over all (word, count) pairs, so it does not depend
  * on the order of the words or the number of threads. {@code --verbose} adds phase timings on stderr. Exit code 0
- * on success, 1 on an I/O error, 2 on bad arguments, 130 if the process was killed.
+ * on success, 1 on an I/O error or if disaggregated memory cannot hold the input, 2 on bad arguments, 130 if
+ * the process was killed.
  *
  * <p>Threading: {@link #main} is called once per process; the map threads share nothing but the
  * (thread-safe) address space and file system.
  */
 public final class WordCount implements LegoProgram {
     static final long DEFAULT_TABLE_SLOTS = 16 * 1024;
-    static final int DEFAULT_TOP = 10;
+    /** Top-K list length without {@code --top}. */
+    public static final int DEFAULT_TOP = 10;
     /** The largest corpus {@code --generate} accepts (1 TiB). */
-    static final long MAX_GENERATE_BYTES = 1L << 40;
+    public static final long MAX_GENERATE_BYTES = 1L << 40;
     /** The most bytes a map thread moves from the input into its local buffer at once. */
     static final int BLOCK_BYTES = 64 * 1024;
     private static final int READ_BUFFER = BLOCK_BYTES;
@@ -104,6 +107,9 @@ public final class WordCount implements LegoProgram {
             return 1;
         } catch (Killed e) {
             return 130;
+        } catch (NoMemoryException e) {
+            ctx.err().println("wordcount: out of memory: " + e.getMessage());
+            return 1;
         } catch (IOException e) {
             ctx.err().println("wordcount: " + e);
             return 1;
@@ -246,7 +252,7 @@ public final class WordCount implements LegoProgram {
             long t3 = System.nanoTime();
             if (o.out() != null) {
                 st.sorted = SortedWords.of(memory, merged);
-                writeAll(merged, st.sorted, o.out());
+                writeAll(st.sorted, o.out());
             }
             long t4 = System.nanoTime();
             if (o.verbose()) {
@@ -277,7 +283,7 @@ public final class WordCount implements LegoProgram {
         WordTable merged = new WordTable(memory, null, lowerBound * 10 / 7 + 1);
         try {
             for (WordTable t : tables) {
-                t.forEach(merged::addShared);
+                merged.mergeFrom(t);
             }
         } catch (RuntimeException | Error e) {
             merged.close();
@@ -470,47 +476,72 @@ public final class WordCount implements LegoProgram {
         tokenizer.finish(sink);
     }
 
-    private record Ranked(long count, String word) {
-    }
-
-    /** Count descending, then word ascending: the order of the top-K list. */
-    private static final Comparator<Ranked> BEST_FIRST =
-            Comparator.comparingLong(Ranked::count).reversed().thenComparing(Ranked::word);
-
-    private static List<Map.Entry<String, Long>> topK(WordTable table, int k) {
-        List<Map.Entry<String, Long>> result = new ArrayList<>();
-        if (k == 0) {
-            return result;
+    /**
+     * The top-K selection of the reduce phase, shared with the plain-Java twin: a bounded heap ordered by count
+     * descending, then word ascending. {@link #admits} tells a caller whether fetching a word's bytes is worth
+     * it. Not thread-safe.
+     */
+    static final class TopK {
+        private record Ranked(long count, String word) {
         }
-        PriorityQueue<Ranked> heap = new PriorityQueue<>(BEST_FIRST.reversed()); // worst on top
-        byte[][] buf = {new byte[64]};
-        table.forEach((hash, keyVa, len, count) -> {
-            if (heap.size() == k && count < heap.peek().count()) {
-                return; // cannot enter: no need to fetch the key
+
+        /** Count descending, then word ascending: the order of the top-K list. */
+        private static final Comparator<Ranked> BEST_FIRST =
+                Comparator.comparingLong(Ranked::count).reversed().thenComparing(Ranked::word);
+
+        private final int k;
+        private final PriorityQueue<Ranked> heap = new PriorityQueue<>(BEST_FIRST.reversed()); // worst on top
+
+        TopK(int k) {
+            this.k = k;
+        }
+
+        /** False if a word with this count cannot enter the list. */
+        boolean admits(long count) {
+            return k > 0 && (heap.size() < k || count >= heap.peek().count());
+        }
+
+        void offer(long count, byte[] word, int length) {
+            if (!admits(count)) {
+                return;
             }
-            buf[0] = table.readKey(keyVa, len, buf[0]);
-            Ranked r = new Ranked(count, new String(buf[0], 0, len, StandardCharsets.ISO_8859_1));
+            Ranked r = new Ranked(count, new String(word, 0, length, StandardCharsets.ISO_8859_1));
             if (heap.size() < k) {
                 heap.add(r);
             } else if (BEST_FIRST.compare(r, heap.peek()) < 0) {
                 heap.poll();
                 heap.add(r);
             }
-        });
-        List<Ranked> ranked = new ArrayList<>(heap);
-        ranked.sort(BEST_FIRST);
-        for (Ranked r : ranked) {
-            result.add(Map.entry(r.word(), r.count()));
         }
-        return result;
+
+        /** The best words, best first. */
+        List<Map.Entry<String, Long>> result() {
+            List<Ranked> ranked = new ArrayList<>(heap);
+            ranked.sort(BEST_FIRST);
+            List<Map.Entry<String, Long>> result = new ArrayList<>();
+            for (Ranked r : ranked) {
+                result.add(Map.entry(r.word(), r.count()));
+            }
+            return result;
+        }
     }
 
-    private static void writeAll(WordTable table, SortedWords sorted, Path out) throws IOException {
+    private static List<Map.Entry<String, Long>> topK(WordTable table, int k) {
+        TopK best = new TopK(k);
+        byte[][] buf = {new byte[64]};
+        table.forEach((hash, len, count, key0, key1) -> {
+            if (best.admits(count)) { // else no need to fetch the word
+                buf[0] = table.readKey(len, key0, key1, buf[0]);
+                best.offer(count, buf[0], len);
+            }
+        });
+        return best.result();
+    }
+
+    private static void writeAll(SortedWords sorted, Path out) throws IOException {
         try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out), 64 * 1024)) {
-            byte[][] buf = {new byte[64]};
-            sorted.forEach((keyVa, len, count) -> {
-                buf[0] = table.readKey(keyVa, len, buf[0]);
-                os.write(buf[0], 0, len);
+            sorted.forEach((word, len, count) -> {
+                os.write(word, 0, len);
                 os.write(' ');
                 os.write(Long.toString(count).getBytes(StandardCharsets.US_ASCII));
                 os.write('\n');
@@ -586,15 +617,11 @@ public final class WordCount implements LegoProgram {
 
     private static long checksum(WordTable table) {
         long[] sum = {0};
-        byte[][] buf = {new byte[64]};
-        table.forEach((hash, keyVa, len, count) -> {
-            buf[0] = table.readKey(keyVa, len, buf[0]);
-            sum[0] += checksumTerm(WordTable.hash(buf[0], 0, len), count);
-        });
+        table.forEach((hash, len, count, key0, key1) -> sum[0] += checksumTerm(hash, count));
         return sum[0];
     }
 
-    private static String formatSummary(long total, long distinct, List<Map.Entry<String, Long>> top) {
+    static String formatSummary(long total, long distinct, List<Map.Entry<String, Long>> top) {
         StringBuilder sb = new StringBuilder();
         sb.append("words=").append(total).append(" distinct=").append(distinct).append('\n');
         for (Map.Entry<String, Long> e : top) {

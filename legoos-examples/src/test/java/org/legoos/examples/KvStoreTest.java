@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 class KvStoreTest {
     private record Run(int exit, String stdout, String stderr, long mappedAfter) {
         String deterministicLine() {
-            return stdout.lines().filter(l -> l.startsWith("gets=")).findFirst().orElseThrow();
+            return stdout.lines().filter(l -> l.startsWith("result gets=")).findFirst().orElseThrow();
         }
 
         long stat(String name) {

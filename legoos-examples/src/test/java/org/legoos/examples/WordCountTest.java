@@ -202,7 +202,7 @@ class WordCountTest {
             assertThat(table.total()).isEqualTo(15_000);
             assertThat(table.capacity()).isGreaterThanOrEqualTo(5_000 * 10 / 7);
             long[] seen = {0, 0};
-            table.forEach((hash, keyVa, len, count) -> {
+            table.forEach((hash, len, count, key0, key1) -> {
                 seen[0]++;
                 seen[1] += count;
             });

@@ -36,21 +36,24 @@ abstract sealed class BenchCluster implements AutoCloseable {
      * @param processorCores cores the processor offers its processes' threads
      * @param memoryWorkers the memory component's worker threads (0: serve on the delivery thread, in-JVM only)
      * @param memoryCapacityBytes the memory component's page store
-     * @param prefetchPages pages the ExCache prefetches after a miss (0: no prefetch)
+     * @param prefetchPages pages the ExCache prefetches per miss (0: no prefetch), or {@link #DEFAULT_PREFETCH} for
+     *     the deployment's default
      */
     record Setup(long excacheBytes, int processorCores, int memoryWorkers, long memoryCapacityBytes, int prefetchPages) {
+        /** Leave the ExCache's prefetch at the deployment's default. */
+        static final int DEFAULT_PREFETCH = -1;
+
         Setup {
-            ExCacheConfig.of(excacheBytes); // checks the geometry with its own message
-            if (prefetchPages < 0) {
-                throw new IllegalArgumentException("prefetchPages must not be negative, got " + prefetchPages);
-            }
-            if (prefetchPages > 0) {
-                throw new UnsupportedOperationException("this build's ExCache has no prefetch (ExCacheConfig has no prefetch setting)");
-            }
+            excacheConfig(excacheBytes, prefetchPages); // checks geometry and prefetch with their own messages
         }
 
         ProcessorConfig processorConfig() {
-            return new ProcessorConfig(processorCores, ExCacheConfig.of(excacheBytes), 64, 2000);
+            return new ProcessorConfig(processorCores, excacheConfig(excacheBytes, prefetchPages), 64, 2000);
+        }
+
+        private static ExCacheConfig excacheConfig(long bytes, int prefetchPages) {
+            ExCacheConfig c = ExCacheConfig.of(bytes);
+            return prefetchPages == DEFAULT_PREFETCH ? c : c.withPrefetchPages(prefetchPages);
         }
     }
 
@@ -74,7 +77,16 @@ abstract sealed class BenchCluster implements AutoCloseable {
     abstract void createVNode(String name, long quotaBytes);
 
     /** The processor component's ExCache counters (cumulative). */
-    abstract ExCacheStats excacheStats();
+    final ExCacheStats excacheStats() {
+        return processor().excacheStats();
+    }
+
+    /** The processor component's ExCache configuration as it runs. */
+    final ExCacheConfig excacheConfig() {
+        return processor().config().excache();
+    }
+
+    abstract ProcessMonitor processor();
 
     /** The vNode's files as a client sees them. */
     abstract RemoteFileService files(String vnode);
@@ -129,8 +141,8 @@ abstract sealed class BenchCluster implements AutoCloseable {
         }
 
         @Override
-        ExCacheStats excacheStats() {
-            return cluster.processors().getFirst().excacheStats();
+        ProcessMonitor processor() {
+            return cluster.processors().getFirst();
         }
 
         @Override
@@ -163,8 +175,11 @@ abstract sealed class BenchCluster implements AutoCloseable {
                     .with(ConfigKeys.PROCESSOR_CORES, s.processorCores())
                     .with(ConfigKeys.MEMORY_WORKERS, s.memoryWorkers())
                     .with(ConfigKeys.MEMORY_CAPACITY_BYTES, s.memoryCapacityBytes())
-                    .with(ConfigKeys.MANAGER_HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT)
-                    .validate();
+                    .with(ConfigKeys.MANAGER_HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT);
+            if (s.prefetchPages() != Setup.DEFAULT_PREFETCH) {
+                config = config.with(ConfigKeys.PROCESSOR_EXCACHE_PREFETCH_PAGES, s.prefetchPages());
+            }
+            config.validate();
             cluster = TcpCluster.start(config, 1, 1, 1, MicroPrograms.all());
             try {
                 client = cluster.client();
@@ -180,8 +195,8 @@ abstract sealed class BenchCluster implements AutoCloseable {
         }
 
         @Override
-        ExCacheStats excacheStats() {
-            return ((ProcessMonitor) cluster.components(NodeRole.PROCESSOR).getFirst().monitor()).excacheStats();
+        ProcessMonitor processor() {
+            return (ProcessMonitor) cluster.components(NodeRole.PROCESSOR).getFirst().monitor();
         }
 
         @Override

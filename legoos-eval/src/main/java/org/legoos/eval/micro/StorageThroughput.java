@@ -1,5 +1,6 @@
 package org.legoos.eval.micro;
 
+import org.legoos.eval.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -37,6 +38,9 @@ import java.util.stream.Stream;
  * storage component. Make the file larger than the machine's free memory to measure the disk itself. The file
  * size is a parameter: {@link #QUICK_FILE_BYTES} for a quick look, {@link #DEFAULT_FILE_BYTES} for the table.
  *
+ * <p>Each target first runs the four phases untimed on a small warm-up file (a sixteenth of the file, at most
+ * 4 MiB), so the first measured phase does not pay for JIT compilation and connection set-up.
+ *
  * <p>Memory components: in-JVM one with no worker threads (the embedded default: requests are served on the
  * caller's thread), over TCP one with the configuration default of 4 workers.
  *
@@ -60,6 +64,7 @@ public final class StorageThroughput {
     public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofMinutes(15);
     private static final long EXCACHE_BYTES = 16L << 20;
     private static final long MEMORY_CAPACITY_BYTES = 256L << 20;
+    private static final long WARM_UP_MAX_BYTES = 4L << 20;
 
     /**
      * One target and phase.
@@ -143,11 +148,8 @@ public final class StorageThroughput {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("legoos-storagebench-local");
-            StorageWorkload.Outcome outcome;
-            try (FileChannel ch = FileChannel.open(dir.resolve("storagebench.dat"), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                outcome = new StorageWorkload(ch, fileBytes, seed, () -> Thread.currentThread().isInterrupted()).run();
-            }
+            runLocalOnce(dir.resolve("warm-up.dat"), warmUpBytes(fileBytes), seed);
+            StorageWorkload.Outcome outcome = runLocalOnce(dir.resolve("storagebench.dat"), fileBytes, seed);
             if (!outcome.verified()) {
                 throw new IllegalStateException(String.format(Locale.ROOT,
                         "the local file read back with CRC32C %08x, expected %08x", outcome.checksum(), outcome.expectedChecksum()));
@@ -166,11 +168,26 @@ public final class StorageThroughput {
         }
     }
 
+    private static StorageWorkload.Outcome runLocalOnce(Path file, long fileBytes, long seed) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            return new StorageWorkload(ch, fileBytes, seed, () -> Thread.currentThread().isInterrupted()).run();
+        }
+    }
+
+    /** The untimed warm-up file: a sixteenth of the file, at least one block and at most {@value #WARM_UP_MAX_BYTES} bytes. */
+    private static long warmUpBytes(long fileBytes) {
+        return Math.max(StorageWorkload.BLOCK, Math.min(WARM_UP_MAX_BYTES, fileBytes / 16 / StorageWorkload.BLOCK * StorageWorkload.BLOCK));
+    }
+
     private Map<StoragePhase, Double> runLego(Transport transport, long fileBytes, long seed) throws InterruptedException {
         int workers = transport == Transport.IN_JVM ? 0 : 4;
-        BenchCluster.Setup setup = new BenchCluster.Setup(EXCACHE_BYTES, 2, workers, MEMORY_CAPACITY_BYTES, 0);
+        BenchCluster.Setup setup = new BenchCluster.Setup(EXCACHE_BYTES, 2, workers, MEMORY_CAPACITY_BYTES,
+                BenchCluster.Setup.DEFAULT_PREFETCH);
         try (BenchCluster cluster = BenchCluster.start(transport, setup)) {
             cluster.createVNode("storagebench", 0);
+            cluster.run("storagebench", runTimeout, StorageBenchProgram.NAME, String.valueOf(warmUpBytes(fileBytes)),
+                    String.valueOf(seed), "/warm-up.dat");
             BenchCluster.Output out = cluster.run("storagebench", runTimeout, StorageBenchProgram.NAME, String.valueOf(fileBytes),
                     String.valueOf(seed));
             return parse(out.stdout());

@@ -3,6 +3,6 @@
  * running {@link org.legoos.eval.micro.SeqLoadProgram}) and storage throughput
  * ({@link org.legoos.eval.micro.StorageThroughput} running {@link org.legoos.eval.micro.StorageBenchProgram} against a
  * local file), over the in-JVM transport and loopback TCP, with the paper's own numbers alongside
- * ({@link org.legoos.eval.micro.PaperFigures}). Drivers report progress through {@link org.legoos.eval.micro.Progress}.
+ * ({@link org.legoos.eval.micro.PaperFigures}). Drivers report progress through {@link org.legoos.eval.Progress}.
  */
 package org.legoos.eval.micro;

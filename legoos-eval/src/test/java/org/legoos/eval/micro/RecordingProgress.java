@@ -1,5 +1,6 @@
 package org.legoos.eval.micro;
 
+import org.legoos.eval.Progress;
 import java.util.ArrayList;
 import java.util.List;
 

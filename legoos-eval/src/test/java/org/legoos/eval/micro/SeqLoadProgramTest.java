@@ -14,11 +14,16 @@ import org.legoos.processor.excache.ExCacheStats;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SeqLoadProgramTest {
-    private static final long CACHE = 256L << 10; // one set of 64 ways
+    /** 16 sets of 4 ways: prefetch needs other sets than the missed page's. */
+    private static final long CACHE = 256L << 10;
 
     private static LocalCluster cluster() {
+        return cluster(0);
+    }
+
+    private static LocalCluster cluster(int prefetchPages) {
         LocalCluster.Spec spec = LocalCluster.Spec.defaults().withCounts(1, 1, 1)
-                .withProcessor(new ProcessorConfig(2, ExCacheConfig.of(CACHE), 64, 2000))
+                .withProcessor(new ProcessorConfig(2, new ExCacheConfig(CACHE, 4, ExCacheConfig.Policy.FIFO, 0, prefetchPages, true), 64, 2000))
                 .withMemory(MemoryConfig.of(64L << 20).withWorkers(0));
         return LocalCluster.start(spec, MicroPrograms.all());
     }
@@ -42,6 +47,25 @@ class SeqLoadProgramTest {
             assertThat(during.misses() - during.zeroFills()).as("fetched misses").isEqualTo(pages);
             // write phase + scratch phase + timed phase: every access missed
             assertThat(during.misses()).isGreaterThanOrEqualTo(3 * pages);
+        }
+    }
+
+    @Test
+    void withPrefetchTheRegionStillComesFromTheMemoryComponentInFewerMisses() throws Exception {
+        long region = 8 * CACHE;
+        long pages = region / 4096;
+        try (LocalCluster c = cluster(16)) {
+            c.createVNode("v");
+            ExCacheStats before = c.processors().getFirst().excacheStats();
+            LocalCluster.RunResult r = c.run("v", SeqLoadProgram.NAME, String.valueOf(region), "1");
+            ExCacheStats during = c.processors().getFirst().excacheStats().minus(before);
+
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).contains("verified=true");
+            long fetches = during.misses() - during.zeroFills();
+            assertThat(during.prefetched()).isPositive();
+            assertThat(fetches).isLessThan(pages);
+            assertThat(fetches + during.prefetched()).as("every page came from the memory component").isGreaterThanOrEqualTo(pages);
         }
     }
 

@@ -5,7 +5,8 @@ import java.util.stream.Collectors;
 
 /** The workloads of the paper's evaluation, in the order {@code lego bench} runs them. Immutable. */
 public final class Workloads {
-    private static final List<Workload> ALL = List.of();
+    private static final List<Workload> ALL = List.of(new WordCountWorkload(), new ClassifierWorkload(),
+            new KvStoreWorkload(), new PageRankWorkload());
 
     private Workloads() {
     }

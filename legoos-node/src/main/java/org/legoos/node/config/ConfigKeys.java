@@ -82,6 +82,13 @@ public final class ConfigKeys {
     public static final ConfigKey<ExCacheConfig.Policy> PROCESSOR_EVICTION_POLICY = key(PROCESSOR, "evictionPolicy",
             ValueType.choice(ExCacheConfig.Policy.class, Map.of("lru", ExCacheConfig.Policy.CLOCK)), "fifo",
             "which line of a full ExCache set is evicted (lru means clock)");
+    public static final ConfigKey<Integer> PROCESSOR_EXCACHE_PREFETCH_PAGES = key(PROCESSOR, "excachePrefetchPages",
+            ValueType.integer(0, ExCacheConfig.MAX_PREFETCH_PAGES), String.valueOf(ExCacheConfig.DEFAULT_PREFETCH_PAGES),
+            "most pages an ExCache miss fetches ahead of a detected sequential or strided access stream, in the same"
+                    + " message as the missed page (0: no prefetch, as in LegoOS)");
+    public static final ConfigKey<Boolean> PROCESSOR_EXCACHE_PIGGYBACK = key(PROCESSOR, "excachePiggyback", bool(), "true",
+            "whether a dirty ExCache victim rides on the miss that evicts it when both go to the same memory component,"
+                    + " as in LegoOS (false: it is written back with a flush message of its own first)");
     public static final ConfigKey<Integer> PROCESSOR_MAX_PROCESSES = key(PROCESSOR, "maxProcesses",
             ValueType.integer(1, 1 << 16), "256", "processes one processor component runs at once");
     public static final ConfigKey<Duration> PROCESSOR_KILL_GRACE = key(PROCESSOR, "killGrace",
@@ -130,6 +137,15 @@ public final class ConfigKeys {
             "how long 'lego down' waits after SIGTERM before it kills a component");
     public static final ConfigKey<String> CLUSTER_JVM_OPTIONS = key(CLUSTER, "jvmOptions", ValueType.text("OPTIONS", t -> { }),
             "-XX:+UseSerialGC", "JVM options of every component process 'lego up' starts (space-separated)");
+
+    /** {@code true} or {@code false} (any case). */
+    private static ValueType<Boolean> bool() {
+        return new ValueType.Simple<>("true|false", text -> switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> throw new IllegalArgumentException("'" + text + "' is not true or false");
+        }, String::valueOf);
+    }
 
     /** Every key, in section order. */
     public static final List<ConfigKey<?>> ALL = Collections.unmodifiableList(new ArrayList<>(KEYS));

@@ -327,7 +327,8 @@ public final class LegoConfig {
     private ProcessorConfig buildProcessorConfig() {
         int cores = get(ConfigKeys.PROCESSOR_CORES);
         ExCacheConfig excache = new ExCacheConfig(get(ConfigKeys.PROCESSOR_EXCACHE_BYTES), get(ConfigKeys.PROCESSOR_EXCACHE_WAYS),
-                get(ConfigKeys.PROCESSOR_EVICTION_POLICY), 0L);
+                get(ConfigKeys.PROCESSOR_EVICTION_POLICY), 0L, get(ConfigKeys.PROCESSOR_EXCACHE_PREFETCH_PAGES),
+                get(ConfigKeys.PROCESSOR_EXCACHE_PIGGYBACK));
         return new ProcessorConfig(cores == 0 ? Runtime.getRuntime().availableProcessors() : cores, excache,
                 get(ConfigKeys.PROCESSOR_MAX_PROCESSES), get(ConfigKeys.PROCESSOR_KILL_GRACE).toMillis());
     }

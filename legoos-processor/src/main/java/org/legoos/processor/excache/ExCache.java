@@ -6,6 +6,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,7 +23,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code (va >>> 12) & (sets - 1)} (VA bits {@code [12, 12 + log2(sets))}) and may live in any way of it. Each
  * line has a tag (asid, vpn), a dirty bit and a count of stores in flight. A miss takes a free line of the set
  * (the free list) or evicts one chosen by the {@link EvictionPolicy}; a dirty victim is handed to
- * {@link LineBackend#fill} so it can ride on the miss (piggyback), a clean one is dropped.
+ * {@link LineBackend#fill} so it can ride on the miss (piggyback), a clean one is dropped. With
+ * {@link ExCacheConfig#piggyback()} off, a dirty victim is written back with {@link LineBackend#flush} first.
+ *
+ * <h2>Prefetch (beyond LegoOS)</h2>
+ * Each thread's misses feed a small table of access streams ({@link StreamDetector}: a page, a stride of any
+ * nonzero number of pages, a confidence), looked up in a {@code ThreadLocal} on the miss path only. When a miss
+ * continues a confirmed stream, the next pages of the stream (4 at first, doubling per continuation up to
+ * {@link ExCacheConfig#prefetchPages()}) are filled by the same backend call as the missed page
+ * ({@link LineBackend#fillBatch}: one {@code P2M_PCACHE_MISS}). Only pages the backend accepts
+ * ({@link LineBackend#prefetchable}: same memory component, written back before) and that are not cached are
+ * fetched, and only as far as the first one that is not. A prefetched line is installed like a missed one, in
+ * its own set, whose lock the missing thread takes with {@code tryLock} while holding its own set's lock: a busy
+ * set, the missed page's set, or a set already in the batch ends the batch, so no thread ever waits for a lock
+ * while holding one. The dirty victims of prefetched lines are handed to the backend in the same call, which
+ * writes them back before it overwrites their lines and before the sets are unlocked, so no other thread can
+ * miss on a victim before its data is on its memory component.
  *
  * <h2>Threading contract</h2>
  * All access methods may be called by any number of threads at once. As on hardware, concurrent unsynchronised
@@ -43,6 +60,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li><b>Misses</b> take the set's lock (one small lock per set), look again (another thread may have filled the
  *     page), pick a line, call the backend with the lock held (other sets, and hits on other lines of this set,
  *     proceed), publish the new tag and perform the access before releasing the lock.
+ * <li><b>Prefetch</b> installs lines only in sets whose locks the missing thread holds (see above), with the
+ *     same unpublish and publish steps as a miss, and publishes or frees every line before releasing its set.
  * <li><b>Flush and invalidation</b> take the lock of each set they touch. {@link #flushRange} clears the dirty
  *     bit before the backend copies the line, so a store racing with it leaves the line dirty again.
  * </ul>
@@ -59,6 +78,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread id (about 1.5 ns slower: the thread lookup precedes the tag compare). The per-set hint is written only
  * when a hit had to scan the set, i.e. once per page for sequential access; random access over many pages of one
  * set writes it on most hits, which costs coherence traffic when several threads do so on the same sets.
+ *
+ * <p>Prefetch adds nothing to the hit path. The first use of a prefetched line is counted
+ * ({@link ExCacheStats#prefetchHits()}) on the slow path: a prefetched line is never its set's hint when it is
+ * published (the hint is moved to another way), so its first access scans the set. With one-way sets the hint
+ * cannot move and such first uses are not counted.
  */
 public final class ExCache implements AutoCloseable {
     /** Line and page size. */
@@ -95,6 +119,9 @@ public final class ExCache implements AutoCloseable {
     private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle BYTES = MethodHandles.arrayElementVarHandle(byte[].class);
+    /** Largest virtual page number ({@code va >>> 12} of the last address). */
+    private static final long MAX_VPN = -1L >>> LINE_SHIFT;
 
     // Access kinds of the shared slow paths.
     private static final int GET_BYTE = 0;
@@ -125,6 +152,10 @@ public final class ExCache implements AutoCloseable {
     /** CLOCK reference bits per line, or null when the policy does not use them. */
     private final byte[] referenced;
     private final ReentrantLock[] setLocks;
+    /** Per line: 1 while a line installed by prefetch has not been used; null when prefetch is off. */
+    private final byte[] unusedPrefetch;
+    /** Each thread's streams and batch scratch; null when prefetch is off. */
+    private final ThreadLocal<Prefetch> prefetchState;
 
     private final long[] hitCells;
     private final LongAdder misses = new LongAdder();
@@ -133,6 +164,8 @@ public final class ExCache implements AutoCloseable {
     private final LongAdder flushes = new LongAdder();
     private final LongAdder piggybacks = new LongAdder();
     private final LongAdder prefetchHits = new LongAdder();
+    private final LongAdder prefetched = new LongAdder();
+    private final LongAdder prefetchMessages = new LongAdder();
     private volatile ExCacheStats baseline = ExCacheStats.ZERO;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -170,6 +203,9 @@ public final class ExCache implements AutoCloseable {
             setLocks[set] = new ReentrantLock();
         }
         this.hitCells = new long[HIT_STRIPES << HIT_CELL_SHIFT];
+        int prefetchPages = config.prefetchPages();
+        this.unusedPrefetch = prefetchPages > 0 ? new byte[lines] : null;
+        this.prefetchState = prefetchPages > 0 ? ThreadLocal.withInitial(() -> new Prefetch(prefetchPages)) : null;
         this.arena = Arena.ofShared();
         this.slab = arena.allocate(config.capacityBytes(), LINE_SIZE);
     }
@@ -452,6 +488,19 @@ public final class ExCache implements AutoCloseable {
     }
 
     /**
+     * A hit found by a slow path (scan of the set, retry, or under the lock), which is where the first use of a
+     * prefetched line always is: the line is never its set's hint when it is installed. Counts the prefetch hit
+     * (racily: a line reused between the caller's validation and this check may be counted for its new page).
+     */
+    private void slowHit(int line) {
+        hit(line);
+        byte[] unused = unusedPrefetch;
+        if (unused != null && unused[line] != 0 && BYTES.compareAndSet(unused, line, (byte) 1, (byte) 0)) {
+            prefetchHits.increment();
+        }
+    }
+
+    /**
      * The way of (asid, vpn) in {@code set}, or -1. Reads tags racily: callers validate with the stamp or hold
      * the set's lock.
      */
@@ -513,7 +562,7 @@ public final class ExCache implements AutoCloseable {
             long value = load(kind, lineAddress(line) + offset);
             if (validate(meta, m, stamp)) {
                 meta[m + HINT] = line;
-                hit(line);
+                slowHit(line);
                 return value;
             }
         }
@@ -558,7 +607,7 @@ public final class ExCache implements AutoCloseable {
                     endWrite(line);
                 }
                 meta[m + HINT] = line;
-                hit(line);
+                slowHit(line);
                 return;
             }
         }
@@ -594,7 +643,7 @@ public final class ExCache implements AutoCloseable {
                 MemorySegment.copy(slab, BYTE, lineAddress(line) + offset, array, off, n);
                 if (validate(meta, m, stamp)) {
                     meta[m + HINT] = line;
-                    hit(line);
+                    slowHit(line);
                     return;
                 }
             } else if (beginWrite(meta, m, line, stamp)) {
@@ -604,7 +653,7 @@ public final class ExCache implements AutoCloseable {
                     endWrite(line);
                 }
                 meta[m + HINT] = line;
-                hit(line);
+                slowHit(line);
                 return;
             }
         }
@@ -625,7 +674,7 @@ public final class ExCache implements AutoCloseable {
             ensureOpen();
             int way = find(set, asid, vpn);
             if (way >= 0) {
-                hit(set * ways + way);
+                slowHit(set * ways + way);
             } else {
                 way = fillLocked(set, asid, vpn);
             }
@@ -654,32 +703,51 @@ public final class ExCache implements AutoCloseable {
 
     /**
      * Miss: installs page (asid, vpn) in {@code set}, whose lock is held, and returns its way. Takes a free way
-     * (the free list) or evicts the policy's victim; a dirty victim goes to the backend with the fill.
+     * (the free list) or evicts the policy's victim; a dirty victim goes to the backend with the fill (or, with
+     * piggyback off, is written back first). If the thread's misses form a stream, pages further along it that
+     * the backend can send in the same message are installed too (see {@link #fillBatchLocked}).
      */
     private int fillLocked(int set, int asid, long vpn) {
         misses.increment();
-        int m = set << META_SHIFT;
-        int way = find(set, 0, FREE); // free lines are tagged (asid 0, FREE)
+        if (prefetchState == null) {
+            return fillOneLocked(set, asid, vpn);
+        }
+        Prefetch pf = prefetchState.get();
+        int depth = pf.streams.onMiss(asid, vpn);
+        if (depth == 0) {
+            return fillOneLocked(set, asid, vpn);
+        }
+        long stride = pf.streams.stride();
+        pf.filled = 0;
+        try {
+            int count = lockPrefetchSets(pf, set, asid, vpn, stride, depth);
+            return count == 0 ? fillOneLocked(set, asid, vpn) : fillBatchLocked(pf, set, asid, vpn, stride, count);
+        } finally {
+            for (int i = pf.locked - 1; i >= 0; i--) {
+                setLocks[pf.sets[i]].unlock();
+            }
+            pf.locked = 0;
+            pf.streams.prefetched(pf.filled);
+        }
+    }
+
+    /** The demand fill alone: {@link #fillLocked} without prefetch. */
+    private int fillOneLocked(int set, int asid, long vpn) {
+        int way = chooseWay(set);
+        int line = set * ways + way;
+        int t = 2 * line;
         int victimAsid = 0;
         long victimVpn = -1;
         boolean victimDirty = false;
-        if (way < 0) {
-            way = policy.victim(set, referenced);
-            if (way < 0 || way >= ways) {
-                throw new IllegalStateException("eviction policy " + policy.getClass().getSimpleName()
-                        + " chose way " + way + " of a " + ways + "-way set");
+        if (tags[t] != FREE) {
+            victimAsid = (int) tags[t + 1];
+            victimVpn = tags[t];
+            victimDirty = evictLocked(set, way, victimAsid, victimVpn);
+            if (!victimDirty) {
+                victimAsid = 0;
+                victimVpn = -1;
             }
-            int t = 2 * (set * ways + way);
-            int oldAsid = (int) tags[t + 1];
-            long oldVpn = tags[t];
-            victimDirty = unpublishLocked(set, way);
-            if (victimDirty) {
-                victimAsid = oldAsid;
-                victimVpn = oldVpn;
-            }
-            evictions.increment();
         }
-        int line = set * ways + way;
         MemorySegment dst = slab.asSlice(lineAddress(line), LINE_SIZE);
         LineBackend.Fill result;
         try {
@@ -692,6 +760,193 @@ public final class ExCache implements AutoCloseable {
             policy.invalidated(set, way);
             throw new IllegalStateException("LineBackend.fill returned null for asid " + asid + " vpn " + vpn);
         }
+        countFill(result, victimDirty);
+        installLocked(set, way, asid, vpn);
+        return way;
+    }
+
+    /**
+     * Miss with prefetch: the {@code count} pages {@code vpn + i * stride} ({@code i = 1 .. count}) whose sets this
+     * thread holds ({@code pf.sets}) get a line each, as the missed page does in {@code set}: ways are chosen first
+     * (nothing changes if the policy fails), then the victims are unpublished, then one backend call writes back
+     * the dirty victims, fetches the pages and fills the lines. The backend fills a prefix of the prefetch lines;
+     * the others, and on failure all lines, end up free. Every set stays locked until its line is published or
+     * freed, so a victim is written back before anyone can miss on it, and no other thread can install a page of
+     * the batch meanwhile. Sets {@code pf.filled} to the number of pages prefetched.
+     */
+    private int fillBatchLocked(Prefetch pf, int set, int asid, long vpn, long stride, int count) {
+        int way = chooseWay(set);
+        for (int i = 0; i < count; i++) {
+            pf.ways[i] = chooseWay(pf.sets[i]);
+        }
+        int line = set * ways + way;
+        int t = 2 * line;
+        int victimAsid = 0;
+        long victimVpn = -1;
+        boolean victimDirty = false;
+        if (tags[t] != FREE) {
+            victimAsid = (int) tags[t + 1];
+            victimVpn = tags[t];
+            victimDirty = evictLocked(set, way, victimAsid, victimVpn);
+            if (!victimDirty) {
+                victimAsid = 0;
+                victimVpn = -1;
+            }
+        }
+        // From here on nothing throws before the backend call: every victim unpublished is handed to it.
+        List<LineBackend.PrefetchLine> batch = new ArrayList<>(count);
+        int dirtyVictims = 0;
+        for (int i = 0; i < count; i++) {
+            int s = pf.sets[i];
+            int w = pf.ways[i];
+            int l = s * ways + w;
+            long page = vpn + (i + 1) * stride;
+            MemorySegment dst = slab.asSlice(lineAddress(l), LINE_SIZE);
+            int pt = 2 * l;
+            if (tags[pt] != FREE) {
+                int oldAsid = (int) tags[pt + 1];
+                long oldVpn = tags[pt];
+                boolean dirty = unpublishLocked(s, w);
+                evictions.increment();
+                if (dirty) {
+                    dirtyVictims++;
+                    batch.add(new LineBackend.PrefetchLine(page, dst, oldAsid, oldVpn, dst));
+                    continue;
+                }
+            }
+            batch.add(new LineBackend.PrefetchLine(page, dst, 0, -1, null));
+        }
+        MemorySegment dst = slab.asSlice(lineAddress(line), LINE_SIZE);
+        LineBackend.BatchFill result;
+        try {
+            result = backend.fillBatch(asid, vpn, dst, victimAsid, victimVpn, victimDirty ? dst : null, stride, batch);
+            if (result == null || result.prefetched() > count) {
+                throw new IllegalStateException("LineBackend.fillBatch returned " + result + " for asid " + asid
+                        + " vpn " + vpn + " and " + count + " prefetch lines");
+            }
+        } catch (RuntimeException | Error e) {
+            policy.invalidated(set, way); // every line stays free; the backend answered for the victims
+            for (int i = 0; i < count; i++) {
+                policy.invalidated(pf.sets[i], pf.ways[i]);
+            }
+            throw e;
+        }
+        countFill(result.fill(), victimDirty);
+        flushes.add(dirtyVictims);
+        installLocked(set, way, asid, vpn);
+        int n = result.prefetched();
+        for (int i = 0; i < count; i++) {
+            int s = pf.sets[i];
+            int w = pf.ways[i];
+            if (i >= n) {
+                policy.invalidated(s, w);
+                continue;
+            }
+            int l = s * ways + w;
+            if (referenced != null) {
+                referenced[l] = 0; // no second chance until it is used
+            }
+            unusedPrefetch[l] = 1;
+            int m = s << META_SHIFT;
+            if (ways > 1 && meta[m + HINT] == l) {
+                // Its first use must take a slow path (to count it): the fast path only tries the hint.
+                meta[m + HINT] = (long) s * ways + (w + 1) % ways;
+            }
+            publishLocked(s, w, asid, vpn + (i + 1) * stride);
+            policy.installed(s, w);
+        }
+        if (n > 0) {
+            prefetched.add(n);
+            prefetchMessages.increment();
+        }
+        pf.filled = n;
+        return way;
+    }
+
+    /**
+     * Locks, without waiting, the sets of the pages {@code vpn + i * stride}, {@code i = 1, 2, ...}, up to
+     * {@code depth} of them, and returns how many it holds ({@code pf.sets[0 .. pf.locked)}, released by the
+     * caller). Stops at the first page that is cached, whose set is busy, is the missed page's or already in the
+     * batch, or that the backend would not send along ({@link LineBackend#prefetchable}, asked once before as a
+     * pre-check and once with the sets locked; only that answer counts).
+     */
+    private int lockPrefetchSets(Prefetch pf, int demandSet, int asid, long vpn, long stride, int depth) {
+        int max = Math.min(depth, backend.prefetchable(asid, vpn, stride, depth));
+        int n = 0;
+        long page = vpn;
+        while (n < max) {
+            page += stride;
+            if (page < 0 || page > MAX_VPN) {
+                break;
+            }
+            int s = (int) page & setMask;
+            if (s == demandSet || pf.holds(s)) {
+                break;
+            }
+            ReentrantLock lock = setLocks[s];
+            if (!lock.tryLock()) {
+                break; // another thread works on the set: never wait for a set while holding one
+            }
+            if (find(s, asid, page) >= 0) {
+                lock.unlock();
+                break;
+            }
+            pf.sets[n++] = s;
+            pf.locked = n;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        int count = Math.max(0, Math.min(n, backend.prefetchable(asid, vpn, stride, n)));
+        while (pf.locked > count) {
+            setLocks[pf.sets[--pf.locked]].unlock();
+        }
+        return count;
+    }
+
+    /** A free way of {@code set}, else the policy's victim (checked). Changes no line. The set's lock is held. */
+    private int chooseWay(int set) {
+        int way = find(set, 0, FREE); // free lines are tagged (asid 0, FREE)
+        if (way >= 0) {
+            return way;
+        }
+        way = policy.victim(set, referenced);
+        if (way < 0 || way >= ways) {
+            throw new IllegalStateException("eviction policy " + policy.getClass().getSimpleName()
+                    + " chose way " + way + " of a " + ways + "-way set");
+        }
+        return way;
+    }
+
+    /**
+     * Evicts the valid line at {@code way} of {@code set} (page victimAsid, victimVpn) and returns whether the
+     * caller must hand it to the backend as a dirty victim. With piggyback off a dirty victim is written back
+     * here with a flush of its own; if that fails the line is given back to its page, dirty, and the failure
+     * propagates. The set's lock is held.
+     */
+    private boolean evictLocked(int set, int way, int victimAsid, long victimVpn) {
+        boolean dirty = unpublishLocked(set, way);
+        if (dirty && !piggyback()) {
+            int line = set * ways + way;
+            try {
+                backend.flush(victimAsid, victimVpn, slab.asSlice(lineAddress(line), LINE_SIZE));
+            } catch (RuntimeException | Error e) {
+                INTS.getAndBitwiseOr(state, line, DIRTY);
+                publishLocked(set, way, victimAsid, victimVpn);
+                throw e;
+            }
+            flushes.increment();
+            dirty = false;
+        }
+        evictions.increment();
+        return dirty;
+    }
+
+    private boolean piggyback() {
+        return config.piggyback();
+    }
+
+    private void countFill(LineBackend.Fill result, boolean victimDirty) {
         switch (result) {
             case ZERO_FILLED -> zeroFills.increment();
             case FETCHED_WITH_PIGGYBACK -> {
@@ -705,12 +960,15 @@ public final class ExCache implements AutoCloseable {
         if (victimDirty) {
             flushes.increment();
         }
+    }
+
+    /** Publishes the filled line at {@code way} of {@code set} for page (asid, vpn) and tells the policy. */
+    private void installLocked(int set, int way, int asid, long vpn) {
         if (referenced != null) {
-            referenced[line] = 1;
+            referenced[set * ways + way] = 1;
         }
         publishLocked(set, way, asid, vpn);
         policy.installed(set, way);
-        return way;
     }
 
     /**
@@ -727,6 +985,9 @@ public final class ExCache implements AutoCloseable {
         tags[2 * line] = FREE;
         tags[2 * line + 1] = 0;
         LONGS.setVolatile(meta, m + STAMP, stamp + 2);
+        if (unusedPrefetch != null) {
+            unusedPrefetch[line] = 0;
+        }
         for (int spins = 0; ; spins++) {
             int current = (int) INTS.getVolatile(state, line);
             if (current < WRITER) {
@@ -913,6 +1174,9 @@ public final class ExCache implements AutoCloseable {
                         if (st != 0 || tags[t + 1] != 0) {
                             throw new AssertionError("free line " + line + " has state " + st + " asid " + tags[t + 1]);
                         }
+                        if (unusedPrefetch != null && unusedPrefetch[line] != 0) {
+                            throw new AssertionError("free line " + line + " is marked as an unused prefetched line");
+                        }
                         continue;
                     }
                     if (((int) vpn & setMask) != set) {
@@ -956,6 +1220,36 @@ public final class ExCache implements AutoCloseable {
             hits += (long) LONGS.getOpaque(hitCells, i << HIT_CELL_SHIFT);
         }
         return new ExCacheStats(hits, misses.sum(), zeroFills.sum(), evictions.sum(), flushes.sum(),
-                piggybacks.sum(), prefetchHits.sum());
+                piggybacks.sum(), prefetchHits.sum(), prefetched.sum(), prefetchMessages.sum());
+    }
+
+    /**
+     * A thread's prefetch state for one cache: its streams and the scratch of the batch it is filling. Used only
+     * by its thread, on the miss path.
+     */
+    private static final class Prefetch {
+        final StreamDetector streams;
+        /** Sets of the batch's prefetch pages, in page order; the first {@link #locked} are held. */
+        final int[] sets;
+        /** The way chosen in each of {@link #sets}. */
+        final int[] ways;
+        int locked;
+        /** Pages the last miss prefetched. */
+        int filled;
+
+        Prefetch(int maxPages) {
+            streams = new StreamDetector(maxPages);
+            sets = new int[maxPages];
+            ways = new int[maxPages];
+        }
+
+        boolean holds(int set) {
+            for (int i = 0; i < locked; i++) {
+                if (sets[i] == set) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 }

@@ -2,6 +2,7 @@ package org.legoos.processor.mm;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.SegmentationFault;
@@ -17,9 +18,16 @@ import org.legoos.processor.excache.LineBackend;
  * materialised without any round trip, faults addresses outside every mapping locally, and piggybacks a dirty
  * victim on the miss when both go to the same memory component.
  *
- * <p>Thread-safe; called by the ExCache under a set lock (see {@link LineBackend}).
+ * <p>Prefetch: the pages of a stream that are mapped, materialised and owned by the missed page's memory
+ * component ride on its miss ({@code P2M_PCACHE_MISS} with a stride); the dirty victims of their lines are
+ * written back first, in one {@code P2M_PCACHE_FLUSH} per process and memory component.
+ *
+ * <p>Thread-safe; called by the ExCache under set locks (see {@link LineBackend}). An address space that is
+ * {@linkplain RemoteAddressSpace#close() closing} gets no more lines: its fills fail and nothing is prefetched
+ * for it, so no line of it survives its final invalidation.
  */
 public final class ExCacheBackend implements LineBackend {
+    private static final int PAGE = 4096;
     private static final ByteBuffer NO_VICTIM = ByteBuffer.allocate(0);
     private final RpcNode rpc;
     private final AtomicReferenceArray<RemoteAddressSpace> spaces;
@@ -43,17 +51,52 @@ public final class ExCacheBackend implements LineBackend {
         spaces.set(asid, null);
     }
 
-    private RemoteAddressSpace space(int asid) {
+    /**
+     * The space of a page to fill: attached and not closing; if it is not, the victim (which may belong to
+     * another process) is written back before the refusal.
+     */
+    private RemoteAddressSpace openSpace(int asid, int victimAsid, long victimVpn, MemorySegment victimData) {
         RemoteAddressSpace s = spaces.get(asid);
-        if (s == null) {
-            throw new IllegalStateException("no address space with asid " + asid);
+        if (s != null && !s.isClosed()) {
+            return s;
         }
-        return s;
+        if (victimData != null) {
+            flush(victimAsid, victimVpn, victimData);
+        }
+        throw new IllegalStateException(s == null ? "no address space with asid " + asid
+                : "pid " + s.pid() + " has exited: its memory is gone");
     }
 
     @Override
     public Fill fill(int asid, long vpn, MemorySegment dst, int victimAsid, long victimVpn, MemorySegment victimData) {
-        RemoteAddressSpace space = space(asid);
+        RemoteAddressSpace space = openSpace(asid, victimAsid, victimVpn, victimData);
+        return miss(space, vpn, dst, victimAsid, victimVpn, victimData, 0, List.of()).fill();
+    }
+
+    @Override
+    public int prefetchable(int asid, long vpn, long strideVpns, int max) {
+        RemoteAddressSpace space = spaces.get(asid);
+        if (space == null || space.isClosed() || max < 1 || strideVpns == 0) {
+            return 0;
+        }
+        return space.vm().fetchableRun(vpn, strideVpns, max);
+    }
+
+    @Override
+    public BatchFill fillBatch(int asid, long vpn, MemorySegment dst, int victimAsid, long victimVpn,
+                               MemorySegment victimData, long strideVpns, List<PrefetchLine> lines) {
+        writeBack(lines); // before anything overwrites their lines, and whatever happens to the miss
+        RemoteAddressSpace space = openSpace(asid, victimAsid, victimVpn, victimData);
+        return miss(space, vpn, dst, victimAsid, victimVpn, victimData, strideVpns, lines);
+    }
+
+    /**
+     * The miss of page {@code vpn}: zero-fill, fault, or one {@code P2M_PCACHE_MISS} for it and the pages of
+     * {@code lines} (whose victims are written back already), with the victim piggybacked if it goes to the same
+     * memory component.
+     */
+    private BatchFill miss(RemoteAddressSpace space, long vpn, MemorySegment dst, int victimAsid, long victimVpn,
+                           MemorySegment victimData, long strideVpns, List<PrefetchLine> lines) {
         long va = vpn << 12;
         VmMirror vm = space.vm();
         VmMirror.PageState state = vm.pageState(vpn);
@@ -68,7 +111,7 @@ public final class ExCacheBackend implements LineBackend {
                 flush(victimAsid, victimVpn, victimData);
             }
             dst.fill((byte) 0);
-            return Fill.ZERO_FILLED;
+            return new BatchFill(Fill.ZERO_FILLED, 0); // the prefetch pages were accepted for another state: drop them
         }
         int owner = vm.ownerOf(va);
         if (owner < 0) {
@@ -78,7 +121,7 @@ public final class ExCacheBackend implements LineBackend {
         ByteBuffer victim = NO_VICTIM;
         long victimVa = 0;
         if (victimData != null) {
-            RemoteAddressSpace vs = space(victimAsid);
+            RemoteAddressSpace vs = spaces.get(victimAsid);
             if (vs == space && vs.vm().ownerOf(victimVpn << 12) == owner) {
                 piggyback = true;
                 victim = victimData.asByteBuffer();
@@ -87,21 +130,100 @@ public final class ExCacheBackend implements LineBackend {
                 flush(victimAsid, victimVpn, victimData);
             }
         }
-        PageData page;
+        int pages = 1 + lines.size();
+        PageData reply;
         try {
-            page = rpc.call(owner, new PcacheMiss(space.pid(), va, 1, victimVa, victim));
+            reply = rpc.call(owner, new PcacheMiss(space.pid(), va, pages, victimVa, victim,
+                    pages == 1 ? PcacheMiss.CONSECUTIVE : strideVpns * PAGE));
         } catch (ComponentUnavailableException e) {
             throw unavailable(space, owner, va, e);
         }
         if (piggyback) {
             vm.markMaterialised(victimVpn);
         }
-        ByteBuffer data = page.data();
-        if (data.remaining() != 4096) {
-            throw new IllegalStateException("memory component " + owner + " sent " + data.remaining() + " bytes for a page");
+        ByteBuffer data = reply.data();
+        int bytes = data.remaining();
+        if (bytes % PAGE != 0 || bytes < PAGE || bytes > pages * PAGE) {
+            throw new IllegalStateException("memory component " + owner + " sent " + bytes + " bytes for a miss of "
+                    + pages + " page(s)");
         }
-        MemorySegment.copy(MemorySegment.ofBuffer(data), 0, dst, 0, 4096);
-        return piggyback ? Fill.FETCHED_WITH_PIGGYBACK : Fill.FETCHED;
+        MemorySegment received = MemorySegment.ofBuffer(data);
+        MemorySegment.copy(received, 0, dst, 0, PAGE);
+        int prefetched = bytes / PAGE - 1;
+        for (int i = 0; i < prefetched; i++) {
+            MemorySegment.copy(received, (long) (i + 1) * PAGE, lines.get(i).dst(), 0, PAGE);
+        }
+        return new BatchFill(piggyback ? Fill.FETCHED_WITH_PIGGYBACK : Fill.FETCHED, prefetched);
+    }
+
+    /**
+     * Writes back the dirty victims of {@code lines}: one {@code P2M_PCACHE_FLUSH} per process and memory
+     * component. Victims whose range was unmapped meanwhile (or whose process is gone) are dead and skipped.
+     * Every group is tried; the first failure is thrown afterwards (later ones suppressed by it), so only the
+     * victims of the failed components are lost.
+     */
+    private void writeBack(List<PrefetchLine> lines) {
+        int n = lines.size();
+        RemoteAddressSpace[] spaceOf = new RemoteAddressSpace[n];
+        int[] ownerOf = new int[n];
+        int pending = 0;
+        for (int i = 0; i < n; i++) {
+            PrefetchLine l = lines.get(i);
+            if (l.victimData() == null) {
+                continue;
+            }
+            RemoteAddressSpace s = spaces.get(l.victimAsid());
+            long va = l.victimVpn() << 12;
+            int owner = s == null ? -1 : s.vm().ownerOf(va);
+            if (owner >= 0 && s.vm().isMapped(va)) {
+                spaceOf[i] = s;
+                ownerOf[i] = owner;
+                pending++;
+            }
+        }
+        RuntimeException failure = null;
+        for (int i = 0; i < n && pending > 0; i++) {
+            RemoteAddressSpace space = spaceOf[i];
+            if (space == null) {
+                continue;
+            }
+            int owner = ownerOf[i];
+            int count = 0;
+            for (int j = i; j < n; j++) {
+                if (spaceOf[j] == space && ownerOf[j] == owner) {
+                    count++;
+                }
+            }
+            long[] vaddrs = new long[count];
+            ByteBuffer data = ByteBuffer.allocate(count * PAGE);
+            MemorySegment out = MemorySegment.ofBuffer(data);
+            for (int j = i, k = 0; k < count; j++) {
+                if (spaceOf[j] == space && ownerOf[j] == owner) {
+                    PrefetchLine l = lines.get(j);
+                    vaddrs[k] = l.victimVpn() << 12;
+                    MemorySegment.copy(l.victimData(), 0, out, (long) k * PAGE, PAGE);
+                    spaceOf[j] = null;
+                    k++;
+                }
+            }
+            pending -= count;
+            try {
+                rpc.call(owner, new PcacheFlush(space.pid(), vaddrs, data));
+                for (long va : vaddrs) {
+                    space.vm().markMaterialised(va >>> 12);
+                }
+            } catch (RuntimeException e) {
+                RuntimeException f = e instanceof ComponentUnavailableException u ? unavailable(space, owner, vaddrs[0], u) : e;
+                if (failure == null) {
+                    failure = f;
+                } else {
+                    failure.addSuppressed(f);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /** The error a program sees when the memory component holding its page is gone (no replication yet). */
@@ -116,7 +238,10 @@ public final class ExCacheBackend implements LineBackend {
 
     @Override
     public void flush(int asid, long vpn, MemorySegment src) {
-        RemoteAddressSpace space = space(asid);
+        RemoteAddressSpace space = spaces.get(asid);
+        if (space == null) {
+            return; // its process is gone, and its memory with it
+        }
         long va = vpn << 12;
         int owner = space.vm().ownerOf(va);
         if (owner < 0 || !space.vm().isMapped(va)) {

@@ -72,6 +72,11 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         return vm;
     }
 
+    /** Whether {@link #close()} was called: the process exited, its memory is going away. */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** The distinct memory components owning this space's vRegions. */
     public int[] owners() {
         return vm.owners();
@@ -109,9 +114,10 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         checkRange(addr, length);
         long start = addr & ~PAGE_MASK;
         long end = pageUp(addr + length);
-        // the data dies with the mapping: drop the lines without writing them back
-        cache.invalidateRange(asid, start, end - start, false);
+        // The data dies with the mapping: drop the lines without writing them back. The mirror forgets the range
+        // first, so no miss or prefetch of another thread can install a line there after the invalidation.
         vm.unmap(start, end);
+        cache.invalidateRange(asid, start, end - start, false);
         MapReply r = rpc.call(home, new Munmap(pid, addr, length));
         vm.updateOwners(r);
     }
@@ -132,8 +138,11 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
             vm.movePages(oldAddr, newAddr, Math.min(oldLen, newLen));
             vm.unmap(oldAddr, oldAddr + oldLen);
             vm.map(newAddr, newAddr + newLen);
+            // a prefetch of another thread may have brought old pages back in meanwhile: they are stale now
+            cache.invalidateRange(asid, oldAddr, oldLen, false);
         } else if (newLen < oldLen) {
             vm.unmap(oldAddr + newLen, oldAddr + oldLen);
+            cache.invalidateRange(asid, oldAddr + newLen, oldLen - newLen, false);
         } else {
             vm.map(oldAddr, oldAddr + newLen);
         }
@@ -158,6 +167,8 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         vm.updateOwners(r);
         if (newTop < oldTop) {
             vm.unmap(newTop, oldTop);
+            // a prefetch of another thread may have brought pages back in meanwhile
+            cache.invalidateRange(asid, newTop, oldTop - newTop, false);
         } else if (newTop > oldTop) {
             vm.map(oldTop, newTop);
         }
@@ -223,6 +234,8 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         if (closed) {
             return;
         }
+        // Once closed the backend fills and prefetches nothing more for this space (it checks under the set
+        // lock), so no line of a straggling thread survives the invalidation to be seen by the asid's next owner.
         closed = true;
         cache.invalidateAll(asid, false);
         backend.detach(asid);

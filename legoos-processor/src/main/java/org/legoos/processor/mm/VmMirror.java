@@ -109,6 +109,34 @@ final class VmMirror {
         return materialised.contains(vpn) ? PageState.MATERIALISED : PageState.NEVER_WRITTEN;
     }
 
+    /**
+     * How many of the pages {@code vpn + i * strideVpns}, {@code i = 1 .. max}, counted from the first up to the
+     * first that is not, are mapped, materialised and owned by the memory component of page {@code vpn}, which
+     * must itself be mapped and materialised (else 0): the pages a miss of {@code vpn} may fetch along with it.
+     */
+    synchronized int fetchableRun(long vpn, long strideVpns, int max) {
+        OwnerMap map = owners;
+        long va = vpn << 12;
+        int owner = map.ownerOf(va);
+        if (owner < 0 || !materialised.contains(vpn) || !isMapped(va)) {
+            return 0;
+        }
+        int n = 0;
+        long page = vpn;
+        while (n < max) {
+            page += strideVpns;
+            if (page < 0 || page > (-1L >>> 12)) {
+                break;
+            }
+            long pva = page << 12;
+            if (!materialised.contains(page) || map.ownerOf(pva) != owner || !isMapped(pva)) {
+                break;
+            }
+            n++;
+        }
+        return n;
+    }
+
     synchronized void markMaterialised(long vpn) {
         materialised.add(vpn);
     }

@@ -13,17 +13,21 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.legoos.processor.excache.ExCacheConfig.Policy;
 
 /**
  * Reference-model tests under concurrency: an ExCache of 16 lines in front of 1 MiB of data, several threads
  * loading and storing at once so that hits, misses, evictions, flushes and invalidations race. Every load is
  * checked against the model while the run goes on, and the whole memory at the end, both through the cache
- * and on the (simulated) memory components after write-back.
+ * and on the (simulated) memory components after write-back. Each scenario runs with prefetch on and off, and
+ * once with piggyback off; the hot windows are small, so streams (and prefetches) happen by chance as well.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ExCacheConcurrencyTest {
@@ -35,16 +39,31 @@ class ExCacheConcurrencyTest {
     private static final int OPS_PER_THREAD = 15_000;
     private static final int SOAK_OPS_PER_THREAD = 120_000;
 
-    private static ExCache smallCache(Policy policy, ModelBackend backend, long seed) {
-        // 16 lines: 4 sets of 4 ways, for 256 pages of data.
-        return new ExCache(new ExCacheConfig(16L * PAGE, 4, policy, seed), backend);
+    /** How a scenario runs: eviction policy, prefetch on or off, piggyback on or off. */
+    record Setup(Policy policy, boolean prefetch, boolean piggyback) {
+        ExCacheConfig config(long seed) {
+            // 16 lines: 4 sets of 4 ways, for 256 pages of data.
+            return new ExCacheConfig(16L * PAGE, 4, policy, seed).withPrefetchPages(prefetch ? 16 : 0).withPiggyback(piggyback);
+        }
+    }
+
+    /** Every policy with prefetch on and off (piggyback on), and FIFO and CLOCK with prefetch on, piggyback off. */
+    static Stream<Arguments> setups() {
+        List<Arguments> all = new ArrayList<>();
+        for (Policy policy : Policy.values()) {
+            all.add(Arguments.of(new Setup(policy, true, true)));
+            all.add(Arguments.of(new Setup(policy, false, true)));
+        }
+        all.add(Arguments.of(new Setup(Policy.FIFO, true, false)));
+        all.add(Arguments.of(new Setup(Policy.CLOCK, true, false)));
+        return all.stream();
     }
 
     /** Each thread owns a contiguous quarter of the data; values are deterministic per thread. */
     @ParameterizedTest
-    @EnumSource(Policy.class)
-    void threadsOnDisjointRangesMatchTheModel(Policy policy) throws Exception {
-        disjointRanges(policy, OPS_PER_THREAD, ThreadLocalRandom.current().nextLong());
+    @MethodSource("setups")
+    void threadsOnDisjointRangesMatchTheModel(Setup setup) throws Exception {
+        disjointRanges(setup, OPS_PER_THREAD, ThreadLocalRandom.current().nextLong());
     }
 
     /**
@@ -52,27 +71,32 @@ class ExCacheConcurrencyTest {
      * of different threads race on the same lines while those lines are evicted and refilled.
      */
     @ParameterizedTest
-    @EnumSource(Policy.class)
-    void threadsSharingLinesNeverLoseEachOthersStores(Policy policy) throws Exception {
-        sharedLines(policy, OPS_PER_THREAD, ThreadLocalRandom.current().nextLong());
+    @MethodSource("setups")
+    void threadsSharingLinesNeverLoseEachOthersStores(Setup setup) throws Exception {
+        sharedLines(setup, OPS_PER_THREAD, ThreadLocalRandom.current().nextLong());
+    }
+
+    /** Every policy with prefetch and piggyback on. */
+    static Stream<Arguments> soakSetups() {
+        return Stream.of(Policy.values()).map(policy -> Arguments.of(new Setup(policy, true, true)));
     }
 
     /** Both scenarios, eight times longer, for every policy. */
     @Tag("slow")
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     @ParameterizedTest
-    @EnumSource(Policy.class)
-    void soakBothScenarios(Policy policy) throws Exception {
-        disjointRanges(policy, SOAK_OPS_PER_THREAD, ThreadLocalRandom.current().nextLong());
-        sharedLines(policy, SOAK_OPS_PER_THREAD, ThreadLocalRandom.current().nextLong());
+    @MethodSource("soakSetups")
+    void soakBothScenarios(Setup setup) throws Exception {
+        disjointRanges(setup, SOAK_OPS_PER_THREAD, ThreadLocalRandom.current().nextLong());
+        sharedLines(setup, SOAK_OPS_PER_THREAD, ThreadLocalRandom.current().nextLong());
     }
 
-    private static void disjointRanges(Policy policy, int ops, long seed) throws Exception {
-        System.out.println("disjointRanges policy=" + policy + " ops=" + ops + " seed=" + seed);
+    private static void disjointRanges(Setup setup, int ops, long seed) throws Exception {
+        System.out.println("disjointRanges " + setup + " ops=" + ops + " seed=" + seed);
         ModelBackend backend = new ModelBackend(8, 3);
         int share = DATA_BYTES / THREADS;
         byte[][] models = new byte[THREADS][share];
-        try (ExCache cache = smallCache(policy, backend, seed)) {
+        try (ExCache cache = new ExCache(setup.config(seed), backend)) {
             runThreads(t -> {
                 SplittableRandom random = new SplittableRandom(seed + t);
                 long base = BASE + (long) t * share;
@@ -135,7 +159,7 @@ class ExCacheConcurrencyTest {
                 cache.read(ASID, BASE + (long) t * share, everything, 0, share);
                 assertThat(everything).as("thread %d's range through the cache (seed %d)", t, seed).isEqualTo(models[t]);
             }
-            assertCountersAgree(cache, backend);
+            assertCountersAgree(cache, backend, setup);
             cache.invalidateAll(ASID, true);
             for (int t = 0; t < THREADS; t++) {
                 assertThat(backend.bytes(ASID, BASE + (long) t * share, share))
@@ -146,12 +170,12 @@ class ExCacheConcurrencyTest {
         }
     }
 
-    private static void sharedLines(Policy policy, int ops, long seed) throws Exception {
-        System.out.println("sharedLines policy=" + policy + " ops=" + ops + " seed=" + seed);
+    private static void sharedLines(Setup setup, int ops, long seed) throws Exception {
+        System.out.println("sharedLines " + setup + " ops=" + ops + " seed=" + seed);
         ModelBackend backend = new ModelBackend(16, 2);
         int slots = DATA_BYTES / 8;
         long[] model = new long[slots]; // slot i is written only by thread i % THREADS
-        try (ExCache cache = smallCache(policy, backend, seed)) {
+        try (ExCache cache = new ExCache(setup.config(seed), backend)) {
             runThreads(t -> {
                 SplittableRandom random = new SplittableRandom(seed ^ (t * 0x9E3779B97F4A7C15L));
                 for (int op = 0; op < ops; op++) {
@@ -187,7 +211,7 @@ class ExCacheConcurrencyTest {
                 assertThat(memory.getAtIndex(ModelBackend.LONG_LE, slot))
                         .as("slot %d on the memory components (seed %d)", slot, seed).isEqualTo(model[slot]);
             }
-            assertCountersAgree(cache, backend);
+            assertCountersAgree(cache, backend, setup);
         }
     }
 
@@ -216,7 +240,7 @@ class ExCacheConcurrencyTest {
         }
     }
 
-    private static void assertCountersAgree(ExCache cache, ModelBackend backend) {
+    static void assertCountersAgree(ExCache cache, ModelBackend backend, Setup setup) {
         ExCacheStats stats = cache.stats();
         System.out.println("  " + stats);
         assertThat(backend.overlaps.get()).as("overlapping backend calls for one page").isZero();
@@ -224,8 +248,21 @@ class ExCacheConcurrencyTest {
         assertThat(stats.zeroFills()).isEqualTo(backend.zeroFills.get());
         assertThat(stats.piggybacks()).isEqualTo(backend.piggybacks.get());
         assertThat(stats.flushes()).isEqualTo(backend.writeBacks());
+        assertThat(stats.prefetched()).isEqualTo(backend.prefetchedPages.get());
+        assertThat(stats.prefetchMessages()).isLessThanOrEqualTo(backend.batches.get());
+        assertThat(stats.prefetchHits()).isLessThanOrEqualTo(stats.prefetched());
         assertThat(stats.evictions()).isPositive();
         assertThat(stats.hits()).isPositive();
+        if (!setup.prefetch()) {
+            assertThat(backend.batches.get()).isZero();
+            assertThat(stats.prefetched()).isZero();
+            assertThat(stats.prefetchHits()).isZero();
+        }
+        if (!setup.piggyback()) {
+            assertThat(stats.piggybacks()).isZero();
+            assertThat(backend.piggybacks.get()).isZero();
+            assertThat(backend.victimFlushes.get()).as("victims handed to fill").isZero();
+        }
     }
 
     private static void check(long actual, long expected, String op, int thread, long va) {

@@ -108,12 +108,32 @@ final class SingleThreadModel {
     private SingleThreadModel() {
     }
 
-    /** Runs {@code ops} against a fresh cache and model and checks everything at the end. */
+    /**
+     * Runs {@code ops} against a fresh cache and model and checks everything at the end, three times: with
+     * prefetch and piggyback on (the default), with prefetch off, and with piggyback off.
+     */
     static void check(List<Op> ops, Policy policy, int geometry) {
+        check(ops, policy, geometry, true, true);
+        check(ops, policy, geometry, false, true);
+        check(ops, policy, geometry, true, false);
+    }
+
+    static void check(List<Op> ops, Policy policy, int geometry, boolean prefetch, boolean piggyback) {
+        try {
+            run(ops, policy, geometry, prefetch, piggyback);
+        } catch (AssertionError e) {
+            throw new AssertionError("with prefetch " + (prefetch ? "on" : "off") + ", piggyback "
+                    + (piggyback ? "on" : "off") + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void run(List<Op> ops, Policy policy, int geometry, boolean prefetch, boolean piggyback) {
         int[] g = GEOMETRIES[geometry];
         ModelBackend backend = new ModelBackend(2, 2);
         byte[] model = new byte[DATA];
-        try (ExCache cache = new ExCache(new ExCacheConfig(g[0] * 4096L, g[1], policy, 1), backend)) {
+        ExCacheConfig config = new ExCacheConfig(g[0] * 4096L, g[1], policy, 1).withPrefetchPages(prefetch ? 16 : 0)
+                .withPiggyback(piggyback);
+        try (ExCache cache = new ExCache(config, backend)) {
             for (Op op : ops) {
                 op.apply(cache, model);
             }
@@ -127,7 +147,14 @@ final class SingleThreadModel {
             assertThat(stats.misses()).isEqualTo(backend.fills.get());
             assertThat(stats.flushes()).isEqualTo(backend.writeBacks());
             assertThat(stats.piggybacks()).isEqualTo(backend.piggybacks.get());
+            assertThat(stats.prefetched()).isEqualTo(backend.prefetchedPages.get());
             assertThat(backend.overlaps.get()).isZero();
+            if (!piggyback) {
+                assertThat(stats.piggybacks()).isZero();
+            }
+            if (!prefetch) {
+                assertThat(backend.batches.get()).isZero();
+            }
             cache.checkInvariants();
         }
     }

@@ -1,0 +1,130 @@
+package org.legoos.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.legoos.eval.Bench;
+import org.legoos.examples.workload.Workload;
+import org.legoos.examples.workload.Workloads;
+import org.legoos.node.config.LegoConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lego bench}: the paper's evaluation on this machine (see {@link Bench}); tables on stdout, a progress bar
+ * on stderr, and results.md, CSV files and PNG plots under {@code --out}. Exit 1 if a result was wrong.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Reproduces the LegoOS paper's evaluation on this machine, side by side with plain Java.",
+                "Runs each workload on its plain-Java twin and on LegoOS/J with an ExCache larger than the working set and "
+                + "at 50/25/12.5%% of it, in this JVM and over TCP between separate processes; then the memory-throughput, "
+                + "storage and ExCache-technique tables. Prints the tables, writes results.md, CSV files and PNG plots "
+                + "under --out. Exits 1 if any LegoOS/J result differs from its twin's."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "Small sizes (a few minutes in all) instead of the paper-scale ones.")
+    boolean quick;
+
+    @Option(names = {"-w", "--workload"}, split = ",", paramLabel = "NAME",
+            description = "Workloads to run (repeatable or comma-separated; default: all of ${COMPLETION-CANDIDATES}).",
+            completionCandidates = WorkloadNames.class)
+    List<String> workloads = new ArrayList<>();
+
+    @Option(names = "--sections", split = ",", paramLabel = "SECTION",
+            description = "Parts to run: ${COMPLETION-CANDIDATES} (default: all).")
+    Set<Bench.Section> sections = EnumSet.allOf(Bench.Section.class);
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where results go (default: bench-results/<date-time>).")
+    Path out;
+
+    @Option(names = "--no-tcp", description = "Skip the separate-process TCP deployment.")
+    boolean noTcp;
+
+    @Option(names = "--threads", defaultValue = "2", description = "Threads per program (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of every generated data set (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    private final Io io;
+
+    BenchCommand(Io io) {
+        this.io = io;
+    }
+
+    /** Workload names for the help text. */
+    static final class WorkloadNames extends ArrayList<String> {
+        WorkloadNames() {
+            super(Workloads.all().stream().map(Workload::name).toList());
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads < 1 || threads > 64) {
+            throw new IllegalArgumentException("--threads must be in [1, 64], got " + threads);
+        }
+        Path dir = out != null ? out : Path.of("bench-results",
+                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+        String cmd = "lego bench" + (quick ? " --quick" : "") + (workloads.isEmpty() ? "" : " --workload " + String.join(",", workloads))
+                + (sections.size() == Bench.Section.values().length ? "" : " --sections " + sections.stream()
+                .map(s -> s.name().toLowerCase(Locale.ROOT)).reduce((a, b) -> a + "," + b).orElse(""))
+                + (noTcp ? " --no-tcp" : "");
+        Bench.Plan plan = new Bench.Plan(quick, workloads, sections, !noTcp, dir, seed, threads,
+                UpCommand.javaCommand(LegoConfig.defaults()), cmd);
+        Bar bar = new Bar(io.err(), io.errIsTerminal());
+        List<String> failures = new Bench(plan, io.out(), bar).run();
+        bar.end();
+        io.out().println();
+        io.out().println("results: " + dir.resolve("results.md") + " (CSV and PNG files beside it)");
+        for (String f : failures) {
+            io.err().println("lego bench: " + f);
+        }
+        return failures.isEmpty() ? Lego.EXIT_OK : Lego.EXIT_FAILURE;
+    }
+
+    /**
+     * The progress bar: {@code [=======>        ] 12/40  wordcount: in-JVM, ExCache 25%  (3m10s)}, redrawn in place
+     * on a terminal; one line per step otherwise (logs stay readable).
+     */
+    static final class Bar implements org.legoos.eval.Progress {
+        private static final int WIDTH = 24;
+        private final PrintStream err;
+        private final boolean terminal;
+        private final long start = System.nanoTime();
+        private boolean drawn;
+
+        Bar(PrintStream err, boolean terminal) {
+            this.err = err;
+            this.terminal = terminal;
+        }
+
+        @Override
+        public void step(String what, int done, int total) {
+            int filled = total == 0 ? WIDTH : (int) ((long) WIDTH * Math.min(done, total) / total);
+            long s = (System.nanoTime() - start) / 1_000_000_000L;
+            String line = "[" + "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "") + "] "
+                    + done + "/" + total + "  " + what + "  (" + (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s)";
+            if (terminal) {
+                err.print("\r\033[K" + line);
+                drawn = true;
+            } else {
+                err.println(line);
+            }
+            err.flush();
+        }
+
+        void end() {
+            if (drawn) {
+                err.println();
+                drawn = false;
+            }
+        }
+    }
+}

@@ -1,0 +1,347 @@
+package org.legoos.processor.mm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.legoos.api.SegmentationFault;
+import org.legoos.net.protocol.Ack;
+import org.legoos.net.protocol.p2m.AddressSpaceInfo;
+import org.legoos.net.protocol.p2m.CreateAddressSpace;
+import org.legoos.net.protocol.p2m.DestroyAddressSpace;
+import org.legoos.net.protocol.p2m.MapReply;
+import org.legoos.net.protocol.p2m.Mmap;
+import org.legoos.net.protocol.p2m.Msync;
+import org.legoos.net.protocol.p2m.Munmap;
+import org.legoos.net.protocol.p2m.PageData;
+import org.legoos.net.protocol.p2m.PcacheFlush;
+import org.legoos.net.protocol.p2m.PcacheMiss;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.net.rpc.Status;
+import org.legoos.net.transport.local.LocalFabric;
+import org.legoos.processor.excache.ExCache;
+import org.legoos.processor.excache.ExCacheConfig;
+import org.legoos.processor.excache.ExCacheStats;
+
+/**
+ * The process monitor's backend with prefetch, over the in-JVM transport, against two fake memory components that
+ * own alternate 64 KiB vRegions and record every {@code P2M_PCACHE_MISS} and {@code P2M_PCACHE_FLUSH}: batches
+ * stay within one owner and skip never-written pages, strides travel in the message, dirty victims of
+ * prefetched lines go in one flush per owner, and a range unmapped while another thread streams next to it
+ * never keeps stale lines.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ExCacheBackendPrefetchTest {
+    private static final int PAGE = 4096;
+    private static final long VREGION = 64 << 10; // 16 pages
+    private static final int PROCESSOR = 1;
+    private static final int HOME = 10;
+    private static final long PID = 77;
+    private static final long MMAP_BASE = 1L << 30;
+
+    private final LocalFabric fabric = new LocalFabric();
+    private final List<RpcNode> nodes = new ArrayList<>();
+    private FakeMemory memory;
+    private ExCache cache;
+    private RemoteAddressSpace space;
+
+    /** A miss as a memory component saw it. */
+    record Miss(int node, long vaddr, int pages, long strideBytes, int served) {
+    }
+
+    /** Pages, areas and vRegion owners shared by both fake components; each serves only its own vRegions. */
+    static final class FakeMemory {
+        final Map<Long, byte[]> store = new ConcurrentHashMap<>();
+        final Set<Long> mapped = ConcurrentHashMap.newKeySet();
+        final Set<Long> regions = new ConcurrentSkipListSet<>();
+        final List<Miss> misses = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<long[]> flushes = java.util.Collections.synchronizedList(new ArrayList<>());
+        final AtomicLong next = new AtomicLong(MMAP_BASE);
+
+        static int ownerOf(long va) {
+            return HOME + (int) ((va / VREGION) % 2);
+        }
+
+        synchronized MapReply reply(long addr) {
+            long[] r = regions.stream().mapToLong(Long::longValue).toArray();
+            int[] o = new int[r.length];
+            for (int i = 0; i < r.length; i++) {
+                o[i] = ownerOf(r[i] * VREGION);
+            }
+            return new MapReply(addr, VREGION, r, o);
+        }
+
+        MapReply mmap(Mmap q) {
+            long len = (q.length() + PAGE - 1) & -PAGE;
+            long addr = q.hint() != 0 ? q.hint() : next.getAndAdd(len);
+            for (long a = addr; a < addr + len; a += PAGE) {
+                mapped.add(a);
+                store.remove(a);
+                regions.add(a / VREGION);
+            }
+            return reply(addr);
+        }
+
+        MapReply munmap(Munmap q) {
+            long len = (q.length() + PAGE - 1) & -PAGE;
+            for (long a = q.addr(); a < q.addr() + len; a += PAGE) {
+                mapped.remove(a);
+                store.remove(a);
+            }
+            return reply(q.addr());
+        }
+
+        PageData miss(int node, PcacheMiss q) {
+            if (q.victim().remaining() != 0) {
+                store(node, q.victimVaddr(), q.victim().duplicate());
+            }
+            ByteBuffer out = ByteBuffer.allocate(q.pages() * PAGE);
+            int n = 0;
+            for (long a = q.vaddr(); n < q.pages() && mapped.contains(a) && ownerOf(a) == node; a += q.strideBytes()) {
+                byte[] page = store.get(a);
+                out.put(n * PAGE, page == null ? new byte[PAGE] : page);
+                n++;
+            }
+            misses.add(new Miss(node, q.vaddr(), q.pages(), q.strideBytes(), n));
+            if (n == 0) {
+                throw Status.BAD_ADDRESS.toException("0x" + Long.toHexString(q.vaddr()) + " is not on node " + node);
+            }
+            return new PageData(out.limit(n * PAGE));
+        }
+
+        Ack flush(int node, PcacheFlush q) {
+            flushes.add(q.vaddrs().clone());
+            for (int i = 0; i < q.vaddrs().length; i++) {
+                store(node, q.vaddrs()[i], q.data().duplicate().position(i * PAGE).limit((i + 1) * PAGE));
+            }
+            return Ack.INSTANCE;
+        }
+
+        private void store(int node, long va, ByteBuffer data) {
+            if (!mapped.contains(va) || ownerOf(va) != node) {
+                throw Status.BAD_ADDRESS.toException("flush of 0x" + Long.toHexString(va) + " on node " + node);
+            }
+            byte[] page = new byte[PAGE];
+            data.get(page);
+            store.put(va, page);
+        }
+    }
+
+    private RpcNode node(String name, int id) {
+        RpcNode n = new RpcNode(name, fabric.newTransport(), new RpcNode.Config(8 << 20, Duration.ofSeconds(10)));
+        n.setNodeId(id);
+        n.listen(name);
+        nodes.add(n);
+        return n;
+    }
+
+    @BeforeEach
+    void start() {
+        memory = new FakeMemory();
+        RpcNode processor = node("processor", PROCESSOR);
+        for (int id : new int[] {HOME, HOME + 1}) {
+            RpcNode m = node("memory-" + id, id);
+            m.handle(PcacheMiss.class, (q, ctx) -> memory.miss(id, q));
+            m.handle(PcacheFlush.class, (q, ctx) -> memory.flush(id, q));
+        }
+        RpcNode home = nodes.get(1);
+        home.handle(CreateAddressSpace.class, (q, ctx) -> new AddressSpaceInfo(VREGION, MMAP_BASE / 2));
+        home.handle(Mmap.class, (q, ctx) -> memory.mmap(q));
+        home.handle(Munmap.class, (q, ctx) -> memory.munmap(q));
+        home.handle(Msync.class, (q, ctx) -> Ack.INSTANCE);
+        home.handle(DestroyAddressSpace.class, (q, ctx) -> Ack.INSTANCE);
+        for (RpcNode a : nodes) {
+            for (RpcNode b : nodes) {
+                a.addPeer(b.nodeId(), b.name());
+            }
+        }
+        // 64 lines: 16 sets of 4 ways, so a batch holds up to 15 pages
+        cache = new ExCache(new ExCacheConfig(64L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1), new ExCacheBackend(processor, 8));
+        space = RemoteAddressSpace.create(processor, cache, backendOf(processor), PID, 3, HOME, 0);
+    }
+
+    private ExCacheBackend backend;
+
+    private ExCacheBackend backendOf(RpcNode processor) {
+        if (backend == null) {
+            backend = new ExCacheBackend(processor, 8);
+            cache.close();
+            cache = new ExCache(new ExCacheConfig(64L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1), backend);
+        }
+        return backend;
+    }
+
+    @AfterEach
+    void stop() {
+        space.close();
+        cache.close();
+        nodes.forEach(RpcNode::close);
+    }
+
+    private static long value(long va) {
+        return va * 0x9E3779B97F4A7C15L;
+    }
+
+    /** Writes one long into each of {@code pages} pages from {@code va} and makes sure they reach memory. */
+    private void writePages(long va, int pages) {
+        for (int p = 0; p < pages; p++) {
+            space.putLong(va + (long) p * PAGE, value(va + (long) p * PAGE));
+        }
+        space.msync(va, (long) pages * PAGE);
+    }
+
+    /** Pushes every page of the cache out by touching 64 never-written pages elsewhere. */
+    private void evictEverything() {
+        long other = space.mmap(64L * PAGE, 3);
+        for (int p = 0; p < 64; p++) {
+            space.getLong(other + (long) p * PAGE);
+        }
+    }
+
+    @Test
+    void aSequentialScanGoesOutInBatchesThatNeverCrossAnOwnerOrANeverWrittenPage() {
+        int pages = 256; // 16 vRegions, alternating owners
+        long va = space.mmap((long) pages * PAGE, 3);
+        writePages(va, pages - 1); // the last page is never written
+        evictEverything();
+        memory.misses.clear();
+        cache.resetStats();
+        for (int p = 0; p < pages; p++) {
+            long a = va + (long) p * PAGE;
+            assertThat(space.getLong(a)).as("page %d", p).isEqualTo(p == pages - 1 ? 0 : value(a));
+        }
+        ExCacheStats stats = cache.stats();
+        List<Miss> misses = List.copyOf(memory.misses);
+        System.out.println("sequential: " + misses.size() + " miss messages for " + pages + " pages, " + stats);
+        assertThat(misses.size()).isLessThan(pages / 5);
+        for (Miss m : misses) {
+            assertThat(m.strideBytes()).isEqualTo(PAGE);
+            assertThat(m.served()).as("%s: every page asked for is on that owner", m).isEqualTo(m.pages());
+            assertThat((m.vaddr() + (long) (m.pages() - 1) * PAGE) / VREGION).as("%s stays in one vRegion", m)
+                    .isEqualTo(m.vaddr() / VREGION);
+            assertThat(m.vaddr() + (long) (m.pages() - 1) * PAGE).as("%s asks for no never-written page", m)
+                    .isLessThan(va + (pages - 1L) * PAGE);
+        }
+        assertThat(stats.prefetched()).isEqualTo(misses.stream().mapToLong(m -> m.pages() - 1).sum());
+        assertThat(stats.prefetchHits()).isEqualTo(stats.prefetched());
+        assertThat(stats.zeroFills()).isEqualTo(1);
+    }
+
+    @Test
+    void stridedAndDescendingStreamsTravelAsStridesInOneMessage() {
+        int pages = 240;
+        long va = space.mmap((long) pages * PAGE, 3);
+        writePages(va, pages);
+        evictEverything();
+        memory.misses.clear();
+        for (int p = 0; p < pages; p += 3) {
+            assertThat(space.getLong(va + (long) p * PAGE)).isEqualTo(value(va + (long) p * PAGE));
+        }
+        assertThat(memory.misses).anySatisfy(m -> assertThat(m.strideBytes()).isEqualTo(3 * PAGE));
+        evictEverything();
+        memory.misses.clear();
+        for (int p = pages - 1; p >= 0; p--) {
+            assertThat(space.getLong(va + (long) p * PAGE)).isEqualTo(value(va + (long) p * PAGE));
+        }
+        assertThat(memory.misses).anySatisfy(m -> assertThat(m.strideBytes()).isEqualTo(-PAGE))
+                .allSatisfy(m -> assertThat(m.served()).isEqualTo(m.pages()));
+        assertThat(memory.misses.size()).isLessThan(pages / 5);
+    }
+
+    @Test
+    void dirtyVictimsOfPrefetchedLinesGoInOneFlushPerOwner() {
+        long a = space.mmap(128L * PAGE, 3);
+        writePages(a, 128);
+        long b = space.mmap(64L * PAGE, 3);
+        for (int p = 0; p < 64; p++) {
+            space.putLong(b + (long) p * PAGE + 8, -p); // fills the cache with dirty lines
+        }
+        memory.flushes.clear();
+        for (int p = 0; p < 128; p++) {
+            assertThat(space.getLong(a + (long) p * PAGE)).isEqualTo(value(a + (long) p * PAGE));
+        }
+        assertThat(memory.flushes).as("batched write-backs of prefetch victims").anySatisfy(v -> assertThat(v).hasSizeGreaterThan(1));
+        for (long[] vaddrs : memory.flushes) {
+            assertThat(java.util.Arrays.stream(vaddrs).map(FakeMemory::ownerOf).distinct().count()).isEqualTo(1);
+        }
+        for (int p = 0; p < 64; p++) {
+            assertThat(space.getLong(b + (long) p * PAGE + 8)).as("page %d", p).isEqualTo(-p);
+        }
+    }
+
+    /**
+     * One thread streams through area A and on into the adjacent area B (same owner), so its prefetches reach
+     * into B, while another thread unmaps B, maps it again and checks that the new mapping reads as zeros: a
+     * prefetched line of the old B that outlived the munmap would show its old contents.
+     */
+    @Test
+    void anAreaUnmappedWhileAStreamPrefetchesIntoItKeepsNoStaleLine() throws Exception {
+        long a = space.mmap(32L * PAGE, 3);
+        long b = a + 32L * PAGE;
+        assertThat(space.mmap(32L * PAGE, 3)).isEqualTo(b);
+        writePages(a, 32);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread streamer = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    for (int p = 0; p < 64; p++) {
+                        try {
+                            space.getLong(a + (long) p * PAGE);
+                        } catch (SegmentationFault e) {
+                            // B is unmapped just now
+                        }
+                    }
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        streamer.start();
+        try {
+            for (int round = 0; round < 200 && failure.get() == null; round++) {
+                writePages(b, 32); // B has data on its owner: prefetchable
+                space.munmap(b, 32L * PAGE);
+                assertThat(memory.mmap(new Mmap(PID, b, 32L * PAGE, 3)).addr()).isEqualTo(b); // behind the mirror's back
+                memory.munmap(new Munmap(PID, b, 32L * PAGE));
+                // map again through the space: a fresh area, never written
+                long again = space.mmap(32L * PAGE, 3);
+                if (again != b) {
+                    space.munmap(again, 32L * PAGE);
+                    throw new AssertionError("the fake memory did not reuse B: 0x" + Long.toHexString(again));
+                }
+                for (int p = 0; p < 32; p++) {
+                    assertThat(space.getLong(b + (long) p * PAGE)).as("round %d page %d of the new B", round, p).isZero();
+                }
+            }
+        } finally {
+            stop.set(true);
+            streamer.join(10_000);
+        }
+        assertThat(failure.get()).isNull();
+    }
+
+    @Test
+    void aClosedSpaceGetsNoMoreLines() {
+        long va = space.mmap(64L * PAGE, 3);
+        writePages(va, 64);
+        space.close();
+        assertThatThrownBy(() -> space.getLong(va)).isInstanceOf(IllegalStateException.class);
+    }
+}
