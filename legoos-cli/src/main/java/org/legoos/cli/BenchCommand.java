@@ -78,6 +78,11 @@ final class BenchCommand implements Callable<Integer> {
                 + (noTcp ? " --no-tcp" : "");
         Bench.Plan plan = new Bench.Plan(quick, workloads, sections, !noTcp, dir, seed, threads,
                 UpCommand.javaCommand(LegoConfig.defaults()), cmd);
+        if (System.getenv("LEGO_LOG") == null) {
+            // the in-JVM cluster's component logs (joins, restarts) would tear the progress bar; errors still show
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.legoos"))
+                    .setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
         Bar bar = new Bar(io.err(), io.errIsTerminal());
         List<String> failures = new Bench(plan, io.out(), bar).run();
         bar.end();

@@ -18,6 +18,14 @@ public interface Deployment extends AutoCloseable {
     /** Runs {@code program args} to completion on a processor whose ExCache is {@code excache}. */
     RunOutcome run(ExCacheConfig excache, String program, List<String> args) throws Exception;
 
+    /**
+     * Whether each new ExCache configuration starts a fresh JVM (whose JIT is cold): the harness then runs the
+     * workload once at its quick size before measuring, as the in-JVM deployment is warm from earlier runs.
+     */
+    default boolean coldAfterReconfigure() {
+        return false;
+    }
+
     @Override
     void close();
 }

@@ -89,6 +89,11 @@ public final class ProcessDeployment implements Deployment {
     }
 
     @Override
+    public boolean coldAfterReconfigure() {
+        return true;
+    }
+
+    @Override
     public RunOutcome run(ExCacheConfig excache, String program, List<String> args) throws Exception {
         if (!excache.equals(current)) {
             restartProcessor(excache);

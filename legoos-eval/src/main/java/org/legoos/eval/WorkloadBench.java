@@ -90,12 +90,14 @@ public final class WorkloadBench {
         all.addAll(others);
         for (Deployment d : all) {
             progress.step(name + ": " + d.label() + ", full ExCache", ++step, stepTotal);
+            warmUp(d, full);
             RunOutcome f = d.run(full, workload.program(), args);
             require(f, d.label() + ", full ExCache");
             rows.add(row(d, "full", (double) full.capacityBytes() / ws, full, ws, f, f.seconds(), twin, expected));
             for (double fraction : fractions) {
                 ExCacheConfig c = config((long) (ws * fraction));
                 progress.step(name + ": " + d.label() + ", ExCache " + percent(fraction), ++step, stepTotal);
+                warmUp(d, c);
                 RunOutcome o = d.run(c, workload.program(), args);
                 require(o, d.label() + ", ExCache " + percent(fraction));
                 rows.add(row(d, percent(fraction), fraction, c, ws, o, f.seconds(), twin, expected));
@@ -103,6 +105,14 @@ public final class WorkloadBench {
         }
         progress.step(name + ": done", ++step, stepTotal);
         return rows;
+    }
+
+    /** A fresh processor JVM runs the workload once at its quick size first, so the measured run is not a cold JIT's. */
+    private void warmUp(Deployment d, ExCacheConfig c) throws Exception {
+        if (d.coldAfterReconfigure()) {
+            require(d.run(c, workload.program(), workload.programArgs(Math.min(size, workload.quickSize()), seed, threads)),
+                    d.label() + ", warm-up");
+        }
     }
 
     private ExCacheConfig config(long bytes) {
@@ -124,7 +134,7 @@ public final class WorkloadBench {
 
     /** "25%", "12.5%". */
     public static String percent(double fraction) {
-        double p = fraction * 100;
+        double p = Math.round(fraction * 1000) / 10.0; // one decimal: 12.5%, 28%
         return (p == Math.rint(p) ? String.valueOf((long) p) : String.valueOf(p)) + "%";
     }
 }

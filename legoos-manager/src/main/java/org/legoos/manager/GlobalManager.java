@@ -72,6 +72,8 @@ public final class GlobalManager implements AutoCloseable {
     public static final int FIRST_COMPONENT_ID = 2;
     /** {@link ComponentInfo#state()} of a component that reports in time. */
     public static final String ALIVE = "ALIVE";
+    /** State of a component that registered but has not reported yet (its monitor is starting): not chosen yet. */
+    public static final String JOINING = "JOINING";
     /** {@link ComponentInfo#state()} of a component that missed its heartbeat timeout. */
     public static final String DEAD = "DEAD";
 
@@ -210,7 +212,7 @@ public final class GlobalManager implements AutoCloseable {
                     throw Status.EXISTS.toException("address " + address + " is already registered as " + m
                             + "; a " + role.wire + " component must listen elsewhere");
                 }
-                boolean wasDead = m.reported(r.resources(), now);
+                boolean wasDead = m.registered(r.resources(), now);
                 rpc.addPeer(m.id, address);
                 log.info("{} registered again{}", m, wasDead ? " and is ALIVE" : "");
                 return new Registered(m.id);
@@ -219,7 +221,7 @@ public final class GlobalManager implements AutoCloseable {
                 throw Status.QUOTA.toException("node ids are exhausted");
             }
             m = new Member(nextNodeId++, role, address);
-            m.reported(r.resources(), now);
+            m.registered(r.resources(), now);
             members.put(m.id, m);
             membersByAddress.put(address, m);
             try {

@@ -16,6 +16,11 @@ final class Member {
     final Role role;
     final String address;
     boolean alive;
+    /**
+     * Whether the component has sent a status report since it (re)registered: it registers before its monitor is up
+     * (it needs the node id first), so until its first report nothing may be placed on it.
+     */
+    boolean serving;
     long lastReportMillis;
     ComponentResources resources = NOTHING_REPORTED;
     /** GPM: threads placed here since the last report (so a burst of launches spreads). */
@@ -33,9 +38,17 @@ final class Member {
         this.address = address;
     }
 
-    /** Records a REGISTER or STATUS_REPORT received at {@code now}; returns true if it was DEAD. */
+    /** Records a REGISTER received at {@code now}: alive, but not serving until its first report; true if it was DEAD. */
+    boolean registered(ComponentResources r, long now) {
+        boolean wasDead = reported(r, now);
+        serving = false;
+        return wasDead;
+    }
+
+    /** Records a STATUS_REPORT received at {@code now}; returns true if it was DEAD. */
     boolean reported(ComponentResources r, long now) {
         boolean wasDead = !alive;
+        serving = true;
         resources = r;
         lastReportMillis = now;
         alive = true;
@@ -46,7 +59,7 @@ final class Member {
 
     /** Whether this component may be chosen at {@code now}. */
     boolean live(long now, long timeoutMillis) {
-        return alive && now - lastReportMillis <= timeoutMillis;
+        return alive && serving && now - lastReportMillis <= timeoutMillis;
     }
 
     /** Reported capacity minus reported use minus what was granted since. */
@@ -55,7 +68,7 @@ final class Member {
     }
 
     ComponentInfo info() {
-        return new ComponentInfo(id, role.wire, address, alive ? GlobalManager.ALIVE : GlobalManager.DEAD,
+        return new ComponentInfo(id, role.wire, address, !alive ? GlobalManager.DEAD : serving ? GlobalManager.ALIVE : GlobalManager.JOINING,
                 lastReportMillis, resources);
     }
 

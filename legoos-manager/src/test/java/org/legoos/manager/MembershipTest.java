@@ -136,6 +136,14 @@ class MembershipTest {
         assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
         int again = p.call(new Register("processor", "p1", TestCluster.processorResources(4, 0))).nodeId();
         assertThat(again).isEqualTo(p.id);
+        // registered, but its monitor is not serving until it reports: nothing may be placed on it yet
+        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.JOINING);
+        c.storage("s1", 0);
+        c.memory("m1", 4 * GIB, 0);
+        int vnode = c.createVNode("v").id();
+        assertThatThrownBy(() -> c.call(new org.legoos.net.protocol.gm.PlaceProcess(vnode, 1)))
+                .hasMessageContaining("processor");
+        p.report(TestCluster.processorResources(4, 0));
         assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
     }
 

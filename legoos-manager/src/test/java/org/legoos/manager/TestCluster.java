@@ -127,6 +127,7 @@ final class TestCluster implements AutoCloseable {
         c.id = n.call(GlobalManager.NODE_ID, new Register(role, address, resources), CALL_TIMEOUT).nodeId();
         n.setNodeId(c.id);
         components.put(address, c);
+        c.report(resources); // as a real component does once its monitor is up (at once, then every interval)
         return c;
     }
 

@@ -39,6 +39,7 @@ public final class ComponentHost implements AutoCloseable {
     public record Hosted<M extends AutoCloseable>(M monitor, Supplier<ComponentResources> resources) {
     }
 
+    private static final Duration SERVING_TIMEOUT = Duration.ofSeconds(10);
     private final String role;
     private final RpcNode rpc;
     private final Hosted<?> hosted;
@@ -82,10 +83,41 @@ public final class ComponentHost implements AutoCloseable {
             rpc.setResolver(id -> known.computeIfAbsent(id, x -> lookup(rpc, x)));
             Hosted<?> hosted = monitorFactory.apply(rpc);
             log.info("{} joined as node {} at {}", name, reg.nodeId(), address);
-            return new ComponentHost(role, rpc, hosted, reportInterval);
+            ComponentHost host = new ComponentHost(role, rpc, hosted, reportInterval);
+            host.awaitServing(SERVING_TIMEOUT);
+            return host;
         } catch (RuntimeException e) {
             rpc.close();
             throw e;
+        }
+    }
+
+    /**
+     * Returns once the manager lists this component as ALIVE. It registers before its monitor exists (the monitor
+     * needs the node id), so the manager shows it JOINING and places nothing on it until its first status report;
+     * waiting here means that once {@code join} returns, the component can be used at once. Gives up with a warning
+     * after {@code timeout} (the periodic reports still bring it in).
+     */
+    private void awaitServing(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (true) {
+                for (ComponentInfo c : rpc.call(MANAGER_NODE, new MembersRequest()).members()) {
+                    if (c.nodeId() == rpc.nodeId() && c.state().equals("ALIVE")) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    log.warn("{}: the manager does not list it as ALIVE after {}; continuing", rpc.name(), timeout);
+                    return;
+                }
+                report();
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (LegoException e) {
+            log.warn("{}: cannot ask the manager whether it is ALIVE: {}", rpc.name(), e.getMessage());
         }
     }
 

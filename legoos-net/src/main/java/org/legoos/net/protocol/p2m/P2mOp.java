@@ -30,7 +30,9 @@ public enum P2mOp implements Op {
     /** write back the file's dirty cache chunks durably; drop them too if invalidate. */
     FSYNC(12, FileSync.class, FileSync::decode, org.legoos.net.protocol.Ack::decode),
     /** a process closed its last handle: write back the file's dirty chunks. */
-    CLOSE(13, FileClose.class, FileClose::decode, org.legoos.net.protocol.Ack::decode);
+    CLOSE(13, FileClose.class, FileClose::decode, org.legoos.net.protocol.Ack::decode),
+    /** several writes of one file in one message, applied in order (a processor's write-behind flush). */
+    WRITEV(14, FileWriteBatch.class, FileWriteBatch::decode, org.legoos.net.protocol.Ack::decode);
 
     private final Info info;
 
