@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -117,7 +118,7 @@ public final class Bench {
             for (Workload w : selected) {
                 double[] fractions = fractions(w);
                 WorkloadBench b = new WorkloadBench(w, size(w), plan.seed(), plan.threads(), ExCacheConfig.Policy.FIFO,
-                        UnaryOperator.identity());
+                        UnaryOperator.identity()).withTimeLimit(plan.quick() ? Duration.ofMinutes(3) : Duration.ofMinutes(6));
                 List<WorkloadRow> r = b.run(inJvm, tcp == null ? List.of() : List.of(tcp), fractions, progress, step, total);
                 step += perWorkload;
                 rows.addAll(r);
@@ -248,7 +249,7 @@ public final class Bench {
                     String.format(Locale.ROOT, "%.2fx", r.vsTwin()),
                     s == null ? "-" : String.format(Locale.ROOT, "%.4f", s.hitRate()),
                     s == null ? "-" : s.misses(), s == null ? "-" : Stats.prefetched(s), s == null ? "-" : s.flushes(),
-                    r.config().equals("twin") ? "reference" : r.correct() ? "same" : "DIFFERENT");
+                    r.config().equals("twin") ? "reference" : r.timedOut() ? "TIMEOUT (killed)" : r.correct() ? "same" : "DIFFERENT");
         }
         return t;
     }
@@ -262,11 +263,11 @@ public final class Bench {
             }
         }
         for (String dep : rows.stream().map(WorkloadRow::deployment).filter(d -> !d.equals("plain Java")).distinct().toList()) {
-            find(rows, "wordcount", dep, "25%").ifPresent(r -> target(t, "word count at 25% ExCache vs full", dep, r.vsFull(), 1.34));
-            find(rows, "classifier", dep, "28%").ifPresent(r -> target(t, "classifier at 28% ExCache vs full", dep, r.vsFull(), 1.68));
+            find(rows, "wordcount", dep, "25%").ifPresent(r -> target(t, "word count at 25% ExCache vs full", dep, r, r.vsFull(), 1.34));
+            find(rows, "classifier", dep, "28%").ifPresent(r -> target(t, "classifier at 28% ExCache vs full", dep, r, r.vsFull(), 1.68));
             for (WorkloadRow r : rows) {
                 if (r.deployment().equals(dep) && r.config().equals("full")) {
-                    target(t, r.workload() + " full ExCache vs plain-Java twin", dep, r.vsTwin(), 2.0);
+                    target(t, r.workload() + " full ExCache vs plain-Java twin", dep, r, r.vsTwin(), 2.0);
                 }
             }
         }
@@ -277,9 +278,9 @@ public final class Bench {
         return rows.stream().filter(r -> r.workload().equals(w) && r.deployment().equals(dep) && r.config().equals(config)).findFirst();
     }
 
-    private static void target(ResultTable t, String what, String dep, double measured, double limit) {
-        t.row(what, dep, String.format(Locale.ROOT, "%.2fx", measured), String.format(Locale.ROOT, "%.2fx", limit),
-                measured <= limit ? "yes" : "no");
+    private static void target(ResultTable t, String what, String dep, WorkloadRow r, double measured, double limit) {
+        t.row(what, dep, (r.timedOut() ? ">" : "") + String.format(Locale.ROOT, "%.2fx", measured),
+                String.format(Locale.ROOT, "%.2fx", limit), measured <= limit && !r.timedOut() ? "yes" : "no");
     }
 
     private void add(ResultTable t, String csv) throws IOException {

@@ -15,8 +15,19 @@ public interface Deployment extends AutoCloseable {
     /** A label for tables and plots, e.g. "in-JVM" or "TCP, processes". */
     String label();
 
-    /** Runs {@code program args} to completion on a processor whose ExCache is {@code excache}. */
-    RunOutcome run(ExCacheConfig excache, String program, List<String> args) throws Exception;
+    /** How long one run may take unless the caller says otherwise. */
+    java.time.Duration DEFAULT_TIME_LIMIT = java.time.Duration.ofMinutes(10);
+
+    /**
+     * Runs {@code program args} to completion on a processor whose ExCache is {@code excache}; a run still going after
+     * {@code limit} is killed and reported {@link RunOutcome#timedOut()}.
+     */
+    RunOutcome run(ExCacheConfig excache, String program, List<String> args, java.time.Duration limit) throws Exception;
+
+    /** {@link #run(ExCacheConfig, String, List, java.time.Duration)} with {@link #DEFAULT_TIME_LIMIT}. */
+    default RunOutcome run(ExCacheConfig excache, String program, List<String> args) throws Exception {
+        return run(excache, program, args, DEFAULT_TIME_LIMIT);
+    }
 
     /**
      * Whether each new ExCache configuration starts a fresh JVM (whose JIT is cold): the harness then runs the

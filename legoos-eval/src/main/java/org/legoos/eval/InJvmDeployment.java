@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.legoos.api.LegoProgram;
-import org.legoos.examples.workload.Workload;
 import org.legoos.manager.ManagerConfig;
 import org.legoos.memory.MemoryConfig;
 import org.legoos.node.LocalCluster;
@@ -53,7 +52,7 @@ public final class InJvmDeployment implements Deployment {
     }
 
     @Override
-    public RunOutcome run(ExCacheConfig excache, String program, List<String> args) throws InterruptedException {
+    public RunOutcome run(ExCacheConfig excache, String program, List<String> args, Duration limit) throws InterruptedException {
         ProcessMonitor processor;
         if (!excache.equals(current)) {
             processor = cluster.restartProcessor(0, new ProcessorConfig(cores, excache, 16, 2000));
@@ -62,12 +61,9 @@ public final class InJvmDeployment implements Deployment {
             processor = cluster.processors().get(0);
         }
         ExCacheStats before = processor.excache().stats();
-        long t0 = System.nanoTime();
-        LocalCluster.RunResult r = cluster.run(VNODE, program, args.toArray(String[]::new));
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        RunOutcome o = Runs.await(cluster.processes(), VNODE, program, args, limit);
         ExCacheStats stats = processor.excache().stats().minus(before);
-        String err = r.stderr() + (r.error() == null ? "" : r.error());
-        return new RunOutcome(seconds, r.exitCode(), Workload.resultLine(r.stdout()), stats, err);
+        return new RunOutcome(o.seconds(), o.exitCode(), o.resultLine(), stats, o.stderr(), o.timedOut());
     }
 
     @Override

@@ -1,6 +1,5 @@
 package org.legoos.eval;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -11,12 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.legoos.examples.workload.Workload;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.cluster.ClusterClient;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
-import org.legoos.processor.client.ProcessClient;
 import org.legoos.processor.excache.ExCacheConfig;
 
 /**
@@ -94,18 +91,11 @@ public final class ProcessDeployment implements Deployment {
     }
 
     @Override
-    public RunOutcome run(ExCacheConfig excache, String program, List<String> args) throws Exception {
+    public RunOutcome run(ExCacheConfig excache, String program, List<String> args, Duration limit) throws Exception {
         if (!excache.equals(current)) {
             restartProcessor(excache);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        long t0 = System.nanoTime();
-        ProcessClient.Running r = client.processes().start(VNODE, program, args, out, err);
-        int code = r.waitFor();
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        String stderr = err.toString(StandardCharsets.UTF_8) + (r.error() == null ? "" : r.error());
-        return new RunOutcome(seconds, code, Workload.resultLine(out.toString(StandardCharsets.UTF_8)), null, stderr);
+        return Runs.await(client.processes(), VNODE, program, args, limit);
     }
 
     /** The {@code --set} assignments that give a processor this ExCache. */

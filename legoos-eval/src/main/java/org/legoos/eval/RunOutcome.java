@@ -11,8 +11,10 @@ import org.legoos.processor.excache.ExCacheStats;
  * @param stats the processor's ExCache counters over the run, or null where they cannot be read (separate processes,
  *     twins)
  * @param stderr what the program wrote on stderr (for error messages)
+ * @param timedOut whether the harness killed the run at its time limit ({@code seconds} is then the limit)
  */
-public record RunOutcome(double seconds, int exitCode, String resultLine, ExCacheStats stats, String stderr) {
+public record RunOutcome(double seconds, int exitCode, String resultLine, ExCacheStats stats, String stderr,
+                         boolean timedOut) {
     /** Whether the run exited 0 and printed a result. */
     public boolean ok() {
         return exitCode == 0 && resultLine != null;

@@ -67,6 +67,9 @@ public final class TechniqueBench {
                                 .withPrefetchPages(prefetch ? ExCacheConfig.DEFAULT_PREFETCH_PAGES : 0);
                         progress.step(String.format(Locale.ROOT, "%s techniques: %s, %s, piggyback %s, prefetch %s", name,
                                 d.label(), policy, onOff(piggyback), onOff(prefetch)), ++step, stepTotal);
+                        if (d.coldAfterReconfigure()) { // a fresh processor JVM: warm its JIT at the quick size first
+                            d.run(c, workload.program(), workload.programArgs(Math.min(size, workload.quickSize()), seed, threads));
+                        }
                         RunOutcome o = d.run(c, workload.program(), args);
                         if (!o.ok()) {
                             throw new IllegalStateException(name + " failed (" + d.label() + ", " + c + "): " + o.stderr());

@@ -24,6 +24,7 @@ public final class WorkloadBench {
     private final int threads;
     private final ExCacheConfig.Policy policy;
     private final java.util.function.UnaryOperator<ExCacheConfig> tweak;
+    private java.time.Duration limit = Deployment.DEFAULT_TIME_LIMIT;
 
     /**
      * @param tweak applied to every ExCache configuration (prefetch, piggyback switches); identity for defaults
@@ -36,6 +37,15 @@ public final class WorkloadBench {
         this.threads = threads;
         this.policy = policy;
         this.tweak = tweak;
+    }
+
+    /**
+     * How long one run at a reduced ExCache may take before it is killed and reported as timed out (the smaller ones
+     * of that deployment are then skipped); the twin and full-ExCache runs always run to the end.
+     */
+    public WorkloadBench withTimeLimit(java.time.Duration perRun) {
+        this.limit = perRun;
+        return this;
     }
 
     /** How many progress steps {@link #run} reports for this many deployments and fractions. */
@@ -66,7 +76,7 @@ public final class WorkloadBench {
             }
             expected = r;
         }
-        rows.add(new WorkloadRow(name, size, "plain Java", "twin", 0, 0, 0, twin, 0, 1, null, true));
+        rows.add(new WorkloadRow(name, size, "plain Java", "twin", 0, 0, 0, twin, 0, 1, null, true, false));
         step++;
 
         progress.step(name + ": measuring the working set (in-JVM)", step, stepTotal);
@@ -94,13 +104,21 @@ public final class WorkloadBench {
             RunOutcome f = d.run(full, workload.program(), args);
             require(f, d.label() + ", full ExCache");
             rows.add(row(d, "full", (double) full.capacityBytes() / ws, full, ws, f, f.seconds(), twin, expected));
+            boolean gaveUp = false;
             for (double fraction : fractions) {
                 ExCacheConfig c = config((long) (ws * fraction));
-                progress.step(name + ": " + d.label() + ", ExCache " + percent(fraction), ++step, stepTotal);
+                progress.step(name + ": " + d.label() + ", ExCache " + percent(fraction) + (gaveUp ? " (skipped)" : ""),
+                        ++step, stepTotal);
+                if (gaveUp) {
+                    continue; // a smaller ExCache than one that ran out of time only takes longer
+                }
                 warmUp(d, c);
-                RunOutcome o = d.run(c, workload.program(), args);
-                require(o, d.label() + ", ExCache " + percent(fraction));
+                RunOutcome o = d.run(c, workload.program(), args, limit);
+                if (!o.timedOut()) {
+                    require(o, d.label() + ", ExCache " + percent(fraction));
+                }
                 rows.add(row(d, percent(fraction), fraction, c, ws, o, f.seconds(), twin, expected));
+                gaveUp = o.timedOut();
             }
         }
         progress.step(name + ": done", ++step, stepTotal);
@@ -122,7 +140,7 @@ public final class WorkloadBench {
     private WorkloadRow row(Deployment d, String label, double fraction, ExCacheConfig c, long ws, RunOutcome o,
                             double full, double twin, String expected) {
         return new WorkloadRow(workload.name(), size, d.label(), label, fraction, c.capacityBytes(), ws, o.seconds(),
-                o.seconds() / full, o.seconds() / twin, o.stats(), expected.equals(o.resultLine()));
+                o.seconds() / full, o.seconds() / twin, o.stats(), o.timedOut() || expected.equals(o.resultLine()), o.timedOut());
     }
 
     private void require(RunOutcome o, String where) {

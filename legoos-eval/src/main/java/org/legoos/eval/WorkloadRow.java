@@ -15,8 +15,9 @@ import org.legoos.processor.excache.ExCacheStats;
  * @param vsTwin time / the twin's time
  * @param stats ExCache counters (null for the twin and for separate processes)
  * @param correct whether the result line equals the twin's
+ * @param timedOut whether the run was killed at the harness's time limit ({@code seconds} is the limit)
  */
 public record WorkloadRow(String workload, long size, String deployment, String config, double cacheFraction,
                           long cacheBytes, long workingSetBytes, double seconds, double vsFull, double vsTwin,
-                          ExCacheStats stats, boolean correct) {
+                          ExCacheStats stats, boolean correct, boolean timedOut) {
 }

@@ -50,6 +50,23 @@ class WorkloadBenchTest {
     }
 
     @Test
+    void aRunPastItsTimeLimitIsKilledReportedAndSmallerCachesAreSkipped() throws Exception {
+        StreamSumWorkload w = new StreamSumWorkload();
+        try (InJvmDeployment d = new InJvmDeployment(2, 1L << 30, Map.of("streamsum", StreamSumWorkload.Program.class))) {
+            WorkloadBench b = new WorkloadBench(w, 1 << 18, 7, 1, ExCacheConfig.Policy.FIFO, UnaryOperator.identity())
+                    .withTimeLimit(java.time.Duration.ofMillis(1));
+            List<WorkloadRow> rows = b.run(d, List.of(), new double[] {0.5, 0.25}, Progress.NONE, 0, 5);
+            assertThat(rows).extracting(WorkloadRow::config).containsExactly("twin", "full", "50%");
+            assertThat(rows.get(1).timedOut()).isFalse();
+            assertThat(rows.get(2).timedOut()).isTrue();
+            assertThat(rows.get(2).seconds()).isEqualTo(0.001);
+            // the cluster still serves after the kill
+            RunOutcome again = d.run(ExCacheSizing.about(1 << 20, ExCacheConfig.Policy.FIFO), "streamsum", List.of("1000", "7"));
+            assertThat(again.ok()).isTrue();
+        }
+    }
+
+    @Test
     void aFailingProgramStopsTheBenchWithItsError() throws Exception {
         StreamSumWorkload w = new StreamSumWorkload() {
             @Override

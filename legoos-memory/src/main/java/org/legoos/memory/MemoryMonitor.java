@@ -23,6 +23,7 @@ import org.legoos.net.protocol.p2m.FileClose;
 import org.legoos.net.protocol.p2m.FileRead;
 import org.legoos.net.protocol.p2m.FileSync;
 import org.legoos.net.protocol.p2m.FileWrite;
+import org.legoos.net.protocol.p2m.FileWriteBatch;
 import org.legoos.net.protocol.p2m.Mmap;
 import org.legoos.net.protocol.p2m.Mremap;
 import org.legoos.net.protocol.p2m.Msync;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  *       (P2M PCACHE_MISS, PCACHE_FLUSH) and the home's M2M calls, over the page store
  *       ({@link PageStore});</li>
  *   <li><b>storage buffer cache</b> ({@link BufferCache}) of the vNodes whose files it caches (P2M READ,
- *       WRITE, FSYNC, CLOSE), backed by their storage components.</li>
+ *       WRITE, WRITEV, FSYNC, CLOSE), backed by their storage components.</li>
  * </ul>
  * No user code runs here.
  *
@@ -121,6 +122,7 @@ public final class MemoryMonitor implements AutoCloseable {
         // storage buffer cache
         rpc.handle(FileRead.class, (q, ctx) -> open().bufferCache.read(q), p2mWorkers);
         rpc.handle(FileWrite.class, (q, ctx) -> open().bufferCache.write(q), p2mWorkers);
+        rpc.handle(FileWriteBatch.class, (q, ctx) -> open().bufferCache.writeBatch(q), p2mWorkers);
         rpc.handle(FileSync.class, (q, ctx) -> open().bufferCache.fsync(q), p2mWorkers);
         rpc.handle(FileClose.class, (q, ctx) -> open().bufferCache.close(q), p2mWorkers);
         // owner role: calls from homes

@@ -121,6 +121,10 @@ final class TestCluster implements AutoCloseable {
         final AtomicInteger stats = new AtomicInteger();
         final AtomicInteger reads = new AtomicInteger();
         final AtomicInteger writes = new AtomicInteger();
+        /** Bytes asked for by M2S_READs. */
+        final java.util.concurrent.atomic.AtomicLong bytesRead = new java.util.concurrent.atomic.AtomicLong();
+        /** Bytes sent by M2S_WRITEs. */
+        final java.util.concurrent.atomic.AtomicLong bytesWritten = new java.util.concurrent.atomic.AtomicLong();
         final AtomicInteger syncs = new AtomicInteger();
 
         void serve(RpcNode rpc) {
@@ -134,6 +138,7 @@ final class TestCluster implements AutoCloseable {
             });
             rpc.handle(BlockRead.class, (q, ctx) -> {
                 reads.incrementAndGet();
+                bytesRead.addAndGet(q.length());
                 check(q.vnodeId());
                 byte[] f = file(q.path());
                 int from = (int) Math.min(f.length, q.offset());
@@ -142,6 +147,7 @@ final class TestCluster implements AutoCloseable {
             });
             rpc.handle(BlockWrite.class, (q, ctx) -> {
                 writes.incrementAndGet();
+                bytesWritten.addAndGet(q.data().remaining());
                 check(q.vnodeId());
                 data.compute(q.path(), (p, old) -> {
                     if (old == null) {

@@ -24,6 +24,7 @@ import org.legoos.net.protocol.p2m.FileClose;
 import org.legoos.net.protocol.p2m.FileRead;
 import org.legoos.net.protocol.p2m.FileSync;
 import org.legoos.net.protocol.p2m.FileWrite;
+import org.legoos.net.protocol.p2m.FileWriteBatch;
 import org.legoos.net.protocol.p2s.FileData;
 import org.legoos.net.protocol.p2s.FileStat;
 import org.legoos.net.protocol.p2s.FileStatRequest;
@@ -35,32 +36,53 @@ import org.slf4j.LoggerFactory;
 /**
  * The storage buffer cache (LegoOS keeps it on memory components, not on storage): file data of the vNodes
  * this component caches, in chunks of {@code chunkBytes} with least-recently-used replacement up to
- * {@code capacityBytes}. Serves the processor's {@code P2M_READ/WRITE/FSYNC/CLOSE}.
+ * {@code capacityBytes}. Serves the processor's {@code P2M_READ/WRITE/WRITEV/FSYNC/CLOSE}.
  *
- * <p>A chunk is filled with {@code M2S_READ} from the vNode's storage component (found once through the
- * manager's {@code VNODE_GET}). Writes stay in the cache (write-back); dirty bytes go to storage with
- * {@code M2S_WRITE} when the file is synced or closed and when a dirty chunk is evicted; {@code FSYNC} then
- * makes them durable with {@code M2S_FSYNC}. The cache tracks each file's size (first learnt with
- * {@code P2S_STAT}): reads past the end return fewer bytes, writes may extend the file, holes read as zeros.
- * {@code FSYNC} with {@code invalidate} also forgets the file, as the processor asks before it stats,
- * truncates, unlinks or renames it behind the cache.
+ * <p>A chunk is the unit of allocation and replacement; inside it every page ({@value #PAGE_BYTES} bytes, or the
+ * chunk if smaller) is tracked on its own as <em>valid</em> (holds the file's bytes) and <em>dirty</em> (newer
+ * than storage). So:
+ * <ul>
+ *   <li>a read fetches only the pages it needs that are not valid, each run of adjacent missing pages with one
+ *       {@code M2S_READ} from the vNode's storage component (found once through the manager's
+ *       {@code VNODE_GET}); a read that continues where the previous read of the file ended (a sequential
+ *       stream) also reads ahead up to {@link #readAheadBytes()} past its end in the same request;</li>
+ *   <li>a write needs no fill for the pages it covers whole (or up to the end of the file); only a partly
+ *       written page that is not valid is read first;</li>
+ *   <li>writes stay in the cache (write-back); dirty pages go to storage with {@code M2S_WRITE} when the file
+ *       is synced or closed and when their chunk is evicted, one request per run of dirty pages (clean valid
+ *       pages between dirty ones ride along so a run is not split by them); {@code FSYNC} then makes them
+ *       durable with {@code M2S_FSYNC}.</li>
+ * </ul>
+ * The cache tracks each file's size (first learnt with {@code P2S_STAT}): reads past the end return fewer bytes,
+ * writes may extend the file, holes read as zeros. {@code FSYNC} with {@code invalidate} also forgets the file,
+ * as the processor asks before it stats, truncates, unlinks or renames it behind the cache.
  *
  * <p>Paths are used as given (the processor sends normalised absolute paths); files of different vNodes
  * never share an entry.
  *
  * <p>Thread-safety: thread-safe; one lock serialises the cache, including its round trips to storage (which
- * never calls back), so a file's size and chunks are always consistent.
+ * never calls back), so a file's size and pages are always consistent.
  */
 public final class BufferCache {
     private static final Logger log = LoggerFactory.getLogger(BufferCache.class);
     /** Largest read served by one request; longer reads return this many bytes (callers loop). */
     public static final int MAX_READ_BYTES = 16 << 20;
+    /** Granularity of the valid and dirty state inside a chunk (smaller chunks are one page). */
+    public static final int PAGE_BYTES = 4096;
+    /** Most bytes a sequential read fetches past its end (less when the cache is small). */
+    public static final int MAX_READ_AHEAD_BYTES = 1 << 20;
+    /** Adjacent dirty runs of consecutive chunks are merged into one write-back request up to this size. */
+    private static final int MAX_WRITE_BACK_BYTES = 1 << 20;
 
     private final RpcNode rpc;
     private final int managerNode;
     private final int chunkBytes;
     private final int chunkShift;
+    private final int pageBytes;
+    private final int pageShift;
+    private final int pagesPerChunk;
     private final int capacityChunks;
+    private final int readAheadBytes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<FileKey, CachedFile> files = new HashMap<>(); // guarded by lock
     /** Every cached chunk, least recently used first. Guarded by lock. */
@@ -70,6 +92,7 @@ public final class BufferCache {
     private long misses;
     private long evictions;
     private long writeBacks;
+    private long storageReads;
 
     private record FileKey(int vnodeId, String path) {
     }
@@ -79,6 +102,8 @@ public final class BufferCache {
         long size;
         /** Data was written to storage since its last M2S_FSYNC. */
         boolean unsynced;
+        /** Where the last read ended: a read starting here continues a sequential stream. */
+        long lastReadEnd = -1;
         final Long2ObjectOpenHashMap<Chunk> chunks = new Long2ObjectOpenHashMap<>();
 
         CachedFile(FileKey key, long size) {
@@ -87,38 +112,64 @@ public final class BufferCache {
         }
     }
 
-    /** One cached chunk; equality is identity (it is its own LRU key). */
+    /**
+     * One cached chunk; equality is identity (it is its own LRU key). A page that is not valid holds zeros
+     * (pages never become invalid again: the chunk is dropped whole).
+     */
     private static final class Chunk {
         final CachedFile file;
         final long index;
         final byte[] data;
-        int dirtyFrom = Integer.MAX_VALUE;
-        int dirtyTo;
+        final long[] valid;
+        final long[] dirty;
+        int dirtyPages;
 
-        Chunk(CachedFile file, long index, byte[] data) {
+        Chunk(CachedFile file, long index, byte[] data, int pages) {
             this.file = file;
             this.index = index;
             this.data = data;
+            this.valid = new long[(pages + 63) >>> 6];
+            this.dirty = new long[(pages + 63) >>> 6];
         }
 
         boolean dirty() {
-            return dirtyTo > dirtyFrom;
+            return dirtyPages > 0;
         }
 
-        void markDirty(int from, int to) {
-            dirtyFrom = Math.min(dirtyFrom, from);
-            dirtyTo = Math.max(dirtyTo, to);
+        boolean isValid(int page) {
+            return (valid[page >>> 6] & (1L << page)) != 0;
+        }
+
+        boolean isDirty(int page) {
+            return (dirty[page >>> 6] & (1L << page)) != 0;
+        }
+
+        void setValid(int page) {
+            valid[page >>> 6] |= 1L << page;
+        }
+
+        void setDirty(int page) {
+            if (!isDirty(page)) {
+                dirty[page >>> 6] |= 1L << page;
+                dirtyPages++;
+            }
         }
 
         void clean() {
-            dirtyFrom = Integer.MAX_VALUE;
-            dirtyTo = 0;
+            java.util.Arrays.fill(dirty, 0L);
+            dirtyPages = 0;
         }
     }
 
-    /** Counters of the cache. */
+    /**
+     * Counters of the cache.
+     *
+     * @param hits pages (runs of pages) served from the cache
+     * @param misses fetches from storage (a run of missing pages each) and chunks created
+     * @param storageReads {@code M2S_READ}s sent
+     */
     public record Counters(long hits, long misses, long evictions, long writeBacks, long cachedBytes, long dirtyChunks,
-                           int files) {
+                           int files, long storageReads) {
     }
 
     /**
@@ -136,14 +187,25 @@ public final class BufferCache {
         this.managerNode = managerNode;
         this.chunkBytes = chunkBytes;
         this.chunkShift = Integer.numberOfTrailingZeros(chunkBytes);
+        this.pageBytes = Math.min(PAGE_BYTES, chunkBytes);
+        this.pageShift = Integer.numberOfTrailingZeros(pageBytes);
+        this.pagesPerChunk = chunkBytes / pageBytes;
         this.capacityChunks = (int) Math.min(Integer.MAX_VALUE, capacityBytes / chunkBytes);
+        long ahead = Math.min(MAX_READ_AHEAD_BYTES, capacityBytes / 8);
+        this.readAheadBytes = (int) (ahead >>> pageShift << pageShift);
+    }
+
+    /** How far past its end a sequential read fetches: {@value #MAX_READ_AHEAD_BYTES} or an eighth of the capacity. */
+    public int readAheadBytes() {
+        return readAheadBytes;
     }
 
     public Counters counters() {
         lock.lock();
         try {
             long dirty = lru.keySet().stream().filter(Chunk::dirty).count();
-            return new Counters(hits, misses, evictions, writeBacks, (long) lru.size() * chunkBytes, dirty, files.size());
+            return new Counters(hits, misses, evictions, writeBacks, (long) lru.size() * chunkBytes, dirty, files.size(),
+                    storageReads);
         } finally {
             lock.unlock();
         }
@@ -164,15 +226,41 @@ public final class BufferCache {
                 return new FileData(ByteBuffer.allocate(0));
             }
             int n = (int) Math.min(Math.min(q.length(), MAX_READ_BYTES), f.size - q.offset());
+            long from = q.offset();
+            long to = from + n;
+            boolean sequential = f.lastReadEnd == from;
+            f.lastReadEnd = to;
+            long fetchLimit = sequential ? Math.min(f.size, to + readAheadBytes) : to;
             byte[] out = new byte[n];
-            long pos = q.offset();
-            int done = 0;
-            while (done < n) {
-                Chunk c = chunk(f, pos >>> chunkShift, true);
-                int in = (int) (pos & (chunkBytes - 1));
-                int k = Math.min(chunkBytes - in, n - done);
-                System.arraycopy(c.data, in, out, done, k);
-                done += k;
+            long pos = from;
+            while (pos < to) {
+                long pageStart = pos >>> pageShift << pageShift;
+                long pageEnd = pageStart + pageBytes;
+                Chunk c = f.chunks.get(pos >>> chunkShift);
+                int page = pageIn(pageStart);
+                if (c != null && c.isValid(page)) {
+                    lru.get(c);
+                    hits++;
+                    // copy the run of valid pages of this chunk that the read covers
+                    long runEnd = pageEnd;
+                    long chunkEnd = ((pos >>> chunkShift) + 1) << chunkShift;
+                    while (runEnd < to && runEnd < chunkEnd && c.isValid(pageIn(runEnd))) {
+                        runEnd += pageBytes;
+                    }
+                    int k = (int) (Math.min(runEnd, to) - pos);
+                    System.arraycopy(c.data, (int) (pos & (chunkBytes - 1)), out, (int) (pos - from), k);
+                    pos += k;
+                    continue;
+                }
+                // a run of missing pages from here (read ahead past the request on a sequential stream)
+                long runEnd = pageEnd;
+                long limit = Math.max(to, fetchLimit);
+                while (runEnd < limit && missing(f, runEnd)) {
+                    runEnd += pageBytes;
+                }
+                byte[] got = fetch(f, pageStart, runEnd);
+                int k = (int) (Math.min(runEnd, to) - pos);
+                System.arraycopy(got, (int) (pos - pageStart), out, (int) (pos - from), k);
                 pos += k;
             }
             return new FileData(ByteBuffer.wrap(out));
@@ -184,28 +272,28 @@ public final class BufferCache {
     /** {@code P2M_WRITE}: writes into the cache (write-back), extending the file if it ends past its size. */
     public Ack write(FileWrite q) {
         checkPath(q.path());
-        ByteBuffer src = q.data().duplicate();
-        long offset = q.offset();
-        if (offset < 0 || offset > Long.MAX_VALUE - src.remaining()) {
-            throw invalid("WRITE " + q.path() + ": bad offset " + offset);
+        checkExtent(q.path(), q.offset(), q.data().remaining());
+        lock.lock();
+        try {
+            CachedFile f = file(q.vnodeId(), q.path());
+            apply(f, q.offset(), q.data().duplicate());
+            return Ack.INSTANCE;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code P2M_WRITEV}: the batch's writes in order, as {@link #write} would apply them one by one. */
+    public Ack writeBatch(FileWriteBatch q) {
+        checkPath(q.path());
+        for (FileWriteBatch.Extent e : q.extents()) {
+            checkExtent(q.path(), e.offset(), e.data().remaining());
         }
         lock.lock();
         try {
             CachedFile f = file(q.vnodeId(), q.path());
-            long pos = offset;
-            while (src.hasRemaining()) {
-                long index = pos >>> chunkShift;
-                long chunkStart = index << chunkShift;
-                int in = (int) (pos - chunkStart);
-                int k = Math.min(chunkBytes - in, src.remaining());
-                // read the chunk from storage first unless this write covers all the file bytes it holds
-                long validEnd = Math.min(chunkStart + chunkBytes, f.size);
-                boolean needData = chunkStart < f.size && !(in == 0 && pos + k >= validEnd);
-                Chunk c = chunk(f, index, needData);
-                src.get(c.data, in, k);
-                c.markDirty(in, in + k);
-                pos += k;
-                f.size = Math.max(f.size, pos);
+            for (FileWriteBatch.Extent e : q.extents()) {
+                apply(f, e.offset(), e.data().duplicate());
             }
             return Ack.INSTANCE;
         } finally {
@@ -214,7 +302,7 @@ public final class BufferCache {
     }
 
     /**
-     * {@code P2M_FSYNC}: writes the file's dirty chunks back and makes them durable; with {@code invalidate}
+     * {@code P2M_FSYNC}: writes the file's dirty pages back and makes them durable; with {@code invalidate}
      * forgets the file's chunks and size too. A file the cache knows nothing of needs nothing.
      */
     public Ack fsync(FileSync q) {
@@ -239,7 +327,7 @@ public final class BufferCache {
         }
     }
 
-    /** {@code P2M_CLOSE}: writes the file's dirty chunks back (not yet durable); clean chunks stay cached. */
+    /** {@code P2M_CLOSE}: writes the file's dirty pages back (not yet durable); clean chunks stay cached. */
     public Ack close(FileClose q) {
         checkPath(q.path());
         lock.lock();
@@ -298,11 +386,70 @@ public final class BufferCache {
         return f;
     }
 
-    /** The chunk, from the cache or made room for and filled (from storage when {@code needData}). */
-    private Chunk chunk(CachedFile f, long index, boolean needData) {
+    /** The page number inside its chunk of the page starting at file offset {@code pageStart}. */
+    private int pageIn(long pageStart) {
+        return (int) ((pageStart & (chunkBytes - 1)) >>> pageShift);
+    }
+
+    /** The page at {@code pageStart} is not cached as valid. */
+    private boolean missing(CachedFile f, long pageStart) {
+        Chunk c = f.chunks.get(pageStart >>> chunkShift);
+        return c == null || !c.isValid(pageIn(pageStart));
+    }
+
+    /**
+     * Reads pages [{@code start}, {@code end}) (all missing, {@code start} below the file size) from storage with
+     * one request, installs them in their chunks and returns them ({@code end - start} bytes, zeros past what
+     * storage has).
+     */
+    private byte[] fetch(CachedFile f, long start, long end) {
+        misses++;
+        storageReads++;
+        int want = (int) (Math.min(end, f.size) - start);
+        byte[] got = new byte[(int) (end - start)];
+        FileData d = storage(f.key.vnodeId(), new BlockRead(f.key.vnodeId(), f.key.path(), start, want));
+        ByteBuffer b = d.data();
+        b.get(b.position(), got, 0, Math.min(b.remaining(), want));
+        for (long p = start; p < end; p += pageBytes) {
+            Chunk c = chunk(f, p >>> chunkShift);
+            int page = pageIn(p);
+            if (!c.isValid(page)) {
+                System.arraycopy(got, (int) (p - start), c.data, (int) (p & (chunkBytes - 1)), pageBytes);
+                c.setValid(page);
+            }
+        }
+        return got;
+    }
+
+    /** Writes {@code src} at {@code offset} into the cache, filling only partly written pages that are not valid. */
+    private void apply(CachedFile f, long offset, ByteBuffer src) {
+        long pos = offset;
+        while (src.hasRemaining()) {
+            long pageStart = pos >>> pageShift << pageShift;
+            long pageEnd = pageStart + pageBytes;
+            int k = (int) Math.min(pageEnd - pos, src.remaining());
+            Chunk c = chunk(f, pos >>> chunkShift);
+            int page = pageIn(pageStart);
+            if (!c.isValid(page)) {
+                // an invalid page holds zeros; it needs the file's bytes unless this write covers all of them
+                boolean whole = pos == pageStart && pos + k >= Math.min(pageEnd, f.size);
+                if (!whole && pageStart < f.size) {
+                    fetch(f, pageStart, pageEnd);
+                } else {
+                    c.setValid(page);
+                }
+            }
+            src.get(c.data, (int) (pos & (chunkBytes - 1)), k);
+            c.setDirty(page);
+            pos += k;
+            f.size = Math.max(f.size, pos);
+        }
+    }
+
+    /** The chunk, from the cache or made room for (its pages not yet valid). */
+    private Chunk chunk(CachedFile f, long index) {
         Chunk c = f.chunks.get(index);
         if (c != null) {
-            hits++;
             lru.get(c);
             return c;
         }
@@ -310,15 +457,7 @@ public final class BufferCache {
         while (lru.size() >= capacityChunks) {
             evictOne();
         }
-        byte[] data = new byte[chunkBytes];
-        long start = index << chunkShift;
-        if (needData && start < f.size) {
-            int want = (int) Math.min(chunkBytes, f.size - start);
-            FileData d = storage(f.key.vnodeId(), new BlockRead(f.key.vnodeId(), f.key.path(), start, want));
-            ByteBuffer got = d.data();
-            got.get(data, 0, Math.min(got.remaining(), want));
-        }
-        c = new Chunk(f, index, data);
+        c = new Chunk(f, index, new byte[chunkBytes], pagesPerChunk);
         f.chunks.put(index, c);
         lru.put(c, c);
         return c;
@@ -327,7 +466,7 @@ public final class BufferCache {
     private void evictOne() {
         Chunk victim = lru.keySet().iterator().next();
         if (victim.dirty()) {
-            writeBack(victim); // throws (and keeps the chunk) if storage cannot take it
+            writeBack(List.of(victim)); // throws (and keeps the chunk) if storage cannot take it
         }
         lru.remove(victim);
         victim.file.chunks.remove(victim.index);
@@ -341,22 +480,84 @@ public final class BufferCache {
                 dirty.add(c);
             }
         }
+        if (dirty.isEmpty()) {
+            return;
+        }
         dirty.sort(Comparator.comparingLong(c -> c.index));
-        for (Chunk c : dirty) {
-            writeBack(c);
+        writeBack(dirty);
+    }
+
+    /** One run of bytes to write back: {@code length} bytes of {@code chunk.data} from {@code from}. */
+    private record Run(Chunk chunk, int from, int length) {
+        long fileOffset(int chunkShift) {
+            return (chunk.index << chunkShift) + from;
         }
     }
 
-    private void writeBack(Chunk c) {
-        CachedFile f = c.file;
-        long start = (c.index << chunkShift) + c.dirtyFrom;
-        int len = (int) Math.min(c.dirtyTo - c.dirtyFrom, f.size - start);
-        if (len > 0) {
-            storage(f.key.vnodeId(), new BlockWrite(f.key.vnodeId(), f.key.path(), start, ByteBuffer.wrap(c.data, c.dirtyFrom, len)));
+    /**
+     * Writes the dirty pages of {@code chunks} (one file, in index order) to storage: each run from a dirty page to
+     * the last dirty page before an invalid one, clean valid pages inside included; runs that continue each other
+     * across chunks go in one request up to {@value #MAX_WRITE_BACK_BYTES} bytes. Marks the chunks clean.
+     */
+    private void writeBack(List<Chunk> chunks) {
+        CachedFile f = chunks.getFirst().file;
+        List<Run> runs = new ArrayList<>();
+        for (Chunk c : chunks) {
+            long chunkStart = c.index << chunkShift;
+            int p = 0;
+            while (p < pagesPerChunk) {
+                if (!c.isDirty(p)) {
+                    p++;
+                    continue;
+                }
+                int first = p;
+                int lastDirty = p;
+                while (p < pagesPerChunk && c.isValid(p)) {
+                    if (c.isDirty(p)) {
+                        lastDirty = p;
+                    }
+                    p++;
+                }
+                int from = first << pageShift;
+                long end = Math.min(chunkStart + ((long) (lastDirty + 1) << pageShift), f.size);
+                int len = (int) (end - chunkStart - from);
+                if (len > 0) {
+                    runs.add(new Run(c, from, len));
+                }
+            }
+        }
+        int i = 0;
+        while (i < runs.size()) {
+            Run r = runs.get(i);
+            long start = r.fileOffset(chunkShift);
+            long end = start + r.length();
+            int j = i + 1;
+            while (j < runs.size() && runs.get(j).fileOffset(chunkShift) == end
+                    && end - start + runs.get(j).length() <= MAX_WRITE_BACK_BYTES) {
+                end += runs.get(j).length();
+                j++;
+            }
+            ByteBuffer data;
+            if (j == i + 1) {
+                data = ByteBuffer.wrap(r.chunk().data, r.from(), r.length());
+            } else {
+                byte[] merged = new byte[(int) (end - start)];
+                int at = 0;
+                for (int k = i; k < j; k++) {
+                    Run m = runs.get(k);
+                    System.arraycopy(m.chunk().data, m.from(), merged, at, m.length());
+                    at += m.length();
+                }
+                data = ByteBuffer.wrap(merged);
+            }
+            storage(f.key.vnodeId(), new BlockWrite(f.key.vnodeId(), f.key.path(), start, data));
             f.unsynced = true;
             writeBacks++;
+            i = j;
         }
-        c.clean();
+        for (Chunk c : chunks) {
+            c.clean();
+        }
     }
 
     private void drop(CachedFile f) {
@@ -394,6 +595,12 @@ public final class BufferCache {
     private static void checkPath(String path) {
         if (path.isEmpty()) {
             throw invalid("empty path");
+        }
+    }
+
+    private static void checkExtent(String path, long offset, int length) {
+        if (offset < 0 || offset > Long.MAX_VALUE - length) {
+            throw invalid("WRITE " + path + ": bad offset " + offset);
         }
     }
 

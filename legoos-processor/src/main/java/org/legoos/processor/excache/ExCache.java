@@ -897,7 +897,7 @@ public final class ExCache implements AutoCloseable {
         if (n == 0) {
             return 0;
         }
-        int count = n; // MUTANT
+        int count = Math.max(0, Math.min(n, backend.prefetchable(asid, vpn, stride, n)));
         while (pf.locked > count) {
             setLocks[pf.sets[--pf.locked]].unlock();
         }

@@ -33,8 +33,9 @@ final class StreamDetector {
     /** Pages prefetched by a newly confirmed stream. */
     static final int INITIAL_DEPTH = 4;
     /**
-     * Equal distances in a row that confirm a stream: 3, i.e. four misses (three would do for streams, but let
-     * random access prefetch 0.6% of a page per miss, almost all of it unused; see {@code StreamDetectorTest}).
+     * Equal distances in a row that confirm a stream: 3, i.e. four misses. With two (three misses) random misses
+     * over 2048 pages prefetched 0.6% of a page per miss, almost none of it used; with three, none (measured
+     * with {@code ExCachePrefetchTest.randomAccessIssuesAlmostNoPrefetches}). A stream pays one miss more.
      */
     private static final int CONFIRMED = 3;
     /** Misses of the thread after which a confirmed stream that none of them continued is confirmed no more. */
