@@ -158,6 +158,7 @@ class BufferCachePagesTest {
         int size = model.length;
         model = Arrays.copyOf(model, max + 3 * PAGE);
         cluster.files.data.put("/m", Arrays.copyOf(model, size));
+        cluster.files.durable.put("/m", Arrays.copyOf(model, size)); // durable as it starts
         for (int op = 0; op < 2000; op++) {
             int kind = rng.nextInt(10);
             if (kind < 4) {

@@ -17,6 +17,7 @@ import org.legoos.net.protocol.p2m.FileClose;
 import org.legoos.net.protocol.p2m.FileRead;
 import org.legoos.net.protocol.p2m.FileSync;
 import org.legoos.net.protocol.p2m.FileWrite;
+import org.legoos.net.protocol.p2m.FileWriteBatch;
 import org.legoos.net.protocol.p2s.DirCreate;
 import org.legoos.net.protocol.p2s.DirList;
 import org.legoos.net.protocol.p2s.DirRead;
@@ -113,6 +114,47 @@ public final class RemoteFileService implements FileService {
         } catch (LegoException e) {
             throw translate(e, path, null);
         }
+    }
+
+    /** Sends the extents as {@code P2M_WRITEV} messages of at most {@link #MAX_IO_BYTES} bytes each (bigger extents alone). */
+    @Override
+    public void writeBatch(String path, List<Extent> extents) throws IOException {
+        try {
+            written.add(path);
+            List<FileWriteBatch.Extent> batch = new ArrayList<>();
+            long bytes = 0;
+            for (Extent e : extents) {
+                int n = e.data().remaining();
+                if (n > MAX_IO_BYTES) {
+                    sendBatch(path, batch);
+                    bytes = 0;
+                    write(path, e.offset(), e.data().duplicate());
+                    continue;
+                }
+                if (bytes + n > MAX_IO_BYTES || batch.size() == FileWriteBatch.MAX_EXTENTS) {
+                    sendBatch(path, batch);
+                    bytes = 0;
+                }
+                batch.add(new FileWriteBatch.Extent(e.offset(), e.data().duplicate()));
+                bytes += n;
+            }
+            sendBatch(path, batch);
+        } catch (LegoException e) {
+            throw translate(e, path, null);
+        }
+    }
+
+    private void sendBatch(String path, List<FileWriteBatch.Extent> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        if (batch.size() == 1) {
+            FileWriteBatch.Extent e = batch.getFirst();
+            rpc.call(cacheNode, new FileWrite(vnodeId, path, e.offset(), e.data()));
+        } else {
+            rpc.call(cacheNode, new FileWriteBatch(vnodeId, path, batch));
+        }
+        batch.clear();
     }
 
     /** Writes back and drops the cache of {@code path} before a metadata change. */

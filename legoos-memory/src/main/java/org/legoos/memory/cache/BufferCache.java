@@ -70,9 +70,9 @@ public final class BufferCache {
     /** Granularity of the valid and dirty state inside a chunk (smaller chunks are one page). */
     public static final int PAGE_BYTES = 4096;
     /** Most bytes a sequential read fetches past its end (less when the cache is small). */
-    public static final int MAX_READ_AHEAD_BYTES = 1 << 20;
+    public static final int MAX_READ_AHEAD_BYTES = 256 << 10;
     /** Adjacent dirty runs of consecutive chunks are merged into one write-back request up to this size. */
-    private static final int MAX_WRITE_BACK_BYTES = 1 << 20;
+    private static final int MAX_WRITE_BACK_BYTES = 256 << 10;
 
     private final RpcNode rpc;
     private final int managerNode;
@@ -88,6 +88,12 @@ public final class BufferCache {
     /** Every cached chunk, least recently used first. Guarded by lock. */
     private final LinkedHashMap<Chunk, Chunk> lru = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Integer, Integer> storageNodes = new ConcurrentHashMap<>();
+    /**
+     * Free chunk slots: a slab and an offset each. Chunk bytes live in slabs of {@link #SLAB_BYTES} (or one chunk
+     * if bigger), allocated as needed and reused after evictions, so the garbage collector neither copies cached
+     * data nor collects it. Guarded by lock.
+     */
+    private final java.util.ArrayDeque<Slot> freeSlots = new java.util.ArrayDeque<>();
     private long hits;
     private long misses;
     private long evictions;
@@ -96,6 +102,12 @@ public final class BufferCache {
 
     private record FileKey(int vnodeId, String path) {
     }
+
+    private record Slot(byte[] slab, int base) {
+    }
+
+    /** Chunk bytes are allocated in slabs of about this size. */
+    private static final int SLAB_BYTES = 4 << 20;
 
     private static final class CachedFile {
         final FileKey key;
@@ -119,15 +131,18 @@ public final class BufferCache {
     private static final class Chunk {
         final CachedFile file;
         final long index;
+        /** The slab holding this chunk's bytes, from {@link #base} for {@code chunkBytes}. */
         final byte[] data;
+        final int base;
         final long[] valid;
         final long[] dirty;
         int dirtyPages;
 
-        Chunk(CachedFile file, long index, byte[] data, int pages) {
+        Chunk(CachedFile file, long index, byte[] data, int base, int pages) {
             this.file = file;
             this.index = index;
             this.data = data;
+            this.base = base;
             this.valid = new long[(pages + 63) >>> 6];
             this.dirty = new long[(pages + 63) >>> 6];
         }
@@ -248,7 +263,7 @@ public final class BufferCache {
                         runEnd += pageBytes;
                     }
                     int k = (int) (Math.min(runEnd, to) - pos);
-                    System.arraycopy(c.data, (int) (pos & (chunkBytes - 1)), out, (int) (pos - from), k);
+                    System.arraycopy(c.data, c.base + (int) (pos & (chunkBytes - 1)), out, (int) (pos - from), k);
                     pos += k;
                     continue;
                 }
@@ -414,7 +429,7 @@ public final class BufferCache {
             Chunk c = chunk(f, p >>> chunkShift);
             int page = pageIn(p);
             if (!c.isValid(page)) {
-                System.arraycopy(got, (int) (p - start), c.data, (int) (p & (chunkBytes - 1)), pageBytes);
+                System.arraycopy(got, (int) (p - start), c.data, c.base + (int) (p & (chunkBytes - 1)), pageBytes);
                 c.setValid(page);
             }
         }
@@ -439,7 +454,7 @@ public final class BufferCache {
                     c.setValid(page);
                 }
             }
-            src.get(c.data, (int) (pos & (chunkBytes - 1)), k);
+            src.get(c.data, c.base + (int) (pos & (chunkBytes - 1)), k);
             c.setDirty(page);
             pos += k;
             f.size = Math.max(f.size, pos);
@@ -457,7 +472,16 @@ public final class BufferCache {
         while (lru.size() >= capacityChunks) {
             evictOne();
         }
-        c = new Chunk(f, index, new byte[chunkBytes], pagesPerChunk);
+        Slot slot = freeSlots.poll();
+        if (slot == null) {
+            int perSlab = Math.max(1, Math.min(SLAB_BYTES / chunkBytes, capacityChunks - lru.size()));
+            byte[] slab = new byte[perSlab * chunkBytes];
+            for (int i = 1; i < perSlab; i++) {
+                freeSlots.add(new Slot(slab, i * chunkBytes));
+            }
+            slot = new Slot(slab, 0);
+        }
+        c = new Chunk(f, index, slot.slab(), slot.base(), pagesPerChunk);
         f.chunks.put(index, c);
         lru.put(c, c);
         return c;
@@ -470,6 +494,7 @@ public final class BufferCache {
         }
         lru.remove(victim);
         victim.file.chunks.remove(victim.index);
+        release(victim);
         evictions++;
     }
 
@@ -539,13 +564,13 @@ public final class BufferCache {
             }
             ByteBuffer data;
             if (j == i + 1) {
-                data = ByteBuffer.wrap(r.chunk().data, r.from(), r.length());
+                data = ByteBuffer.wrap(r.chunk().data, r.chunk().base + r.from(), r.length());
             } else {
                 byte[] merged = new byte[(int) (end - start)];
                 int at = 0;
                 for (int k = i; k < j; k++) {
                     Run m = runs.get(k);
-                    System.arraycopy(m.chunk().data, m.from(), merged, at, m.length());
+                    System.arraycopy(m.chunk().data, m.chunk().base + m.from(), merged, at, m.length());
                     at += m.length();
                 }
                 data = ByteBuffer.wrap(merged);
@@ -560,9 +585,16 @@ public final class BufferCache {
         }
     }
 
+    /** Gives a dropped chunk's bytes back, zeroed (pages that are not valid must hold zeros). */
+    private void release(Chunk c) {
+        java.util.Arrays.fill(c.data, c.base, c.base + chunkBytes, (byte) 0);
+        freeSlots.add(new Slot(c.data, c.base));
+    }
+
     private void drop(CachedFile f) {
         for (Chunk c : f.chunks.values()) {
             lru.remove(c);
+            release(c);
         }
         f.chunks.clear();
         files.remove(f.key);

@@ -41,6 +41,27 @@ public interface FileService {
     /** Writes all remaining bytes, extends the file. */
     void write(String path, long offset, ByteBuffer src) throws IOException;
 
+    /** One write of {@link #writeBatch}: the remaining bytes of {@code data} at {@code offset}. */
+    record Extent(long offset, ByteBuffer data) {
+        public Extent {
+            if (offset < 0) {
+                throw new IllegalArgumentException("negative offset " + offset);
+            }
+            java.util.Objects.requireNonNull(data, "data");
+        }
+    }
+
+    /**
+     * Writes every extent, in order (a later one overlapping an earlier one wins), as {@link #write} one by one
+     * would; an implementation may send them in fewer requests. Consumes nothing: the extents' buffers are left
+     * as they were. On failure some extents may have been written.
+     */
+    default void writeBatch(String path, List<Extent> extents) throws IOException {
+        for (Extent e : extents) {
+            write(path, e.offset(), e.data().duplicate());
+        }
+    }
+
     void truncate(String path, long size) throws IOException;
 
     void unlink(String path) throws IOException;

@@ -15,10 +15,13 @@ import java.util.Objects;
 
 /**
  * An open file of a process: the process monitor's file descriptor, holding what storage does not keep
- * (the file position, the access mode, append mode). Every read and write becomes one stateless
- * {@link FileService} request with the full path and the absolute offset; a read asks for as many bytes
- * as the caller's buffer holds (8 KiB from a {@code BufferedReader}, the whole file from
- * {@code Files.readAllBytes}), and no data is cached here.
+ * (the file position, the access mode, append mode). Reads and writes go through the file's
+ * {@link FileBuffer} (shared by this process's channels on the file) and become stateless
+ * {@link FileService} requests with the full path and the absolute offset: writes are held back in a bounded
+ * write-behind buffer and sent in batches (at the latest by {@link #force}, {@link #close}, a read, or a size
+ * or metadata operation of this process on the file); a sequential stream of reads is served from a read-ahead
+ * window; any other read is one request for as many bytes as the caller's buffer holds. See
+ * {@link FileBuffer} for what other processes see and when. No other data is cached here.
  *
  * <p>Thread-safe like {@link FileChannel}: the relative operations ({@link #read(ByteBuffer)},
  * {@link #write(ByteBuffer)}, {@link #position}, {@link #truncate}) are serialised per channel, positional
@@ -188,11 +191,17 @@ final class LegoFileChannel extends FileChannel {
         return this;
     }
 
-    /** Makes the file durable on storage ({@link FileService#fsync}); metadata is kept with the data. */
+    /**
+     * Sends this process's pending writes to the file, reports a write-behind failure since the last force (see
+     * {@link FileBuffer}), and makes the file durable on storage ({@link FileService#fsync}); metadata is kept
+     * with the data.
+     */
     @Override
     public void force(boolean metaData) throws IOException {
         ensureOpen();
-        fs.service().fsync(file.path());
+        String p = file.path();
+        file.buffer.flushForSync(p);
+        fs.service().fsync(p);
     }
 
     // ---------------------------------------------------------------- positional operations
@@ -315,7 +324,7 @@ final class LegoFileChannel extends FileChannel {
 
     // ---------------------------------------------------------------- helpers
 
-    /** One stateless read into {@code dst} at {@code offset}; advances {@code dst} by the count. */
+    /** One read into {@code dst} at {@code offset} through the file's {@link FileBuffer}; advances {@code dst} by the count. */
     private int readAt(ByteBuffer dst, long offset) throws IOException {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("read-only buffer");
@@ -324,7 +333,7 @@ final class LegoFileChannel extends FileChannel {
         if (room == 0) {
             return 0;
         }
-        int n = fs.service().read(file.path(), offset, dst.duplicate());
+        int n = file.buffer.read(file.path(), offset, dst.duplicate());
         if (n < -1 || n > room) {
             throw new IOException("storage returned " + n + " for a read of " + room + " bytes of " + path);
         }
@@ -337,16 +346,20 @@ final class LegoFileChannel extends FileChannel {
         return n;
     }
 
-    /** One stateless write of all of {@code src} at {@code offset}; consumes {@code src}. */
+    /**
+     * One write of all of {@code src} at {@code offset} into the file's write-behind {@link FileBuffer} (a
+     * {@code SYNC}/{@code DSYNC} channel forces it at once); consumes {@code src}.
+     */
     private int writeAt(ByteBuffer src, long offset) throws IOException {
         int n = src.remaining();
         if (n == 0) {
             return 0;
         }
         String p = file.path();
-        fs.service().write(p, offset, src.duplicate());
+        file.buffer.write(p, offset, src.duplicate());
         src.position(src.limit());
         if (sync) {
+            file.buffer.flushForSync(p);
             fs.service().fsync(p);
         }
         return n;

@@ -63,8 +63,8 @@ public final class LegoFileSystem extends FileSystem {
     LegoFileSystem(LegoFileSystemProvider provider, String vnode, FileService service) {
         this.provider = provider;
         this.vnode = vnode;
-        this.service = service;
         this.openFiles = new OpenFileTable(service);
+        this.service = openFiles.coherent();
         this.root = LegoPath.rootOf(this);
         this.empty = LegoPath.emptyOf(this);
         this.store = new LegoFileStore(this);
