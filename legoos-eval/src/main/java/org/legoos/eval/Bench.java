@@ -71,6 +71,8 @@ public final class Bench {
     private final Progress progress;
     private final List<ResultTable> tables = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
+    private final String machine = Machine.describe();
+    private final long startNanos = System.nanoTime();
 
     public Bench(Plan plan, PrintStream console, Progress progress) {
         this.plan = plan;
@@ -81,8 +83,6 @@ public final class Bench {
     /** Runs the plan; returns the failures (wrong results, missed checks), empty when all is well. */
     public List<String> run() throws Exception {
         Files.createDirectories(plan.out());
-        String machine = Machine.describe();
-        long t0 = System.nanoTime();
         if (plan.sections().contains(Section.WORKLOADS)) {
             workloads();
         }
@@ -95,8 +95,7 @@ public final class Bench {
         if (plan.sections().contains(Section.TECHNIQUES)) {
             techniques();
         }
-        double minutes = (System.nanoTime() - t0) / 60e9;
-        writeReport(machine, minutes);
+        writeReport(List.of());
         return failures;
     }
 
@@ -118,11 +117,15 @@ public final class Bench {
             for (Workload w : selected) {
                 double[] fractions = fractions(w);
                 WorkloadBench b = new WorkloadBench(w, size(w), plan.seed(), plan.threads(), ExCacheConfig.Policy.FIFO,
-                        UnaryOperator.identity()).withTimeLimit(plan.quick() ? Duration.ofMinutes(3) : Duration.ofMinutes(6));
+                        UnaryOperator.identity()).withTimeLimit(plan.quick() ? Duration.ofMinutes(3) : Duration.ofMinutes(4));
                 List<WorkloadRow> r = b.run(inJvm, tcp == null ? List.of() : List.of(tcp), fractions, progress, step, total);
                 step += perWorkload;
                 rows.addAll(r);
                 Charts.slowdown(w.name(), r, plan.out().resolve("slowdown-" + w.name() + ".png"));
+                if (selected.size() > 1) { // results so far, in case a later workload fails or the run is stopped
+                    workloadTable(rows).writeCsv(plan.out().resolve("workloads.csv"));
+                    writeReport(List.of(workloadTable(rows)));
+                }
             }
         }
         ResultTable t = workloadTable(rows);
@@ -283,22 +286,31 @@ public final class Bench {
                 String.format(Locale.ROOT, "%.2fx", limit), measured <= limit && !r.timedOut() ? "yes" : "no");
     }
 
+    /** Prints the table, writes its CSV and rewrites results.md with every table so far. */
     private void add(ResultTable t, String csv) throws IOException {
         tables.add(t);
         t.writeCsv(plan.out().resolve(csv));
         console.println();
         t.print(console);
+        writeReport(List.of());
     }
 
-    private void writeReport(String machine, double minutes) throws IOException {
+    private void writeReport(List<ResultTable> partial) throws IOException {
+        writeReport(machine, (System.nanoTime() - startNanos) / 60e9, partial);
+    }
+
+    private void writeReport(String machine, double minutes, List<ResultTable> partial) throws IOException {
         StringBuilder b = new StringBuilder();
         b.append("# lego bench results\n\n");
         b.append("- Machine: ").append(machine).append('\n');
         b.append("- Command: `").append(plan.commandLine()).append("`\n");
-        b.append(String.format(Locale.ROOT, "- Took %.1f minutes; load average at the end %.2f%n", minutes, Machine.loadAverage()));
+        b.append(String.format(Locale.ROOT, "- Took %.1f minutes so far; load average when written %.2f%n", minutes, Machine.loadAverage()));
         b.append("- Threads per program: ").append(plan.threads()).append(", seed ").append(plan.seed()).append("\n\n");
         for (ResultTable t : tables) {
             b.append("## ").append(t.title()).append("\n\n").append(t.markdown()).append('\n');
+        }
+        for (ResultTable t : partial) {
+            b.append("## (in progress) ").append(t.title()).append("\n\n").append(t.markdown()).append('\n');
         }
         Files.writeString(plan.out().resolve("results.md"), b, StandardCharsets.UTF_8);
     }
