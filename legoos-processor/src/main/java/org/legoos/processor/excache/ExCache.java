@@ -397,7 +397,9 @@ public final class ExCache implements AutoCloseable {
     /** Drops every line of {@code asid} (process exit), writing dirty ones back first if asked. */
     public void invalidateAll(int asid, boolean writeBack) {
         ensureOpen();
-        scanLines(asid, 0, Long.MAX_VALUE, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP);
+        RangeOp op = writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP;
+        scanLines(asid, 0, Long.MAX_VALUE, op);
+        deferred(asid, 0, Long.MAX_VALUE, op);
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -761,6 +763,9 @@ public final class ExCache implements AutoCloseable {
             throw new IllegalStateException("LineBackend.fill returned null for asid " + asid + " vpn " + vpn);
         }
         countFill(result, victimDirty);
+        if (result == LineBackend.Fill.RESTORED) {
+            INTS.getAndBitwiseOr(state, line, DIRTY); // its contents exist nowhere else yet
+        }
         installLocked(set, way, asid, vpn);
         return way;
     }
@@ -833,6 +838,9 @@ public final class ExCache implements AutoCloseable {
         }
         countFill(result.fill(), victimDirty);
         flushes.add(dirtyVictims);
+        if (result.fill() == LineBackend.Fill.RESTORED) {
+            INTS.getAndBitwiseOr(state, set * ways + way, DIRTY); // its contents exist nowhere else yet
+        }
         installLocked(set, way, asid, vpn);
         int n = result.prefetched();
         for (int i = 0; i < count; i++) {
@@ -954,7 +962,7 @@ public final class ExCache implements AutoCloseable {
                     piggybacks.increment();
                 }
             }
-            case FETCHED -> {
+            case FETCHED, RESTORED -> {
             }
         }
         if (victimDirty) {
@@ -1030,8 +1038,22 @@ public final class ExCache implements AutoCloseable {
         long last = (va + len - 1) >>> LINE_SHIFT;
         if (last - first >= lines) {
             scanLines(asid, first, last, op);
-            return;
+        } else {
+            rangeLines(asid, first, last, op);
         }
+        deferred(asid, first, last, op);
+    }
+
+    /** After a range operation on the lines: the same for the backend's deferred write-backs of the range. */
+    private void deferred(int asid, long first, long last, RangeOp op) {
+        if (op == RangeOp.DROP) {
+            backend.discardDeferred(asid, first, last);
+        } else {
+            backend.writeBackDeferred(asid, first, last);
+        }
+    }
+
+    private void rangeLines(int asid, long first, long last, RangeOp op) {
         for (long vpn = first; vpn <= last; vpn++) {
             int set = (int) vpn & setMask;
             ReentrantLock lock = setLocks[set];

@@ -26,7 +26,13 @@ public interface LineBackend {
         /** The page was fetched and the dirty victim rode on the same miss message (same memory component). */
         FETCHED_WITH_PIGGYBACK,
         /** The page was never materialised on a memory component: the backend zero-filled {@code dst} locally. */
-        ZERO_FILLED
+        ZERO_FILLED,
+        /**
+         * The page's newest contents were a dirty victim whose write-back the backend had deferred (see
+         * {@link #writeBackDeferred}) and not yet sent: the backend copied them into {@code dst} and forgot them, so the
+         * ExCache must keep the line dirty.
+         */
+        RESTORED
     }
 
     /**
@@ -94,6 +100,24 @@ public interface LineBackend {
      * @param strideVpns nonzero distance between the pages, in pages (negative for a descending stream)
      * @param max        at least 1
      */
+    /**
+     * A backend may defer the write-back of dirty victims it cannot piggyback (LegoOS's victim cache), to send them
+     * in batches; until a deferred page is written back, a fill of it returns it ({@link Fill#RESTORED}) and no
+     * prefetch fetches it. This writes back, and waits for, every deferred page of {@code asid} in
+     * {@code [firstVpn, lastVpn]}: the ExCache calls it after writing back that range's dirty lines (msync, mremap).
+     * The default defers nothing.
+     */
+    default void writeBackDeferred(int asid, long firstVpn, long lastVpn) {
+    }
+
+    /**
+     * Forgets the deferred pages of {@code asid} in {@code [firstVpn, lastVpn]} without writing them back, and waits
+     * for any write-back of them already under way: the ExCache calls it when it drops the range's lines without
+     * write-back (munmap, process exit), so nothing stale lands after.
+     */
+    default void discardDeferred(int asid, long firstVpn, long lastVpn) {
+    }
+
     default int prefetchable(int asid, long vpn, long strideVpns, int max) {
         return 0;
     }

@@ -22,6 +22,16 @@ import org.legoos.processor.excache.LineBackend;
  * component ride on its miss ({@code P2M_PCACHE_MISS} with a stride); the dirty victims of their lines are
  * written back first, in one {@code P2M_PCACHE_FLUSH} per process and memory component.
  *
+ * <p>Deferred write-back (LegoOS's victim cache): a dirty victim that cannot ride on a miss message (the miss was a
+ * local zero-fill, or went to another memory component) is copied aside instead of being written back on its own;
+ * once {@value #DEFER_BATCH} are waiting they go out together, one {@code P2M_PCACHE_FLUSH} per process and memory
+ * component. Until a deferred page has been written back, a miss of it takes it back from there
+ * ({@link LineBackend.Fill#RESTORED}: the line stays dirty), a miss racing with its write-back waits for it, and no
+ * prefetch fetches it, so nobody ever reads a stale copy from a memory component. A page is therefore in at most
+ * one place at a time: an ExCache line, the deferred set, or a write-back under way, which is why write-backs of
+ * one page can never overtake each other. msync, mremap, munmap and process exit settle the range's deferred pages
+ * through {@link #writeBackDeferred} and {@link #discardDeferred}.
+ *
  * <p>Thread-safe; called by the ExCache under set locks (see {@link LineBackend}). An address space that is
  * {@linkplain RemoteAddressSpace#close() closing} gets no more lines: its fills fail and nothing is prefetched
  * for it, so no line of it survives its final invalidation.
@@ -29,8 +39,31 @@ import org.legoos.processor.excache.LineBackend;
 public final class ExCacheBackend implements LineBackend {
     private static final int PAGE = 4096;
     private static final ByteBuffer NO_VICTIM = ByteBuffer.allocate(0);
+    /** Deferred victims that trigger a batched write-back (128 KiB). */
+    static final int DEFER_BATCH = 32;
     private final RpcNode rpc;
     private final AtomicReferenceArray<RemoteAddressSpace> spaces;
+
+    /** A deferred dirty victim; {@code sending} once a batch has taken it (it stays listed until written back). */
+    private static final class Deferred {
+        final int asid;
+        final long vpn;
+        final byte[] data;
+        boolean sending;
+
+        Deferred(int asid, long vpn, byte[] data) {
+            this.asid = asid;
+            this.vpn = vpn;
+            this.data = data;
+        }
+    }
+
+    private final java.util.concurrent.locks.ReentrantLock deferLock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.Condition writtenBack = deferLock.newCondition();
+    /** Deferred pages by (asid, vpn); guarded by deferLock. */
+    private final java.util.Map<Long, Deferred> deferred = new java.util.HashMap<>();
+    /** Entries of {@link #deferred} not yet taken by a batch; guarded by deferLock. */
+    private int deferredWaiting;
 
     public ExCacheBackend(RpcNode rpc, int maxProcesses) {
         this.rpc = rpc;
@@ -79,7 +112,24 @@ public final class ExCacheBackend implements LineBackend {
         if (space == null || space.isClosed() || max < 1 || strideVpns == 0) {
             return 0;
         }
-        return space.vm().fetchableRun(vpn, strideVpns, max);
+        int n = space.vm().fetchableRun(vpn, strideVpns, max);
+        deferLock.lock();
+        try {
+            if (deferred.isEmpty()) {
+                return n;
+            }
+            if (deferred.containsKey(key(asid, vpn))) {
+                return 0;
+            }
+            for (int i = 1; i <= n; i++) { // a deferred page's newest contents are not on its memory component
+                if (deferred.containsKey(key(asid, vpn + i * strideVpns))) {
+                    return i - 1;
+                }
+            }
+            return n;
+        } finally {
+            deferLock.unlock();
+        }
     }
 
     @Override
@@ -99,6 +149,8 @@ public final class ExCacheBackend implements LineBackend {
                            MemorySegment victimData, long strideVpns, List<PrefetchLine> lines) {
         long va = vpn << 12;
         VmMirror vm = space.vm();
+        // first: it may wait for a write-back of the page under way, which makes the page materialised
+        byte[] restored = takeDeferred(space.asid(), vpn);
         VmMirror.PageState state = vm.pageState(vpn);
         if (state == VmMirror.PageState.UNMAPPED) {
             if (victimData != null) {
@@ -106,12 +158,16 @@ public final class ExCacheBackend implements LineBackend {
             }
             throw new SegmentationFault("pid " + space.pid() + ": address 0x" + Long.toHexString(va) + " is not mapped");
         }
-        if (state == VmMirror.PageState.NEVER_WRITTEN) {
+        if (restored != null || state == VmMirror.PageState.NEVER_WRITTEN) {
             if (victimData != null) {
-                flush(victimAsid, victimVpn, victimData);
+                defer(victimAsid, victimVpn, victimData); // reads the victim before dst (the same line) is written
+            }
+            if (restored != null) {
+                MemorySegment.copy(MemorySegment.ofArray(restored), 0, dst, 0, PAGE);
+                return new BatchFill(Fill.RESTORED, 0); // prefetch pages were accepted for another state: drop them
             }
             dst.fill((byte) 0);
-            return new BatchFill(Fill.ZERO_FILLED, 0); // the prefetch pages were accepted for another state: drop them
+            return new BatchFill(Fill.ZERO_FILLED, 0);
         }
         int owner = vm.ownerOf(va);
         if (owner < 0) {
@@ -127,7 +183,7 @@ public final class ExCacheBackend implements LineBackend {
                 victim = victimData.asByteBuffer();
                 victimVa = victimVpn << 12;
             } else {
-                flush(victimAsid, victimVpn, victimData);
+                defer(victimAsid, victimVpn, victimData);
             }
         }
         int pages = 1 + lines.size();
@@ -223,6 +279,186 @@ public final class ExCacheBackend implements LineBackend {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    private static long key(int asid, long vpn) {
+        return ((long) asid << 40) | vpn; // user addresses are below 2^47, so vpn < 2^35
+    }
+
+    /**
+     * Copies a dirty victim aside for a batched write-back (the line it occupies is about to be reused); when
+     * {@value #DEFER_BATCH} are waiting, writes them all back now, on this thread.
+     */
+    private void defer(int asid, long vpn, MemorySegment data) {
+        byte[] copy = new byte[PAGE];
+        MemorySegment.copy(data, 0, MemorySegment.ofArray(copy), 0, PAGE);
+        boolean full;
+        deferLock.lock();
+        try {
+            Deferred old = deferred.put(key(asid, vpn), new Deferred(asid, vpn, copy));
+            if (old != null) { // impossible while the page was cached: a page is in one place at a time
+                deferred.put(key(asid, vpn), old);
+                throw new IllegalStateException("page " + vpn + " of asid " + asid + " was deferred twice");
+            }
+            full = ++deferredWaiting >= DEFER_BATCH;
+        } finally {
+            deferLock.unlock();
+        }
+        if (full) {
+            sendDeferred(d -> true);
+        }
+    }
+
+    /**
+     * A miss of (asid, vpn): its deferred contents if they are still waiting (they are forgotten here: the line that
+     * gets them is dirty); if a write-back of them is under way, waits until it is done and returns null (the memory
+     * component then has them); null if the page is not deferred.
+     */
+    private byte[] takeDeferred(int asid, long vpn) {
+        deferLock.lock();
+        try {
+            if (deferred.isEmpty()) {
+                return null;
+            }
+            long k = key(asid, vpn);
+            Deferred d = deferred.get(k);
+            if (d == null) {
+                return null;
+            }
+            if (!d.sending) {
+                deferred.remove(k);
+                deferredWaiting--;
+                return d.data;
+            }
+            while (deferred.get(k) == d) {
+                writtenBack.awaitUninterruptibly();
+            }
+            return null;
+        } finally {
+            deferLock.unlock();
+        }
+    }
+
+    /**
+     * Writes back the waiting deferred pages that {@code which} selects, one {@code P2M_PCACHE_FLUSH} per process
+     * and memory component; pages whose range was unmapped meanwhile (or whose process is gone) are dead and
+     * dropped. Every group is tried; the first failure is thrown afterwards.
+     */
+    private void sendDeferred(java.util.function.Predicate<Deferred> which) {
+        List<Deferred> batch = new java.util.ArrayList<>();
+        deferLock.lock();
+        try {
+            for (Deferred d : deferred.values()) {
+                if (!d.sending && which.test(d)) {
+                    d.sending = true;
+                    batch.add(d);
+                }
+            }
+            deferredWaiting -= batch.size();
+        } finally {
+            deferLock.unlock();
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        RuntimeException failure = null;
+        try {
+            java.util.Map<Long, List<Deferred>> groups = new java.util.LinkedHashMap<>(); // (asid, owner) -> pages
+            for (Deferred d : batch) {
+                RemoteAddressSpace s = spaces.get(d.asid);
+                long va = d.vpn << 12;
+                int owner = s == null ? -1 : s.vm().ownerOf(va);
+                if (owner >= 0 && s.vm().isMapped(va)) {
+                    groups.computeIfAbsent(((long) d.asid << 32) | owner, g -> new java.util.ArrayList<>()).add(d);
+                }
+            }
+            for (var e : groups.entrySet()) {
+                List<Deferred> pages = e.getValue();
+                RemoteAddressSpace space = spaces.get(pages.get(0).asid);
+                int owner = (int) (long) e.getKey();
+                long[] vaddrs = new long[pages.size()];
+                ByteBuffer data = ByteBuffer.allocate(pages.size() * PAGE);
+                for (int i = 0; i < vaddrs.length; i++) {
+                    vaddrs[i] = pages.get(i).vpn << 12;
+                    data.put(i * PAGE, pages.get(i).data);
+                }
+                try {
+                    rpc.call(owner, new PcacheFlush(space.pid(), vaddrs, data));
+                    for (long va : vaddrs) {
+                        space.vm().markMaterialised(va >>> 12);
+                    }
+                } catch (RuntimeException ex) {
+                    for (long va : vaddrs) { // so later misses go to the failed component and fail, not read zeros
+                        space.vm().markMaterialised(va >>> 12);
+                    }
+                    RuntimeException f = ex instanceof ComponentUnavailableException u ? unavailable(space, owner, vaddrs[0], u) : ex;
+                    if (failure == null) {
+                        failure = f;
+                    } else {
+                        failure.addSuppressed(f);
+                    }
+                }
+            }
+        } finally {
+            deferLock.lock();
+            try {
+                for (Deferred d : batch) {
+                    deferred.remove(key(d.asid, d.vpn), d);
+                }
+                writtenBack.signalAll();
+            } finally {
+                deferLock.unlock();
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Waits until no write-back of a deferred page of {@code asid} in {@code [first, last]} is under way. */
+    private void awaitSent(int asid, long first, long last) {
+        deferLock.lock();
+        try {
+            while (deferred.values().stream().anyMatch(d -> d.asid == asid && d.vpn >= first && d.vpn <= last)) {
+                writtenBack.awaitUninterruptibly();
+            }
+        } finally {
+            deferLock.unlock();
+        }
+    }
+
+    @Override
+    public void writeBackDeferred(int asid, long firstVpn, long lastVpn) {
+        sendDeferred(d -> d.asid == asid && d.vpn >= firstVpn && d.vpn <= lastVpn);
+        awaitSent(asid, firstVpn, lastVpn);
+    }
+
+    @Override
+    public void discardDeferred(int asid, long firstVpn, long lastVpn) {
+        deferLock.lock();
+        try {
+            var it = deferred.values().iterator();
+            while (it.hasNext()) {
+                Deferred d = it.next();
+                if (!d.sending && d.asid == asid && d.vpn >= firstVpn && d.vpn <= lastVpn) {
+                    it.remove();
+                    deferredWaiting--;
+                }
+            }
+        } finally {
+            deferLock.unlock();
+        }
+        awaitSent(asid, firstVpn, lastVpn);
+    }
+
+    /** Deferred pages not yet written back (for tests). */
+    int deferredPages() {
+        deferLock.lock();
+        try {
+            return deferred.size();
+        } finally {
+            deferLock.unlock();
         }
     }
 

@@ -328,4 +328,116 @@ class ExCacheBackendPrefetchTest {
         space.close();
         assertThatThrownBy(() -> space.getLong(va)).isInstanceOf(IllegalStateException.class);
     }
+
+    // ---- deferred write-back of dirty victims (the victim cache) ----
+
+    private ExCacheBackend backend() throws Exception {
+        var f = ExCache.class.getDeclaredField("backend");
+        f.setAccessible(true);
+        return (ExCacheBackend) f.get(cache);
+    }
+
+    @Test
+    void dirtyVictimsOfZeroFillsGoOutInBatchesAndNothingIsLost() throws Exception {
+        int pages = 512; // 8x the cache, every page first written here (a zero-fill that evicts a dirty page)
+        long va = space.mmap((long) pages * PAGE);
+        memory.flushes.clear();
+        for (int p = 0; p < pages; p++) {
+            space.putLong(va + (long) p * PAGE, value(va + (long) p * PAGE));
+        }
+        int messages = memory.flushes.size();
+        long flushedPages = memory.flushes.stream().mapToLong(v -> v.length).sum();
+        assertThat(messages).as("flush messages for %d written-back pages", flushedPages).isLessThanOrEqualTo((int) (flushedPages / 16));
+        assertThat(backend().deferredPages()).isLessThan(ExCacheBackend.DEFER_BATCH);
+        for (int p = 0; p < pages; p++) { // deferred, written back or cached: every page reads its value
+            long a = va + (long) p * PAGE;
+            assertThat(space.getLong(a)).as("page %d", p).isEqualTo(value(a));
+        }
+        space.msync(va, (long) pages * PAGE);
+        assertThat(backend().deferredPages()).isZero();
+        for (int p = 0; p < pages; p++) {
+            long a = va + (long) p * PAGE;
+            assertThat(java.nio.ByteBuffer.wrap(memory.store.get(a)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0))
+                    .as("page %d on its memory component after msync", p).isEqualTo(value(a));
+        }
+    }
+
+    @Test
+    void aDeferredPageIsTakenBackDirtyWithoutAMissMessage() throws Exception {
+        long va = space.mmap(4L * PAGE);
+        space.putLong(va, 42);
+        evictEverything(); // the page is deferred (fewer than a batch are waiting)
+        assertThat(backend().deferredPages()).isPositive();
+        assertThat(memory.store.get(va)).as("not written back yet").isNull();
+        memory.misses.clear();
+        assertThat(space.getLong(va)).isEqualTo(42);
+        assertThat(memory.misses).as("restored locally").isEmpty();
+        space.msync(va, PAGE); // the line came back dirty: msync must write it
+        assertThat(java.nio.ByteBuffer.wrap(memory.store.get(va)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0)).isEqualTo(42);
+    }
+
+    @Test
+    void munmapForgetsDeferredPagesSoNothingStaleLandsLater() throws Exception {
+        long va = space.mmap(8L * PAGE);
+        for (int p = 0; p < 8; p++) {
+            space.putLong(va + (long) p * PAGE, 7 + p);
+        }
+        evictEverything();
+        int before = backend().deferredPages();
+        assertThat(before).isPositive();
+        memory.flushes.clear();
+        space.munmap(va, 8L * PAGE);
+        assertThat(backend().deferredPages()).isEqualTo(before - 8);
+        long again = space.mmap(va, 8L * PAGE, org.legoos.api.AddressSpace.PROT_RW);
+        assertThat(again).isEqualTo(va);
+        space.msync(0, 1L << 46); // write back everything else that is deferred
+        for (long[] v : memory.flushes) {
+            for (long a : v) {
+                assertThat(a >= va && a < va + 8L * PAGE).as("page 0x%x of the unmapped range was written back", a).isFalse();
+            }
+        }
+        for (int p = 0; p < 8; p++) {
+            assertThat(space.getLong(va + (long) p * PAGE)).as("fresh mapping reads zeros").isZero();
+        }
+    }
+
+    /** Caught a miss that waited for its page's write-back and then zero-filled it by a page state read before. */
+    @Test
+    void threadsWritingAndReadingThroughDeferredPagesNeverSeeStaleData() throws Exception {
+        int pages = 256;
+        long va = space.mmap((long) pages * PAGE);
+        int threads = 3;
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread[] ts = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            ts[t] = new Thread(() -> {
+                try {
+                    java.util.SplittableRandom r = new java.util.SplittableRandom(id);
+                    long[] last = new long[pages];
+                    for (int i = 0; i < 20_000; i++) {
+                        int p = r.nextInt(pages);
+                        long slot = va + (long) p * PAGE + 8L * id; // each thread owns one long per page
+                        if (r.nextBoolean()) {
+                            last[p] = r.nextLong();
+                            space.putLong(slot, last[p]);
+                        } else {
+                            long got = space.getLong(slot);
+                            if (got != last[p]) {
+                                throw new AssertionError("thread " + id + " page " + p + " op " + i + ": read " + got
+                                        + ", expected " + last[p] + "; " + cache.stats());
+                            }
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            ts[t].start();
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
+        assertThat(failure.get()).isNull();
+    }
 }
