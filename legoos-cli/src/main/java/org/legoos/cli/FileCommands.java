@@ -1,5 +1,6 @@
 package org.legoos.cli;
 
+import org.legoos.eval.ResultTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -278,7 +279,7 @@ final class FileCommands {
                 } else {
                     entries = List.of(new FileService.DirEntry(p.fileName(), false));
                 }
-                Table t = new Table("TYPE", ">SIZE", "MODIFIED", "NAME");
+                ResultTable t = new ResultTable(null, "TYPE", ">SIZE", "MODIFIED", "NAME");
                 DateTimeFormatter time = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
                 for (FileService.DirEntry e : entries) {
                     String name = e.name() + (e.directory() ? "/" : "");

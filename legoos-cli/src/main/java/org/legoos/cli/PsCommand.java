@@ -1,5 +1,6 @@
 package org.legoos.cli;
 
+import org.legoos.eval.ResultTable;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,7 +34,7 @@ final class PsCommand implements Callable<Integer> {
             for (VNodeInfo v : c.vnodes()) {
                 vnodes.put(v.id(), v.name());
             }
-            Table t = new Table(">PID", "VNODE", "PROGRAM", "STATE", ">THREADS", ">AGE", "PROCESSOR");
+            ResultTable t = new ResultTable(null, ">PID", "VNODE", "PROGRAM", "STATE", ">THREADS", ">AGE", "PROCESSOR");
             long now = System.currentTimeMillis();
             for (ClusterClient.ProcessRow r : table.rows()) {
                 var p = r.process();

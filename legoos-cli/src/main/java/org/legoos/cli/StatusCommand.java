@@ -1,5 +1,6 @@
 package org.legoos.cli;
 
+import org.legoos.eval.ResultTable;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -44,7 +45,7 @@ final class StatusCommand implements Callable<Integer> {
         long alive = members.stream().filter(m -> m.state().equals(GlobalManager.ALIVE)).count();
         out.println("manager " + c.managerAddress() + ": " + members.size() + " component" + (members.size() == 1 ? "" : "s")
                 + " (" + alive + " alive), " + vnodes + " vNode" + (vnodes == 1 ? "" : "s"));
-        Table t = new Table(">NODE", "ROLE", "ADDRESS", "STATE", ">SEEN", ">THREADS/CORES", ">PROCS", ">MEMORY USED/CAP",
+        ResultTable t = new ResultTable(null, ">NODE", "ROLE", "ADDRESS", "STATE", ">SEEN", ">THREADS/CORES", ">PROCS", ">MEMORY USED/CAP",
                 ">STORAGE USED", ">EXCACHE");
         long now = System.currentTimeMillis();
         for (ComponentInfo m : members) {

@@ -1,5 +1,6 @@
 package org.legoos.cli;
 
+import org.legoos.eval.ResultTable;
 import java.util.concurrent.Callable;
 import org.legoos.net.protocol.gm.VNodeInfo;
 import org.legoos.node.cluster.ClusterClient;
@@ -88,7 +89,7 @@ final class VnodeCommand implements Runnable {
         @Override
         public Integer call() {
             try (ClusterClient c = client.connect()) {
-                Table t = new Table(">ID", "NAME", "IP", ">STORAGE NODE", ">CACHE NODE", ">MEMORY QUOTA", ">PROCESSES");
+                ResultTable t = new ResultTable(null, ">ID", "NAME", "IP", ">STORAGE NODE", ">CACHE NODE", ">MEMORY QUOTA", ">PROCESSES");
                 for (VNodeInfo v : c.vnodes()) {
                     t.row(v.id(), v.name(), v.virtualIp(), v.storageNode(), v.cacheMemoryNode(), ByteSize.human(v.memoryQuotaBytes()),
                             v.processes() + "/" + v.maxProcesses());

@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A table of results that prints as aligned text (terminal), as Markdown (docs/PERFORMANCE.md) and as CSV (for
- * plotting elsewhere). Column names starting with '>' are right-aligned (numbers). Not thread-safe.
+ * A table that prints as aligned text (terminal: columns two spaces apart, no cell padded at the end of a line), as
+ * Markdown (docs/PERFORMANCE.md) and as CSV (for plotting elsewhere). Column names starting with '>' are
+ * right-aligned (numbers). Used by {@code lego bench} and by the {@code lego} commands that print tables
+ * ({@code status}, {@code ps}...). Not thread-safe.
  */
 public final class ResultTable {
     private final String title;
@@ -18,6 +20,7 @@ public final class ResultTable {
     private final boolean[] right;
     private final List<String[]> rows = new ArrayList<>();
 
+    /** @param title printed above the table, or null for none */
     public ResultTable(String title, String... header) {
         this.title = title;
         this.header = new String[header.length];
@@ -48,10 +51,16 @@ public final class ResultTable {
         return rows.size();
     }
 
+    public boolean isEmpty() {
+        return rows.isEmpty();
+    }
+
     /** Aligned text with the title above it. */
     public void print(PrintStream out) {
         int[] w = widths();
-        out.println(title);
+        if (title != null) {
+            out.println(title);
+        }
         out.println(line(header, w, "  "));
         for (String[] r : rows) {
             out.println(line(r, w, "  "));
