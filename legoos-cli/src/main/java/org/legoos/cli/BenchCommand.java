@@ -52,6 +52,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of every generated data set (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--prefetch-pages", paramLabel = "N", defaultValue = "" + org.legoos.processor.excache.ExCacheConfig.DEFAULT_PREFETCH_PAGES,
+            description = "Most pages the ExCache prefetches per miss in the workload section; 0 turns prefetch off, as in LegoOS "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int prefetchPages;
+
     private final Io io;
 
     BenchCommand(Io io) {
@@ -75,9 +80,10 @@ final class BenchCommand implements Callable<Integer> {
         String cmd = "lego bench" + (quick ? " --quick" : "") + (workloads.isEmpty() ? "" : " --workload " + String.join(",", workloads))
                 + (sections.size() == Bench.Section.values().length ? "" : " --sections " + sections.stream()
                 .map(s -> s.name().toLowerCase(Locale.ROOT)).reduce((a, b) -> a + "," + b).orElse(""))
-                + (noTcp ? " --no-tcp" : "");
+                + (noTcp ? " --no-tcp" : "")
+                + (prefetchPages == org.legoos.processor.excache.ExCacheConfig.DEFAULT_PREFETCH_PAGES ? "" : " --prefetch-pages " + prefetchPages);
         Bench.Plan plan = new Bench.Plan(quick, workloads, sections, !noTcp, dir, seed, threads,
-                UpCommand.javaCommand(LegoConfig.defaults()), cmd);
+                UpCommand.javaCommand(LegoConfig.defaults()), cmd, prefetchPages);
         if (System.getenv("LEGO_LOG") == null) {
             // the in-JVM cluster's component logs (joins, restarts) would tear the progress bar; errors still show
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.legoos"))

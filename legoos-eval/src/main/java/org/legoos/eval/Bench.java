@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 import org.legoos.examples.workload.Workload;
 import org.legoos.examples.workload.Workloads;
 import org.legoos.eval.micro.MemoryThroughput;
@@ -46,10 +45,15 @@ public final class Bench {
      * @param tcp whether to add the separate-process TCP deployment (needs {@code javaCommand})
      * @param javaCommand how to start the {@code lego} command line in a new JVM (java, options, class path, main class)
      * @param commandLine the command as the user typed it, for the report
+     * @param prefetchPages the ExCache's prefetch depth in the workload section (0: off; LegoOS had none)
      */
     public record Plan(boolean quick, List<String> workloads, Set<Section> sections, boolean tcp, Path out, long seed,
-                       int threads, List<String> javaCommand, String commandLine) {
+                       int threads, List<String> javaCommand, String commandLine, int prefetchPages) {
         public Plan {
+            if (prefetchPages < 0 || prefetchPages > ExCacheConfig.MAX_PREFETCH_PAGES) {
+                throw new IllegalArgumentException("prefetch pages must be in [0, " + ExCacheConfig.MAX_PREFETCH_PAGES
+                        + "], got " + prefetchPages);
+            }
             workloads = List.copyOf(workloads);
             sections = sections.isEmpty() ? EnumSet.noneOf(Section.class) : EnumSet.copyOf(sections);
             javaCommand = List.copyOf(javaCommand);
@@ -80,7 +84,10 @@ public final class Bench {
         this.progress = progress;
     }
 
-    /** Runs the plan; returns the failures (wrong results, missed checks), empty when all is well. */
+    /**
+     * Runs the plan; returns the failures (LegoOS/J results that differ from the twin's), empty when all is well.
+     * Missed performance targets are reported in the targets tables, not as failures.
+     */
     public List<String> run() throws Exception {
         Files.createDirectories(plan.out());
         if (plan.sections().contains(Section.WORKLOADS)) {
@@ -117,7 +124,7 @@ public final class Bench {
             for (Workload w : selected) {
                 double[] fractions = fractions(w);
                 WorkloadBench b = new WorkloadBench(w, size(w), plan.seed(), plan.threads(), ExCacheConfig.Policy.FIFO,
-                        UnaryOperator.identity()).withTimeLimit(plan.quick() ? Duration.ofMinutes(3) : Duration.ofMinutes(4));
+                        c -> c.withPrefetchPages(plan.prefetchPages())).withTimeLimit(plan.quick() ? Duration.ofMinutes(3) : Duration.ofMinutes(4));
                 List<WorkloadRow> r = b.run(inJvm, tcp == null ? List.of() : List.of(tcp), fractions, progress, step, total);
                 step += perWorkload;
                 rows.addAll(r);
@@ -140,6 +147,8 @@ public final class Bench {
                 : new MemoryThroughput();
         long region = plan.quick() ? MemoryThroughput.QUICK_REGION_BYTES : MemoryThroughput.DEFAULT_REGION_BYTES;
         int[] threads = MemoryThroughput.DEFAULT_THREADS;
+        ResultTable target = new ResultTable("Memory target (LegoOS over RDMA: 125 K IOPS)", "target", "deployment",
+                ">measured", ">limit", "met");
         ResultTable t = new ResultTable("Memory throughput: 4 KiB sequential loads on a cold ExCache, K IOPS (LegoOS: one "
                 + "memory component with 4 workers over RDMA)", "transport", ">memory workers", "prefetch", ">1 thread",
                 ">2 threads", ">4 threads", ">paper 1 / 4 threads");
@@ -159,13 +168,14 @@ public final class Bench {
                 var p4 = PaperFigures.memoryLegoKiops(r.memoryWorkers(), 4);
                 cells[6] = r.prefetch() || p1.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f / %.0f", p1.getAsDouble(), p4.orElse(0));
                 t.row(cells);
-                if (transport == Transport.TCP && r.prefetch() && r.kiops() < 125) {
-                    failures.add(String.format(Locale.ROOT, "target missed: single-thread cold loads over TCP with prefetch "
-                            + "%.1f K IOPS < 125 (workers %d)", r.kiops(), r.memoryWorkers()));
+                if (transport == Transport.TCP && r.prefetch()) {
+                    target.row("single-thread 4 KiB cold loads, prefetch, " + r.memoryWorkers() + " memory workers", "TCP",
+                            String.format(Locale.ROOT, "%.1f K IOPS", r.kiops()), "125 K IOPS", r.kiops() >= 125 ? "yes" : "no");
                 }
             }
         }
         add(t, "memory.csv");
+        add(target, "memory-targets.csv");
     }
 
     /** The paper's storage table: 4 KiB reads and writes through LegoOS/J storage and on local files, same run. */
@@ -305,7 +315,8 @@ public final class Bench {
         b.append("- Machine: ").append(machine).append('\n');
         b.append("- Command: `").append(plan.commandLine()).append("`\n");
         b.append(String.format(Locale.ROOT, "- Took %.1f minutes so far; load average when written %.2f%n", minutes, Machine.loadAverage()));
-        b.append("- Threads per program: ").append(plan.threads()).append(", seed ").append(plan.seed()).append("\n\n");
+        b.append("- Threads per program: ").append(plan.threads()).append(", seed ").append(plan.seed())
+                .append(", ExCache prefetch depth (workloads) ").append(plan.prefetchPages()).append(" pages\n\n");
         for (ResultTable t : tables) {
             b.append("## ").append(t.title()).append("\n\n").append(t.markdown()).append('\n');
         }
