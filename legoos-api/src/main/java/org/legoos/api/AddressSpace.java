@@ -95,49 +95,55 @@ public interface AddressSpace {
      */
     default void readDoubles(long va, double[] dst, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, dst.length);
-        byte[] bytes = new byte[Math.multiplyExact(n, 8)];
-        read(va, bytes, 0, bytes.length);
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(dst, offset, n);
+        readLittleEndian(va, n, 8).asDoubleBuffer().get(dst, offset, n);
     }
 
     /** Copies {@code src[offset..offset+n)} to {@code va} as little-endian doubles in one bulk write. */
     default void writeDoubles(long va, double[] src, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, src.length);
-        byte[] bytes = new byte[Math.multiplyExact(n, 8)];
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(src, offset, n);
-        write(va, bytes, 0, bytes.length);
+        java.nio.ByteBuffer b = littleEndian(n, 8);
+        b.asDoubleBuffer().put(src, offset, n);
+        write(va, b.array(), 0, b.capacity());
     }
 
     /** Copies {@code n} little-endian longs at {@code va} into {@code dst[offset..]} in one bulk read. */
     default void readLongs(long va, long[] dst, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, dst.length);
-        byte[] bytes = new byte[Math.multiplyExact(n, 8)];
-        read(va, bytes, 0, bytes.length);
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(dst, offset, n);
+        readLittleEndian(va, n, 8).asLongBuffer().get(dst, offset, n);
     }
 
     /** Copies {@code src[offset..offset+n)} to {@code va} as little-endian longs in one bulk write. */
     default void writeLongs(long va, long[] src, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, src.length);
-        byte[] bytes = new byte[Math.multiplyExact(n, 8)];
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(src, offset, n);
-        write(va, bytes, 0, bytes.length);
+        java.nio.ByteBuffer b = littleEndian(n, 8);
+        b.asLongBuffer().put(src, offset, n);
+        write(va, b.array(), 0, b.capacity());
     }
 
     /** Copies {@code n} little-endian ints at {@code va} into {@code dst[offset..]} in one bulk read. */
     default void readInts(long va, int[] dst, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, dst.length);
-        byte[] bytes = new byte[Math.multiplyExact(n, 4)];
-        read(va, bytes, 0, bytes.length);
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(dst, offset, n);
+        readLittleEndian(va, n, 4).asIntBuffer().get(dst, offset, n);
     }
 
     /** Copies {@code src[offset..offset+n)} to {@code va} as little-endian ints in one bulk write. */
     default void writeInts(long va, int[] src, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, src.length);
-        byte[] bytes = new byte[Math.multiplyExact(n, 4)];
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(src, offset, n);
-        write(va, bytes, 0, bytes.length);
+        java.nio.ByteBuffer b = littleEndian(n, 4);
+        b.asIntBuffer().put(src, offset, n);
+        write(va, b.array(), 0, b.capacity());
+    }
+
+    /** A little-endian heap buffer for {@code n} values of {@code size} bytes (the typed bulk accessors' staging). */
+    private static java.nio.ByteBuffer littleEndian(int n, int size) {
+        return java.nio.ByteBuffer.allocate(Math.multiplyExact(n, size)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** {@code n * size} bytes at {@code va}, read in one bulk read, as a little-endian buffer. */
+    private java.nio.ByteBuffer readLittleEndian(long va, int n, int size) {
+        java.nio.ByteBuffer b = littleEndian(n, size);
+        read(va, b.array(), 0, b.capacity());
+        return b;
     }
 
     /** Maps a new zeroed array of {@code length} longs. */

@@ -7,16 +7,29 @@ import java.util.List;
 import org.legoos.examples.workload.Workload;
 import org.legoos.processor.client.ProcessClient;
 
-/** Runs one program through a {@link ProcessClient} with a time limit, for both deployments. */
-final class Runs {
+/** Runs one program through a {@link ProcessClient} with a time limit: for both deployments and the micro drivers. */
+public final class Runs {
     /** How long a killed process gets to report its exit. */
     private static final Duration KILL_GRACE = Duration.ofSeconds(30);
+
+    /**
+     * How a run ended.
+     *
+     * @param error why the process died, from its processor (empty if it exited by itself)
+     * @param seconds wall time; the limit if it {@code timedOut}
+     */
+    public record Finished(int exitCode, String stdout, String stderr, String error, double seconds, boolean timedOut) {
+    }
 
     private Runs() {
     }
 
-    /** Starts {@code program args} in {@code vnode}, waits up to {@code limit}, kills it if it is still running. */
-    static RunOutcome await(ProcessClient client, String vnode, String program, List<String> args, Duration limit)
+    /**
+     * Starts {@code program args} in {@code vnode}, waits up to {@code limit}, and kills it if it is still running.
+     *
+     * @throws IllegalStateException if a killed process does not report its exit within 30 s
+     */
+    public static Finished run(ProcessClient client, String vnode, String program, List<String> args, Duration limit)
             throws InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -34,8 +47,15 @@ final class Runs {
             }
             seconds = limit.toNanos() / 1e9;
         }
-        String stderr = err.toString(StandardCharsets.UTF_8) + (r.error() == null ? "" : r.error());
-        String stdout = out.toString(StandardCharsets.UTF_8);
-        return new RunOutcome(seconds, code, timedOut ? null : Workload.resultLine(stdout), null, stderr, timedOut);
+        return new Finished(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                r.error() == null ? "" : r.error(), seconds, timedOut);
+    }
+
+    /** {@link #run} as a workload run: its result line, no ExCache counters. */
+    static RunOutcome await(ProcessClient client, String vnode, String program, List<String> args, Duration limit)
+            throws InterruptedException {
+        Finished f = run(client, vnode, program, args, limit);
+        return new RunOutcome(f.seconds(), f.exitCode(), f.timedOut() ? null : Workload.resultLine(f.stdout()), null,
+                f.stderr() + f.error(), f.timedOut());
     }
 }

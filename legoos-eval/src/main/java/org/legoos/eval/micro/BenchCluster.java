@@ -1,9 +1,8 @@
 package org.legoos.eval.micro;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import org.legoos.eval.Runs;
 import org.legoos.memory.MemoryConfig;
 import org.legoos.node.LocalCluster;
 import org.legoos.node.cluster.ClusterClient;
@@ -103,19 +102,14 @@ abstract sealed class BenchCluster implements AutoCloseable {
      *     (it is killed then)
      */
     final Output run(String vnode, Duration timeout, String program, String... args) throws InterruptedException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        ProcessClient.Running r = processes().start(vnode, program, List.of(args), out, err);
-        Integer code = r.waitFor(timeout);
-        if (code == null) {
-            r.kill();
-            r.waitFor(Duration.ofSeconds(10));
+        Runs.Finished f = Runs.run(processes(), vnode, program, List.of(args), timeout);
+        if (f.timedOut()) {
             throw new IllegalStateException(program + " " + String.join(" ", args) + " did not finish within " + timeout.toSeconds()
                     + " s and was killed; raise the timeout or shrink the sizes");
         }
-        Output o = new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), r.error());
-        if (code != 0) {
-            throw new IllegalStateException(program + " " + String.join(" ", args) + " exited with " + code
+        Output o = new Output(f.exitCode(), f.stdout(), f.stderr(), f.error().isEmpty() ? null : f.error());
+        if (f.exitCode() != 0) {
+            throw new IllegalStateException(program + " " + String.join(" ", args) + " exited with " + f.exitCode()
                     + (o.error() == null ? "" : " (" + o.error() + ")") + "\n--- stdout ---\n" + o.stdout() + "--- stderr ---\n" + o.stderr());
         }
         return o;

@@ -737,23 +737,11 @@ public final class ExCache implements AutoCloseable {
     private int fillOneLocked(int set, int asid, long vpn) {
         int way = chooseWay(set);
         int line = set * ways + way;
-        int t = 2 * line;
-        int victimAsid = 0;
-        long victimVpn = -1;
-        boolean victimDirty = false;
-        if (tags[t] != FREE) {
-            victimAsid = (int) tags[t + 1];
-            victimVpn = tags[t];
-            victimDirty = evictLocked(set, way, victimAsid, victimVpn);
-            if (!victimDirty) {
-                victimAsid = 0;
-                victimVpn = -1;
-            }
-        }
+        Victim victim = evictForFillLocked(set, way);
         MemorySegment dst = slab.asSlice(lineAddress(line), LINE_SIZE);
         LineBackend.Fill result;
         try {
-            result = backend.fill(asid, vpn, dst, victimAsid, victimVpn, victimDirty ? dst : null);
+            result = backend.fill(asid, vpn, dst, victim.asid(), victim.vpn(), victim.dirty() ? dst : null);
         } catch (RuntimeException | Error e) {
             policy.invalidated(set, way); // the line stays free; the backend answered for the victim
             throw e;
@@ -762,10 +750,7 @@ public final class ExCache implements AutoCloseable {
             policy.invalidated(set, way);
             throw new IllegalStateException("LineBackend.fill returned null for asid " + asid + " vpn " + vpn);
         }
-        countFill(result, victimDirty);
-        if (result == LineBackend.Fill.RESTORED) {
-            INTS.getAndBitwiseOr(state, line, DIRTY); // its contents exist nowhere else yet
-        }
+        filledLocked(result, victim.dirty(), line);
         installLocked(set, way, asid, vpn);
         return way;
     }
@@ -785,19 +770,7 @@ public final class ExCache implements AutoCloseable {
             pf.ways[i] = chooseWay(pf.sets[i]);
         }
         int line = set * ways + way;
-        int t = 2 * line;
-        int victimAsid = 0;
-        long victimVpn = -1;
-        boolean victimDirty = false;
-        if (tags[t] != FREE) {
-            victimAsid = (int) tags[t + 1];
-            victimVpn = tags[t];
-            victimDirty = evictLocked(set, way, victimAsid, victimVpn);
-            if (!victimDirty) {
-                victimAsid = 0;
-                victimVpn = -1;
-            }
-        }
+        Victim victim = evictForFillLocked(set, way);
         // From here on nothing throws before the backend call: every victim unpublished is handed to it.
         List<LineBackend.PrefetchLine> batch = new ArrayList<>(count);
         int dirtyVictims = 0;
@@ -824,7 +797,8 @@ public final class ExCache implements AutoCloseable {
         MemorySegment dst = slab.asSlice(lineAddress(line), LINE_SIZE);
         LineBackend.BatchFill result;
         try {
-            result = backend.fillBatch(asid, vpn, dst, victimAsid, victimVpn, victimDirty ? dst : null, stride, batch);
+            result = backend.fillBatch(asid, vpn, dst, victim.asid(), victim.vpn(), victim.dirty() ? dst : null, stride,
+                    batch);
             if (result == null || result.prefetched() > count) {
                 throw new IllegalStateException("LineBackend.fillBatch returned " + result + " for asid " + asid
                         + " vpn " + vpn + " and " + count + " prefetch lines");
@@ -836,11 +810,8 @@ public final class ExCache implements AutoCloseable {
             }
             throw e;
         }
-        countFill(result.fill(), victimDirty);
+        filledLocked(result.fill(), victim.dirty(), line);
         flushes.add(dirtyVictims);
-        if (result.fill() == LineBackend.Fill.RESTORED) {
-            INTS.getAndBitwiseOr(state, set * ways + way, DIRTY); // its contents exist nowhere else yet
-        }
         installLocked(set, way, asid, vpn);
         int n = result.prefetched();
         for (int i = 0; i < count; i++) {
@@ -952,6 +923,30 @@ public final class ExCache implements AutoCloseable {
 
     private boolean piggyback() {
         return config.piggyback();
+    }
+
+    /** The page that had the line a fill takes: written back by the backend with the fill if it was dirty. */
+    private record Victim(int asid, long vpn, boolean dirty) {
+        static final Victim NONE = new Victim(0, -1, false);
+    }
+
+    /** Evicts the page at {@code way} of {@code set} (lock held) if there is one; {@link Victim#NONE} if free or clean. */
+    private Victim evictForFillLocked(int set, int way) {
+        int t = 2 * (set * ways + way);
+        if (tags[t] == FREE) {
+            return Victim.NONE;
+        }
+        int asid = (int) tags[t + 1];
+        long vpn = tags[t];
+        return evictLocked(set, way, asid, vpn) ? new Victim(asid, vpn, true) : Victim.NONE;
+    }
+
+    /** After the backend filled {@code line}: counters, and a restored page's line stays dirty. */
+    private void filledLocked(LineBackend.Fill result, boolean victimDirty, int line) {
+        countFill(result, victimDirty);
+        if (result == LineBackend.Fill.RESTORED) {
+            INTS.getAndBitwiseOr(state, line, DIRTY); // its contents exist nowhere else yet
+        }
     }
 
     private void countFill(LineBackend.Fill result, boolean victimDirty) {
