@@ -35,7 +35,7 @@ import org.legoos.processor.excache.ExCacheConfig;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class FileMappingTest {
+public class FileMappingTest {
     private static final int PAGE = AddressSpace.PAGE_SIZE;
     private LocalCluster cluster;
     private RemoteFileService files;

@@ -26,7 +26,7 @@ import org.legoos.processor.excache.ExCacheConfig;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MemoryProtectionTest {
+public class MemoryProtectionTest {
     private static final int PAGE = AddressSpace.PAGE_SIZE;
     private LocalCluster cluster;
 
