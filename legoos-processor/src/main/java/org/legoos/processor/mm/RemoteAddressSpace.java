@@ -38,6 +38,13 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     private long brk;
     private volatile boolean closed;
     private volatile FileMapper files = FileMapper.NONE;
+    /**
+     * Serialises the VM calls of the process (not its loads and stores), as Linux's mmap lock does: each call's
+     * request to the home and its update of the mirror happen together, so a range the home freed for one thread
+     * and gave to another's mmap is never forgotten or invalidated by the first thread's late mirror update. The
+     * home serialises the calls of one process anyway, so this costs no parallelism.
+     */
+    private final java.util.concurrent.locks.ReentrantLock vmLock = new java.util.concurrent.locks.ReentrantLock();
     /** A write-back of this process's dirty pages that failed on another process's thread; sticky. */
     private volatile RuntimeException failure;
 
@@ -134,6 +141,15 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public long mmap(long hint, long length, int prot) {
+        vmLock.lock();
+        try {
+            return mmapLocked(hint, length, prot);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private long mmapLocked(long hint, long length, int prot) {
         long len = UserSpace.checkLength("mmap", 0, length);
         throwIfFailed();
         UserSpace.checkProt("mmap", prot);
@@ -145,6 +161,15 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public long mmap(long hint, long length, int prot, int flags, String path, long offset) {
+        vmLock.lock();
+        try {
+            return mmapFileLocked(hint, length, prot, flags, path, offset);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private long mmapFileLocked(long hint, long length, int prot, int flags, String path, long offset) {
         long len = UserSpace.checkLength("mmap", 0, length);
         UserSpace.checkProt("mmap", prot);
         boolean shared = UserSpace.checkMapFlags("mmap", flags);
@@ -176,6 +201,15 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public void munmap(long addr, long length) {
+        vmLock.lock();
+        try {
+            munmapLocked(addr, length);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private void munmapLocked(long addr, long length) {
         long len = UserSpace.checkRange("munmap", addr, length);
         throwIfFailed();
         long end = addr + len;
@@ -190,6 +224,15 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public long mremap(long oldAddr, long oldLength, long newLength, boolean mayMove) {
+        vmLock.lock();
+        try {
+            return mremapLocked(oldAddr, oldLength, newLength, mayMove);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private long mremapLocked(long oldAddr, long oldLength, long newLength, boolean mayMove) {
         long oldLen = UserSpace.checkRange("mremap", oldAddr, oldLength);
         throwIfFailed();
         long newLen = UserSpace.checkLength("mremap", 0, newLength);
@@ -223,6 +266,15 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public void mprotect(long addr, long length, int prot) {
+        vmLock.lock();
+        try {
+            mprotectLocked(addr, length, prot);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private void mprotectLocked(long addr, long length, int prot) {
         long len = UserSpace.checkRange("mprotect", addr, length);
         throwIfFailed();
         UserSpace.checkProt("mprotect", prot);
@@ -261,7 +313,16 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     }
 
     @Override
-    public synchronized long brk(long newBreak) {
+    public long brk(long newBreak) {
+        vmLock.lock();
+        try {
+            return brkLocked(newBreak);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private long brkLocked(long newBreak) {
         if (newBreak == 0) {
             return brk;
         }
