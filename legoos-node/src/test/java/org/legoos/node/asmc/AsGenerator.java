@@ -15,7 +15,8 @@ final class AsGenerator {
     static final int SLOTS = 8;
 
     /** What to generate. */
-    record Features(boolean mprotect, boolean protNone, boolean readOnly, boolean spawn, boolean badArguments) {
+    record Features(boolean mprotect, boolean protNone, boolean readOnly, boolean spawn, boolean badArguments,
+                    java.util.Set<String> excludedSteps) {
         /**
          * Everything, minus what {@code -Dlegoos.asmc.exclude=readOnly,protNone,...} names (to look past a known
          * divergence for others).
@@ -23,7 +24,7 @@ final class AsGenerator {
         static Features all() {
             java.util.Set<String> ex = java.util.Set.of(System.getProperty("legoos.asmc.exclude", "").split(","));
             return new Features(AsCheckProgram.MPROTECT != null && !ex.contains("mprotect"), !ex.contains("protNone"),
-                    !ex.contains("readOnly"), !ex.contains("spawn"), !ex.contains("badArguments"));
+                    !ex.contains("readOnly"), !ex.contains("spawn"), !ex.contains("badArguments"), ex);
         }
     }
 
@@ -91,6 +92,14 @@ final class AsGenerator {
     }
 
     private AsOp next() {
+        AsOp op;
+        do {
+            op = pick();
+        } while (features.excludedSteps().contains(op.name()));
+        return op;
+    }
+
+    private AsOp pick() {
         int s = boundSlot();
         if (s < 0) {
             return mmap();
