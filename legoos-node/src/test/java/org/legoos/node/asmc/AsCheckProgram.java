@@ -325,6 +325,12 @@ public final class AsCheckProgram implements LegoProgram {
             outcomes.merge(opName() + ":" + k, 1L, Long::sum);
         }
 
+        /** A range that wraps around the end of the 64-bit address space may also be refused as an argument error. */
+        void expectAccess(boolean ok, long va, long n, Throwable t, String what) {
+            boolean wraps = n > 0 && Long.compareUnsigned(va + n - 1, va) < 0;
+            expectKind(wraps && t instanceof IllegalArgumentException ? "IAE" : ok ? "OK" : "SEGV", t, what);
+        }
+
         String opName() {
             return opText.contains(" ") ? opText.substring(0, opText.indexOf(' ')) : opText;
         }
@@ -443,8 +449,14 @@ public final class AsCheckProgram implements LegoProgram {
                 case "write" -> bulkWrite(resolve(op.arg(0)), (int) op.num(1), 'B', op.num(2));
                 case "readv" -> bulkRead(resolve(op.arg(1)), (int) op.num(2), op.arg(0).charAt(0));
                 case "writev" -> bulkWrite(resolve(op.arg(1)), (int) op.num(2), op.arg(0).charAt(0), op.num(3));
-                case "check" -> checkAll();
-                case "spawn" -> spawn();
+                case "check" -> {
+                    checkAll();
+                    outcomes.merge("check:OK", 1L, Long::sum);
+                }
+                case "spawn" -> {
+                    spawn();
+                    outcomes.merge("spawn:OK", 1L, Long::sum);
+                }
                 default -> throw new IllegalArgumentException("unknown step " + op);
             }
         }
@@ -805,7 +817,7 @@ public final class AsCheckProgram implements LegoProgram {
                 default -> throw new IllegalArgumentException();
             });
             String what = String.format("get%s(0x%x)", w, va);
-            expectKind(ok ? "OK" : "SEGV", t, what);
+            expectAccess(ok, va, n, t, what);
             if (ok) {
                 long want = modelValue(va, n);
                 if (got[0] != want) {
@@ -837,7 +849,7 @@ public final class AsCheckProgram implements LegoProgram {
         }
 
         void afterStore(long va, byte[] bytes, boolean ok, Throwable t, String what) {
-            expectKind(ok ? "OK" : "SEGV", t, what);
+            expectAccess(ok, va, bytes.length, t, what);
             if (ok) {
                 for (int i = 0; i < bytes.length; i++) {
                     modelPut(va + i, bytes[i]);
@@ -904,7 +916,7 @@ public final class AsCheckProgram implements LegoProgram {
                 }
             });
             String what = String.format("read%s(0x%x, %d)", type == 'B' ? "" : type + "s", va, count);
-            expectKind(ok ? "OK" : "SEGV", t, what);
+            expectAccess(ok, va, n, t, what);
             if (ok) {
                 for (int i = 0; i < n; i++) {
                     byte want = modelByte(va + i);

@@ -22,7 +22,13 @@ final class AsGenerator {
          * divergence for others).
          */
         static Features all() {
-            java.util.Set<String> ex = java.util.Set.of(System.getProperty("legoos.asmc.exclude", "").split(","));
+            return excluding(java.util.Set.of());
+        }
+
+        /** Everything but {@code excluded} and what {@code -Dlegoos.asmc.exclude} names. */
+        static Features excluding(java.util.Set<String> excluded) {
+            java.util.Set<String> ex = new java.util.HashSet<>(excluded);
+            ex.addAll(java.util.Set.of(System.getProperty("legoos.asmc.exclude", "").split(",")));
             return new Features(AsCheckProgram.MPROTECT != null && !ex.contains("mprotect"), !ex.contains("protNone"),
                     !ex.contains("readOnly"), !ex.contains("spawn"), !ex.contains("badArguments"), ex);
         }
@@ -59,6 +65,9 @@ final class AsGenerator {
                 ops.add(mmap());
             }
             while (ops.size() < opsPerThread) {
+                if (t == 0 && features.spawn() && ops.size() == opsPerThread / 2) {
+                    ops.add(AsOp.of("spawn")); // at least one child per program, once the parent has pages
+                }
                 ops.add(next());
             }
             out.add(ops);
