@@ -31,12 +31,28 @@ import org.legoos.processor.excache.ExCacheConfig;
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class AddressSpaceModelCheckTest {
-    /** How a run is shaped: threads, steps per thread. */
-    record Plan(int threads, int steps) {
+    /** How a run is shaped: threads, steps per thread, what to generate. */
+    record Plan(int threads, int steps, AsGenerator.Features features) {
+    }
+
+    /**
+     * Open bug (found by this check on main a3398f5): RemoteAddressSpace.mremap updates the mirror and drops the old
+     * range's lines after the home's reply, when the range may already be another thread's new mapping (a first-fit
+     * mmap reuses it at once): that mapping then faults as "not mapped" or loses its dirty lines. Until it is fixed
+     * the CI runs leave mremap out of multi-threaded programs; {@link #concurrentMremapsAndMmaps} runs them.
+     */
+    static final String MREMAP_RACE = "bug: a moving or shrinking mremap unmaps the old range in the processor's mirror and"
+            + " drops its ExCache lines after the home freed it, so another thread's mmap that reused it loses its pages";
+
+    static AsGenerator.Features withoutMremap() {
+        return AsGenerator.Features.excluding(Set.of("mremap"));
     }
 
     /** The CI plans per configuration: one long single-threaded program, then 4 and 8 threads at once. */
-    static final List<Plan> PLANS = List.of(new Plan(1, 700), new Plan(4, 220), new Plan(8, 90));
+    static List<Plan> plans() {
+        return List.of(new Plan(1, 700, AsGenerator.Features.all()), new Plan(4, 220, withoutMremap()),
+                new Plan(8, 90, withoutMremap()));
+    }
 
     /** Every policy with prefetch off and on; {@code -Dlegoos.asmc.configs=FIFO:0,CLOCK:16} picks some. */
     static Stream<Arguments> configurations() {
@@ -46,47 +62,25 @@ class AddressSpaceModelCheckTest {
                 .filter(a -> only.isBlank() || List.of(only.split(",")).contains(a.get()[0] + ":" + a.get()[1]));
     }
 
-    /**
-     * What the generator leaves out in {@link #programsSeeTheModelsMemoryApartFromKnownBugs} while these bugs are open
-     * (see {@link #KNOWN_BUGS_REASON}); the full check runs everything.
-     */
-    static final Set<String> KNOWN_BUGS = Set.of("readOnly", "protNone", "badArguments", "mremap");
-    static final String KNOWN_BUGS_REASON = "bugs open on main: stores to PROT_READ and loads of PROT_NONE memory do not fault;"
-            + " argument errors are RpcException(INVALID_ARGUMENT), not IllegalArgumentException (and munmap drops lines first);"
-            + " a growing mremap loses the contents; concurrent mmaps lose pages (owner maps applied out of order)";
-
     @ParameterizedTest(name = "{0}, prefetch {1}")
     @MethodSource("configurations")
-    @Disabled("bug: " + KNOWN_BUGS_REASON)
     void programsSeeTheModelsMemory(ExCacheConfig.Policy policy, int prefetch) throws Exception {
         try (LocalCluster cluster = AsHarness.startLocal(AsHarness.tinyCache(16, policy, prefetch))) {
-            check(AsHarness.launcher(cluster.processes(), Duration.ofMinutes(3)), policy + ", prefetch " + prefetch, PLANS,
-                    AsGenerator.Features.all());
-        }
-    }
-
-    /** The same, single-threaded, without the steps that hit the open bugs: keeps the rest guarded meanwhile. */
-    @ParameterizedTest(name = "{0}, prefetch {1}")
-    @MethodSource("configurations")
-    void programsSeeTheModelsMemoryApartFromKnownBugs(ExCacheConfig.Policy policy, int prefetch) throws Exception {
-        try (LocalCluster cluster = AsHarness.startLocal(AsHarness.tinyCache(16, policy, prefetch))) {
-            check(AsHarness.launcher(cluster.processes(), Duration.ofMinutes(3)), policy + ", prefetch " + prefetch,
-                    List.of(new Plan(1, 600)), AsGenerator.Features.excluding(KNOWN_BUGS));
+            check(AsHarness.launcher(cluster.processes(), Duration.ofMinutes(3)), policy + ", prefetch " + prefetch, plans());
         }
     }
 
     @Test
-    @Disabled("bug: " + KNOWN_BUGS_REASON)
+    @Disabled(MREMAP_RACE)
+    void concurrentMremapsAndMmaps() throws Exception {
+        try (LocalCluster cluster = AsHarness.startLocal(AsHarness.tinyCache(16, ExCacheConfig.Policy.FIFO, 16))) {
+            check(AsHarness.launcher(cluster.processes(), Duration.ofMinutes(3)), "FIFO, prefetch 16, with mremap",
+                    List.of(new Plan(4, 220, AsGenerator.Features.all()), new Plan(8, 90, AsGenerator.Features.all())));
+        }
+    }
+
+    @Test
     void overTcp() throws Exception {
-        overTcp(List.of(new Plan(1, 250), new Plan(4, 60)), AsGenerator.Features.all());
-    }
-
-    @Test
-    void overTcpApartFromKnownBugs() throws Exception {
-        overTcp(List.of(new Plan(1, 250)), AsGenerator.Features.excluding(KNOWN_BUGS));
-    }
-
-    private static void overTcp(List<Plan> plans, AsGenerator.Features features) throws Exception {
         LegoConfig cfg = LegoConfig.defaults()
                 .with("manager.heartbeatTimeout", "30s").with("manager.reportInterval", "200ms")
                 .with("manager.joinTimeout", "10s")
@@ -96,12 +90,13 @@ class AddressSpaceModelCheckTest {
         try (TcpCluster cluster = TcpCluster.start(cfg, 1, 3, 1, AsHarness.programs());
              ClusterClient client = cluster.client()) {
             client.createVNode(AsHarness.VNODE, 64L << 30, 64);
-            check(AsHarness.launcher(client.processes(), Duration.ofMinutes(3)), "tcp", plans, features);
+            check(AsHarness.launcher(client.processes(), Duration.ofMinutes(3)), "tcp",
+                    List.of(new Plan(1, 250, AsGenerator.Features.all()), new Plan(4, 60, withoutMremap())));
         }
     }
 
     /** Runs the plans (or, soaking, random plans until the time is up); fails with the shrunk program on a divergence. */
-    static void check(AsHarness.Launcher launcher, String config, List<Plan> plans, AsGenerator.Features features) throws Exception {
+    static void check(AsHarness.Launcher launcher, String config, List<Plan> plans) throws Exception {
         double soak = AsHarness.soakMinutes();
         long until = System.nanoTime() + (long) (soak * 60e9);
         long seed = AsHarness.seed();
@@ -110,15 +105,15 @@ class AddressSpaceModelCheckTest {
             for (int i = 0; i < plans.size(); i++) {
                 Plan plan = plans.get(i);
                 long runSeed = round == 0 ? seed : AsHarness.seed();
-                runOne(launcher, config, plan, runSeed, features);
+                runOne(launcher, config, plan, runSeed);
             }
             round++;
         } while (soak > 0 && !AsHarness.seedGiven() && System.nanoTime() < until);
     }
 
-    static void runOne(AsHarness.Launcher launcher, String config, Plan plan, long seed, AsGenerator.Features features) throws Exception {
+    static void runOne(AsHarness.Launcher launcher, String config, Plan plan, long seed) throws Exception {
         long planSeed = seed * 31 + plan.threads() * 7919L + plan.steps();
-        List<List<AsOp>> program = new AsGenerator(planSeed, AsHarness.VREGION, plan.threads(), features)
+        List<List<AsOp>> program = new AsGenerator(planSeed, AsHarness.VREGION, plan.threads(), plan.features())
                 .program(plan.steps());
         long t0 = System.nanoTime();
         AsHarness.Outcome o = launcher.run(AsHarness.args(program));

@@ -73,6 +73,9 @@ final class Areas {
     }
 
     void remove(long start, long end) {
+        if (end <= start) {
+            return; // (an empty range must not split the area around it)
+        }
         Long from = byStart.floorKey(start);
         for (Area a : new ArrayList<>(byStart.subMap(from == null ? start : from, true, end, false).values())) {
             if (a.end() <= start) {
