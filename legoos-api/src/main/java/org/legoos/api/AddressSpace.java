@@ -28,6 +28,11 @@ public interface AddressSpace {
     int PROT_WRITE = 2;
     int PROT_RW = PROT_READ | PROT_WRITE;
 
+    /** {@link #mmap(long, long, int, int, String, long)}: stores reach the file (on msync, munmap and exit). */
+    int MAP_SHARED = 1;
+    /** {@link #mmap(long, long, int, int, String, long)}: copy on write, stores never reach the file. */
+    int MAP_PRIVATE = 2;
+
     /** Size of a page and of an ExCache line. */
     int PAGE_SIZE = 4096;
 
@@ -44,6 +49,24 @@ public interface AddressSpace {
     default long mmap(long length) {
         return mmap(0, length, PROT_RW);
     }
+
+    /**
+     * Maps {@code length} bytes (rounded up to pages) of the file {@code path} of the process's vNode, from
+     * {@code offset}. Its pages are filled from the file by the memory components when first touched (the file is
+     * never copied whole to the processor). {@link #MAP_PRIVATE}: stores are the process's own and never reach the
+     * file; {@link #MAP_SHARED}: stores reach the file through the memory components' buffer cache on
+     * {@link #msync}, {@link #munmap} and exit, up to the file's size when it was mapped (a mapping never extends
+     * its file). As in Linux, a page wholly past the end of the file is a {@link SegmentationFault} (SIGBUS) at the
+     * access; the rest of the last page reads as zeros. Data written to the file through a channel is seen once
+     * that channel was forced or closed. A file mapping can shrink with {@link #mremap} but not grow.
+     *
+     * @param path   an absolute path in the vNode's file system, e.g. {@code /data/input.bin}
+     * @param flags  {@link #MAP_SHARED} or {@link #MAP_PRIVATE}
+     * @param offset a page-aligned file offset
+     * @throws java.io.UncheckedIOException wrapping {@link java.nio.file.NoSuchFileException} if there is no such
+     *     file (or it is a directory)
+     */
+    long mmap(long hint, long length, int prot, int flags, String path, long offset);
 
     /** Unmaps the pages of [addr, addr+length); unmapping what is not mapped is allowed, as in POSIX. */
     void munmap(long addr, long length);

@@ -75,6 +75,22 @@ public final class UserSpace {
         return prot;
     }
 
+    /** Checks file-mapping flags: exactly one of MAP_SHARED and MAP_PRIVATE; returns whether shared. */
+    public static boolean checkMapFlags(String call, int flags) {
+        if (flags != AddressSpace.MAP_SHARED && flags != AddressSpace.MAP_PRIVATE) {
+            throw new IllegalArgumentException(call + ": flags must be MAP_SHARED or MAP_PRIVATE, got " + flags);
+        }
+        return flags == AddressSpace.MAP_SHARED;
+    }
+
+    /** Checks a file offset of a mapping: page aligned and not negative. */
+    public static long checkFileOffset(String call, long offset) {
+        if (offset < 0 || !isPageAligned(offset)) {
+            throw new IllegalArgumentException(call + ": file offset " + offset + " must be page aligned and not negative");
+        }
+        return offset;
+    }
+
     /** Whether an area of {@code prot} may be read (as on x86, write permission implies read). */
     public static boolean readable(int prot) {
         return prot != AddressSpace.PROT_NONE;

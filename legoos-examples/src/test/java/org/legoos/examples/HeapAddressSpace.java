@@ -163,6 +163,13 @@ final class HeapAddressSpace implements AddressSpace {
         }
     }
 
+    /** This model has no file system: every file is missing. */
+    @Override
+    public long mmap(long hint, long length, int prot, int flags, String path, long offset) {
+        throw new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException(path, null,
+                "the heap address space has no files"));
+    }
+
     @Override
     public void mprotect(long addr, long length, int prot) {
         if ((addr & (PAGE_SIZE - 1)) != 0 || length <= 0 || (prot & ~PROT_RW) != 0) {

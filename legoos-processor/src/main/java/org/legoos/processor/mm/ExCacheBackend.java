@@ -8,6 +8,7 @@ import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.SegmentationFault;
 import org.legoos.api.UserSpace;
 import org.legoos.net.protocol.p2m.PageData;
+import org.legoos.net.protocol.p2m.PcacheFileFill;
 import org.legoos.net.protocol.p2m.PcacheFlush;
 import org.legoos.net.protocol.p2m.PcacheMiss;
 import org.legoos.net.rpc.RpcNode;
@@ -195,7 +196,25 @@ public final class ExCacheBackend implements LineBackend {
         int owner = vm.ownerOf(va);
         if (owner < 0) {
             throw new IllegalStateException("pid " + space.pid() + ": mapped page 0x" + Long.toHexString(va)
-                    + " was written back but no memory component owns its vRegion (owner map out of date)");
+                    + " has data on a memory component but none owns its vRegion (owner map out of date)");
+        }
+        if (state == VmMirror.PageState.IN_FILE) {
+            // its owner reads it from the file (not on the fast miss path: the file may be cached elsewhere)
+            if (victimData != null) {
+                defer(space.asid(), victimAsid, victimVpn, victimData); // read before dst (the same line) is written
+            }
+            PageData page;
+            try {
+                page = rpc.call(owner, new PcacheFileFill(space.pid(), va));
+            } catch (ComponentUnavailableException e) {
+                throw unavailable(space, owner, va, e);
+            }
+            if (page.data().remaining() != PAGE) {
+                throw new IllegalStateException("memory component " + owner + " sent " + page.data().remaining()
+                        + " bytes for a file page");
+            }
+            MemorySegment.copy(MemorySegment.ofBuffer(page.data()), 0, dst, 0, PAGE);
+            return new BatchFill(Fill.FETCHED, 0);
         }
         boolean piggyback = false;
         ByteBuffer victim = NO_VICTIM;

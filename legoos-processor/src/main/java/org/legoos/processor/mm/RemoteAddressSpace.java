@@ -10,6 +10,7 @@ import org.legoos.net.protocol.p2m.CreateAddressSpace;
 import org.legoos.net.protocol.p2m.DestroyAddressSpace;
 import org.legoos.net.protocol.p2m.MapReply;
 import org.legoos.net.protocol.p2m.Mmap;
+import org.legoos.net.protocol.p2m.MmapFile;
 import org.legoos.net.protocol.p2m.Mprotect;
 import org.legoos.net.protocol.p2m.Mremap;
 import org.legoos.net.protocol.p2m.Msync;
@@ -36,6 +37,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     private final long heapStart;
     private long brk;
     private volatile boolean closed;
+    private volatile FileMapper files = FileMapper.NONE;
     /** A write-back of this process's dirty pages that failed on another process's thread; sticky. */
     private volatile RuntimeException failure;
 
@@ -103,6 +105,11 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         }
     }
 
+    /** Lets the program map files of its vNode ({@link #mmap(long, long, int, int, String, long)}). */
+    public void attachFiles(FileMapper mapper) {
+        this.files = java.util.Objects.requireNonNull(mapper, "mapper");
+    }
+
     /** The distinct memory components owning this space's vRegions. */
     public int[] owners() {
         return vm.owners();
@@ -137,10 +144,42 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     }
 
     @Override
+    public long mmap(long hint, long length, int prot, int flags, String path, long offset) {
+        long len = UserSpace.checkLength("mmap", 0, length);
+        UserSpace.checkProt("mmap", prot);
+        boolean shared = UserSpace.checkMapFlags("mmap", flags);
+        UserSpace.checkFileOffset("mmap", offset);
+        java.util.Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("mmap: the file path must be absolute, got " + path);
+        }
+        throwIfFailed();
+        FileMapper.Target file;
+        try {
+            file = files.open(path);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("mmap " + path + ": " + e.getMessage(), e);
+        }
+        MapReply r = rpc.call(home, new MmapFile(pid, hint, length, prot, shared, file.vnodeId(), file.cacheNode(),
+                file.path(), offset, file.size()));
+        vm.updateOwners(r);
+        vm.map(r.addr(), r.addr() + len, prot, shared ? VmMirror.Backing.SHARED_FILE : VmMirror.Backing.PRIVATE_FILE);
+        return r.addr();
+    }
+
+    /** Writes back the dirty lines of the shared file mappings in [start, end): their stores must reach the file. */
+    private void flushSharedFiles(long start, long end) {
+        for (VmMirror.Area piece : vm.sharedFilePieces(start, end)) {
+            cache.flushRange(asid, piece.start(), piece.end() - piece.start());
+        }
+    }
+
+    @Override
     public void munmap(long addr, long length) {
         long len = UserSpace.checkRange("munmap", addr, length);
         throwIfFailed();
         long end = addr + len;
+        flushSharedFiles(addr, end); // the home writes them to the file before it frees the pages
         // The data dies with the mapping: drop the lines without writing them back. The mirror forgets the range
         // first, so no miss or prefetch of another thread can install a line there after the invalidation.
         vm.unmap(addr, end);
@@ -161,6 +200,10 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         }
         if (newLen == oldLen) {
             return oldAddr;
+        }
+        if (newLen > oldLen && area.backing().isFile()) {
+            throw new IllegalArgumentException("mremap: a file mapping can only shrink, not grow (0x"
+                    + Long.toHexString(oldAddr) + ")");
         }
         // The home may move page contents between owners: they must hold the latest data. (A refusal after this
         // loses nothing: the lines were written back, not dropped.)
@@ -308,9 +351,18 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         }
         // Once closed the backend fills and prefetches nothing more for this space (it checks under the set
         // lock), so no line of a straggling thread survives the invalidation to be seen by the asid's next owner.
+        RuntimeException unsynced = null;
+        try {
+            flushSharedFiles(0, UserSpace.TASK_SIZE); // exit writes a shared file mapping's stores to the file
+        } catch (RuntimeException e) {
+            unsynced = e;
+        }
         closed = true;
         cache.invalidateAll(asid, false);
         backend.detach(asid);
         rpc.call(home, new DestroyAddressSpace(pid));
+        if (unsynced != null) {
+            throw unsynced;
+        }
     }
 }

@@ -28,8 +28,24 @@ import org.legoos.net.protocol.p2m.MapReply;
  * <p>Thread-safe: methods synchronise on the mirror; the owner map is an immutable snapshot read without locks.
  */
 final class VmMirror {
-    /** A mapped range [start, end) with its protection. */
-    record Area(long start, long end, int prot) {
+    /** How a range is backed. */
+    enum Backing {
+        ANONYMOUS, PRIVATE_FILE, SHARED_FILE;
+
+        boolean isFile() {
+            return this != ANONYMOUS;
+        }
+    }
+
+    /** A mapped range [start, end) with its protection and backing. */
+    record Area(long start, long end, int prot, Backing backing) {
+        Area(long start, long end, int prot) {
+            this(start, end, prot, Backing.ANONYMOUS);
+        }
+
+        Area slice(long from, long to) {
+            return new Area(from, to, prot, backing);
+        }
     }
 
     private final TreeMap<Long, Area> areas = new TreeMap<>(); // by start, page aligned, non-overlapping
@@ -114,23 +130,31 @@ final class VmMirror {
      * forgotten. Any part of the range mapped before is replaced.
      */
     synchronized void map(long start, long end, int prot) {
-        unmap(start, end);
-        add(start, end, prot);
+        map(start, end, prot, Backing.ANONYMOUS);
     }
 
-    /** Adds [start, end) (free) with {@code prot}, merging with same-protection neighbours; pages keep their marks. */
-    private void add(long start, long end, int prot) {
+    /** As {@link #map(long, long, int)} with a backing. */
+    synchronized void map(long start, long end, int prot, Backing backing) {
+        unmap(start, end);
+        add(new Area(start, end, prot, backing));
+    }
+
+    /** Adds {@code a} (free), merging with neighbours of the same protection and backing; pages keep their marks. */
+    private void add(Area a) {
+        long start = a.start();
+        long end = a.end();
         Map.Entry<Long, Area> before = areas.lowerEntry(start);
-        if (before != null && before.getValue().end() == start && before.getValue().prot() == prot) {
+        if (before != null && before.getValue().end() == start && before.getValue().prot() == a.prot()
+                && before.getValue().backing() == a.backing()) {
             start = before.getKey();
             areas.remove(start);
         }
         Area after = areas.get(end);
-        if (after != null && after.prot() == prot) {
+        if (after != null && after.prot() == a.prot() && after.backing() == a.backing()) {
             areas.remove(end);
             end = after.end();
         }
-        areas.put(start, new Area(start, end, prot));
+        areas.put(start, new Area(start, end, a.prot(), a.backing()));
     }
 
     /** Removes [start, end) from every area, splitting those that stick out; returns the removed pieces. */
@@ -144,12 +168,12 @@ final class VmMirror {
             }
             areas.remove(a.start());
             if (a.start() < start) {
-                areas.put(a.start(), new Area(a.start(), start, a.prot()));
+                areas.put(a.start(), a.slice(a.start(), start));
             }
             if (a.end() > end) {
-                areas.put(end, new Area(end, a.end(), a.prot()));
+                areas.put(end, a.slice(end, a.end()));
             }
-            removed.add(new Area(Math.max(a.start(), start), Math.min(a.end(), end), a.prot()));
+            removed.add(a.slice(Math.max(a.start(), start), Math.min(a.end(), end)));
         }
         return removed;
     }
@@ -168,7 +192,7 @@ final class VmMirror {
     synchronized List<Area> protect(long start, long end, int prot) {
         List<Area> before = cut(start, end);
         for (Area piece : before) {
-            add(piece.start(), piece.end(), prot);
+            add(new Area(piece.start(), piece.end(), prot, piece.backing()));
         }
         return before;
     }
@@ -177,7 +201,7 @@ final class VmMirror {
     synchronized void restore(List<Area> pieces) {
         for (Area piece : pieces) {
             cut(piece.start(), piece.end());
-            add(piece.start(), piece.end(), piece.prot());
+            add(piece);
         }
     }
 
@@ -202,11 +226,30 @@ final class VmMirror {
         movePages(from, to, kept);
         forgetPages(from, from + oldLen);
         cut(to, to + newLen);
-        add(to, to + newLen, prot);
+        add(new Area(to, to + newLen, prot));
+    }
+
+    /** The pieces of [start, end) that are shared file mappings (their stores must reach the file). */
+    synchronized List<Area> sharedFilePieces(long start, long end) {
+        List<Area> out = new ArrayList<>();
+        Long floor = areas.floorKey(start);
+        for (Area a : areas.subMap(floor != null ? floor : start, true, end, false).values()) {
+            if (a.end() > start && a.backing() == Backing.SHARED_FILE) {
+                out.add(a.slice(Math.max(a.start(), start), Math.min(a.end(), end)));
+            }
+        }
+        return out;
     }
 
     /** What a miss on page {@code vpn} needs, decided under one lock. */
-    enum PageState { UNMAPPED, NO_ACCESS, NEVER_WRITTEN, MATERIALISED }
+    enum PageState {
+        UNMAPPED, NO_ACCESS,
+        /** Anonymous and never written back: zero-filled locally. */
+        NEVER_WRITTEN,
+        /** In a file mapping and never written back: its owner reads it from the file. */
+        IN_FILE,
+        MATERIALISED
+    }
 
     synchronized PageState pageState(long vpn) {
         Area a = areaAt(vpn << 12);
@@ -216,7 +259,10 @@ final class VmMirror {
         if (!UserSpace.readable(a.prot())) {
             return PageState.NO_ACCESS;
         }
-        return materialised.contains(vpn) ? PageState.MATERIALISED : PageState.NEVER_WRITTEN;
+        if (materialised.contains(vpn)) {
+            return PageState.MATERIALISED;
+        }
+        return a.backing().isFile() ? PageState.IN_FILE : PageState.NEVER_WRITTEN;
     }
 
     /**
