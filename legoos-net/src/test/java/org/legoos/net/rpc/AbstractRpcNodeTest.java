@@ -33,7 +33,6 @@ import org.legoos.api.LegoException;
 import org.legoos.api.NoMemoryException;
 import org.legoos.api.QuotaExceededException;
 import org.legoos.api.SegmentationFault;
-import org.legoos.net.Await;
 import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.Frame;
 import org.legoos.net.protocol.Message;
@@ -58,6 +57,7 @@ import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.Inbox;
 import org.legoos.net.transport.TestNetwork;
 import org.legoos.net.transport.Transport;
+import org.legoos.testkit.Await;
 
 /**
  * {@link RpcNode} over a real transport, run by an empty subclass per transport ({@code LocalRpcNodeTest}):
