@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +23,7 @@ import org.legoos.net.protocol.Frame;
 import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.Inbox;
 import org.legoos.testkit.Await;
+import org.legoos.testkit.ReservedPort;
 
 /**
  * The life of TCP connections: addresses, connect failures, a peer that goes away and comes back (reconnection
@@ -38,6 +38,7 @@ class TcpConnectionTest {
 
     private final List<TcpTransport> transports = new CopyOnWriteArrayList<>();
     private final ManualTicker clock = new ManualTicker();
+    private final List<ReservedPort> ports = new CopyOnWriteArrayList<>();
 
     private TcpTransport transport(String name, TcpConfig config) {
         TcpTransport t = new TcpTransport(name, config, clock);
@@ -52,6 +53,17 @@ class TcpConnectionTest {
     @AfterEach
     void closeAll() {
         transports.forEach(TcpTransport::close);
+        ports.forEach(ReservedPort::close);
+    }
+
+    /**
+     * The address of a port held for this test: a peer that listens there can go away and come back with nobody else
+     * taking the port meanwhile, and while none listens, connecting is refused.
+     */
+    private String heldAddress() {
+        ReservedPort p = ReservedPort.reserve();
+        ports.add(p);
+        return p.address();
     }
 
     @AfterAll
@@ -133,11 +145,11 @@ class TcpConnectionTest {
     // ------------------------------------------------------------------ connect failures
 
     @Test
-    void connectingWhereNothingListensFailsFastWithComponentUnavailable() throws IOException {
+    void connectingWhereNothingListensFailsFastWithComponentUnavailable() {
         // a connect timeout beyond the test's own: only a refusal can end connect() in time
         TcpTransport t = transport("client", TcpTestNetwork.testConfig().withConnectTimeoutMillis(600_000));
-        try (Socket refusing = TcpTestNetwork.refusingPort()) {
-            String nowhere = "127.0.0.1:" + refusing.getLocalPort();
+        try (ReservedPort refusing = ReservedPort.reserve()) {
+            String nowhere = refusing.address();
 
             assertThatThrownBy(() -> t.connect(nowhere, new Inbox()))
                     .isInstanceOf(ComponentUnavailableException.class)
@@ -181,7 +193,7 @@ class TcpConnectionTest {
     void afterThePeerRestartsSendsReconnectAndArriveAgain() {
         TcpTransport server = transport("server-1");
         Inbox first = new Inbox();
-        String address = server.listen("127.0.0.1:0", first);
+        String address = server.listen(heldAddress(), first);
         TcpTransport clientTransport = transport("client");
         TcpConnection c = clientTransport.connect(address, new Inbox());
         c.send(frame(1));
@@ -215,7 +227,7 @@ class TcpConnectionTest {
     void withinTheBackoffAFailedReconnectIsNotRetried() {
         TcpConfig backoff = TcpTestNetwork.testConfig().withReconnectBackoffMillis(1_000, 1_500);
         TcpTransport server = transport("server-1");
-        String address = server.listen("127.0.0.1:0", new Inbox());
+        String address = server.listen(heldAddress(), new Inbox());
         TcpConnection c = transport("client", backoff).connect(address, new Inbox());
         server.close();
         Await.until("the client sees the peer go", () -> !c.isOpen());
@@ -246,7 +258,7 @@ class TcpConnectionTest {
     void theBackoffDoublesAfterEachFailureUpToItsCeiling() {
         TcpConfig backoff = TcpTestNetwork.testConfig().withReconnectBackoffMillis(100, 300);
         TcpTransport server = transport("server");
-        String address = server.listen("127.0.0.1:0", new Inbox());
+        String address = server.listen(heldAddress(), new Inbox());
         TcpConnection c = transport("client", backoff).connect(address, new Inbox());
         server.close();
         Await.until("the client sees the peer go", () -> !c.isOpen());

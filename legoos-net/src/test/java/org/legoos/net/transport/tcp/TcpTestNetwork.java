@@ -1,15 +1,11 @@
 package org.legoos.net.transport.tcp;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.legoos.net.transport.TestNetwork;
 import org.legoos.net.transport.Transport;
+import org.legoos.testkit.ReservedPort;
 
 /**
  * The loopback TCP network of the transport-neutral suites: every transport is a {@link TcpTransport} on
@@ -24,7 +20,7 @@ public final class TcpTestNetwork implements TestNetwork {
     private static final AtomicInteger NAMES = new AtomicInteger();
     private final TcpConfig config;
     private final List<Transport> made = new CopyOnWriteArrayList<>();
-    private final List<Socket> reserved = new CopyOnWriteArrayList<>();
+    private final List<ReservedPort> reserved = new CopyOnWriteArrayList<>();
 
     TcpTestNetwork(TcpConfig config) {
         this.config = config;
@@ -63,32 +59,12 @@ public final class TcpTestNetwork implements TestNetwork {
         return "127.0.0.1:0";
     }
 
-    /** A loopback address that refuses connections for as long as this network is open (see {@link #refusingPort}). */
+    /** A loopback address that refuses connections for as long as this network is open. */
     @Override
     public String unreachableAddress() {
-        Socket s = refusingPort();
-        reserved.add(s);
-        return "127.0.0.1:" + s.getLocalPort();
-    }
-
-    /**
-     * A socket bound to an ephemeral loopback port that does not listen: connecting to that port is refused as long as
-     * the socket stays open, and nothing else can take the port meanwhile, not even as the local end of an outbound
-     * connection (which could otherwise connect to itself). The caller closes it.
-     */
-    static Socket refusingPort() {
-        Socket s = new Socket();
-        try {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s;
-        } catch (IOException e) {
-            try {
-                s.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new UncheckedIOException(e);
-        }
+        ReservedPort p = ReservedPort.reserve();
+        reserved.add(p);
+        return p.address();
     }
 
     @Override
@@ -99,12 +75,6 @@ public final class TcpTestNetwork implements TestNetwork {
     @Override
     public void close() {
         made.forEach(Transport::close);
-        for (Socket s : reserved) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // a bound, unconnected socket; nothing to flush
-            }
-        }
+        reserved.forEach(ReservedPort::close);
     }
 }
