@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.legoos.node.config.LegoConfig;
+import org.legoos.testkit.ReservedPort;
 import picocli.CommandLine;
 
 /** Help, usage errors, configuration errors and an unreachable cluster: the exit codes scripts rely on. */
@@ -119,27 +120,21 @@ class CliUsageTest {
 
     @Test
     void anUnreachableManagerExits3() {
-        int port = freePort();
-        for (String[] args : new String[][] {
-                {"status", "--manager", "127.0.0.1:" + port},
-                {"vnode", "list", "--manager", "127.0.0.1:" + port},
-                {"run", "--manager", "127.0.0.1:" + port, "--vnode", "v", "hello"},
-                {"ps", "--manager", "127.0.0.1:" + port}}) {
-            Cli.Result r = Cli.run(args);
-            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(Lego.EXIT_UNREACHABLE);
-            assertThat(r.err()).as(String.join(" ", args)).startsWith("lego: cannot reach the manager at 127.0.0.1:" + port)
-                    .contains("is the cluster up?").hasLineCount(1);
+        try (ReservedPort nowhere = ReservedPort.reserve()) {
+            String manager = nowhere.address();
+            for (String[] args : new String[][] {
+                    {"status", "--manager", manager},
+                    {"vnode", "list", "--manager", manager},
+                    {"run", "--manager", manager, "--vnode", "v", "hello"},
+                    {"ps", "--manager", manager}}) {
+                Cli.Result r = Cli.run(args);
+                assertThat(r.code()).as(String.join(" ", args)).isEqualTo(Lego.EXIT_UNREACHABLE);
+                assertThat(r.err()).as(String.join(" ", args)).startsWith("lego: cannot reach the manager at " + manager)
+                        .contains("is the cluster up?").hasLineCount(1);
+            }
         }
         Cli.Result badAddress = Cli.run("status", "--manager", "nowhere");
         assertThat(badAddress.code()).isEqualTo(Lego.EXIT_USAGE);
         assertThat(badAddress.err()).isEqualTo("lego: manager address 'nowhere' is not host:port (use e.g. 127.0.0.1:7700)\n");
-    }
-
-    static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }

@@ -19,6 +19,7 @@ import org.legoos.net.rpc.Status;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.legoos.testkit.Await;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class MembershipTest {
@@ -169,10 +170,7 @@ class MembershipTest {
 
         assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
         assertThat(c.manager.vnode("web").processes()).as("lost processes no longer count").isZero();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (destroyed.size() < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        Await.until("both lost processes are destroyed", () -> destroyed.size() >= 2);
         assertThat(destroyed).containsExactlyInAnyOrder(a.pid(), b.pid());
         c.manager.removeVNode("web"); // no longer refused: nothing runs in it
     }
@@ -185,11 +183,8 @@ class MembershipTest {
         c.storage("s1", 0);
         int vnode = c.createVNode("web").id();
         p2.rpc.send(GlobalManager.NODE_ID, new org.legoos.net.protocol.gm.Leave(p2.id));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!c.manager.member(p2.id).orElseThrow().state().equals(GlobalManager.DEAD) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        Await.until("the manager marks p2 dead",
+                () -> c.manager.member(p2.id).orElseThrow().state().equals(GlobalManager.DEAD));
         assertThat(c.call(new PlaceProcess(vnode, 1)).processorNode()).isEqualTo(p1.id);
         p2.report(TestCluster.processorResources(64, 0)); // coming back: a report revives it
         assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);

@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import org.legoos.net.Ticker;
 import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.FrameSink;
 import org.slf4j.Logger;
@@ -61,6 +62,7 @@ public final class TcpConnection implements Connection {
     static final int DIRECT_WRITE_MAX_BYTES = 64 << 10;
 
     private final TcpTransport transport;
+    private final Ticker ticker;
     private final FrameSink sink;
     /** Listening address of the peer for outbound connections (reconnect target), null for accepted ones. */
     private final String peerAddress;
@@ -70,11 +72,15 @@ public final class TcpConnection implements Connection {
     private volatile boolean closed;
     /** Written only by the thread holding {@link #connecting} (the attempt's callback). */
     private long backoffMillis;
-    /** No reconnect attempt starts before this time ({@link System#nanoTime()}). */
-    private volatile long nextAttemptNanos = System.nanoTime();
+    /** No reconnect attempt starts before this time (on {@link #ticker}). */
+    private volatile long nextAttemptNanos;
+    /** Reconnect attempts started; written only by the thread holding {@link #connecting}. For tests. */
+    private volatile int reconnectAttempts;
 
     TcpConnection(TcpTransport transport, FrameSink sink, String peerAddress) {
         this.transport = transport;
+        this.ticker = transport.ticker();
+        this.nextAttemptNanos = ticker.nanoTime();
         this.sink = Objects.requireNonNull(sink, "sink");
         this.peerAddress = peerAddress;
         this.backoffMillis = transport.config().reconnectBackoffMinMillis();
@@ -143,7 +149,12 @@ public final class TcpConnection implements Connection {
 
     /** For tests: a reconnect attempt failed and the next one waits for the backoff (none is under way). */
     boolean waitingForBackoff() {
-        return !connecting.get() && System.nanoTime() - nextAttemptNanos < 0;
+        return !connecting.get() && ticker.nanoTime() - nextAttemptNanos < 0;
+    }
+
+    /** For tests: how many reconnect attempts this connection has started. */
+    int reconnectAttempts() {
+        return reconnectAttempts;
     }
 
     /** Closes the socket and stops reconnecting. Idempotent; frames sent afterwards are dropped. */
@@ -175,22 +186,23 @@ public final class TcpConnection implements Connection {
     }
 
     private void maybeReconnect() {
-        if (transport.isClosed() || System.nanoTime() - nextAttemptNanos < 0 || !connecting.compareAndSet(false, true)) {
+        if (transport.isClosed() || ticker.nanoTime() - nextAttemptNanos < 0 || !connecting.compareAndSet(false, true)) {
             return;
         }
-        if (System.nanoTime() - nextAttemptNanos < 0) { // another attempt finished between the two checks
+        if (ticker.nanoTime() - nextAttemptNanos < 0) { // another attempt finished between the two checks
             connecting.set(false);
             return;
         }
         log.debug("reconnecting to {}", peerAddress);
+        reconnectAttempts++; // under connecting: no other writer
         try {
             transport.reconnect(this, peerAddress).addListener(f -> {
                 if (f.isSuccess() && !closed) {
                     backoffMillis = transport.config().reconnectBackoffMinMillis();
-                    nextAttemptNanos = System.nanoTime();
+                    nextAttemptNanos = ticker.nanoTime();
                     log.info("reconnected to {}", peerAddress);
                 } else {
-                    nextAttemptNanos = System.nanoTime() + backoffMillis * 1_000_000L;
+                    nextAttemptNanos = ticker.nanoTime() + backoffMillis * 1_000_000L;
                     log.debug("reconnect to {} failed, next attempt in {} ms: {}", peerAddress, backoffMillis,
                             f.cause() == null ? "connection closed" : f.cause().toString());
                     backoffMillis = Math.min(backoffMillis * 2, transport.config().reconnectBackoffMaxMillis());

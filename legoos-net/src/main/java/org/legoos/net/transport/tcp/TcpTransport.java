@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.legoos.api.ComponentUnavailableException;
+import org.legoos.net.Ticker;
 import org.legoos.net.transport.FrameSink;
 import org.legoos.net.transport.Transport;
 import org.slf4j.Logger;
@@ -57,6 +58,7 @@ public final class TcpTransport implements Transport {
 
     private final String name;
     private final TcpConfig config;
+    private final Ticker ticker;
     private final boolean nativeEpoll;
     private final EventLoopGroup group;
     private final ChannelGroup channels;
@@ -73,8 +75,17 @@ public final class TcpTransport implements Transport {
      * @param name names the I/O threads ({@code <name>-io-<n>}), e.g. the component's name
      */
     public TcpTransport(String name, TcpConfig config) {
+        this(name, config, Ticker.SYSTEM);
+    }
+
+    /**
+     * @param name names the I/O threads ({@code <name>-io-<n>}), e.g. the component's name
+     * @param ticker the clock reconnect backoffs are measured on ({@link Ticker#SYSTEM} but in tests)
+     */
+    public TcpTransport(String name, TcpConfig config, Ticker ticker) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
         NettyIo io = NettyIo.choose(config.nativeEpollAllowed());
         this.nativeEpoll = io.nativeEpoll();
         this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(name + "-io", true),
@@ -92,6 +103,11 @@ public final class TcpTransport implements Transport {
 
     public TcpConfig config() {
         return config;
+    }
+
+    /** The clock reconnect backoffs are measured on. */
+    Ticker ticker() {
+        return ticker;
     }
 
     /** True if this transport uses Netty's native epoll, false if the JDK's NIO selector. */
