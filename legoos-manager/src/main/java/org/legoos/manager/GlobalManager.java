@@ -20,11 +20,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.legoos.api.LegoException;
+import org.legoos.api.Sizes;
 import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.net.protocol.gm.Consult;
 import org.legoos.net.protocol.gm.MemberList;
 import org.legoos.net.protocol.gm.MembersRequest;
+import org.legoos.net.protocol.gm.MemoryUsage;
 import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.gm.PlaceProcess;
 import org.legoos.net.protocol.gm.Placement;
@@ -174,6 +176,7 @@ public final class GlobalManager implements AutoCloseable {
         }, requests);
         rpc.handle(PlaceProcess.class, (q, ctx) -> placeProcess(q), requests);
         rpc.handle(Consult.class, (q, ctx) -> consult(q), requests);
+        rpc.handle(MemoryUsage.class, (q, ctx) -> memoryUsage(q), requests);
         rpc.onMessage(StatusReport.class, (m, ctx) -> statusReport(m));
         rpc.onMessage(ProcessExited.class, (m, ctx) -> processExited(m));
         rpc.onMessage(org.legoos.net.protocol.gm.Leave.class, (m, ctx) -> leave(m.nodeId()));
@@ -327,6 +330,7 @@ public final class GlobalManager implements AutoCloseable {
             VNode v = vnodes.get(p.vnodeId());
             if (v != null) {
                 v.pids.remove(p.pid());
+                v.setMapped(p.pid(), 0);
             }
             log.warn("pid {} is lost with {}: released from vNode {}", p.pid(), processor, p.vnodeId());
         }
@@ -615,6 +619,7 @@ public final class GlobalManager implements AutoCloseable {
             processes.remove(m.pid());
             VNode v = vnodes.get(p.vnodeId());
             v.pids.remove(m.pid());
+            v.setMapped(m.pid(), 0); // its quota comes back even if its home never reports the exit
             try {
                 persistLocked();
             } catch (LegoException e) {
@@ -647,6 +652,42 @@ public final class GlobalManager implements AutoCloseable {
             log.debug("GMM ({}): new vRegion of {} bytes for pid {} of {} goes to {}", gmm.policy(), req.bytes(), req.pid(),
                     v, m);
             return new NodeChoice(m.id);
+        }
+    }
+
+    /**
+     * MEMORY_USAGE: the memory quota of a vNode, held here because only the GMM sees all its processes, whose homes
+     * may be different memory components. Each home reports the absolute bytes a process maps: before growing it
+     * ({@code reserve}: refused if the vNode's processes would together exceed the quota) and after shrinking it,
+     * a failed grow, or exit (0). Only in-memory bookkeeping under the lock; no call leaves the manager.
+     *
+     * @throws LegoException QUOTA naming the vNode, its quota and its usage; NOT_FOUND for an unknown vNode
+     */
+    public Ack memoryUsage(MemoryUsage q) {
+        ensureOpen();
+        if (q.mappedBytes() < 0) {
+            throw Status.INVALID_ARGUMENT.toException("mapped bytes must not be negative, got " + q.mappedBytes());
+        }
+        synchronized (lock) {
+            VNode v = vnodes.get(q.vnodeId());
+            if (v == null) {
+                if (!q.reserve()) {
+                    return Ack.INSTANCE; // the vNode is gone, and with it its accounting
+                }
+                throw Status.NOT_FOUND.toException("no vNode with id " + q.vnodeId());
+            }
+            long mine = v.mappedBytes(q.pid());
+            long others = v.mappedBytes() - mine;
+            if (q.reserve() && q.mappedBytes() > mine && q.mappedBytes() > v.memoryQuotaBytes - others) {
+                throw Status.QUOTA.toException(v + ": pid " + q.pid() + " mapping " + Sizes.human(q.mappedBytes() - mine)
+                        + " more would exceed the vNode's memory quota of " + Sizes.format(v.memoryQuotaBytes)
+                        + " (its processes map " + Sizes.human(v.mappedBytes()) + ": " + v.mappedBytes() + " of "
+                        + v.memoryQuotaBytes + " bytes)");
+            }
+            // a report only ever lowers the count (shrink, failed grow, exit), so a late one of an exited process
+            // cannot bring it back
+            v.setMapped(q.pid(), q.reserve() ? q.mappedBytes() : Math.min(mine, q.mappedBytes()));
+            return Ack.INSTANCE;
         }
     }
 
