@@ -35,6 +35,7 @@ import org.legoos.net.protocol.gm.Register;
 import org.legoos.net.protocol.gm.Registered;
 import org.legoos.net.protocol.gm.StatusReport;
 import org.legoos.net.protocol.gm.StorageAttach;
+import org.legoos.net.protocol.gm.StorageDetach;
 import org.legoos.net.protocol.gm.VNodeCreate;
 import org.legoos.net.protocol.gm.VNodeGet;
 import org.legoos.net.protocol.gm.VNodeInfo;
@@ -512,12 +513,26 @@ public final class GlobalManager implements AutoCloseable {
     }
 
     /**
-     * VNODE_REMOVE: forgets the vNode and frees its name and IP (its files stay on the storage component).
+     * VNODE_REMOVE: forgets the vNode and frees its name and IP, then has its storage component detach it
+     * (STORAGE_DETACH: stop serving it and delete its files), the reverse of {@link #createVNode}. The storage call is
+     * made after the lock is released; if the storage component cannot be reached the removal stands and the
+     * failure is logged (vNode ids are never reused, so its left-over directory is never served to another vNode).
      *
      * @throws LegoException NOT_FOUND; DENIED while it has running processes
      */
     public void removeVNode(String nameOrId) {
         ensureOpen();
+        VNode removed = removeVNodeLocked(nameOrId);
+        try {
+            rpc.call(removed.storageNode, new StorageDetach(removed.id, removed.name),
+                    Duration.ofMillis(config.storageCallTimeoutMillis()));
+        } catch (LegoException e) {
+            log.warn("{} removed, but storage node {} could not detach it (its files stay there): {}", removed,
+                    removed.storageNode, e.getMessage());
+        }
+    }
+
+    private VNode removeVNodeLocked(String nameOrId) {
         synchronized (lock) {
             VNode v = findLocked(nameOrId);
             if (!v.pids.isEmpty()) {
@@ -536,6 +551,7 @@ public final class GlobalManager implements AutoCloseable {
                 throw e;
             }
             log.info("{} removed: IP {} released", v, v.virtualIp);
+            return v;
         }
     }
 
