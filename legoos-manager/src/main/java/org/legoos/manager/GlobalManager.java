@@ -274,6 +274,7 @@ public final class GlobalManager implements AutoCloseable {
             for (Member m : members.values()) {
                 if (m.alive && nowMillis - m.lastReportMillis > config.heartbeatTimeoutMillis()) {
                     m.alive = false;
+                    m.deadSinceMillis = nowMillis;
                     died.add(m);
                     log.warn("{} is DEAD: no status report for {} ms (timeout {} ms)", m, nowMillis - m.lastReportMillis,
                             config.heartbeatTimeoutMillis());
@@ -282,6 +283,7 @@ public final class GlobalManager implements AutoCloseable {
                     }
                 }
             }
+            pruneDeadLocked(nowMillis);
         }
         for (Member m : died) {
             rpc.failCallsTo(m.id, m + " was declared dead by the global manager");
@@ -306,6 +308,7 @@ public final class GlobalManager implements AutoCloseable {
                 return;
             }
             m.alive = false;
+            m.deadSinceMillis = clock.getAsLong();
             log.info("{} left the cluster", m);
             if (m.role == Role.PROCESSOR) {
                 orphans = releaseProcessesOfLocked(m);
@@ -313,6 +316,49 @@ public final class GlobalManager implements AutoCloseable {
         }
         rpc.failCallsTo(nodeId, "node " + nodeId + " left the cluster");
         orphans.forEach(this::freeAddressSpace);
+    }
+
+    /**
+     * Forgets the components DEAD for longer than {@link ManagerConfig#deadRetentionMillis()} that no vNode (storage,
+     * buffer cache) or process (processor, home) refers to, so the table does not grow with every component that
+     * ever left. One that comes back later registers as a new component with a new node id; one that comes back
+     * sooner, at the same address, keeps its entry and id (see {@link #register}).
+     */
+    private void pruneDeadLocked(long nowMillis) {
+        Set<Integer> referenced = new HashSet<>();
+        for (VNode v : vnodes.values()) {
+            referenced.add(v.storageNode);
+            referenced.add(v.cacheMemoryNode);
+        }
+        for (Reservation r : pendingVnodes.values()) {
+            referenced.add(r.storageNode());
+            referenced.add(r.cacheMemoryNode());
+        }
+        for (StateStore.ProcessRow p : processes.values()) {
+            referenced.add(p.processorNode());
+            referenced.add(p.homeMemoryNode());
+        }
+        List<Member> gone = new ArrayList<>();
+        for (Member m : members.values()) {
+            if (!m.alive && nowMillis - m.deadSinceMillis > config.deadRetentionMillis() && !referenced.contains(m.id)) {
+                gone.add(m);
+            }
+        }
+        if (gone.isEmpty()) {
+            return;
+        }
+        for (Member m : gone) {
+            members.remove(m.id);
+            membersByAddress.remove(m.address, m);
+            rpc.removePeer(m.id);
+            log.info("{} forgotten: DEAD for {} ms (retention {} ms)", m, nowMillis - m.deadSinceMillis,
+                    config.deadRetentionMillis());
+        }
+        try {
+            persistLocked();
+        } catch (LegoException e) {
+            // applied in memory; the next successful save records it
+        }
     }
 
     /**
@@ -773,6 +819,7 @@ public final class GlobalManager implements AutoCloseable {
         ipCursor = s.ipCursor();
         for (StateStore.ComponentRow c : s.components()) {
             Member m = new Member(c.id(), c.role(), c.address()); // DEAD until it reports
+            m.deadSinceMillis = clock.getAsLong(); // its retention starts at the restart
             members.put(m.id, m);
             membersByAddress.put(m.address, m);
         }

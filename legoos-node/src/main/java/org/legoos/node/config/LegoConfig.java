@@ -316,7 +316,8 @@ public final class LegoConfig {
         return new ManagerConfig(get(ConfigKeys.MANAGER_MEMORY_POLICY), get(ConfigKeys.MANAGER_HEARTBEAT_TIMEOUT).toMillis(),
                 Math.max(1, get(ConfigKeys.MANAGER_HEARTBEAT_CHECK_INTERVAL).toMillis()), get(ConfigKeys.MANAGER_STATE_DIR),
                 get(ConfigKeys.MANAGER_VNODE_IP_POOL).trim(), get(ConfigKeys.MANAGER_DEFAULT_MEMORY_QUOTA_BYTES),
-                get(ConfigKeys.MANAGER_DEFAULT_MAX_PROCESSES), get(ConfigKeys.MANAGER_STORAGE_CALL_TIMEOUT).toMillis());
+                get(ConfigKeys.MANAGER_DEFAULT_MAX_PROCESSES), get(ConfigKeys.MANAGER_STORAGE_CALL_TIMEOUT).toMillis(),
+                get(ConfigKeys.MANAGER_DEAD_RETENTION).toMillis());
     }
 
     /** A processor component's configuration ({@code cores} 0 becomes this machine's core count). */
