@@ -14,6 +14,7 @@ import org.legoos.net.protocol.m2m.OwnerDestroy;
 import org.legoos.net.protocol.m2m.OwnerMap;
 import org.legoos.net.protocol.m2m.OwnerMovePages;
 import org.legoos.net.protocol.m2m.OwnerReadPages;
+import org.legoos.net.protocol.m2m.OwnerProtect;
 import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
 import org.legoos.net.protocol.p2m.Brk;
@@ -26,6 +27,7 @@ import org.legoos.net.protocol.p2m.FileWrite;
 import org.legoos.net.protocol.p2m.FileWriteBatch;
 import org.legoos.net.protocol.p2m.Mmap;
 import org.legoos.net.protocol.p2m.Mremap;
+import org.legoos.net.protocol.p2m.Mprotect;
 import org.legoos.net.protocol.p2m.Msync;
 import org.legoos.net.protocol.p2m.Munmap;
 import org.legoos.net.protocol.p2m.PcacheFlush;
@@ -119,6 +121,7 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(Mremap.class, (q, ctx) -> open().home.mremap(q), p2mWorkers);
         rpc.handle(Brk.class, (q, ctx) -> open().home.brk(q), p2mWorkers);
         rpc.handle(Msync.class, (q, ctx) -> open().home.msync(q), p2mWorkers);
+        rpc.handle(Mprotect.class, (q, ctx) -> open().home.mprotect(q), p2mWorkers);
         // storage buffer cache
         rpc.handle(FileRead.class, (q, ctx) -> open().bufferCache.read(q), p2mWorkers);
         rpc.handle(FileWrite.class, (q, ctx) -> open().bufferCache.write(q), p2mWorkers);
@@ -132,6 +135,7 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(OwnerReadPages.class, (q, ctx) -> open().owner.readPages(q), m2mWorkers);
         rpc.handle(OwnerWritePages.class, (q, ctx) -> open().owner.writePages(q), m2mWorkers);
         rpc.handle(OwnerDestroy.class, (q, ctx) -> open().owner.destroy(q), m2mWorkers);
+        rpc.handle(OwnerProtect.class, (q, ctx) -> open().owner.protect(q), m2mWorkers);
     }
 
     private MemoryMonitor open() {

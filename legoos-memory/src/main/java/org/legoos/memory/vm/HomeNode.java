@@ -20,6 +20,7 @@ import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.m2m.OwnerDestroy;
 import org.legoos.net.protocol.m2m.OwnerMap;
 import org.legoos.net.protocol.m2m.OwnerMovePages;
+import org.legoos.net.protocol.m2m.OwnerProtect;
 import org.legoos.net.protocol.m2m.OwnerReadPages;
 import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
@@ -30,6 +31,7 @@ import org.legoos.net.protocol.p2m.CreateAddressSpace;
 import org.legoos.net.protocol.p2m.DestroyAddressSpace;
 import org.legoos.net.protocol.p2m.MapReply;
 import org.legoos.net.protocol.p2m.Mmap;
+import org.legoos.net.protocol.p2m.Mprotect;
 import org.legoos.net.protocol.p2m.Mremap;
 import org.legoos.net.protocol.p2m.Msync;
 import org.legoos.net.protocol.p2m.Munmap;
@@ -41,7 +43,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The home role of a memory component (LegoOS's home mComponent): for each process whose home the GMM made
  * this component ({@code P2M_CREATE_AS}), it keeps the authoritative VMA tree of the whole address space and
- * serves the address-space calls {@code mmap, munmap, mremap, brk, msync} and process exit.
+ * serves the address-space calls {@code mmap, munmap, mremap, mprotect, brk, msync} and process exit.
  *
  * <p>The address space is cut into vRegions of {@code vregionBytes}. The first time a mapping touches a
  * vRegion the home asks the GMM ({@code M2MM_CONSULT}) which memory component owns it, then tells each owner
@@ -143,6 +145,7 @@ public final class HomeNode {
             }
             s.areas.clear();
             s.owners.clear();
+            s.ownersVersion++;
             settleQuota(s); // exit gives the vNode's quota back
         }
         return Ack.INSTANCE;
@@ -151,7 +154,7 @@ public final class HomeNode {
     /** {@code P2M_MMAP}: maps zeroed anonymous memory at the hint if it is free, else first fit in the mmap area. */
     public MapReply mmap(Mmap q) {
         HomeSpace s = space(q.pid());
-        VRegionOwner.checkProt(q.prot());
+        Layout.checkProt("mmap", q.prot());
         long len = Layout.checkLength("mmap", 0, q.length());
         synchronized (s) {
             alive(s);
@@ -290,6 +293,53 @@ public final class HomeNode {
         return Ack.INSTANCE;
     }
 
+    /**
+     * {@code P2M_MPROTECT}: gives [addr, addr+length), which must be fully mapped (BAD_ADDRESS otherwise, nothing
+     * changed), protection {@code prot}, and tells the owners of its vRegions, which check flushes and misses
+     * against it. The processor enforces the protection at the access and writes back its dirty lines of the range
+     * before it takes write permission away, so no flush of data written before is refused.
+     */
+    public MapReply mprotect(Mprotect q) {
+        HomeSpace s = space(q.pid());
+        long len = Layout.checkRange("mprotect", q.addr(), q.length());
+        Layout.checkProt("mprotect", q.prot());
+        long start = q.addr();
+        long end = start + len;
+        synchronized (s) {
+            alive(s);
+            vmCalls.increment();
+            if (!s.areas.isMapped(start, end)) {
+                throw Status.BAD_ADDRESS.toException("mprotect: [0x" + Long.toHexString(start) + ", 0x"
+                        + Long.toHexString(end) + ") is not fully mapped in pid " + s.pid);
+            }
+            List<Vma> before = s.areas.overlapping(start, end);
+            List<Run> told = new ArrayList<>();
+            try {
+                for (Run run : runs(s, start, end)) {
+                    callOwner(run.node(), new OwnerProtect(s.pid, run.start(), run.end() - run.start(), q.prot()));
+                    told.add(run);
+                }
+            } catch (RuntimeException e) {
+                for (Run run : told) { // put the old protections back where they were changed
+                    for (Vma v : before) {
+                        long a = Math.max(v.start(), run.start());
+                        long b = Math.min(v.end(), run.end());
+                        if (a < b) {
+                            try {
+                                callOwner(run.node(), new OwnerProtect(s.pid, a, b - a, v.prot()));
+                            } catch (RuntimeException again) {
+                                e.addSuppressed(again);
+                            }
+                        }
+                    }
+                }
+                throw e;
+            }
+            s.areas.protect(start, end, q.prot());
+            return reply(s, start);
+        }
+    }
+
     // ------------------------------------------------------------------ vRegions and owners
 
     /**
@@ -308,6 +358,7 @@ public final class HomeNode {
                     long partEnd = Math.min(end, (r + 1) << shift);
                     int node = consult(s, partEnd - partStart);
                     s.owners.put(r, node);
+                    s.ownersVersion++;
                     assigned.add(r);
                 }
             }
@@ -326,6 +377,7 @@ public final class HomeNode {
             for (int i = 0; i < assigned.size(); i++) {
                 s.owners.remove(assigned.getLong(i));
             }
+            s.ownersVersion++;
             settleQuota(s); // the grow failed: give back what it reserved
             throw e;
         }
@@ -468,7 +520,8 @@ public final class HomeNode {
     // ------------------------------------------------------------------ helpers
 
     private MapReply reply(HomeSpace s, long addr) {
-        return new MapReply(addr, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray());
+        return new MapReply(addr, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray(),
+                s.ownersVersion);
     }
 
     private HomeSpace space(long pid) {

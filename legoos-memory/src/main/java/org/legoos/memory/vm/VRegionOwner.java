@@ -18,6 +18,7 @@ import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.m2m.OwnerDestroy;
 import org.legoos.net.protocol.m2m.OwnerMap;
 import org.legoos.net.protocol.m2m.OwnerMovePages;
+import org.legoos.net.protocol.m2m.OwnerProtect;
 import org.legoos.net.protocol.m2m.OwnerReadPages;
 import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
@@ -232,7 +233,7 @@ public final class VRegionOwner {
     /** {@code M2M_MMAP}: a fresh area (any pages left in the range from before are dropped: it reads as zeros). */
     public Ack map(OwnerMap q) {
         long len = Layout.checkRange("M2M_MMAP", q.addr(), q.length());
-        checkProt(q.prot());
+        Layout.checkProt("M2M_MMAP", q.prot());
         while (true) {
             OwnerSpace s = spaceOrCreate(q.pid(), q.vnodeId());
             Lock lock = s.lock.writeLock();
@@ -266,6 +267,21 @@ public final class VRegionOwner {
         try {
             s.areas.remove(q.addr(), q.addr() + len);
             s.pages.removeRange(q.addr() >>> 12, (q.addr() + len) >>> 12);
+        } finally {
+            lock.unlock();
+        }
+        return Ack.INSTANCE;
+    }
+
+    /** {@code M2M_MPROTECT}: the areas of the range held here get protection {@code prot}; pages stay. */
+    public Ack protect(OwnerProtect q) {
+        long len = Layout.checkRange("M2M_MPROTECT", q.addr(), q.length());
+        Layout.checkProt("M2M_MPROTECT", q.prot());
+        OwnerSpace s = spaceOrFault(q.pid(), q.addr());
+        Lock lock = s.lock.writeLock();
+        lock.lock();
+        try {
+            s.areas.protect(q.addr(), q.addr() + len, q.prot());
         } finally {
             lock.unlock();
         }
@@ -377,6 +393,7 @@ public final class VRegionOwner {
             case OwnerReadPages m -> readPages(m);
             case OwnerWritePages m -> writePages(m);
             case OwnerDestroy m -> destroy(m);
+            case OwnerProtect m -> protect(m);
             default -> throw new IllegalArgumentException(q.getClass().getSimpleName() + " is not an M2M request");
         };
         return (R) reply;
@@ -422,12 +439,6 @@ public final class VRegionOwner {
         }
         for (long v : vaddrs) {
             checkPage(what, v);
-        }
-    }
-
-    static void checkProt(int prot) {
-        if ((prot & ~AddressSpace.PROT_RW) != 0) {
-            throw invalid("unknown protection bits 0x" + Integer.toHexString(prot));
         }
     }
 

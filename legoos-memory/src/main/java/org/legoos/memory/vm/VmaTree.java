@@ -138,6 +138,16 @@ public final class VmaTree {
         return removed;
     }
 
+    /**
+     * Gives every area overlapping [start, end) protection {@code prot} for its part inside the range, splitting
+     * areas that stick out and merging same-protection neighbours. Unmapped parts of the range are ignored.
+     */
+    public void protect(long start, long end, int prot) {
+        for (Vma piece : remove(start, end)) {
+            add(piece.start(), piece.end(), prot);
+        }
+    }
+
     /** Areas overlapping [start, end), clipped to it, in address order. */
     public List<Vma> overlapping(long start, long end) {
         List<Vma> out = new ArrayList<>();

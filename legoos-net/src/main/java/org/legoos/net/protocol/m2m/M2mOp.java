@@ -16,7 +16,9 @@ public enum M2mOp implements Op {
     /** mremap across owners: store 4096 bytes per vaddr (mapped here, whatever their prot); all or nothing on NO_MEMORY. */
     WRITE_PAGES(5, OwnerWritePages.class, OwnerWritePages::decode, org.legoos.net.protocol.Ack::decode),
     /** process exit: free every area and page of pid on this owner (nothing to do if none). */
-    DESTROY(6, OwnerDestroy.class, OwnerDestroy::decode, org.legoos.net.protocol.Ack::decode);
+    DESTROY(6, OwnerDestroy.class, OwnerDestroy::decode, org.legoos.net.protocol.Ack::decode),
+    /** home to vRegion owner: the areas of [addr, addr+length) held here now have protection prot (mprotect). */
+    MPROTECT(7, OwnerProtect.class, OwnerProtect::decode, org.legoos.net.protocol.Ack::decode);
 
     private final Info info;
 
