@@ -16,6 +16,10 @@ import picocli.CommandLine;
 /** Help, usage errors, configuration errors and an unreachable cluster: the exit codes scripts rely on. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CliUsageTest {
+    /** What the one size parser ({@code org.legoos.api.Sizes}) says about {@code 12XB}. */
+    private static final String BAD_SIZE = "'12XB' is not a size: unknown unit 'XB' (write a whole number of bytes,"
+            + " optionally followed by B, KiB, MiB, GiB, TiB or PiB; e.g. 512MiB)";
+
     @Test
     void everyCommandHasHelp() {
         CommandLine root = Lego.commandLine(new Cli().io);
@@ -73,7 +77,7 @@ class CliUsageTest {
         assertThat(Cli.run("run", "hello").err()).contains("Missing required option: '--vnode=VNODE'");
         Cli.Result quota = Cli.run("vnode", "create", "x", "--memory-quota", "12XB");
         assertThat(quota.code()).isEqualTo(Lego.EXIT_USAGE);
-        assertThat(quota.err()).contains("'12XB' is not a size (use e.g. 512MiB)");
+        assertThat(quota.err()).contains(BAD_SIZE);
         assertThat(Cli.run("vnode").code()).isEqualTo(Lego.EXIT_USAGE);
         assertThat(Cli.run("cp", "a", "b").err()).isEqualTo("lego: neither 'a' nor 'b' is a vNode path: write VNODE:/path for the"
                 + " vNode side, e.g. lego cp data.txt web:/in/data.txt\n");
@@ -93,12 +97,12 @@ class CliUsageTest {
         assertThat(unknown.err()).isEqualTo("lego: memory.capacity: unknown key (did you mean memory.capacityBytes?)\n");
         Cli.Result bad = Cli.run("memory", "--memory.capacity-bytes", "12XB");
         assertThat(bad.code()).isEqualTo(Lego.EXIT_USAGE);
-        assertThat(bad.err()).isEqualTo("lego: memory.capacityBytes: '12XB' is not a size (use e.g. 512MiB)\n");
+        assertThat(bad.err()).isEqualTo("lego: memory.capacityBytes: " + BAD_SIZE + "\n");
         Path f = dir.resolve("lego.yaml");
         Files.writeString(f, "manager:\n  address: 127.0.0.1:7700\nmemory:\n  capacityBytes: 12XB\n");
         Cli.Result file = Cli.run("config", "--config", f.toString());
         assertThat(file.code()).isEqualTo(Lego.EXIT_USAGE);
-        assertThat(file.err()).isEqualTo("lego: " + f + ":4: memory.capacityBytes: '12XB' is not a size (use e.g. 512MiB)\n");
+        assertThat(file.err()).isEqualTo("lego: " + f + ":4: memory.capacityBytes: " + BAD_SIZE + "\n");
         Cli.Result missing = Cli.run("processor", "--config", dir.resolve("none.yaml").toString());
         assertThat(missing.code()).isEqualTo(Lego.EXIT_USAGE);
         assertThat(missing.err()).contains("none.yaml: no such configuration file");

@@ -59,6 +59,42 @@ class MembershipTest {
     }
 
     @Test
+    void deadComponentsAreForgottenAfterTheRetentionUnlessSomethingRefersToThem() {
+        try (TestCluster r = new TestCluster(TestCluster.testConfig().withDeadRetentionMillis(60_000))) {
+            Component p1 = r.processor("p1", 4, 0);
+            Component p2 = r.processor("p2", 4, 0);
+            r.memory("m1", GIB, 0);
+            Component s1 = r.storage("s1", 0);
+            var web = r.createVNode("web"); // refers to s1 and m1
+            r.advanceAndTick(5_000); // all DEAD
+            assertThat(r.manager.members()).hasSize(4).allSatisfy(m -> assertThat(m.state()).isEqualTo(GlobalManager.DEAD));
+
+            // p2 comes back within the retention at its address: same entry, same id
+            int again = p2.call(new Register("processor", "p2", TestCluster.processorResources(4, 0))).nodeId();
+            assertThat(again).isEqualTo(p2.id);
+
+            r.advanceAndTick(59_000);
+            assertThat(r.manager.members()).as("not yet: dead for 59 s").hasSize(4);
+            r.advanceAndTick(2_000);
+            assertThat(r.manager.members()).extracting(ComponentInfo::nodeId)
+                    .as("p1 forgotten; p2 is back (so DEAD again only since its re-register); m1 and s1 hold vNode web")
+                    .containsExactlyInAnyOrder(p2.id, web.cacheMemoryNode(), s1.id);
+            assertThat(r.managerRpc.peerAddress(p1.id)).isNull();
+
+            r.advanceAndTick(120_000);
+            assertThat(r.manager.members()).extracting(ComponentInfo::nodeId)
+                    .containsExactlyInAnyOrder(web.cacheMemoryNode(), s1.id);
+            // once the vNode is gone nothing holds them
+            r.manager.removeVNode("web");
+            r.advanceAndTick(1);
+            assertThat(r.manager.members()).isEmpty();
+            // a forgotten component that comes back is a new member with a new id
+            assertThat(p1.call(new Register("processor", "p1", TestCluster.processorResources(4, 0))).nodeId())
+                    .isGreaterThan(s1.id);
+        }
+    }
+
+    @Test
     void registerAddsThePeerSoTheManagerCanCallIt() {
         Component s = c.storage("s1", 0);
         assertThat(c.managerRpc.peerAddress(s.id)).isEqualTo("s1");

@@ -12,12 +12,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import org.legoos.api.ComponentUnavailableException;
 import org.legoos.net.Ticker;
+import org.legoos.net.protocol.Hello;
+import org.legoos.net.protocol.ProtocolVersionException;
 import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.FrameSink;
 import org.slf4j.Logger;
@@ -174,6 +178,16 @@ public final class TcpConnection implements Connection {
 
     // ------------------------------------------------------------------ lifecycle, called by TcpTransport
 
+    /**
+     * Completes when the peer's {@link Hello} on the current socket has been checked; fails with a
+     * {@link ProtocolVersionException} if the peer speaks another protocol version, or with a
+     * {@link ComponentUnavailableException} if the socket closed first.
+     */
+    CompletableFuture<Void> handshake() {
+        Wire w = wire;
+        return w == null ? CompletableFuture.failedFuture(new ComponentUnavailableException("not connected")) : w.handshake;
+    }
+
     /** The per-channel handler for a new channel of this connection; becomes current at once. */
     Wire attach(Channel channel) {
         Wire w = new Wire(channel);
@@ -253,6 +267,13 @@ public final class TcpConnection implements Connection {
         private ByteBuffer partial;
         private boolean reading;
         private boolean flushPending;
+        /**
+         * Set once this end's {@link Hello} has been handed to Netty (in {@link #channelActive}, under
+         * {@link #writeLock}): no frame may reach the socket before it.
+         */
+        private volatile boolean helloSent;
+        /** See {@link TcpConnection#handshake()}. */
+        final CompletableFuture<Void> handshake = new CompletableFuture<>();
 
         Wire(Channel channel) {
             this.channel = channel;
@@ -265,7 +286,8 @@ public final class TcpConnection implements Connection {
                 sendOnLoop(frame);
                 return;
             }
-            if (direct != null && frame.remaining() <= DIRECT_WRITE_MAX_BYTES && outbound.isEmpty() && writeLock.tryLock()) {
+            if (direct != null && helloSent && frame.remaining() <= DIRECT_WRITE_MAX_BYTES && outbound.isEmpty()
+                    && writeLock.tryLock()) {
                 try {
                     if (partial == null && outbound.isEmpty() && nothingPendingInNetty()) {
                         writeDirect(frame);
@@ -319,6 +341,10 @@ public final class TcpConnection implements Connection {
             if (!channel.isActive()) {
                 return; // closed meanwhile: dropped like any frame sent while disconnected
             }
+            if (!helloSent) { // another channel's sink on this loop, before channelActive: after the hello
+                outbound.offer(frame);
+                return;
+            }
             writeLock.lock();
             try {
                 drain(); // frames queued before this one (happens-before) leave first
@@ -353,8 +379,8 @@ public final class TcpConnection implements Connection {
          * event loop, under {@link #writeLock}.
          */
         private boolean drain() {
-            if (partial == null && outbound.isEmpty()) {
-                return false;
+            if (!helloSent || partial == null && outbound.isEmpty()) {
+                return false; // before the hello: channelActive drains once it has written it
             }
             if (!channel.isActive()) {
                 partial = null;
@@ -390,8 +416,38 @@ public final class TcpConnection implements Connection {
             }
         }
 
+        /** Greets the peer first thing: the hello, then whatever was sent while the socket was coming up. */
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            writeLock.lock();
+            try {
+                channel.write(Unpooled.wrappedBuffer(Hello.encode(transport.protocolVersion())), channel.voidPromise());
+                helloSent = true;
+                drain();
+            } finally {
+                writeLock.unlock();
+            }
+            channel.flush();
+            ctx.fireChannelActive();
+        }
+
+        /** The peer's hello was checked ({@link HelloDecoder}): frames may flow. */
+        void greeted() {
+            handshake.complete(null);
+        }
+
+        /** The peer speaks another protocol version: {@link HelloDecoder} closes the socket after this. */
+        void refused(ProtocolVersionException e) {
+            log.warn("refusing connection {} {}: {}", isOutbound() ? "to" : "from", remoteAddress(), e.getMessage());
+            handshake.completeExceptionally(e);
+        }
+
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (!handshake.isDone()) {
+                handshake.completeExceptionally(new ComponentUnavailableException("connection "
+                        + (isOutbound() ? "to " : "from ") + remoteAddress() + " closed before the peer's hello"));
+            }
             outbound.clear();
             log.debug("connection {} {} dropped", isOutbound() ? "to" : "from", remoteAddress());
             for (Runnable l : disconnectListeners) {

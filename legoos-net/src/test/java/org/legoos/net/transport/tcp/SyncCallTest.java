@@ -31,6 +31,7 @@ import org.legoos.api.LegoException;
 import org.legoos.api.SegmentationFault;
 import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.Frame;
+import org.legoos.net.protocol.Hello;
 import org.legoos.net.protocol.Protocol;
 import org.legoos.net.protocol.p2m.Msync;
 import org.legoos.net.protocol.p2m.PageData;
@@ -262,6 +263,8 @@ class SyncCallTest {
                 try (Socket s = ss.accept()) {
                     DataInputStream in = new DataInputStream(s.getInputStream());
                     OutputStream out = s.getOutputStream();
+                    out.write(Hello.encode().array());
+                    in.readFully(new byte[Hello.BYTES]);
                     while (true) {
                         byte[] header = new byte[Frame.HEADER_BYTES];
                         in.readFully(header);
