@@ -20,9 +20,10 @@ import org.legoos.processor.excache.ExCacheConfig;
 
 /**
  * Model check of the whole program-visible {@link org.legoos.api.AddressSpace} (issue 8): random programs of VM
- * calls, loads, stores and bulk copies, from 1 to 8 threads, run as LegoOS/J processes against a reference
- * model ({@link AsCheckProgram}), on a cluster with a tiny ExCache (16 lines), 3 memory components and 64 KiB
- * vRegions, with every eviction policy, prefetch on and off, and over TCP.
+ * calls, loads, stores and bulk copies, file mappings (shared and private, read back through the file system during
+ * the run and after exit), from 1 to 8 threads, run as LegoOS/J processes against a reference model
+ * ({@link AsCheckProgram}), on a cluster with a tiny ExCache (16 lines), 3 memory components and 64 KiB vRegions,
+ * with every eviction policy, prefetch on and off, and over TCP.
  *
  * <p>Each run prints its seed; {@code -Dlegoos.seed=N} replays it. A failure is shrunk (delta debugging) and the
  * shortest failing program is printed step by step. {@code -Dlegoos.soak=MINUTES} keeps generating programs for
@@ -52,7 +53,7 @@ class AddressSpaceModelCheckTest {
     @MethodSource("configurations")
     void programsSeeTheModelsMemory(ExCacheConfig.Policy policy, int prefetch) throws Exception {
         try (LocalCluster cluster = AsHarness.startLocal(AsHarness.tinyCache(16, policy, prefetch))) {
-            check(AsHarness.launcher(cluster.processes(), Duration.ofMinutes(3)), policy + ", prefetch " + prefetch, plans());
+            check(AsHarness.launcher(cluster.processes(), cluster.files(AsHarness.VNODE), Duration.ofMinutes(3)), policy + ", prefetch " + prefetch, plans());
         }
     }
 
@@ -64,7 +65,7 @@ class AddressSpaceModelCheckTest {
     @Test
     void concurrentMremapsAndMmaps() throws Exception {
         try (LocalCluster cluster = AsHarness.startLocal(AsHarness.tinyCache(16, ExCacheConfig.Policy.FIFO, 16))) {
-            check(AsHarness.launcher(cluster.processes(), Duration.ofMinutes(3)), "FIFO, prefetch 16, with mremap",
+            check(AsHarness.launcher(cluster.processes(), cluster.files(AsHarness.VNODE), Duration.ofMinutes(3)), "FIFO, prefetch 16, with mremap",
                     List.of(new Plan(4, 220, AsGenerator.Features.all()), new Plan(8, 90, AsGenerator.Features.all())));
         }
     }
@@ -80,7 +81,7 @@ class AddressSpaceModelCheckTest {
         try (TcpCluster cluster = TcpCluster.start(cfg, 1, 3, 1, AsHarness.programs());
              ClusterClient client = cluster.client()) {
             client.createVNode(AsHarness.VNODE, 64L << 30, 64);
-            check(AsHarness.launcher(client.processes(), Duration.ofMinutes(3)), "tcp",
+            check(AsHarness.launcher(client.processes(), client.files(AsHarness.VNODE), Duration.ofMinutes(3)), "tcp",
                     List.of(new Plan(1, 250, AsGenerator.Features.all()), new Plan(4, 60, AsGenerator.Features.all())));
         }
     }
@@ -103,10 +104,11 @@ class AddressSpaceModelCheckTest {
 
     static void runOne(AsHarness.Launcher launcher, String config, Plan plan, long seed) throws Exception {
         long planSeed = seed * 31 + plan.threads() * 7919L + plan.steps();
-        List<List<AsOp>> program = new AsGenerator(planSeed, AsHarness.VREGION, plan.threads(), plan.features())
-                .program(plan.steps());
+        AsGenerator gen = new AsGenerator(planSeed, AsHarness.VREGION, plan.threads(), plan.features());
+        List<List<AsOp>> program = gen.program(plan.steps());
+        String files = gen.files();
         long t0 = System.nanoTime();
-        AsHarness.Outcome o = launcher.run(AsHarness.args(program));
+        AsHarness.Outcome o = launcher.run(AsHarness.args(program, files));
         String where = String.format("[%s, %d thread(s) x %d steps, seed=%d (replay: -Dlegoos.seed=%d)]", config, plan.threads(),
                 plan.steps(), seed, seed);
         System.out.printf("asmc %s %s in %d ms: %s%n", where, o.failed() ? "FAILED" : "ok", (System.nanoTime() - t0) / 1_000_000,
@@ -115,9 +117,10 @@ class AddressSpaceModelCheckTest {
             return;
         }
         System.out.println("asmc: shrinking " + AsHarness.size(program) + " steps, first divergence:\n" + o.report());
-        AsHarness.Shrunk s = AsHarness.shrink(launcher, program, o, Duration.ofSeconds(Long.getLong("legoos.shrinkSeconds", 120)));
-        String msg = String.format("address-space model check diverged %s%n%s%nshortest failing program (%d steps, %d shrink runs):%n%s",
-                where, s.outcome().report(), AsHarness.size(s.program()), s.trials(), AsHarness.listing(s.program()));
+        AsHarness.Shrunk s = AsHarness.shrink(launcher, program, files, o, Duration.ofSeconds(Long.getLong("legoos.shrinkSeconds", 120)));
+        String msg = String.format("address-space model check diverged %s%n%s%nshortest failing program (%d steps, %d shrink runs; %s):%n%s",
+                where, s.outcome().report(), AsHarness.size(s.program()), s.trials(), files.isEmpty() ? "no files" : files,
+                AsHarness.listing(s.program()));
         System.out.println(msg);
         fail(msg);
     }

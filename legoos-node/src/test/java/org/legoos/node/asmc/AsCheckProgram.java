@@ -1,9 +1,15 @@
 package org.legoos.node.asmc;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -33,12 +39,151 @@ import org.legoos.api.SegmentationFault;
  * touches a byte without access (unmapped, PROT_NONE, or read-only for a store) throws SegmentationFault at the
  * access; a faulting store may have written some of its bytes (it is a copy that faults part way), but never to
  * a byte it had no right to write.
+ *
+ * <p>File mappings: the header may name files ({@code fseed=S fsizes=N,N,...}); the program creates them as
+ * {@code /asmc/fI.bin} with known contents before the steps, and {@code mmapFile}/{@code checkFile} steps map and read
+ * them. The model of a file page seen through a mapping: the file's bytes (zeros after the end of the file in its
+ * last page; a page wholly past it faults) until the mapping stores to it, after which the page is the mapping's
+ * own (the file as it was when filled, plus the stores). Shared stores reach the file at msync, munmap (and
+ * mremap's shrink) and exit, clipped to the file's size; until then the file's bytes there are unknown (the model
+ * does not check them), and a page the mapping never stored to may show either version of bytes that changed
+ * in the file since. Files 0 and 1 are common to all threads (mapped privately, or shared without write
+ * permission); files 2+2t and 3+2t are thread t's. After the steps it writes the expected final contents (exit
+ * syncs the shared mappings) to {@code /asmc/fI.exp} and which bytes are unknown to {@code /asmc/fI.unk}, which the
+ * harness compares with the files once the process has exited.
  */
 public final class AsCheckProgram implements LegoProgram {
     static final int PAGE = AddressSpace.PAGE_SIZE;
     static final long MMAP_BASE = 1L << 40;
     static final long TASK_SIZE = 1L << 47;
     static final int PROT_NONE = 0;
+    static final String FILE_DIR = "/asmc";
+    /** Tags of file areas in {@link Areas}: {@code id << 2 | prot} with id >= 1 (anonymous areas: the prot, 0..3). */
+    static final int FILE_TAG = 4;
+
+    static String filePath(int i) {
+        return FILE_DIR + "/f" + i + ".bin";
+    }
+
+    /** The initial contents of file {@code i}. */
+    static byte[] fileData(long seed, int i, int size) {
+        byte[] d = new byte[size];
+        new SplittableRandom(seed * 31 + i * 7919L).nextBytes(d);
+        return d;
+    }
+
+    /** A file as the model knows it: its bytes, and which of them are unknown (unsynced shared stores). */
+    static final class FileModel {
+        final int index;
+        final String path;
+        final byte[] data;
+        final boolean[] unknown;
+
+        FileModel(int index, byte[] data) {
+            this.index = index;
+            this.path = filePath(index);
+            this.data = data;
+            this.unknown = new boolean[data.length];
+        }
+
+        int size() {
+            return data.length;
+        }
+    }
+
+    /** A page of a file mapping in the model. */
+    static final class FPage {
+        final long vpn;
+        final FileModel file;
+        /** The index of the file page it maps. */
+        final long fpage;
+        final boolean shared;
+        /** The mapping stored to it: its contents are in the thread's pages, fixed (the file no longer shows through). */
+        boolean own;
+        /** Shared and stored to since the last sync of it. */
+        boolean dirty;
+        /** Bytes of this page whose value the model does not know (null: none). */
+        boolean[] unknown;
+
+        FPage(long vpn, FileModel file, long fpage, boolean shared) {
+            this.vpn = vpn;
+            this.file = file;
+            this.fpage = fpage;
+            this.shared = shared;
+        }
+
+        boolean pastEof() {
+            return fpage * PAGE >= file.size();
+        }
+
+        void markUnknown(int off) {
+            if (unknown == null) {
+                unknown = new boolean[PAGE];
+            }
+            unknown[off] = true;
+        }
+    }
+
+    static Map<String, String> header(String text) {
+        Map<String, String> header = new HashMap<>();
+        for (String kv : text.split(" ")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                header.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return header;
+    }
+
+    /** The file sizes a header names (none if it names no files). */
+    static int[] fileSizes(Map<String, String> header) {
+        String sizes = header.getOrDefault("fsizes", "");
+        if (sizes.isBlank()) {
+            return new int[0];
+        }
+        return java.util.Arrays.stream(sizes.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** Creates the header's files in the vNode (each written, forced and closed) and returns their models. */
+    static List<FileModel> createFiles(FileSystem fs, Map<String, String> header) throws IOException {
+        int[] sizes = fileSizes(header);
+        List<FileModel> out = new ArrayList<>();
+        if (sizes.length == 0) {
+            return out;
+        }
+        long seed = Long.parseLong(header.getOrDefault("fseed", "0"));
+        Files.createDirectories(fs.getPath(FILE_DIR));
+        for (int i = 0; i < sizes.length; i++) {
+            byte[] data = fileData(seed, i, sizes[i]);
+            writeFile(fs, filePath(i), data);
+            out.add(new FileModel(i, data));
+        }
+        return out;
+    }
+
+    static void writeFile(FileSystem fs, String path, byte[] data) throws IOException {
+        try (FileChannel ch = FileChannel.open(fs.getPath(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(data);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+    }
+
+    static byte[] readFile(FileSystem fs, String path) throws IOException {
+        try (FileChannel ch = FileChannel.open(fs.getPath(path), StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer b = ByteBuffer.allocate((int) size);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) {
+                    break;
+                }
+            }
+            return java.util.Arrays.copyOf(b.array(), b.position());
+        }
+    }
     /** AddressSpace.mprotect once main has it (called reflectively so this compiles either way). */
     static final Method MPROTECT = findMprotect();
 
@@ -79,13 +224,8 @@ public final class AsCheckProgram implements LegoProgram {
 
     @Override
     public int main(LegoContext ctx, String[] args) throws Exception {
-        Map<String, String> header = new HashMap<>();
-        for (String kv : args[0].split(" ")) {
-            int eq = kv.indexOf('=');
-            if (eq > 0) {
-                header.put(kv.substring(0, eq), kv.substring(eq + 1));
-            }
-        }
+        Map<String, String> header = header(args[0]);
+        List<FileModel> files = createFiles(ctx.fileSystem(), header);
         int threads = Integer.parseInt(header.getOrDefault("threads", "1"));
         AddressSpace mem = ctx.memory();
         long heapStart = mem.brk(0);
@@ -93,7 +233,8 @@ public final class AsCheckProgram implements LegoProgram {
         AtomicReference<Failure> failure = new AtomicReference<>();
         List<Runner> runners = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            runners.add(new Runner(ctx, t, threads, heapStart, claims, failure, AsOp.decode(args.length > t + 1 ? args[t + 1] : "")));
+            runners.add(new Runner(ctx, t, threads, heapStart, claims, failure, AsOp.decode(args.length > t + 1 ? args[t + 1] : ""),
+                    files));
         }
         List<Thread> started = new ArrayList<>();
         for (Runner r : runners.subList(1, runners.size())) {
@@ -127,6 +268,18 @@ public final class AsCheckProgram implements LegoProgram {
             ctx.out().flush();
             return 2;
         }
+        // exit writes the stores of the shared mappings still mapped to their files: the expected final contents
+        for (Runner r : runners) {
+            r.syncModel(0, TASK_SIZE);
+        }
+        for (FileModel fm : files) {
+            byte[] unknown = new byte[fm.size()];
+            for (int i = 0; i < unknown.length; i++) {
+                unknown[i] = (byte) (fm.unknown[i] ? 1 : 0);
+            }
+            writeFile(ctx.fileSystem(), FILE_DIR + "/f" + fm.index + ".exp", fm.data);
+            writeFile(ctx.fileSystem(), FILE_DIR + "/f" + fm.index + ".unk", unknown);
+        }
         long ran = 0;
         long skipped = 0;
         Map<String, Long> outcomes = new java.util.TreeMap<>();
@@ -151,6 +304,9 @@ public final class AsCheckProgram implements LegoProgram {
         }
         if (t instanceof NoMemoryException) {
             return "NOMEM";
+        }
+        if (t instanceof UncheckedIOException u) {
+            return "UIOE(" + (u.getCause() == null ? "null" : u.getCause().getClass().getSimpleName()) + ")";
         }
         if (t instanceof LegoException l) {
             return t.getClass().getSimpleName() + "(" + l.status() + ")";
@@ -190,9 +346,14 @@ public final class AsCheckProgram implements LegoProgram {
         long ran;
         long skipped;
         final Map<String, Long> outcomes = new HashMap<>();
+        final List<FileModel> files;
+        /** The pages of this thread's file mappings, by page number. */
+        final Map<Long, FPage> fpages = new HashMap<>();
+        int nextFileArea;
 
         Runner(LegoContext ctx, int thread, int threads, long heapStart, Claims claims, AtomicReference<Failure> failure,
-               List<AsOp> ops) {
+               List<AsOp> ops, List<FileModel> files) {
+            this.files = files;
             this.ctx = ctx;
             this.mem = ctx.memory();
             this.thread = thread;
@@ -243,7 +404,39 @@ public final class AsCheckProgram implements LegoProgram {
                 return -1;
             }
             Areas.Area a = areas.find(addr);
-            return a == null ? -1 : a.tag();
+            return a == null ? -1 : a.tag() & AddressSpace.PROT_RW;
+        }
+
+        /** The protection an access sees: a page of a file mapping wholly past the end of its file faults (SIGBUS). */
+        int accessProt(long addr) {
+            int prot = protAt(addr);
+            if (prot > 0) {
+                FPage fp = fpages.get(addr >>> 12);
+                if (fp != null && fp.pastEof()) {
+                    return PROT_NONE;
+                }
+            }
+            return prot;
+        }
+
+        static boolean isFileTag(int tag) {
+            return tag >= FILE_TAG;
+        }
+
+        int newFileTag(int prot) {
+            return (++nextFileArea << 2) | prot;
+        }
+
+        /** Whether this thread may map {@code f} so: its own files any way; the common ones only without changing them. */
+        boolean mayMap(FileModel f, boolean shared, int prot) {
+            if (owns(f)) {
+                return true;
+            }
+            return f.index < 2 && (!shared || (prot & AddressSpace.PROT_WRITE) == 0);
+        }
+
+        boolean owns(FileModel f) {
+            return threads == 1 || (f.index >= 2 && (f.index - 2) / 2 == thread);
         }
 
         static boolean readable(int prot) {
@@ -255,18 +448,157 @@ public final class AsCheckProgram implements LegoProgram {
         }
 
         byte modelByte(long addr) {
+            FPage fp = fpages.get(addr >>> 12);
+            if (fp != null && !fp.own) {
+                long pos = fp.fpage * PAGE + (addr & (PAGE - 1));
+                return pos < fp.file.size() ? fp.file.data[(int) pos] : 0;
+            }
             byte[] p = pages.get(addr >>> 12);
             return p == null ? 0 : p[(int) (addr & (PAGE - 1))];
         }
 
+        /** Whether the model knows the byte at {@code addr} (file pages may show either of two versions). */
+        boolean modelKnown(long addr) {
+            FPage fp = fpages.get(addr >>> 12);
+            if (fp == null) {
+                return true;
+            }
+            int off = (int) (addr & (PAGE - 1));
+            if (fp.unknown != null && fp.unknown[off]) {
+                return false;
+            }
+            if (!fp.own) {
+                long pos = fp.fpage * PAGE + off;
+                return pos >= fp.file.size() || !fp.file.unknown[(int) pos];
+            }
+            return true;
+        }
+
         void modelPut(long addr, byte b) {
+            FPage fp = fpages.get(addr >>> 12);
+            int off = (int) (addr & (PAGE - 1));
+            if (fp != null) {
+                materialise(fp);
+                if (fp.unknown != null) {
+                    fp.unknown[off] = false;
+                }
+                if (fp.shared) {
+                    fp.dirty = true;
+                    long pos = fp.fpage * PAGE + off;
+                    if (pos < fp.file.size() && fp.file.data[(int) pos] != b) {
+                        fp.file.unknown[(int) pos] = true; // it may reach the file at any time before the next sync
+                    }
+                }
+            }
             byte[] p = pages.computeIfAbsent(addr >>> 12, k -> new byte[PAGE]);
-            p[(int) (addr & (PAGE - 1))] = b;
+            p[off] = b;
+        }
+
+        /** A store makes a file page the mapping's own: the file as it was when filled (any time since the map). */
+        void materialise(FPage fp) {
+            if (fp.own) {
+                return;
+            }
+            byte[] p = new byte[PAGE];
+            long base = fp.fpage * PAGE;
+            for (int i = 0; i < PAGE; i++) {
+                long pos = base + i;
+                if (pos < fp.file.size()) {
+                    p[i] = fp.file.data[(int) pos];
+                    if (fp.file.unknown[(int) pos]) {
+                        fp.markUnknown(i);
+                    }
+                }
+            }
+            pages.put(fp.vpn, p);
+            fp.own = true;
         }
 
         void modelZero(long start, long end) {
             for (long p = start >>> 12; p < end >>> 12; p++) {
                 pages.remove(p);
+                fpages.remove(p);
+            }
+        }
+
+        /**
+         * What msync, munmap, mremap's shrink and exit do to the files: the stored pages of the shared file mappings
+         * in [start, end) are written to their files (clipped to the file's size). A page stored to since its last
+         * sync is written for sure; one stored to before may be written again; where such writers disagree (or another
+         * mapping of the page has unsynced stores) the file's bytes become unknown. Pages of other mappings that
+         * were never stored to may show the old or the new bytes from then on.
+         */
+        void syncModel(long start, long end) {
+            Map<FileModel, Map<Long, List<FPage>>> groups = new HashMap<>();
+            for (FPage fp : fpages.values()) {
+                long va = fp.vpn << 12;
+                if (fp.shared && fp.own && va >= start && va < end) {
+                    groups.computeIfAbsent(fp.file, k -> new HashMap<>()).computeIfAbsent(fp.fpage, k -> new ArrayList<>()).add(fp);
+                }
+            }
+            for (Map.Entry<FileModel, Map<Long, List<FPage>>> byFile : groups.entrySet()) {
+                FileModel f = byFile.getKey();
+                for (Map.Entry<Long, List<FPage>> e : byFile.getValue().entrySet()) {
+                    long fpage = e.getKey();
+                    List<FPage> group = e.getValue();
+                    List<FPage> others = new ArrayList<>();
+                    for (FPage fp : fpages.values()) {
+                        if (fp.file == f && fp.fpage == fpage && !group.contains(fp)) {
+                            others.add(fp);
+                        }
+                    }
+                    boolean anyDirty = false;
+                    for (FPage fp : group) {
+                        anyDirty |= fp.dirty;
+                    }
+                    long base = fpage * PAGE;
+                    int n = (int) Math.min(PAGE, f.size() - base);
+                    for (int i = 0; i < n; i++) {
+                        int pos = (int) (base + i);
+                        Candidates c = new Candidates();
+                        for (FPage fp : group) {
+                            c.add(pages.get(fp.vpn)[i], fp.unknown == null || !fp.unknown[i]);
+                        }
+                        for (FPage fp : others) {
+                            if (fp.shared && fp.own && fp.dirty) {
+                                c.add(pages.get(fp.vpn)[i], fp.unknown == null || !fp.unknown[i]);
+                            }
+                        }
+                        if (!anyDirty) {
+                            c.add(f.data[pos], !f.unknown[pos]);
+                        }
+                        boolean changed = f.unknown[pos] || c.unknown || f.data[pos] != c.value;
+                        if (!c.unknown) {
+                            f.data[pos] = c.value;
+                        }
+                        f.unknown[pos] = c.unknown;
+                        if (changed) {
+                            for (FPage o : others) {
+                                if (!o.own) {
+                                    o.markUnknown(i);
+                                }
+                            }
+                        }
+                    }
+                    for (FPage fp : group) {
+                        fp.dirty = false;
+                    }
+                }
+            }
+        }
+
+        /** The values a byte of a file may end with. */
+        static final class Candidates {
+            boolean any;
+            boolean unknown;
+            byte value;
+
+            void add(byte v, boolean known) {
+                if (!known || (any && v != value)) {
+                    unknown = true;
+                }
+                any = true;
+                value = v;
             }
         }
 
@@ -358,7 +690,7 @@ public final class AsCheckProgram implements LegoProgram {
         }
 
         void verifyPiece(long s, int n, byte[] buf) {
-            int prot = protAt(s);
+            int prot = accessProt(s);
             if (readable(prot)) {
                 try {
                     mem.read(s, buf, 0, n);
@@ -367,7 +699,7 @@ public final class AsCheckProgram implements LegoProgram {
                 }
                 for (int i = 0; i < n; i++) {
                     byte want = modelByte(s + i);
-                    if (buf[i] != want) {
+                    if (buf[i] != want && modelKnown(s + i)) {
                         throw diverged("value", String.format("byte at 0x%x: expected 0x%02x, actual 0x%02x (prot %d)%s", s + i,
                                 want & 0xff, buf[i] & 0xff, prot, context(s + i, buf, i, n)));
                     }
@@ -381,7 +713,8 @@ public final class AsCheckProgram implements LegoProgram {
                 }
                 if (!(t instanceof SegmentationFault)) {
                     throw diverged("verify:SEGV->" + kind(t), String.format("a load at 0x%x should fault (%s), got %s", s,
-                            prot == PROT_NONE ? "PROT_NONE" : "not mapped", describe(t)));
+                            prot != PROT_NONE ? "not mapped" : protAt(s) != PROT_NONE ? "past the end of its file" : "PROT_NONE",
+                            describe(t)));
                 }
             }
         }
@@ -391,7 +724,7 @@ public final class AsCheckProgram implements LegoProgram {
             int to = Math.min(n, from + 24);
             StringBuilder exp = new StringBuilder();
             for (int k = from; k < to; k++) {
-                exp.append(String.format("%02x", modelByte(addr - i + k) & 0xff));
+                exp.append(modelKnown(addr - i + k) ? String.format("%02x", modelByte(addr - i + k) & 0xff) : "??");
             }
             return String.format("%n  bytes from 0x%x: expected %s%n  %s actual   %s", addr - i + from, exp,
                     " ".repeat(Long.toHexString(addr - i + from).length() + 2), HexFormat.of().formatHex(buf, from, to));
@@ -457,6 +790,9 @@ public final class AsCheckProgram implements LegoProgram {
                     spawn();
                     outcomes.merge("spawn:OK", 1L, Long::sum);
                 }
+                case "mmapFile" -> mmapFile(Integer.parseInt(op.arg(0)), resolve(op.arg(1)), op.num(2), (int) op.num(3),
+                        (int) op.num(4), op.arg(5), op.num(6));
+                case "checkFile" -> checkFile(op.arg(0));
                 default -> throw new IllegalArgumentException("unknown step " + op);
             }
         }
@@ -480,13 +816,25 @@ public final class AsCheckProgram implements LegoProgram {
                 return;
             }
             long pl = pageUp(len);
+            long r = placed(hint, pl, () -> mem.mmap(hint, len, prot), String.format("mmap(0x%x, %d, %d)", hint, len, prot));
+            areas.add(r, r + pl, prot);
+            modelZero(r, r + pl);
+            bind(slot, r, pl);
+            verify(r, r + pl, true);
+        }
+
+        /**
+         * Makes a mapping call that must succeed and checks where it put the mapping: the hint if it was usable and free,
+         * else a free page-aligned range of the mmap area that no other thread holds (which this thread then claims).
+         */
+        long placed(long hint, long pl, java.util.function.LongSupplier call, String call0) {
             boolean hintUsable = hint != 0 && aligned(hint) && hint >= PAGE && hint < TASK_SIZE && pl <= TASK_SIZE - hint;
             boolean exactExpected = hintUsable && safeExclusive(hint, pl) && areas.isFree(hint, hint + pl);
             long[] result = new long[1];
-            Throwable t = attempt(() -> result[0] = mem.mmap(hint, len, prot));
-            expectKind("OK", t, String.format("mmap(0x%x, %d, %d)", hint, len, prot));
+            Throwable t = attempt(() -> result[0] = call.getAsLong());
+            expectKind("OK", t, call0);
             long r = result[0];
-            String what = String.format("mmap(0x%x, %d, %d) returned 0x%x", hint, len, prot, r);
+            String what = call0 + String.format(" returned 0x%x", r);
             if (exactExpected && r != hint) {
                 throw diverged("address", what + ": the page-aligned hint was free and should have been honoured");
             }
@@ -503,10 +851,81 @@ public final class AsCheckProgram implements LegoProgram {
             if (conflict != null) {
                 throw diverged("address", what + ": overlaps another thread's mapping: " + conflict);
             }
-            areas.add(r, r + pl, prot);
+            return r;
+        }
+
+        /** mmap of a file: argument errors, a missing file, or a new area whose pages show the file. */
+        void mmapFile(int slot, long hint, long len, int prot, int flags, String fileArg, long offset) {
+            FileModel f = null;
+            String path = switch (fileArg) {
+                case "missing" -> FILE_DIR + "/missing.bin";
+                case "dir" -> FILE_DIR;
+                default -> {
+                    int i = Integer.parseInt(fileArg);
+                    if (i >= files.size()) {
+                        throw SKIP;
+                    }
+                    f = files.get(i);
+                    yield f.path;
+                }
+            };
+            boolean shared = flags == AddressSpace.MAP_SHARED;
+            if (f != null && !mayMap(f, shared, prot)) {
+                throw SKIP; // could change a file another thread reads
+            }
+            String what = String.format("mmap(0x%x, %d, %d, %d, %s, %d)", hint, len, prot, flags, path, offset);
+            boolean bad = len <= 0 || (prot & ~AddressSpace.PROT_RW) != 0
+                    || (flags != AddressSpace.MAP_SHARED && flags != AddressSpace.MAP_PRIVATE) || offset < 0 || !aligned(offset);
+            if (bad || f == null) {
+                if (hint != 0) {
+                    requireSafe(hint, 1);
+                }
+                Throwable t = attempt(() -> mem.mmap(hint, len, prot, flags, path, offset));
+                expectKind(bad ? "IAE" : "UIOE(NoSuchFileException)", t, what);
+                return;
+            }
+            long pl = pageUp(len);
+            long r = placed(hint, pl, () -> mem.mmap(hint, len, prot, flags, path, offset), what);
+            areas.add(r, r + pl, newFileTag(prot));
             modelZero(r, r + pl);
+            for (long i = 0; i < pl / PAGE; i++) {
+                long vpn = (r >>> 12) + i;
+                fpages.put(vpn, new FPage(vpn, f, offset / PAGE + i, shared));
+            }
             bind(slot, r, pl);
             verify(r, r + pl, true);
+            outcomes.merge("mmapFile:" + (shared ? "shared" : "private"), 1L, Long::sum);
+        }
+
+        /** Reads a file through the file system: its size and every byte the model knows must match. */
+        void checkFile(String fileArg) {
+            int i = Integer.parseInt(fileArg);
+            if (i >= files.size()) {
+                throw SKIP;
+            }
+            FileModel f = files.get(i);
+            if (!owns(f) && f.index >= 2) {
+                throw SKIP; // another thread's file changes under us
+            }
+            byte[][] got = new byte[1][];
+            Throwable t = attempt(() -> {
+                try {
+                    got[0] = readFile(ctx.fileSystem(), f.path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            expectKind("OK", t, "reading " + f.path);
+            if (got[0].length != f.size()) {
+                throw diverged("file:size", String.format("%s has %d bytes, expected %d (a mapping never changes a file's size)",
+                        f.path, got[0].length, f.size()));
+            }
+            for (int pos = 0; pos < f.size(); pos++) {
+                if (!f.unknown[pos] && got[0][pos] != f.data[pos]) {
+                    throw diverged("file:value", String.format("%s: byte %d (page %d + %d): expected 0x%02x, actual 0x%02x", f.path, pos,
+                            pos / PAGE, pos % PAGE, f.data[pos] & 0xff, got[0][pos] & 0xff));
+                }
+            }
         }
 
         /** Whether [start, start+len) is all in this thread's exclusive zone (so the model knows what is there). */
@@ -544,6 +963,7 @@ public final class AsCheckProgram implements LegoProgram {
                 }
             }
             expectKind("OK", t, String.format("munmap(0x%x, %d)", addr, len));
+            syncModel(addr, addr + pl);
             areas.remove(addr, addr + pl);
             modelZero(addr, addr + pl);
             verify(Math.max(addr - PAGE, 0), addr + pl + PAGE, true);
@@ -584,10 +1004,16 @@ public final class AsCheckProgram implements LegoProgram {
                 if (r[0] != addr) {
                     throw diverged("address", what + " returned 0x" + Long.toHexString(r[0]) + ": shrinking stays in place");
                 }
+                syncModel(addr + newPl, addr + oldPl); // the tail is unmapped
                 areas.remove(addr + newPl, addr + oldPl);
                 modelZero(addr + newPl, addr + oldPl);
                 bind(slot, addr, newPl);
                 verify(addr, addr + oldPl + PAGE, true);
+                return;
+            }
+            if (isFileTag(vma.tag())) {
+                expectKind("IAE", attempt(() -> mem.mremap(addr, oldLen, newLen, mayMove)), what + " (a file mapping does not grow)");
+                verify(addr, addr + oldPl, true);
                 return;
             }
             // growth: in place if the tail is free, else move (or NO_MEMORY)
@@ -753,8 +1179,19 @@ public final class AsCheckProgram implements LegoProgram {
                 verify(addr, addr + pl, true);
                 return;
             }
+            if ((prot & AddressSpace.PROT_WRITE) != 0) {
+                for (long p = addr >>> 12; p < (addr + pl) >>> 12; p++) {
+                    FPage fp = fpages.get(p);
+                    if (fp != null && fp.shared && !owns(fp.file)) {
+                        throw SKIP; // would let this thread change a file other threads read
+                    }
+                }
+            }
             expectKind("OK", attempt(call), what);
-            areas.add(addr, addr + pl, prot);
+            // as the home's VMA tree: each piece gets the protection; file-backed pieces never merge
+            for (Areas.Area piece : areas.overlapping(addr, addr + pl)) {
+                areas.add(piece.start(), piece.end(), isFileTag(piece.tag()) ? newFileTag(prot) : prot);
+            }
             verify(Math.max(addr - PAGE, 0), addr + pl + PAGE, true);
         }
 
@@ -772,6 +1209,9 @@ public final class AsCheckProgram implements LegoProgram {
             requireSafe(addr, pl);
             boolean mapped = areas.isMapped(addr, addr + pl);
             expectKind(mapped ? "OK" : "SEGV", attempt(() -> mem.msync(addr, len)), what);
+            if (mapped) {
+                syncModel(addr, addr + pl);
+            }
             verify(addr, addr + pl, true);
         }
 
@@ -787,7 +1227,7 @@ public final class AsCheckProgram implements LegoProgram {
         /** Whether every byte of [va, va+n) may be read (or written). */
         boolean access(long va, long n, boolean write) {
             for (long p = va & ~(long) (PAGE - 1); p < va + n; p += PAGE) {
-                int prot = protAt(p);
+                int prot = accessProt(p);
                 if (write ? !writable(prot) : !readable(prot)) {
                     return false;
                 }
@@ -801,6 +1241,15 @@ public final class AsCheckProgram implements LegoProgram {
                 v = (v << 8) | (modelByte(va + i) & 0xff);
             }
             return v;
+        }
+
+        /** The bits of a value of {@code n} bytes at {@code va} that the model knows. */
+        long knownMask(long va, int n) {
+            long m = 0;
+            for (int i = n - 1; i >= 0; i--) {
+                m = (m << 8) | (modelKnown(va + i) ? 0xff : 0);
+            }
+            return m;
         }
 
         void load(char w, long va) {
@@ -820,7 +1269,7 @@ public final class AsCheckProgram implements LegoProgram {
             expectAccess(ok, va, n, t, what);
             if (ok) {
                 long want = modelValue(va, n);
-                if (got[0] != want) {
+                if (((got[0] ^ want) & knownMask(va, n)) != 0) {
                     throw diverged("value", String.format("%s: expected 0x%x, actual 0x%x", what, want, got[0]));
                 }
             }
@@ -864,7 +1313,7 @@ public final class AsCheckProgram implements LegoProgram {
             byte[] one = new byte[1];
             for (int i = 0; i < bytes.length; i++) {
                 long a = va + i;
-                int prot = protAt(a);
+                int prot = accessProt(a);
                 if (!readable(prot)) {
                     continue;
                 }
@@ -876,11 +1325,15 @@ public final class AsCheckProgram implements LegoProgram {
                     throw diverged("verify:" + kind(e), String.format("%s faulted; reading back 0x%x (prot %d) threw %s", what, a, prot, describe(e)));
                 }
                 byte old = modelByte(a);
-                if (actual == old) {
+                boolean known = modelKnown(a);
+                if (actual == old && known) {
                     continue;
                 }
                 if (actual == bytes[i] && writable(prot)) {
                     modelPut(a, actual);
+                    continue;
+                }
+                if (!known) {
                     continue;
                 }
                 throw diverged("value", String.format("%s faulted; byte at 0x%x (prot %d): expected 0x%02x%s, actual 0x%02x", what, a,
@@ -920,7 +1373,7 @@ public final class AsCheckProgram implements LegoProgram {
             if (ok) {
                 for (int i = 0; i < n; i++) {
                     byte want = modelByte(va + i);
-                    if (got[i] != want) {
+                    if (got[i] != want && modelKnown(va + i)) {
                         throw diverged("value", String.format("%s: byte at 0x%x: expected 0x%02x, actual 0x%02x%s", what, va + i,
                                 want & 0xff, got[i] & 0xff, context(va + i, got, i, (int) n)));
                     }

@@ -16,7 +16,7 @@ final class AsGenerator {
 
     /** What to generate. */
     record Features(boolean mprotect, boolean protNone, boolean readOnly, boolean spawn, boolean badArguments,
-                    java.util.Set<String> excludedSteps) {
+                    boolean files, java.util.Set<String> excludedSteps) {
         /**
          * Everything, minus what {@code -Dlegoos.asmc.exclude=readOnly,protNone,...} names (to look past a known
          * divergence for others).
@@ -30,7 +30,7 @@ final class AsGenerator {
             java.util.Set<String> ex = new java.util.HashSet<>(excluded);
             ex.addAll(java.util.Set.of(System.getProperty("legoos.asmc.exclude", "").split(",")));
             return new Features(AsCheckProgram.MPROTECT != null && !ex.contains("mprotect"), !ex.contains("protNone"),
-                    !ex.contains("readOnly"), !ex.contains("spawn"), !ex.contains("badArguments"), ex);
+                    !ex.contains("readOnly"), !ex.contains("spawn"), !ex.contains("badArguments"), !ex.contains("files"), ex);
         }
     }
 
@@ -38,6 +38,10 @@ final class AsGenerator {
     private final long vregion;
     private final Features features;
     private final int threads;
+
+    /** The files of the program (0 and 1 common, 2+2t and 3+2t thread t's), and the seed of their contents. */
+    private final int[] fileSizes;
+    private final long fileSeed;
 
     // per-thread generation state
     private final long[] len = new long[SLOTS];
@@ -50,6 +54,41 @@ final class AsGenerator {
         this.vregion = vregionBytes;
         this.threads = threads;
         this.features = features;
+        this.fileSeed = rnd.nextLong();
+        this.fileSizes = new int[features.files() ? 2 + 2 * threads : 0];
+        for (int i = 0; i < fileSizes.length; i++) {
+            fileSizes[i] = fileSize();
+        }
+    }
+
+    /** The header part naming the program's files (empty without files). */
+    String files() {
+        if (fileSizes.length == 0) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("fseed=" + fileSeed + " fsizes=");
+        for (int i = 0; i < fileSizes.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(fileSizes[i]);
+        }
+        return sb.toString();
+    }
+
+    /** Mostly a few pages and a bit (never a whole number of pages), sometimes whole pages, tiny, empty or bigger. */
+    private int fileSize() {
+        int r = rnd.nextInt(100);
+        if (r < 3) {
+            return 0;
+        }
+        if (r < 10) {
+            return between(1, 300);
+        }
+        if (r < 20) {
+            return between(1, 8) * PAGE;
+        }
+        if (r < 30) {
+            return between(16, 40) * PAGE + between(1, PAGE - 1);
+        }
+        return between(1, 10) * PAGE + between(1, PAGE - 1);
     }
 
     /** The steps of every thread. */
@@ -62,7 +101,7 @@ final class AsGenerator {
             List<AsOp> ops = new ArrayList<>();
             // start with a few mappings so accesses have somewhere to go
             for (int i = 0; i < 3; i++) {
-                ops.add(mmap());
+                ops.add(i == 2 && features.files() && chance(0.6) ? mmapFile() : mmap());
             }
             while (ops.size() < opsPerThread) {
                 if (t == 0 && features.spawn() && ops.size() == opsPerThread / 2) {
@@ -138,7 +177,83 @@ final class AsGenerator {
         if (r < 27 && thread == 0 && features.spawn && chance(0.15)) {
             return AsOp.of("spawn");
         }
+        if (features.files() && r >= 27 && r < 32) {
+            return mmapFile();
+        }
+        if (features.files() && r >= 32 && r < 33) {
+            return AsOp.of("checkFile", someFile(true));
+        }
         return access(s);
+    }
+
+    /** A file this thread may use: its own mostly, else a common one (any in a single-threaded program). */
+    private int someFile(boolean own) {
+        if (threads == 1) {
+            return rnd.nextInt(fileSizes.length);
+        }
+        return own && chance(0.75) ? 2 + 2 * thread + rnd.nextInt(2) : rnd.nextInt(2);
+    }
+
+    /**
+     * A file mapping: shared or private, of the thread's own file (anything) or a common one (private, or shared
+     * without write permission), from an offset inside the file or past its end, as long as the rest of the file or
+     * shorter or longer; sometimes bad flags or offsets, a missing file or a directory.
+     */
+    private AsOp mmapFile() {
+        int slot = rnd.nextInt(SLOTS);
+        int file = someFile(true);
+        boolean mine = threads == 1 || file >= 2;
+        int flags = chance(0.5) ? 1 : 2;
+        int prot = 3;
+        int pr = rnd.nextInt(100);
+        if (pr < 25 && features.readOnly) {
+            prot = 1;
+        } else if (pr < 31 && features.protNone) {
+            prot = 0;
+        }
+        if (!mine && flags == 1) {
+            prot &= 1; // shared common files: never writable
+        }
+        long filePages = (fileSizes[file] + PAGE - 1) / PAGE;
+        long offPages;
+        int o = rnd.nextInt(100);
+        if (o < 45 || filePages == 0) {
+            offPages = 0;
+        } else if (o < 90) {
+            offPages = rnd.nextLong(filePages);
+        } else {
+            offPages = filePages + between(0, 2); // at or past the end of the file: every access faults
+        }
+        long rest = Math.max(1, filePages - offPages);
+        long pages;
+        int l = rnd.nextInt(100);
+        if (l < 50) {
+            pages = rest;
+        } else if (l < 80) {
+            pages = between(1, (int) Math.min(rest, 6));
+        } else {
+            pages = rest + between(1, 3); // past the end of the file
+        }
+        long bytes = pages * PAGE - (chance(0.3) ? between(0, PAGE - 1) : 0);
+        String fileArg = Integer.toString(file);
+        long offset = offPages * PAGE;
+        if (features.badArguments && chance(0.06)) {
+            switch (rnd.nextInt(6)) {
+                case 0 -> flags = chance(0.5) ? 0 : 3;
+                case 1 -> offset += between(1, PAGE - 1);
+                case 2 -> offset = -PAGE;
+                case 3 -> fileArg = "missing";
+                case 4 -> fileArg = "dir";
+                default -> bytes = chance(0.5) ? 0 : -PAGE;
+            }
+        }
+        String hint = hint();
+        if (bytes > 0 && (flags == 1 || flags == 2) && fileArg.equals(Integer.toString(file)) && offset >= 0
+                && offset % PAGE == 0) {
+            len[slot] = pageUp(bytes);
+            bound[slot] = true;
+        }
+        return AsOp.of("mmapFile", slot, hint, bytes, prot, flags, fileArg, offset);
     }
 
     /** A mapping length: mostly a few pages, sometimes a vRegion or more, sometimes not a whole number of pages. */
@@ -185,6 +300,19 @@ final class AsGenerator {
         } else if (pr < 14 && features.badArguments) {
             prot = chance(0.5) ? 4 : 7;
         }
+        String hint = hint();
+        if (features.badArguments && chance(0.02)) {
+            l = chance(0.5) ? 0 : -PAGE;
+        }
+        if (l > 0 && prot <= 3) {
+            len[slot] = pageUp(l);
+            bound[slot] = true;
+        }
+        return AsOp.of("mmap", slot, hint, l, prot);
+    }
+
+    /** Where to ask a mapping to go: nowhere in particular, the thread's zone, next to or onto another mapping, ... */
+    private String hint() {
         String hint;
         int h = rnd.nextInt(100);
         int other = boundSlot();
@@ -205,14 +333,7 @@ final class AsGenerator {
         } else {
             hint = zoneHint();
         }
-        if (features.badArguments && chance(0.02)) {
-            l = chance(0.5) ? 0 : -PAGE;
-        }
-        if (l > 0 && prot <= 3) {
-            len[slot] = pageUp(l);
-            bound[slot] = true;
-        }
-        return AsOp.of("mmap", slot, hint, l, prot);
+        return hint;
     }
 
     private AsOp munmap(int s) {

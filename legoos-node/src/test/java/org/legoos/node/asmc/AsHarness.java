@@ -13,6 +13,7 @@ import org.legoos.memory.MemoryConfig;
 import org.legoos.node.LocalCluster;
 import org.legoos.processor.ProcessorConfig;
 import org.legoos.processor.client.ProcessClient;
+import org.legoos.processor.fs.FileService;
 import org.legoos.processor.excache.ExCacheConfig;
 
 /**
@@ -80,6 +81,77 @@ final class AsHarness {
         Outcome run(String[] args) throws InterruptedException;
     }
 
+    /**
+     * Runs the program in the checked vNode; once it exited 0, compares the files it mapped with the contents it
+     * expects after exit (its model, written to {@code /asmc/fI.exp} and {@code .unk}) through {@code files}.
+     */
+    static Launcher launcher(ProcessClient processes, FileService files, Duration timeout) {
+        Launcher run = launcher(processes, timeout);
+        return args -> {
+            Outcome o = run.run(args);
+            if (o.failed() || files == null) {
+                return o;
+            }
+            String diff;
+            try {
+                diff = compareFiles(files, args[0]);
+            } catch (java.io.IOException e) {
+                diff = "0 reading the files after exit: " + e;
+            }
+            if (diff == null) {
+                return o;
+            }
+            int space = diff.indexOf(' ');
+            return new Outcome(6, o.stdout() + "DIVERGENCE thread=" + diff.substring(0, space) + " op=" + EXIT_OP
+                    + " sig=exit/file\n  step: process exit\n  " + diff.substring(space + 1) + "\n", o.stderr(), o.error());
+        };
+    }
+
+    /** The op index a divergence found after exit is reported at (past every step). */
+    static final int EXIT_OP = 1_000_000;
+
+    /** Null if every file is as its model expects after exit, else "THREAD message" (the thread the file belongs to). */
+    static String compareFiles(FileService files, String headerText) throws java.io.IOException {
+        Map<String, String> header = AsCheckProgram.header(headerText);
+        int[] sizes = AsCheckProgram.fileSizes(header);
+        int threads = Integer.parseInt(header.getOrDefault("threads", "1"));
+        for (int i = 0; i < sizes.length; i++) {
+            String path = AsCheckProgram.filePath(i);
+            byte[] actual = readAll(files, path);
+            byte[] expected = readAll(files, AsCheckProgram.FILE_DIR + "/f" + i + ".exp");
+            byte[] unknown = readAll(files, AsCheckProgram.FILE_DIR + "/f" + i + ".unk");
+            int owner = threads == 1 || i < 2 ? 0 : (i - 2) / 2;
+            if (expected.length != sizes[i] || unknown.length != sizes[i]) {
+                return owner + " the expectations for " + path + " have " + expected.length + "/" + unknown.length
+                        + " bytes, the file was made with " + sizes[i];
+            }
+            if (actual.length != expected.length) {
+                return owner + " after exit " + path + " has " + actual.length + " bytes, expected " + expected.length;
+            }
+            for (int k = 0; k < actual.length; k++) {
+                if (unknown[k] == 0 && actual[k] != expected[k]) {
+                    return owner + String.format("after exit %s: byte %d (page %d + %d): expected 0x%02x, actual 0x%02x (the "
+                            + "stores of the shared mappings still mapped at exit reach the file)", path, k,
+                            k / AsCheckProgram.PAGE, k % AsCheckProgram.PAGE, expected[k] & 0xff, actual[k] & 0xff);
+                }
+            }
+        }
+        return null;
+    }
+
+    static byte[] readAll(FileService files, String path) throws java.io.IOException {
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate((int) files.stat(path).size());
+        long off = 0;
+        while (out.hasRemaining()) {
+            int n = files.read(path, off, out);
+            if (n <= 0) {
+                break;
+            }
+            off += n;
+        }
+        return java.util.Arrays.copyOf(out.array(), out.position());
+    }
+
     static Launcher launcher(ProcessClient processes, Duration timeout) {
         return args -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -100,9 +172,10 @@ final class AsHarness {
         };
     }
 
-    static String[] args(List<List<AsOp>> program) {
+    /** The program's arguments: a header (threads, and the files {@code files} names, see {@link AsGenerator#files()}), then each thread's steps. */
+    static String[] args(List<List<AsOp>> program, String files) {
         String[] a = new String[program.size() + 1];
-        a[0] = "v1 threads=" + program.size();
+        a[0] = "v1 threads=" + program.size() + (files.isEmpty() ? "" : " " + files);
         for (int t = 0; t < program.size(); t++) {
             a[t + 1] = AsOp.encode(program.get(t));
         }
@@ -136,7 +209,8 @@ final class AsHarness {
      * Delta debugging: drops threads, then chunks of steps (halving the chunk size down to single steps), keeping
      * every removal after which the program still fails with signature {@code sig}; within a time budget.
      */
-    static Shrunk shrink(Launcher launcher, List<List<AsOp>> program, Outcome failing, Duration budget) throws InterruptedException {
+    static Shrunk shrink(Launcher launcher, List<List<AsOp>> program, String files, Outcome failing, Duration budget)
+            throws InterruptedException {
         long deadline = System.nanoTime() + budget.toNanos();
         String sig = failing.sig();
         List<List<AsOp>> best = copy(program);
@@ -148,7 +222,7 @@ final class AsHarness {
         if (ft >= 0 && fo >= 0 && fo < best.get(ft).size()) {
             List<List<AsOp>> cand = copy(best);
             cand.set(ft, new ArrayList<>(cand.get(ft).subList(0, fo + 1)));
-            Outcome o = launcher.run(args(cand));
+            Outcome o = launcher.run(args(cand, files));
             trials++;
             if (sig.equals(o.sig())) {
                 best = cand;
@@ -159,7 +233,7 @@ final class AsHarness {
         if (best.size() > 1 && ft >= 0 && System.nanoTime() < deadline) {
             List<List<AsOp>> cand = new ArrayList<>();
             cand.add(new ArrayList<>(best.get(ft)));
-            Outcome o = launcher.run(args(cand));
+            Outcome o = launcher.run(args(cand, files));
             trials++;
             if (sig.equals(o.sig())) {
                 best = cand;
@@ -173,7 +247,7 @@ final class AsHarness {
             }
             List<List<AsOp>> cand = copy(best);
             cand.set(t, new ArrayList<>());
-            Outcome o = launcher.run(args(cand));
+            Outcome o = launcher.run(args(cand, files));
             trials++;
             if (sig.equals(o.sig())) {
                 best = cand;
@@ -193,7 +267,7 @@ final class AsHarness {
                     List<AsOp> ops = cand.get(t);
                     int to = Math.min(ops.size(), from + chunk);
                     ops.subList(from, to).clear();
-                    Outcome o = launcher.run(args(cand));
+                    Outcome o = launcher.run(args(cand, files));
                     trials++;
                     if (sig.equals(o.sig())) {
                         best = cand;

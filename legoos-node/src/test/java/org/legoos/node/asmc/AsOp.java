@@ -17,6 +17,8 @@ import java.util.List;
  *   read ADDR LEN   write ADDR LEN SEED
  *   readv T ADDR N   writev T ADDR N SEED   (T = L I D: readLongs/writeLongs, readInts/..., readDoubles/...)
  *   check  (compare every byte the thread has mapped)     spawn  (a child must not see the parent's pages)
+ *   mmapFile SLOT HINT LEN PROT FLAGS FILE OFFSET   (FILE: a file index, or missing / dir; FLAGS 1 shared, 2 private)
+ *   checkFile FILE  (read the file through ctx.fileSystem() and compare it with the model's bytes)
  * </pre>
  */
 record AsOp(String name, String[] args) {
