@@ -131,6 +131,19 @@ public class FileMappingTest {
                     long ro = m.mmap(0, PAGE, AddressSpace.PROT_READ, AddressSpace.MAP_SHARED, file, 0);
                     check(faults(() -> m.putByte(ro, (byte) 1)), "a store to a read-only file mapping faults");
                 }
+                case "split" -> { // a file area split by mprotect stays two areas (as at the home): no mremap over both
+                    long va = m.mmap(0, 8L * PAGE, AddressSpace.PROT_RW, AddressSpace.MAP_PRIVATE, file, 0);
+                    m.mprotect(va, 4L * PAGE, AddressSpace.PROT_RW);
+                    check(faults(() -> m.mremap(va, 8L * PAGE, 16L * PAGE, true)), "growing across the split is not one area");
+                    check(faults(() -> m.mremap(va, 8L * PAGE, 8L * PAGE, true)), "remapping across the split is not one area");
+                    check(faults(() -> m.mremap(va, 8L * PAGE, 2L * PAGE, true)), "shrinking across the split is not one area");
+                    long next = m.mmap(va + 8L * PAGE, PAGE, AddressSpace.PROT_RW, AddressSpace.MAP_PRIVATE, file, 0);
+                    check(next == va + 8L * PAGE, "the hint after the mapping is free");
+                    check(faults(() -> m.mremap(va + 4L * PAGE, 5L * PAGE, 5L * PAGE, true)), "two file mappings are two areas");
+                    check(m.mremap(va + 4L * PAGE, 4L * PAGE, 2L * PAGE, true) == va + 4L * PAGE, "one piece shrinks");
+                    check(faults(() -> m.getByte(va + 6L * PAGE)), "the shrunk piece's tail is unmapped");
+                    m.getByte(va + 5L * PAGE); // and the rest still maps the file
+                }
                 default -> throw new IllegalArgumentException(args[0]);
             }
             ctx.out().println("ok " + args[0]);
@@ -245,6 +258,13 @@ public class FileMappingTest {
         byte[] data = put("/offset.bin", 16 * PAGE, 5);
         String out = run("mapfile", "offset", "/offset.bin", "0", String.valueOf(8 * PAGE)).stdout();
         assertThat(out).contains("bytes " + java.util.HexFormat.of().formatHex(data, 8 * PAGE, 8 * PAGE + 16));
+    }
+
+    /** Found by the address-space model check: the processor merged the pieces the home keeps apart. */
+    @Test
+    void aFileAreaSplitByMprotectIsTwoAreasOnTheProcessorToo() throws Exception {
+        put("/split.bin", 8 * PAGE + 5, 7);
+        run("mapfile", "split", "/split.bin", String.valueOf(8 * PAGE + 5));
     }
 
     @Test

@@ -139,10 +139,18 @@ final class VmMirror {
         add(new Area(start, end, prot, backing));
     }
 
-    /** Adds {@code a} (free), merging with neighbours of the same protection and backing; pages keep their marks. */
+    /**
+     * Adds {@code a} (free); an anonymous area merges with anonymous neighbours of the same protection, a file-backed
+     * one never merges (as in the home's VMA tree, so both agree on which ranges lie in one area); pages keep their
+     * marks.
+     */
     private void add(Area a) {
         long start = a.start();
         long end = a.end();
+        if (a.backing().isFile()) {
+            areas.put(start, a);
+            return;
+        }
         Map.Entry<Long, Area> before = areas.lowerEntry(start);
         if (before != null && before.getValue().end() == start && before.getValue().prot() == a.prot()
                 && before.getValue().backing() == a.backing()) {
@@ -187,21 +195,32 @@ final class VmMirror {
     /**
      * mprotect: the mapped parts of [start, end) get {@code prot}; pages keep their marks.
      *
-     * @return the pieces as they were, for {@link #restore}
+     * @return the areas overlapping the range as they were (whole, not clipped), for {@link #restore}
      */
     synchronized List<Area> protect(long start, long end, int prot) {
-        List<Area> before = cut(start, end);
-        for (Area piece : before) {
+        List<Area> before = new ArrayList<>();
+        Long floor = areas.floorKey(start);
+        for (Area a : areas.subMap(floor != null ? floor : start, true, end, false).values()) {
+            if (a.end() > start) {
+                before.add(a);
+            }
+        }
+        for (Area piece : cut(start, end)) {
             add(new Area(piece.start(), piece.end(), prot, piece.backing()));
         }
         return before;
     }
 
-    /** Undoes {@link #protect}: each piece gets its protection back. */
-    synchronized void restore(List<Area> pieces) {
-        for (Area piece : pieces) {
-            cut(piece.start(), piece.end());
-            add(piece);
+    /**
+     * Undoes {@link #protect}: the areas it returned are put back as they were (a file-backed area the protect split
+     * is one area again, as it stayed at the home).
+     */
+    synchronized void restore(List<Area> before) {
+        for (Area a : before) {
+            cut(a.start(), a.end());
+        }
+        for (Area a : before) {
+            add(a);
         }
     }
 

@@ -77,4 +77,35 @@ class VmMirrorTest {
         assertThat(vm.protAt(a + 3 * PAGE)).isEqualTo(AddressSpace.PROT_RW);
         assertThat(vm.covering(a, a + 8 * PAGE)).isNotNull();
     }
+
+    /**
+     * File-backed areas never merge, as in the home's VMA tree: a file area split by mprotect (even to the same
+     * protection) or two adjacent file mappings are separate areas, so mremap over them is refused as at the home
+     * (found by the address-space model check: the mirror merged them, and mremap of the whole range passed the
+     * processor's checks with IllegalArgumentException or success where the home has no one area).
+     */
+    @Test
+    void fileAreasNeverMergeButRestoreJoinsASplitAgain() {
+        VmMirror vm = new VmMirror(VREGION);
+        long a = 1L << 40;
+        vm.map(a, a + 8 * PAGE, AddressSpace.PROT_RW, VmMirror.Backing.PRIVATE_FILE);
+        vm.protect(a, a + 4 * PAGE, AddressSpace.PROT_RW);
+        assertThat(vm.covering(a, a + 8 * PAGE)).isNull();
+        assertThat(vm.covering(a, a + 4 * PAGE)).isNotNull();
+        assertThat(vm.covering(a + 4 * PAGE, a + 8 * PAGE)).isNotNull();
+        vm.map(a + 8 * PAGE, a + 9 * PAGE, AddressSpace.PROT_RW, VmMirror.Backing.PRIVATE_FILE);
+        assertThat(vm.covering(a + 4 * PAGE, a + 9 * PAGE)).isNull();
+        // anonymous neighbours of the same protection still merge
+        vm.map(a + 16 * PAGE, a + 17 * PAGE, AddressSpace.PROT_RW);
+        vm.map(a + 17 * PAGE, a + 18 * PAGE, AddressSpace.PROT_RW);
+        assertThat(vm.covering(a + 16 * PAGE, a + 18 * PAGE)).isNotNull();
+
+        long b = 2L << 40;
+        vm.map(b, b + 8 * PAGE, AddressSpace.PROT_RW, VmMirror.Backing.SHARED_FILE);
+        var before = vm.protect(b + 2 * PAGE, b + 4 * PAGE, AddressSpace.PROT_READ);
+        assertThat(vm.covering(b, b + 8 * PAGE)).isNull();
+        vm.restore(before); // the home refused: it still has one area
+        assertThat(vm.covering(b, b + 8 * PAGE)).isEqualTo(new VmMirror.Area(b, b + 8 * PAGE, AddressSpace.PROT_RW,
+                VmMirror.Backing.SHARED_FILE));
+    }
 }
