@@ -130,7 +130,7 @@ final class AsHarness {
             }
             for (int k = 0; k < actual.length; k++) {
                 if (unknown[k] == 0 && actual[k] != expected[k]) {
-                    return owner + String.format("after exit %s: byte %d (page %d + %d): expected 0x%02x, actual 0x%02x (the "
+                    return owner + String.format(" after exit %s: byte %d (page %d + %d): expected 0x%02x, actual 0x%02x (the "
                             + "stores of the shared mappings still mapped at exit reach the file)", path, k,
                             k / AsCheckProgram.PAGE, k % AsCheckProgram.PAGE, expected[k] & 0xff, actual[k] & 0xff);
                 }
