@@ -35,10 +35,13 @@ class AddressSpaceModelCheckTest {
     record Plan(int threads, int steps, AsGenerator.Features features) {
     }
 
-    /** The CI plans per configuration: one long single-threaded program, then 4 and 8 threads at once. */
+    /**
+     * The CI plans per configuration: one long single-threaded program, then 4 and 8 threads at once, then 2 threads
+     * busy with file mappings.
+     */
     static List<Plan> plans() {
         return List.of(new Plan(1, 700, AsGenerator.Features.all()), new Plan(4, 220, AsGenerator.Features.all()),
-                new Plan(8, 90, AsGenerator.Features.all()));
+                new Plan(8, 90, AsGenerator.Features.all()), new Plan(2, 250, AsGenerator.Features.busyWithFiles()));
     }
 
     /** Every policy with prefetch off and on; {@code -Dlegoos.asmc.configs=FIFO:0,CLOCK:16} picks some. */
@@ -82,7 +85,8 @@ class AddressSpaceModelCheckTest {
              ClusterClient client = cluster.client()) {
             client.createVNode(AsHarness.VNODE, 64L << 30, 64);
             check(AsHarness.launcher(client.processes(), client.files(AsHarness.VNODE), Duration.ofMinutes(3)), "tcp",
-                    List.of(new Plan(1, 250, AsGenerator.Features.all()), new Plan(4, 60, AsGenerator.Features.all())));
+                    List.of(new Plan(1, 250, AsGenerator.Features.all()), new Plan(4, 60, AsGenerator.Features.all()),
+                            new Plan(2, 100, AsGenerator.Features.busyWithFiles())));
         }
     }
 

@@ -920,6 +920,12 @@ public final class AsCheckProgram implements LegoProgram {
                 throw diverged("file:size", String.format("%s has %d bytes, expected %d (a mapping never changes a file's size)",
                         f.path, got[0].length, f.size()));
             }
+            int unknown = 0;
+            for (int pos = 0; pos < f.size(); pos++) {
+                unknown += f.unknown[pos] ? 1 : 0;
+            }
+            outcomes.merge("checkFile:bytes", (long) f.size(), Long::sum);
+            outcomes.merge("checkFile:unknownBytes", (long) unknown, Long::sum);
             for (int pos = 0; pos < f.size(); pos++) {
                 if (!f.unknown[pos] && got[0][pos] != f.data[pos]) {
                     throw diverged("file:value", String.format("%s: byte %d (page %d + %d): expected 0x%02x, actual 0x%02x", f.path, pos,

@@ -16,7 +16,7 @@ final class AsGenerator {
 
     /** What to generate. */
     record Features(boolean mprotect, boolean protNone, boolean readOnly, boolean spawn, boolean badArguments,
-                    boolean files, java.util.Set<String> excludedSteps) {
+                    boolean files, boolean fileHeavy, java.util.Set<String> excludedSteps) {
         /**
          * Everything, minus what {@code -Dlegoos.asmc.exclude=readOnly,protNone,...} names (to look past a known
          * divergence for others).
@@ -30,7 +30,13 @@ final class AsGenerator {
             java.util.Set<String> ex = new java.util.HashSet<>(excluded);
             ex.addAll(java.util.Set.of(System.getProperty("legoos.asmc.exclude", "").split(",")));
             return new Features(AsCheckProgram.MPROTECT != null && !ex.contains("mprotect"), !ex.contains("protNone"),
-                    !ex.contains("readOnly"), !ex.contains("spawn"), !ex.contains("badArguments"), !ex.contains("files"), ex);
+                    !ex.contains("readOnly"), !ex.contains("spawn"), !ex.contains("badArguments"), !ex.contains("files"), false, ex);
+        }
+
+        /** Everything, with file mappings, msyncs and file reads several times as often. */
+        static Features busyWithFiles() {
+            Features f = all();
+            return new Features(f.mprotect, f.protNone, f.readOnly, f.spawn, f.badArguments, f.files, f.files, f.excludedSteps);
         }
     }
 
@@ -153,6 +159,18 @@ final class AsGenerator {
             return mmap();
         }
         int r = rnd.nextInt(100);
+        if (features.fileHeavy()) {
+            int f = rnd.nextInt(100);
+            if (f < 12) {
+                return mmapFile();
+            }
+            if (f < 16) {
+                return AsOp.of("checkFile", someFile(true));
+            }
+            if (f < 22) {
+                return msync(s);
+            }
+        }
         if (r < 7) {
             return mmap();
         }
