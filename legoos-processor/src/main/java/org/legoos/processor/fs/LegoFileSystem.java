@@ -463,6 +463,9 @@ public final class LegoFileSystem extends FileSystem {
             return;
         }
         if (to.startsWith(from + "/") || to.equals("/")) {
+            if (!atomic && !replace && statOrNull(service, to) != null) {
+                throw new FileAlreadyExistsException(target.toString()); // as Files.move reports an existing target
+            }
             throw new FileSystemException(source.toString(), target.toString(),
                     "cannot move a directory into itself or onto the root");
         }
