@@ -326,6 +326,10 @@ class LegoFilesTest {
                 .isExactlyInstanceOf(FileSystemException.class);
         assertThat(Files.isDirectory(p("/d/sub"))).isTrue();
         assertThatThrownBy(() -> Files.move(p("/d"), p("/d/new"))).isExactlyInstanceOf(FileSystemException.class);
+        // a missing parent of the target is reported first, as rename(2) does
+        assertThatThrownBy(() -> Files.move(p("/d"), p("/d/none/x"))).isExactlyInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> Files.move(p("/d"), p("/d/none/x"), StandardCopyOption.REPLACE_EXISTING))
+                .isExactlyInstanceOf(NoSuchFileException.class);
     }
 
     @Test
