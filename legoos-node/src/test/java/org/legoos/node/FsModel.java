@@ -78,6 +78,8 @@ final class FsModel {
         WRITE_TRUNCATE(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING),
         RW_CREATE_TRUNCATE(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING),
+        RW_CREATE_DSYNC(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                StandardOpenOption.DSYNC),
         APPEND_CREATE(StandardOpenOption.APPEND, StandardOpenOption.CREATE),
         APPEND(StandardOpenOption.APPEND);
 
@@ -218,6 +220,18 @@ final class FsModel {
         }
     }
 
+    /**
+     * {@code from} (slot) {@code .transferTo(pos, count, #to)}, or with {@code pull}
+     * {@code #to.transferFrom(#from, pos, count)} (reading {@code #from} at its position). Nothing happens (on
+     * either side) if the two channels are on the same file: overlapping copies are not specified.
+     */
+    record ChTransfer(int slot, int to, boolean pull, long pos, int count) implements ChanOp {
+        public String show() {
+            return pull ? "#" + to + ".transferFrom(#" + slot + ", " + pos + ", " + count + ")"
+                    : "#" + slot + ".transferTo(" + pos + ", " + count + ", #" + to + ")";
+        }
+    }
+
     record ChForce(int slot) implements ChanOp {
         public String show() {
             return "#" + slot + ".force";
@@ -350,8 +364,11 @@ final class FsModel {
             if (p < 86) {
                 return new ChSize(s);
             }
-            if (p < 94) {
+            if (p < 92) {
                 return new ChPosition(s, r.nextBoolean() ? -1 : offset());
+            }
+            if (p < 96) {
+                return new ChTransfer(s, slotMostlyOpen(), r.nextBoolean(), offset(), length());
             }
             return new ChForce(s);
         }
@@ -610,8 +627,12 @@ final class FsModel {
                     return; // nothing open in the slot (the shrinker removed the open): a no-op on both sides
                 }
                 touched.add(chan.path);
+                if (op instanceof ChTransfer t && chans[t.to()] != null) {
+                    touched.add(chans[t.to()].path);
+                }
             }
-            boolean wasDetached = op instanceof ChanOp c && chans[c.slot()] != null && chans[c.slot()].detached;
+            boolean wasDetached = op instanceof ChanOp c && chans[c.slot()] != null && chans[c.slot()].detached
+                    || op instanceof ChTransfer t && chans[t.to()] != null && chans[t.to()].detached;
             String opened = op instanceof Open o ? o.p() : op instanceof ReadFile r ? r.p() : null;
             boolean directory = opened != null && Files.isDirectory(local.p(opened));
             Outcome expected;
@@ -640,7 +661,7 @@ final class FsModel {
                     || (op instanceof ChPosition && chans[((ChanOp) op).slot()].mode.append()
                         && expected.error() == null && actual.error() == null);
             if (!ok) {
-                throw mismatch(step, top, op, "outcome", "expected (as on the local file system): " + expected
+                throw mismatch(step, top, op, "outcome " + kindOf(expected) + "/" + kindOf(actual), "expected (as on the local file system): " + expected
                         + "\n  but lego: gave: " + actual + diffOf(expected, actual), actual.error());
             }
             if (expected.error() == null) {
@@ -649,6 +670,10 @@ final class FsModel {
                 closeQuietly(lego.ch[o.slot()]);
                 lego.ch[o.slot()] = null;
             }
+        }
+
+        private static String kindOf(Outcome o) {
+            return o.error() == null ? "value" : o.error().getClass().getSimpleName();
         }
 
         /** Whether a path {@code op} names has a non-directory on the way to it (locally, before the op). */
@@ -803,6 +828,14 @@ final class FsModel {
                         c.position(pos);
                     }
                     return c.position();
+                }
+                case ChTransfer(int slot, int to, boolean pull, long pos, int count) -> {
+                    if (chans[to] == null || slot == to || chans[to].path.equals(chans[slot].path)) {
+                        return "nothing to transfer";
+                    }
+                    long n = pull ? s.ch[to].transferFrom(s.ch[slot], pos, count)
+                            : s.ch[slot].transferTo(pos, count, s.ch[to]);
+                    return "transferred " + n;
                 }
                 case ChForce(int slot) -> s.ch[slot].force(true);
                 case Close(int slot) -> {

@@ -268,9 +268,10 @@ final class LegoFileChannel extends FileChannel {
         if (!src.isOpen()) {
             throw new ClosedChannelException();
         }
-        if (position > size()) {
-            return 0;
+        if (src instanceof LegoFileChannel c && !c.readable) {
+            throw new NonReadableChannelException(); // also beyond the end, as the JDK's FileChannel
         }
+        // since Java 21 a position past the end grows the file (the gap reads as zeros here), as a write there does
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(LegoFileSystem.BULK_CHUNK_BYTES, Math.max(1, count)));
         long done = 0;
         while (done < count) {
