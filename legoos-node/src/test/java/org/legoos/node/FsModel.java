@@ -61,6 +61,7 @@ import org.legoos.processor.fs.LegoFileSystem;
 final class FsModel {
     static final int SLOTS = 4;
     private static final String[] NAMES = {"a", "b", "f"};
+    private static final String[] GLOBS = {"*", "a*", "{a,f}", "[ab]", "?", "[!a]", "*{b,f}"};
 
     private FsModel() {
     }
@@ -169,9 +170,10 @@ final class FsModel {
         }
     }
 
-    record ListDir(String p) implements Op {
+    /** Lists a directory, through a glob filter if {@code glob} is not null. */
+    record ListDir(String p, String glob) implements Op {
         public String show() {
-            return "list " + p;
+            return "list " + p + (glob == null ? "" : " matching " + glob);
         }
     }
 
@@ -229,6 +231,23 @@ final class FsModel {
         public String show() {
             return pull ? "#" + to + ".transferFrom(#" + slot + ", " + pos + ", " + count + ")"
                     : "#" + slot + ".transferTo(" + pos + ", " + count + ", #" + to + ")";
+        }
+    }
+
+    /**
+     * {@code n} small positional writes (1 to 16 bytes, within the first {@code span} bytes) drawn from {@code seed}:
+     * more extents than the write-behind buffer holds.
+     */
+    record ChScatter(int slot, int n, int span, int seed) implements ChanOp {
+        public String show() {
+            return "#" + slot + ".write " + n + " small pieces within " + span + " bytes (data " + seed + ")";
+        }
+    }
+
+    /** Relative reads of {@code chunk} bytes from position 0 to the end: a sequential stream. */
+    record ChStream(int slot, int chunk) implements ChanOp {
+        public String show() {
+            return "#" + slot + ".read from 0 to the end in reads of " + chunk + " bytes";
         }
     }
 
@@ -326,7 +345,7 @@ final class FsModel {
                 return new Copy(path(), path(), r.nextBoolean());
             }
             if (p < 86) {
-                return new ListDir(r.nextInt(8) == 0 ? "." : path());
+                return new ListDir(r.nextInt(8) == 0 ? "." : path(), r.nextInt(3) == 0 ? GLOBS[r.nextInt(GLOBS.length)] : null);
             }
             return new Stat(path());
         }
@@ -367,8 +386,12 @@ final class FsModel {
             if (p < 92) {
                 return new ChPosition(s, r.nextBoolean() ? -1 : offset());
             }
-            if (p < 96) {
+            if (p < 95) {
                 return new ChTransfer(s, slotMostlyOpen(), r.nextBoolean(), offset(), length());
+            }
+            if (p < 97) {
+                return r.nextBoolean() ? new ChScatter(s, 200 + r.nextInt(1400), 1 + r.nextInt(100_000), seed())
+                        : new ChStream(s, new int[] {1, 100, 4096, 10_000, 40_000}[r.nextInt(5)]);
             }
             return new ChForce(s);
         }
@@ -785,8 +808,8 @@ final class FsModel {
                         ? new StandardCopyOption[] {StandardCopyOption.REPLACE_EXISTING} : new StandardCopyOption[0]);
                 case Copy(String from, String to, boolean replace) -> Files.copy(s.p(from), s.p(to), replace
                         ? new StandardCopyOption[] {StandardCopyOption.REPLACE_EXISTING} : new StandardCopyOption[0]);
-                case ListDir(String p) -> {
-                    return list(s.p(p));
+                case ListDir(String p, String glob) -> {
+                    return glob == null ? list(s.p(p)) : list(s.p(p), glob);
                 }
                 case Stat(String p) -> {
                     BasicFileAttributes a = Files.readAttributes(s.p(p), BasicFileAttributes.class);
@@ -837,6 +860,26 @@ final class FsModel {
                             : s.ch[slot].transferTo(pos, count, s.ch[to]);
                     return "transferred " + n;
                 }
+                case ChScatter(int slot, int n, int span, int seed) -> {
+                    FileChannel c = s.ch[slot];
+                    SplittableRandom r = new SplittableRandom(seed);
+                    long total = 0;
+                    for (int i = 0; i < n; i++) {
+                        total += c.write(ByteBuffer.wrap(data(1 + r.nextInt(16), r.nextInt(1000))), r.nextInt(span));
+                    }
+                    return "wrote " + total;
+                }
+                case ChStream(int slot, int chunk) -> {
+                    FileChannel c = s.ch[slot];
+                    c.position(0);
+                    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                    ByteBuffer b = ByteBuffer.allocate(chunk);
+                    int reads = 0;
+                    while (reads++ < 1000 && c.read(b.clear()) >= 0) {
+                        all.write(b.array(), 0, b.position());
+                    }
+                    return new ReadResult(all.toByteArray(), true, ", position " + c.position());
+                }
                 case ChForce(int slot) -> s.ch[slot].force(true);
                 case Close(int slot) -> {
                     FileChannel c = s.ch[slot];
@@ -853,8 +896,12 @@ final class FsModel {
         }
 
         private static Map<String, String> list(Path dir) throws IOException {
+            return list(dir, "*");
+        }
+
+        private static Map<String, String> list(Path dir, String glob) throws IOException {
             Map<String, String> names = new TreeMap<>();
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, glob)) {
                 for (Path e : ds) {
                     names.put(e.getFileName().toString(), Files.isDirectory(e) ? "dir" : "file");
                 }

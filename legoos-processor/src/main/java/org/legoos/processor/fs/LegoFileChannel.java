@@ -264,13 +264,15 @@ final class LegoFileChannel extends FileChannel {
         if (position < 0 || count < 0) {
             throw new IllegalArgumentException("negative position or count: " + position + ", " + count);
         }
-        ensureWritable();
+        ensureOpen();
         if (!src.isOpen()) {
             throw new ClosedChannelException();
         }
         if (src instanceof LegoFileChannel c && !c.readable) {
-            throw new NonReadableChannelException(); // also beyond the end, as the JDK's FileChannel
+            // checked first, also beyond the end, as the JDK's FileChannel does
+            throw new NonReadableChannelException();
         }
+        ensureWritable();
         // since Java 21 a position past the end grows the file (the gap reads as zeros here), as a write there does
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(LegoFileSystem.BULK_CHUNK_BYTES, Math.max(1, count)));
         long done = 0;

@@ -327,6 +327,10 @@ class LegoFileChannelTest {
             assertThatThrownBy(() -> dst.transferFrom(src, 0, 3)).isInstanceOf(NonReadableChannelException.class);
             assertThatThrownBy(() -> dst.transferFrom(src, 100, 3)).isInstanceOf(NonReadableChannelException.class);
         }
+        try (FileChannel src = open("/s", WRITE); FileChannel dst = open("/d", READ)) {
+            // both wrong: the source is checked first
+            assertThatThrownBy(() -> dst.transferFrom(src, 0, 3)).isInstanceOf(NonReadableChannelException.class);
+        }
     }
 
     @Test
