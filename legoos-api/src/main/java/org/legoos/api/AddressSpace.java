@@ -7,16 +7,31 @@ package org.legoos.api;
  * vRegion's owner.
  *
  * <p>Addresses are plain {@code long}s. Accessing an address outside every mapped area throws
- * {@link SegmentationFault}; a write to a read-only area does too. Multi-byte values are little-endian.
+ * {@link SegmentationFault} at the access; a store to an area without {@link #PROT_WRITE}, and any access to a
+ * {@link #PROT_NONE} area, does too. {@link #PROT_WRITE} implies read access (as on x86). Multi-byte values are
+ * little-endian.
+ *
+ * <p>Errors of the VM calls, each raised before the call has any effect: a bad argument (an address that must be
+ * page aligned and is not, a length that is not positive, unknown protection bits, a range leaving the user
+ * address space, see {@link UserSpace}) is an {@link IllegalArgumentException}; a range that must be mapped and
+ * is not is a {@link SegmentationFault}; no room is a {@link NoMemoryException} (a {@link QuotaExceededException}
+ * when the vNode's quota is the limit).
  *
  * <p>Thread-safety: all methods may be called from any thread of the owning process. As on real hardware,
  * concurrent unsynchronised stores to the same address leave one of the values; use Java synchronisation
  * between the process's threads for anything stronger.
  */
 public interface AddressSpace {
+    /** No access: every load and store of the area is a {@link SegmentationFault}. */
+    int PROT_NONE = 0;
     int PROT_READ = 1;
     int PROT_WRITE = 2;
     int PROT_RW = PROT_READ | PROT_WRITE;
+
+    /** {@link #mmap(long, long, int, int, String, long)}: stores reach the file (on msync, munmap and exit). */
+    int MAP_SHARED = 1;
+    /** {@link #mmap(long, long, int, int, String, long)}: copy on write, stores never reach the file. */
+    int MAP_PRIVATE = 2;
 
     /** Size of a page and of an ExCache line. */
     int PAGE_SIZE = 4096;
@@ -35,6 +50,24 @@ public interface AddressSpace {
         return mmap(0, length, PROT_RW);
     }
 
+    /**
+     * Maps {@code length} bytes (rounded up to pages) of the file {@code path} of the process's vNode, from
+     * {@code offset}. Its pages are filled from the file by the memory components when first touched (the file is
+     * never copied whole to the processor). {@link #MAP_PRIVATE}: stores are the process's own and never reach the
+     * file; {@link #MAP_SHARED}: stores reach the file through the memory components' buffer cache on
+     * {@link #msync}, {@link #munmap} and exit, up to the file's size when it was mapped (a mapping never extends
+     * its file). As in Linux, a page wholly past the end of the file is a {@link SegmentationFault} (SIGBUS) at the
+     * access; the rest of the last page reads as zeros. Data written to the file through a channel is seen once
+     * that channel was forced or closed. A file mapping can shrink with {@link #mremap} but not grow.
+     *
+     * @param path   an absolute path in the vNode's file system, e.g. {@code /data/input.bin}
+     * @param flags  {@link #MAP_SHARED} or {@link #MAP_PRIVATE}
+     * @param offset a page-aligned file offset
+     * @throws java.io.UncheckedIOException wrapping {@link java.nio.file.NoSuchFileException} if there is no such
+     *     file (or it is a directory)
+     */
+    long mmap(long hint, long length, int prot, int flags, String path, long offset);
+
     /** Unmaps the pages of [addr, addr+length); unmapping what is not mapped is allowed, as in POSIX. */
     void munmap(long addr, long length);
 
@@ -51,6 +84,15 @@ public interface AddressSpace {
      * current one. Shrinking frees the pages above the new break.
      */
     long brk(long newBreak);
+
+    /**
+     * Sets the protection of the pages of [addr, addr+length) (LegoOS's {@code P2M_MPROTECT}), enforced at the
+     * processor on every later access. Data written before stays. All or nothing: if any page of the range is not
+     * mapped it throws {@link SegmentationFault} and changes nothing (Linux may change a prefix).
+     *
+     * @param prot {@link #PROT_NONE}, {@link #PROT_READ}, {@link #PROT_WRITE} or {@link #PROT_RW}
+     */
+    void mprotect(long addr, long length, int prot);
 
     /** Writes back every dirty ExCache line of [addr, addr+length) to its memory component. */
     void msync(long addr, long length);

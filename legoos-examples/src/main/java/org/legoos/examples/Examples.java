@@ -22,6 +22,7 @@ public final class Examples {
         m.put("corpus", CorpusGenerator.class);
         m.put("classifier", Classifier.class);
         m.put("pagerank", PageRank.class);
+        m.put("mapsum", MappedFileSum.class);
         BUNDLED = Collections.unmodifiableMap(m);
     }
 

@@ -15,6 +15,10 @@ class ForwardingAddressSpace implements AddressSpace {
     @Override public long mremap(long oldAddr, long oldLength, long newLength, boolean mayMove) {
         return delegate.mremap(oldAddr, oldLength, newLength, mayMove);
     }
+    @Override public long mmap(long hint, long length, int prot, int flags, String path, long offset) {
+        return delegate.mmap(hint, length, prot, flags, path, offset);
+    }
+    @Override public void mprotect(long addr, long length, int prot) { delegate.mprotect(addr, length, prot); }
     @Override public long brk(long newBreak) { return delegate.brk(newBreak); }
     @Override public void msync(long addr, long length) { delegate.msync(addr, length); }
     @Override public byte getByte(long va) { return delegate.getByte(va); }

@@ -163,6 +163,49 @@ final class HeapAddressSpace implements AddressSpace {
         }
     }
 
+    /** This model has no file system: every file is missing. */
+    @Override
+    public long mmap(long hint, long length, int prot, int flags, String path, long offset) {
+        throw new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException(path, null,
+                "the heap address space has no files"));
+    }
+
+    @Override
+    public void mprotect(long addr, long length, int prot) {
+        if ((addr & (PAGE_SIZE - 1)) != 0 || length <= 0 || (prot & ~PROT_RW) != 0) {
+            throw new IllegalArgumentException("mprotect needs a page-aligned address, a positive length and known bits");
+        }
+        lock.writeLock().lock();
+        try {
+            long end = addr + roundUp(length);
+            for (long at = addr; at < end; ) {
+                Map.Entry<Long, Area> e = areas.floorEntry(at);
+                if (e == null || e.getValue().end() <= at) {
+                    throw new SegmentationFault("mprotect: 0x" + Long.toHexString(at) + " is not mapped");
+                }
+                at = e.getValue().end();
+            }
+            Map.Entry<Long, Area> first = areas.floorEntry(addr);
+            for (Area a : new ArrayList<>(areas.subMap(first.getKey(), true, end, false).values())) {
+                long s = Math.max(a.start(), addr);
+                long e = Math.min(a.end(), end);
+                if (s >= e) {
+                    continue;
+                }
+                areas.remove(a.start());
+                if (a.start() < s) {
+                    areas.put(a.start(), new Area(a.start(), s, a.prot()));
+                }
+                if (e < a.end()) {
+                    areas.put(e, new Area(e, a.end(), a.prot()));
+                }
+                areas.put(s, new Area(s, e, prot));
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     @Override
     public long mremap(long oldAddr, long oldLength, long newLength, boolean mayMove) {
         if ((oldAddr & (PAGE_SIZE - 1)) != 0 || oldLength <= 0 || newLength <= 0) {

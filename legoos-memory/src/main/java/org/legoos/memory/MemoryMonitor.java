@@ -14,6 +14,10 @@ import org.legoos.net.protocol.m2m.OwnerDestroy;
 import org.legoos.net.protocol.m2m.OwnerMap;
 import org.legoos.net.protocol.m2m.OwnerMovePages;
 import org.legoos.net.protocol.m2m.OwnerReadPages;
+import org.legoos.memory.vm.FileBacking;
+import org.legoos.net.protocol.m2m.OwnerFileSync;
+import org.legoos.net.protocol.m2m.OwnerMapFile;
+import org.legoos.net.protocol.m2m.OwnerProtect;
 import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
 import org.legoos.net.protocol.p2m.Brk;
@@ -26,6 +30,9 @@ import org.legoos.net.protocol.p2m.FileWrite;
 import org.legoos.net.protocol.p2m.FileWriteBatch;
 import org.legoos.net.protocol.p2m.Mmap;
 import org.legoos.net.protocol.p2m.Mremap;
+import org.legoos.net.protocol.p2m.MmapFile;
+import org.legoos.net.protocol.p2m.Mprotect;
+import org.legoos.net.protocol.p2m.PcacheFileFill;
 import org.legoos.net.protocol.p2m.Msync;
 import org.legoos.net.protocol.p2m.Munmap;
 import org.legoos.net.protocol.p2m.PcacheFlush;
@@ -78,9 +85,9 @@ public final class MemoryMonitor implements AutoCloseable {
         this.rpc = java.util.Objects.requireNonNull(rpc, "rpc");
         this.config = java.util.Objects.requireNonNull(cfg, "cfg");
         this.pageStore = new PageStore(cfg.capacityBytes());
-        this.owner = new VRegionOwner(pageStore, rpc::nodeId);
-        this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner);
         this.bufferCache = new BufferCache(rpc, managerNode, cfg.bufferCacheBytes(), cfg.bufferChunkBytes());
+        this.owner = new VRegionOwner(pageStore, rpc::nodeId, new OwnerFiles());
+        this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner);
         if (cfg.workers() > 0) {
             p2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-p2m-"));
             m2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-m2m-"));
@@ -119,6 +126,10 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(Mremap.class, (q, ctx) -> open().home.mremap(q), p2mWorkers);
         rpc.handle(Brk.class, (q, ctx) -> open().home.brk(q), p2mWorkers);
         rpc.handle(Msync.class, (q, ctx) -> open().home.msync(q), p2mWorkers);
+        rpc.handle(Mprotect.class, (q, ctx) -> open().home.mprotect(q), p2mWorkers);
+        rpc.handle(MmapFile.class, (q, ctx) -> open().home.mmapFile(q), p2mWorkers);
+        // a file page may come from another component's buffer cache: never on the delivery thread
+        rpc.handle(PcacheFileFill.class, (q, ctx) -> open().owner.fileFill(q), p2mWorkers);
         // storage buffer cache
         rpc.handle(FileRead.class, (q, ctx) -> open().bufferCache.read(q), p2mWorkers);
         rpc.handle(FileWrite.class, (q, ctx) -> open().bufferCache.write(q), p2mWorkers);
@@ -132,6 +143,28 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(OwnerReadPages.class, (q, ctx) -> open().owner.readPages(q), m2mWorkers);
         rpc.handle(OwnerWritePages.class, (q, ctx) -> open().owner.writePages(q), m2mWorkers);
         rpc.handle(OwnerDestroy.class, (q, ctx) -> open().owner.destroy(q), m2mWorkers);
+        rpc.handle(OwnerProtect.class, (q, ctx) -> open().owner.protect(q), m2mWorkers);
+        rpc.handle(OwnerMapFile.class, (q, ctx) -> open().owner.mapFile(q), m2mWorkers);
+        rpc.handle(OwnerFileSync.class, (q, ctx) -> open().owner.fileSync(q), m2mWorkers);
+    }
+
+    /** File-backed areas read and write their files through the vNode's buffer cache: this one or another's. */
+    private final class OwnerFiles implements VRegionOwner.Files {
+        @Override
+        public java.nio.ByteBuffer read(FileBacking file, long offset, int length) {
+            FileRead q = new FileRead(file.vnodeId(), file.path(), offset, length);
+            return (file.cacheNode() == rpc.nodeId() ? bufferCache.read(q) : rpc.call(file.cacheNode(), q)).data();
+        }
+
+        @Override
+        public void write(FileBacking file, long offset, java.nio.ByteBuffer data) {
+            FileWrite q = new FileWrite(file.vnodeId(), file.path(), offset, data);
+            if (file.cacheNode() == rpc.nodeId()) {
+                bufferCache.write(q);
+            } else {
+                rpc.call(file.cacheNode(), q);
+            }
+        }
     }
 
     private MemoryMonitor open() {

@@ -31,9 +31,11 @@ import org.legoos.net.rpc.Status;
 import org.legoos.processor.client.ProcessClient;
 import org.legoos.processor.excache.ExCache;
 import org.legoos.processor.excache.ExCacheStats;
+import org.legoos.processor.fs.FileService;
 import org.legoos.processor.fs.LegoFileSystemProvider;
 import org.legoos.processor.loader.ProgramLoader;
 import org.legoos.processor.mm.ExCacheBackend;
+import org.legoos.processor.mm.FileMapper;
 import org.legoos.processor.mm.RemoteAddressSpace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,8 +127,16 @@ public final class ProcessMonitor implements AutoCloseable {
         LegoProgram program;
         FileSystem fs;
         try {
-            fs = fsProvider.newFileSystem(q.vnode().name(),
-                    new RemoteFileService(rpc, q.vnode().id(), q.vnode().storageNode(), q.vnode().cacheMemoryNode()));
+            RemoteFileService files = new RemoteFileService(rpc, q.vnode().id(), q.vnode().storageNode(),
+                    q.vnode().cacheMemoryNode());
+            memory.attachFiles(path -> {
+                FileService.Stat st = files.stat(path);
+                if (st.directory()) {
+                    throw new java.nio.file.NoSuchFileException(path, null, "is a directory, not a file to map");
+                }
+                return new FileMapper.Target(q.vnode().id(), q.vnode().cacheMemoryNode(), path, st.size());
+            });
+            fs = fsProvider.newFileSystem(q.vnode().name(), files);
             program = loader.load(q.program(), fs);
         } catch (NoSuchFileException e) {
             memory.close();

@@ -8,8 +8,9 @@ import java.util.OptionalDouble;
  * to ours.
  *
  * <p>Source: Y. Shan, Y. Huang, Y. Chen, Y. Zhang, "LegoOS: A Disseminated, Distributed OS for Hardware Resource
- * Disaggregation", OSDI 2018, evaluation section (micro-benchmarks), as summarised in the project's design notes
- * ({@code /work/shared/design/LEGOOS.md}, sections "Memory monitor" and "Storage monitor"). The paper measured
+ * Disaggregation", OSDI 2018, the "Evaluation" section's micro-benchmark results: memory performance (4 KiB sequential
+ * loads on a cold ExCache, by application and memory-worker threads) and storage performance (4 KiB random and
+ * sequential reads and writes against Linux on a local disk). The paper measured
  * over RDMA (InfiniBand) on real machines; LegoOS/J runs on the JVM over in-JVM frames or loopback TCP, so the
  * numbers are a reference for shape (scaling, ratios), not a target.
  *

@@ -19,6 +19,9 @@ import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.m2m.OwnerDestroy;
 import org.legoos.net.protocol.m2m.OwnerMap;
 import org.legoos.net.protocol.m2m.OwnerMovePages;
+import org.legoos.net.protocol.m2m.OwnerFileSync;
+import org.legoos.net.protocol.m2m.OwnerMapFile;
+import org.legoos.net.protocol.m2m.OwnerProtect;
 import org.legoos.net.protocol.m2m.OwnerReadPages;
 import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
@@ -29,6 +32,8 @@ import org.legoos.net.protocol.p2m.CreateAddressSpace;
 import org.legoos.net.protocol.p2m.DestroyAddressSpace;
 import org.legoos.net.protocol.p2m.MapReply;
 import org.legoos.net.protocol.p2m.Mmap;
+import org.legoos.net.protocol.p2m.MmapFile;
+import org.legoos.net.protocol.p2m.Mprotect;
 import org.legoos.net.protocol.p2m.Mremap;
 import org.legoos.net.protocol.p2m.Msync;
 import org.legoos.net.protocol.p2m.Munmap;
@@ -40,7 +45,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The home role of a memory component (LegoOS's home mComponent): for each process whose home the GMM made
  * this component ({@code P2M_CREATE_AS}), it keeps the authoritative VMA tree of the whole address space and
- * serves the address-space calls {@code mmap, munmap, mremap, brk, msync} and process exit.
+ * serves the address-space calls {@code mmap, munmap, mremap, mprotect, brk, msync} and process exit.
  *
  * <p>The address space is cut into vRegions of {@code vregionBytes}. The first time a mapping touches a
  * vRegion the home asks the GMM ({@code M2MM_CONSULT}) which memory component owns it, then tells each owner
@@ -132,6 +137,11 @@ public final class HomeNode {
         vmCalls.increment();
         synchronized (s) {
             s.destroyed = true;
+            try {
+                syncFiles(s, 0, Layout.TASK_SIZE);
+            } catch (LegoException e) {
+                log.warn("pid {}: could not write its shared file mappings back: {}", q.pid(), e.getMessage());
+            }
             IntOpenHashSet nodes = new IntOpenHashSet(s.owners.values());
             for (int node : nodes) {
                 try {
@@ -142,6 +152,7 @@ public final class HomeNode {
             }
             s.areas.clear();
             s.owners.clear();
+            s.ownersVersion++;
         }
         return Ack.INSTANCE;
     }
@@ -149,7 +160,7 @@ public final class HomeNode {
     /** {@code P2M_MMAP}: maps zeroed anonymous memory at the hint if it is free, else first fit in the mmap area. */
     public MapReply mmap(Mmap q) {
         HomeSpace s = space(q.pid());
-        VRegionOwner.checkProt(q.prot());
+        Layout.checkProt("mmap", q.prot());
         long len = Layout.checkLength("mmap", 0, q.length());
         synchronized (s) {
             alive(s);
@@ -158,6 +169,36 @@ public final class HomeNode {
             long addr = pickAddress(s, q.hint(), len);
             mapOnOwners(s, addr, addr + len, q.prot());
             s.areas.add(addr, addr + len, q.prot());
+            return reply(s, addr);
+        }
+    }
+
+    /**
+     * {@code P2M_MMAP_FILE}: maps {@code length} bytes of a file of the process's vNode from {@code offset}, shared or
+     * private; the owners fill its pages from the file when first touched and write a shared area's stored pages
+     * back to the file on msync, munmap and exit.
+     */
+    public MapReply mmapFile(MmapFile q) {
+        HomeSpace s = space(q.pid());
+        Layout.checkProt("mmap", q.prot());
+        long len = Layout.checkLength("mmap", 0, q.length());
+        if (q.vnodeId() != s.vnodeId) {
+            throw Status.DENIED.toException("pid " + s.pid + " of vNode " + s.vnodeId + " may not map a file of vNode " + q.vnodeId());
+        }
+        FileBacking file;
+        try {
+            file = new FileBacking(q.vnodeId(), q.cacheNode(), q.path(), q.offset(), q.shared(), q.fileSize());
+        } catch (IllegalArgumentException e) {
+            throw invalid("mmap: " + e.getMessage());
+        }
+        synchronized (s) {
+            alive(s);
+            vmCalls.increment();
+            checkQuota(s, len);
+            long addr = pickAddress(s, q.hint(), len);
+            Vma area = new Vma(addr, addr + len, q.prot(), file);
+            mapOnOwners(s, area);
+            s.areas.add(area);
             return reply(s, addr);
         }
     }
@@ -205,6 +246,9 @@ public final class HomeNode {
             }
             if (newLen == oldLen) {
                 return reply(s, oldAddr);
+            }
+            if (newLen > oldLen && vma.file() != null) {
+                throw invalid("mremap: a file mapping can only shrink (pid " + s.pid + ", " + vma + ")");
             }
             if (newLen < oldLen) {
                 unmapRange(s, oldAddr + newLen, oldAddr + oldLen);
@@ -283,8 +327,68 @@ public final class HomeNode {
                 throw Status.BAD_ADDRESS.toException("msync: [0x" + Long.toHexString(q.addr()) + ", 0x"
                         + Long.toHexString(q.addr() + len) + ") is not fully mapped in pid " + s.pid);
             }
+            syncFiles(s, q.addr(), q.addr() + len);
         }
         return Ack.INSTANCE;
+    }
+
+    /**
+     * {@code P2M_MPROTECT}: gives [addr, addr+length), which must be fully mapped (BAD_ADDRESS otherwise, nothing
+     * changed), protection {@code prot}, and tells the owners of its vRegions, which check flushes and misses
+     * against it. The processor enforces the protection at the access and writes back its dirty lines of the range
+     * before it takes write permission away, so no flush of data written before is refused.
+     */
+    public MapReply mprotect(Mprotect q) {
+        HomeSpace s = space(q.pid());
+        long len = Layout.checkRange("mprotect", q.addr(), q.length());
+        Layout.checkProt("mprotect", q.prot());
+        long start = q.addr();
+        long end = start + len;
+        synchronized (s) {
+            alive(s);
+            vmCalls.increment();
+            if (!s.areas.isMapped(start, end)) {
+                throw Status.BAD_ADDRESS.toException("mprotect: [0x" + Long.toHexString(start) + ", 0x"
+                        + Long.toHexString(end) + ") is not fully mapped in pid " + s.pid);
+            }
+            List<Vma> before = s.areas.overlapping(start, end);
+            List<Run> told = new ArrayList<>();
+            try {
+                for (Run run : runs(s, start, end)) {
+                    callOwner(run.node(), new OwnerProtect(s.pid, run.start(), run.end() - run.start(), q.prot()));
+                    told.add(run);
+                }
+            } catch (RuntimeException e) {
+                for (Run run : told) { // put the old protections back where they were changed
+                    for (Vma v : before) {
+                        long a = Math.max(v.start(), run.start());
+                        long b = Math.min(v.end(), run.end());
+                        if (a < b) {
+                            try {
+                                callOwner(run.node(), new OwnerProtect(s.pid, a, b - a, v.prot()));
+                            } catch (RuntimeException again) {
+                                e.addSuppressed(again);
+                            }
+                        }
+                    }
+                }
+                throw e;
+            }
+            s.areas.protect(start, end, q.prot());
+            return reply(s, start);
+        }
+    }
+
+    /** Has the owners write the stored pages of the shared file-backed areas of [start, end) back to their files. */
+    private void syncFiles(HomeSpace s, long start, long end) {
+        for (Vma piece : s.areas.overlapping(start, end)) {
+            if (piece.file() == null || !piece.file().shared()) {
+                continue;
+            }
+            for (Run run : runs(s, piece.start(), piece.end())) {
+                callOwner(run.node(), new OwnerFileSync(s.pid, run.start(), run.end() - run.start()));
+            }
+        }
     }
 
     // ------------------------------------------------------------------ vRegions and owners
@@ -295,6 +399,13 @@ public final class HomeNode {
      * dropped, so the address space is unchanged.
      */
     private void mapOnOwners(HomeSpace s, long start, long end, int prot) {
+        mapOnOwners(s, new Vma(start, end, prot));
+    }
+
+    /** As {@link #mapOnOwners(HomeSpace, long, long, int)} for the area {@code area}, anonymous or file-backed. */
+    private void mapOnOwners(HomeSpace s, Vma area) {
+        long start = area.start();
+        long end = area.end();
         LongArrayList assigned = new LongArrayList();
         List<Run> told = new ArrayList<>();
         try {
@@ -305,11 +416,17 @@ public final class HomeNode {
                     long partEnd = Math.min(end, (r + 1) << shift);
                     int node = consult(s, partEnd - partStart);
                     s.owners.put(r, node);
+                    s.ownersVersion++;
                     assigned.add(r);
                 }
             }
             for (Run run : runs(s, start, end)) {
-                callOwner(run.node(), new OwnerMap(s.pid, s.vnodeId, run.start(), run.end() - run.start(), prot));
+                Vma part = area.slice(run.start(), run.end());
+                FileBacking f = part.file();
+                callOwner(run.node(), f == null
+                        ? new OwnerMap(s.pid, s.vnodeId, run.start(), run.end() - run.start(), part.prot())
+                        : new OwnerMapFile(s.pid, s.vnodeId, run.start(), run.end() - run.start(), part.prot(), f.shared(),
+                                f.vnodeId(), f.cacheNode(), f.path(), f.offset(), f.size()));
                 told.add(run);
             }
         } catch (RuntimeException e) {
@@ -323,6 +440,7 @@ public final class HomeNode {
             for (int i = 0; i < assigned.size(); i++) {
                 s.owners.remove(assigned.getLong(i));
             }
+            s.ownersVersion++;
             throw e;
         }
     }
@@ -338,6 +456,7 @@ public final class HomeNode {
 
     /** Unmaps [start, end) at the home and on the owners of its mapped parts. */
     private void unmapRange(HomeSpace s, long start, long end) {
+        syncFiles(s, start, end); // a shared file mapping's stores reach the file before its pages are freed
         RuntimeException failure = null;
         for (Vma piece : s.areas.overlapping(start, end)) {
             for (Run run : runs(s, piece.start(), piece.end())) {
@@ -462,7 +581,8 @@ public final class HomeNode {
     // ------------------------------------------------------------------ helpers
 
     private MapReply reply(HomeSpace s, long addr) {
-        return new MapReply(addr, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray());
+        return new MapReply(addr, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray(),
+                s.ownersVersion);
     }
 
     private HomeSpace space(long pid) {

@@ -15,6 +15,8 @@ final class HomeSpace {
     final VmaTree areas = new VmaTree();
     /** vRegion index to owner node, sorted by index. */
     final Long2IntRBTreeMap owners = new Long2IntRBTreeMap();
+    /** Raised with every change of {@link #owners}, so processors keep the newest map (see MapReply). */
+    long ownersVersion;
     long brk;
     boolean destroyed;
 

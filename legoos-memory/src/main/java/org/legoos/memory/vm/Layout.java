@@ -1,5 +1,6 @@
 package org.legoos.memory.vm;
 
+import org.legoos.api.UserSpace;
 import org.legoos.net.rpc.Status;
 
 /**
@@ -19,14 +20,14 @@ import org.legoos.net.rpc.Status;
  * <p>Stateless; thread-safe.
  */
 public final class Layout {
-    public static final int PAGE_SIZE = 4096;
-    public static final long PAGE_MASK = PAGE_SIZE - 1;
+    public static final int PAGE_SIZE = UserSpace.PAGE_SIZE;
+    public static final long PAGE_MASK = UserSpace.PAGE_MASK;
     /** Lowest address that can be mapped (page 0 never is). */
-    public static final long MIN_ADDR = PAGE_SIZE;
+    public static final long MIN_ADDR = UserSpace.MIN_ADDR;
     /** Where the mmap area starts (1 TiB). */
-    public static final long MMAP_BASE = 1L << 40;
+    public static final long MMAP_BASE = UserSpace.MMAP_BASE;
     /** End (exclusive) of the user address space: 128 TiB. */
-    public static final long TASK_SIZE = 1L << 47;
+    public static final long TASK_SIZE = UserSpace.TASK_SIZE;
     public static final long MIN_VREGION_BYTES = PAGE_SIZE;
     public static final long MAX_VREGION_BYTES = 1L << 36;
 
@@ -39,38 +40,44 @@ public final class Layout {
     }
 
     public static boolean isPageAligned(long addr) {
-        return (addr & PAGE_MASK) == 0;
+        return UserSpace.isPageAligned(addr);
     }
 
     /** {@code n} rounded up to whole pages, or -1 on overflow. */
     public static long pageUp(long n) {
-        long r = (n + PAGE_MASK) & ~PAGE_MASK;
-        return r < n ? -1 : r;
+        return UserSpace.pageUp(n);
     }
 
     /**
-     * Checks a range argument of a VM call and returns its length rounded up to pages.
+     * {@link UserSpace#checkRange} as the home answers it.
      *
      * @throws org.legoos.net.rpc.RpcException INVALID_ARGUMENT if {@code addr} is not page aligned,
      *     {@code length} is not positive, or the range leaves [0, TASK_SIZE)
      */
     public static long checkRange(String what, long addr, long length) {
-        if (!isPageAligned(addr)) {
-            throw invalid(what + ": address 0x" + Long.toHexString(addr) + " is not page aligned");
+        try {
+            return UserSpace.checkRange(what, addr, length);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
         }
-        return checkLength(what, addr, length);
     }
 
     /** As {@link #checkRange} for an address already known to be aligned (or a hint). */
     public static long checkLength(String what, long addr, long length) {
-        if (length <= 0) {
-            throw invalid(what + ": length must be positive, got " + length);
+        try {
+            return UserSpace.checkLength(what, addr, length);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
         }
-        long len = pageUp(length);
-        if (len < 0 || addr < 0 || addr > TASK_SIZE || len > TASK_SIZE - addr) {
-            throw invalid(what + ": range 0x" + Long.toHexString(addr) + " + " + length + " leaves the address space");
+    }
+
+    /** {@link UserSpace#checkProt} as the home and owners answer it. */
+    public static int checkProt(String what, int prot) {
+        try {
+            return UserSpace.checkProt(what, prot);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
         }
-        return len;
     }
 
     static org.legoos.api.LegoException invalid(String message) {

@@ -2,7 +2,9 @@ package org.legoos.memory.vm;
 
 import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Lock;
@@ -18,12 +20,16 @@ import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.m2m.OwnerDestroy;
 import org.legoos.net.protocol.m2m.OwnerMap;
 import org.legoos.net.protocol.m2m.OwnerMovePages;
+import org.legoos.net.protocol.m2m.OwnerFileSync;
+import org.legoos.net.protocol.m2m.OwnerMapFile;
+import org.legoos.net.protocol.m2m.OwnerProtect;
 import org.legoos.net.protocol.m2m.OwnerReadPages;
 import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
 import org.legoos.net.protocol.m2m.PageSet;
 import org.legoos.net.protocol.p2m.PageData;
 import org.legoos.net.protocol.p2m.PcacheFlush;
+import org.legoos.net.protocol.p2m.PcacheFileFill;
 import org.legoos.net.protocol.p2m.PcacheMiss;
 import org.legoos.net.rpc.Status;
 
@@ -51,6 +57,7 @@ public final class VRegionOwner {
 
     private final PageStore store;
     private final IntSupplier nodeId;
+    private final Files files;
     private final Object spacesLock = new Object();
     /** Copy-on-write (address spaces come and go rarely), so the miss path reads it without a lock. */
     private volatile Long2ObjectOpenHashMap<OwnerSpace> spaces = new Long2ObjectOpenHashMap<>();
@@ -68,8 +75,39 @@ public final class VRegionOwner {
      * @param nodeId this component's node id, for error messages
      */
     public VRegionOwner(PageStore store, IntSupplier nodeId) {
+        this(store, nodeId, Files.NONE);
+    }
+
+    /**
+     * @param files how this component reads and writes the files of file-backed areas (through the buffer cache of
+     *              the file's vNode, which may be this component's own)
+     */
+    public VRegionOwner(PageStore store, IntSupplier nodeId, Files files) {
         this.store = store;
         this.nodeId = nodeId;
+        this.files = files;
+    }
+
+    /** The file data behind file-backed areas: reads fill never-written pages, writes sync shared ones. */
+    public interface Files {
+        /** Up to {@code length} bytes of the file from {@code offset}: fewer at its end, none past it. */
+        ByteBuffer read(FileBacking file, long offset, int length);
+
+        /** Writes {@code data} into the file at {@code offset}. */
+        void write(FileBacking file, long offset, ByteBuffer data);
+
+        /** A component without file access: every file-backed access fails. */
+        Files NONE = new Files() {
+            @Override
+            public ByteBuffer read(FileBacking file, long offset, int length) {
+                throw Status.UNAVAILABLE.toException("this memory component cannot read files");
+            }
+
+            @Override
+            public void write(FileBacking file, long offset, ByteBuffer data) {
+                throw Status.UNAVAILABLE.toException("this memory component cannot write files");
+            }
+        };
     }
 
     /** Counters of the owner role. */
@@ -150,6 +188,16 @@ public final class VRegionOwner {
             int zeros = 0;
             for (int i = 0; i < n; i++) {
                 if (!s.pages.read(vpn + i * strideVpns, out, i * PAGE_SIZE)) {
+                    Vma a = s.areas.find((vpn + i * strideVpns) << 12);
+                    if (a != null && a.file() != null) { // its contents are in the file: P2M_PCACHE_FILE_FILL reads it
+                        if (i == 0) {
+                            throw fault(q.pid(), q.vaddr(), "a file page that was never written back is read with "
+                                    + "PCACHE_FILE_FILL");
+                        }
+                        n = i;
+                        out = java.util.Arrays.copyOf(out, n * PAGE_SIZE);
+                        break;
+                    }
                     zeros++;
                 }
             }
@@ -232,21 +280,26 @@ public final class VRegionOwner {
     /** {@code M2M_MMAP}: a fresh area (any pages left in the range from before are dropped: it reads as zeros). */
     public Ack map(OwnerMap q) {
         long len = Layout.checkRange("M2M_MMAP", q.addr(), q.length());
-        checkProt(q.prot());
+        Layout.checkProt("M2M_MMAP", q.prot());
+        return mapArea(q.pid(), q.vnodeId(), new Vma(q.addr(), q.addr() + len, q.prot()));
+    }
+
+    /** A fresh area (any pages left in its range from before are dropped). */
+    private Ack mapArea(long pid, int vnodeId, Vma area) {
         while (true) {
-            OwnerSpace s = spaceOrCreate(q.pid(), q.vnodeId());
+            OwnerSpace s = spaceOrCreate(pid, vnodeId);
             Lock lock = s.lock.writeLock();
             lock.lock();
             try {
                 if (s.dead) {
                     continue; // destroyed between lookup and lock: make a new one
                 }
-                if (s.vnodeId != q.vnodeId()) {
-                    throw Status.DENIED.toException("pid " + q.pid() + " belongs to vNode " + s.vnodeId + ", not " + q.vnodeId());
+                if (s.vnodeId != vnodeId) {
+                    throw Status.DENIED.toException("pid " + pid + " belongs to vNode " + s.vnodeId + ", not " + vnodeId);
                 }
-                s.areas.remove(q.addr(), q.addr() + len);
-                s.pages.removeRange(q.addr() >>> 12, (q.addr() + len) >>> 12);
-                s.areas.add(q.addr(), q.addr() + len, q.prot());
+                s.areas.remove(area.start(), area.end());
+                s.pages.removeRange(area.start() >>> 12, area.end() >>> 12);
+                s.areas.add(area);
                 return Ack.INSTANCE;
             } finally {
                 lock.unlock();
@@ -266,6 +319,124 @@ public final class VRegionOwner {
         try {
             s.areas.remove(q.addr(), q.addr() + len);
             s.pages.removeRange(q.addr() >>> 12, (q.addr() + len) >>> 12);
+        } finally {
+            lock.unlock();
+        }
+        return Ack.INSTANCE;
+    }
+
+    /**
+     * {@code P2M_PCACHE_FILE_FILL}: a page of a file-backed area: the stored page if it was ever written back here,
+     * else the file's bytes (zeros after its end within the last page) read through the buffer cache, without
+     * keeping them. A page wholly past the end of the file is BAD_ADDRESS (Linux's SIGBUS). May call the file's
+     * cache component: serve it on a worker, not the delivery thread.
+     */
+    public PageData fileFill(PcacheFileFill q) {
+        checkPage("PCACHE_FILE_FILL", q.vaddr());
+        OwnerSpace s = spaceOrFault(q.pid(), q.vaddr());
+        byte[] out = new byte[PAGE_SIZE];
+        FileBacking file;
+        Lock lock = s.lock.readLock();
+        lock.lock();
+        try {
+            if (s.dead) {
+                throw fault(q.pid(), q.vaddr(), "its address space was destroyed");
+            }
+            Vma a = s.areas.find(q.vaddr());
+            if (a == null || (a.prot() & AddressSpace.PROT_RW) == 0) {
+                throw fault(q.pid(), q.vaddr(), "no accessible area here covers it");
+            }
+            if (a.file() == null) {
+                throw fault(q.pid(), q.vaddr(), "PCACHE_FILE_FILL of an anonymous area");
+            }
+            if (s.pages.read(q.vaddr() >>> 12, out, 0)) {
+                misses.increment();
+                pagesServed.increment();
+                return new PageData(ByteBuffer.wrap(out));
+            }
+            file = a.slice(q.vaddr(), q.vaddr() + PAGE_SIZE).file();
+        } finally {
+            lock.unlock(); // the file read below may be remote: no lock held across it
+        }
+        ByteBuffer got = files.read(file, file.offset(), PAGE_SIZE);
+        if (!got.hasRemaining()) {
+            throw fault(q.pid(), q.vaddr(), "it maps offset " + file.offset() + " of " + file.path()
+                    + ", past the end of the file");
+        }
+        got.get(out, 0, Math.min(PAGE_SIZE, got.remaining()));
+        misses.increment();
+        pagesServed.increment();
+        return new PageData(ByteBuffer.wrap(out));
+    }
+
+    /** {@code M2M_MMAP_FILE}: as {@link #map}, for a file-backed area. */
+    public Ack mapFile(OwnerMapFile q) {
+        long len = Layout.checkRange("M2M_MMAP_FILE", q.addr(), q.length());
+        Layout.checkProt("M2M_MMAP_FILE", q.prot());
+        FileBacking file;
+        try {
+            file = new FileBacking(q.fileVnode(), q.cacheNode(), q.path(), q.fileOffset(), q.shared(), q.fileSize());
+        } catch (IllegalArgumentException e) {
+            throw invalid("M2M_MMAP_FILE: " + e.getMessage());
+        }
+        return mapArea(q.pid(), q.vnodeId(), new Vma(q.addr(), q.addr() + len, q.prot(), file));
+    }
+
+    /**
+     * {@code M2M_FILE_SYNC}: writes the stored pages of the shared file-backed areas of the range back to their
+     * files, each clipped to the file's size at map time. Pages are copied under the lock and written after it.
+     */
+    public Ack fileSync(OwnerFileSync q) {
+        long len = Layout.checkRange("M2M_FILE_SYNC", q.addr(), q.length());
+        OwnerSpace s = spaces.get(q.pid());
+        if (s == null) {
+            return Ack.INSTANCE;
+        }
+        record Dirty(FileBacking file, long fileOffset, byte[] data, int at) {
+        }
+        List<Dirty> writes = new ArrayList<>();
+        Lock lock = s.lock.readLock();
+        lock.lock();
+        try {
+            for (Vma piece : s.areas.overlapping(q.addr(), q.addr() + len)) {
+                if (piece.file() == null || !piece.file().shared()) {
+                    continue;
+                }
+                long at = piece.start() >>> 12;
+                long end = piece.end() >>> 12;
+                while (at < end) {
+                    PageTable.Collected c = s.pages.collect(at, end, 256);
+                    for (int i = 0; i < c.vpns().length; i++) {
+                        long va = c.vpns()[i] << 12;
+                        writes.add(new Dirty(piece.file(), piece.file().offset() + (va - piece.start()), c.data(), i * PAGE_SIZE));
+                    }
+                    if (c.nextVpn() <= at) {
+                        break;
+                    }
+                    at = c.nextVpn();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Dirty d : writes) {
+            long n = Math.min(PAGE_SIZE, d.file().size() - d.fileOffset());
+            if (n > 0) { // a mapping never extends its file
+                files.write(d.file(), d.fileOffset(), ByteBuffer.wrap(d.data(), d.at(), (int) n));
+            }
+        }
+        return Ack.INSTANCE;
+    }
+
+    /** {@code M2M_MPROTECT}: the areas of the range held here get protection {@code prot}; pages stay. */
+    public Ack protect(OwnerProtect q) {
+        long len = Layout.checkRange("M2M_MPROTECT", q.addr(), q.length());
+        Layout.checkProt("M2M_MPROTECT", q.prot());
+        OwnerSpace s = spaceOrFault(q.pid(), q.addr());
+        Lock lock = s.lock.writeLock();
+        lock.lock();
+        try {
+            s.areas.protect(q.addr(), q.addr() + len, q.prot());
         } finally {
             lock.unlock();
         }
@@ -377,6 +548,9 @@ public final class VRegionOwner {
             case OwnerReadPages m -> readPages(m);
             case OwnerWritePages m -> writePages(m);
             case OwnerDestroy m -> destroy(m);
+            case OwnerProtect m -> protect(m);
+            case OwnerMapFile m -> mapFile(m);
+            case OwnerFileSync m -> fileSync(m);
             default -> throw new IllegalArgumentException(q.getClass().getSimpleName() + " is not an M2M request");
         };
         return (R) reply;
@@ -422,12 +596,6 @@ public final class VRegionOwner {
         }
         for (long v : vaddrs) {
             checkPage(what, v);
-        }
-    }
-
-    static void checkProt(int prot) {
-        if ((prot & ~AddressSpace.PROT_RW) != 0) {
-            throw invalid("unknown protection bits 0x" + Integer.toHexString(prot));
         }
     }
 

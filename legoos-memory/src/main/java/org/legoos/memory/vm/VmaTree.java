@@ -93,17 +93,35 @@ public final class VmaTree {
      * @throws IllegalStateException if the range overlaps an existing area (callers check {@link #isFree})
      */
     public void add(long start, long end, int prot) {
+        add(new Vma(start, end, prot));
+    }
+
+    /**
+     * Adds the area {@code v}; an anonymous one merges with anonymous same-protection neighbours (file-backed areas
+     * never merge).
+     *
+     * @throws IllegalStateException if it overlaps an existing area
+     */
+    public void add(Vma v) {
+        long start = v.start();
+        long end = v.end();
         if (!isFree(start, end)) {
             throw new IllegalStateException("[0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end) + ") overlaps a mapped area");
         }
         mappedBytes += end - start;
+        if (v.file() != null) {
+            byStart.put(start, v);
+            return;
+        }
+        int prot = v.prot();
         Map.Entry<Long, Vma> before = byStart.lowerEntry(start);
-        if (before != null && before.getValue().end() == start && before.getValue().prot() == prot) {
+        if (before != null && before.getValue().end() == start && before.getValue().prot() == prot
+                && before.getValue().file() == null) {
             start = before.getKey();
             byStart.remove(start);
         }
         Vma after = byStart.get(end);
-        if (after != null && after.prot() == prot) {
+        if (after != null && after.prot() == prot && after.file() == null) {
             byStart.remove(end);
             end = after.end();
         }
@@ -126,16 +144,26 @@ public final class VmaTree {
             }
             byStart.remove(v.start());
             if (v.start() < start) {
-                byStart.put(v.start(), new Vma(v.start(), start, v.prot()));
+                byStart.put(v.start(), v.slice(v.start(), start));
             }
             if (v.end() > end) {
-                byStart.put(end, new Vma(end, v.end(), v.prot()));
+                byStart.put(end, v.slice(end, v.end()));
             }
-            Vma piece = new Vma(Math.max(v.start(), start), Math.min(v.end(), end), v.prot());
+            Vma piece = v.slice(Math.max(v.start(), start), Math.min(v.end(), end));
             mappedBytes -= piece.length();
             removed.add(piece);
         }
         return removed;
+    }
+
+    /**
+     * Gives every area overlapping [start, end) protection {@code prot} for its part inside the range, splitting
+     * areas that stick out and merging same-protection neighbours. Unmapped parts of the range are ignored.
+     */
+    public void protect(long start, long end, int prot) {
+        for (Vma piece : remove(start, end)) {
+            add(piece.withProt(prot));
+        }
     }
 
     /** Areas overlapping [start, end), clipped to it, in address order. */
@@ -144,7 +172,7 @@ public final class VmaTree {
         Long from = byStart.floorKey(start);
         for (Vma v : byStart.subMap(from == null ? start : from, true, end, false).values()) {
             if (v.end() > start) {
-                out.add(new Vma(Math.max(v.start(), start), Math.min(v.end(), end), v.prot()));
+                out.add(v.slice(Math.max(v.start(), start), Math.min(v.end(), end)));
             }
         }
         return out;

@@ -122,7 +122,7 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
     }
 
     static MapReply echo(Brk q, CallContext ctx) {
-        return new MapReply(q.newBreak(), q.pid(), new long[] {ctx.sourceNode()}, new int[0]);
+        return new MapReply(q.newBreak(), q.pid(), new long[] {ctx.sourceNode()}, new int[1]);
     }
 
     static ComponentResources resources() {

@@ -69,7 +69,9 @@ class TcpClusterTest {
 
     @Test
     void programsRunOverTcpWithTheirFilesAndMemoryOnOtherComponents() throws Exception {
-        try (TcpCluster cluster = TcpCluster.start(testConfig(), 1, 2, 1, Map.of("touch", Touch.class));
+        try (TcpCluster cluster = TcpCluster.start(testConfig(), 1, 2, 1, Map.of("touch", Touch.class,
+                "protect", org.legoos.node.mm.MemoryProtectionTest.Protect.class,
+                "mapfile", org.legoos.node.mm.FileMappingTest.MapFile.class));
              ClusterClient client = cluster.client()) {
             assertThat(client.members()).extracting(ComponentInfo::role)
                     .containsExactly("storage", "memory", "memory", "processor");
@@ -93,6 +95,23 @@ class TcpClusterTest {
             int n = files.read("/a.txt", 0, back);
             assertThat(new String(back.array(), 0, n, StandardCharsets.UTF_8)).isEqualTo("over the wire");
             assertThat(v.storageNode()).isEqualTo(cluster.components(NodeRole.STORAGE).getFirst().nodeId());
+
+            // mprotect and file mappings over the wire
+            assertThat(run(client, "tcp", "protect")).contains("checks 18");
+            byte[] big = new byte[(1 << 20) + 77];
+            new java.util.Random(9).nextBytes(big);
+            files.create("/big.bin", true);
+            files.write("/big.bin", 0, ByteBuffer.wrap(big));
+            files.close("/big.bin");
+            java.nio.file.Path local = java.nio.file.Files.createTempFile("big", ".bin");
+            try {
+                java.nio.file.Files.write(local, big);
+                assertThat(run(client, "tcp", "mapsum", "/big.bin").trim())
+                        .isEqualTo(org.legoos.examples.MappedFileSum.plain(local).toString());
+            } finally {
+                java.nio.file.Files.delete(local);
+            }
+            assertThat(run(client, "tcp", "mapfile", "eof", "/a.txt", "13")).contains("ok eof");
         }
     }
 

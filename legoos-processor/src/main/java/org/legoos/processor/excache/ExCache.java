@@ -102,9 +102,15 @@ public final class ExCache implements AutoCloseable {
     private static final int STAMP = 0;
     private static final int HINT = 1;
 
-    /** Line state word: bit 0 dirty, the rest counts stores in flight (in units of WRITER). */
+    /**
+     * Line state word: bit 0 dirty, bit 1 writable, the rest counts stores in flight (in units of WRITER). A line
+     * is installed without the writable bit; the first store to it asks the backend ({@link LineBackend#checkWrite})
+     * under the set's lock, so a store to a read-only page faults at the access, and mprotect takes the bit away
+     * ({@link #revokeWrite}) before it changes the page's protection.
+     */
     private static final int DIRTY = 1;
-    private static final int WRITER = 2;
+    private static final int WRITABLE = 2;
+    private static final int WRITER = 4;
 
     /**
      * Hits are counted in {@code HIT_STRIPES} cells picked by thread id, 16 longs (128 bytes) apart so two threads
@@ -394,6 +400,15 @@ public final class ExCache implements AutoCloseable {
         rangeOp(asid, va, len, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP);
     }
 
+    /**
+     * Takes write permission away from the cached lines of {@code [va, va+len)} of {@code asid} (mprotect): once this
+     * returns, every store to them that did not complete takes the locked path and asks the backend again. Stores
+     * that saw the permission before are waited for. Lines stay cached, dirty ones dirty.
+     */
+    public void revokeWrite(int asid, long va, long len) {
+        rangeOp(asid, va, len, RangeOp.REVOKE_WRITE);
+    }
+
     /** Drops every line of {@code asid} (process exit), writing dirty ones back first if asked. */
     public void invalidateAll(int asid, boolean writeBack) {
         ensureOpen();
@@ -459,14 +474,16 @@ public final class ExCache implements AutoCloseable {
     /**
      * Announces a store to {@code line}, found under {@code stamp}. The atomic add is a full fence, so either the
      * stamp re-read below sees an evictor's tag change, or the evictor (which changes the stamp before it reads
-     * the state word) sees this store in flight and waits for {@link #endWrite}.
+     * the state word) sees this store in flight and waits for {@link #endWrite}. A line without the writable bit
+     * refuses the store (the caller takes the locked path, which asks the backend), and {@link #revokeWrite} waits for
+     * the stores that saw the bit before it cleared it.
      */
     private boolean beginWrite(long[] d, int m, int line, long stamp) {
         if ((stamp & 1) != 0) {
             return false;
         }
-        INTS.getAndAdd(state, line, WRITER);
-        if ((long) LONGS.getVolatile(d, m) == stamp) {
+        int before = (int) INTS.getAndAdd(state, line, WRITER);
+        if ((before & WRITABLE) != 0 && (long) LONGS.getVolatile(d, m) == stamp) {
             return true;
         }
         INTS.getAndAdd(state, line, -WRITER);
@@ -602,6 +619,9 @@ public final class ExCache implements AutoCloseable {
                 break;
             }
             int line = set * ways + way;
+            if (((int) INTS.getOpaque(state, line) & WRITABLE) == 0) {
+                break; // the first store to the line: the locked path asks whether the page may be written
+            }
             if (beginWrite(meta, m, line, stamp)) {
                 try {
                     store(kind, lineAddress(line) + offset, value);
@@ -648,6 +668,8 @@ public final class ExCache implements AutoCloseable {
                     slowHit(line);
                     return;
                 }
+            } else if (((int) INTS.getOpaque(state, line) & WRITABLE) == 0) {
+                break; // the first store to the line: the locked path asks whether the page may be written
             } else if (beginWrite(meta, m, line, stamp)) {
                 try {
                     MemorySegment.copy(array, off, slab, BYTE, lineAddress(line) + offset, n);
@@ -682,6 +704,10 @@ public final class ExCache implements AutoCloseable {
             }
             int line = set * ways + way;
             meta[m + HINT] = line;
+            if (kind >= PUT_BYTE && kind != READ && ((int) INTS.getVolatile(state, line) & WRITABLE) == 0) {
+                backend.checkWrite(asid, vpn); // throws SegmentationFault for a read-only page; the line stays
+                INTS.getAndBitwiseOr(state, line, WRITABLE);
+            }
             long address = lineAddress(line) + ((int) va & OFFSET_MASK);
             switch (kind) {
                 case GET_BYTE, GET_INT, GET_LONG -> {
@@ -995,7 +1021,7 @@ public final class ExCache implements AutoCloseable {
             int current = (int) INTS.getVolatile(state, line);
             if (current < WRITER) {
                 if (INTS.compareAndSet(state, line, current, 0)) {
-                    return current == DIRTY;
+                    return (current & DIRTY) != 0;
                 }
             } else if (spins < 100) {
                 Thread.onSpinWait(); // a store is between beginWrite and endWrite: a few instructions
@@ -1021,7 +1047,7 @@ public final class ExCache implements AutoCloseable {
     // Range operations
     // ------------------------------------------------------------------------------------------------------
 
-    private enum RangeOp { FLUSH, DROP, DROP_WRITE_BACK }
+    private enum RangeOp { FLUSH, DROP, DROP_WRITE_BACK, REVOKE_WRITE }
 
     private void rangeOp(int asid, long va, long len, RangeOp op) {
         ensureOpen();
@@ -1041,10 +1067,11 @@ public final class ExCache implements AutoCloseable {
 
     /** After a range operation on the lines: the same for the backend's deferred write-backs of the range. */
     private void deferred(int asid, long first, long last, RangeOp op) {
-        if (op == RangeOp.DROP) {
-            backend.discardDeferred(asid, first, last);
-        } else {
-            backend.writeBackDeferred(asid, first, last);
+        switch (op) {
+            case DROP -> backend.discardDeferred(asid, first, last);
+            case FLUSH, DROP_WRITE_BACK -> backend.writeBackDeferred(asid, first, last);
+            case REVOKE_WRITE -> {
+            }
         }
     }
 
@@ -1088,6 +1115,19 @@ public final class ExCache implements AutoCloseable {
             case FLUSH -> flushLocked(set, way);
             case DROP -> dropLocked(set, way, false);
             case DROP_WRITE_BACK -> dropLocked(set, way, true);
+            case REVOKE_WRITE -> revokeWriteLocked(set * ways + way);
+        }
+    }
+
+    /** Clears the line's writable bit and waits for the stores that saw it. The set's lock is held. */
+    private void revokeWriteLocked(int line) {
+        INTS.getAndBitwiseAnd(state, line, ~WRITABLE);
+        for (int spins = 0; (int) INTS.getVolatile(state, line) >= WRITER; spins++) {
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
     }
 

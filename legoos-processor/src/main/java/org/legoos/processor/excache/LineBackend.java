@@ -118,6 +118,14 @@ public interface LineBackend {
     default void discardDeferred(int asid, long firstVpn, long lastVpn) {
     }
 
+    /**
+     * Called under the set's lock before the first store to a cached line of page {@code vpn}: returns if the page may
+     * be written, else throws {@link org.legoos.api.SegmentationFault} (a read-only page), which reaches the program
+     * at its store. The default allows every store.
+     */
+    default void checkWrite(int asid, long vpn) {
+    }
+
     default int prefetchable(int asid, long vpn, long strideVpns, int max) {
         return 0;
     }

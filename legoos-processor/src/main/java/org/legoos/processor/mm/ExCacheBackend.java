@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.SegmentationFault;
+import org.legoos.api.UserSpace;
 import org.legoos.net.protocol.p2m.PageData;
+import org.legoos.net.protocol.p2m.PcacheFileFill;
 import org.legoos.net.protocol.p2m.PcacheFlush;
 import org.legoos.net.protocol.p2m.PcacheMiss;
 import org.legoos.net.rpc.RpcNode;
@@ -94,7 +96,7 @@ public final class ExCacheBackend implements LineBackend {
             return s;
         }
         if (victimData != null) {
-            flush(victimAsid, victimVpn, victimData);
+            flushVictim(asid, victimAsid, victimVpn, victimData);
         }
         throw new IllegalStateException(s == null ? "no address space with asid " + asid
                 : "pid " + s.pid() + " has exited: its memory is gone");
@@ -104,6 +106,23 @@ public final class ExCacheBackend implements LineBackend {
     public Fill fill(int asid, long vpn, MemorySegment dst, int victimAsid, long victimVpn, MemorySegment victimData) {
         RemoteAddressSpace space = openSpace(asid, victimAsid, victimVpn, victimData);
         return miss(space, vpn, dst, victimAsid, victimVpn, victimData, 0, List.of()).fill();
+    }
+
+    @Override
+    public void checkWrite(int asid, long vpn) {
+        RemoteAddressSpace space = spaces.get(asid);
+        if (space == null) {
+            throw new IllegalStateException("no address space with asid " + asid);
+        }
+        long va = vpn << 12;
+        int prot = space.vm().protAt(va);
+        if (prot < 0) {
+            throw new SegmentationFault("pid " + space.pid() + ": address 0x" + Long.toHexString(va) + " is not mapped");
+        }
+        if (!UserSpace.writable(prot)) {
+            throw new SegmentationFault("pid " + space.pid() + ": store to 0x" + Long.toHexString(va)
+                    + ", a page without write permission (prot " + prot + ")");
+        }
     }
 
     @Override
@@ -135,7 +154,7 @@ public final class ExCacheBackend implements LineBackend {
     @Override
     public BatchFill fillBatch(int asid, long vpn, MemorySegment dst, int victimAsid, long victimVpn,
                                MemorySegment victimData, long strideVpns, List<PrefetchLine> lines) {
-        writeBack(lines); // before anything overwrites their lines, and whatever happens to the miss
+        writeBack(asid, lines); // before anything overwrites their lines, and whatever happens to the miss
         RemoteAddressSpace space = openSpace(asid, victimAsid, victimVpn, victimData);
         return miss(space, vpn, dst, victimAsid, victimVpn, victimData, strideVpns, lines);
     }
@@ -149,18 +168,23 @@ public final class ExCacheBackend implements LineBackend {
                            MemorySegment victimData, long strideVpns, List<PrefetchLine> lines) {
         long va = vpn << 12;
         VmMirror vm = space.vm();
+        space.throwIfFailed();
         // first: it may wait for a write-back of the page under way, which makes the page materialised
         byte[] restored = takeDeferred(space.asid(), vpn);
         VmMirror.PageState state = vm.pageState(vpn);
-        if (state == VmMirror.PageState.UNMAPPED) {
-            if (victimData != null) {
-                flush(victimAsid, victimVpn, victimData);
+        if (state == VmMirror.PageState.UNMAPPED || state == VmMirror.PageState.NO_ACCESS) {
+            if (restored != null) { // cannot happen (mprotect and munmap settle the range's deferred pages first)
+                redefer(space.asid(), vpn, restored);
             }
-            throw new SegmentationFault("pid " + space.pid() + ": address 0x" + Long.toHexString(va) + " is not mapped");
+            if (victimData != null) {
+                flushVictim(space.asid(), victimAsid, victimVpn, victimData);
+            }
+            throw new SegmentationFault("pid " + space.pid() + ": address 0x" + Long.toHexString(va)
+                    + (state == VmMirror.PageState.UNMAPPED ? " is not mapped" : " is in a PROT_NONE area"));
         }
         if (restored != null || state == VmMirror.PageState.NEVER_WRITTEN) {
             if (victimData != null) {
-                defer(victimAsid, victimVpn, victimData); // reads the victim before dst (the same line) is written
+                defer(space.asid(), victimAsid, victimVpn, victimData); // reads the victim before dst (the same line) is written
             }
             if (restored != null) {
                 MemorySegment.copy(MemorySegment.ofArray(restored), 0, dst, 0, PAGE);
@@ -171,19 +195,38 @@ public final class ExCacheBackend implements LineBackend {
         }
         int owner = vm.ownerOf(va);
         if (owner < 0) {
-            throw new SegmentationFault("pid " + space.pid() + ": no memory component owns 0x" + Long.toHexString(va));
+            throw new IllegalStateException("pid " + space.pid() + ": mapped page 0x" + Long.toHexString(va)
+                    + " has data on a memory component but none owns its vRegion (owner map out of date)");
+        }
+        if (state == VmMirror.PageState.IN_FILE) {
+            // its owner reads it from the file (not on the fast miss path: the file may be cached elsewhere)
+            if (victimData != null) {
+                defer(space.asid(), victimAsid, victimVpn, victimData); // read before dst (the same line) is written
+            }
+            PageData page;
+            try {
+                page = rpc.call(owner, new PcacheFileFill(space.pid(), va));
+            } catch (ComponentUnavailableException e) {
+                throw unavailable(space, owner, va, e);
+            }
+            if (page.data().remaining() != PAGE) {
+                throw new IllegalStateException("memory component " + owner + " sent " + page.data().remaining()
+                        + " bytes for a file page");
+            }
+            MemorySegment.copy(MemorySegment.ofBuffer(page.data()), 0, dst, 0, PAGE);
+            return new BatchFill(Fill.FETCHED, 0);
         }
         boolean piggyback = false;
         ByteBuffer victim = NO_VICTIM;
         long victimVa = 0;
         if (victimData != null) {
             RemoteAddressSpace vs = spaces.get(victimAsid);
-            if (vs == space && vs.vm().ownerOf(victimVpn << 12) == owner) {
+            if (vs == space && vs.vm().ownerOf(victimVpn << 12) == owner && vs.vm().isMapped(victimVpn << 12)) {
                 piggyback = true;
                 victim = victimData.asByteBuffer();
                 victimVa = victimVpn << 12;
             } else {
-                defer(victimAsid, victimVpn, victimData);
+                defer(space.asid(), victimAsid, victimVpn, victimData);
             }
         }
         int pages = 1 + lines.size();
@@ -218,7 +261,7 @@ public final class ExCacheBackend implements LineBackend {
      * Every group is tried; the first failure is thrown afterwards (later ones suppressed by it), so only the
      * victims of the failed components are lost.
      */
-    private void writeBack(List<PrefetchLine> lines) {
+    private void writeBack(int callerAsid, List<PrefetchLine> lines) {
         int n = lines.size();
         RemoteAddressSpace[] spaceOf = new RemoteAddressSpace[n];
         int[] ownerOf = new int[n];
@@ -230,14 +273,14 @@ public final class ExCacheBackend implements LineBackend {
             }
             RemoteAddressSpace s = spaces.get(l.victimAsid());
             long va = l.victimVpn() << 12;
-            int owner = s == null ? -1 : s.vm().ownerOf(va);
-            if (owner >= 0 && s.vm().isMapped(va)) {
+            int owner = liveOwner(s, va);
+            if (owner >= 0) {
                 spaceOf[i] = s;
                 ownerOf[i] = owner;
                 pending++;
             }
         }
-        RuntimeException failure = null;
+        Failures failures = new Failures(callerAsid);
         for (int i = 0; i < n && pending > 0; i++) {
             RemoteAddressSpace space = spaceOf[i];
             if (space == null) {
@@ -269,16 +312,83 @@ public final class ExCacheBackend implements LineBackend {
                     space.vm().markMaterialised(va >>> 12);
                 }
             } catch (RuntimeException e) {
-                RuntimeException f = e instanceof ComponentUnavailableException u ? unavailable(space, owner, vaddrs[0], u) : e;
-                if (failure == null) {
-                    failure = f;
-                } else {
-                    failure.addSuppressed(f);
-                }
+                failures.add(space, e instanceof ComponentUnavailableException u ? unavailable(space, owner, vaddrs[0], u) : e);
             }
         }
-        if (failure != null) {
-            throw failure;
+        failures.throwIfAny();
+    }
+
+    /**
+     * The owner to write back page {@code va} of {@code space} to, or -1 if its data is dead (the process is gone or
+     * the page was unmapped meanwhile). A mapped page whose vRegion has no owner is a loud error, never dropped.
+     */
+    private static int liveOwner(RemoteAddressSpace space, long va) {
+        if (space == null || !space.vm().isMapped(va)) {
+            return -1;
+        }
+        int owner = space.vm().ownerOf(va);
+        if (owner < 0) {
+            throw new IllegalStateException("pid " + space.pid() + ": dirty page 0x" + Long.toHexString(va)
+                    + " is mapped but no memory component owns its vRegion (owner map out of date)");
+        }
+        return owner;
+    }
+
+    /**
+     * Write-back failures sorted by whose they are: those of the calling thread's process are thrown to it, those
+     * of another process (whose dirty pages rode along in a batch) are recorded on that process, which fails at its
+     * next miss or VM call ({@link RemoteAddressSpace#throwIfFailed}), never the caller.
+     */
+    private static final class Failures {
+        private final int callerAsid;
+        private RuntimeException mine;
+
+        Failures(int callerAsid) {
+            this.callerAsid = callerAsid;
+        }
+
+        void add(RemoteAddressSpace space, RuntimeException e) {
+            if (space.asid() != callerAsid) {
+                space.fail(e);
+            } else if (mine == null) {
+                mine = e;
+            } else {
+                mine.addSuppressed(e);
+            }
+        }
+
+        void throwIfAny() {
+            if (mine != null) {
+                throw mine;
+            }
+        }
+    }
+
+    /** Writes back the dirty victim of a fill of {@code callerAsid}'s page; a failure goes to the victim's process. */
+    private void flushVictim(int callerAsid, int victimAsid, long victimVpn, MemorySegment victimData) {
+        if (victimAsid == callerAsid) {
+            flush(victimAsid, victimVpn, victimData);
+            return;
+        }
+        try {
+            flush(victimAsid, victimVpn, victimData);
+        } catch (RuntimeException e) {
+            RemoteAddressSpace victimSpace = spaces.get(victimAsid);
+            if (victimSpace == null) {
+                throw e;
+            }
+            victimSpace.fail(e);
+        }
+    }
+
+    /** Puts a page taken by {@link #takeDeferred} back, unchanged. */
+    private void redefer(int asid, long vpn, byte[] data) {
+        deferLock.lock();
+        try {
+            deferred.put(key(asid, vpn), new Deferred(asid, vpn, data));
+            deferredWaiting++;
+        } finally {
+            deferLock.unlock();
         }
     }
 
@@ -290,7 +400,7 @@ public final class ExCacheBackend implements LineBackend {
      * Copies a dirty victim aside for a batched write-back (the line it occupies is about to be reused); when
      * {@value #DEFER_BATCH} are waiting, writes them all back now, on this thread.
      */
-    private void defer(int asid, long vpn, MemorySegment data) {
+    private void defer(int callerAsid, int asid, long vpn, MemorySegment data) {
         byte[] copy = new byte[PAGE];
         MemorySegment.copy(data, 0, MemorySegment.ofArray(copy), 0, PAGE);
         boolean full;
@@ -306,7 +416,7 @@ public final class ExCacheBackend implements LineBackend {
             deferLock.unlock();
         }
         if (full) {
-            sendDeferred(d -> true);
+            sendDeferred(callerAsid, d -> true);
         }
     }
 
@@ -345,7 +455,7 @@ public final class ExCacheBackend implements LineBackend {
      * and memory component; pages whose range was unmapped meanwhile (or whose process is gone) are dead and
      * dropped. Every group is tried; the first failure is thrown afterwards.
      */
-    private void sendDeferred(java.util.function.Predicate<Deferred> which) {
+    private void sendDeferred(int callerAsid, java.util.function.Predicate<Deferred> which) {
         List<Deferred> batch = new java.util.ArrayList<>();
         deferLock.lock();
         try {
@@ -362,14 +472,19 @@ public final class ExCacheBackend implements LineBackend {
         if (batch.isEmpty()) {
             return;
         }
-        RuntimeException failure = null;
+        Failures failures = new Failures(callerAsid);
         try {
             java.util.Map<Long, List<Deferred>> groups = new java.util.LinkedHashMap<>(); // (asid, owner) -> pages
             for (Deferred d : batch) {
                 RemoteAddressSpace s = spaces.get(d.asid);
-                long va = d.vpn << 12;
-                int owner = s == null ? -1 : s.vm().ownerOf(va);
-                if (owner >= 0 && s.vm().isMapped(va)) {
+                int owner;
+                try {
+                    owner = liveOwner(s, d.vpn << 12);
+                } catch (RuntimeException e) {
+                    failures.add(s, e);
+                    continue;
+                }
+                if (owner >= 0) {
                     groups.computeIfAbsent(((long) d.asid << 32) | owner, g -> new java.util.ArrayList<>()).add(d);
                 }
             }
@@ -392,12 +507,7 @@ public final class ExCacheBackend implements LineBackend {
                     for (long va : vaddrs) { // so later misses go to the failed component and fail, not read zeros
                         space.vm().markMaterialised(va >>> 12);
                     }
-                    RuntimeException f = ex instanceof ComponentUnavailableException u ? unavailable(space, owner, vaddrs[0], u) : ex;
-                    if (failure == null) {
-                        failure = f;
-                    } else {
-                        failure.addSuppressed(f);
-                    }
+                    failures.add(space, ex instanceof ComponentUnavailableException u ? unavailable(space, owner, vaddrs[0], u) : ex);
                 }
             }
         } finally {
@@ -411,9 +521,7 @@ public final class ExCacheBackend implements LineBackend {
                 deferLock.unlock();
             }
         }
-        if (failure != null) {
-            throw failure;
-        }
+        failures.throwIfAny();
     }
 
     /** Waits until no write-back of a deferred page of {@code asid} in {@code [first, last]} is under way. */
@@ -430,7 +538,7 @@ public final class ExCacheBackend implements LineBackend {
 
     @Override
     public void writeBackDeferred(int asid, long firstVpn, long lastVpn) {
-        sendDeferred(d -> d.asid == asid && d.vpn >= firstVpn && d.vpn <= lastVpn);
+        sendDeferred(asid, d -> d.asid == asid && d.vpn >= firstVpn && d.vpn <= lastVpn);
         awaitSent(asid, firstVpn, lastVpn);
     }
 
@@ -479,8 +587,8 @@ public final class ExCacheBackend implements LineBackend {
             return; // its process is gone, and its memory with it
         }
         long va = vpn << 12;
-        int owner = space.vm().ownerOf(va);
-        if (owner < 0 || !space.vm().isMapped(va)) {
+        int owner = liveOwner(space, va);
+        if (owner < 0) {
             return; // the range was unmapped meanwhile: its data is dead
         }
         try {

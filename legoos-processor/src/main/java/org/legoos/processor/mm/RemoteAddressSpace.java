@@ -1,12 +1,17 @@
 package org.legoos.processor.mm;
 
+import java.util.List;
 import org.legoos.api.AddressSpace;
+import org.legoos.api.SegmentationFault;
+import org.legoos.api.UserSpace;
 import org.legoos.net.protocol.p2m.AddressSpaceInfo;
 import org.legoos.net.protocol.p2m.Brk;
 import org.legoos.net.protocol.p2m.CreateAddressSpace;
 import org.legoos.net.protocol.p2m.DestroyAddressSpace;
 import org.legoos.net.protocol.p2m.MapReply;
 import org.legoos.net.protocol.p2m.Mmap;
+import org.legoos.net.protocol.p2m.MmapFile;
+import org.legoos.net.protocol.p2m.Mprotect;
 import org.legoos.net.protocol.p2m.Mremap;
 import org.legoos.net.protocol.p2m.Msync;
 import org.legoos.net.protocol.p2m.Munmap;
@@ -32,6 +37,16 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     private final long heapStart;
     private long brk;
     private volatile boolean closed;
+    private volatile FileMapper files = FileMapper.NONE;
+    /**
+     * Serialises the VM calls of the process (not its loads and stores), as Linux's mmap lock does: each call's
+     * request to the home and its update of the mirror happen together, so a range the home freed for one thread
+     * and gave to another's mmap is never forgotten or invalidated by the first thread's late mirror update. The
+     * home serialises the calls of one process anyway, so this costs no parallelism.
+     */
+    private final java.util.concurrent.locks.ReentrantLock vmLock = new java.util.concurrent.locks.ReentrantLock();
+    /** A write-back of this process's dirty pages that failed on another process's thread; sticky. */
+    private volatile RuntimeException failure;
 
     /**
      * Creates the address space on the home memory component ({@code P2M_CREATE_AS}).
@@ -77,6 +92,31 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         return closed;
     }
 
+    /**
+     * Records that dirty pages of this process could not be written back (a batch sent by another process's thread
+     * failed): their data is lost, so this process fails at its next miss or VM call. The first failure sticks.
+     */
+    void fail(RuntimeException e) {
+        if (failure == null) {
+            failure = e;
+        }
+    }
+
+    /** Throws the recorded write-back failure, if any. */
+    void throwIfFailed() {
+        RuntimeException f = failure;
+        if (f != null) {
+            var e = new org.legoos.api.LegoException(f instanceof org.legoos.api.LegoException l ? l.status() : "INTERNAL",
+                    "pid " + pid + ": dirty pages of this process could not be written back: " + f.getMessage(), f);
+            throw e;
+        }
+    }
+
+    /** Lets the program map files of its vNode ({@link #mmap(long, long, int, int, String, long)}). */
+    public void attachFiles(FileMapper mapper) {
+        this.files = java.util.Objects.requireNonNull(mapper, "mapper");
+    }
+
     /** The distinct memory components owning this space's vRegions. */
     public int[] owners() {
         return vm.owners();
@@ -91,66 +131,198 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         return (n + PAGE_MASK) & ~PAGE_MASK;
     }
 
-    private void checkRange(long addr, long length) {
-        if (length <= 0) {
-            throw new IllegalArgumentException("length must be positive, got " + length);
-        }
-        if (addr + pageUp(length) < addr) {
-            throw new IllegalArgumentException("range overflows the address space");
-        }
+    private SegmentationFault notMapped(String call, long start, long end) {
+        return new SegmentationFault(call + ": [0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end)
+                + ") is not fully mapped in pid " + pid);
     }
+
+    // Every call validates its arguments and the range against the mirror before it has any effect, with the
+    // home's own checks (UserSpace), so the home can refuse nothing the processor has already acted on.
 
     @Override
     public long mmap(long hint, long length, int prot) {
-        checkRange(hint, length);
+        vmLock.lock();
+        try {
+            return mmapLocked(hint, length, prot);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private long mmapLocked(long hint, long length, int prot) {
+        long len = UserSpace.checkLength("mmap", 0, length);
+        throwIfFailed();
+        UserSpace.checkProt("mmap", prot);
         MapReply r = rpc.call(home, new Mmap(pid, hint, length, prot));
         vm.updateOwners(r);
-        vm.map(r.addr(), r.addr() + pageUp(length));
+        vm.map(r.addr(), r.addr() + len, prot);
         return r.addr();
     }
 
     @Override
+    public long mmap(long hint, long length, int prot, int flags, String path, long offset) {
+        vmLock.lock();
+        try {
+            return mmapFileLocked(hint, length, prot, flags, path, offset);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private long mmapFileLocked(long hint, long length, int prot, int flags, String path, long offset) {
+        long len = UserSpace.checkLength("mmap", 0, length);
+        UserSpace.checkProt("mmap", prot);
+        boolean shared = UserSpace.checkMapFlags("mmap", flags);
+        UserSpace.checkFileOffset("mmap", offset);
+        java.util.Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("mmap: the file path must be absolute, got " + path);
+        }
+        throwIfFailed();
+        FileMapper.Target file;
+        try {
+            file = files.open(path);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("mmap " + path + ": " + e.getMessage(), e);
+        }
+        MapReply r = rpc.call(home, new MmapFile(pid, hint, length, prot, shared, file.vnodeId(), file.cacheNode(),
+                file.path(), offset, file.size()));
+        vm.updateOwners(r);
+        vm.map(r.addr(), r.addr() + len, prot, shared ? VmMirror.Backing.SHARED_FILE : VmMirror.Backing.PRIVATE_FILE);
+        return r.addr();
+    }
+
+    /** Writes back the dirty lines of the shared file mappings in [start, end): their stores must reach the file. */
+    private void flushSharedFiles(long start, long end) {
+        for (VmMirror.Area piece : vm.sharedFilePieces(start, end)) {
+            cache.flushRange(asid, piece.start(), piece.end() - piece.start());
+        }
+    }
+
+    @Override
     public void munmap(long addr, long length) {
-        checkRange(addr, length);
-        long start = addr & ~PAGE_MASK;
-        long end = pageUp(addr + length);
+        vmLock.lock();
+        try {
+            munmapLocked(addr, length);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private void munmapLocked(long addr, long length) {
+        long len = UserSpace.checkRange("munmap", addr, length);
+        throwIfFailed();
+        long end = addr + len;
+        flushSharedFiles(addr, end); // the home writes them to the file before it frees the pages
         // The data dies with the mapping: drop the lines without writing them back. The mirror forgets the range
         // first, so no miss or prefetch of another thread can install a line there after the invalidation.
-        vm.unmap(start, end);
-        cache.invalidateRange(asid, start, end - start, false);
+        vm.unmap(addr, end);
+        cache.invalidateRange(asid, addr, len, false);
         MapReply r = rpc.call(home, new Munmap(pid, addr, length));
         vm.updateOwners(r);
     }
 
     @Override
     public long mremap(long oldAddr, long oldLength, long newLength, boolean mayMove) {
-        checkRange(oldAddr, oldLength);
-        checkRange(oldAddr, newLength);
-        long oldLen = pageUp(oldLength);
-        long newLen = pageUp(newLength);
-        // the home moves page contents between owners: they must hold the latest data
+        vmLock.lock();
+        try {
+            return mremapLocked(oldAddr, oldLength, newLength, mayMove);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private long mremapLocked(long oldAddr, long oldLength, long newLength, boolean mayMove) {
+        long oldLen = UserSpace.checkRange("mremap", oldAddr, oldLength);
+        throwIfFailed();
+        long newLen = UserSpace.checkLength("mremap", 0, newLength);
+        VmMirror.Area area = vm.covering(oldAddr, oldAddr + oldLen);
+        if (area == null) {
+            throw new SegmentationFault("mremap: [0x" + Long.toHexString(oldAddr) + ", 0x"
+                    + Long.toHexString(oldAddr + oldLen) + ") is not inside one mapped area of pid " + pid);
+        }
+        if (newLen == oldLen) {
+            return oldAddr;
+        }
+        if (newLen > oldLen && area.backing().isFile()) {
+            throw new IllegalArgumentException("mremap: a file mapping can only shrink, not grow (0x"
+                    + Long.toHexString(oldAddr) + ")");
+        }
+        // The home may move page contents between owners: they must hold the latest data. (A refusal after this
+        // loses nothing: the lines were written back, not dropped.)
         cache.invalidateRange(asid, oldAddr, oldLen, true);
         MapReply r = rpc.call(home, new Mremap(pid, oldAddr, oldLength, newLength, mayMove));
         vm.updateOwners(r);
         long newAddr = r.addr();
+        vm.remap(oldAddr, oldLen, newAddr, newLen, area.prot());
         if (newAddr != oldAddr) {
-            vm.unmap(newAddr, newAddr + newLen); // clears stale marks; the moved ones follow
-            vm.movePages(oldAddr, newAddr, Math.min(oldLen, newLen));
-            vm.unmap(oldAddr, oldAddr + oldLen);
-            vm.map(newAddr, newAddr + newLen);
             // a prefetch of another thread may have brought old pages back in meanwhile: they are stale now
             cache.invalidateRange(asid, oldAddr, oldLen, false);
         } else if (newLen < oldLen) {
-            vm.unmap(oldAddr + newLen, oldAddr + oldLen);
             cache.invalidateRange(asid, oldAddr + newLen, oldLen - newLen, false);
-        } else {
-            vm.map(oldAddr, oldAddr + newLen);
         }
         return newAddr;
     }
 
     @Override
-    public synchronized long brk(long newBreak) {
+    public void mprotect(long addr, long length, int prot) {
+        vmLock.lock();
+        try {
+            mprotectLocked(addr, length, prot);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private void mprotectLocked(long addr, long length, int prot) {
+        long len = UserSpace.checkRange("mprotect", addr, length);
+        throwIfFailed();
+        UserSpace.checkProt("mprotect", prot);
+        long end = addr + len;
+        if (!vm.isMapped(addr, end)) {
+            throw notMapped("mprotect", addr, end);
+        }
+        List<VmMirror.Area> before = null;
+        if (!UserSpace.writable(prot)) {
+            // Taking permission away: the mirror first (from now on a store's check faults), then the lines' write
+            // permission, then their dirty data to the owners, which accept it until the home tells them otherwise.
+            before = vm.protect(addr, end, prot);
+            try {
+                cache.revokeWrite(asid, addr, len);
+                if (UserSpace.readable(prot)) {
+                    cache.flushRange(asid, addr, len); // the lines stay, clean and read-only
+                } else {
+                    cache.invalidateRange(asid, addr, len, true); // no load may hit them any more
+                }
+            } catch (RuntimeException e) {
+                vm.restore(before);
+                throw e;
+            }
+        }
+        MapReply r;
+        try {
+            r = rpc.call(home, new Mprotect(pid, addr, length, prot));
+        } catch (RuntimeException e) {
+            if (before != null) {
+                vm.restore(before);
+            }
+            throw e;
+        }
+        vm.updateOwners(r);
+        vm.protect(addr, end, prot); // giving permission: only once the owners accept the stores
+    }
+
+    @Override
+    public long brk(long newBreak) {
+        vmLock.lock();
+        try {
+            return brkLocked(newBreak);
+        } finally {
+            vmLock.unlock();
+        }
+    }
+
+    private long brkLocked(long newBreak) {
         if (newBreak == 0) {
             return brk;
         }
@@ -170,7 +342,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
             // a prefetch of another thread may have brought pages back in meanwhile
             cache.invalidateRange(asid, newTop, oldTop - newTop, false);
         } else if (newTop > oldTop) {
-            vm.map(oldTop, newTop);
+            vm.map(oldTop, newTop, VmMirror.HEAP_PROT);
         }
         brk = r.addr();
         return brk;
@@ -178,8 +350,12 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public void msync(long addr, long length) {
-        checkRange(addr, length);
-        cache.flushRange(asid, addr & ~PAGE_MASK, pageUp(addr + length) - (addr & ~PAGE_MASK));
+        long len = UserSpace.checkRange("msync", addr, length);
+        throwIfFailed();
+        if (!vm.isMapped(addr, addr + len)) {
+            throw notMapped("msync", addr, addr + len);
+        }
+        cache.flushRange(asid, addr, len);
         rpc.call(home, new Msync(pid, addr, length));
     }
 
@@ -236,9 +412,18 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         }
         // Once closed the backend fills and prefetches nothing more for this space (it checks under the set
         // lock), so no line of a straggling thread survives the invalidation to be seen by the asid's next owner.
+        RuntimeException unsynced = null;
+        try {
+            flushSharedFiles(0, UserSpace.TASK_SIZE); // exit writes a shared file mapping's stores to the file
+        } catch (RuntimeException e) {
+            unsynced = e;
+        }
         closed = true;
         cache.invalidateAll(asid, false);
         backend.detach(asid);
         rpc.call(home, new DestroyAddressSpace(pid));
+        if (unsynced != null) {
+            throw unsynced;
+        }
     }
 }

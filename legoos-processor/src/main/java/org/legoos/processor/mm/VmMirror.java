@@ -1,29 +1,59 @@
 package org.legoos.processor.mm;
 
+import it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
 import it.unimi.dsi.fastutil.longs.LongSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.legoos.api.AddressSpace;
+import org.legoos.api.UserSpace;
 import org.legoos.net.protocol.p2m.MapReply;
 
 /**
- * The process monitor's view of one address space: which ranges are mapped (mirrored from the answers of
- * the home memory component to the calls this processor made, since all of a process's VM calls go
- * through its one processor), which pages were ever written back (materialised on a memory component),
+ * The process monitor's view of one address space: which ranges are mapped and with what protection (mirrored
+ * from the answers of the home memory component to the calls this processor made, since all of a process's VM
+ * calls go through its one processor), which pages were ever written back (materialised on a memory component),
  * and which memory component owns each vRegion.
  *
- * <p>With it the ExCache decides locally, without a round trip: an access outside every mapped range is a
- * segmentation fault, and a mapped page that was never materialised is zero-filled (LegoOS's p-local fill).
+ * <p>With it the ExCache decides locally, without a round trip: an access outside every mapped range, a store to
+ * a page without write permission and any access to a {@code PROT_NONE} page are segmentation faults, and a
+ * mapped page that was never materialised is zero-filled (LegoOS's p-local fill).
+ *
+ * <p>The owner map only moves forward: each reply of the home carries the map with a version, and an older reply
+ * applied after a newer one (two threads' calls in flight) is ignored, so a vRegion that has an owner never
+ * loses it while mapped.
  *
  * <p>Thread-safe: methods synchronise on the mirror; the owner map is an immutable snapshot read without locks.
  */
 final class VmMirror {
-    private final TreeMap<Long, Long> ranges = new TreeMap<>(); // start -> end (exclusive), page aligned
+    /** How a range is backed. */
+    enum Backing {
+        ANONYMOUS, PRIVATE_FILE, SHARED_FILE;
+
+        boolean isFile() {
+            return this != ANONYMOUS;
+        }
+    }
+
+    /** A mapped range [start, end) with its protection and backing. */
+    record Area(long start, long end, int prot, Backing backing) {
+        Area(long start, long end, int prot) {
+            this(start, end, prot, Backing.ANONYMOUS);
+        }
+
+        Area slice(long from, long to) {
+            return new Area(from, to, prot, backing);
+        }
+    }
+
+    private final TreeMap<Long, Area> areas = new TreeMap<>(); // by start, page aligned, non-overlapping
     private final LongSet materialised = new LongOpenHashSet();
     private volatile OwnerMap owners;
 
-    /** vRegion index -> owner node, immutable. */
-    record OwnerMap(int shift, it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap map) {
+    /** vRegion index -> owner node as of {@code version}, immutable. */
+    record OwnerMap(int shift, Long2IntOpenHashMap map, long version) {
         int ownerOf(long va) {
             return map.getOrDefault(va >>> shift, -1);
         }
@@ -33,18 +63,22 @@ final class VmMirror {
         if (Long.bitCount(vregionBytes) != 1) {
             throw new IllegalArgumentException("vRegion size must be a power of two: " + vregionBytes);
         }
-        var m = new it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap();
+        var m = new Long2IntOpenHashMap();
         m.defaultReturnValue(-1);
-        owners = new OwnerMap(Long.numberOfTrailingZeros(vregionBytes), m);
+        owners = new OwnerMap(Long.numberOfTrailingZeros(vregionBytes), m, -1);
     }
 
-    void updateOwners(MapReply reply) {
-        var m = new it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap(reply.regions().length);
+    /** Takes the reply's owner map unless a newer one was applied already (replies may arrive out of order). */
+    synchronized void updateOwners(MapReply reply) {
+        if (reply.ownersVersion() < owners.version()) {
+            return;
+        }
+        var m = new Long2IntOpenHashMap(reply.regions().length);
         m.defaultReturnValue(-1);
         for (int i = 0; i < reply.regions().length; i++) {
             m.put(reply.regions()[i], reply.owners()[i]);
         }
-        owners = new OwnerMap(Long.numberOfTrailingZeros(reply.vregionBytes()), m);
+        owners = new OwnerMap(Long.numberOfTrailingZeros(reply.vregionBytes()), m, reply.ownersVersion());
     }
 
     /** The memory component owning the vRegion of {@code va}, or -1. */
@@ -57,68 +91,190 @@ final class VmMirror {
         return owners.map().values().intStream().distinct().toArray();
     }
 
+    private Area areaAt(long va) {
+        Map.Entry<Long, Area> e = areas.floorEntry(va);
+        return e != null && va < e.getValue().end() ? e.getValue() : null;
+    }
+
     synchronized boolean isMapped(long va) {
-        Map.Entry<Long, Long> e = ranges.floorEntry(va);
-        return e != null && va < e.getValue();
+        return areaAt(va) != null;
     }
 
-    synchronized void map(long start, long end) {
+    /** Whether every page of [start, end) is mapped. */
+    synchronized boolean isMapped(long start, long end) {
+        long at = start;
+        while (at < end) {
+            Area a = areaAt(at);
+            if (a == null) {
+                return false;
+            }
+            at = a.end();
+        }
+        return true;
+    }
+
+    /** The area covering all of [start, end), or null if no single area does. */
+    synchronized Area covering(long start, long end) {
+        Area a = areaAt(start);
+        return a != null && a.end() >= end ? a : null;
+    }
+
+    /** Protection of the page of {@code va}, or -1 if it is not mapped. */
+    synchronized int protAt(long va) {
+        Area a = areaAt(va);
+        return a == null ? -1 : a.prot();
+    }
+
+    /**
+     * A new mapping [start, end) with {@code prot}: fresh pages, so any materialised marks left in the range are
+     * forgotten. Any part of the range mapped before is replaced.
+     */
+    synchronized void map(long start, long end, int prot) {
+        map(start, end, prot, Backing.ANONYMOUS);
+    }
+
+    /** As {@link #map(long, long, int)} with a backing. */
+    synchronized void map(long start, long end, int prot, Backing backing) {
         unmap(start, end);
-        // merge with neighbours
-        Map.Entry<Long, Long> before = ranges.lowerEntry(start);
-        if (before != null && before.getValue() == start) {
-            start = before.getKey();
-            ranges.remove(start);
-        }
-        Long after = ranges.get(end);
-        if (after != null) {
-            ranges.remove(end);
-            end = after;
-        }
-        ranges.put(start, end);
+        add(new Area(start, end, prot, backing));
     }
 
-    synchronized void unmap(long start, long end) {
-        Long floor = ranges.floorKey(start);
+    /** Adds {@code a} (free), merging with neighbours of the same protection and backing; pages keep their marks. */
+    private void add(Area a) {
+        long start = a.start();
+        long end = a.end();
+        Map.Entry<Long, Area> before = areas.lowerEntry(start);
+        if (before != null && before.getValue().end() == start && before.getValue().prot() == a.prot()
+                && before.getValue().backing() == a.backing()) {
+            start = before.getKey();
+            areas.remove(start);
+        }
+        Area after = areas.get(end);
+        if (after != null && after.prot() == a.prot() && after.backing() == a.backing()) {
+            areas.remove(end);
+            end = after.end();
+        }
+        areas.put(start, new Area(start, end, a.prot(), a.backing()));
+    }
+
+    /** Removes [start, end) from every area, splitting those that stick out; returns the removed pieces. */
+    private List<Area> cut(long start, long end) {
+        List<Area> removed = new ArrayList<>();
+        Long floor = areas.floorKey(start);
         long from = floor != null ? floor : start;
-        var overlapping = new java.util.ArrayList<>(ranges.subMap(from, true, end, false).entrySet());
-        for (Map.Entry<Long, Long> e : overlapping) {
-            long s = e.getKey();
-            long t = e.getValue();
-            if (t <= start) {
+        for (Area a : new ArrayList<>(areas.subMap(from, true, end, false).values())) {
+            if (a.end() <= start) {
                 continue;
             }
-            ranges.remove(s);
-            if (s < start) {
-                ranges.put(s, start);
+            areas.remove(a.start());
+            if (a.start() < start) {
+                areas.put(a.start(), a.slice(a.start(), start));
             }
-            if (t > end) {
-                ranges.put(end, t);
+            if (a.end() > end) {
+                areas.put(end, a.slice(end, a.end()));
             }
+            removed.add(a.slice(Math.max(a.start(), start), Math.min(a.end(), end)));
         }
+        return removed;
+    }
+
+    /** Forgets [start, end) and its pages' marks (munmap: the data dies). */
+    synchronized void unmap(long start, long end) {
+        cut(start, end);
         forgetPages(start, end);
     }
 
+    /**
+     * mprotect: the mapped parts of [start, end) get {@code prot}; pages keep their marks.
+     *
+     * @return the pieces as they were, for {@link #restore}
+     */
+    synchronized List<Area> protect(long start, long end, int prot) {
+        List<Area> before = cut(start, end);
+        for (Area piece : before) {
+            add(new Area(piece.start(), piece.end(), prot, piece.backing()));
+        }
+        return before;
+    }
+
+    /** Undoes {@link #protect}: each piece gets its protection back. */
+    synchronized void restore(List<Area> pieces) {
+        for (Area piece : pieces) {
+            cut(piece.start(), piece.end());
+            add(piece);
+        }
+    }
+
+    /**
+     * mremap as the home did it: the area [from, from+oldLen) with {@code prot} now lies at [to, to+newLen) (the same
+     * address when it grew or shrank in place). Pages that moved keep their marks at their new address; the rest
+     * of the new range is fresh, and what the old range had beyond the new one is gone. One step under the lock, so
+     * no miss sees a half-moved range.
+     */
+    synchronized void remap(long from, long oldLen, long to, long newLen, int prot) {
+        long kept = Math.min(oldLen, newLen);
+        if (to == from) {
+            if (newLen < oldLen) {
+                unmap(from + newLen, from + oldLen);
+            } else if (newLen > oldLen) {
+                map(from + oldLen, from + newLen, prot);
+            }
+            return;
+        }
+        cut(from, from + oldLen);
+        forgetPages(to, to + newLen); // stale marks of whatever was there before
+        movePages(from, to, kept);
+        forgetPages(from, from + oldLen);
+        cut(to, to + newLen);
+        add(new Area(to, to + newLen, prot));
+    }
+
+    /** The pieces of [start, end) that are shared file mappings (their stores must reach the file). */
+    synchronized List<Area> sharedFilePieces(long start, long end) {
+        List<Area> out = new ArrayList<>();
+        Long floor = areas.floorKey(start);
+        for (Area a : areas.subMap(floor != null ? floor : start, true, end, false).values()) {
+            if (a.end() > start && a.backing() == Backing.SHARED_FILE) {
+                out.add(a.slice(Math.max(a.start(), start), Math.min(a.end(), end)));
+            }
+        }
+        return out;
+    }
+
     /** What a miss on page {@code vpn} needs, decided under one lock. */
-    enum PageState { UNMAPPED, NEVER_WRITTEN, MATERIALISED }
+    enum PageState {
+        UNMAPPED, NO_ACCESS,
+        /** Anonymous and never written back: zero-filled locally. */
+        NEVER_WRITTEN,
+        /** In a file mapping and never written back: its owner reads it from the file. */
+        IN_FILE,
+        MATERIALISED
+    }
 
     synchronized PageState pageState(long vpn) {
-        if (!isMapped(vpn << 12)) {
+        Area a = areaAt(vpn << 12);
+        if (a == null) {
             return PageState.UNMAPPED;
         }
-        return materialised.contains(vpn) ? PageState.MATERIALISED : PageState.NEVER_WRITTEN;
+        if (!UserSpace.readable(a.prot())) {
+            return PageState.NO_ACCESS;
+        }
+        if (materialised.contains(vpn)) {
+            return PageState.MATERIALISED;
+        }
+        return a.backing().isFile() ? PageState.IN_FILE : PageState.NEVER_WRITTEN;
     }
 
     /**
      * How many of the pages {@code vpn + i * strideVpns}, {@code i = 1 .. max}, counted from the first up to the
-     * first that is not, are mapped, materialised and owned by the memory component of page {@code vpn}, which
-     * must itself be mapped and materialised (else 0): the pages a miss of {@code vpn} may fetch along with it.
+     * first that is not, are mapped readable, materialised and owned by the memory component of page {@code vpn},
+     * which must itself be (else 0): the pages a miss of {@code vpn} may fetch along with it.
      */
     synchronized int fetchableRun(long vpn, long strideVpns, int max) {
         OwnerMap map = owners;
         long va = vpn << 12;
         int owner = map.ownerOf(va);
-        if (owner < 0 || !materialised.contains(vpn) || !isMapped(va)) {
+        if (owner < 0 || !materialised.contains(vpn) || !readableAt(va)) {
             return 0;
         }
         int n = 0;
@@ -129,12 +285,17 @@ final class VmMirror {
                 break;
             }
             long pva = page << 12;
-            if (!materialised.contains(page) || map.ownerOf(pva) != owner || !isMapped(pva)) {
+            if (!materialised.contains(page) || map.ownerOf(pva) != owner || !readableAt(pva)) {
                 break;
             }
             n++;
         }
         return n;
+    }
+
+    private boolean readableAt(long va) {
+        Area a = areaAt(va);
+        return a != null && UserSpace.readable(a.prot());
     }
 
     synchronized void markMaterialised(long vpn) {
@@ -143,6 +304,9 @@ final class VmMirror {
 
     /** Drops the materialised marks of pages in [start, end). */
     synchronized void forgetPages(long start, long end) {
+        if (end <= start) {
+            return;
+        }
         long first = start >>> 12;
         long last = (end - 1) >>> 12;
         if (last - first < materialised.size()) {
@@ -155,7 +319,10 @@ final class VmMirror {
     }
 
     /** The home moved [from, from+len) to [to, to+len): move the materialised marks along. */
-    synchronized void movePages(long from, long to, long len) {
+    private void movePages(long from, long to, long len) {
+        if (len <= 0) {
+            return;
+        }
         long first = from >>> 12;
         long last = (from + len - 1) >>> 12;
         long delta = (to >>> 12) - first;
@@ -173,9 +340,12 @@ final class VmMirror {
 
     synchronized long mappedBytes() {
         long sum = 0;
-        for (var e : ranges.entrySet()) {
-            sum += e.getValue() - e.getKey();
+        for (Area a : areas.values()) {
+            sum += a.end() - a.start();
         }
         return sum;
     }
+
+    /** The default protection of the heap (brk area). */
+    static final int HEAP_PROT = AddressSpace.PROT_RW;
 }

@@ -74,6 +74,8 @@ class ExCacheBackendPrefetchTest {
         final List<Miss> misses = java.util.Collections.synchronizedList(new ArrayList<>());
         final List<long[]> flushes = java.util.Collections.synchronizedList(new ArrayList<>());
         final AtomicLong next = new AtomicLong(MMAP_BASE);
+        /** Flushes of this pid are refused with NO_MEMORY (a full memory component). */
+        volatile long refuseFlushesOf = -1;
 
         static int ownerOf(long va) {
             return HOME + (int) ((va / VREGION) % 2);
@@ -127,6 +129,9 @@ class ExCacheBackendPrefetchTest {
         }
 
         Ack flush(int node, PcacheFlush q) {
+            if (q.pid() == refuseFlushesOf) {
+                throw Status.NO_MEMORY.toException("node " + node + " is full");
+            }
             flushes.add(q.vaddrs().clone());
             for (int i = 0; i < q.vaddrs().length; i++) {
                 store(node, q.vaddrs()[i], q.data().duplicate().position(i * PAGE).limit((i + 1) * PAGE));
@@ -377,6 +382,45 @@ class ExCacheBackendPrefetchTest {
     }
 
     @Test
+    void aRefusedMunmapHasNoEffect() {
+        long va = space.mmap(4L * PAGE);
+        space.putLong(va + 8, 42); // dirty, never written back
+        assertThatThrownBy(() -> space.munmap(va + 8, PAGE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not page aligned");
+        assertThatThrownBy(() -> space.munmap(va, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(space.getLong(va + 8)).isEqualTo(42);
+        space.msync(va, 4L * PAGE);
+        assertThat(java.nio.ByteBuffer.wrap(memory.store.get(va)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(8)).isEqualTo(42);
+    }
+
+    @Test
+    void aFailedWriteBackOfAnotherProcessFailsThatProcessNotTheCaller() throws Exception {
+        ExCacheBackend backend = backend();
+        RemoteAddressSpace other = RemoteAddressSpace.create(nodes.get(0), cache, backend, PID + 1, 3, HOME, 0);
+        try {
+            long theirs = other.mmap(64L * PAGE);
+            for (int p = 0; p < 64; p++) {
+                other.putLong(theirs + (long) p * PAGE, p + 1); // dirty lines of the other process fill the cache
+            }
+            memory.refuseFlushesOf = PID + 1;
+            long mine = space.mmap(256L * PAGE);
+            for (int p = 0; p < 256; p++) { // evicts their lines: deferred, then sent in batches by this thread
+                space.putLong(mine + (long) p * PAGE, p);
+            }
+            space.msync(mine, 256L * PAGE);
+            for (int p = 0; p < 256; p++) {
+                assertThat(space.getLong(mine + (long) p * PAGE)).isEqualTo(p);
+            }
+            assertThatThrownBy(() -> other.getLong(theirs)).isInstanceOf(org.legoos.api.LegoException.class)
+                    .hasMessageContaining("pid " + (PID + 1)).hasMessageContaining("could not be written back");
+            assertThatThrownBy(() -> other.msync(theirs, PAGE)).isInstanceOf(org.legoos.api.LegoException.class);
+        } finally {
+            memory.refuseFlushesOf = -1;
+            other.close();
+        }
+    }
+
+    @Test
     void munmapForgetsDeferredPagesSoNothingStaleLandsLater() throws Exception {
         long va = space.mmap(8L * PAGE);
         for (int p = 0; p < 8; p++) {
@@ -390,7 +434,7 @@ class ExCacheBackendPrefetchTest {
         assertThat(backend().deferredPages()).isEqualTo(before - 8);
         long again = space.mmap(va, 8L * PAGE, org.legoos.api.AddressSpace.PROT_RW);
         assertThat(again).isEqualTo(va);
-        space.msync(0, 1L << 46); // write back everything else that is deferred
+        space.msync(again, 8L * PAGE); // settles whatever is deferred for the range: nothing may be
         for (long[] v : memory.flushes) {
             for (long a : v) {
                 assertThat(a >= va && a < va + 8L * PAGE).as("page 0x%x of the unmapped range was written back", a).isFalse();

@@ -16,7 +16,13 @@ public enum M2mOp implements Op {
     /** mremap across owners: store 4096 bytes per vaddr (mapped here, whatever their prot); all or nothing on NO_MEMORY. */
     WRITE_PAGES(5, OwnerWritePages.class, OwnerWritePages::decode, org.legoos.net.protocol.Ack::decode),
     /** process exit: free every area and page of pid on this owner (nothing to do if none). */
-    DESTROY(6, OwnerDestroy.class, OwnerDestroy::decode, org.legoos.net.protocol.Ack::decode);
+    DESTROY(6, OwnerDestroy.class, OwnerDestroy::decode, org.legoos.net.protocol.Ack::decode),
+    /** home to vRegion owner: the areas of [addr, addr+length) held here now have protection prot (mprotect). */
+    MPROTECT(7, OwnerProtect.class, OwnerProtect::decode, org.legoos.net.protocol.Ack::decode),
+    /** home to vRegion owner: a file-backed area (M2M_MMAP with the file's vNode, path, offset and cache node). */
+    MMAP_FILE(8, OwnerMapFile.class, OwnerMapFile::decode, org.legoos.net.protocol.Ack::decode),
+    /** home to vRegion owner: write the stored pages of shared file areas of the range back to their files. */
+    FILE_SYNC(9, OwnerFileSync.class, OwnerFileSync::decode, org.legoos.net.protocol.Ack::decode);
 
     private final Info info;
 

@@ -32,7 +32,13 @@ public enum P2mOp implements Op {
     /** a process closed its last handle: write back the file's dirty chunks. */
     CLOSE(13, FileClose.class, FileClose::decode, org.legoos.net.protocol.Ack::decode),
     /** several writes of one file in one message, applied in order (a processor's write-behind flush). */
-    WRITEV(14, FileWriteBatch.class, FileWriteBatch::decode, org.legoos.net.protocol.Ack::decode);
+    WRITEV(14, FileWriteBatch.class, FileWriteBatch::decode, org.legoos.net.protocol.Ack::decode),
+    /** set the protection of a fully mapped range (to the home node), which tells the owners. */
+    MPROTECT(15, Mprotect.class, Mprotect::decode, MapReply::decode),
+    /** map a file of the vNode, shared or private (to the home node), which tells the owners. */
+    MMAP_FILE(16, MmapFile.class, MmapFile::decode, MapReply::decode),
+    /** ExCache miss on a never written-back page of a file-backed area: the owner reads it from the file. */
+    PCACHE_FILE_FILL(17, PcacheFileFill.class, PcacheFileFill::decode, PageData::decode);
 
     private final Info info;
 
