@@ -148,7 +148,7 @@ class FsModelCheckTest {
         long seed = seed("inJvmClusterMatchesTheLocalFileSystem");
         try (LocalCluster cluster = localCluster()) {
             cluster.createVNode("mc");
-            new Checker(launcher(cluster, "mc"), local, "in-JVM cluster").check(seed, 5000, 18_000, 120);
+            new Checker(launcher(cluster, "mc"), local, "in-JVM cluster").check(seed, 10_000, 18_000, 120);
         }
     }
 
@@ -177,7 +177,7 @@ class FsModelCheckTest {
                 assertThat(code).as("exit of the driver (" + r.error() + ") " + err.toString(StandardCharsets.UTF_8))
                         .isEqualTo(0);
             };
-            new Checker(launcher, local, "TCP cluster").check(seed, 1500, 8_000, 100);
+            new Checker(launcher, local, "TCP cluster").check(seed, 3000, 10_000, 100);
         }
     }
 
