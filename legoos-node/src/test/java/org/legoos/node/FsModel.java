@@ -3,6 +3,8 @@ package org.legoos.node;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemException;
@@ -92,6 +94,14 @@ final class FsModel {
 
         boolean append() {
             return options.contains(StandardOpenOption.APPEND);
+        }
+
+        boolean writable() {
+            return append() || options.contains(StandardOpenOption.WRITE);
+        }
+
+        boolean readable() {
+            return options.contains(StandardOpenOption.READ) || !writable();
         }
 
         @Override
@@ -244,10 +254,11 @@ final class FsModel {
         }
     }
 
-    /** Relative reads of {@code chunk} bytes from position 0 to the end: a sequential stream. */
+    /** Relative reads of {@code chunk} bytes from position 0 to the end (or 300 chunks): a sequential stream. */
     record ChStream(int slot, int chunk) implements ChanOp {
         public String show() {
-            return "#" + slot + ".read from 0 to the end in reads of " + chunk + " bytes";
+            return "#" + slot + ".read from 0 to the end (at most " + Math.min(300_000, chunk * 300) + " bytes) in reads of "
+                    + chunk + " bytes";
         }
     }
 
@@ -659,6 +670,22 @@ final class FsModel {
             String opened = op instanceof Open o ? o.p() : op instanceof ReadFile r ? r.p() : null;
             boolean directory = opened != null && Files.isDirectory(local.p(opened));
             Outcome expected;
+            if (op instanceof ChTransfer t && wasDetached && chans[t.to()] != null) {
+                // lego: fails on the detached side (or moves nothing); the local transfer would copy bytes from or
+                // to a deleted file, so it is not done. Both check the access modes first (source, then target).
+                Outcome actual = apply(lego, op);
+                Class<?> modeError = !chans[t.slot()].mode.readable() ? NonReadableChannelException.class
+                        : !chans[t.to()].mode.writable() ? NonWritableChannelException.class : null;
+                boolean fine = "nothing to transfer".equals(actual.value())
+                        || (modeError != null ? actual.error() != null && actual.error().getClass() == modeError
+                            : actual.error() instanceof NoSuchFileException || "transferred 0".equals(actual.value()));
+                if (!fine) {
+                    throw mismatch(step, top, op, "outcome detached", "expected " + (modeError != null
+                            ? modeError.getSimpleName() : "a NoSuchFileException (a channel's file was deleted or"
+                            + " replaced by this process)") + "\n  but lego: gave: " + actual, actual.error());
+                }
+                return;
+            }
             if (op instanceof Move(String from, String to, boolean replace) && replace
                     && norm(to).startsWith(norm(from) + "/") && Files.isDirectory(local.p(from))
                     && Files.exists(local.p(to))) {
@@ -874,11 +901,11 @@ final class FsModel {
                     c.position(0);
                     java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
                     ByteBuffer b = ByteBuffer.allocate(chunk);
-                    int reads = 0;
-                    while (reads++ < 1000 && c.read(b.clear()) >= 0) {
+                    int cap = Math.min(300_000, chunk * 300); // bytes; reads may be short
+                    while (all.size() < cap && c.read(b.clear().limit(Math.min(chunk, cap - all.size()))) >= 0) {
                         all.write(b.array(), 0, b.position());
                     }
-                    return new ReadResult(all.toByteArray(), true, ", position " + c.position());
+                    return new ReadResult(all.toByteArray(), all.size() < cap, ", position " + c.position());
                 }
                 case ChForce(int slot) -> s.ch[slot].force(true);
                 case Close(int slot) -> {

@@ -239,6 +239,9 @@ final class LegoFileChannel extends FileChannel {
         if (!target.isOpen()) {
             throw new ClosedChannelException();
         }
+        if (target instanceof LegoFileChannel c && !c.writable) {
+            throw new NonWritableChannelException(); // also when nothing is left to transfer, as the JDK's FileChannel
+        }
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(LegoFileSystem.BULK_CHUNK_BYTES, Math.max(1, count)));
         long done = 0;
         while (done < count) {

@@ -319,9 +319,9 @@ class LegoFileChannelTest {
         assertThat(Files.readAllBytes(p("/g"))).containsExactly('a', 'b', 0, 0, 0, 7, 8, 9);
     }
 
-    /** Found by the model check (FsModelCheckTest): a position past the end returned 0 instead. */
+    /** Found by the model check (FsModelCheckTest): past the end these returned 0 instead. */
     @Test
-    void transferFromAWriteOnlyFileChannelIsRefusedAlsoPastTheEnd() throws Exception {
+    void transfersBetweenLegoChannelsCheckBothAccessModesAlsoPastTheEnd() throws Exception {
         try (FileChannel src = open("/s", CREATE, WRITE); FileChannel dst = open("/d", CREATE, WRITE)) {
             src.write(ascii("abc"));
             assertThatThrownBy(() -> dst.transferFrom(src, 0, 3)).isInstanceOf(NonReadableChannelException.class);
@@ -330,6 +330,11 @@ class LegoFileChannelTest {
         try (FileChannel src = open("/s", WRITE); FileChannel dst = open("/d", READ)) {
             // both wrong: the source is checked first
             assertThatThrownBy(() -> dst.transferFrom(src, 0, 3)).isInstanceOf(NonReadableChannelException.class);
+        }
+        try (FileChannel src = open("/s", READ); FileChannel dst = open("/d", READ)) {
+            // transferTo a read-only lego: channel, also from the end of the source
+            assertThatThrownBy(() -> src.transferTo(0, 3, dst)).isInstanceOf(NonWritableChannelException.class);
+            assertThatThrownBy(() -> src.transferTo(100, 3, dst)).isInstanceOf(NonWritableChannelException.class);
         }
     }
 
