@@ -44,11 +44,12 @@ import org.legoos.processor.fs.LegoFileSystem;
  * is expected, non-empty directories. Up to {@link #SLOTS} channels are open at once ({@code #0..#3}), on the
  * same or different files.
  *
- * <p>Where {@code lego:} differs from Linux on purpose, as its javadoc says, the model expects the documented
- * behaviour instead of the reference's:
+ * <p>Where {@code lego:} differs from Linux on purpose (documented in its javadoc, or a choice the {@link Files} and
+ * {@link FileChannel} specifications leave open), the model expects lego:'s behaviour instead of the reference's:
  * <ul>
  *   <li>a handle on a file this process deleted or replaced (by a move or copy onto it) fails with
- *       {@link NoSuchFileException} instead of using the old file (OpenFileTable);</li>
+ *       {@link NoSuchFileException} instead of using the old file (documented in OpenFileTable); a transfer
+ *       involving such a handle is not done on the reference (it would copy from or to the deleted file);</li>
  *   <li>{@code position()} of an APPEND channel is where its last append ended, not (as the JDK on Linux reports)
  *       the current size of the file: both are allowed by {@link FileChannel}, so it is not compared;</li>
  *   <li>a directory cannot be opened as a channel at all (Linux opens it for reading and then fails reads);</li>
@@ -59,6 +60,8 @@ import org.legoos.processor.fs.LegoFileSystem;
  *   <li>a move of a directory into itself with REPLACE_EXISTING is refused before anything is changed (the JDK
  *       on Linux deletes the target first, then fails the rename).</li>
  * </ul>
+ * Not compared: the size of a directory, file times. Not generated: DELETE_ON_CLOSE, ATOMIC_MOVE, links,
+ * several processes, paths with "." or "..".
  */
 final class FsModel {
     static final int SLOTS = 4;
