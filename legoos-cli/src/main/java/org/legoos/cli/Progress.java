@@ -2,7 +2,7 @@ package org.legoos.cli;
 
 import java.io.PrintStream;
 import java.util.Locale;
-import org.legoos.node.config.ByteSize;
+import org.legoos.api.Sizes;
 
 /**
  * A one-line progress bar for copies, redrawn in place on stderr ({@code \r}) at most ten times a second:
@@ -60,7 +60,7 @@ final class Progress {
                 + " ".repeat(WIDTH - filled);
         double seconds = Math.max(1e-3, (now - startNanos) / 1e9);
         err.print(String.format(Locale.ROOT, "\r%s [%s] %3d%%  %s/%s  %s/s", label, bar, Math.round(fraction * 100),
-                ByteSize.human(done), ByteSize.human(total), ByteSize.human((long) (done / seconds))));
+                Sizes.human(done), Sizes.human(total), Sizes.human((long) (done / seconds))));
         err.flush();
     }
 }

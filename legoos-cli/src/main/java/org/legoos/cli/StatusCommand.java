@@ -5,11 +5,11 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.legoos.api.Sizes;
 import org.legoos.manager.GlobalManager;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.net.protocol.gm.ComponentResources;
 import org.legoos.node.cluster.ClusterClient;
-import org.legoos.node.config.ByteSize;
 import org.legoos.node.config.DurationText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,9 +57,9 @@ final class StatusCommand implements Callable<Integer> {
                     m.lastReportMillis() <= 0 ? "never" : DurationText.human(Duration.ofMillis(now - m.lastReportMillis())) + " ago",
                     r.threadsRunning() + "/" + r.cores(),
                     processor || memory ? String.valueOf(r.processes()) : "-",
-                    memory ? ByteSize.human(r.memoryUsedBytes()) + "/" + ByteSize.human(r.memoryCapacityBytes()) : "-",
-                    storage ? ByteSize.human(r.storageUsedBytes()) : "-",
-                    processor ? ByteSize.human(r.excacheBytes()) : "-");
+                    memory ? Sizes.human(r.memoryUsedBytes()) + "/" + Sizes.human(r.memoryCapacityBytes()) : "-",
+                    storage ? Sizes.human(r.storageUsedBytes()) : "-",
+                    processor ? Sizes.human(r.excacheBytes()) : "-");
         }
         if (t.isEmpty()) {
             out.println("no components have joined yet");

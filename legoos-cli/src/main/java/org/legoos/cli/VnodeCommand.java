@@ -2,9 +2,9 @@ package org.legoos.cli;
 
 import org.legoos.eval.ResultTable;
 import java.util.concurrent.Callable;
+import org.legoos.api.Sizes;
 import org.legoos.net.protocol.gm.VNodeInfo;
 import org.legoos.node.cluster.ClusterClient;
-import org.legoos.node.config.ByteSize;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,7 +30,7 @@ final class VnodeCommand implements Runnable {
         @Override
         public Long convert(String value) {
             try {
-                return ByteSize.parse(value);
+                return Sizes.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
@@ -69,7 +69,7 @@ final class VnodeCommand implements Runnable {
                 VNodeInfo v = c.createVNode(name, memoryQuota, maxProcesses);
                 io.out().println("created vNode " + v.id() + " '" + v.name() + "': IP " + v.virtualIp() + ", storage node "
                         + v.storageNode() + ", buffer cache on memory node " + v.cacheMemoryNode() + ", memory quota "
-                        + ByteSize.human(v.memoryQuotaBytes()) + ", at most " + v.maxProcesses() + " processes");
+                        + Sizes.human(v.memoryQuotaBytes()) + ", at most " + v.maxProcesses() + " processes");
             }
             return Lego.EXIT_OK;
         }
@@ -91,7 +91,7 @@ final class VnodeCommand implements Runnable {
             try (ClusterClient c = client.connect()) {
                 ResultTable t = new ResultTable(null, ">ID", "NAME", "IP", ">STORAGE NODE", ">CACHE NODE", ">MEMORY QUOTA", ">PROCESSES");
                 for (VNodeInfo v : c.vnodes()) {
-                    t.row(v.id(), v.name(), v.virtualIp(), v.storageNode(), v.cacheMemoryNode(), ByteSize.human(v.memoryQuotaBytes()),
+                    t.row(v.id(), v.name(), v.virtualIp(), v.storageNode(), v.cacheMemoryNode(), Sizes.human(v.memoryQuotaBytes()),
                             v.processes() + "/" + v.maxProcesses());
                 }
                 if (t.isEmpty()) {

@@ -10,11 +10,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.legoos.node.config.LegoConfig;
+import org.legoos.testkit.ReservedPort;
 import picocli.CommandLine;
 
 /** Help, usage errors, configuration errors and an unreachable cluster: the exit codes scripts rely on. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CliUsageTest {
+    /** What the one size parser ({@code org.legoos.api.Sizes}) says about {@code 12XB}. */
+    private static final String BAD_SIZE = "'12XB' is not a size: unknown unit 'XB' (write a whole number of bytes,"
+            + " optionally followed by B, KiB, MiB, GiB, TiB or PiB; e.g. 512MiB)";
+
     @Test
     void everyCommandHasHelp() {
         CommandLine root = Lego.commandLine(new Cli().io);
@@ -72,7 +77,7 @@ class CliUsageTest {
         assertThat(Cli.run("run", "hello").err()).contains("Missing required option: '--vnode=VNODE'");
         Cli.Result quota = Cli.run("vnode", "create", "x", "--memory-quota", "12XB");
         assertThat(quota.code()).isEqualTo(Lego.EXIT_USAGE);
-        assertThat(quota.err()).contains("'12XB' is not a size (use e.g. 512MiB)");
+        assertThat(quota.err()).contains(BAD_SIZE);
         assertThat(Cli.run("vnode").code()).isEqualTo(Lego.EXIT_USAGE);
         assertThat(Cli.run("cp", "a", "b").err()).isEqualTo("lego: neither 'a' nor 'b' is a vNode path: write VNODE:/path for the"
                 + " vNode side, e.g. lego cp data.txt web:/in/data.txt\n");
@@ -92,12 +97,12 @@ class CliUsageTest {
         assertThat(unknown.err()).isEqualTo("lego: memory.capacity: unknown key (did you mean memory.capacityBytes?)\n");
         Cli.Result bad = Cli.run("memory", "--memory.capacity-bytes", "12XB");
         assertThat(bad.code()).isEqualTo(Lego.EXIT_USAGE);
-        assertThat(bad.err()).isEqualTo("lego: memory.capacityBytes: '12XB' is not a size (use e.g. 512MiB)\n");
+        assertThat(bad.err()).isEqualTo("lego: memory.capacityBytes: " + BAD_SIZE + "\n");
         Path f = dir.resolve("lego.yaml");
         Files.writeString(f, "manager:\n  address: 127.0.0.1:7700\nmemory:\n  capacityBytes: 12XB\n");
         Cli.Result file = Cli.run("config", "--config", f.toString());
         assertThat(file.code()).isEqualTo(Lego.EXIT_USAGE);
-        assertThat(file.err()).isEqualTo("lego: " + f + ":4: memory.capacityBytes: '12XB' is not a size (use e.g. 512MiB)\n");
+        assertThat(file.err()).isEqualTo("lego: " + f + ":4: memory.capacityBytes: " + BAD_SIZE + "\n");
         Cli.Result missing = Cli.run("processor", "--config", dir.resolve("none.yaml").toString());
         assertThat(missing.code()).isEqualTo(Lego.EXIT_USAGE);
         assertThat(missing.err()).contains("none.yaml: no such configuration file");
@@ -119,27 +124,21 @@ class CliUsageTest {
 
     @Test
     void anUnreachableManagerExits3() {
-        int port = freePort();
-        for (String[] args : new String[][] {
-                {"status", "--manager", "127.0.0.1:" + port},
-                {"vnode", "list", "--manager", "127.0.0.1:" + port},
-                {"run", "--manager", "127.0.0.1:" + port, "--vnode", "v", "hello"},
-                {"ps", "--manager", "127.0.0.1:" + port}}) {
-            Cli.Result r = Cli.run(args);
-            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(Lego.EXIT_UNREACHABLE);
-            assertThat(r.err()).as(String.join(" ", args)).startsWith("lego: cannot reach the manager at 127.0.0.1:" + port)
-                    .contains("is the cluster up?").hasLineCount(1);
+        try (ReservedPort nowhere = ReservedPort.reserve()) {
+            String manager = nowhere.address();
+            for (String[] args : new String[][] {
+                    {"status", "--manager", manager},
+                    {"vnode", "list", "--manager", manager},
+                    {"run", "--manager", manager, "--vnode", "v", "hello"},
+                    {"ps", "--manager", manager}}) {
+                Cli.Result r = Cli.run(args);
+                assertThat(r.code()).as(String.join(" ", args)).isEqualTo(Lego.EXIT_UNREACHABLE);
+                assertThat(r.err()).as(String.join(" ", args)).startsWith("lego: cannot reach the manager at " + manager)
+                        .contains("is the cluster up?").hasLineCount(1);
+            }
         }
         Cli.Result badAddress = Cli.run("status", "--manager", "nowhere");
         assertThat(badAddress.code()).isEqualTo(Lego.EXIT_USAGE);
         assertThat(badAddress.err()).isEqualTo("lego: manager address 'nowhere' is not host:port (use e.g. 127.0.0.1:7700)\n");
-    }
-
-    static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.legoos.node.cluster.NodeRole;
 import org.legoos.node.cluster.TcpCluster;
 import org.legoos.node.config.LegoConfig;
+import org.legoos.testkit.Await;
 
 /** The client commands against a cluster of TCP components on loopback in this JVM. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -174,12 +176,13 @@ class ClusterCommandsTest {
         vnode("ctrlc");
         Cli cli = new Cli();
         CompletableFuture<Integer> code = cli.background(withManager("run", "--vnode", "ctrlc", "sleep")).thenApply(Cli.Result::code);
-        waitFor(() -> cli.out().contains("started") && cli.hasInterruptHook());
+        Await.until("the program starts and run hooks Ctrl-C", Duration.ofSeconds(20),
+                () -> cli.out().contains("started") && cli.hasInterruptHook());
         assertThat(lego("ps").out()).contains("sleep");
         cli.interrupt(); // Ctrl-C
         assertThat(code.get(20, TimeUnit.SECONDS)).isEqualTo(137);
         assertThat(cli.hasInterruptHook()).isFalse();
-        waitFor(() -> !lego("ps").out().contains("ctrlc"));
+        Await.until("the process is gone from ps", Duration.ofSeconds(20), () -> !lego("ps").out().contains("ctrlc"));
     }
 
     @Test
@@ -187,7 +190,7 @@ class ClusterCommandsTest {
         vnode("pskill");
         Cli cli = new Cli();
         CompletableFuture<Integer> code = cli.background(withManager("run", "--vnode", "pskill", "sleep")).thenApply(Cli.Result::code);
-        waitFor(() -> cli.out().contains("started"));
+        Await.until("the program starts", Duration.ofSeconds(20), () -> cli.out().contains("started"));
         Cli.Result ps = lego("ps");
         assertThat(ps.code()).isZero();
         int processor = cluster.components(NodeRole.PROCESSOR).getFirst().nodeId();
@@ -216,16 +219,6 @@ class ClusterCommandsTest {
         assertThat(lines.get(2)).contains("storage").containsPattern("B  +-$");
         assertThat(lines.get(3)).contains("memory").contains("/64.0MiB");
         assertThat(lines.get(5)).contains("processor").endsWith("1.0MiB").contains("/2 ");
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met in 20 s");
-            }
-            Thread.sleep(20);
-        }
     }
 
     static String utf8(byte[] b) {

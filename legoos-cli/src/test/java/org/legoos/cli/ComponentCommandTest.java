@@ -3,6 +3,7 @@ package org.legoos.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.legoos.testkit.Await;
+import org.legoos.testkit.ReservedPort;
 
 /**
  * {@code lego manager|storage|memory|processor} run in the foreground (here on threads of this JVM, over TCP on
@@ -44,14 +47,10 @@ class ComponentCommandTest {
     }
 
     /** Waits for the component's "ready" line and returns it. */
-    private static String ready(Running r) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!r.cli().out().contains(" ready at ")) {
-            if (r.code().isDone() || System.nanoTime() > deadline) {
-                throw new AssertionError("no ready line: " + r.cli().out() + r.cli().err());
-            }
-            Thread.sleep(20);
-        }
+    private static String ready(Running r) {
+        Await.until("the component's ready line", Duration.ofSeconds(20),
+                () -> r.cli().out().contains(" ready at ") || r.code().isDone());
+        assertThat(r.cli().out()).as("no ready line: " + r.cli().out() + r.cli().err()).contains(" ready at ");
         return r.cli().out().lines().filter(l -> l.contains(" ready at ")).findFirst().orElseThrow();
     }
 
@@ -99,10 +98,11 @@ class ComponentCommandTest {
 
     @Test
     void aComponentWithNoManagerGivesUpWithExitCode3() {
-        int port = CliUsageTest.freePort();
-        Cli.Result r = Cli.run("memory", "--manager.address", "127.0.0.1:" + port, "--manager.join-timeout", "200ms");
-        assertThat(r.code()).isEqualTo(Lego.EXIT_UNREACHABLE);
-        assertThat(r.err()).startsWith("lego: cannot reach the manager at 127.0.0.1:" + port + " within 200 ms");
+        try (ReservedPort nowhere = ReservedPort.reserve()) {
+            Cli.Result r = Cli.run("memory", "--manager.address", nowhere.address(), "--manager.join-timeout", "200ms");
+            assertThat(r.code()).isEqualTo(Lego.EXIT_UNREACHABLE);
+            assertThat(r.err()).startsWith("lego: cannot reach the manager at " + nowhere.address() + " within 200 ms");
+        }
     }
 
     @Test

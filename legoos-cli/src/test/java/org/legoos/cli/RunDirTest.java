@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.legoos.node.cluster.NodeRole;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
+import org.legoos.testkit.Await;
 
 /** What 'lego up' records and 'lego down' signals, with plain processes standing in for components. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -32,7 +33,7 @@ class RunDirTest {
         run.launch("manager", NodeRole.MANAGER, List.of("sleep", "60"), Map.of());
         assertThat(run.entries()).extracting(RunDir.Entry::name).containsExactly("manager", "memory-1", "processor-1");
         assertThat(run.running()).hasSize(3);
-        Thread.sleep(300); // let the shell install its trap
+        Await.until("the shell has installed its trap", () -> run.tail("processor-1", 5).equals("ignoring"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int killed = run.stop(run.entries(), Duration.ofMillis(700), new PrintStream(out, true, StandardCharsets.UTF_8));
         assertThat(killed).isEqualTo(1);

@@ -1,8 +1,6 @@
 package org.legoos.eval;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.cluster.ClusterClient;
 import org.legoos.node.config.ConfigKeys;
@@ -28,6 +28,7 @@ import org.legoos.processor.excache.ExCacheConfig;
 public final class ProcessDeployment implements Deployment {
     private static final String VNODE = "bench";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Pattern READY = Pattern.compile("manager ready at (\\S+)");
     private final List<String> javaCommand;
     private final Path dir;
     private final Path configFile;
@@ -51,9 +52,9 @@ public final class ProcessDeployment implements Deployment {
         this.dir = dir.toAbsolutePath();
         this.cores = cores;
         Files.createDirectories(this.dir.resolve("logs"));
-        String manager = "127.0.0.1:" + freePort();
+        // the manager binds an ephemeral port and reports it; the others learn it from the rewritten configuration
         LegoConfig cfg = LegoConfig.defaults()
-                .with(ConfigKeys.MANAGER_ADDRESS, manager)
+                .with(ConfigKeys.MANAGER_ADDRESS, "127.0.0.1:0")
                 .with(ConfigKeys.MANAGER_STATE_DIR, this.dir.resolve("manager"))
                 .with(ConfigKeys.STORAGE_ROOT, this.dir.resolve("storage"))
                 .with(ConfigKeys.MEMORY_CAPACITY_BYTES, memoryBytes)
@@ -64,6 +65,8 @@ public final class ProcessDeployment implements Deployment {
         ClusterClient c = null;
         try {
             start("manager", List.of());
+            String manager = awaitManagerAddress();
+            Files.writeString(configFile, cfg.with(ConfigKeys.MANAGER_ADDRESS, manager).toYaml(false), StandardCharsets.UTF_8);
             c = awaitManager(manager);
             start("storage", List.of());
             start("memory", List.of());
@@ -142,6 +145,23 @@ public final class ProcessDeployment implements Deployment {
         return p;
     }
 
+    /** The address the manager listens on, from the "manager ready at host:port" line of its output. */
+    private String awaitManagerAddress() throws IOException, InterruptedException {
+        Path log = dir.resolve("logs/manager.log");
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                Matcher m = READY.matcher(Files.readString(log, StandardCharsets.UTF_8));
+                if (m.find()) {
+                    return m.group(1);
+                }
+            }
+            checkRunning();
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the manager did not report its address within " + START_TIMEOUT + " (log: " + log + ")");
+    }
+
     private ClusterClient awaitManager(String address) throws InterruptedException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         RuntimeException last = null;
@@ -205,14 +225,6 @@ public final class ProcessDeployment implements Deployment {
             }
         }
         processes.clear();
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.legoos.api.Sizes;
 
 /**
  * A small command-line parser shared by the bundled programs: positional arguments plus {@code --name value},
@@ -91,7 +92,7 @@ final class Args {
         }
         long x;
         try {
-            x = parseLongWithSuffix(v);
+            x = Long.parseLong(v.strip().replace("_", ""));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + name + " must be an integer, got '" + v + "'");
         }
@@ -99,6 +100,24 @@ final class Args {
             throw new IllegalArgumentException("--" + name + " must be in [" + min + ", " + max + "], got " + x);
         }
         return x;
+    }
+
+    /**
+     * A size in bytes ({@link Sizes}: {@code 4096}, {@code 64KiB}, {@code 256MiB}, {@code 1g}), as in {@code lego.yaml}.
+     *
+     * @throws IllegalArgumentException "--generate: '256XB' is not a size: unknown unit 'XB' (use ...)" or
+     *     "--generate: '2TiB' must be between 0 and 1TiB"
+     */
+    long size(String name, long defaultValue, long min, long max) {
+        String v = options.remove(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return Sizes.parse(v, min, max);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + name + ": " + e.getMessage(), e);
+        }
     }
 
     int intValue(String name, int defaultValue, int min, int max) {
@@ -127,28 +146,5 @@ final class Args {
         if (!options.isEmpty()) {
             throw new IllegalArgumentException("unknown option --" + options.keySet().stream().sorted().findFirst().orElseThrow());
         }
-    }
-
-    /** Parses a decimal integer with an optional binary suffix: k/K (2^10), m/M (2^20), g/G (2^30). */
-    static long parseLongWithSuffix(String v) {
-        String s = v.strip().replace("_", "");
-        if (s.isEmpty()) {
-            throw new NumberFormatException("empty");
-        }
-        int shift = switch (Character.toLowerCase(s.charAt(s.length() - 1))) {
-            case 'k' -> 10;
-            case 'm' -> 20;
-            case 'g' -> 30;
-            default -> 0;
-        };
-        if (shift != 0) {
-            s = s.substring(0, s.length() - 1);
-        }
-        long base = Long.parseLong(s);
-        long scaled = base << shift;
-        if ((scaled >> shift) != base) {
-            throw new NumberFormatException("overflow");
-        }
-        return scaled;
     }
 }

@@ -50,7 +50,7 @@ public final class CorpusGenerator implements LegoProgram {
             if (a.positional().size() != 1) {
                 throw new IllegalArgumentException("expected one output path");
             }
-            bytes = a.longValue("bytes", -1, 0, Long.MAX_VALUE);
+            bytes = a.size("bytes", -1, 0, Long.MAX_VALUE);
             if (bytes < 0) {
                 throw new IllegalArgumentException("--bytes is required");
             }

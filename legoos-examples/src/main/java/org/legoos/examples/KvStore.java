@@ -56,12 +56,12 @@ public final class KvStore implements LegoProgram {
             }
             long keys = a.longValue("keys", 100_000, 1, Integer.MAX_VALUE - 8);
             long ops = a.longValue("ops", 1_000_000, 0, Long.MAX_VALUE / 4);
-            int valueBytes = a.intValue("value-bytes", 256, 1, 1 << 20);
+            int valueBytes = (int) a.size("value-bytes", 256, 1, 1 << 20);
             double getRatio = a.doubleValue("get-ratio", 0.9, 0, 1);
             double zipf = a.doubleValue("zipf", 0.99, 0, Math.nextDown(1.0));
             long seed = a.longValue("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
             int threads = a.intValue("threads", Math.max(1, ctx.cores()), 1, 1024);
-            long segmentBytes = a.longValue("segment-bytes", defaultSegmentBytes(valueBytes),
+            long segmentBytes = a.size("segment-bytes", defaultSegmentBytes(valueBytes),
                     AddressSpace.PAGE_SIZE, 1L << 30);
             a.finish();
             c = new Config(keys, ops, valueBytes, getRatio, zipf, seed, threads, segmentBytes);

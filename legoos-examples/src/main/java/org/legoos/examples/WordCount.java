@@ -118,7 +118,7 @@ public final class WordCount implements LegoProgram {
 
     private static Options parse(LegoContext ctx, String[] argv) {
         Args args = Args.parse(argv, Set.of("verbose", "in-memory"));
-        long generate = args.longValue("generate", -1, 0, MAX_GENERATE_BYTES);
+        long generate = args.size("generate", -1, 0, MAX_GENERATE_BYTES);
         boolean inMemory = args.flag("in-memory");
         long seed = 1;
         int vocabulary = CorpusGenerator.DEFAULT_VOCABULARY;

@@ -120,7 +120,7 @@ class CorpusGeneratorTest {
     void programWritesCorpusIntoTheFileSystem(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("corpus.txt");
         TestContext ctx = new TestContext(new HeapAddressSpace());
-        int exit = new CorpusGenerator().main(ctx, new String[] {out.toString(), "--bytes", "64k", "--seed", "5"});
+        int exit = new CorpusGenerator().main(ctx, new String[] {out.toString(), "--bytes", "64KiB", "--seed", "5"});
         assertThat(exit).isZero();
         assertThat(Files.readAllBytes(out)).isEqualTo(gen(65_536, 5));
         assertThat(new CorpusGenerator().main(ctx, new String[] {out.toString()})).isEqualTo(2);

@@ -78,6 +78,24 @@ class WordCountPlainTest {
     }
 
     @Test
+    void generateTakesTheSameSizesAsLegoYaml() throws Exception {
+        Run units = run("--generate", "48KiB", "--threads", "2");
+        assertThat(units.exit()).as(units.stderr()).isZero();
+        assertThat(run("--generate", "49152", "--threads", "2").result()).isEqualTo(units.result());
+        assertThat(run("--generate", "48 KB", "--threads", "2").result()).isEqualTo(units.result());
+        TestContext ctx = new TestContext(new HeapAddressSpace());
+        assertThat(new WordCount().main(ctx, new String[] {"--generate", "256XB"})).isEqualTo(2);
+        assertThat(ctx.stderr()).contains("--generate: '256XB' is not a size: unknown unit 'XB'")
+                .contains("B, KiB, MiB, GiB, TiB or PiB");
+        TestContext big = new TestContext(new HeapAddressSpace());
+        assertThat(new WordCount().main(big, new String[] {"--generate", "2TiB"})).isEqualTo(2);
+        assertThat(big.stderr()).contains("--generate: '2TiB' must be between 0 and 1TiB");
+        TestContext huge = new TestContext(new HeapAddressSpace());
+        assertThat(new WordCount().main(huge, new String[] {"--generate", "9000000PiB"})).isEqualTo(2);
+        assertThat(huge.stderr()).contains("--generate: '9000000PiB' is too large");
+    }
+
+    @Test
     void defaultsAreTheCorpusProgramsSeedAndVocabulary() throws Exception {
         Run r = run("--generate", "100000", "--threads", "2", "--top", "3");
         SortedMap<String, Long> expected = plain(corpus(100_000, 1, CorpusGenerator.DEFAULT_VOCABULARY));
@@ -255,7 +273,7 @@ class WordCountPlainTest {
         new WordCount().main(ctx, new String[] {"--generate", "-5"});
         new WordCount().main(ctx, new String[] {"--generate", "10", "x"});
         new WordCount().main(ctx, new String[] {"x", "--seed", "1"});
-        assertThat(ctx.stderr()).contains("--generate must be in [0,").contains("--generate takes no input path")
+        assertThat(ctx.stderr()).contains("--generate: '-5' is not a size").contains("--generate takes no input path")
                 .contains("--seed needs --generate");
     }
 

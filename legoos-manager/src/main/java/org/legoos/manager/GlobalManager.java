@@ -20,11 +20,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.legoos.api.LegoException;
+import org.legoos.api.Sizes;
 import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.net.protocol.gm.Consult;
 import org.legoos.net.protocol.gm.MemberList;
 import org.legoos.net.protocol.gm.MembersRequest;
+import org.legoos.net.protocol.gm.MemoryUsage;
 import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.gm.PlaceProcess;
 import org.legoos.net.protocol.gm.Placement;
@@ -33,6 +35,7 @@ import org.legoos.net.protocol.gm.Register;
 import org.legoos.net.protocol.gm.Registered;
 import org.legoos.net.protocol.gm.StatusReport;
 import org.legoos.net.protocol.gm.StorageAttach;
+import org.legoos.net.protocol.gm.StorageDetach;
 import org.legoos.net.protocol.gm.VNodeCreate;
 import org.legoos.net.protocol.gm.VNodeGet;
 import org.legoos.net.protocol.gm.VNodeInfo;
@@ -174,6 +177,7 @@ public final class GlobalManager implements AutoCloseable {
         }, requests);
         rpc.handle(PlaceProcess.class, (q, ctx) -> placeProcess(q), requests);
         rpc.handle(Consult.class, (q, ctx) -> consult(q), requests);
+        rpc.handle(MemoryUsage.class, (q, ctx) -> memoryUsage(q), requests);
         rpc.onMessage(StatusReport.class, (m, ctx) -> statusReport(m));
         rpc.onMessage(ProcessExited.class, (m, ctx) -> processExited(m));
         rpc.onMessage(org.legoos.net.protocol.gm.Leave.class, (m, ctx) -> leave(m.nodeId()));
@@ -270,6 +274,7 @@ public final class GlobalManager implements AutoCloseable {
             for (Member m : members.values()) {
                 if (m.alive && nowMillis - m.lastReportMillis > config.heartbeatTimeoutMillis()) {
                     m.alive = false;
+                    m.deadSinceMillis = nowMillis;
                     died.add(m);
                     log.warn("{} is DEAD: no status report for {} ms (timeout {} ms)", m, nowMillis - m.lastReportMillis,
                             config.heartbeatTimeoutMillis());
@@ -278,6 +283,7 @@ public final class GlobalManager implements AutoCloseable {
                     }
                 }
             }
+            pruneDeadLocked(nowMillis);
         }
         for (Member m : died) {
             rpc.failCallsTo(m.id, m + " was declared dead by the global manager");
@@ -302,6 +308,7 @@ public final class GlobalManager implements AutoCloseable {
                 return;
             }
             m.alive = false;
+            m.deadSinceMillis = clock.getAsLong();
             log.info("{} left the cluster", m);
             if (m.role == Role.PROCESSOR) {
                 orphans = releaseProcessesOfLocked(m);
@@ -309,6 +316,49 @@ public final class GlobalManager implements AutoCloseable {
         }
         rpc.failCallsTo(nodeId, "node " + nodeId + " left the cluster");
         orphans.forEach(this::freeAddressSpace);
+    }
+
+    /**
+     * Forgets the components DEAD for longer than {@link ManagerConfig#deadRetentionMillis()} that no vNode (storage,
+     * buffer cache) or process (processor, home) refers to, so the table does not grow with every component that
+     * ever left. One that comes back later registers as a new component with a new node id; one that comes back
+     * sooner, at the same address, keeps its entry and id (see {@link #register}).
+     */
+    private void pruneDeadLocked(long nowMillis) {
+        Set<Integer> referenced = new HashSet<>();
+        for (VNode v : vnodes.values()) {
+            referenced.add(v.storageNode);
+            referenced.add(v.cacheMemoryNode);
+        }
+        for (Reservation r : pendingVnodes.values()) {
+            referenced.add(r.storageNode());
+            referenced.add(r.cacheMemoryNode());
+        }
+        for (StateStore.ProcessRow p : processes.values()) {
+            referenced.add(p.processorNode());
+            referenced.add(p.homeMemoryNode());
+        }
+        List<Member> gone = new ArrayList<>();
+        for (Member m : members.values()) {
+            if (!m.alive && nowMillis - m.deadSinceMillis > config.deadRetentionMillis() && !referenced.contains(m.id)) {
+                gone.add(m);
+            }
+        }
+        if (gone.isEmpty()) {
+            return;
+        }
+        for (Member m : gone) {
+            members.remove(m.id);
+            membersByAddress.remove(m.address, m);
+            rpc.removePeer(m.id);
+            log.info("{} forgotten: DEAD for {} ms (retention {} ms)", m, nowMillis - m.deadSinceMillis,
+                    config.deadRetentionMillis());
+        }
+        try {
+            persistLocked();
+        } catch (LegoException e) {
+            // applied in memory; the next successful save records it
+        }
     }
 
     /**
@@ -327,6 +377,7 @@ public final class GlobalManager implements AutoCloseable {
             VNode v = vnodes.get(p.vnodeId());
             if (v != null) {
                 v.pids.remove(p.pid());
+                v.setMapped(p.pid(), 0);
             }
             log.warn("pid {} is lost with {}: released from vNode {}", p.pid(), processor, p.vnodeId());
         }
@@ -508,12 +559,26 @@ public final class GlobalManager implements AutoCloseable {
     }
 
     /**
-     * VNODE_REMOVE: forgets the vNode and frees its name and IP (its files stay on the storage component).
+     * VNODE_REMOVE: forgets the vNode and frees its name and IP, then has its storage component detach it
+     * (STORAGE_DETACH: stop serving it and delete its files), the reverse of {@link #createVNode}. The storage call is
+     * made after the lock is released; if the storage component cannot be reached the removal stands and the
+     * failure is logged (vNode ids are never reused, so its left-over directory is never served to another vNode).
      *
      * @throws LegoException NOT_FOUND; DENIED while it has running processes
      */
     public void removeVNode(String nameOrId) {
         ensureOpen();
+        VNode removed = removeVNodeLocked(nameOrId);
+        try {
+            rpc.call(removed.storageNode, new StorageDetach(removed.id, removed.name),
+                    Duration.ofMillis(config.storageCallTimeoutMillis()));
+        } catch (LegoException e) {
+            log.warn("{} removed, but storage node {} could not detach it (its files stay there): {}", removed,
+                    removed.storageNode, e.getMessage());
+        }
+    }
+
+    private VNode removeVNodeLocked(String nameOrId) {
         synchronized (lock) {
             VNode v = findLocked(nameOrId);
             if (!v.pids.isEmpty()) {
@@ -532,6 +597,7 @@ public final class GlobalManager implements AutoCloseable {
                 throw e;
             }
             log.info("{} removed: IP {} released", v, v.virtualIp);
+            return v;
         }
     }
 
@@ -615,6 +681,7 @@ public final class GlobalManager implements AutoCloseable {
             processes.remove(m.pid());
             VNode v = vnodes.get(p.vnodeId());
             v.pids.remove(m.pid());
+            v.setMapped(m.pid(), 0); // its quota comes back even if its home never reports the exit
             try {
                 persistLocked();
             } catch (LegoException e) {
@@ -647,6 +714,42 @@ public final class GlobalManager implements AutoCloseable {
             log.debug("GMM ({}): new vRegion of {} bytes for pid {} of {} goes to {}", gmm.policy(), req.bytes(), req.pid(),
                     v, m);
             return new NodeChoice(m.id);
+        }
+    }
+
+    /**
+     * MEMORY_USAGE: the memory quota of a vNode, held here because only the GMM sees all its processes, whose homes
+     * may be different memory components. Each home reports the absolute bytes a process maps: before growing it
+     * ({@code reserve}: refused if the vNode's processes would together exceed the quota) and after shrinking it,
+     * a failed grow, or exit (0). Only in-memory bookkeeping under the lock; no call leaves the manager.
+     *
+     * @throws LegoException QUOTA naming the vNode, its quota and its usage; NOT_FOUND for an unknown vNode
+     */
+    public Ack memoryUsage(MemoryUsage q) {
+        ensureOpen();
+        if (q.mappedBytes() < 0) {
+            throw Status.INVALID_ARGUMENT.toException("mapped bytes must not be negative, got " + q.mappedBytes());
+        }
+        synchronized (lock) {
+            VNode v = vnodes.get(q.vnodeId());
+            if (v == null) {
+                if (!q.reserve()) {
+                    return Ack.INSTANCE; // the vNode is gone, and with it its accounting
+                }
+                throw Status.NOT_FOUND.toException("no vNode with id " + q.vnodeId());
+            }
+            long mine = v.mappedBytes(q.pid());
+            long others = v.mappedBytes() - mine;
+            if (q.reserve() && q.mappedBytes() > mine && q.mappedBytes() > v.memoryQuotaBytes - others) {
+                throw Status.QUOTA.toException(v + ": pid " + q.pid() + " mapping " + Sizes.human(q.mappedBytes() - mine)
+                        + " more would exceed the vNode's memory quota of " + Sizes.format(v.memoryQuotaBytes)
+                        + " (its processes map " + Sizes.human(v.mappedBytes()) + ": " + v.mappedBytes() + " of "
+                        + v.memoryQuotaBytes + " bytes)");
+            }
+            // a report only ever lowers the count (shrink, failed grow, exit), so a late one of an exited process
+            // cannot bring it back
+            v.setMapped(q.pid(), q.reserve() ? q.mappedBytes() : Math.min(mine, q.mappedBytes()));
+            return Ack.INSTANCE;
         }
     }
 
@@ -716,6 +819,7 @@ public final class GlobalManager implements AutoCloseable {
         ipCursor = s.ipCursor();
         for (StateStore.ComponentRow c : s.components()) {
             Member m = new Member(c.id(), c.role(), c.address()); // DEAD until it reports
+            m.deadSinceMillis = clock.getAsLong(); // its retention starts at the restart
             members.put(m.id, m);
             membersByAddress.put(m.address, m);
         }

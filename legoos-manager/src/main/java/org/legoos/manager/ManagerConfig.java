@@ -18,14 +18,27 @@ import java.util.Objects;
  * @param defaultMemoryQuotaBytes memory quota of a vNode created with quota 0
  * @param defaultMaxProcesses process limit of a vNode created with limit 0
  * @param storageCallTimeoutMillis how long VNODE_CREATE waits for the storage component's STORAGE_ATTACH reply
+ * @param deadRetentionMillis how long a DEAD component stays in the membership table before the manager forgets
+ *     it, unless a vNode or process still refers to it (a component that comes back within it, at the same
+ *     address, keeps its node id); 0 forgets it at the first heartbeat check after its death
  */
 public record ManagerConfig(GmmPolicy memoryPolicy, long heartbeatTimeoutMillis, long tickPeriodMillis, Path stateDir,
                             String vnodeIpPool, long defaultMemoryQuotaBytes, int defaultMaxProcesses,
-                            long storageCallTimeoutMillis) {
+                            long storageCallTimeoutMillis, long deadRetentionMillis) {
+    /** Default of {@code deadRetentionMillis} (10 minutes); {@code manager.deadRetention} in lego.yaml. */
+    public static final long DEFAULT_DEAD_RETENTION_MILLIS = 600_000;
+
+    /** As the canonical constructor, with the default {@code deadRetentionMillis}. */
+    public ManagerConfig(GmmPolicy memoryPolicy, long heartbeatTimeoutMillis, long tickPeriodMillis, Path stateDir,
+                         String vnodeIpPool, long defaultMemoryQuotaBytes, int defaultMaxProcesses,
+                         long storageCallTimeoutMillis) {
+        this(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool, defaultMemoryQuotaBytes,
+                defaultMaxProcesses, storageCallTimeoutMillis, DEFAULT_DEAD_RETENTION_MILLIS);
+    }
 
     /**
      * Round robin, 3 s heartbeat timeout checked every 500 ms, no persistence, pool 10.77.0.0/16, 1 GiB and 64
-     * processes per vNode, 10 s for storage to attach a vNode.
+     * processes per vNode, 10 s for storage to attach a vNode, DEAD components forgotten after 10 minutes.
      */
     public static ManagerConfig defaults() {
         return new ManagerConfig(GmmPolicy.ROUND_ROBIN, 3_000, 500, null, "10.77.0.0/16", 1L << 30, 64, 10_000);
@@ -49,45 +62,53 @@ public record ManagerConfig(GmmPolicy memoryPolicy, long heartbeatTimeoutMillis,
         if (storageCallTimeoutMillis <= 0) {
             throw new IllegalArgumentException("storageCallTimeoutMillis must be positive, got " + storageCallTimeoutMillis);
         }
+        if (deadRetentionMillis < 0) {
+            throw new IllegalArgumentException("deadRetentionMillis must not be negative, got " + deadRetentionMillis);
+        }
     }
 
     public ManagerConfig withMemoryPolicy(GmmPolicy v) {
         return new ManagerConfig(v, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool, defaultMemoryQuotaBytes,
-                defaultMaxProcesses, storageCallTimeoutMillis);
+                defaultMaxProcesses, storageCallTimeoutMillis, deadRetentionMillis);
     }
 
     public ManagerConfig withHeartbeatTimeoutMillis(long v) {
         return new ManagerConfig(memoryPolicy, v, tickPeriodMillis, stateDir, vnodeIpPool, defaultMemoryQuotaBytes,
-                defaultMaxProcesses, storageCallTimeoutMillis);
+                defaultMaxProcesses, storageCallTimeoutMillis, deadRetentionMillis);
     }
 
     public ManagerConfig withTickPeriodMillis(long v) {
         return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, v, stateDir, vnodeIpPool, defaultMemoryQuotaBytes,
-                defaultMaxProcesses, storageCallTimeoutMillis);
+                defaultMaxProcesses, storageCallTimeoutMillis, deadRetentionMillis);
     }
 
     public ManagerConfig withStateDir(Path v) {
         return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, v, vnodeIpPool, defaultMemoryQuotaBytes,
-                defaultMaxProcesses, storageCallTimeoutMillis);
+                defaultMaxProcesses, storageCallTimeoutMillis, deadRetentionMillis);
     }
 
     public ManagerConfig withVnodeIpPool(String v) {
         return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, v, defaultMemoryQuotaBytes,
-                defaultMaxProcesses, storageCallTimeoutMillis);
+                defaultMaxProcesses, storageCallTimeoutMillis, deadRetentionMillis);
     }
 
     public ManagerConfig withDefaultMemoryQuotaBytes(long v) {
         return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool, v,
-                defaultMaxProcesses, storageCallTimeoutMillis);
+                defaultMaxProcesses, storageCallTimeoutMillis, deadRetentionMillis);
     }
 
     public ManagerConfig withDefaultMaxProcesses(int v) {
         return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool,
-                defaultMemoryQuotaBytes, v, storageCallTimeoutMillis);
+                defaultMemoryQuotaBytes, v, storageCallTimeoutMillis, deadRetentionMillis);
     }
 
     public ManagerConfig withStorageCallTimeoutMillis(long v) {
         return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool,
-                defaultMemoryQuotaBytes, defaultMaxProcesses, v);
+                defaultMemoryQuotaBytes, defaultMaxProcesses, v, deadRetentionMillis);
+    }
+
+    public ManagerConfig withDeadRetentionMillis(long v) {
+        return new ManagerConfig(memoryPolicy, heartbeatTimeoutMillis, tickPeriodMillis, stateDir, vnodeIpPool,
+                defaultMemoryQuotaBytes, defaultMaxProcesses, storageCallTimeoutMillis, v);
     }
 }

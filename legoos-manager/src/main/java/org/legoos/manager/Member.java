@@ -22,6 +22,8 @@ final class Member {
      */
     boolean serving;
     long lastReportMillis;
+    /** When it was last marked DEAD (or restored DEAD at a manager restart); see {@link ManagerConfig#deadRetentionMillis()}. */
+    long deadSinceMillis;
     ComponentResources resources = NOTHING_REPORTED;
     /** GPM: threads placed here since the last report (so a burst of launches spreads). */
     int threadsPlacedSinceReport;

@@ -1,5 +1,6 @@
 package org.legoos.manager;
 
+import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongLinkedOpenHashSet;
 import java.util.regex.Pattern;
 import org.legoos.net.protocol.gm.VNodeInfo;
@@ -23,6 +24,12 @@ final class VNode {
     final int maxProcesses;
     /** Running processes, in launch order. */
     final LongLinkedOpenHashSet pids = new LongLinkedOpenHashSet();
+    /**
+     * Bytes each process maps, as its home memory component last reported ({@code MEMORY_USAGE}); the memory quota
+     * holds their sum, whichever homes the processes have. Not persisted: homes report again on their next call.
+     */
+    private final Long2LongOpenHashMap mappedBytes = new Long2LongOpenHashMap();
+    private long mappedTotal;
 
     VNode(int id, String name, String virtualIp, int storageNode, int cacheMemoryNode, long memoryQuotaBytes, int maxProcesses) {
         this.id = id;
@@ -32,6 +39,22 @@ final class VNode {
         this.cacheMemoryNode = cacheMemoryNode;
         this.memoryQuotaBytes = memoryQuotaBytes;
         this.maxProcesses = maxProcesses;
+    }
+
+    /** Bytes all processes of this vNode map together. */
+    long mappedBytes() {
+        return mappedTotal;
+    }
+
+    /** Bytes process {@code pid} maps. */
+    long mappedBytes(long pid) {
+        return mappedBytes.get(pid);
+    }
+
+    /** Records that process {@code pid} maps {@code bytes} (0 forgets it). */
+    void setMapped(long pid, long bytes) {
+        long old = bytes == 0 ? mappedBytes.remove(pid) : mappedBytes.put(pid, bytes);
+        mappedTotal += bytes - old;
     }
 
     /** The storage component's internal directory for this vNode. */

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.manager.TestCluster.Component;
 import org.legoos.net.protocol.gm.MembersRequest;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.legoos.testkit.Await;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class LifecycleTest {
@@ -38,10 +38,8 @@ class LifecycleTest {
         c = new TestCluster(TestCluster.testConfig().withTickPeriodMillis(5));
         Component p = c.processor("p1", 4, 0);
         c.clock.addAndGet(5_000);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (c.manager.member(p.id).orElseThrow().state().equals(GlobalManager.ALIVE) && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000);
-        }
+        Await.until("the manager's tick marks p1 no longer alive",
+                () -> !c.manager.member(p.id).orElseThrow().state().equals(GlobalManager.ALIVE));
         assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
     }
 

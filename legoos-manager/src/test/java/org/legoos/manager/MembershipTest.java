@@ -19,6 +19,7 @@ import org.legoos.net.rpc.Status;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.legoos.testkit.Await;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class MembershipTest {
@@ -55,6 +56,42 @@ class MembershipTest {
         c.processor("p2", 4, 0);
         c.advanceAndTick(5_000); // both dead; ids stay taken
         assertThat(c.processor("p3", 4, 0).id).isEqualTo(4);
+    }
+
+    @Test
+    void deadComponentsAreForgottenAfterTheRetentionUnlessSomethingRefersToThem() {
+        try (TestCluster r = new TestCluster(TestCluster.testConfig().withDeadRetentionMillis(60_000))) {
+            Component p1 = r.processor("p1", 4, 0);
+            Component p2 = r.processor("p2", 4, 0);
+            r.memory("m1", GIB, 0);
+            Component s1 = r.storage("s1", 0);
+            var web = r.createVNode("web"); // refers to s1 and m1
+            r.advanceAndTick(5_000); // all DEAD
+            assertThat(r.manager.members()).hasSize(4).allSatisfy(m -> assertThat(m.state()).isEqualTo(GlobalManager.DEAD));
+
+            // p2 comes back within the retention at its address: same entry, same id
+            int again = p2.call(new Register("processor", "p2", TestCluster.processorResources(4, 0))).nodeId();
+            assertThat(again).isEqualTo(p2.id);
+
+            r.advanceAndTick(59_000);
+            assertThat(r.manager.members()).as("not yet: dead for 59 s").hasSize(4);
+            r.advanceAndTick(2_000);
+            assertThat(r.manager.members()).extracting(ComponentInfo::nodeId)
+                    .as("p1 forgotten; p2 is back (so DEAD again only since its re-register); m1 and s1 hold vNode web")
+                    .containsExactlyInAnyOrder(p2.id, web.cacheMemoryNode(), s1.id);
+            assertThat(r.managerRpc.peerAddress(p1.id)).isNull();
+
+            r.advanceAndTick(120_000);
+            assertThat(r.manager.members()).extracting(ComponentInfo::nodeId)
+                    .containsExactlyInAnyOrder(web.cacheMemoryNode(), s1.id);
+            // once the vNode is gone nothing holds them
+            r.manager.removeVNode("web");
+            r.advanceAndTick(1);
+            assertThat(r.manager.members()).isEmpty();
+            // a forgotten component that comes back is a new member with a new id
+            assertThat(p1.call(new Register("processor", "p1", TestCluster.processorResources(4, 0))).nodeId())
+                    .isGreaterThan(s1.id);
+        }
     }
 
     @Test
@@ -169,10 +206,7 @@ class MembershipTest {
 
         assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
         assertThat(c.manager.vnode("web").processes()).as("lost processes no longer count").isZero();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (destroyed.size() < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        Await.until("both lost processes are destroyed", () -> destroyed.size() >= 2);
         assertThat(destroyed).containsExactlyInAnyOrder(a.pid(), b.pid());
         c.manager.removeVNode("web"); // no longer refused: nothing runs in it
     }
@@ -185,11 +219,8 @@ class MembershipTest {
         c.storage("s1", 0);
         int vnode = c.createVNode("web").id();
         p2.rpc.send(GlobalManager.NODE_ID, new org.legoos.net.protocol.gm.Leave(p2.id));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!c.manager.member(p2.id).orElseThrow().state().equals(GlobalManager.DEAD) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        Await.until("the manager marks p2 dead",
+                () -> c.manager.member(p2.id).orElseThrow().state().equals(GlobalManager.DEAD));
         assertThat(c.call(new PlaceProcess(vnode, 1)).processorNode()).isEqualTo(p1.id);
         p2.report(TestCluster.processorResources(64, 0)); // coming back: a report revives it
         assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);

@@ -15,6 +15,7 @@ import org.legoos.net.protocol.gm.ComponentResources;
 import org.legoos.net.protocol.gm.Register;
 import org.legoos.net.protocol.gm.StatusReport;
 import org.legoos.net.protocol.gm.StorageAttach;
+import org.legoos.net.protocol.gm.StorageDetach;
 import org.legoos.net.protocol.gm.VNodeCreate;
 import org.legoos.net.protocol.gm.VNodeInfo;
 import org.legoos.net.rpc.RpcNode;
@@ -123,6 +124,10 @@ final class TestCluster implements AutoCloseable {
                 c.attaches.add(q);
                 return Ack.INSTANCE;
             });
+            n.handle(StorageDetach.class, (q, ctx) -> {
+                c.detaches.add(q);
+                return Ack.INSTANCE;
+            });
         }
         c.id = n.call(GlobalManager.NODE_ID, new Register(role, address, resources), CALL_TIMEOUT).nodeId();
         n.setNodeId(c.id);
@@ -171,6 +176,7 @@ final class TestCluster implements AutoCloseable {
         final String address;
         int id;
         final List<StorageAttach> attaches = new CopyOnWriteArrayList<>();
+        final List<StorageDetach> detaches = new CopyOnWriteArrayList<>();
         /** When set, STORAGE_ATTACH fails with IO_ERROR and this message. */
         final AtomicReference<String> attachFailure = new AtomicReference<>();
 

@@ -15,6 +15,7 @@ import org.legoos.manager.TestCluster.Component;
 import org.legoos.net.protocol.gm.PlaceProcess;
 import org.legoos.net.protocol.gm.ProcessExited;
 import org.legoos.net.protocol.gm.StorageAttach;
+import org.legoos.net.protocol.gm.StorageDetach;
 import org.legoos.net.protocol.gm.VNodeCreate;
 import org.legoos.net.protocol.gm.VNodeGet;
 import org.legoos.net.protocol.gm.VNodeInfo;
@@ -60,12 +61,15 @@ class VNodeTest {
         assertThat(c.call(new VNodeGet("web"))).isEqualTo(web);
         assertThat(c.call(new VNodeGet(String.valueOf(db.id())))).isEqualTo(db);
 
+        assertThat(s.detaches).isEmpty();
         c.call(new VNodeRemove("web"));
+        assertThat(s.detaches).as("removal detaches the vNode's storage").containsExactly(new StorageDetach(web.id(), "web"));
         assertThat(c.manager.vnodes()).containsExactly(db);
         assertThatThrownBy(() -> c.call(new VNodeGet("web")))
                 .satisfies(e -> assertThat(status(e)).isEqualTo(Status.NOT_FOUND));
         c.call(new VNodeRemove(String.valueOf(db.id())));
         assertThat(c.manager.vnodes()).isEmpty();
+        assertThat(s.detaches).extracting(StorageDetach::vnodeName).containsExactly("web", "db");
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.Message;
 import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.gm.Consult;
+import org.legoos.net.protocol.gm.MemoryUsage;
 import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.gm.VNodeGet;
 import org.legoos.net.protocol.gm.VNodeInfo;
@@ -70,6 +71,8 @@ final class TestCluster implements AutoCloseable {
             consults.incrementAndGet();
             return new NodeChoice(consultPolicy.getAsInt());
         });
+        // the GMM's sum over a vNode's processes is tested with the real manager (legoos-node VNodeMemoryQuotaTest)
+        manager.handle(MemoryUsage.class, (q, ctx) -> Ack.INSTANCE);
         manager.handle(VNodeGet.class, (q, ctx) -> {
             vnodeGets.incrementAndGet();
             if (!q.nameOrId().equals(String.valueOf(VNODE))) {

@@ -40,6 +40,7 @@ import org.legoos.processor.RemoteFileService;
 import org.legoos.processor.client.ProcessClient;
 import org.legoos.processor.excache.ExCacheConfig;
 import org.legoos.processor.excache.ExCacheStats;
+import org.legoos.testkit.Await;
 
 /**
  * The whole splitkernel in one JVM: programs on a processor component, memory on two memory components,
@@ -193,18 +194,20 @@ class LocalClusterEndToEndTest {
         assertThat(cluster.processors().get(0).processCount()).isZero();
     }
 
+    /** Waits until the program prints "synced"; fails at once if it ends before. */
+    private static void awaitSynced(ProcessClient.Running p, ByteArrayOutputStream out, ByteArrayOutputStream err) {
+        Await.until("the program syncs", Duration.ofSeconds(60),
+                () -> out.toString(StandardCharsets.UTF_8).contains("synced") || p.onExit().isDone());
+        assertThat(out.toString(StandardCharsets.UTF_8)).as("program ended early: " + err).contains("synced");
+    }
+
     @Test
     void addressSpaceLargerThanOneVRegionSpreadsOverBothMemoryComponentsAndKillStopsIt() throws Exception {
         List<MemoryMonitor> mems = cluster.memories();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ProcessClient.Running p = cluster.processes().start("e2e", "spread", List.of(String.valueOf(4L << 20)), out, err);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!out.toString(StandardCharsets.UTF_8).contains("synced")) {
-            assertThat(p.onExit()).as("program ended early: " + err).isNotDone();
-            assertThat(System.nanoTime()).as("program never synced").isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        awaitSynced(p, out, err);
         List<Long> used = new ArrayList<>();
         for (MemoryMonitor m : mems) {
             used.add(m.resources().memoryUsedBytes());
@@ -237,12 +240,7 @@ class LocalClusterEndToEndTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             ProcessClient.Running p = own.processes().start("v", "spreadread", List.of(String.valueOf(4L << 20)), out, err);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!out.toString(StandardCharsets.UTF_8).contains("synced")) {
-                assertThat(p.onExit()).as("program ended early: " + err).isNotDone();
-                assertThat(System.nanoTime()).as("program never synced").isLessThan(deadline);
-                Thread.sleep(10);
-            }
+            awaitSynced(p, out, err);
             // crash the memory component that does not cache the vNode's files (the test writes /go through the other)
             int victimIndex = own.memoryNodeIds().get(0) == cacheNode ? 1 : 0;
             int victim = own.memoryNodeIds().get(victimIndex);

@@ -40,6 +40,7 @@ import org.legoos.net.protocol.Message;
 import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.gm.ComponentResources;
 import org.legoos.net.protocol.gm.StorageAttach;
+import org.legoos.net.protocol.gm.StorageDetach;
 import org.legoos.net.protocol.m2s.BlockRead;
 import org.legoos.net.protocol.m2s.BlockSync;
 import org.legoos.net.protocol.m2s.BlockWrite;
@@ -71,7 +72,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>P2S from process monitors: {@code OPEN, STAT, TRUNCATE, UNLINK, MKDIR, RMDIR, READDIR, RENAME};</li>
  *   <li>M2S from memory monitors' storage buffer caches: {@code READ, WRITE, FSYNC};</li>
- *   <li>{@code GM_STORAGE_ATTACH} from the GSM: serve a vNode (creates its directory; idempotent).</li>
+ *   <li>{@code GM_STORAGE_ATTACH} from the GSM: serve a vNode (creates its directory; idempotent);</li>
+ *   <li>{@code GM_STORAGE_DETACH} from the GSM when the vNode is removed: stop serving it and delete its
+ *       directory with every file in it (idempotent).</li>
  * </ul>
  *
  * <p>Isolation: paths are normalised lexically and one that climbs above the vNode's root is refused
@@ -166,6 +169,7 @@ public final class StorageMonitor implements AutoCloseable {
         this.workers = config.workers() == 0 ? null
                 : Executors.newFixedThreadPool(config.workers(), workerThreads(rpc.name()));
         serve(StorageAttach.class, this::attach);
+        serve(StorageDetach.class, this::detach);
         serve(FileOpen.class, this::open);
         serve(FileStatRequest.class, this::stat);
         serve(FileTruncate.class, this::truncate);
@@ -319,6 +323,57 @@ public final class StorageMonitor implements AutoCloseable {
         }
         served.computeIfAbsent(q.vnodeId(), id -> new VNode(id, dir, new ReentrantReadWriteLock()));
         return Ack.INSTANCE;
+    }
+
+    /**
+     * The vNode was removed: its open files are closed, its directory and everything in it deleted (symbolic links
+     * are removed, never followed), and it is no longer served. Under its namespace lock, so no open or namespace
+     * change of it runs meanwhile.
+     */
+    private Ack detach(StorageDetach q) throws IOException {
+        checkVnodeId(q.vnodeId());
+        Path dir = vnodeDirectory(q.vnodeId());
+        VNode v = served.get(q.vnodeId());
+        var lock = v == null ? null : v.namespace().writeLock();
+        if (lock != null) {
+            lock.lock();
+        }
+        try {
+            served.remove(q.vnodeId());
+            files.invalidateTree(q.vnodeId(), "/");
+            BasicFileAttributes a = lstat(dir);
+            if (a != null && a.isDirectory() && !a.isSymbolicLink()) {
+                deleteTree(dir);
+                syncDirectory(root);
+                log.info("{}: vNode {} ({}) detached, its files deleted", rpc.name(), q.vnodeId(),
+                        PathNormalizer.printable(q.vnodeName()));
+            }
+        } finally {
+            if (lock != null) {
+                lock.unlock();
+            }
+        }
+        return Ack.INSTANCE;
+    }
+
+    /** Deletes {@code dir} and everything below it, without following symbolic links. */
+    private static void deleteTree(Path dir) throws IOException {
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(d);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     private static void checkVnodeId(int vnodeId) {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.legoos.net.protocol.gm.StorageDetach;
 import org.legoos.net.protocol.m2s.BlockRead;
 import org.legoos.net.protocol.m2s.BlockSync;
 import org.legoos.net.protocol.m2s.BlockWrite;
@@ -87,6 +88,25 @@ class IsolationTest {
     void vnodeRootListingDoesNotShowOtherVnodes() {
         DirList top = s.call(new DirRead(2, "/"));
         assertThat(top.names()).isEmpty();
+    }
+
+    @Test
+    void aDetachedVnodeIsNoLongerServedAndItsFilesAreDeleted() throws Exception {
+        s.call(new DirCreate(1, "/d"));
+        s.create(1, "/d/f");
+        s.write(1, "/d/f", 0, "data");
+        Files.createSymbolicLink(root.resolve("vnode-1/link"), outside); // planted: removed, never followed
+        Files.writeString(outside.resolve("keep"), "outside");
+        assertThat(s.readText(1, "/secret")).isEqualTo("vnode 1 only"); // its file is open now
+        s.call(new StorageDetach(1, "one"));
+        assertThat(root.resolve("vnode-1")).doesNotExist();
+        assertThat(outside.resolve("keep")).hasContent("outside");
+        String msg = s.fails(Status.DENIED, new BlockRead(1, "/secret", 0, 10));
+        assertThat(msg).isEqualTo("vNode 1 is not served by this storage component");
+        s.call(new StorageDetach(1, "one")); // idempotent
+        assertThat(s.call(new DirRead(2, "/")).names()).isEmpty(); // other vNodes are untouched
+        s.attach(1); // an attach starts it afresh
+        s.fails(Status.NOT_FOUND, new FileStatRequest(1, "/secret"));
     }
 
     @Test

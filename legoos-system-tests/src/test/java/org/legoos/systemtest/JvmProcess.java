@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.legoos.testkit.Await;
 
 /**
  * One operating-system process a system test started (a component or a {@code lego} client JVM), with its stdout and
@@ -120,25 +121,25 @@ final class JvmProcess implements AutoCloseable {
         return await(pattern, timeout, false);
     }
 
-    private Matcher await(Pattern pattern, Duration timeout, boolean stdout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            boolean aliveBefore = process.isAlive(); // read the output after: a line printed just before exit counts
-            for (String line : (stdout ? stdout() : stderr()).split("\n")) {
-                Matcher m = pattern.matcher(line);
-                if (m.find()) {
-                    return m;
+    private Matcher await(Pattern pattern, Duration timeout, boolean stdout) {
+        String where = "/" + pattern + "/ on " + (stdout ? "stdout" : "stderr");
+        try {
+            return Await.value(name + " prints " + where, timeout, () -> {
+                boolean aliveBefore = process.isAlive(); // read the output after: a line printed just before exit counts
+                for (String line : (stdout ? stdout() : stderr()).split("\n")) {
+                    Matcher m = pattern.matcher(line);
+                    if (m.find()) {
+                        return m;
+                    }
                 }
-            }
-            if (!aliveBefore) {
-                throw new AssertionError(name + " exited with code " + process.exitValue() + " before printing /" + pattern
-                        + "/ on " + (stdout ? "stdout" : "stderr") + "\n" + tail());
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError(name + " did not print /" + pattern + "/ on " + (stdout ? "stdout" : "stderr")
-                        + " within " + timeout.toMillis() + " ms\n" + tail());
-            }
-            Thread.sleep(50);
+                if (!aliveBefore) {
+                    throw new IllegalStateException(name + " exited with code " + process.exitValue() + " before printing "
+                            + where);
+                }
+                return null;
+            });
+        } catch (AssertionError | IllegalStateException e) {
+            throw new AssertionError(e.getMessage() + "\n" + tail(), e);
         }
     }
 

@@ -8,12 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.cluster.ClusterClient;
 import org.legoos.node.cluster.NodeRole;
+import org.legoos.testkit.Await;
 
 /**
  * A real LegoOS/J cluster of separate JVMs on loopback, as an operator runs it: {@code lego manager}, then any number
@@ -195,19 +197,15 @@ final class LoopbackCluster implements AutoCloseable {
      * @return the entry that did
      * @throws AssertionError after {@code timeout}, with the last entry seen
      */
-    ComponentInfo awaitMember(int nodeId, Predicate<ComponentInfo> condition, Duration timeout, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        ComponentInfo last;
-        while (true) {
-            last = member(nodeId);
-            if (condition.test(last)) {
-                return last;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError("node " + nodeId + " is not " + what + " after " + timeout.toMillis() + " ms: " + last);
-            }
-            Thread.sleep(100);
+    ComponentInfo awaitMember(int nodeId, Predicate<ComponentInfo> condition, Duration timeout, String what) {
+        AtomicReference<ComponentInfo> last = new AtomicReference<>();
+        try {
+            return Await.value("node " + nodeId + " is " + what, timeout, () -> {
+                last.set(member(nodeId));
+                return condition.test(last.get()) ? last.get() : null;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last seen: " + last.get(), e);
         }
     }
 

@@ -21,6 +21,7 @@ import org.legoos.processor.client.ProcessClient;
 import org.legoos.systemtest.LoopbackCluster.Component;
 import org.legoos.systemtest.LoopbackCluster.Launch;
 import org.legoos.systemtest.programs.SpreadAndWait;
+import org.legoos.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -140,15 +141,14 @@ class ProcessorFailureTest {
     }
 
     /** Waits until some processor's log shows it started {@code program}; returns processor to pids. */
-    private Map<Component, List<Long>> awaitStarted(String program, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Map<Component, List<Long>> started;
-        while ((started = cluster.processesStarted(program)).isEmpty()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError(program + " did not start within " + timeout.toMillis() + " ms\n" + cluster.logs());
-            }
-            Thread.sleep(50);
+    private Map<Component, List<Long>> awaitStarted(String program, Duration timeout) {
+        try {
+            return Await.value(program + " starts on a processor", timeout, () -> {
+                Map<Component, List<Long>> started = cluster.processesStarted(program);
+                return started.isEmpty() ? null : started;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + cluster.logs(), e);
         }
-        return started;
     }
 }

@@ -2,7 +2,7 @@ package org.legoos.eval.micro;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.legoos.node.config.ByteSize;
+import org.legoos.api.Sizes;
 
 /**
  * Text helpers shared by the micro-benchmark programs and drivers: reading the programs' arguments and their
@@ -22,7 +22,7 @@ final class MicroText {
             throw new IllegalArgumentException("missing " + name + "; usage: " + usage);
         }
         try {
-            return ByteSize.parse(args[index]);
+            return Sizes.parse(args[index]);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(name + ": " + e.getMessage() + "; usage: " + usage, e);
         }

@@ -15,6 +15,7 @@ import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.Message;
 import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.gm.Consult;
+import org.legoos.net.protocol.gm.MemoryUsage;
 import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.m2m.OwnerDestroy;
 import org.legoos.net.protocol.m2m.OwnerMap;
@@ -153,6 +154,7 @@ public final class HomeNode {
             s.areas.clear();
             s.owners.clear();
             s.ownersVersion++;
+            settleQuota(s); // exit gives the vNode's quota back
         }
         return Ack.INSTANCE;
     }
@@ -165,8 +167,8 @@ public final class HomeNode {
         synchronized (s) {
             alive(s);
             vmCalls.increment();
-            checkQuota(s, len);
             long addr = pickAddress(s, q.hint(), len);
+            reserveQuota(s, len);
             mapOnOwners(s, addr, addr + len, q.prot());
             s.areas.add(addr, addr + len, q.prot());
             return reply(s, addr);
@@ -194,8 +196,8 @@ public final class HomeNode {
         synchronized (s) {
             alive(s);
             vmCalls.increment();
-            checkQuota(s, len);
             long addr = pickAddress(s, q.hint(), len);
+            reserveQuota(s, len);
             Vma area = new Vma(addr, addr + len, q.prot(), file);
             mapOnOwners(s, area);
             s.areas.add(area);
@@ -254,9 +256,9 @@ public final class HomeNode {
                 unmapRange(s, oldAddr + newLen, oldAddr + oldLen);
                 return reply(s, oldAddr);
             }
-            checkQuota(s, newLen - oldLen);
             long tail = oldAddr + oldLen;
             if (newLen <= Layout.TASK_SIZE - oldAddr && s.areas.isFree(tail, oldAddr + newLen)) {
+                reserveQuota(s, newLen - oldLen);
                 mapOnOwners(s, tail, oldAddr + newLen, vma.prot());
                 s.areas.add(tail, oldAddr + newLen, vma.prot());
                 return reply(s, oldAddr);
@@ -269,6 +271,7 @@ public final class HomeNode {
             if (to < 0) {
                 throw Status.NO_MEMORY.toException("mremap: pid " + s.pid + ": no free range of " + newLen + " bytes");
             }
+            reserveQuota(s, newLen - oldLen);
             move(s, oldAddr, oldLen, to, newLen, vma.prot());
             return reply(s, to);
         }
@@ -301,7 +304,7 @@ public final class HomeNode {
                     throw Status.NO_MEMORY.toException("brk: growing the heap to 0x" + Long.toHexString(nb)
                             + " would collide with a mapping");
                 }
-                checkQuota(s, newTop - oldTop);
+                reserveQuota(s, newTop - oldTop);
                 mapOnOwners(s, oldTop, newTop, AddressSpace.PROT_RW);
                 s.areas.add(oldTop, newTop, AddressSpace.PROT_RW);
             } else if (newTop < oldTop) {
@@ -441,6 +444,7 @@ public final class HomeNode {
                 s.owners.remove(assigned.getLong(i));
             }
             s.ownersVersion++;
+            settleQuota(s); // the grow failed: give back what it reserved
             throw e;
         }
     }
@@ -474,6 +478,7 @@ public final class HomeNode {
         // the mapping is gone even if an owner could not be told: its stale area is replaced by the next
         // M2M_MMAP of the range (which drops old pages) or freed at process exit
         s.areas.remove(start, end);
+        settleQuota(s);
         if (failure != null) {
             throw failure;
         }
@@ -514,6 +519,7 @@ public final class HomeNode {
                     e.addSuppressed(again);
                 }
             }
+            settleQuota(s);
             throw e;
         }
         s.areas.add(to, to + newLen, prot);
@@ -603,10 +609,43 @@ public final class HomeNode {
         }
     }
 
-    private static void checkQuota(HomeSpace s, long extra) {
-        if (s.quotaBytes > 0 && extra > s.quotaBytes - s.areas.mappedBytes()) {
-            throw Status.QUOTA.toException("pid " + s.pid + ": mapping " + extra + " more bytes would exceed its memory quota of "
-                    + s.quotaBytes + " bytes (" + s.areas.mappedBytes() + " mapped)");
+    /**
+     * Reserves {@code extra} more bytes for the process against its vNode's memory quota, before it grows. The quota
+     * is per vNode and its processes may have different homes, so the GMM holds it: this tells the GMM the bytes the
+     * process will map ({@code MEMORY_USAGE}, absolute, so a stale reservation of a failed call is overwritten), and
+     * the GMM refuses with QUOTA naming the vNode, its quota and usage. A grow that this process alone cannot fit is
+     * refused here without asking. Called under the space's monitor, which only this process's calls wait for (as
+     * for CONSULT); the GMM answers from memory under its own lock.
+     */
+    private void reserveQuota(HomeSpace s, long extra) {
+        if (s.quotaBytes <= 0) {
+            return;
+        }
+        long mapped = s.areas.mappedBytes();
+        if (extra > s.quotaBytes - mapped) {
+            throw Status.QUOTA.toException("vNode " + s.vnodeId + ": pid " + s.pid + " mapping " + extra
+                    + " more bytes would exceed the vNode's memory quota of " + s.quotaBytes + " bytes (this process alone maps "
+                    + mapped + ")");
+        }
+        rpc.call(managerNode, new MemoryUsage(s.vnodeId, s.pid, mapped + extra, true));
+        s.reportedBytes = mapped + extra;
+    }
+
+    /**
+     * After a shrink, a failed grow or exit: tells the GMM what the process really maps now, giving the rest of the
+     * vNode's quota back. Best effort (a lost report only keeps the quota on the safe side until the next one, and
+     * the GMM forgets the process at its exit anyway).
+     */
+    private void settleQuota(HomeSpace s) {
+        long mapped = s.areas.mappedBytes();
+        if (s.quotaBytes <= 0 || s.reportedBytes == mapped) {
+            return;
+        }
+        try {
+            rpc.call(managerNode, new MemoryUsage(s.vnodeId, s.pid, mapped, false));
+            s.reportedBytes = mapped;
+        } catch (RuntimeException e) {
+            log.warn("pid {}: could not report its {} mapped bytes to the GMM: {}", s.pid, mapped, e.getMessage());
         }
     }
 

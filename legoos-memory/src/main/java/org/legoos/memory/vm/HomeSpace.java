@@ -10,7 +10,10 @@ import it.unimi.dsi.fastutil.longs.Long2IntRBTreeMap;
 final class HomeSpace {
     final long pid;
     final int vnodeId;
-    /** Most bytes the address space may map; 0 for no limit. */
+    /**
+     * The memory quota of the process's vNode (which the GMM holds over all its processes, see
+     * {@code HomeNode.reserveQuota}); 0 for no limit.
+     */
     final long quotaBytes;
     final VmaTree areas = new VmaTree();
     /** vRegion index to owner node, sorted by index. */
@@ -19,6 +22,8 @@ final class HomeSpace {
     long ownersVersion;
     long brk;
     boolean destroyed;
+    /** Bytes the GMM counts against the vNode's memory quota for this process (reserved or reported). */
+    long reportedBytes;
 
     HomeSpace(long pid, int vnodeId, long quotaBytes, long heapStart) {
         this.pid = pid;

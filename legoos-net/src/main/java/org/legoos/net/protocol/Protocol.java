@@ -15,6 +15,13 @@ import org.legoos.net.protocol.pm.PmOp;
  * Adding a message means adding a constant to its link's enum; nothing else needs to change.
  */
 public final class Protocol {
+    /**
+     * The version of the wire protocol this build speaks: the single source of truth. Every connection starts with
+     * a {@link Hello} carrying it, and a peer speaking another version is refused before any frame is read. Raise
+     * it whenever the frame header, an opcode or a message body changes incompatibly.
+     */
+    public static final int VERSION = 1;
+
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();
     private static final ClassValue<Op> TYPE_CACHE = new ClassValue<>() {

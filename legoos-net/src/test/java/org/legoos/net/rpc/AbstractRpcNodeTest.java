@@ -33,7 +33,6 @@ import org.legoos.api.LegoException;
 import org.legoos.api.NoMemoryException;
 import org.legoos.api.QuotaExceededException;
 import org.legoos.api.SegmentationFault;
-import org.legoos.net.Await;
 import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.Frame;
 import org.legoos.net.protocol.Message;
@@ -58,6 +57,7 @@ import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.Inbox;
 import org.legoos.net.transport.TestNetwork;
 import org.legoos.net.transport.Transport;
+import org.legoos.testkit.Await;
 
 /**
  * {@link RpcNode} over a real transport, run by an empty subclass per transport ({@code LocalRpcNodeTest}):
@@ -74,6 +74,11 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
     static final int OTHER = 3;
     static final int MAX_BODY = 64 * 1024;
     static final Duration SHORT = Duration.ofMillis(150);
+    /**
+     * A call timeout longer than any test may run ({@code @Timeout} above): a call with it that ends did not end by
+     * timing out.
+     */
+    static final Duration BEYOND_THE_TEST = Duration.ofMinutes(10);
 
     private final List<RpcNode> nodes = new CopyOnWriteArrayList<>();
     private final List<ExecutorService> pools = new CopyOnWriteArrayList<>();
@@ -455,13 +460,12 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
         return Frame.encode(q.opcode(), Frame.FLAG_REPLY, status, OTHER, q.requestId(), out -> out.putRaw(body, 0, body.length));
     }
 
+    /** The call fails with {@code expected}, not TIMEOUT: at once (its timeout is beyond the test's own). */
     private void assertCallFailsFast(Status expected, String messagePart) {
-        long start = System.nanoTime();
-        Throwable e = catchThrowable(() -> client.call(OTHER, new Brk(1, 1), Duration.ofSeconds(10)));
+        Throwable e = catchThrowable(() -> client.call(OTHER, new Brk(1, 1), BEYOND_THE_TEST));
         assertThat(e).isInstanceOf(LegoException.class);
         assertThat(((LegoException) e).status()).isEqualTo(expected.name());
         assertThat(e.getMessage()).contains(messagePart);
-        assertThat(elapsedMillis(start)).as("failed at once, not at the timeout").isLessThan(5000);
         assertThat(client.pendingCalls()).isZero();
     }
 
@@ -529,7 +533,7 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
                 .isInstanceOfSatisfying(ComponentUnavailableException.class,
                         e -> assertThat(e.status()).isEqualTo("TIMEOUT"))
                 .hasMessageContaining("P2M_BRK");
-        assertThat(elapsedMillis(start)).isBetween(SHORT.toMillis() - 5, 3000L);
+        assertThat(elapsedMillis(start)).as("not before the timeout").isGreaterThanOrEqualTo(SHORT.toMillis() - 5);
         assertThat(client.pendingCalls()).isZero();
     }
 
@@ -680,8 +684,7 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
                 .isInstanceOfSatisfying(ComponentUnavailableException.class,
                         e -> assertThat(e.status()).isEqualTo("TIMEOUT"))
                 .hasMessageContaining("node " + SERVER);
-        assertThat(elapsedMillis(start)).as("waited about the timeout")
-                .isBetween(timeout.toMillis() - 5, timeout.toMillis() + 2000);
+        assertThat(elapsedMillis(start)).as("not before the timeout").isGreaterThanOrEqualTo(timeout.toMillis() - 5);
         assertThat(client.pendingCalls()).isZero();
     }
 
@@ -750,7 +753,7 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
     void aReplyDelayedPastTheTimeoutTimesOut() {
         server.faults().delayTo(CLIENT, 600);
         assertTimesOut(Duration.ofMillis(100));
-        assertThat(handled.get()).isEqualTo(1);
+        Await.until("the request is served", () -> handled.get() == 1);
     }
 
     @Test
@@ -805,16 +808,14 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
             return echo(q, ctx);
         }, pool("doomed", 2));
         client.addPeer(OTHER, doomed.listen(network.listenAddress("doomed")));
-        CompletableFuture<MapReply> call = client.callAsync(OTHER, new Brk(1, 1), Duration.ofSeconds(30));
+        CompletableFuture<MapReply> call = client.callAsync(OTHER, new Brk(1, 1), BEYOND_THE_TEST);
         Await.until("the call is in flight", () -> client.pendingCalls() == 1);
-        long start = System.nanoTime();
 
         doomed.close(); // its connections drop, as when its process is killed
 
         Throwable e = catchThrowable(() -> call.get(10, TimeUnit.SECONDS));
         assertThat(e.getCause()).isInstanceOfSatisfying(ComponentUnavailableException.class,
                 c -> assertThat(c.status()).isEqualTo("UNAVAILABLE")).hasMessageContaining("dropped");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
         release.countDown();
         Await.until("no call is left pending", () -> client.pendingCalls() == 0);
     }
@@ -842,20 +843,18 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
     @Test
     void closeFailsCallsInFlightAndLaterCalls() throws Exception {
         CountDownLatch release = slowPeer(OTHER, "slow");
-        CompletableFuture<MapReply> async = client.callAsync(OTHER, new Brk(1, 1), Duration.ofSeconds(10));
+        CompletableFuture<MapReply> async = client.callAsync(OTHER, new Brk(1, 1), BEYOND_THE_TEST);
         ExecutorService caller = pool("sync-caller", 1);
-        Future<Throwable> sync = caller.submit(() -> catchThrowable(() -> client.call(OTHER, new Brk(2, 2), Duration.ofSeconds(10))));
+        Future<Throwable> sync = caller.submit(() -> catchThrowable(() -> client.call(OTHER, new Brk(2, 2), BEYOND_THE_TEST)));
         Await.until("both calls are in flight", () -> client.pendingCalls() == 2);
-        long start = System.nanoTime();
 
         client.close();
 
-        Throwable e = catchThrowable(() -> async.get(5, TimeUnit.SECONDS));
+        Throwable e = catchThrowable(() -> async.get(10, TimeUnit.SECONDS));
         assertThat(e.getCause()).isInstanceOfSatisfying(ComponentUnavailableException.class,
                 c -> assertThat(c.status()).isEqualTo("UNAVAILABLE"));
-        assertThat(sync.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(ComponentUnavailableException.class,
+        assertThat(sync.get(10, TimeUnit.SECONDS)).isInstanceOfSatisfying(ComponentUnavailableException.class,
                 c -> assertThat(c.status()).isEqualTo("UNAVAILABLE"));
-        assertThat(elapsedMillis(start)).isLessThan(5000);
         assertThat(client.pendingCalls()).isZero();
         assertThatThrownBy(() -> client.call(SERVER, new Brk(1, 1))).isInstanceOf(ComponentUnavailableException.class);
         assertThatThrownBy(() -> client.send(SERVER, new StatusReport(1, resources())))
@@ -938,8 +937,10 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
     /** Calls racing with close() end at once, successfully or UNAVAILABLE; none waits for its timeout. */
     @Test
     void closingWhileCallsAreMadeLeavesNoCallWaiting() throws Exception {
+        AtomicInteger served = new AtomicInteger();
         server.handle(Consult.class, (q, ctx) -> {
             Thread.sleep(1);
+            served.incrementAndGet();
             return new NodeChoice(1);
         }, pool("worker", 4));
         ExecutorService callers = pool("caller", 4);
@@ -950,7 +951,7 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
                 running.countDown();
                 while (true) {
                     try {
-                        client.call(SERVER, new Consult(1, 1, 1), Duration.ofSeconds(10));
+                        client.call(SERVER, new Consult(1, 1, 1), BEYOND_THE_TEST);
                     } catch (LegoException e) {
                         return e.status();
                     } catch (RuntimeException e) {
@@ -960,15 +961,13 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
             }));
         }
         running.await();
-        Thread.sleep(50);
-        long start = System.nanoTime();
+        Await.until("calls are being served", () -> served.get() >= 8);
 
         client.close();
 
         for (Future<String> f : outcomes) {
-            assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("UNAVAILABLE");
+            assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo("UNAVAILABLE");
         }
-        assertThat(elapsedMillis(start)).isLessThan(5000);
         assertThat(client.pendingCalls()).isZero();
     }
 

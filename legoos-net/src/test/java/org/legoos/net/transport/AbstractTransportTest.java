@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.legoos.api.ComponentUnavailableException;
-import org.legoos.net.Await;
 import org.legoos.net.protocol.Frame;
+import org.legoos.testkit.Await;
 
 /**
  * The contract every {@link Transport} keeps, run against each one by an empty subclass that names its

@@ -3,7 +3,7 @@ package org.legoos.node.config;
 /**
  * A configuration problem: a bad value, an unknown key or section, or an unreadable file. The message is one
  * line that names where the problem is ({@code file:line}, when known) and the key, e.g.
- * {@code lego.yaml:7: memory.capacityBytes: '12XB' is not a size (use e.g. 512MiB)}.
+ * {@code lego.yaml:7: memory.capacityBytes: '12XB' is not a size: unknown unit 'XB' (...)}.
  */
 public final class ConfigException extends RuntimeException {
     private static final long serialVersionUID = 1L;

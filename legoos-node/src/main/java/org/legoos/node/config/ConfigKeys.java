@@ -66,6 +66,11 @@ public final class ConfigKeys {
     public static final ConfigKey<Duration> MANAGER_STORAGE_CALL_TIMEOUT = key(MANAGER, "storageCallTimeout",
             ValueType.duration(Duration.ofMillis(1), Duration.ofHours(1)), "10s",
             "how long creating a vNode waits for its storage component to attach it");
+    public static final ConfigKey<Duration> MANAGER_DEAD_RETENTION = key(MANAGER, "deadRetention",
+            ValueType.duration(Duration.ZERO, Duration.ofDays(365)),
+            DurationText.format(Duration.ofMillis(ManagerConfig.DEFAULT_DEAD_RETENTION_MILLIS)),
+            "how long a DEAD component stays in the membership table before it is forgotten (unless a vNode or process"
+                    + " still refers to it)");
 
     // ------------------------------------------------------------------ processor
 

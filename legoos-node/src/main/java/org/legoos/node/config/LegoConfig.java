@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.legoos.api.Sizes;
 import org.legoos.manager.ManagerConfig;
 import org.legoos.memory.MemoryConfig;
 import org.legoos.processor.ProcessorConfig;
@@ -269,26 +270,26 @@ public final class LegoConfig {
         int ways = get(ConfigKeys.PROCESSOR_EXCACHE_WAYS);
         long setBytes = (long) ways * ExCacheConfig.LINE_SIZE;
         if (excache % setBytes != 0 || Long.bitCount(excache / setBytes) != 1) {
-            throw new ConfigException(ConfigKeys.PROCESSOR_EXCACHE_BYTES.id(), ByteSize.format(excache) + " with "
+            throw new ConfigException(ConfigKeys.PROCESSOR_EXCACHE_BYTES.id(), Sizes.format(excache) + " with "
                     + ConfigKeys.PROCESSOR_EXCACHE_WAYS.id() + " " + ways + " does not make a power-of-two number of sets of "
-                    + ways + " 4KiB lines; use a power of two times " + ByteSize.format(setBytes) + " (e.g. "
-                    + ByteSize.format(Math.max(1, Long.highestOneBit(excache / setBytes)) * setBytes) + ")");
+                    + ways + " 4KiB lines; use a power of two times " + Sizes.format(setBytes) + " (e.g. "
+                    + Sizes.format(Math.max(1, Long.highestOneBit(excache / setBytes)) * setBytes) + ")");
         }
         long capacity = get(ConfigKeys.MEMORY_CAPACITY_BYTES);
         if (capacity % 4096 != 0) {
-            throw new ConfigException(ConfigKeys.MEMORY_CAPACITY_BYTES.id(), ByteSize.format(capacity) + " is not a multiple of 4KiB");
+            throw new ConfigException(ConfigKeys.MEMORY_CAPACITY_BYTES.id(), Sizes.format(capacity) + " is not a multiple of 4KiB");
         }
         if (Long.bitCount(get(ConfigKeys.MEMORY_VREGION_BYTES)) != 1) {
-            throw new ConfigException(ConfigKeys.MEMORY_VREGION_BYTES.id(), ByteSize.format(get(ConfigKeys.MEMORY_VREGION_BYTES))
+            throw new ConfigException(ConfigKeys.MEMORY_VREGION_BYTES.id(), Sizes.format(get(ConfigKeys.MEMORY_VREGION_BYTES))
                     + " is not a power of two (e.g. 1GiB or 64MiB)");
         }
         long chunk = get(ConfigKeys.MEMORY_BUFFER_CHUNK_BYTES);
         if (Long.bitCount(chunk) != 1) {
-            throw new ConfigException(ConfigKeys.MEMORY_BUFFER_CHUNK_BYTES.id(), ByteSize.format(chunk) + " is not a power of two");
+            throw new ConfigException(ConfigKeys.MEMORY_BUFFER_CHUNK_BYTES.id(), Sizes.format(chunk) + " is not a power of two");
         }
         if (get(ConfigKeys.MEMORY_BUFFER_CACHE_BYTES) < chunk) {
-            throw new ConfigException(ConfigKeys.MEMORY_BUFFER_CACHE_BYTES.id(), ByteSize.format(get(ConfigKeys.MEMORY_BUFFER_CACHE_BYTES))
-                    + " cannot hold one " + ConfigKeys.MEMORY_BUFFER_CHUNK_BYTES.id() + " of " + ByteSize.format(chunk));
+            throw new ConfigException(ConfigKeys.MEMORY_BUFFER_CACHE_BYTES.id(), Sizes.format(get(ConfigKeys.MEMORY_BUFFER_CACHE_BYTES))
+                    + " cannot hold one " + ConfigKeys.MEMORY_BUFFER_CHUNK_BYTES.id() + " of " + Sizes.format(chunk));
         }
         // the monitors' own checks, in case they are stricter than the ones above
         build(ConfigKeys.MANAGER_ADDRESS.section(), this::buildManagerConfig);
@@ -315,7 +316,8 @@ public final class LegoConfig {
         return new ManagerConfig(get(ConfigKeys.MANAGER_MEMORY_POLICY), get(ConfigKeys.MANAGER_HEARTBEAT_TIMEOUT).toMillis(),
                 Math.max(1, get(ConfigKeys.MANAGER_HEARTBEAT_CHECK_INTERVAL).toMillis()), get(ConfigKeys.MANAGER_STATE_DIR),
                 get(ConfigKeys.MANAGER_VNODE_IP_POOL).trim(), get(ConfigKeys.MANAGER_DEFAULT_MEMORY_QUOTA_BYTES),
-                get(ConfigKeys.MANAGER_DEFAULT_MAX_PROCESSES), get(ConfigKeys.MANAGER_STORAGE_CALL_TIMEOUT).toMillis());
+                get(ConfigKeys.MANAGER_DEFAULT_MAX_PROCESSES), get(ConfigKeys.MANAGER_STORAGE_CALL_TIMEOUT).toMillis(),
+                get(ConfigKeys.MANAGER_DEAD_RETENTION).toMillis());
     }
 
     /** A processor component's configuration ({@code cores} 0 becomes this machine's core count). */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
+import org.legoos.api.Sizes;
 
 /**
  * The type of a configuration value: how its text is parsed and validated, how a value is written back, and
@@ -25,16 +26,9 @@ public interface ValueType<T> {
     /** What the user types, for help texts: {@code SIZE}, {@code DURATION}, {@code N}, {@code HOST:PORT}... */
     String label();
 
-    /** A size in bytes ({@link ByteSize}) in {@code [min, max]}. */
+    /** A size in bytes ({@link Sizes}) in {@code [min, max]}. */
     static ValueType<Long> size(long min, long max) {
-        return new Simple<>("SIZE", text -> {
-            long v = ByteSize.parse(text);
-            if (v < min || v > max) {
-                throw new IllegalArgumentException("'" + text + "' must be between " + ByteSize.format(min) + " and "
-                        + ByteSize.format(max));
-            }
-            return v;
-        }, ByteSize::format);
+        return new Simple<>("SIZE", text -> Sizes.parse(text, min, max), Sizes::format);
     }
 
     /** A duration ({@link DurationText}) in {@code [min, max]}. */

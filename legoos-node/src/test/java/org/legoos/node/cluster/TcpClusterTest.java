@@ -24,6 +24,8 @@ import org.legoos.net.protocol.gm.VNodeInfo;
 import org.legoos.node.config.LegoConfig;
 import org.legoos.processor.RemoteFileService;
 import org.legoos.processor.client.ProcessClient;
+import org.legoos.testkit.Await;
+import org.legoos.testkit.ReservedPort;
 
 /** The components as separate TCP endpoints (in one JVM, on loopback): joining, running, restarting, failing. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -157,35 +159,35 @@ class TcpClusterTest {
              ClusterClient client = cluster.client()) {
             ComponentNode memory = cluster.components(NodeRole.MEMORY).getLast();
             cluster.stop(memory);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            String state;
-            do {
-                Thread.sleep(50);
-                state = client.members().stream().filter(m -> m.nodeId() == memory.nodeId()).findFirst().orElseThrow().state();
-            } while (!state.equals("DEAD") && System.nanoTime() < deadline);
-            assertThat(state).isEqualTo("DEAD");
+            Await.until("the manager marks the stopped memory component dead", () -> client.members().stream()
+                    .filter(m -> m.nodeId() == memory.nodeId()).findFirst().orElseThrow().state().equals("DEAD"));
         }
     }
 
     @Test
     void aComponentWaitsForTheManagerThenGivesUp() {
-        int port = freePort();
-        LegoConfig cfg = testConfig().with("manager.address", "127.0.0.1:" + port).with("manager.joinTimeout", "300ms");
-        long t0 = System.nanoTime();
-        assertThatThrownBy(() -> ComponentNode.start(NodeRole.MEMORY, cfg))
-                .isInstanceOf(ClusterUnreachableException.class)
-                .hasMessageStartingWith("cannot reach the manager at 127.0.0.1:" + port + " within 300 ms");
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        try (ReservedPort nowhere = ReservedPort.reserve()) {
+            LegoConfig cfg = testConfig().with("manager.address", nowhere.address()).with("manager.joinTimeout", "300ms");
+            assertThatThrownBy(() -> ComponentNode.start(NodeRole.MEMORY, cfg))
+                    .isInstanceOf(ClusterUnreachableException.class)
+                    .hasMessageStartingWith("cannot reach the manager at " + nowhere.address() + " within 300 ms");
+        }
     }
 
     @Test
     void aComponentStartedBeforeItsManagerJoinsOnceItIsUp(@TempDir Path dir) throws Exception {
-        int port = freePort();
-        LegoConfig cfg = testConfig().with("manager.address", "127.0.0.1:" + port).with("manager.stateDir", "")
+        try (ReservedPort managerPort = ReservedPort.reserve()) { // refused until the manager listens there
+            aComponentStartedBeforeItsManagerJoinsOnceItIsUp(dir, managerPort.address());
+        }
+    }
+
+    private void aComponentStartedBeforeItsManagerJoinsOnceItIsUp(Path dir, String managerAddress) throws Exception {
+        LegoConfig cfg = testConfig().with("manager.address", managerAddress).with("manager.stateDir", "")
                 .with("storage.root", dir.toString());
         ComponentNode[] started = new ComponentNode[1];
         Thread t = Thread.ofPlatform().start(() -> started[0] = ComponentNode.start(NodeRole.STORAGE, cfg));
-        Thread.sleep(300);
+        // between its attempts to reach the manager the component sleeps its backoff
+        Await.until("the component waits for the manager", () -> t.getState() == Thread.State.TIMED_WAITING);
         try (ManagerNode manager = ManagerNode.start(cfg)) {
             t.join(15_000);
             assertThat(started[0]).isNotNull();
@@ -198,10 +200,11 @@ class TcpClusterTest {
 
     @Test
     void clientsOfAMissingManagerGetClusterUnreachable() {
-        int port = freePort();
-        assertThatThrownBy(() -> ClusterClient.connect("127.0.0.1:" + port, Duration.ofSeconds(2)))
-                .isInstanceOf(ClusterUnreachableException.class)
-                .hasMessageStartingWith("cannot reach the manager at 127.0.0.1:" + port);
+        try (ReservedPort nowhere = ReservedPort.reserve()) {
+            assertThatThrownBy(() -> ClusterClient.connect(nowhere.address(), Duration.ofSeconds(2)))
+                    .isInstanceOf(ClusterUnreachableException.class)
+                    .hasMessageStartingWith("cannot reach the manager at " + nowhere.address());
+        }
         assertThatThrownBy(() -> ClusterClient.connect("nonsense")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("is not host:port");
     }
@@ -214,11 +217,8 @@ class TcpClusterTest {
             ProcessClient.Running a = client.processes().start("ps", "sleep", List.of(), new ByteArrayOutputStream(),
                     new ByteArrayOutputStream());
             // the GPM places by reported load: once a's processor reports its thread, b goes to the other one
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (client.members().stream().noneMatch(m -> m.nodeId() == a.processorNode() && m.resources().threadsRunning() > 0)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until("the processor of a reports its thread", () -> client.members().stream()
+                    .anyMatch(m -> m.nodeId() == a.processorNode() && m.resources().threadsRunning() > 0));
             ProcessClient.Running b = client.processes().start("ps", "sleep", List.of(), new ByteArrayOutputStream(),
                     new ByteArrayOutputStream());
             assertThat(a.processorNode()).isNotEqualTo(b.processorNode());
@@ -245,14 +245,6 @@ class TcpClusterTest {
                 }
             }
             return 0;
-        }
-    }
-
-    static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 }

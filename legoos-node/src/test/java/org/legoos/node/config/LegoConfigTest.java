@@ -18,6 +18,10 @@ import org.legoos.processor.excache.ExCacheConfig;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class LegoConfigTest {
+    /** What the one size parser ({@code org.legoos.api.Sizes}) says about {@code 12XB}. */
+    private static final String BAD_SIZE = "'12XB' is not a size: unknown unit 'XB' (write a whole number of bytes,"
+            + " optionally followed by B, KiB, MiB, GiB, TiB or PiB; e.g. 512MiB)";
+
 
     @Test
     void everyKeyHasADescriptionAndADefaultThatParsesBack() {
@@ -80,10 +84,10 @@ class LegoConfigTest {
     void aBadSizeNamesTheKeyAndTheLine() {
         assertThatThrownBy(() -> LegoConfig.parse("memory:\n  workers: 2\n  capacityBytes: 12XB\n", "lego.yaml"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("lego.yaml:3: memory.capacityBytes: '12XB' is not a size (use e.g. 512MiB)")
+                .hasMessage("lego.yaml:3: memory.capacityBytes: " + BAD_SIZE)
                 .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("memory.capacityBytes"));
         assertThatThrownBy(() -> LegoConfig.defaults().with("memory.capacityBytes", "12XB"))
-                .hasMessage("memory.capacityBytes: '12XB' is not a size (use e.g. 512MiB)");
+                .hasMessage("memory.capacityBytes: " + BAD_SIZE);
     }
 
     @Test

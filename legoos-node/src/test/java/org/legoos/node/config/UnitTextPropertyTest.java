@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 import java.util.function.ToLongFunction;
+import org.legoos.api.Sizes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
@@ -26,7 +27,7 @@ class UnitTextPropertyTest {
         forAll("sizeFormatThenParseIsIdentity", 300, r -> {
             int shift = 10 * r.nextInt(1, 7); // KiB to EiB
             return value(r, MAX_BYTES, r.nextLong(1, (MAX_BYTES >> shift) + 1) << shift);
-        }, bytes -> assertThat(ByteSize.parse(ByteSize.format(bytes))).isEqualTo(bytes));
+        }, bytes -> assertThat(Sizes.parse(Sizes.format(bytes))).isEqualTo(bytes));
     }
 
     @Test

@@ -28,7 +28,11 @@ public enum GmOp implements Op {
     /** GSM tells a storage component to serve a vNode (creates its directory). */
     STORAGE_ATTACH(11, StorageAttach.class, StorageAttach::decode, org.legoos.net.protocol.Ack::decode),
     /** A component leaves the cluster cleanly: it is marked DEAD at once instead of at the heartbeat timeout. */
-    LEAVE(12, Leave.class, Leave::decode, null);
+    LEAVE(12, Leave.class, Leave::decode, null),
+    /** A home memory component reserves (or reports) the bytes a process maps, for the vNode's memory quota. */
+    MEMORY_USAGE(13, MemoryUsage.class, MemoryUsage::decode, org.legoos.net.protocol.Ack::decode),
+    /** GSM tells a storage component a vNode was removed: stop serving it and free its files. */
+    STORAGE_DETACH(14, StorageDetach.class, StorageDetach::decode, org.legoos.net.protocol.Ack::decode);
 
     private final Info info;
 

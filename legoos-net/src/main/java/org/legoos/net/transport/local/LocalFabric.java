@@ -2,6 +2,7 @@ package org.legoos.net.transport.local;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.legoos.net.protocol.Protocol;
 import org.legoos.net.transport.FrameSink;
 
 /**
@@ -15,7 +16,12 @@ public final class LocalFabric {
 
     /** A transport for one component on this fabric. */
     public LocalTransport newTransport() {
-        return new LocalTransport(this);
+        return new LocalTransport(this, Protocol.VERSION);
+    }
+
+    /** A transport that speaks {@code protocolVersion}: tests use it to play a component of another build. */
+    LocalTransport newTransport(int protocolVersion) {
+        return new LocalTransport(this, protocolVersion);
     }
 
     void bind(String address, LocalTransport.Listener listener) {

@@ -6,6 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.legoos.api.ComponentUnavailableException;
+import org.legoos.net.protocol.Protocol;
+import org.legoos.net.protocol.ProtocolVersionException;
 import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.FrameSink;
 import org.legoos.net.transport.Transport;
@@ -16,16 +18,23 @@ import org.legoos.net.transport.Transport;
  * the codec itself; a receiver that wants worker threads dispatches to them itself (the RPC layer does).
  *
  * <p>Nothing is shared between the two ends but the frame bytes, which the sender gives up when it sends.
+ *
+ * <p>Like the TCP transport, a connection is refused with a {@link ProtocolVersionException} naming both versions
+ * if the listener speaks another protocol version than the connecting transport. In one JVM both are normally
+ * {@link Protocol#VERSION}; the check keeps the two transports' contracts the same, and lets tests play a peer of
+ * another build.
  */
 public final class LocalTransport implements Transport {
     private static final AtomicInteger ANONYMOUS = new AtomicInteger();
     private final LocalFabric fabric;
     private final Set<LocalConnection> connections = ConcurrentHashMap.newKeySet();
     private final Set<Listener> listening = ConcurrentHashMap.newKeySet();
+    private final int protocolVersion;
     private volatile boolean closed;
 
-    LocalTransport(LocalFabric fabric) {
+    LocalTransport(LocalFabric fabric, int protocolVersion) {
         this.fabric = fabric;
+        this.protocolVersion = protocolVersion;
     }
 
     @Override
@@ -44,6 +53,9 @@ public final class LocalTransport implements Transport {
         Listener l = fabric.lookup(address);
         if (l == null || l.owner.closed) {
             throw new ComponentUnavailableException("nothing listens at local address " + address);
+        }
+        if (l.owner.protocolVersion != protocolVersion) {
+            throw new ProtocolVersionException(address, l.owner.protocolVersion, protocolVersion);
         }
         AtomicBoolean open = new AtomicBoolean(true);
         LocalConnection client = new LocalConnection(address, open, this);

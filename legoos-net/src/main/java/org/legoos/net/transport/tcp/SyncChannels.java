@@ -15,7 +15,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.net.protocol.Frame;
+import org.legoos.net.protocol.Hello;
 import org.legoos.net.protocol.ProtocolException;
+import org.legoos.net.protocol.ProtocolVersionException;
 
 /**
  * The blocking per-thread sockets behind {@link SyncCaller}s of one {@link TcpTransport}: for each (calling
@@ -143,6 +145,14 @@ final class SyncChannels implements AutoCloseable {
             int connectTimeout = (int) Math.max(1, Math.min(config.connectTimeoutMillis(), Math.max(1, timeoutMillis)));
             socket.connect(c.to(), connectTimeout);
             s = new SyncSocket(socket, Thread.currentThread());
+            greet(s, c.address(), System.nanoTime() + Math.max(1, config.connectTimeoutMillis()) * 1_000_000L);
+        } catch (ProtocolVersionException e) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            throw e;
         } catch (IOException e) {
             try {
                 socket.close();
@@ -158,6 +168,14 @@ final class SyncChannels implements AutoCloseable {
             throw new ComponentUnavailableException("TCP transport " + name + " is closed");
         }
         return s;
+    }
+
+    /** Exchanges hellos on a new socket: ours out, the peer's in and checked, before any frame. */
+    private void greet(SyncSocket s, String address, long deadline) throws IOException {
+        write(s, Hello.encode(transport.protocolVersion()));
+        byte[] hello = new byte[Hello.BYTES];
+        readFully(s, hello, 0, Hello.BYTES, deadline);
+        Hello.check(ByteBuffer.wrap(hello), address, transport.protocolVersion());
     }
 
     /** Closes the sockets of threads that have ended (their thread-local maps are gone with them). */

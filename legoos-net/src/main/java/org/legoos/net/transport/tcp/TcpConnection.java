@@ -12,11 +12,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import org.legoos.api.ComponentUnavailableException;
+import org.legoos.net.Ticker;
+import org.legoos.net.protocol.Hello;
+import org.legoos.net.protocol.ProtocolVersionException;
 import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.FrameSink;
 import org.slf4j.Logger;
@@ -61,6 +66,7 @@ public final class TcpConnection implements Connection {
     static final int DIRECT_WRITE_MAX_BYTES = 64 << 10;
 
     private final TcpTransport transport;
+    private final Ticker ticker;
     private final FrameSink sink;
     /** Listening address of the peer for outbound connections (reconnect target), null for accepted ones. */
     private final String peerAddress;
@@ -70,11 +76,15 @@ public final class TcpConnection implements Connection {
     private volatile boolean closed;
     /** Written only by the thread holding {@link #connecting} (the attempt's callback). */
     private long backoffMillis;
-    /** No reconnect attempt starts before this time ({@link System#nanoTime()}). */
-    private volatile long nextAttemptNanos = System.nanoTime();
+    /** No reconnect attempt starts before this time (on {@link #ticker}). */
+    private volatile long nextAttemptNanos;
+    /** Reconnect attempts started; written only by the thread holding {@link #connecting}. For tests. */
+    private volatile int reconnectAttempts;
 
     TcpConnection(TcpTransport transport, FrameSink sink, String peerAddress) {
         this.transport = transport;
+        this.ticker = transport.ticker();
+        this.nextAttemptNanos = ticker.nanoTime();
         this.sink = Objects.requireNonNull(sink, "sink");
         this.peerAddress = peerAddress;
         this.backoffMillis = transport.config().reconnectBackoffMinMillis();
@@ -143,7 +153,12 @@ public final class TcpConnection implements Connection {
 
     /** For tests: a reconnect attempt failed and the next one waits for the backoff (none is under way). */
     boolean waitingForBackoff() {
-        return !connecting.get() && System.nanoTime() - nextAttemptNanos < 0;
+        return !connecting.get() && ticker.nanoTime() - nextAttemptNanos < 0;
+    }
+
+    /** For tests: how many reconnect attempts this connection has started. */
+    int reconnectAttempts() {
+        return reconnectAttempts;
     }
 
     /** Closes the socket and stops reconnecting. Idempotent; frames sent afterwards are dropped. */
@@ -163,6 +178,16 @@ public final class TcpConnection implements Connection {
 
     // ------------------------------------------------------------------ lifecycle, called by TcpTransport
 
+    /**
+     * Completes when the peer's {@link Hello} on the current socket has been checked; fails with a
+     * {@link ProtocolVersionException} if the peer speaks another protocol version, or with a
+     * {@link ComponentUnavailableException} if the socket closed first.
+     */
+    CompletableFuture<Void> handshake() {
+        Wire w = wire;
+        return w == null ? CompletableFuture.failedFuture(new ComponentUnavailableException("not connected")) : w.handshake;
+    }
+
     /** The per-channel handler for a new channel of this connection; becomes current at once. */
     Wire attach(Channel channel) {
         Wire w = new Wire(channel);
@@ -175,22 +200,23 @@ public final class TcpConnection implements Connection {
     }
 
     private void maybeReconnect() {
-        if (transport.isClosed() || System.nanoTime() - nextAttemptNanos < 0 || !connecting.compareAndSet(false, true)) {
+        if (transport.isClosed() || ticker.nanoTime() - nextAttemptNanos < 0 || !connecting.compareAndSet(false, true)) {
             return;
         }
-        if (System.nanoTime() - nextAttemptNanos < 0) { // another attempt finished between the two checks
+        if (ticker.nanoTime() - nextAttemptNanos < 0) { // another attempt finished between the two checks
             connecting.set(false);
             return;
         }
         log.debug("reconnecting to {}", peerAddress);
+        reconnectAttempts++; // under connecting: no other writer
         try {
             transport.reconnect(this, peerAddress).addListener(f -> {
                 if (f.isSuccess() && !closed) {
                     backoffMillis = transport.config().reconnectBackoffMinMillis();
-                    nextAttemptNanos = System.nanoTime();
+                    nextAttemptNanos = ticker.nanoTime();
                     log.info("reconnected to {}", peerAddress);
                 } else {
-                    nextAttemptNanos = System.nanoTime() + backoffMillis * 1_000_000L;
+                    nextAttemptNanos = ticker.nanoTime() + backoffMillis * 1_000_000L;
                     log.debug("reconnect to {} failed, next attempt in {} ms: {}", peerAddress, backoffMillis,
                             f.cause() == null ? "connection closed" : f.cause().toString());
                     backoffMillis = Math.min(backoffMillis * 2, transport.config().reconnectBackoffMaxMillis());
@@ -241,6 +267,13 @@ public final class TcpConnection implements Connection {
         private ByteBuffer partial;
         private boolean reading;
         private boolean flushPending;
+        /**
+         * Set once this end's {@link Hello} has been handed to Netty (in {@link #channelActive}, under
+         * {@link #writeLock}): no frame may reach the socket before it.
+         */
+        private volatile boolean helloSent;
+        /** See {@link TcpConnection#handshake()}. */
+        final CompletableFuture<Void> handshake = new CompletableFuture<>();
 
         Wire(Channel channel) {
             this.channel = channel;
@@ -253,7 +286,8 @@ public final class TcpConnection implements Connection {
                 sendOnLoop(frame);
                 return;
             }
-            if (direct != null && frame.remaining() <= DIRECT_WRITE_MAX_BYTES && outbound.isEmpty() && writeLock.tryLock()) {
+            if (direct != null && helloSent && frame.remaining() <= DIRECT_WRITE_MAX_BYTES && outbound.isEmpty()
+                    && writeLock.tryLock()) {
                 try {
                     if (partial == null && outbound.isEmpty() && nothingPendingInNetty()) {
                         writeDirect(frame);
@@ -307,6 +341,10 @@ public final class TcpConnection implements Connection {
             if (!channel.isActive()) {
                 return; // closed meanwhile: dropped like any frame sent while disconnected
             }
+            if (!helloSent) { // another channel's sink on this loop, before channelActive: after the hello
+                outbound.offer(frame);
+                return;
+            }
             writeLock.lock();
             try {
                 drain(); // frames queued before this one (happens-before) leave first
@@ -341,8 +379,8 @@ public final class TcpConnection implements Connection {
          * event loop, under {@link #writeLock}.
          */
         private boolean drain() {
-            if (partial == null && outbound.isEmpty()) {
-                return false;
+            if (!helloSent || partial == null && outbound.isEmpty()) {
+                return false; // before the hello: channelActive drains once it has written it
             }
             if (!channel.isActive()) {
                 partial = null;
@@ -378,8 +416,38 @@ public final class TcpConnection implements Connection {
             }
         }
 
+        /** Greets the peer first thing: the hello, then whatever was sent while the socket was coming up. */
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            writeLock.lock();
+            try {
+                channel.write(Unpooled.wrappedBuffer(Hello.encode(transport.protocolVersion())), channel.voidPromise());
+                helloSent = true;
+                drain();
+            } finally {
+                writeLock.unlock();
+            }
+            channel.flush();
+            ctx.fireChannelActive();
+        }
+
+        /** The peer's hello was checked ({@link HelloDecoder}): frames may flow. */
+        void greeted() {
+            handshake.complete(null);
+        }
+
+        /** The peer speaks another protocol version: {@link HelloDecoder} closes the socket after this. */
+        void refused(ProtocolVersionException e) {
+            log.warn("refusing connection {} {}: {}", isOutbound() ? "to" : "from", remoteAddress(), e.getMessage());
+            handshake.completeExceptionally(e);
+        }
+
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (!handshake.isDone()) {
+                handshake.completeExceptionally(new ComponentUnavailableException("connection "
+                        + (isOutbound() ? "to " : "from ") + remoteAddress() + " closed before the peer's hello"));
+            }
             outbound.clear();
             log.debug("connection {} {} dropped", isOutbound() ? "to" : "from", remoteAddress());
             for (Runnable l : disconnectListeners) {

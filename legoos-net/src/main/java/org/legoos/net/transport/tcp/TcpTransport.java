@@ -20,9 +20,14 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.legoos.api.ComponentUnavailableException;
+import org.legoos.net.Ticker;
+import org.legoos.net.protocol.Protocol;
+import org.legoos.net.protocol.ProtocolVersionException;
 import org.legoos.net.transport.FrameSink;
 import org.legoos.net.transport.Transport;
 import org.slf4j.Logger;
@@ -36,6 +41,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Addresses are {@code host:port} ({@code [v6addr]:port} for IPv6). {@code listen("127.0.0.1:0")} binds an
  * ephemeral port and returns the real address, e.g. {@code "127.0.0.1:41233"}.
+ *
+ * <p>Each end of a socket first sends a {@link org.legoos.net.protocol.Hello} with its protocol version
+ * ({@link Protocol#VERSION}) and reads the peer's before any frame ({@link HelloDecoder}): a peer of another build
+ * is refused, with a {@link ProtocolVersionException} naming both versions from {@link #connect} and a warning on
+ * the accepting side, and the socket is closed without a frame of it being parsed.
  *
  * <p>The byte stream is cut into frames by the header's little-endian body length ({@link FrameDecoder}); a
  * frame announcing a body over {@link TcpConfig#maxBodyBytes()} (or a negative one) closes the connection with a
@@ -57,6 +67,7 @@ public final class TcpTransport implements Transport {
 
     private final String name;
     private final TcpConfig config;
+    private final Ticker ticker;
     private final boolean nativeEpoll;
     private final EventLoopGroup group;
     private final ChannelGroup channels;
@@ -64,6 +75,7 @@ public final class TcpTransport implements Transport {
     private final ChannelFactory<? extends ServerChannel> serverChannels;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final SyncChannels sync;
+    private final int protocolVersion;
 
     public TcpTransport(TcpConfig config) {
         this("tcp", config);
@@ -73,8 +85,27 @@ public final class TcpTransport implements Transport {
      * @param name names the I/O threads ({@code <name>-io-<n>}), e.g. the component's name
      */
     public TcpTransport(String name, TcpConfig config) {
+        this(name, config, Ticker.SYSTEM, Protocol.VERSION);
+    }
+
+    /**
+     * @param name names the I/O threads ({@code <name>-io-<n>}), e.g. the component's name
+     * @param ticker the clock reconnect backoffs are measured on ({@link Ticker#SYSTEM} but in tests)
+     */
+    public TcpTransport(String name, TcpConfig config, Ticker ticker) {
+        this(name, config, ticker, Protocol.VERSION);
+    }
+
+    /** A transport that greets with {@code protocolVersion}: tests use it to play a peer of another build. */
+    TcpTransport(String name, TcpConfig config, int protocolVersion) {
+        this(name, config, Ticker.SYSTEM, protocolVersion);
+    }
+
+    private TcpTransport(String name, TcpConfig config, Ticker ticker, int protocolVersion) {
+        this.protocolVersion = protocolVersion;
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
         NettyIo io = NettyIo.choose(config.nativeEpollAllowed());
         this.nativeEpoll = io.nativeEpoll();
         this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(name + "-io", true),
@@ -92,6 +123,16 @@ public final class TcpTransport implements Transport {
 
     public TcpConfig config() {
         return config;
+    }
+
+    /** The clock reconnect backoffs are measured on. */
+    Ticker ticker() {
+        return ticker;
+    }
+
+    /** The protocol version this transport's hello announces and requires of peers ({@link Protocol#VERSION}). */
+    int protocolVersion() {
+        return protocolVersion;
     }
 
     /** True if this transport uses Netty's native epoll, false if the JDK's NIO selector. */
@@ -135,10 +176,12 @@ public final class TcpTransport implements Transport {
     }
 
     /**
-     * Connects to a listening {@code host:port}, waiting at most {@link TcpConfig#connectTimeoutMillis()}; frames the
-     * peer sends back go to {@code inbound}.
+     * Connects to a listening {@code host:port} and exchanges hellos, waiting at most
+     * {@link TcpConfig#connectTimeoutMillis()} for each; frames the peer sends back go to {@code inbound}.
      *
-     * @throws ComponentUnavailableException if nothing listens there (refused, unreachable, or timed out)
+     * @throws ProtocolVersionException if the peer speaks another protocol version (the message names both)
+     * @throws ComponentUnavailableException if nothing listens there (refused, unreachable, or timed out), or the
+     *     peer does not greet in time
      * @throws IllegalArgumentException if the address is not {@code host:port}
      * @throws IllegalStateException if the transport is closed or this is called on one of its I/O threads
      */
@@ -162,7 +205,29 @@ public final class TcpTransport implements Transport {
             f.channel().close();
             ensureOpen();
         }
+        awaitHello(c, address);
         return c;
+    }
+
+    /** Waits for the peer's hello on a new outbound connection; closes it and throws if the peer is refused. */
+    private void awaitHello(TcpConnection c, String address) {
+        try {
+            c.handshake().get(config.connectTimeoutMillis() + 1_000L, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            c.close();
+            if (e.getCause() instanceof ProtocolVersionException p) {
+                throw new ProtocolVersionException(address, p.peerVersion(), p.localVersion());
+            }
+            throw new ComponentUnavailableException("cannot connect to " + address + ": " + e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            c.close();
+            throw new ComponentUnavailableException("cannot connect to " + address + ": no LegoOS/J hello within "
+                    + (config.connectTimeoutMillis() + 1_000L) + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            c.close();
+            throw new ComponentUnavailableException("interrupted while connecting to " + address);
+        }
     }
 
     /**
@@ -299,7 +364,7 @@ public final class TcpTransport implements Transport {
         return String.valueOf(address);
     }
 
-    /** Builds the pipeline of a new socket: frame decoder, then the connection's wire. */
+    /** Builds the pipeline of a new socket: hello decoder, frame decoder, then the connection's wire. */
     private final class Initializer extends ChannelInitializer<Channel> {
         private final java.util.function.Supplier<TcpConnection> connection;
 
@@ -311,8 +376,10 @@ public final class TcpTransport implements Transport {
         protected void initChannel(Channel ch) {
             channels.add(ch);
             TcpConnection c = connection.get();
+            TcpConnection.Wire wire = c.attach(ch);
+            ch.pipeline().addLast("hello", new HelloDecoder(wire, c.isOutbound() ? c.remoteAddress() : null, protocolVersion));
             ch.pipeline().addLast("frames", new FrameDecoder(config.maxBodyBytes()));
-            ch.pipeline().addLast("wire", c.attach(ch));
+            ch.pipeline().addLast("wire", wire);
         }
     }
 }

@@ -18,14 +18,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.legoos.api.ComponentUnavailableException;
-import org.legoos.net.Await;
+import org.legoos.net.ManualTicker;
 import org.legoos.net.protocol.Frame;
 import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.Inbox;
+import org.legoos.testkit.Await;
+import org.legoos.testkit.ReservedPort;
 
 /**
  * The life of TCP connections: addresses, connect failures, a peer that goes away and comes back (reconnection
- * with backoff, the disconnect hook), closing, and which threads may do what.
+ * with backoff, the disconnect hook), closing, and which threads may do what. Reconnect backoffs run on a
+ * {@link ManualTicker} the tests move themselves.
  */
 @Timeout(20)
 class TcpConnectionTest {
@@ -34,9 +37,11 @@ class TcpConnectionTest {
     }
 
     private final List<TcpTransport> transports = new CopyOnWriteArrayList<>();
+    private final ManualTicker clock = new ManualTicker();
+    private final List<ReservedPort> ports = new CopyOnWriteArrayList<>();
 
     private TcpTransport transport(String name, TcpConfig config) {
-        TcpTransport t = new TcpTransport(name, config);
+        TcpTransport t = new TcpTransport(name, config, clock);
         transports.add(t);
         return t;
     }
@@ -48,6 +53,17 @@ class TcpConnectionTest {
     @AfterEach
     void closeAll() {
         transports.forEach(TcpTransport::close);
+        ports.forEach(ReservedPort::close);
+    }
+
+    /**
+     * The address of a port held for this test: a peer that listens there can go away and come back with nobody else
+     * taking the port meanwhile, and while none listens, connecting is refused.
+     */
+    private String heldAddress() {
+        ReservedPort p = ReservedPort.reserve();
+        ports.add(p);
+        return p.address();
     }
 
     @AfterAll
@@ -130,15 +146,16 @@ class TcpConnectionTest {
 
     @Test
     void connectingWhereNothingListensFailsFastWithComponentUnavailable() {
-        TcpTransport t = transport("client", TcpTestNetwork.testConfig().withConnectTimeoutMillis(1_000));
-        String nowhere = "127.0.0.1:" + TcpTestNetwork.freePort();
-        long start = System.nanoTime();
+        // a connect timeout beyond the test's own: only a refusal can end connect() in time
+        TcpTransport t = transport("client", TcpTestNetwork.testConfig().withConnectTimeoutMillis(600_000));
+        try (ReservedPort refusing = ReservedPort.reserve()) {
+            String nowhere = refusing.address();
 
-        assertThatThrownBy(() -> t.connect(nowhere, new Inbox()))
-                .isInstanceOf(ComponentUnavailableException.class)
-                .hasMessageContaining(nowhere);
-
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1_000 + 1_000));
+            assertThatThrownBy(() -> t.connect(nowhere, new Inbox()))
+                    .isInstanceOf(ComponentUnavailableException.class)
+                    .hasMessageContaining(nowhere)
+                    .hasMessageNotContaining("no answer within");
+        }
     }
 
     @Test
@@ -176,7 +193,7 @@ class TcpConnectionTest {
     void afterThePeerRestartsSendsReconnectAndArriveAgain() {
         TcpTransport server = transport("server-1");
         Inbox first = new Inbox();
-        String address = server.listen("127.0.0.1:0", first);
+        String address = server.listen(heldAddress(), first);
         TcpTransport clientTransport = transport("client");
         TcpConnection c = clientTransport.connect(address, new Inbox());
         c.send(frame(1));
@@ -189,15 +206,13 @@ class TcpConnectionTest {
 
         Inbox second = new Inbox();
         transport("server-2").listen(address, second);
-        long seq = 100;
-        Inbox.Received got = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (got == null && System.nanoTime() < deadline) { // sends drive reconnection; lost ones are dropped
-            c.send(frame(seq++));
-            got = second.poll(20);
-        }
+        long[] seq = {100};
+        Inbox.Received got = Await.value("a frame arrives at the restarted peer", () -> {
+            clock.advance(Duration.ofMillis(TcpTestNetwork.testConfig().reconnectBackoffMaxMillis())); // any backoff is over
+            c.send(frame(seq[0]++)); // sends drive reconnection; those sent while disconnected are dropped
+            return second.poll(20);
+        });
 
-        assertThat(got).as("a frame arrived at the restarted peer").isNotNull();
         assertThat(c.isOpen()).isTrue();
         assertThat(seqOf(got)).isGreaterThanOrEqualTo(100);
         c.send(frame(7777));
@@ -210,26 +225,55 @@ class TcpConnectionTest {
 
     @Test
     void withinTheBackoffAFailedReconnectIsNotRetried() {
-        TcpConfig slowRetry = TcpTestNetwork.testConfig().withReconnectBackoffMillis(60_000, 60_000);
+        TcpConfig backoff = TcpTestNetwork.testConfig().withReconnectBackoffMillis(1_000, 1_500);
         TcpTransport server = transport("server-1");
-        String address = server.listen("127.0.0.1:0", new Inbox());
-        TcpConnection c = transport("client", slowRetry).connect(address, new Inbox());
+        String address = server.listen(heldAddress(), new Inbox());
+        TcpConnection c = transport("client", backoff).connect(address, new Inbox());
         server.close();
         Await.until("the client sees the peer go", () -> !c.isOpen());
-        c.send(frame(1)); // first reconnect attempt: refused, next one in 60 s
+        c.send(frame(1)); // first reconnect attempt: refused, the next one waits 1 s
+        assertThat(c.reconnectAttempts()).isEqualTo(1);
         // the attempt is asynchronous: wait until it has really failed, or server-2 below could accept it
-        Await.until("the attempt failed", Duration.ofSeconds(5), () -> {
-            c.send(frame(2));
-            return !c.isOpen() && c.waitingForBackoff();
-        });
+        Await.until("the first attempt failed", c::waitingForBackoff);
 
         Inbox second = new Inbox();
         transport("server-2").listen(address, second);
+        clock.advance(Duration.ofMillis(999));
         for (int i = 0; i < 20; i++) {
-            c.send(frame(3 + i));
-            assertThat(second.poll(10)).as("no reconnect before the backoff expires").isNull();
+            c.send(frame(2 + i));
         }
+        assertThat(c.reconnectAttempts()).as("no attempt before the backoff expires").isEqualTo(1);
+        assertThat(c.waitingForBackoff()).isTrue();
         assertThat(c.isOpen()).isFalse();
+
+        clock.advance(Duration.ofMillis(1));
+        c.send(frame(100)); // the backoff is over: starts the second attempt, and is dropped
+        assertThat(c.reconnectAttempts()).isEqualTo(2);
+        Await.until("the second attempt reaches the restarted peer", c::isOpen);
+        c.send(frame(101));
+        assertThat(seqOf(second.take())).as("the first frame sent after reconnecting").isEqualTo(101);
+    }
+
+    @Test
+    void theBackoffDoublesAfterEachFailureUpToItsCeiling() {
+        TcpConfig backoff = TcpTestNetwork.testConfig().withReconnectBackoffMillis(100, 300);
+        TcpTransport server = transport("server");
+        String address = server.listen(heldAddress(), new Inbox());
+        TcpConnection c = transport("client", backoff).connect(address, new Inbox());
+        server.close();
+        Await.until("the client sees the peer go", () -> !c.isOpen());
+
+        long[] expectedWaitsMillis = {100, 200, 300, 300};
+        for (int attempt = 1; attempt <= expectedWaitsMillis.length; attempt++) {
+            c.send(frame(attempt));
+            assertThat(c.reconnectAttempts()).isEqualTo(attempt);
+            Await.until("attempt " + attempt + " failed", c::waitingForBackoff);
+            clock.advance(Duration.ofMillis(expectedWaitsMillis[attempt - 1] - 1));
+            c.send(frame(attempt));
+            assertThat(c.reconnectAttempts()).as("a millisecond before the backoff of attempt %d ends", attempt)
+                    .isEqualTo(attempt);
+            clock.advance(Duration.ofMillis(1));
+        }
     }
 
     @Test
@@ -269,8 +313,9 @@ class TcpConnectionTest {
             c.send(frame(2 + i));
         }
 
-        assertThat(atServer.poll(100)).isNull();
+        assertThat(c.reconnectAttempts()).isZero();
         assertThat(c.isOpen()).isFalse();
+        assertThat(atServer.poll(20)).isNull();
         assertThat(c.isOutbound()).isTrue();
     }
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.legoos.net.protocol.Frame;
+import org.legoos.net.protocol.Hello;
 import org.legoos.net.transport.Inbox;
 
 /**
@@ -66,6 +67,7 @@ class TcpFramingTest {
         s.setTcpNoDelay(true);
         s.setSoTimeout(5_000);
         s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+        s.getOutputStream().write(Hello.encode().array()); // a peer of this build greets first
         return s;
     }
 

@@ -164,11 +164,10 @@ class TcpRpcTest {
         assertIsPage(processor.call(MEMORY, new PcacheMiss(1, vaddr, 1, 0, ByteBuffer.allocate(0))), vaddr);
 
         memory.close();
-        long start = System.nanoTime();
-        assertThatThrownBy(() -> processor.call(MEMORY, new PcacheMiss(1, vaddr, 1, 0, ByteBuffer.allocate(0)), Duration.ofSeconds(5)))
-                .isInstanceOf(ComponentUnavailableException.class);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("failed fast, not at the call timeout")
-                .isLessThan(Duration.ofSeconds(3));
+        // UNAVAILABLE, not TIMEOUT (and the call timeout is beyond the test's): failed fast
+        assertThatThrownBy(() -> processor.call(MEMORY, new PcacheMiss(1, vaddr, 1, 0, ByteBuffer.allocate(0)), Duration.ofMinutes(10)))
+                .isInstanceOfSatisfying(ComponentUnavailableException.class,
+                        e -> assertThat(e.status()).isEqualTo("UNAVAILABLE"));
 
         startMemory(memoryAddress); // same port: the component restarted
         assertIsPage(processor.call(MEMORY, new PcacheMiss(1, vaddr, 1, 0, ByteBuffer.allocate(0))), vaddr);
@@ -211,15 +210,13 @@ class TcpRpcTest {
         self[0] = caller;
         caller.addPeer(MEMORY, memoryAddress);
         CompletableFuture<Ack> pending = caller.callAsync(MEMORY, new org.legoos.net.protocol.p2m.Msync(1, 0x1000, PAGE),
-                Duration.ofSeconds(20));
+                Duration.ofMinutes(10)); // beyond the test's timeout: only the hook can end it in time
 
         memory.close();
 
-        long start = System.nanoTime();
         assertThatThrownBy(() -> pending.get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(ComponentUnavailableException.class)
                 .hasMessageContaining("lost");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.legoos.net.protocol.Frame;
+import org.legoos.net.protocol.Hello;
 import org.legoos.net.transport.Inbox;
 
 /**
@@ -54,8 +55,17 @@ class TcpSendTest {
         int perSender = 120;
         try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              TcpTransport transport = new TcpTransport("pressure", TcpTestNetwork.testConfig().withNativeEpollAllowed(epoll))) {
+            java.util.concurrent.CompletableFuture<Socket> greeted = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket a = peer.accept();
+                    a.getOutputStream().write(Hello.encode().array()); // connect() waits for the peer's hello
+                    return a;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             TcpConnection c = transport.connect("127.0.0.1:" + peer.getLocalPort(), new Inbox());
-            Socket accepted = peer.accept(); // not read until every sender is done
+            Socket accepted = greeted.get(10, TimeUnit.SECONDS); // not read until every sender is done
             accepted.setSoTimeout(10_000);
 
             ExecutorService pool = Executors.newFixedThreadPool(senders);
@@ -80,6 +90,7 @@ class TcpSendTest {
             pool.shutdown();
 
             DataInputStream in = new DataInputStream(accepted.getInputStream());
+            in.readFully(new byte[Hello.BYTES]); // the transport's hello comes first
             int[] next = new int[senders];
             byte[] header = new byte[Frame.HEADER_BYTES];
             for (int n = 0; n < senders * perSender; n++) {

@@ -1,14 +1,11 @@
 package org.legoos.net.transport.tcp;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.legoos.net.transport.TestNetwork;
 import org.legoos.net.transport.Transport;
+import org.legoos.testkit.ReservedPort;
 
 /**
  * The loopback TCP network of the transport-neutral suites: every transport is a {@link TcpTransport} on
@@ -23,6 +20,7 @@ public final class TcpTestNetwork implements TestNetwork {
     private static final AtomicInteger NAMES = new AtomicInteger();
     private final TcpConfig config;
     private final List<Transport> made = new CopyOnWriteArrayList<>();
+    private final List<ReservedPort> reserved = new CopyOnWriteArrayList<>();
 
     TcpTestNetwork(TcpConfig config) {
         this.config = config;
@@ -61,18 +59,12 @@ public final class TcpTestNetwork implements TestNetwork {
         return "127.0.0.1:0";
     }
 
+    /** A loopback address that refuses connections for as long as this network is open. */
     @Override
     public String unreachableAddress() {
-        return "127.0.0.1:" + freePort();
-    }
-
-    /** A loopback port nothing listens on (just released by the OS; nobody else here binds it meanwhile). */
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ReservedPort p = ReservedPort.reserve();
+        reserved.add(p);
+        return p.address();
     }
 
     @Override
@@ -83,5 +75,6 @@ public final class TcpTestNetwork implements TestNetwork {
     @Override
     public void close() {
         made.forEach(Transport::close);
+        reserved.forEach(ReservedPort::close);
     }
 }
