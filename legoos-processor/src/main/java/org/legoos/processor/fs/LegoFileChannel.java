@@ -276,6 +276,7 @@ final class LegoFileChannel extends FileChannel {
             throw new NonReadableChannelException();
         }
         ensureWritable();
+        file.path(); // a file this process deleted or replaced fails before anything is read from src
         // since Java 21 a position past the end grows the file (the gap reads as zeros here), as a write there does
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(LegoFileSystem.BULK_CHUNK_BYTES, Math.max(1, count)));
         long done = 0;

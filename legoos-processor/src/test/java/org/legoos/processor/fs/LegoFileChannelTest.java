@@ -338,6 +338,18 @@ class LegoFileChannelTest {
         }
     }
 
+    /** Found by the model check (FsModelCheckTest): the source's bytes were consumed, then the write failed. */
+    @Test
+    void transferFromIntoADeletedFileFailsBeforeReadingTheSource() throws Exception {
+        try (FileChannel src = open("/s", CREATE, READ, WRITE); FileChannel dst = open("/d", CREATE, WRITE)) {
+            src.write(ascii("abc"));
+            src.position(0);
+            Files.delete(p("/d"));
+            assertThatThrownBy(() -> dst.transferFrom(src, 0, 3)).isInstanceOf(NoSuchFileException.class);
+            assertThat(src.position()).isZero();
+        }
+    }
+
     @Test
     void openHandlesFollowARenameByThisProcess() throws Exception {
         Files.createDirectories(p("/dir"));
