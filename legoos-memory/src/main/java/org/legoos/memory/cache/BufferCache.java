@@ -318,27 +318,46 @@ public final class BufferCache {
 
     /**
      * {@code P2M_FSYNC}: writes the file's dirty pages back and makes them durable; with {@code invalidate}
-     * forgets the file's chunks and size too. A file the cache knows nothing of needs nothing.
+     * forgets the file's chunks and size too, and does the same for every file cached under the path: the
+     * processor invalidates before it renames a path behind the cache, and renaming a directory moves the files
+     * under it (their entries, keyed by the old paths, would otherwise serve the next file created there and
+     * write dirty data back to it). A file the cache knows nothing of needs nothing.
      */
     public Ack fsync(FileSync q) {
         checkPath(q.path());
         lock.lock();
         try {
             CachedFile f = files.get(new FileKey(q.vnodeId(), q.path()));
-            if (f == null) {
-                return Ack.INSTANCE;
-            }
-            writeBackFile(f);
-            if (f.unsynced) {
-                storage(f.key.vnodeId(), new BlockSync(f.key.vnodeId(), f.key.path()));
-                f.unsynced = false;
+            if (f != null) {
+                syncFile(f, q.invalidate());
             }
             if (q.invalidate()) {
-                drop(f);
+                String prefix = q.path().endsWith("/") ? q.path() : q.path() + "/";
+                List<CachedFile> below = new ArrayList<>();
+                for (CachedFile g : files.values()) {
+                    if (g.key.vnodeId() == q.vnodeId() && g.key.path().startsWith(prefix)) {
+                        below.add(g);
+                    }
+                }
+                for (CachedFile g : below) {
+                    syncFile(g, true);
+                }
             }
             return Ack.INSTANCE;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Writes {@code f}'s dirty pages back and makes them durable; forgets the file if {@code invalidate}. */
+    private void syncFile(CachedFile f, boolean invalidate) {
+        writeBackFile(f);
+        if (f.unsynced) {
+            storage(f.key.vnodeId(), new BlockSync(f.key.vnodeId(), f.key.path()));
+            f.unsynced = false;
+        }
+        if (invalidate) {
+            drop(f);
         }
     }
 

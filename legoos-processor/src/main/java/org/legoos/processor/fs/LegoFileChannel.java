@@ -239,6 +239,9 @@ final class LegoFileChannel extends FileChannel {
         if (!target.isOpen()) {
             throw new ClosedChannelException();
         }
+        if (target instanceof LegoFileChannel c && !c.writable) {
+            throw new NonWritableChannelException(); // also when nothing is left to transfer, as the JDK's FileChannel
+        }
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(LegoFileSystem.BULK_CHUNK_BYTES, Math.max(1, count)));
         long done = 0;
         while (done < count) {
@@ -264,13 +267,17 @@ final class LegoFileChannel extends FileChannel {
         if (position < 0 || count < 0) {
             throw new IllegalArgumentException("negative position or count: " + position + ", " + count);
         }
-        ensureWritable();
+        ensureOpen();
         if (!src.isOpen()) {
             throw new ClosedChannelException();
         }
-        if (position > size()) {
-            return 0;
+        if (src instanceof LegoFileChannel c && !c.readable) {
+            // checked first, also beyond the end, as the JDK's FileChannel does
+            throw new NonReadableChannelException();
         }
+        ensureWritable();
+        file.path(); // a file this process deleted or replaced fails before anything is read from src
+        // since Java 21 a position past the end grows the file (the gap reads as zeros here), as a write there does
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(LegoFileSystem.BULK_CHUNK_BYTES, Math.max(1, count)));
         long done = 0;
         while (done < count) {

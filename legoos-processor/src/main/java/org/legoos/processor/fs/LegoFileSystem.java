@@ -463,6 +463,15 @@ public final class LegoFileSystem extends FileSystem {
             return;
         }
         if (to.startsWith(from + "/") || to.equals("/")) {
+            // reported as on Linux: an existing target (without REPLACE_EXISTING), then a missing or non-directory
+            // parent of the target, then the move into itself
+            if (!atomic && !replace && statOrNull(service, to) != null) {
+                throw new FileAlreadyExistsException(target.toString());
+            }
+            String parent = to.equals("/") ? "/" : to.substring(0, Math.max(1, to.lastIndexOf('/')));
+            if (!service.stat(parent).directory()) {
+                throw new NotDirectoryException(parent);
+            }
             throw new FileSystemException(source.toString(), target.toString(),
                     "cannot move a directory into itself or onto the root");
         }

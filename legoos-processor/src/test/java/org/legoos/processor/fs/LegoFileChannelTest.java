@@ -288,8 +288,6 @@ class LegoFileChannelTest {
         try (FileChannel ch = open("/t", CREATE, WRITE)) {
             assertThat(ch.transferFrom(Channels.newChannel(new ByteArrayInputStream(data)), 0, Long.MAX_VALUE))
                     .isEqualTo(data.length);
-            assertThat(ch.transferFrom(Channels.newChannel(new ByteArrayInputStream(data)), data.length + 1, 10))
-                    .isZero(); // beyond the end: nothing
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (FileChannel ch = open("/t")) {
@@ -303,6 +301,53 @@ class LegoFileChannelTest {
             assertThat(dst.position()).isEqualTo(100);
         }
         assertThat(Files.size(p("/t2"))).isEqualTo(100);
+    }
+
+    /**
+     * Found by the model check (FsModelCheckTest): a position past the end transferred nothing, as FileChannel's
+     * javadoc said before Java 21; now the file grows to take the bytes.
+     */
+    @Test
+    void transferFromPastTheEndGrowsTheFile() throws Exception {
+        try (FileChannel ch = open("/g", CREATE, READ, WRITE)) {
+            ch.write(ascii("ab"));
+            assertThat(ch.transferFrom(Channels.newChannel(new ByteArrayInputStream(new byte[] {7, 8, 9})), 5, 10))
+                    .isEqualTo(3);
+            assertThat(ch.position()).isEqualTo(2);
+            assertThat(ch.size()).isEqualTo(8);
+        }
+        assertThat(Files.readAllBytes(p("/g"))).containsExactly('a', 'b', 0, 0, 0, 7, 8, 9);
+    }
+
+    /** Found by the model check (FsModelCheckTest): past the end these returned 0 instead. */
+    @Test
+    void transfersBetweenLegoChannelsCheckBothAccessModesAlsoPastTheEnd() throws Exception {
+        try (FileChannel src = open("/s", CREATE, WRITE); FileChannel dst = open("/d", CREATE, WRITE)) {
+            src.write(ascii("abc"));
+            assertThatThrownBy(() -> dst.transferFrom(src, 0, 3)).isInstanceOf(NonReadableChannelException.class);
+            assertThatThrownBy(() -> dst.transferFrom(src, 100, 3)).isInstanceOf(NonReadableChannelException.class);
+        }
+        try (FileChannel src = open("/s", WRITE); FileChannel dst = open("/d", READ)) {
+            // both wrong: the source is checked first
+            assertThatThrownBy(() -> dst.transferFrom(src, 0, 3)).isInstanceOf(NonReadableChannelException.class);
+        }
+        try (FileChannel src = open("/s", READ); FileChannel dst = open("/d", READ)) {
+            // transferTo a read-only lego: channel, also from the end of the source
+            assertThatThrownBy(() -> src.transferTo(0, 3, dst)).isInstanceOf(NonWritableChannelException.class);
+            assertThatThrownBy(() -> src.transferTo(100, 3, dst)).isInstanceOf(NonWritableChannelException.class);
+        }
+    }
+
+    /** Found by the model check (FsModelCheckTest): the source's bytes were consumed, then the write failed. */
+    @Test
+    void transferFromIntoADeletedFileFailsBeforeReadingTheSource() throws Exception {
+        try (FileChannel src = open("/s", CREATE, READ, WRITE); FileChannel dst = open("/d", CREATE, WRITE)) {
+            src.write(ascii("abc"));
+            src.position(0);
+            Files.delete(p("/d"));
+            assertThatThrownBy(() -> dst.transferFrom(src, 0, 3)).isInstanceOf(NoSuchFileException.class);
+            assertThat(src.position()).isZero();
+        }
     }
 
     @Test

@@ -315,6 +315,23 @@ class LegoFilesTest {
         assertThatThrownBy(() -> Files.move(p("/"), p("/r"))).isInstanceOf(FileSystemException.class);
     }
 
+    /** Found by the model check (FsModelCheckTest): the JDK checks for an existing target first. */
+    @Test
+    void moveIntoItselfOntoAnExistingTargetIsFileAlreadyExistsUnlessReplacing() throws Exception {
+        Files.createDirectories(p("/d/sub"));
+        assertThatThrownBy(() -> Files.move(p("/d"), p("/d/sub"))).isExactlyInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> Files.move(p("/d"), p("/"))).isExactlyInstanceOf(FileAlreadyExistsException.class);
+        // replacing: refused as a move into itself, and nothing is deleted
+        assertThatThrownBy(() -> Files.move(p("/d"), p("/d/sub"), StandardCopyOption.REPLACE_EXISTING))
+                .isExactlyInstanceOf(FileSystemException.class);
+        assertThat(Files.isDirectory(p("/d/sub"))).isTrue();
+        assertThatThrownBy(() -> Files.move(p("/d"), p("/d/new"))).isExactlyInstanceOf(FileSystemException.class);
+        // a missing parent of the target is reported first, as rename(2) does
+        assertThatThrownBy(() -> Files.move(p("/d"), p("/d/none/x"))).isExactlyInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> Files.move(p("/d"), p("/d/none/x"), StandardCopyOption.REPLACE_EXISTING))
+                .isExactlyInstanceOf(NoSuchFileException.class);
+    }
+
     @Test
     void moveReplacesAnEmptyDirectoryButNotAFullOne() throws Exception {
         Files.writeString(p("/f"), "F");

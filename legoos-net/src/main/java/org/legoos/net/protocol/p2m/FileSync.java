@@ -4,7 +4,7 @@ import org.legoos.net.protocol.WireReader;
 import org.legoos.net.protocol.WireWriter;
 import static org.legoos.net.protocol.Codecs.*;
 
-/** P2M_FSYNC: write back the file's dirty cache chunks durably; drop them too if invalidate. */
+/** P2M_FSYNC: write back the file's dirty cache chunks durably; drop them too if invalidate (and those of every file cached under the path, for a directory about to be renamed). */
 public record FileSync(int vnodeId, String path, boolean invalidate) implements org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> {
     public FileSync {
         java.util.Objects.requireNonNull(path, "path");
