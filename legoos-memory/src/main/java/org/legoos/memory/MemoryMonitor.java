@@ -75,6 +75,12 @@ public final class MemoryMonitor implements AutoCloseable {
     private final BufferCache bufferCache;
     private final ExecutorService p2mWorkers;
     private final ExecutorService m2mWorkers;
+    /**
+     * The buffer cache's file requests, from processors and from other memory components' owners (file-backed
+     * areas). Their own pool: a home call or a file fill waiting on another memory component's buffer cache must never
+     * wait for a worker that is itself waiting on this component (two components' pools would deadlock).
+     */
+    private final ExecutorService fileWorkers;
     private volatile boolean closed;
 
     /**
@@ -91,9 +97,11 @@ public final class MemoryMonitor implements AutoCloseable {
         if (cfg.workers() > 0) {
             p2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-p2m-"));
             m2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-m2m-"));
+            fileWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-file-"));
         } else {
             p2mWorkers = null;
             m2mWorkers = null;
+            fileWorkers = null;
         }
         try {
             register();
@@ -131,11 +139,11 @@ public final class MemoryMonitor implements AutoCloseable {
         // a file page may come from another component's buffer cache: never on the delivery thread
         rpc.handle(PcacheFileFill.class, (q, ctx) -> open().owner.fileFill(q), p2mWorkers);
         // storage buffer cache
-        rpc.handle(FileRead.class, (q, ctx) -> open().bufferCache.read(q), p2mWorkers);
-        rpc.handle(FileWrite.class, (q, ctx) -> open().bufferCache.write(q), p2mWorkers);
-        rpc.handle(FileWriteBatch.class, (q, ctx) -> open().bufferCache.writeBatch(q), p2mWorkers);
-        rpc.handle(FileSync.class, (q, ctx) -> open().bufferCache.fsync(q), p2mWorkers);
-        rpc.handle(FileClose.class, (q, ctx) -> open().bufferCache.close(q), p2mWorkers);
+        rpc.handle(FileRead.class, (q, ctx) -> open().bufferCache.read(q), fileWorkers);
+        rpc.handle(FileWrite.class, (q, ctx) -> open().bufferCache.write(q), fileWorkers);
+        rpc.handle(FileWriteBatch.class, (q, ctx) -> open().bufferCache.writeBatch(q), fileWorkers);
+        rpc.handle(FileSync.class, (q, ctx) -> open().bufferCache.fsync(q), fileWorkers);
+        rpc.handle(FileClose.class, (q, ctx) -> open().bufferCache.close(q), fileWorkers);
         // owner role: calls from homes
         rpc.handle(OwnerMap.class, (q, ctx) -> open().owner.map(q), m2mWorkers);
         rpc.handle(OwnerUnmap.class, (q, ctx) -> open().owner.unmap(q), m2mWorkers);
@@ -220,7 +228,7 @@ public final class MemoryMonitor implements AutoCloseable {
     }
 
     private void stopWorkers() {
-        for (ExecutorService pool : new ExecutorService[] {p2mWorkers, m2mWorkers}) {
+        for (ExecutorService pool : new ExecutorService[] {p2mWorkers, m2mWorkers, fileWorkers}) {
             if (pool == null) {
                 continue;
             }
