@@ -141,6 +141,17 @@ final class HeapAddressSpace implements AddressSpace {
     }
 
     private void unmapLocked(long start, long end) {
+        for (Area piece : cutLocked(start, end)) {
+            mappedBytes -= piece.end() - piece.start();
+            for (long p = piece.start(); p < piece.end(); p += PAGE_SIZE) {
+                pages.remove(p >>> 12);
+            }
+        }
+    }
+
+    /** Removes [start, end) from the areas, splitting those that stick out; returns the removed pieces. */
+    private java.util.List<Area> cutLocked(long start, long end) {
+        java.util.List<Area> removed = new ArrayList<>();
         Map.Entry<Long, Area> first = areas.floorEntry(start);
         Long from = first != null && first.getValue().end() > start ? first.getKey() : Long.valueOf(start);
         for (Area a : new ArrayList<>(areas.subMap(from, true, end, false).values())) {
@@ -156,11 +167,9 @@ final class HeapAddressSpace implements AddressSpace {
             if (e < a.end()) {
                 areas.put(e, new Area(e, a.end(), a.prot()));
             }
-            mappedBytes -= e - s;
-            for (long p = s; p < e; p += PAGE_SIZE) {
-                pages.remove(p >>> 12);
-            }
+            removed.add(new Area(s, e, a.prot()));
         }
+        return removed;
     }
 
     /** This model has no file system: every file is missing. */
@@ -185,21 +194,8 @@ final class HeapAddressSpace implements AddressSpace {
                 }
                 at = e.getValue().end();
             }
-            Map.Entry<Long, Area> first = areas.floorEntry(addr);
-            for (Area a : new ArrayList<>(areas.subMap(first.getKey(), true, end, false).values())) {
-                long s = Math.max(a.start(), addr);
-                long e = Math.min(a.end(), end);
-                if (s >= e) {
-                    continue;
-                }
-                areas.remove(a.start());
-                if (a.start() < s) {
-                    areas.put(a.start(), new Area(a.start(), s, a.prot()));
-                }
-                if (e < a.end()) {
-                    areas.put(e, new Area(e, a.end(), a.prot()));
-                }
-                areas.put(s, new Area(s, e, prot));
+            for (Area piece : cutLocked(addr, end)) {
+                areas.put(piece.start(), new Area(piece.start(), piece.end(), prot));
             }
         } finally {
             lock.writeLock().unlock();

@@ -19,13 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.legoos.api.AddressSpace;
 import org.legoos.api.LegoContext;
 import org.legoos.api.LegoProgram;
-import org.legoos.api.SegmentationFault;
 import org.legoos.examples.MappedFileSum;
-import org.legoos.memory.MemoryConfig;
 import org.legoos.node.LocalCluster;
 import org.legoos.processor.RemoteFileService;
-import org.legoos.processor.ProcessorConfig;
-import org.legoos.processor.excache.ExCacheConfig;
 
 /**
  * File-backed mmap as programs see it, on a cluster whose ExCache is far smaller than the files (so file pages are
@@ -45,15 +41,6 @@ public class FileMappingTest {
         private static void check(boolean ok, String what) {
             if (!ok) {
                 throw new IllegalStateException("check failed: " + what);
-            }
-        }
-
-        private static boolean faults(Runnable r) {
-            try {
-                r.run();
-                return false;
-            } catch (SegmentationFault expected) {
-                return true;
             }
         }
 
@@ -98,7 +85,7 @@ public class FileMappingTest {
                     for (long b = size; b < lastPage + PAGE; b++) {
                         check(m.getByte(va + b) == 0, "byte " + b + " after the end of the file reads zero");
                     }
-                    check(faults(() -> m.getByte(va + lastPage + PAGE)), "a page past the end of the file faults");
+                    check(TinyCluster.faults(() -> m.getByte(va + lastPage + PAGE)), "a page past the end of the file faults");
                     boolean refused;
                     try {
                         m.mremap(va, PAGE, 64L * PAGE, true);
@@ -129,19 +116,19 @@ public class FileMappingTest {
                     }
                     check(refused, "an unaligned file offset is an illegal argument");
                     long ro = m.mmap(0, PAGE, AddressSpace.PROT_READ, AddressSpace.MAP_SHARED, file, 0);
-                    check(faults(() -> m.putByte(ro, (byte) 1)), "a store to a read-only file mapping faults");
+                    check(TinyCluster.faults(() -> m.putByte(ro, (byte) 1)), "a store to a read-only file mapping faults");
                 }
                 case "split" -> { // a file area split by mprotect stays two areas (as at the home): no mremap over both
                     long va = m.mmap(0, 8L * PAGE, AddressSpace.PROT_RW, AddressSpace.MAP_PRIVATE, file, 0);
                     m.mprotect(va, 4L * PAGE, AddressSpace.PROT_RW);
-                    check(faults(() -> m.mremap(va, 8L * PAGE, 16L * PAGE, true)), "growing across the split is not one area");
-                    check(faults(() -> m.mremap(va, 8L * PAGE, 8L * PAGE, true)), "remapping across the split is not one area");
-                    check(faults(() -> m.mremap(va, 8L * PAGE, 2L * PAGE, true)), "shrinking across the split is not one area");
+                    check(TinyCluster.faults(() -> m.mremap(va, 8L * PAGE, 16L * PAGE, true)), "growing across the split is not one area");
+                    check(TinyCluster.faults(() -> m.mremap(va, 8L * PAGE, 8L * PAGE, true)), "remapping across the split is not one area");
+                    check(TinyCluster.faults(() -> m.mremap(va, 8L * PAGE, 2L * PAGE, true)), "shrinking across the split is not one area");
                     long next = m.mmap(va + 8L * PAGE, PAGE, AddressSpace.PROT_RW, AddressSpace.MAP_PRIVATE, file, 0);
                     check(next == va + 8L * PAGE, "the hint after the mapping is free");
-                    check(faults(() -> m.mremap(va + 4L * PAGE, 5L * PAGE, 5L * PAGE, true)), "two file mappings are two areas");
+                    check(TinyCluster.faults(() -> m.mremap(va + 4L * PAGE, 5L * PAGE, 5L * PAGE, true)), "two file mappings are two areas");
                     check(m.mremap(va + 4L * PAGE, 4L * PAGE, 2L * PAGE, true) == va + 4L * PAGE, "one piece shrinks");
-                    check(faults(() -> m.getByte(va + 6L * PAGE)), "the shrunk piece's tail is unmapped");
+                    check(TinyCluster.faults(() -> m.getByte(va + 6L * PAGE)), "the shrunk piece's tail is unmapped");
                     m.getByte(va + 5L * PAGE); // and the rest still maps the file
                 }
                 default -> throw new IllegalArgumentException(args[0]);
@@ -153,11 +140,7 @@ public class FileMappingTest {
 
     @BeforeAll
     void start() {
-        ExCacheConfig tiny = new ExCacheConfig(64 * PAGE, 4, ExCacheConfig.Policy.FIFO, 3);
-        cluster = LocalCluster.start(LocalCluster.Spec.defaults().withCounts(2, 3, 1)
-                        .withMemory(MemoryConfig.of(1L << 30).withVregionBytes(64 << 10))
-                        .withProcessor(new ProcessorConfig(2, tiny, 16, 2000)),
-                Map.of("mapfile", MapFile.class));
+        cluster = TinyCluster.start(2, Map.of("mapfile", MapFile.class));
         cluster.createVNode("f");
         files = cluster.files("f");
     }

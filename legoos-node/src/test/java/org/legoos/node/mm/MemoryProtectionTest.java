@@ -13,10 +13,7 @@ import org.legoos.api.AddressSpace;
 import org.legoos.api.LegoContext;
 import org.legoos.api.LegoProgram;
 import org.legoos.api.SegmentationFault;
-import org.legoos.memory.MemoryConfig;
 import org.legoos.node.LocalCluster;
-import org.legoos.processor.ProcessorConfig;
-import org.legoos.processor.excache.ExCacheConfig;
 
 /**
  * mprotect and mapping protections as a program sees them, on a cluster with a tiny ExCache (so protected pages are
@@ -41,15 +38,6 @@ public class MemoryProtectionTest {
             }
             checks++;
             ctx.out().println("ok " + what);
-        }
-
-        private static boolean faults(Runnable r) {
-            try {
-                r.run();
-                return false;
-            } catch (SegmentationFault expected) {
-                return true;
-            }
         }
 
         private static long value(long va) {
@@ -84,8 +72,8 @@ public class MemoryProtectionTest {
             fill(m, va, pages);
             m.mprotect(va, (long) pages * PAGE, AddressSpace.PROT_READ);
             check(holds(m, va, pages), "data written before mprotect(READ) reads back");
-            check(faults(() -> m.putLong(va + 512, 1)), "store to a read-only page faults at the access");
-            check(faults(() -> m.write(va + PAGE - 2, new byte[4], 0, 4)), "bulk write into read-only pages faults");
+            check(TinyCluster.faults(() -> m.putLong(va + 512, 1)), "store to a read-only page faults at the access");
+            check(TinyCluster.faults(() -> m.write(va + PAGE - 2, new byte[4], 0, 4)), "bulk write into read-only pages faults");
             check(m.getLong(va + 512) == value(va + 512), "a refused store changed nothing");
             m.msync(va, (long) pages * PAGE);
             long scratch = m.mmap(256L * PAGE); // evict everything
@@ -93,8 +81,8 @@ public class MemoryProtectionTest {
             check(holds(m, va, pages), "read-only pages read back after eviction");
 
             m.mprotect(va + 16L * PAGE, 8L * PAGE, AddressSpace.PROT_NONE);
-            check(faults(() -> m.getLong(va + 16L * PAGE)), "load from a PROT_NONE page faults");
-            check(faults(() -> m.getByte(va + 24L * PAGE - 1)), "load from the last PROT_NONE page faults");
+            check(TinyCluster.faults(() -> m.getLong(va + 16L * PAGE)), "load from a PROT_NONE page faults");
+            check(TinyCluster.faults(() -> m.getByte(va + 24L * PAGE - 1)), "load from the last PROT_NONE page faults");
             check(m.getLong(va + 24L * PAGE) == value(va + 24L * PAGE), "the page after the PROT_NONE range reads");
             m.mprotect(va, (long) pages * PAGE, AddressSpace.PROT_RW);
             check(holds(m, va, pages), "data survives PROT_NONE and back");
@@ -117,12 +105,12 @@ public class MemoryProtectionTest {
 
             long ro = m.mmap(0, 4L * PAGE, AddressSpace.PROT_READ);
             check(m.getLong(ro + 100) == 0, "a read-only mapping reads zeros");
-            check(faults(() -> m.putInt(ro + 100, 1)), "a store to a read-only mapping faults at the access");
+            check(TinyCluster.faults(() -> m.putInt(ro + 100, 1)), "a store to a read-only mapping faults at the access");
 
             long gapped = m.mmap(8L * PAGE);
             m.munmap(gapped + 4L * PAGE, PAGE);
             m.putLong(gapped, 5);
-            check(faults(() -> m.mprotect(gapped, 8L * PAGE, AddressSpace.PROT_READ)),
+            check(TinyCluster.faults(() -> m.mprotect(gapped, 8L * PAGE, AddressSpace.PROT_READ)),
                     "mprotect of a range with a hole is a segmentation fault");
             m.putLong(gapped, 6);
             check(m.getLong(gapped) == 6, "a refused mprotect changed nothing");
@@ -143,7 +131,7 @@ public class MemoryProtectionTest {
             check(refused, "unknown protection bits are an illegal argument");
 
             long moved = m.mremap(ro, 4L * PAGE, 64L * PAGE, true);
-            check(faults(() -> m.putLong(moved + 63L * PAGE, 1)), "mremap keeps the area's protection");
+            check(TinyCluster.faults(() -> m.putLong(moved + 63L * PAGE, 1)), "mremap keeps the area's protection");
             ctx.out().println("checks " + checks);
             return 0;
         }
@@ -151,11 +139,7 @@ public class MemoryProtectionTest {
 
     @BeforeAll
     void start() {
-        ExCacheConfig tiny = new ExCacheConfig(64 * PAGE, 4, ExCacheConfig.Policy.FIFO, 3);
-        cluster = LocalCluster.start(LocalCluster.Spec.defaults().withCounts(1, 3, 1)
-                        .withMemory(MemoryConfig.of(1L << 30).withVregionBytes(64 << 10))
-                        .withProcessor(new ProcessorConfig(2, tiny, 16, 2000)),
-                Map.of("protect", Protect.class));
+        cluster = TinyCluster.start(1, Map.of("protect", Protect.class));
         cluster.createVNode("p");
     }
 

@@ -619,7 +619,7 @@ public final class ExCache implements AutoCloseable {
                 break;
             }
             int line = set * ways + way;
-            if (((int) INTS.getOpaque(state, line) & WRITABLE) == 0) {
+            if (!writable(line)) {
                 break; // the first store to the line: the locked path asks whether the page may be written
             }
             if (beginWrite(meta, m, line, stamp)) {
@@ -668,7 +668,7 @@ public final class ExCache implements AutoCloseable {
                     slowHit(line);
                     return;
                 }
-            } else if (((int) INTS.getOpaque(state, line) & WRITABLE) == 0) {
+            } else if (!writable(line)) {
                 break; // the first store to the line: the locked path asks whether the page may be written
             } else if (beginWrite(meta, m, line, stamp)) {
                 try {
@@ -704,7 +704,7 @@ public final class ExCache implements AutoCloseable {
             }
             int line = set * ways + way;
             meta[m + HINT] = line;
-            if (kind >= PUT_BYTE && kind != READ && ((int) INTS.getVolatile(state, line) & WRITABLE) == 0) {
+            if (kind != READ && kind >= PUT_BYTE && !writable(line)) { // a store (PUT_* or WRITE)
                 backend.checkWrite(asid, vpn); // throws SegmentationFault for a read-only page; the line stays
                 INTS.getAndBitwiseOr(state, line, WRITABLE);
             }
@@ -1023,10 +1023,8 @@ public final class ExCache implements AutoCloseable {
                 if (INTS.compareAndSet(state, line, current, 0)) {
                     return (current & DIRTY) != 0;
                 }
-            } else if (spins < 100) {
-                Thread.onSpinWait(); // a store is between beginWrite and endWrite: a few instructions
             } else {
-                Thread.yield(); // its thread was descheduled there
+                awaitStore(spins);
             }
         }
     }
@@ -1119,15 +1117,28 @@ public final class ExCache implements AutoCloseable {
         }
     }
 
+    /**
+     * One round of waiting for a store in flight to retire: it is between beginWrite and endWrite, a few
+     * instructions, so spin first; then yield, in case its thread was descheduled there.
+     */
+    private static void awaitStore(int spins) {
+        if (spins < 100) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+    }
+
+    /** Whether the line may take stores without asking the backend (set after the first store's check). */
+    private boolean writable(int line) {
+        return ((int) INTS.getOpaque(state, line) & WRITABLE) != 0;
+    }
+
     /** Clears the line's writable bit and waits for the stores that saw it. The set's lock is held. */
     private void revokeWriteLocked(int line) {
         INTS.getAndBitwiseAnd(state, line, ~WRITABLE);
         for (int spins = 0; (int) INTS.getVolatile(state, line) >= WRITER; spins++) {
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
+            awaitStore(spins);
         }
     }
 

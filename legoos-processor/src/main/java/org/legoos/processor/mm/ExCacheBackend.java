@@ -203,12 +203,7 @@ public final class ExCacheBackend implements LineBackend {
             if (victimData != null) {
                 defer(space.asid(), victimAsid, victimVpn, victimData); // read before dst (the same line) is written
             }
-            PageData page;
-            try {
-                page = rpc.call(owner, new PcacheFileFill(space.pid(), va));
-            } catch (ComponentUnavailableException e) {
-                throw unavailable(space, owner, va, e);
-            }
+            PageData page = callOwner(space, owner, va, new PcacheFileFill(space.pid(), va));
             if (page.data().remaining() != PAGE) {
                 throw new IllegalStateException("memory component " + owner + " sent " + page.data().remaining()
                         + " bytes for a file page");
@@ -230,13 +225,8 @@ public final class ExCacheBackend implements LineBackend {
             }
         }
         int pages = 1 + lines.size();
-        PageData reply;
-        try {
-            reply = rpc.call(owner, new PcacheMiss(space.pid(), va, pages, victimVa, victim,
-                    pages == 1 ? PcacheMiss.CONSECUTIVE : strideVpns * PAGE));
-        } catch (ComponentUnavailableException e) {
-            throw unavailable(space, owner, va, e);
-        }
+        PageData reply = callOwner(space, owner, va, new PcacheMiss(space.pid(), va, pages, victimVa, victim,
+                pages == 1 ? PcacheMiss.CONSECUTIVE : strideVpns * PAGE));
         if (piggyback) {
             vm.markMaterialised(victimVpn);
         }
@@ -312,7 +302,7 @@ public final class ExCacheBackend implements LineBackend {
                     space.vm().markMaterialised(va >>> 12);
                 }
             } catch (RuntimeException e) {
-                failures.add(space, e instanceof ComponentUnavailableException u ? unavailable(space, owner, vaddrs[0], u) : e);
+                failures.add(space, explained(space, owner, vaddrs[0], e));
             }
         }
         failures.throwIfAny();
@@ -366,19 +356,17 @@ public final class ExCacheBackend implements LineBackend {
 
     /** Writes back the dirty victim of a fill of {@code callerAsid}'s page; a failure goes to the victim's process. */
     private void flushVictim(int callerAsid, int victimAsid, long victimVpn, MemorySegment victimData) {
-        if (victimAsid == callerAsid) {
-            flush(victimAsid, victimVpn, victimData);
-            return;
+        RemoteAddressSpace victimSpace = spaces.get(victimAsid);
+        if (victimSpace == null) {
+            return; // its process is gone, and its memory with it
         }
+        Failures failures = new Failures(callerAsid);
         try {
             flush(victimAsid, victimVpn, victimData);
         } catch (RuntimeException e) {
-            RemoteAddressSpace victimSpace = spaces.get(victimAsid);
-            if (victimSpace == null) {
-                throw e;
-            }
-            victimSpace.fail(e);
+            failures.add(victimSpace, e);
         }
+        failures.throwIfAny();
     }
 
     /** Puts a page taken by {@link #takeDeferred} back, unchanged. */
@@ -507,7 +495,7 @@ public final class ExCacheBackend implements LineBackend {
                     for (long va : vaddrs) { // so later misses go to the failed component and fail, not read zeros
                         space.vm().markMaterialised(va >>> 12);
                     }
-                    failures.add(space, ex instanceof ComponentUnavailableException u ? unavailable(space, owner, vaddrs[0], u) : ex);
+                    failures.add(space, explained(space, owner, vaddrs[0], ex));
                 }
             }
         } finally {
@@ -570,6 +558,21 @@ public final class ExCacheBackend implements LineBackend {
         }
     }
 
+    /** A call to the memory component owning page {@code va} of {@code space}; its loss is explained to the program. */
+    private <R extends org.legoos.net.protocol.Message> R callOwner(RemoteAddressSpace space, int owner, long va,
+                                                                  org.legoos.net.protocol.Request<R> request) {
+        try {
+            return rpc.call(owner, request);
+        } catch (ComponentUnavailableException e) {
+            throw unavailable(space, owner, va, e);
+        }
+    }
+
+    /** {@code e}, explained to the program if it is the loss of the memory component holding {@code va}. */
+    private static RuntimeException explained(RemoteAddressSpace space, int owner, long va, RuntimeException e) {
+        return e instanceof ComponentUnavailableException u ? unavailable(space, owner, va, u) : e;
+    }
+
     /** The error a program sees when the memory component holding its page is gone (no replication yet). */
     private static ComponentUnavailableException unavailable(RemoteAddressSpace space, int owner, long va,
                                                              ComponentUnavailableException cause) {
@@ -591,11 +594,7 @@ public final class ExCacheBackend implements LineBackend {
         if (owner < 0) {
             return; // the range was unmapped meanwhile: its data is dead
         }
-        try {
-            rpc.call(owner, new PcacheFlush(space.pid(), new long[] {va}, src.asByteBuffer()));
-        } catch (ComponentUnavailableException e) {
-            throw unavailable(space, owner, va, e);
-        }
+        callOwner(space, owner, va, new PcacheFlush(space.pid(), new long[] {va}, src.asByteBuffer()));
         space.vm().markMaterialised(vpn);
     }
 }

@@ -106,9 +106,18 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     void throwIfFailed() {
         RuntimeException f = failure;
         if (f != null) {
-            var e = new org.legoos.api.LegoException(f instanceof org.legoos.api.LegoException l ? l.status() : "INTERNAL",
+            throw new org.legoos.api.LegoException(f instanceof org.legoos.api.LegoException l ? l.status() : "INTERNAL",
                     "pid " + pid + ": dirty pages of this process could not be written back: " + f.getMessage(), f);
-            throw e;
+        }
+    }
+
+    /** Runs one VM call under the process's mmap lock ({@link #vmLock}). */
+    private <T> T underVmLock(java.util.function.Supplier<T> call) {
+        vmLock.lock();
+        try {
+            return call.get();
+        } finally {
+            vmLock.unlock();
         }
     }
 
@@ -141,12 +150,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public long mmap(long hint, long length, int prot) {
-        vmLock.lock();
-        try {
-            return mmapLocked(hint, length, prot);
-        } finally {
-            vmLock.unlock();
-        }
+        return underVmLock(() -> mmapLocked(hint, length, prot));
     }
 
     private long mmapLocked(long hint, long length, int prot) {
@@ -161,12 +165,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public long mmap(long hint, long length, int prot, int flags, String path, long offset) {
-        vmLock.lock();
-        try {
-            return mmapFileLocked(hint, length, prot, flags, path, offset);
-        } finally {
-            vmLock.unlock();
-        }
+        return underVmLock(() -> mmapFileLocked(hint, length, prot, flags, path, offset));
     }
 
     private long mmapFileLocked(long hint, long length, int prot, int flags, String path, long offset) {
@@ -201,12 +200,10 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public void munmap(long addr, long length) {
-        vmLock.lock();
-        try {
+        underVmLock(() -> {
             munmapLocked(addr, length);
-        } finally {
-            vmLock.unlock();
-        }
+            return null;
+        });
     }
 
     private void munmapLocked(long addr, long length) {
@@ -224,12 +221,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public long mremap(long oldAddr, long oldLength, long newLength, boolean mayMove) {
-        vmLock.lock();
-        try {
-            return mremapLocked(oldAddr, oldLength, newLength, mayMove);
-        } finally {
-            vmLock.unlock();
-        }
+        return underVmLock(() -> mremapLocked(oldAddr, oldLength, newLength, mayMove));
     }
 
     private long mremapLocked(long oldAddr, long oldLength, long newLength, boolean mayMove) {
@@ -266,12 +258,10 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public void mprotect(long addr, long length, int prot) {
-        vmLock.lock();
-        try {
+        underVmLock(() -> {
             mprotectLocked(addr, length, prot);
-        } finally {
-            vmLock.unlock();
-        }
+            return null;
+        });
     }
 
     private void mprotectLocked(long addr, long length, int prot) {
@@ -309,17 +299,14 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
             throw e;
         }
         vm.updateOwners(r);
-        vm.protect(addr, end, prot); // giving permission: only once the owners accept the stores
+        if (before == null) {
+            vm.protect(addr, end, prot); // giving permission: only once the owners accept the stores
+        }
     }
 
     @Override
     public long brk(long newBreak) {
-        vmLock.lock();
-        try {
-            return brkLocked(newBreak);
-        } finally {
-            vmLock.unlock();
-        }
+        return underVmLock(() -> brkLocked(newBreak));
     }
 
     private long brkLocked(long newBreak) {
