@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.legoos.node.cluster.ClusterClient;
 import org.legoos.processor.RemoteFileService;
-import org.legoos.processor.fs.FileService;
+import org.legoos.task.fs.FileService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

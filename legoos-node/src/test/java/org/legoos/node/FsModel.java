@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.zip.CRC32;
-import org.legoos.processor.fs.LegoFileSystem;
+import org.legoos.task.fs.LegoFileSystem;
 
 /**
  * A model check of a file system as a program sees it through {@link java.nio.file.Files} and

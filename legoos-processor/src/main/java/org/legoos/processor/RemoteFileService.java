@@ -31,7 +31,7 @@ import org.legoos.net.protocol.p2s.FileTruncate;
 import org.legoos.net.protocol.p2s.FileUnlink;
 import org.legoos.net.rpc.RpcNode;
 import org.legoos.net.rpc.Status;
-import org.legoos.processor.fs.FileService;
+import org.legoos.task.fs.FileService;
 
 /**
  * The stateless file operations of one vNode as LegoOS splits them: file data goes through the storage

@@ -13,7 +13,7 @@ import org.legoos.memory.MemoryConfig;
 import org.legoos.node.LocalCluster;
 import org.legoos.processor.ProcessorConfig;
 import org.legoos.processor.client.ProcessClient;
-import org.legoos.processor.fs.FileService;
+import org.legoos.task.fs.FileService;
 import org.legoos.processor.excache.ExCacheConfig;
 
 /**

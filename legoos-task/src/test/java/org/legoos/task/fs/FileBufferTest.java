@@ -1,4 +1,4 @@
-package org.legoos.processor.fs;
+package org.legoos.task.fs;
 
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;

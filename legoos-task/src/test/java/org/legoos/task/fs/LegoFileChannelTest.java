@@ -1,4 +1,4 @@
-package org.legoos.processor.fs;
+package org.legoos.task.fs;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.file.StandardOpenOption.APPEND;

@@ -1,4 +1,4 @@
-package org.legoos.processor.fs;
+package org.legoos.task.fs;
 
 import java.io.IOException;
 import java.nio.file.attribute.BasicFileAttributeView;

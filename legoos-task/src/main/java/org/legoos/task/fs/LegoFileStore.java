@@ -1,4 +1,4 @@
-package org.legoos.processor.fs;
+package org.legoos.task.fs;
 
 import java.nio.file.FileStore;
 import java.nio.file.attribute.BasicFileAttributeView;

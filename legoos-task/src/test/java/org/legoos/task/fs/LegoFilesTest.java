@@ -1,4 +1,4 @@
-package org.legoos.processor.fs;
+package org.legoos.task.fs;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;

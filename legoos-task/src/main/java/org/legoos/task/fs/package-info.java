@@ -4,11 +4,11 @@
  *
  * <p>In LegoOS the process monitor keeps the stateful part of the Linux file API (the fd table, the
  * current directory, file positions) so that storage can stay stateless. Here that state lives in
- * {@link org.legoos.processor.fs.LegoFileSystem} (one per process and vNode: working directory and the
+ * {@link org.legoos.task.fs.LegoFileSystem} (one per process and vNode: working directory and the
  * table of open files) and in its channels (positions); every request that leaves the process monitor
- * goes through {@link org.legoos.processor.fs.FileService} with a full path, an absolute offset and a
+ * goes through {@link org.legoos.task.fs.FileService} with a full path, an absolute offset and a
  * length.
  *
- * <p>Entry point: {@link org.legoos.processor.fs.LegoFileSystemProvider#newFileSystem(String, FileService)}.
+ * <p>Entry point: {@link org.legoos.task.fs.LegoFileSystemProvider#newFileSystem(String, FileService)}.
  */
-package org.legoos.processor.fs;
+package org.legoos.task.fs;
