@@ -6,11 +6,17 @@ package org.legoos.api;
  * component (which validates it again, since any client may call it).
  *
  * <pre>
- *   0 .. MIN_ADDR              page 0: never mapped (null pointers fault)
+ *   0 .. MIN_ADDR = 64 GiB     never mapped (null pointers fault)
  *   MMAP_BASE = 1 TiB          the mmap area, first fit upwards, up to TASK_SIZE
- *   TASK_SIZE = 128 TiB        end of the user address space (as x86-64 Linux)
+ *   TASK_SIZE = 64 TiB         end of the user address space
  * </pre>
  * The heap's start depends on the vRegion size and is chosen by the home.
+ *
+ * <p>Why not Linux's [4 KiB, 128 TiB): in process mode a LegoOS/J address is a real address of the process's own
+ * JVM (PROCESSES.md), and that JVM needs room of its own: below 64 GiB its Java heap, class data and archives
+ * (placed low for compressed pointers), above 64 TiB its executable, libraries, stacks and code cache (placed
+ * top-down from 128 TiB by the kernel). The range in between is the program's, in every mode, so a program
+ * behaves the same in process and thread mode.
  *
  * <p>The checks throw {@link IllegalArgumentException} (Linux's EINVAL) with a message naming the call.
  * Stateless; thread-safe.
@@ -18,12 +24,12 @@ package org.legoos.api;
 public final class UserSpace {
     public static final int PAGE_SIZE = AddressSpace.PAGE_SIZE;
     public static final long PAGE_MASK = PAGE_SIZE - 1;
-    /** Lowest address that can be mapped (page 0 never is). */
-    public static final long MIN_ADDR = PAGE_SIZE;
+    /** Lowest address that can be mapped (64 GiB): below it lives the task JVM's own heap and class data. */
+    public static final long MIN_ADDR = 1L << 36;
     /** Where the mmap area starts (1 TiB). */
     public static final long MMAP_BASE = 1L << 40;
-    /** End (exclusive) of the user address space: 128 TiB. */
-    public static final long TASK_SIZE = 1L << 47;
+    /** End (exclusive) of the user address space: 64 TiB (above it, the task JVM's own mappings). */
+    public static final long TASK_SIZE = 1L << 46;
 
     private UserSpace() {
     }

@@ -8,14 +8,15 @@ import org.legoos.net.rpc.Status;
  * addresses every VM call shares.
  *
  * <pre>
- *   0 .. heapStart            vRegion 0: never mapped (null pointers fault)
- *   heapStart = vregionBytes  the heap (brk area) grows up from here, at most to MMAP_BASE
+ *   0 .. MIN_ADDR = 64 GiB    never mapped (see UserSpace for why not just page 0)
+ *   heapStart                 the first vRegion boundary at or above MIN_ADDR: the heap (brk area) grows up from
+ *                             here, at most to MMAP_BASE
  *   MMAP_BASE = 1 TiB         mmap area: first fit upwards, up to TASK_SIZE
- *   TASK_SIZE = 128 TiB       end of the user address space (as x86-64 Linux)
+ *   TASK_SIZE = 64 TiB        end of the user address space
  * </pre>
  *
  * The heap and the mmap area are always in different vRegions (vRegions are at most 64 GiB). A page-aligned
- * mmap hint anywhere in [4 KiB, TASK_SIZE) is honoured when the range is free.
+ * mmap hint anywhere in [MIN_ADDR, TASK_SIZE) is honoured when the range is free.
  *
  * <p>Stateless; thread-safe.
  */
@@ -34,9 +35,9 @@ public final class Layout {
     private Layout() {
     }
 
-    /** Where the heap starts: the beginning of vRegion 1. */
+    /** Where the heap starts: the first vRegion boundary at or above {@link #MIN_ADDR}. */
     public static long heapStart(long vregionBytes) {
-        return vregionBytes;
+        return (MIN_ADDR + vregionBytes - 1) / vregionBytes * vregionBytes;
     }
 
     public static boolean isPageAligned(long addr) {

@@ -55,7 +55,9 @@ import org.legoos.api.SegmentationFault;
 public final class AsCheckProgram implements LegoProgram {
     static final int PAGE = AddressSpace.PAGE_SIZE;
     static final long MMAP_BASE = 1L << 40;
-    static final long TASK_SIZE = 1L << 47;
+    static final long TASK_SIZE = 1L << 46;
+    /** Lowest mappable address (below it the task JVM lives in process mode). */
+    static final long MIN_ADDR = 1L << 36;
     static final int PROT_NONE = 0;
     static final String FILE_DIR = "/asmc";
     /** Tags of file areas in {@link Areas}: {@code id << 2 | prot} with id >= 1 (anonymous areas: the prot, 0..3). */
@@ -626,7 +628,7 @@ public final class AsCheckProgram implements LegoProgram {
 
         /** Whether a page is in a range only this thread uses (or that is never mappable). */
         boolean exclusive(long page) {
-            if (threads == 1 || page < PAGE || page >= TASK_SIZE || page < 0) {
+            if (threads == 1 || page < MIN_ADDR || page >= TASK_SIZE || page < 0) {
                 return true;
             }
             if (thread == 0) {
@@ -850,7 +852,7 @@ public final class AsCheckProgram implements LegoProgram {
          * else a free page-aligned range of the mmap area that no other thread holds (which this thread then claims).
          */
         long placed(long hint, long pl, java.util.function.LongSupplier call, String call0) {
-            boolean hintUsable = hint != 0 && aligned(hint) && hint >= PAGE && hint < TASK_SIZE && pl <= TASK_SIZE - hint;
+            boolean hintUsable = hint != 0 && aligned(hint) && hint >= MIN_ADDR && hint < TASK_SIZE && pl <= TASK_SIZE - hint;
             boolean exactExpected = hintUsable && safeExclusive(hint, pl) && areas.isFree(hint, hint + pl);
             long[] result = new long[1];
             Throwable t = attempt(() -> result[0] = call.getAsLong());
