@@ -84,7 +84,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * published (the hint is moved to another way), so its first access scans the set. With one-way sets the hint
  * cannot move and such first uses are not counted.
  */
-public final class ExCache implements AutoCloseable {
+public final class ExCache implements PageCache, AutoCloseable {
     /** Line and page size. */
     public static final int LINE_SIZE = ExCacheConfig.LINE_SIZE;
     private static final int LINE_SHIFT = 12;
@@ -387,6 +387,7 @@ public final class ExCache implements AutoCloseable {
      * Writes back the dirty lines of {@code [va, va+len)} of {@code asid} and keeps them cached, clean (msync).
      * Stops at the first backend failure, which propagates; that line stays dirty.
      */
+    @Override
     public void flushRange(int asid, long va, long len) {
         rangeOp(asid, va, len, RangeOp.FLUSH);
     }
@@ -396,6 +397,7 @@ public final class ExCache implements AutoCloseable {
      * is discarded), with write-back of the dirty ones first for mremap. If a write-back fails the line stays
      * cached and dirty, and the failure propagates.
      */
+    @Override
     public void invalidateRange(int asid, long va, long len, boolean writeBack) {
         rangeOp(asid, va, len, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP);
     }
@@ -405,11 +407,13 @@ public final class ExCache implements AutoCloseable {
      * returns, every store to them that did not complete takes the locked path and asks the backend again. Stores
      * that saw the permission before are waited for. Lines stay cached, dirty ones dirty.
      */
+    @Override
     public void revokeWrite(int asid, long va, long len) {
         rangeOp(asid, va, len, RangeOp.REVOKE_WRITE);
     }
 
     /** Drops every line of {@code asid} (process exit), writing dirty ones back first if asked. */
+    @Override
     public void invalidateAll(int asid, boolean writeBack) {
         ensureOpen();
         RangeOp op = writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP;
@@ -428,6 +432,7 @@ public final class ExCache implements AutoCloseable {
      * threads whose ids are equal modulo the stripe count (256) hitting at the same instant can lose an
      * increment, so under heavy concurrency hits may be very slightly under-counted. The other counters are exact.
      */
+    @Override
     public ExCacheStats stats() {
         return raw().minus(baseline);
     }

@@ -17,18 +17,26 @@ import org.legoos.net.protocol.p2m.Msync;
 import org.legoos.net.protocol.p2m.Munmap;
 import org.legoos.net.rpc.RpcNode;
 import org.legoos.processor.excache.ExCache;
+import org.legoos.processor.excache.PageCache;
 
 /**
- * A process's disaggregated address space as its program sees it: loads and stores go to the processor
- * component's shared {@link ExCache} (tagged with this space's asid); VM calls go to the process's home
- * memory component, whose replies update the local mirror of mapped ranges and vRegion owners.
+ * A process's disaggregated address space as its process monitor keeps it: VM calls go to the process's home
+ * memory component, whose replies update the local mirror of mapped ranges and vRegion owners, and act on the
+ * processor component's cache of the process's pages ({@link PageCache}, tagged with this space's asid).
+ *
+ * <p>Thread mode: it is also the program's {@link AddressSpace}, its loads and stores going to the shared software
+ * {@link ExCache}. Process mode: the program's loads and stores are hardware accesses in its own JVM, the cache is
+ * the {@link org.legoos.processor.excache.FaultExCache}, and this object serves the task's VM system calls; its
+ * load and store methods are not used (they throw).
  *
  * <p>Thread-safe: any thread of the process may use it.
  */
 public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     private static final long PAGE_MASK = PAGE_SIZE - 1;
     private final RpcNode rpc;
-    private final ExCache cache;
+    private final PageCache cache;
+    /** Thread mode's software cache for the program's loads and stores; null in process mode. */
+    private final ExCache lines;
     private final ExCacheBackend backend;
     private final long pid;
     private final int home;
@@ -54,12 +62,24 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     public static RemoteAddressSpace create(RpcNode rpc, ExCache cache, ExCacheBackend backend, long pid, int vnodeId,
                                             int home, long quotaBytes) {
         AddressSpaceInfo info = rpc.call(home, new CreateAddressSpace(vnodeId, pid, quotaBytes));
-        return new RemoteAddressSpace(rpc, cache, backend, pid, home, info);
+        return new RemoteAddressSpace(rpc, cache, cache, backend, pid, home, info);
     }
 
-    private RemoteAddressSpace(RpcNode rpc, ExCache cache, ExCacheBackend backend, long pid, int home, AddressSpaceInfo info) {
+    /**
+     * Process mode: creates the address space on the home ({@code P2M_CREATE_AS}) with {@code pages} (the resident
+     * pages of the task) as its cache; loads and stores happen in the task.
+     */
+    public static RemoteAddressSpace createForTask(RpcNode rpc, PageCache pages, ExCacheBackend backend, long pid,
+                                                   int vnodeId, int home, long quotaBytes) {
+        AddressSpaceInfo info = rpc.call(home, new CreateAddressSpace(vnodeId, pid, quotaBytes));
+        return new RemoteAddressSpace(rpc, pages, null, backend, pid, home, info);
+    }
+
+    private RemoteAddressSpace(RpcNode rpc, PageCache cache, ExCache lines, ExCacheBackend backend, long pid, int home,
+                               AddressSpaceInfo info) {
         this.rpc = rpc;
         this.cache = cache;
+        this.lines = lines;
         this.backend = backend;
         this.pid = pid;
         this.home = home;
@@ -85,6 +105,41 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     VmMirror vm() {
         return vm;
+    }
+
+    /** The program break (the heap's end). */
+    public long currentBreak() {
+        return underVmLock(() -> brk);
+    }
+
+    /**
+     * Why an access of the program to {@code va} cannot be served, or null if it can (the page is mapped with the
+     * permission the access needs): process mode's explanation of a poisoned page.
+     */
+    public SegmentationFault accessFault(long va, boolean write) {
+        int prot = vm.protAt(va & ~PAGE_MASK);
+        if (prot < 0) {
+            return new SegmentationFault("pid " + pid + ": address 0x" + Long.toHexString(va) + " is not mapped");
+        }
+        if (write ? !UserSpace.writable(prot) : !UserSpace.readable(prot)) {
+            return new SegmentationFault("pid " + pid + ": " + (write ? "store to" : "load from") + " 0x"
+                    + Long.toHexString(va) + ", a page without " + (write ? "write" : "read") + " permission (prot " + prot + ")");
+        }
+        return null;
+    }
+
+    /** Throws the failure that lost this space's dirty pages, if any (process mode: the FAULT system call). */
+    public void checkNotFailed() {
+        throwIfFailed();
+    }
+
+    /** Thread mode's ExCache for loads and stores; fails in process mode, where the task does them itself. */
+    private ExCache lines() {
+        ExCache l = lines;
+        if (l == null) {
+            throw new IllegalStateException("process mode: pid " + pid + "'s loads and stores run in its own JVM");
+        }
+        return l;
     }
 
     /** Whether {@link #close()} was called: the process exited, its memory is going away. */
@@ -348,44 +403,44 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     @Override
     public byte getByte(long va) {
-        return cache.getByte(asid, va);
+        return lines().getByte(asid, va);
     }
 
     @Override
     public void putByte(long va, byte value) {
-        cache.putByte(asid, va, value);
+        lines().putByte(asid, va, value);
     }
 
     @Override
     public int getInt(long va) {
-        return cache.getInt(asid, va);
+        return lines().getInt(asid, va);
     }
 
     @Override
     public void putInt(long va, int value) {
-        cache.putInt(asid, va, value);
+        lines().putInt(asid, va, value);
     }
 
     @Override
     public long getLong(long va) {
-        return cache.getLong(asid, va);
+        return lines().getLong(asid, va);
     }
 
     @Override
     public void putLong(long va, long value) {
-        cache.putLong(asid, va, value);
+        lines().putLong(asid, va, value);
     }
 
     @Override
     public void read(long va, byte[] dst, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, dst.length);
-        cache.read(asid, va, dst, offset, length);
+        lines().read(asid, va, dst, offset, length);
     }
 
     @Override
     public void write(long va, byte[] src, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, src.length);
-        cache.write(asid, va, src, offset, length);
+        lines().write(asid, va, src, offset, length);
     }
 
     /**

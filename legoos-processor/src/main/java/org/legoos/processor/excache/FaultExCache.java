@@ -1,0 +1,530 @@
+package org.legoos.processor.excache;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The ExCache of process mode: the set of pages resident in the task JVMs of this processor component, bounded by
+ * the same geometry as the software {@link ExCache} ({@code excacheBytes}, ways, sets indexed by virtual page
+ * number) and evicted by the same {@link EvictionPolicy}. A load or store that hits is a plain hardware access in
+ * the task and costs the monitor nothing; the monitor only sees the two kinds of page fault userfaultfd reports
+ * (PROCESSES.md):
+ * <ul>
+ *   <li><b>missing</b>: a miss. The page is filled through the same {@link LineBackend} as thread mode (zero-fill
+ *   of a never-written page without a round trip, {@code P2M_PCACHE_MISS} to the vRegion's owner otherwise, the set's
+ *   victim piggybacked when it is dirty, prefetched pages of the same memory component riding on the miss) and
+ *   installed write-protected, or writable and dirty if the fault was a store;</li>
+ *   <li><b>write-protect</b>: the first store to a clean page. The backend checks the page's protection; the page
+ *   becomes dirty and writable. This is dirty tracking with no cost on the hit path.</li>
+ * </ul>
+ * An access that cannot be served (unmapped, no permission, the owner lost) is not a hang and not a zero page: the
+ * page is poisoned, the task's access raises {@code InternalError}, and the task asks why through its FAULT system
+ * call (see {@link #failure}).
+ *
+ * <p>Frames are identified by set and way; the set's lock guards its frames, as in the software ExCache, and every
+ * operation on a page (fill, store permission, write-back, eviction) takes exactly the lock of that page's set. A
+ * victim is always in the missed page's set, so a miss holds one lock (prefetch lines of other sets are taken only
+ * with {@code tryLock}: never a deadlock). The backend is called under the set lock, as {@link LineBackend} requires.
+ *
+ * <p>Hits are hardware loads and are not counted; {@link #stats()} reports 0 hits.
+ */
+public final class FaultExCache implements PageCache, AutoCloseable {
+    private static final int PAGE = ExCacheConfig.LINE_SIZE;
+    private static final int SHIFT = 12;
+    private static final byte DIRTY = 1;
+    private static final byte WRITABLE = 2;
+
+    /**
+     * One task's pages as the monitor reaches them: its userfaultfd and its memory file. Implemented over
+     * {@code org.legoos.task.sys.Userfaultfd} for real tasks; tests may model it.
+     */
+    public interface TaskPages {
+        /** Installs the page at {@code va} with the 4096 bytes of {@code src}; false if it was already there. */
+        boolean install(long va, MemorySegment src, boolean writeProtect);
+
+        /** Write-protects the page, or lets stores through (and wakes the faulting threads). */
+        void writeProtect(long va, boolean protect);
+
+        /** Wakes the threads that faulted on the page (it is there now, or gone and to be faulted again). */
+        void wake(long va);
+
+        /** Makes every access to the (absent) page fail with SIGBUS, which the task sees as {@code InternalError}. */
+        void poison(long va);
+
+        /** Copies the resident page's 4096 bytes into {@code dst} (never touches an absent page). */
+        void read(long va, MemorySegment dst);
+
+        /** Frees the pages of {@code [va, va+len)} in the task (they fault again on the next access). */
+        void drop(long va, long len);
+    }
+
+    private final ExCacheConfig config;
+    private final LineBackend backend;
+    private final EvictionPolicy policy;
+    private final int ways;
+    private final int setMask;
+    private final ReentrantLock[] setLocks;
+    /** Per frame: asid (0 free) and vpn; guarded by the set's lock. */
+    private final int[] frameAsid;
+    private final long[] frameVpn;
+    private final byte[] frameFlags;
+    private final byte[] referenced;
+    private final AtomicReferenceArray<TaskPages> tasks;
+    /** Why the last access of each task to a poisoned page failed (null: none); read by the FAULT system call. */
+    private final AtomicReferenceArray<RuntimeException> failures;
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder zeroFills = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder flushes = new LongAdder();
+    private final LongAdder piggybacks = new LongAdder();
+    private final LongAdder prefetched = new LongAdder();
+    private final LongAdder prefetchMessages = new LongAdder();
+    private final LongAdder writeFaults = new LongAdder();
+    private volatile ExCacheStats baseline = ExCacheStats.ZERO;
+
+    public FaultExCache(ExCacheConfig config, LineBackend backend, int maxAsids) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.policy = config.policy().create(config.sets(), config.ways(), config.randomSeed());
+        this.ways = config.ways();
+        this.setMask = config.sets() - 1;
+        this.setLocks = new ReentrantLock[config.sets()];
+        for (int i = 0; i < setLocks.length; i++) {
+            setLocks[i] = new ReentrantLock();
+        }
+        int frames = config.lines();
+        this.frameAsid = new int[frames];
+        this.frameVpn = new long[frames];
+        this.frameFlags = new byte[frames];
+        this.referenced = policy.usesReferenceBits() ? new byte[frames] : null;
+        this.tasks = new AtomicReferenceArray<>(maxAsids);
+        this.failures = new AtomicReferenceArray<>(maxAsids);
+    }
+
+    public ExCacheConfig config() {
+        return config;
+    }
+
+    /** Starts serving the faults of the task whose address space has {@code asid}. */
+    public void attach(int asid, TaskPages pages) {
+        if (!tasks.compareAndSet(asid, null, Objects.requireNonNull(pages, "pages"))) {
+            throw new IllegalStateException("asid " + asid + " already has a task");
+        }
+        failures.set(asid, null);
+    }
+
+    /** Forgets the task of {@code asid}: call after {@link #invalidateAll} once it has exited. */
+    public void detach(int asid) {
+        tasks.set(asid, null);
+        failures.set(asid, null);
+    }
+
+    /**
+     * Why the task's last access to a poisoned page failed, or null. The FAULT system call asks after the task's
+     * access raised {@code InternalError}.
+     */
+    public RuntimeException failure(int asid) {
+        return failures.get(asid);
+    }
+
+    private int setOf(long vpn) {
+        return (int) vpn & setMask;
+    }
+
+    /** The frame of (asid, vpn) in its set, or -1. Caller holds the set's lock. */
+    private int find(int set, int asid, long vpn) {
+        int base = set * ways;
+        for (int f = base; f < base + ways; f++) {
+            if (frameAsid[f] == asid && frameVpn[f] == vpn) {
+                return f;
+            }
+        }
+        return -1;
+    }
+
+    private int freeFrame(int set) {
+        int base = set * ways;
+        for (int f = base; f < base + ways; f++) {
+            if (frameAsid[f] == 0) {
+                return f;
+            }
+        }
+        return -1;
+    }
+
+    /** Staging memory of one fault handler thread: the missed page, the victim, the prefetched pages. */
+    public static final class Buffers implements AutoCloseable {
+        private final Arena arena = Arena.ofShared();
+        final MemorySegment page;
+        final MemorySegment victim;
+        final MemorySegment[] prefetch;
+
+        public Buffers(int prefetchPages) {
+            page = arena.allocate(PAGE, PAGE);
+            victim = arena.allocate(PAGE, PAGE);
+            prefetch = new MemorySegment[prefetchPages];
+            for (int i = 0; i < prefetchPages; i++) {
+                prefetch[i] = arena.allocate(PAGE, PAGE);
+            }
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
+    }
+
+    /** A new set of staging buffers for one fault handler thread. */
+    public Buffers newBuffers() {
+        return new Buffers(config.prefetchPages());
+    }
+
+    /**
+     * Serves one page fault of the task of {@code asid} at {@code va}: {@code wp} for a store to a write-protected
+     * page, else a missing page ({@code write} if the access was a store). Never throws for the program's errors:
+     * those poison the page and are kept for {@link #failure}. Called by the task's fault handler thread.
+     */
+    public void fault(int asid, long va, boolean write, boolean wp, Buffers buf) {
+        TaskPages t = tasks.get(asid);
+        if (t == null) {
+            return;
+        }
+        long vpn = va >>> SHIFT;
+        long page = vpn << SHIFT;
+        int set = setOf(vpn);
+        ReentrantLock lock = setLocks[set];
+        lock.lock();
+        try {
+            int f = find(set, asid, vpn);
+            if (wp || f >= 0) {
+                if (f < 0) {
+                    t.wake(page); // evicted since: the access faults again as a miss
+                } else if (write || wp) {
+                    permitStore(t, asid, vpn, f);
+                } else {
+                    t.wake(page); // a second report of a miss already served
+                }
+                return;
+            }
+            miss(t, asid, vpn, set, write, buf);
+        } catch (RuntimeException e) { // the program's fault or a lost component: the access fails, the handler goes on
+            fail(t, asid, vpn, set, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The first store to a resident page: allowed if the page is writable now; it becomes dirty. */
+    private void permitStore(TaskPages t, int asid, long vpn, int f) {
+        backend.checkWrite(asid, vpn);
+        if ((frameFlags[f] & WRITABLE) == 0) {
+            writeFaults.increment();
+        }
+        frameFlags[f] = DIRTY | WRITABLE;
+        t.writeProtect(vpn << SHIFT, false);
+    }
+
+    /**
+     * The access to page {@code vpn} cannot be served: the page leaves the cache (written back first if dirty, so a
+     * refused store loses nothing), and is poisoned, so the access ends in the task instead of waiting forever.
+     */
+    private void fail(TaskPages t, int asid, long vpn, int set, RuntimeException why) {
+        failures.set(asid, why);
+        long page = vpn << SHIFT;
+        int f = find(set, asid, vpn);
+        if (f >= 0) {
+            try {
+                if ((frameFlags[f] & DIRTY) != 0) {
+                    writeBack(t, asid, vpn, f, null);
+                }
+            } catch (RuntimeException e) {
+                why.addSuppressed(e);
+            }
+            t.drop(page, PAGE);
+            free(set, f);
+        }
+        t.poison(page);
+    }
+
+    private void miss(TaskPages t, int asid, long vpn, int set, boolean write, Buffers buf) {
+        if (write) {
+            backend.checkWrite(asid, vpn);
+        }
+        int f = freeFrame(set);
+        int victimAsid = 0;
+        long victimVpn = -1;
+        MemorySegment victimData = null;
+        TaskPages victimTask = null;
+        if (f < 0) {
+            f = set * ways + policy.victim(set, referenced);
+            victimAsid = frameAsid[f];
+            victimVpn = frameVpn[f];
+            victimTask = tasks.get(victimAsid);
+            if (victimTask != null && (frameFlags[f] & DIRTY) != 0) {
+                victimTask.writeProtect(victimVpn << SHIFT, true); // no store may change it while it is written back
+                victimTask.read(victimVpn << SHIFT, buf.victim);
+                victimData = buf.victim;
+            }
+        } else {
+            frameAsid[f] = -1; // reserved for the missed page while we hold the lock
+        }
+        List<LineBackend.PrefetchLine> lines = List.of();
+        List<ReentrantLock> held = List.of();
+        int[] lineFrames = null;
+        try {
+            int max = config.prefetchPages();
+            int n = max > 0 ? backend.prefetchable(asid, vpn, 1, max) : 0;
+            if (n > 0) {
+                lines = new ArrayList<>(n);
+                held = new ArrayList<>(n);
+                lineFrames = new int[n];
+                for (int i = 0; i < n; i++) {
+                    long pv = vpn + i + 1;
+                    int ps = setOf(pv);
+                    ReentrantLock l = setLocks[ps];
+                    if (ps != set) {
+                        if (!l.tryLock()) {
+                            break;
+                        }
+                        held.add(l);
+                    }
+                    int pf = find(ps, asid, pv) >= 0 ? -1 : freeFrame(ps);
+                    if (pf < 0) {
+                        break; // resident already, or no free frame: prefetch never evicts
+                    }
+                    lineFrames[i] = pf;
+                    frameAsid[pf] = -1; // reserved for this prefetch while we hold the lock
+                    lines.add(new LineBackend.PrefetchLine(pv, buf.prefetch[i], 0, -1, null));
+                }
+            }
+            LineBackend.BatchFill r;
+            try {
+                r = lines.isEmpty()
+                        ? new LineBackend.BatchFill(backend.fill(asid, vpn, buf.page, victimAsid, victimVpn, victimData), 0)
+                        : backend.fillBatch(asid, vpn, buf.page, victimAsid, victimVpn, victimData, 1, lines);
+            } finally {
+                if (victimTask != null || victimAsid != 0) {
+                    // written back (or its loss recorded by the backend): the victim leaves the cache either way
+                    if (victimTask != null) {
+                        victimTask.drop(victimVpn << SHIFT, PAGE);
+                    }
+                    free(set, f);
+                    evictions.increment();
+                }
+            }
+            misses.increment();
+            switch (r.fill()) {
+                case ZERO_FILLED -> zeroFills.increment();
+                case FETCHED_WITH_PIGGYBACK -> piggybacks.increment();
+                default -> {
+                }
+            }
+            boolean dirty = write || r.fill() == LineBackend.Fill.RESTORED;
+            install(t, asid, vpn, f, buf.page, dirty);
+            for (int i = 0; i < r.prefetched(); i++) {
+                install(t, asid, vpn + i + 1, lineFrames[i], buf.prefetch[i], false);
+            }
+            if (r.prefetched() > 0) {
+                prefetched.add(r.prefetched());
+                prefetchMessages.increment();
+            }
+        } finally {
+            if (frameAsid[f] == -1) {
+                frameAsid[f] = 0; // the fill failed
+            }
+            for (int i = 0; lineFrames != null && i < lineFrames.length; i++) {
+                if (frameAsid[lineFrames[i]] == -1) {
+                    frameAsid[lineFrames[i]] = 0; // reserved and not filled
+                }
+            }
+            for (ReentrantLock l : held) {
+                l.unlock();
+            }
+        }
+    }
+
+    private void install(TaskPages t, int asid, long vpn, int f, MemorySegment data, boolean dirty) {
+        if (!t.install(vpn << SHIFT, data, !dirty)) {
+            t.wake(vpn << SHIFT);
+        }
+        frameAsid[f] = asid;
+        frameVpn[f] = vpn;
+        frameFlags[f] = (byte) (dirty ? DIRTY | WRITABLE : 0);
+        int set = f / ways;
+        policy.installed(set, f - set * ways);
+        if (referenced != null) {
+            referenced[f] = 1;
+        }
+    }
+
+    private void free(int set, int f) {
+        frameAsid[f] = 0;
+        frameVpn[f] = 0;
+        frameFlags[f] = 0;
+        policy.invalidated(set, f - set * ways);
+    }
+
+    /**
+     * Writes back a dirty resident page: write-protects it first (a store meanwhile faults and makes it dirty again
+     * only after), reads it through the task's memory file, sends it to its owner. Caller holds the set's lock.
+     */
+    private void writeBack(TaskPages t, int asid, long vpn, int f, MemorySegment scratch) {
+        long page = vpn << SHIFT;
+        if ((frameFlags[f] & WRITABLE) != 0) {
+            t.writeProtect(page, true);
+            frameFlags[f] &= ~WRITABLE;
+        }
+        try (Arena a = scratch == null ? Arena.ofConfined() : null) {
+            MemorySegment data = scratch != null ? scratch : a.allocate(PAGE, PAGE);
+            t.read(page, data);
+            backend.flush(asid, vpn, data);
+        }
+        frameFlags[f] &= ~DIRTY;
+        flushes.increment();
+    }
+
+    private enum RangeOp { FLUSH, DROP, DROP_WRITE_BACK, REVOKE_WRITE }
+
+    private void rangeOp(int asid, long va, long len, RangeOp op) {
+        TaskPages t = tasks.get(asid);
+        if (t == null || len <= 0) {
+            return;
+        }
+        long first = va >>> SHIFT;
+        long last = (va + len - 1) >>> SHIFT;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment scratch = a.allocate(PAGE, PAGE);
+            if (last - first + 1 <= (long) frameAsid.length) {
+                for (long vpn = first; vpn <= last; vpn++) {
+                    pageOp(t, asid, vpn, op, scratch);
+                }
+            } else {
+                for (int set = 0; set <= setMask; set++) {
+                    setOp(t, asid, set, first, last, op, scratch);
+                }
+            }
+        }
+        if (op == RangeOp.DROP || op == RangeOp.DROP_WRITE_BACK) {
+            t.drop(first << SHIFT, (last - first + 1) << SHIFT); // and anything not in a frame (never the case)
+        }
+    }
+
+    private void pageOp(TaskPages t, int asid, long vpn, RangeOp op, MemorySegment scratch) {
+        int set = setOf(vpn);
+        setLocks[set].lock();
+        try {
+            int f = find(set, asid, vpn);
+            if (f >= 0) {
+                frameOp(t, asid, set, f, op, scratch);
+            }
+        } finally {
+            setLocks[set].unlock();
+        }
+    }
+
+    private void setOp(TaskPages t, int asid, int set, long first, long last, RangeOp op, MemorySegment scratch) {
+        setLocks[set].lock();
+        try {
+            for (int f = set * ways; f < (set + 1) * ways; f++) {
+                if (frameAsid[f] == asid && frameVpn[f] >= first && frameVpn[f] <= last) {
+                    frameOp(t, asid, set, f, op, scratch);
+                }
+            }
+        } finally {
+            setLocks[set].unlock();
+        }
+    }
+
+    private void frameOp(TaskPages t, int asid, int set, int f, RangeOp op, MemorySegment scratch) {
+        long vpn = frameVpn[f];
+        switch (op) {
+            case FLUSH -> {
+                if ((frameFlags[f] & DIRTY) != 0) {
+                    writeBack(t, asid, vpn, f, scratch);
+                }
+            }
+            case REVOKE_WRITE -> {
+                if ((frameFlags[f] & WRITABLE) != 0) {
+                    t.writeProtect(vpn << SHIFT, true);
+                    frameFlags[f] &= ~WRITABLE;
+                }
+            }
+            case DROP, DROP_WRITE_BACK -> {
+                if (op == RangeOp.DROP_WRITE_BACK && (frameFlags[f] & DIRTY) != 0) {
+                    writeBack(t, asid, vpn, f, scratch);
+                }
+                t.drop(vpn << SHIFT, PAGE);
+                free(set, f);
+            }
+        }
+    }
+
+    @Override
+    public void flushRange(int asid, long va, long len) {
+        rangeOp(asid, va, len, RangeOp.FLUSH);
+    }
+
+    @Override
+    public void invalidateRange(int asid, long va, long len, boolean writeBack) {
+        rangeOp(asid, va, len, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP);
+    }
+
+    @Override
+    public void revokeWrite(int asid, long va, long len) {
+        rangeOp(asid, va, len, RangeOp.REVOKE_WRITE);
+    }
+
+    @Override
+    public void invalidateAll(int asid, boolean writeBack) {
+        TaskPages t = tasks.get(asid);
+        if (t == null) {
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment scratch = a.allocate(PAGE, PAGE);
+            for (int set = 0; set <= setMask; set++) {
+                setOp(t, asid, set, 0, Long.MAX_VALUE, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP, scratch);
+            }
+        }
+    }
+
+    /** Pages resident in all tasks now. */
+    public int residentPages() {
+        int n = 0;
+        for (int a : frameAsid) {
+            if (a > 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** First stores to clean pages (write-protect faults), a cost thread mode does not have. */
+    public long writeFaults() {
+        return writeFaults.sum();
+    }
+
+    @Override
+    public ExCacheStats stats() {
+        return raw().minus(baseline);
+    }
+
+    public void resetStats() {
+        baseline = raw();
+    }
+
+    private ExCacheStats raw() {
+        return new ExCacheStats(0, misses.sum(), zeroFills.sum(), evictions.sum(), flushes.sum(), piggybacks.sum(), 0,
+                prefetched.sum(), prefetchMessages.sum());
+    }
+
+    @Override
+    public void close() {
+    }
+}
