@@ -125,6 +125,21 @@ public interface AddressSpace {
         putInt(va, Float.floatToRawIntBits(value));
     }
 
+    /**
+     * A {@link java.lang.foreign.MemorySegment} over {@code [va, va+length)} of this address space, to hand to any
+     * library that works on segments: in process mode its address is {@code va} itself and its loads and stores are
+     * hardware accesses (pages fault in from memory components as they are touched). An access to a page that is not
+     * mapped or lacks the permission raises {@code InternalError} (the JVM's error for a failed memory access), not
+     * {@link SegmentationFault}; the process's error report names the address.
+     *
+     * @throws UnsupportedOperationException in thread mode, where the address space is a software cache with no
+     *     memory of its own to hand out (use the bulk {@link #read} and {@link #write})
+     */
+    default java.lang.foreign.MemorySegment segment(long va, long length) {
+        throw new UnsupportedOperationException("segment: this process runs in thread mode, where its memory is a "
+                + "software cache; only process mode hands out segments");
+    }
+
     /** Copies {@code length} bytes at {@code va} into {@code dst[offset..]}. */
     void read(long va, byte[] dst, int offset, int length);
 
