@@ -294,9 +294,9 @@ public final class FaultExCache implements PageCache, AutoCloseable {
                         }
                         held.add(l);
                     }
-                    int pf = find(ps, asid, pv) >= 0 ? -1 : freeFrame(ps);
+                    int pf = find(ps, asid, pv) >= 0 ? -1 : prefetchFrame(ps, f);
                     if (pf < 0) {
-                        break; // resident already, or no free frame: prefetch never evicts
+                        break; // resident already, or only dirty victims: prefetch never writes back
                     }
                     lineFrames[i] = pf;
                     frameAsid[pf] = -1; // reserved for this prefetch while we hold the lock
@@ -347,6 +347,28 @@ public final class FaultExCache implements PageCache, AutoCloseable {
                 l.unlock();
             }
         }
+    }
+
+    /**
+     * A frame of {@code set} for a prefetched page: a free one, or the policy's victim if it is clean (dropped without
+     * write-back), else -1; never {@code missFrame}, the missed page's. Caller holds the set's lock.
+     */
+    private int prefetchFrame(int set, int missFrame) {
+        int f = freeFrame(set);
+        if (f >= 0) {
+            return f;
+        }
+        f = set * ways + policy.victim(set, referenced);
+        if (f == missFrame || frameAsid[f] <= 0 || (frameFlags[f] & DIRTY) != 0) {
+            return -1;
+        }
+        TaskPages owner = tasks.get(frameAsid[f]);
+        if (owner != null) {
+            owner.drop(frameVpn[f] << SHIFT, PAGE);
+        }
+        free(set, f);
+        evictions.increment();
+        return f;
     }
 
     private void install(TaskPages t, int asid, long vpn, int f, MemorySegment data, boolean dirty) {

@@ -1,0 +1,198 @@
+package org.legoos.processor.excache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link FaultExCache} against a reference model, without a kernel: {@link FakeTask} plays the task's page tables
+ * (resident pages, write protection, poison) and raises the faults a real task's loads and stores would, the
+ * {@link ModelBackend} plays the memory components. Whatever the cache evicts, piggybacks or prefetches, every load
+ * must return the last value stored, and the resident pages must never exceed the cache.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FaultExCacheTest {
+    private static final int PAGE = 4096;
+
+    /** A task's memory as the kernel keeps it: the fault handler is called synchronously on every fault. */
+    static final class FakeTask implements FaultExCache.TaskPages {
+        final Map<Long, byte[]> resident = new HashMap<>();
+        final Set<Long> writeProtected = new HashSet<>();
+        final Set<Long> poisoned = new HashSet<>();
+        FaultExCache cache;
+        int asid;
+        FaultExCache.Buffers buf;
+        int faults;
+
+        @Override
+        public boolean install(long va, MemorySegment src, boolean wp) {
+            if (resident.containsKey(va)) {
+                return false;
+            }
+            resident.put(va, src.asSlice(0, PAGE).toArray(ValueLayout.JAVA_BYTE));
+            if (wp) {
+                writeProtected.add(va);
+            } else {
+                writeProtected.remove(va);
+            }
+            return true;
+        }
+
+        @Override
+        public void writeProtect(long va, boolean protect) {
+            if (protect) {
+                writeProtected.add(va);
+            } else {
+                writeProtected.remove(va);
+            }
+        }
+
+        @Override
+        public void wake(long va) {
+        }
+
+        @Override
+        public void poison(long va) {
+            assertThat(resident).doesNotContainKey(va);
+            poisoned.add(va);
+        }
+
+        @Override
+        public void read(long va, MemorySegment dst) {
+            byte[] p = resident.get(va);
+            assertThat(p).as("the handler read an absent page 0x%x", va).isNotNull();
+            MemorySegment.copy(MemorySegment.ofArray(p), 0, dst, 0, PAGE);
+        }
+
+        @Override
+        public void drop(long va, long len) {
+            for (long p = va; p < va + len; p += PAGE) {
+                resident.remove(p);
+                writeProtected.remove(p);
+            }
+        }
+
+        /** A load of the long at va (page aligned + offset), faulting as the kernel would. */
+        long load(long va) {
+            long page = va & ~(PAGE - 1L);
+            for (int i = 0; !resident.containsKey(page); i++) {
+                assertThat(i).as("load 0x%x not served", va).isLessThan(3);
+                assertThat(poisoned).doesNotContain(page);
+                faults++;
+                cache.fault(asid, va, false, false, buf);
+            }
+            return MemorySegment.ofArray(resident.get(page)).get(ModelBackend.LONG_LE, va - page);
+        }
+
+        void store(long va, long value) {
+            long page = va & ~(PAGE - 1L);
+            for (int i = 0; !resident.containsKey(page) || writeProtected.contains(page); i++) {
+                assertThat(i).as("store 0x%x not served", va).isLessThan(3);
+                assertThat(poisoned).doesNotContain(page);
+                faults++;
+                cache.fault(asid, va, true, resident.containsKey(page), buf);
+            }
+            MemorySegment.ofArray(resident.get(page)).set(ModelBackend.LONG_LE, va - page, value);
+        }
+    }
+
+    private static FakeTask task(FaultExCache cache, int asid) {
+        FakeTask t = new FakeTask();
+        t.cache = cache;
+        t.asid = asid;
+        t.buf = cache.newBuffers();
+        cache.attach(asid, t);
+        return t;
+    }
+
+    @Test
+    void everyLoadSeesTheLastStoreThroughEvictionsPiggybacksAndPrefetch() {
+        long seed = Long.getLong("legoos.seed", System.nanoTime());
+        System.out.println("FaultExCacheTest seed " + seed);
+        Random rnd = new Random(seed);
+        ModelBackend backend = new ModelBackend(64, 2);
+        // 16 pages in 4 sets of 4 ways, shared by two tasks touching 200 pages each
+        FaultExCache cache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, seed)
+                .withPrefetchPages(4), backend, 4);
+        FakeTask[] tasks = {task(cache, 1), task(cache, 2)};
+        java.util.List<Map<Long, Long>> model = java.util.List.of(new HashMap<>(), new HashMap<>());
+        long base = 1L << 40;
+        for (int step = 0; step < 20_000; step++) {
+            int ti = rnd.nextInt(2);
+            FakeTask t = tasks[ti];
+            long page = rnd.nextInt(8) == 0 ? rnd.nextInt(200) : (step / 7) % 200; // mostly a stream, some random
+            long va = base + page * PAGE + 8L * rnd.nextInt(PAGE / 8);
+            if (rnd.nextBoolean()) {
+                long v = rnd.nextLong();
+                t.store(va, v);
+                model.get(ti).put(va, v);
+            } else {
+                assertThat(t.load(va)).as("seed %d step %d task %d va 0x%x", seed, step, ti, va)
+                        .isEqualTo(model.get(ti).getOrDefault(va, 0L));
+            }
+            assertThat(tasks[0].resident.size() + tasks[1].resident.size()).isLessThanOrEqualTo(16);
+            assertThat(cache.residentPages()).isEqualTo(tasks[0].resident.size() + tasks[1].resident.size());
+        }
+        ExCacheStats s = cache.stats();
+        assertThat(s.evictions()).isPositive();
+        assertThat(s.piggybacks()).isPositive();
+        assertThat(s.zeroFills()).isPositive();
+        assertThat(s.prefetched()).isPositive();
+        assertThat(backend.overlaps.get()).isZero();
+        // msync of everything, then nothing is dirty: a second flush writes nothing
+        cache.flushRange(1, base, 200L * PAGE);
+        long flushes = cache.stats().flushes();
+        cache.flushRange(1, base, 200L * PAGE);
+        assertThat(cache.stats().flushes()).isEqualTo(flushes);
+        // munmap drops the pages; exit of the other task frees its frames
+        cache.invalidateRange(1, base, 200L * PAGE, false);
+        assertThat(tasks[0].resident).isEmpty();
+        cache.invalidateAll(2, true);
+        assertThat(tasks[1].resident).isEmpty();
+        assertThat(cache.residentPages()).isZero();
+    }
+
+    @Test
+    void aStoreToAReadOnlyPageIsPoisonedAndLosesNothing() {
+        ModelBackend backend = new ModelBackend();
+        FaultExCache cache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1), backend, 4);
+        FakeTask t = task(cache, 1);
+        long va = 1L << 40;
+        t.store(va, 42);
+        cache.revokeWrite(1, va, PAGE); // mprotect(PROT_READ): the store permission goes, the data stays dirty
+        backend.mapped(vpn -> true);
+        // the backend refuses stores from now on
+        LineBackend readOnly = new LineBackend() {
+            @Override
+            public Fill fill(int asid, long vpn, MemorySegment dst, int victimAsid, long victimVpn, MemorySegment victimData) {
+                return backend.fill(asid, vpn, dst, victimAsid, victimVpn, victimData);
+            }
+
+            @Override
+            public void flush(int asid, long vpn, MemorySegment src) {
+                backend.flush(asid, vpn, src);
+            }
+
+            @Override
+            public void checkWrite(int asid, long vpn) {
+                throw new org.legoos.api.SegmentationFault("store to a read-only page 0x" + Long.toHexString(vpn << 12));
+            }
+        };
+        FaultExCache ro = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1), readOnly, 4);
+        FakeTask r = task(ro, 1);
+        assertThat(r.load(va)).isZero(); // never written back through this cache: the model backend has zeros
+        r.cache.fault(1, va, true, true, r.buf); // the store's write-protect fault
+        assertThat(r.poisoned).contains(va);
+        assertThat(ro.failure(1)).isInstanceOf(org.legoos.api.SegmentationFault.class);
+        assertThat(t.load(va)).isEqualTo(42); // the first cache still has the dirty page
+    }
+}
