@@ -64,4 +64,88 @@ public final class Native {
 
     static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
     static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+
+    // ---- the raw syscall(2) and ioctl(2) entries, every argument passed as a full 64-bit register ----
+
+    private static final MethodHandle SYSCALL3 = SUPPORTED ? libc("syscall",
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), 1) : null;
+    private static final MethodHandle SYSCALL5 = SUPPORTED ? libc("syscall",
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), 1) : null;
+    private static final MethodHandle IOCTL = SUPPORTED ? libc("ioctl",
+            FunctionDescriptor.of(C_INT, C_INT, C_LONG, ValueLayout.ADDRESS), 2) : null;
+
+    /**
+     * {@code syscall(nr, a, b, c)}: the raw return value, -1 with errno in {@code callState} on failure. Arguments
+     * are longs because glibc's {@code syscall} passes its variadic registers through unchanged: an {@code int}
+     * would leave the register's upper half undefined (harmless for the kernel's int parameters, wrong for
+     * pointers and 64-bit values).
+     */
+    static long syscall(MemorySegment callState, long nr, long a, long b, long c) {
+        try {
+            return (long) SYSCALL3.invokeExact(callState, nr, a, b, c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long syscall(MemorySegment callState, long nr, long a, long b, long c, long d, long e) {
+        try {
+            return (long) SYSCALL5.invokeExact(callState, nr, a, b, c, d, e);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ioctl(fd, request, arg)}: the raw return value, -1 with errno in {@code callState} on failure. */
+    static int ioctl(MemorySegment callState, int fd, long request, MemorySegment arg) {
+        try {
+            return (int) IOCTL.invokeExact(callState, fd, request, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** An exception out of {@code invokeExact} of a downcall is an error or a bug of ours: pass it on unchecked. */
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
+    }
+
+    // ---- per-thread scratch: a call state and room for one ioctl struct, without allocating per call ----
+
+    /** Bytes of struct room in a thread's {@link #scratch}: the largest struct a call here passes (uffdio_copy, 40). */
+    static final long SCRATCH_STRUCT = 64;
+    private static final long SCRATCH_STATE_OFFSET = SCRATCH_STRUCT;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * A thread's reusable native buffers: {@link #struct} for the argument of one call and {@link #state} for its
+     * errno. Reused by every call the thread makes through this package, so a caller must read what it needs out of
+     * them before its next call. Memory is from an automatic arena: freed when the thread (and its scratch) is gone.
+     */
+    static final class Scratch {
+        final MemorySegment struct;
+        final MemorySegment state;
+
+        private Scratch() {
+            MemorySegment all = Arena.ofAuto().allocate(SCRATCH_STRUCT + CALL_STATE.byteSize(), 16);
+            struct = all.asSlice(0, SCRATCH_STRUCT);
+            state = all.asSlice(SCRATCH_STATE_OFFSET, CALL_STATE.byteSize());
+        }
+
+        /** {@link #struct}, zeroed, for a new call. */
+        MemorySegment zeroed() {
+            return struct.fill((byte) 0);
+        }
+    }
+
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
 }

@@ -1,5 +1,8 @@
 package org.legoos.task.sys;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -9,28 +12,91 @@ import java.util.List;
  * network connection. Irreversible for the calling process.
  */
 public final class Sandbox {
-    /** What a sandboxed task may touch: directories and files it may read (the JDK, its class path). */
+    /**
+     * What a sandboxed task may touch: directories and files it may read (the JDK, its class path). A directory
+     * is readable with everything beneath it; a path that does not exist is skipped.
+     *
+     * <p>What a JVM reads after it started, found by running one under the sandbox (JDK 25, Linux 6.18):
+     * <ul>
+     * <li>{@code java.home}: native libraries loaded on first use (libnio, libnet, libzip, libmanagement...),
+     *     {@code conf/security/java.security}, {@code lib/tzdb.dat}, {@code lib/modules} is already open. Without it
+     *     the first class needing a new library fails with {@code UnsatisfiedLinkError}.</li>
+     * <li>the class path entries: classes and resources are opened lazily, jars once, directories per class.</li>
+     * <li>{@code /dev/urandom} and {@code /dev/random}: {@code SecureRandom}, {@code UUID.randomUUID()} and
+     *     anything seeding from them open them on first use ({@code NativePRNG} opens both). Not needed by the
+     *     JVM itself; add them if the program needs randomness.</li>
+     * <li>Not needed: {@code /proc/self} and {@code /sys/fs/cgroup} (the JVM reads them at start-up, before the
+     *     sandbox; {@code Runtime.availableProcessors()} afterwards still works from {@code sched_getaffinity} and
+     *     cached container limits), {@code /etc/localtime} (the default time zone is found by reading the
+     *     symlink, which Landlock does not restrict; where it is a copy, pass {@code -Duser.timezone}),
+     *     {@code /tmp} (no writes anyway: start the task with {@code -XX:-UsePerfData} and its own
+     *     {@code java.io.tmpdir}).</li>
+     * </ul>
+     */
     public record Policy(List<Path> readOnly) {
         public Policy {
             readOnly = List.copyOf(readOnly);
         }
     }
 
+    private static final long SYS_LANDLOCK_CREATE_RULESET = 444;
+    private static final long SYS_LANDLOCK_ADD_RULE = 445;
+    private static final long SYS_LANDLOCK_RESTRICT_SELF = 446;
+    private static final long LANDLOCK_CREATE_RULESET_VERSION = 1;
+    private static final long LANDLOCK_RULE_PATH_BENEATH = 1;
+
+    static final long ACCESS_FS_EXECUTE = 1L;
+    static final long ACCESS_FS_READ_FILE = 1L << 2;
+    static final long ACCESS_FS_READ_DIR = 1L << 3;
+    /** ABI 1's 13 file-system rights, EXECUTE (1 << 0) to MAKE_SYM (1 << 12). */
+    private static final long ACCESS_FS_ABI1 = (1L << 13) - 1;
+    private static final long ACCESS_FS_REFER = 1L << 13;
+    private static final long ACCESS_FS_TRUNCATE = 1L << 14;
+    private static final long ACCESS_FS_IOCTL_DEV = 1L << 15;
+    private static final long ACCESS_NET_BIND_TCP = 1;
+    private static final long ACCESS_NET_CONNECT_TCP = 2;
+    private static final long SCOPE_ABSTRACT_UNIX_SOCKET = 1;
+    private static final long SCOPE_SIGNAL = 2;
+
+    private static final int PR_SET_PDEATHSIG = 1;
+    private static final int PR_SET_NO_NEW_PRIVS = 38;
+
+    private static volatile int abi = -1;
+
     private Sandbox() {
     }
 
     /** The Landlock ABI version this kernel offers, or 0 if it has none (or the platform is not supported). */
     public static int landlockAbi() {
-        throw new UnsupportedOperationException("Sandbox.landlockAbi: not written yet (wip/native)");
+        int known = abi;
+        if (known < 0) {
+            if (!Native.SUPPORTED) {
+                known = 0;
+            } else {
+                Native.Scratch s = Native.scratch();
+                long v = Native.syscall(s.state, SYS_LANDLOCK_CREATE_RULESET, 0, 0, LANDLOCK_CREATE_RULESET_VERSION);
+                known = v < 0 ? 0 : (int) v; // ENOSYS: not built in; EOPNOTSUPP: not enabled at boot
+            }
+            abi = known;
+        }
+        return known;
     }
 
     /**
      * Makes this process receive SIGKILL when its parent dies ({@code PR_SET_PDEATHSIG}), then exits at once if the
      * parent is already gone ({@code getppid() != expectedParentPid}), closing the race with a parent that died
      * before the call.
+     *
+     * <p>Pitfall: the "parent" the kernel watches is the <em>thread</em> that started this process: the signal comes
+     * when that thread exits, even if the parent process lives on. The monitor must start tasks from a thread that
+     * lives as long as it does. The setting survives {@code execve} of a non-set-id program and is not inherited by
+     * this process's own children.
      */
     public static void dieWithParent(long expectedParentPid) {
-        throw new UnsupportedOperationException("Sandbox.dieWithParent: not written yet (wip/native)");
+        Linux.prctl(PR_SET_PDEATHSIG, Linux.SIGKILL, 0, 0, 0);
+        if (Linux.getppid() != expectedParentPid) {
+            Linux.kill(Linux.getpid(), Linux.SIGKILL);
+        }
     }
 
     /**
@@ -38,9 +104,100 @@ public final class Sandbox {
      * access right of the kernel's ABI and allows only reading {@code policy.readOnly()}, forbids TCP bind and
      * connect (ABI 4+), and scopes abstract UNIX sockets and signals (ABI 6+).
      *
-     * @throws LinuxException if the kernel refuses (the caller must not run the program then)
+     * <p>Reading means {@code READ_FILE} (and {@code READ_DIR} for a directory), not {@code EXECUTE}: a task cannot
+     * start programs, not even {@code java} (the JVM's own {@code dlopen} of a library needs only reading).
+     * Everything else (writing, truncating, creating, removing, renaming, linking, device ioctls) is denied
+     * everywhere, including on files opened before.
+     *
+     * <p>What this does <em>not</em> cover:
+     * <ul>
+     * <li><b>Threads that already exist.</b> Landlock restricts the calling thread and the threads it creates
+     *     afterwards (ABI 7 has no way to restrict a whole process). A JVM has threads before {@code main}: the GC and
+     *     JIT threads, and the Finalizer, Reference Handler, Common-Cleaner and Signal Dispatcher threads, which stay
+     *     unrestricted. Program code must not get to run on them: start the task with {@code --finalization=disabled}
+     *     (else a {@code finalize()} method runs on the Finalizer thread), {@code -Xrs} (else SIGTERM/SIGINT/SIGHUP
+     *     run the shutdown hooks on a thread the Signal Dispatcher starts) and
+     *     {@code -XX:+DisableAttachMechanism}; call this before the task runtime starts any thread pool, virtual
+     *     thread or process of its own (their carrier and reaper threads would be unrestricted and run callbacks).</li>
+     * <li><b>UDP and other sockets.</b> Landlock's network rules are about TCP bind and connect only: UDP, raw
+     *     sockets (with CAP_NET_RAW) and pathname UNIX sockets stay usable.</li>
+     * <li><b>Capabilities.</b> A task running as root keeps them (no new privileges, but not fewer): Landlock stops
+     *     file access, mounts and ptrace of processes outside the sandbox, not e.g. {@code init_module}.</li>
+     * </ul>
+     *
+     * @throws LinuxException if the kernel refuses, EOPNOTSUPP if it has no Landlock (the caller must not run the
+     *                        program then)
      */
     public static void enter(Policy policy) {
-        throw new UnsupportedOperationException("Sandbox.enter: not written yet (wip/native)");
+        int version = landlockAbi();
+        if (version < 1) {
+            throw new LinuxException("landlock (not offered by this kernel)", LinuxException.EOPNOTSUPP);
+        }
+        Linux.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        int ruleset = createRuleset(version);
+        try {
+            for (Path path : policy.readOnly()) {
+                allowRead(ruleset, path);
+            }
+            Native.Scratch s = Native.scratch();
+            Native.check(Native.syscall(s.state, SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0, 0), s.state,
+                    "landlock_restrict_self");
+        } finally {
+            Linux.close(ruleset);
+        }
+    }
+
+    private static int createRuleset(int version) {
+        long fs = ACCESS_FS_ABI1;
+        if (version >= 2) {
+            fs |= ACCESS_FS_REFER;
+        }
+        if (version >= 3) {
+            fs |= ACCESS_FS_TRUNCATE;
+        }
+        if (version >= 5) {
+            fs |= ACCESS_FS_IOCTL_DEV;
+        }
+        long size = version >= 6 ? 24 : version >= 4 ? 16 : 8; // struct landlock_ruleset_attr as of that ABI
+        Native.Scratch s = Native.scratch();
+        MemorySegment attr = s.zeroed();
+        attr.set(ValueLayout.JAVA_LONG, 0, fs);
+        if (version >= 4) {
+            attr.set(ValueLayout.JAVA_LONG, 8, ACCESS_NET_BIND_TCP | ACCESS_NET_CONNECT_TCP);
+        }
+        if (version >= 6) {
+            attr.set(ValueLayout.JAVA_LONG, 16, SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL);
+        }
+        return (int) Native.check(Native.syscall(s.state, SYS_LANDLOCK_CREATE_RULESET, attr.address(), size, 0),
+                s.state, "landlock_create_ruleset");
+    }
+
+    /** Adds a PATH_BENEATH rule allowing reads of {@code path} (and beneath, for a directory); skips a missing path. */
+    private static void allowRead(int ruleset, Path path) {
+        Path absolute = path.toAbsolutePath();
+        if (!Files.exists(absolute)) {
+            return;
+        }
+        boolean directory = Files.isDirectory(absolute); // follows symlinks, as the O_PATH open below does
+        int fd;
+        try {
+            fd = Linux.open(absolute.toString(), Linux.O_PATH | Linux.O_CLOEXEC);
+        } catch (LinuxException e) {
+            if (e.errno() == LinuxException.ENOENT) {
+                return;
+            }
+            throw e;
+        }
+        try {
+            Native.Scratch s = Native.scratch();
+            // struct landlock_path_beneath_attr { u64 allowed_access; s32 parent_fd; } __attribute__((packed)): 12 bytes
+            MemorySegment rule = s.zeroed();
+            rule.set(ValueLayout.JAVA_LONG, 0, directory ? ACCESS_FS_READ_FILE | ACCESS_FS_READ_DIR : ACCESS_FS_READ_FILE);
+            rule.set(ValueLayout.JAVA_INT, 8, fd);
+            Native.check(Native.syscall(s.state, SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, rule.address(), 0, 0),
+                    s.state, "landlock_add_rule " + absolute);
+        } finally {
+            Linux.close(fd);
+        }
     }
 }
