@@ -29,7 +29,7 @@ import org.legoos.processor.ProcessMonitor;
 import org.legoos.processor.ProcessorConfig;
 import org.legoos.processor.RemoteFileService;
 import org.legoos.processor.client.ProcessClient;
-import org.legoos.processor.loader.ProgramLoader;
+import org.legoos.task.loader.ProgramLoader;
 import org.legoos.storage.StorageConfig;
 import org.legoos.storage.StorageMonitor;
 

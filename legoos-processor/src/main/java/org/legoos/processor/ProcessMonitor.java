@@ -33,7 +33,7 @@ import org.legoos.processor.excache.ExCache;
 import org.legoos.processor.excache.ExCacheStats;
 import org.legoos.task.fs.FileService;
 import org.legoos.task.fs.LegoFileSystemProvider;
-import org.legoos.processor.loader.ProgramLoader;
+import org.legoos.task.loader.ProgramLoader;
 import org.legoos.processor.mm.ExCacheBackend;
 import org.legoos.processor.mm.FileMapper;
 import org.legoos.processor.mm.RemoteAddressSpace;

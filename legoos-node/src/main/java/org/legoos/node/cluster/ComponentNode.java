@@ -19,7 +19,7 @@ import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
 import org.legoos.processor.ProcessMonitor;
 import org.legoos.processor.ProcessorConfig;
-import org.legoos.processor.loader.ProgramLoader;
+import org.legoos.task.loader.ProgramLoader;
 import org.legoos.storage.StorageConfig;
 import org.legoos.storage.StorageMonitor;
 import org.slf4j.Logger;

@@ -1,4 +1,4 @@
-package org.legoos.processor.loader;
+package org.legoos.task.loader;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,0 +1,222 @@
+package org.legoos.task;
+
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.legoos.api.AddressSpace;
+import org.legoos.api.LegoProgram;
+import org.legoos.api.SegmentationFault;
+import org.legoos.task.channel.Body;
+import org.legoos.task.channel.FileSyscalls;
+import org.legoos.task.channel.Frame;
+import org.legoos.task.channel.StartMessage;
+import org.legoos.task.channel.Syscall;
+import org.legoos.task.channel.SyscallClient;
+import org.legoos.task.fs.LegoFileSystemProvider;
+import org.legoos.task.loader.ProgramLoader;
+import org.legoos.task.sys.Sandbox;
+
+/**
+ * The main class of a task, the JVM of one process-mode LegoOS/J process. Its stdin and stdout are the system-call
+ * channel to the processor component's process monitor (nothing else may write to fd 1: {@code System.out} is the
+ * process's stdout as channel messages). In order: read the start message, die with the monitor, build the
+ * process's {@link org.legoos.api.LegoContext}, enter the sandbox, load the program and run it; then report the exit
+ * code, flush and halt. A {@code System.exit(n)} by the program ends the task with {@code n} (the monitor reads the
+ * JVM's exit status).
+ */
+public final class TaskMain {
+    /** System property: {@code optional} lets a task run without the sandbox when the native bindings are missing. */
+    public static final String SANDBOX_PROPERTY = "legoos.task.sandbox";
+    /** Exit code of a segmentation fault (128 + SIGSEGV). */
+    public static final int EXIT_SEGFAULT = 139;
+    /** Exit code of a memory access the monitor could not serve (128 + SIGBUS: a poisoned page). */
+    public static final int EXIT_MEMORY_ERROR = 135;
+    /** Exit code when the program cannot be loaded in the task. */
+    public static final int EXIT_CANNOT_LOAD = 127;
+    /** Exit code when the task itself cannot start (bad start message, sandbox refused). */
+    public static final int EXIT_TASK_FAILED = 126;
+
+    private static volatile PrintStream diag = System.err;
+
+    private TaskMain() {
+    }
+
+    public static void main(String[] argv) {
+        // fd 1 is the channel: nothing may print there but it
+        PrintStream rawErr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        diag = rawErr;
+        System.setOut(rawErr);
+        SyscallClient client = new SyscallClient(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out));
+        StartMessage start;
+        try {
+            Frame f = client.readMessage();
+            if (f.code() != Syscall.START.number()) {
+                throw new IllegalStateException("first message is #" + f.code() + ", not START");
+            }
+            start = StartMessage.decode(f.body());
+        } catch (IOException | RuntimeException e) {
+            rawErr.println("legoos task: no start message: " + e);
+            Runtime.getRuntime().halt(EXIT_TASK_FAILED);
+            return;
+        }
+        boolean sandboxOptional = "optional".equals(System.getProperty(SANDBOX_PROPERTY));
+        try {
+            Sandbox.dieWithParent(start.monitorPid());
+        } catch (UnsupportedOperationException e) {
+            if (!sandboxOptional) {
+                rawErr.println("legoos task: cannot bind the task's life to the processor component: " + e.getMessage());
+                Runtime.getRuntime().halt(EXIT_TASK_FAILED);
+            }
+        }
+        new TaskMain().run(client, start, sandboxOptional);
+    }
+
+    private PrintStream out;
+    private PrintStream err;
+    private SyscallClient client;
+
+    private void run(SyscallClient client, StartMessage start, boolean sandboxOptional) {
+        this.client = client;
+        TaskStreams.Input stdin = new TaskStreams.Input();
+        client.start((op, body) -> {
+            switch (op) {
+                case STDIN -> stdin.offer(body);
+                case STDIN_EOF -> stdin.end();
+                default -> { }
+            }
+        }, why -> {
+            // the monitor is gone: so is this process (PR_SET_PDEATHSIG does the same when the bindings are there)
+            diag.println("legoos task pid " + start.pid() + ": " + why + "; exiting");
+            Runtime.getRuntime().halt(EXIT_TASK_FAILED);
+        });
+        out = new PrintStream(new BufferedOutputStream(new TaskStreams.Output(client, Syscall.STDOUT), 8192), true, StandardCharsets.UTF_8);
+        err = new PrintStream(new BufferedOutputStream(new TaskStreams.Output(client, Syscall.STDERR), 8192), true, StandardCharsets.UTF_8);
+        System.setOut(out);
+        System.setErr(err);
+        System.setIn(stdin);
+        Runtime.getRuntime().addShutdownHook(new Thread(this::flush, "flush-streams")); // System.exit(n) by the program
+        int code;
+        String error = "";
+        try {
+            FileSystem fs = new LegoFileSystemProvider().newFileSystem(start.vnode(), FileSyscalls.client(client));
+            AddressSpace memory = TaskAddressSpace.attach(client);
+            TaskContext ctx = new TaskContext(start.pid(), start.vnode(), start.cores(), client, fs, memory, out, err, stdin);
+            enterSandbox(sandboxOptional);
+            LegoProgram program;
+            try {
+                program = load(start, fs);
+            } catch (IOException | RuntimeException | LinkageError e) {
+                error = "cannot load program " + start.program() + ": " + e.getMessage();
+                err.println(error);
+                exit(EXIT_CANNOT_LOAD, error);
+                return;
+            }
+            try {
+                code = program.main(ctx, start.args().toArray(String[]::new));
+            } catch (SegmentationFault e) {
+                code = EXIT_SEGFAULT;
+                error = "Segmentation fault: " + e.getMessage();
+                err.println(error);
+            } catch (InternalError e) {
+                code = EXIT_MEMORY_ERROR;
+                error = "memory error: " + describeMemoryError(e, client);
+                err.println(error);
+                printStackTrace(e);
+            } catch (Throwable t) {
+                code = 1;
+                error = String.valueOf(t);
+                printStackTrace(t);
+            }
+            try {
+                fs.close();
+            } catch (IOException | RuntimeException e) {
+                err.println("closing files failed: " + e);
+            }
+        } catch (Throwable t) {
+            code = EXIT_TASK_FAILED;
+            error = "task failed: " + t;
+            printStackTrace(t);
+        }
+        exit(code, error);
+    }
+
+    private void printStackTrace(Throwable t) {
+        StringWriter sw = new StringWriter();
+        t.printStackTrace(new PrintWriter(sw));
+        err.print(sw);
+    }
+
+    /**
+     * What the process's error says of an {@link InternalError} a memory access raised (a page the monitor poisoned
+     * because it could not serve it): the memory side fills this in, asking the monitor with {@link Syscall#FAULT}
+     * which address failed and why. Until then the error's own message.
+     */
+    static String describeMemoryError(InternalError e, SyscallClient client) {
+        return String.valueOf(e.getMessage());
+    }
+
+    /**
+     * Enters the sandbox: only the JDK and this task's class path may be read. Without native bindings the sandbox is
+     * skipped only when the monitor said so ({@code -Dlegoos.task.sandbox=optional}); otherwise the task fails.
+     */
+    private static void enterSandbox(boolean optional) {
+        try {
+            Sandbox.enter(sandboxPolicy());
+        } catch (UnsupportedOperationException e) {
+            if (!optional) {
+                throw new IllegalStateException("sandbox unavailable: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Read-only: the JDK home and this JVM's class path entries. */
+    static Sandbox.Policy sandboxPolicy() {
+        List<Path> ro = new ArrayList<>();
+        ro.add(Path.of(System.getProperty("java.home")));
+        for (String e : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                ro.add(Path.of(e).toAbsolutePath());
+            }
+        }
+        return new Sandbox.Policy(ro);
+    }
+
+    private static LegoProgram load(StartMessage start, FileSystem fs) throws IOException, ClassNotFoundException {
+        Map<String, Class<? extends LegoProgram>> bundled = Map.of();
+        if (!start.bundledClass().isEmpty()) {
+            Class<?> c = Class.forName(start.bundledClass(), false, TaskMain.class.getClassLoader());
+            if (!LegoProgram.class.isAssignableFrom(c)) {
+                throw new IllegalArgumentException(c.getName() + " does not implement " + LegoProgram.class.getName());
+            }
+            bundled = Map.of(start.program(), c.asSubclass(LegoProgram.class));
+        }
+        return new ProgramLoader(bundled).load(start.program(), fs);
+    }
+
+    private void flush() {
+        out.flush();
+        err.flush();
+    }
+
+    /** Reports the exit to the monitor, then halts (no shutdown hooks: the streams are flushed here). */
+    private void exit(int code, String error) {
+        flush();
+        try {
+            client.message(Syscall.EXIT, Body.writer().putInt(code).putString(error).toByteArray());
+        } catch (IOException | RuntimeException e) {
+            diag.println("legoos task: exit report failed: " + e);
+        }
+        Runtime.getRuntime().halt(code);
+    }
+}
