@@ -62,6 +62,8 @@ public final class ProcessMonitor implements AutoCloseable {
     private final ProgramLoader loader;
     private final ExCache excache;
     private final ExCacheBackend backend;
+    /** Process mode's ExCache: the pages resident in this component's task JVMs. */
+    private final org.legoos.processor.excache.FaultExCache faultCache;
     private final ProcessClient client;
     private final LegoFileSystemProvider fsProvider = new LegoFileSystemProvider();
     private final Map<Long, LegoProcess> processes = new ConcurrentHashMap<>();
@@ -76,6 +78,7 @@ public final class ProcessMonitor implements AutoCloseable {
         this.loader = loader;
         this.backend = new ExCacheBackend(rpc, config.maxProcesses() + 1);
         this.excache = new ExCache(config.excache(), backend);
+        this.faultCache = new org.legoos.processor.excache.FaultExCache(config.excache(), backend, config.maxProcesses() + 1);
         this.client = new ProcessClient(rpc, managerNode);
         rpc.handle(StartProcess.class, this::start, starter);
         rpc.handle(KillProcess.class, (q, ctx) -> {
@@ -95,6 +98,26 @@ public final class ProcessMonitor implements AutoCloseable {
 
     public ExCacheStats excacheStats() {
         return excache.stats();
+    }
+
+    /** Process mode's ExCache (the resident pages of the task JVMs). */
+    public org.legoos.processor.excache.FaultExCache faultCache() {
+        return faultCache;
+    }
+
+    /**
+     * Process mode: creates the address space of process {@code pid} on its home and the monitor half of its task's
+     * memory ({@link org.legoos.processor.task.TaskMemory}) for the task JVM {@code taskPid}; register it on the task's
+     * channel before the task attaches.
+     */
+    public org.legoos.processor.task.TaskMemory openTaskMemory(long pid, org.legoos.net.protocol.gm.VNodeInfo vnode,
+                                                                int home, long taskPid, FileMapper files) {
+        RemoteAddressSpace space = RemoteAddressSpace.createForTask(rpc, faultCache, backend, pid, vnode.id(), home,
+                vnode.memoryQuotaBytes());
+        if (files != null) {
+            space.attachFiles(files);
+        }
+        return new org.legoos.processor.task.TaskMemory(space, faultCache, taskPid);
     }
 
     ProcessClient processClient() {

@@ -263,6 +263,11 @@ public final class TaskMemory implements AutoCloseable {
         @Override
         public void poison(long va) {
             try {
+                // A write-protected page that was punched out leaves a uffd-wp marker in the task's page table, and
+                // UFFDIO_POISON refuses a non-empty entry (EEXIST): the access would fault again forever. Resolving
+                // write protection clears the marker (it also wakes the faulting thread, which faults again and
+                // finds the poison on the next round).
+                uffd.writeProtect(va, PAGE, false);
                 if (!uffd.poison(va, PAGE)) {
                     uffd.wake(va, PAGE);
                 }
