@@ -102,8 +102,9 @@ public final class Sandbox {
      * before the call.
      *
      * <p>Pitfall: the "parent" the kernel watches is the <em>thread</em> that started this process: the signal comes
-     * when that thread exits, even if the parent process lives on. The monitor must start tasks from a thread that
-     * lives as long as it does. The setting survives {@code execve} of a non-set-id program and is not inherited by
+     * when that thread exits, even if the parent process lives on. The monitor must start a task from a thread that
+     * lives as long as the task should (see {@link #restrictThreadForSpawn}: one thread per task, which also waits for
+     * it). The setting survives {@code execve} of a non-set-id program and is not inherited by
      * this process's own children.
      */
     public static void dieWithParent(long expectedParentPid) {
@@ -121,7 +122,8 @@ public final class Sandbox {
      * <p>Reading means {@code READ_FILE} (and {@code READ_DIR} for a directory), not {@code EXECUTE}: a task cannot
      * start programs, not even {@code java} (the JVM's own {@code dlopen} of a library needs only reading).
      * Everything else (writing, truncating, creating, removing, renaming, linking, device ioctls) is denied
-     * everywhere, including on files opened before.
+     * everywhere. File descriptors opened before keep what they were opened for (Landlock checks at open): stdout,
+     * stderr and the channel to the monitor go on working, so the task runtime must not hold others.
      *
      * <p>What this does <em>not</em> cover:
      * <ul>
