@@ -14,28 +14,42 @@ import java.util.List;
 public final class Sandbox {
     /**
      * What a sandboxed task may touch: directories and files it may read (the JDK, its class path). A directory
-     * is readable with everything beneath it; a path that does not exist is skipped.
+     * is readable with everything beneath it; a path that does not exist is skipped. {@link #jvm} makes the usual
+     * one.
      *
-     * <p>What a JVM reads after it started, found by running one under the sandbox (JDK 25, Linux 6.18):
+     * <p>What a JVM reads after it started, found by running one in the sandbox (JDK 25, Linux 6.18, see
+     * {@code SandboxTest}):
      * <ul>
-     * <li>{@code java.home}: native libraries loaded on first use (libnio, libnet, libzip, libmanagement...),
-     *     {@code conf/security/java.security}, {@code lib/tzdb.dat}, {@code lib/modules} is already open. Without it
-     *     the first class needing a new library fails with {@code UnsatisfiedLinkError}.</li>
-     * <li>the class path entries: classes and resources are opened lazily, jars once, directories per class.</li>
-     * <li>{@code /dev/urandom} and {@code /dev/random}: {@code SecureRandom}, {@code UUID.randomUUID()} and
-     *     anything seeding from them open them on first use ({@code NativePRNG} opens both). Not needed by the
-     *     JVM itself; add them if the program needs randomness.</li>
-     * <li>Not needed: {@code /proc/self} and {@code /sys/fs/cgroup} (the JVM reads them at start-up, before the
-     *     sandbox; {@code Runtime.availableProcessors()} afterwards still works from {@code sched_getaffinity} and
-     *     cached container limits), {@code /etc/localtime} (the default time zone is found by reading the
-     *     symlink, which Landlock does not restrict; where it is a copy, pass {@code -Duser.timezone}),
-     *     {@code /tmp} (no writes anyway: start the task with {@code -XX:-UsePerfData} and its own
-     *     {@code java.io.tmpdir}).</li>
+     * <li>{@code java.home}: native libraries loaded on first use (libnet, libnio, libzip, libmanagement...),
+     *     {@code conf/security/java.security}, {@code lib/tzdb.dat}; {@code lib/modules} is open already.</li>
+     * <li>the class path entries: classes and resources are opened lazily, a jar at its first use, a directory's
+     *     files one by one.</li>
+     * <li>{@code /dev/random} and {@code /dev/urandom}: without them {@code NativePRNG} is unavailable and the first
+     *     {@code new SecureRandom()} (also behind {@code UUID.randomUUID()}, TLS, ...) falls back to DRBG seeded by
+     *     the thread-timing seed generator: measured 8.7 s for the first instance, 4.3 s for a
+     *     {@code SecureRandom.getSeed(16)}. With them it is {@code NativePRNG}: 88 ms for the first instance
+     *     (class loading included), 0.1 ms for a seed.</li>
      * </ul>
+     * Not needed, everything worked without them: {@code /proc/self} and {@code /sys/fs/cgroup} (read at start-up,
+     * before the sandbox; {@code availableProcessors()}, the OS MXBean and GC work after), {@code /etc/localtime}
+     * (the default zone comes from reading the symlink, which Landlock does not restrict; where it is a copy rather
+     * than a link, pass {@code -Duser.timezone}), {@code /tmp} (start the task with {@code -XX:-UsePerfData} and
+     * nothing to write). What stops working: {@code ProcessHandle.current().info()} is empty (it reads
+     * {@code /proc/self/stat} and {@code cmdline}).
      */
     public record Policy(List<Path> readOnly) {
         public Policy {
             readOnly = List.copyOf(readOnly);
+        }
+
+        /** The JDK this JVM runs ({@code java.home}), {@code /dev/random}, {@code /dev/urandom}, and {@code classPath}. */
+        public static Policy jvm(List<Path> classPath) {
+            List<Path> paths = new java.util.ArrayList<>();
+            paths.add(Path.of(System.getProperty("java.home")));
+            paths.add(Path.of("/dev/random"));
+            paths.add(Path.of("/dev/urandom"));
+            paths.addAll(classPath);
+            return new Policy(paths);
         }
     }
 
@@ -88,8 +102,9 @@ public final class Sandbox {
      * before the call.
      *
      * <p>Pitfall: the "parent" the kernel watches is the <em>thread</em> that started this process: the signal comes
-     * when that thread exits, even if the parent process lives on. The monitor must start tasks from a thread that
-     * lives as long as it does. The setting survives {@code execve} of a non-set-id program and is not inherited by
+     * when that thread exits, even if the parent process lives on. The monitor must start a task from a thread that
+     * lives as long as the task should (see {@link #restrictThreadForSpawn}: one thread per task, which also waits for
+     * it). The setting survives {@code execve} of a non-set-id program and is not inherited by
      * this process's own children.
      */
     public static void dieWithParent(long expectedParentPid) {
@@ -107,18 +122,21 @@ public final class Sandbox {
      * <p>Reading means {@code READ_FILE} (and {@code READ_DIR} for a directory), not {@code EXECUTE}: a task cannot
      * start programs, not even {@code java} (the JVM's own {@code dlopen} of a library needs only reading).
      * Everything else (writing, truncating, creating, removing, renaming, linking, device ioctls) is denied
-     * everywhere, including on files opened before.
+     * everywhere. File descriptors opened before keep what they were opened for (Landlock checks at open): stdout,
+     * stderr and the channel to the monitor go on working, so the task runtime must not hold others.
      *
      * <p>What this does <em>not</em> cover:
      * <ul>
      * <li><b>Threads that already exist.</b> Landlock restricts the calling thread and the threads it creates
      *     afterwards (ABI 7 has no way to restrict a whole process). A JVM has threads before {@code main}: the GC and
      *     JIT threads, and the Finalizer, Reference Handler, Common-Cleaner and Signal Dispatcher threads, which stay
-     *     unrestricted. Program code must not get to run on them: start the task with {@code --finalization=disabled}
-     *     (else a {@code finalize()} method runs on the Finalizer thread), {@code -Xrs} (else SIGTERM/SIGINT/SIGHUP
-     *     run the shutdown hooks on a thread the Signal Dispatcher starts) and
-     *     {@code -XX:+DisableAttachMechanism}; call this before the task runtime starts any thread pool, virtual
-     *     thread or process of its own (their carrier and reaper threads would be unrestricted and run callbacks).</li>
+     *     unrestricted (measured: a {@code finalize()} method reads {@code /etc/hostname} after this call). Either
+     *     start the task from a thread that called {@link #restrictThreadForSpawn}, or keep program code off those
+     *     threads: start the task with {@code --finalization=disabled} (else {@code finalize()} runs on the Finalizer
+     *     thread), {@code -Xrs} (else SIGTERM/SIGINT/SIGHUP run the shutdown hooks on a thread the Signal Dispatcher
+     *     starts) and {@code -XX:+DisableAttachMechanism}, and call this before the task runtime starts any thread
+     *     pool, virtual thread or process of its own (their carrier and reaper threads would be unrestricted and run
+     *     callbacks).</li>
      * <li><b>UDP and other sockets.</b> Landlock's network rules are about TCP bind and connect only: UDP, raw
      *     sockets (with CAP_NET_RAW) and pathname UNIX sockets stay usable.</li>
      * <li><b>Capabilities.</b> A task running as root keeps them (no new privileges, but not fewer): Landlock stops
@@ -129,6 +147,36 @@ public final class Sandbox {
      *                        program then)
      */
     public static void enter(Policy policy) {
+        enter(policy, false);
+    }
+
+    /** Where the dynamic loader and the C libraries a JVM links to live (Debian multiarch, Fedora lib64, Alpine). */
+    static final List<Path> SYSTEM_LIBRARIES = List.of(Path.of("/lib"), Path.of("/lib64"), Path.of("/usr/lib"), Path.of("/usr/lib64"));
+
+    /**
+     * Sandboxes the calling <em>thread</em> so that the processes it starts afterwards are sandboxed from their first
+     * instruction, all their threads included: the way round {@link #enter}'s blind spot (threads that existed
+     * before it). Landlock domains and no-new-privs are per thread and inherited by the processes a thread starts
+     * ({@code posix_spawn} and {@code exec} keep them), so a monitor thread that calls this and then starts the task's
+     * JVM gives the task {@code policy}, plus what exec'ing a JVM needs: {@code EXECUTE} on the policy's paths and
+     * read and execute of {@link #SYSTEM_LIBRARIES} (the kernel opens {@code ld-linux} for execute, the loader
+     * reads {@code libc}, {@code libz}...). Measured: such a JVM starts and runs normally; it cannot read its
+     * {@code /proc/self} (it logs "Can't open /proc/cgroups" under {@code -Xlog:os+container=debug} and sees no
+     * container limits: give it {@code -Xmx}).
+     *
+     * <p>For the monitor: call it on a new platform thread dedicated to one task and start the task from that
+     * thread, which then must outlive the task (it is also the thread {@code PR_SET_PDEATHSIG} watches) and must do
+     * nothing that needs files outside {@code policy} (e.g. load a monitor class not yet loaded; resolve
+     * {@code ProcessHandle.info()} before). The task may still call {@link #enter} to drop {@code EXECUTE} for the
+     * threads it creates from then on. The rest of the monitor is not affected.
+     */
+    public static void restrictThreadForSpawn(Policy policy) {
+        List<Path> paths = new java.util.ArrayList<>(policy.readOnly());
+        paths.addAll(SYSTEM_LIBRARIES);
+        enter(new Policy(paths), true);
+    }
+
+    private static void enter(Policy policy, boolean execute) {
         int version = landlockAbi();
         if (version < 1) {
             throw new LinuxException("landlock (not offered by this kernel)", LinuxException.EOPNOTSUPP);
@@ -137,7 +185,7 @@ public final class Sandbox {
         int ruleset = createRuleset(version);
         try {
             for (Path path : policy.readOnly()) {
-                allowRead(ruleset, path);
+                allowRead(ruleset, path, execute);
             }
             Native.Scratch s = Native.scratch();
             Native.check(Native.syscall(s.state, SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0, 0), s.state,
@@ -173,7 +221,7 @@ public final class Sandbox {
     }
 
     /** Adds a PATH_BENEATH rule allowing reads of {@code path} (and beneath, for a directory); skips a missing path. */
-    private static void allowRead(int ruleset, Path path) {
+    private static void allowRead(int ruleset, Path path, boolean execute) {
         Path absolute = path.toAbsolutePath();
         if (!Files.exists(absolute)) {
             return;
@@ -192,7 +240,8 @@ public final class Sandbox {
             Native.Scratch s = Native.scratch();
             // struct landlock_path_beneath_attr { u64 allowed_access; s32 parent_fd; } __attribute__((packed)): 12 bytes
             MemorySegment rule = s.zeroed();
-            rule.set(ValueLayout.JAVA_LONG, 0, directory ? ACCESS_FS_READ_FILE | ACCESS_FS_READ_DIR : ACCESS_FS_READ_FILE);
+            long rights = directory ? ACCESS_FS_READ_FILE | ACCESS_FS_READ_DIR : ACCESS_FS_READ_FILE;
+            rule.set(ValueLayout.JAVA_LONG, 0, execute ? rights | ACCESS_FS_EXECUTE : rights);
             rule.set(ValueLayout.JAVA_INT, 8, fd);
             Native.check(Native.syscall(s.state, SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, rule.address(), 0, 0),
                     s.state, "landlock_add_rule " + absolute);
