@@ -1,5 +1,6 @@
 package org.legoos.processor.task;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ final class AotCache {
     }
 
     private void train() {
-        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+        for (String entry : classPath.split(File.pathSeparator)) {
             if (Files.isDirectory(Path.of(entry))) {
                 failed = true;
                 log.debug("no AOT cache for task class path {}: it has a directory", classPath);

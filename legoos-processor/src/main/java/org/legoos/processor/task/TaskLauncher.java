@@ -1,10 +1,12 @@
 package org.legoos.processor.task;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -121,7 +123,7 @@ public final class TaskLauncher implements AutoCloseable {
         if (sandboxOptional) {
             cmd.add("-D" + TaskMain.SANDBOX_PROPERTY + "=optional");
         }
-        String cp = String.join(java.io.File.pathSeparator, classPath.stream().map(Path::toString).toList());
+        String cp = String.join(File.pathSeparator, classPath.stream().map(Path::toString).toList());
         if (aot) {
             cmd.addAll(aotCache(cp).options());
         }
@@ -197,7 +199,7 @@ public final class TaskLauncher implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         for (var e : entries.entrySet()) {
-            md.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
             md.update((byte) 0);
             md.update(e.getValue());
         }
