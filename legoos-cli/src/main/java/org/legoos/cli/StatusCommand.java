@@ -19,7 +19,8 @@ import picocli.CommandLine.Mixin;
         description = {"Prints every component of the cluster with its state and resources.",
                 "Columns: node id, role, address, state (ALIVE, or DEAD after missed heartbeats), time since its last "
                 + "status report, threads running / cores, processes (processors: running, memory: homed), memory used "
-                + "/ capacity, storage used, ExCache size."})
+                + "/ capacity, storage used, ExCache size, and how a processor runs processes (process: a JVM each; thread: "
+                + "threads of its JVM) with the reason below the table."})
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client = new ClientOptions();
@@ -46,7 +47,8 @@ final class StatusCommand implements Callable<Integer> {
         out.println("manager " + c.managerAddress() + ": " + members.size() + " component" + (members.size() == 1 ? "" : "s")
                 + " (" + alive + " alive), " + vnodes + " vNode" + (vnodes == 1 ? "" : "s"));
         ResultTable t = new ResultTable(null, ">NODE", "ROLE", "ADDRESS", "STATE", ">SEEN", ">THREADS/CORES", ">PROCS", ">MEMORY USED/CAP",
-                ">STORAGE USED", ">EXCACHE");
+                ">STORAGE USED", ">EXCACHE", "MODE");
+        List<String> reasons = new java.util.ArrayList<>();
         long now = System.currentTimeMillis();
         for (ComponentInfo m : members) {
             ComponentResources r = m.resources();
@@ -59,12 +61,18 @@ final class StatusCommand implements Callable<Integer> {
                     processor || memory ? String.valueOf(r.processes()) : "-",
                     memory ? Sizes.human(r.memoryUsedBytes()) + "/" + Sizes.human(r.memoryCapacityBytes()) : "-",
                     storage ? Sizes.human(r.storageUsedBytes()) : "-",
-                    processor ? Sizes.human(r.excacheBytes()) : "-");
+                    processor ? Sizes.human(r.excacheBytes()) : "-",
+                    processor && r.processorMode() != null ? r.processorMode().name().toLowerCase(java.util.Locale.ROOT) : "-");
+            if (processor && r.processorMode() != null) {
+                reasons.add("node " + m.nodeId() + ": " + r.processorMode().name().toLowerCase(java.util.Locale.ROOT) + " mode: "
+                        + r.modeReason());
+            }
         }
         if (t.isEmpty()) {
             out.println("no components have joined yet");
         } else {
             t.print(out);
+            reasons.forEach(out::println);
         }
         out.flush();
     }

@@ -37,6 +37,14 @@ import org.legoos.task.loader.ProgramLoader;
 import org.legoos.processor.mm.ExCacheBackend;
 import org.legoos.processor.mm.FileMapper;
 import org.legoos.processor.mm.RemoteAddressSpace;
+import org.legoos.api.ProcessorMode;
+import org.legoos.processor.task.HostSupport;
+import org.legoos.processor.task.TaskChannel;
+import org.legoos.processor.task.TaskLauncher;
+import org.legoos.task.channel.Body;
+import org.legoos.task.channel.FileSyscalls;
+import org.legoos.task.channel.StartMessage;
+import org.legoos.task.channel.Syscall;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +78,12 @@ public final class ProcessMonitor implements AutoCloseable {
     private final AtomicInteger threadsRunning = new AtomicInteger();
     /** Starting a process calls the home memory component; never do that on a transport's I/O thread. */
     private final java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    /** The mode this processor runs in and why (chosen once, at construction). */
+    private final HostSupport.Decision mode;
+    /** Process mode: starts the tasks (null in thread mode). */
+    private final TaskLauncher launcher;
+    /** Process mode: the running tasks. */
+    private final Map<Long, TaskProcess> tasks = new ConcurrentHashMap<>();
 
     public ProcessMonitor(RpcNode rpc, int managerNode, ProcessorConfig config, ProgramLoader loader) {
         this.rpc = rpc;
@@ -80,6 +94,11 @@ public final class ProcessMonitor implements AutoCloseable {
         this.excache = new ExCache(config.excache(), backend);
         this.faultCache = new org.legoos.processor.excache.FaultExCache(config.excache(), backend, config.maxProcesses() + 1);
         this.client = new ProcessClient(rpc, managerNode);
+        this.mode = HostSupport.decide(config.mode());
+        this.launcher = mode.mode() == ProcessorMode.PROCESS
+                ? new TaskLauncher(TaskLauncher.defaultCacheDir(), config.taskHeapBytes(), mode.sandboxOptional(), true) : null;
+        log.info("{} runs processes in {} mode ({}){}", rpc.name(), mode.mode().name().toLowerCase(java.util.Locale.ROOT),
+                mode.reason(), mode.sandboxOptional() ? "; tasks run WITHOUT the sandbox: native bindings not available" : "");
         rpc.handle(StartProcess.class, this::start, starter);
         rpc.handle(KillProcess.class, (q, ctx) -> {
             kill(q.pid());
@@ -90,6 +109,16 @@ public final class ProcessMonitor implements AutoCloseable {
 
     public ProcessorConfig config() {
         return config;
+    }
+
+    /** The mode this processor runs processes in: {@link ProcessorMode#PROCESS} or {@link ProcessorMode#THREAD}. */
+    public ProcessorMode mode() {
+        return mode.mode();
+    }
+
+    /** Why it runs in {@link #mode()}. */
+    public String modeReason() {
+        return mode.reason();
     }
 
     public ExCache excache() {
@@ -134,16 +163,20 @@ public final class ProcessMonitor implements AutoCloseable {
 
     /** What this component has and uses, for status reports to the managers. */
     public ComponentResources resources() {
-        return new ComponentResources(config.cores(), threadsRunning.get(), processes.size(), 0, 0, 0,
-                config.excache().capacityBytes());
+        long taskHeaps = (long) tasks.size() * config.taskHeapBytes();
+        return new ComponentResources(config.cores(), threadsRunning.get() + tasks.size(), processes.size() + tasks.size(), 0,
+                taskHeaps, 0, config.excache().capacityBytes(), mode.mode(), mode.reason());
     }
 
     private Ack start(StartProcess q, CallContext ctx) throws IOException {
-        if (processes.containsKey(q.pid())) {
+        if (processes.containsKey(q.pid()) || tasks.containsKey(q.pid())) {
             throw new RpcException(Status.EXISTS, "pid " + q.pid() + " already runs here");
         }
-        if (processes.size() >= config.maxProcesses()) {
+        if (processCount() >= config.maxProcesses()) {
             throw new RpcException(Status.QUOTA, "processor runs its maximum of " + config.maxProcesses() + " processes");
+        }
+        if (launcher != null) {
+            return startTask(q, ctx);
         }
         RemoteAddressSpace memory = RemoteAddressSpace.create(rpc, excache, backend, q.pid(), q.vnode().id(),
                 q.homeMemoryNode(), q.vnode().memoryQuotaBytes());
@@ -204,6 +237,188 @@ public final class ProcessMonitor implements AutoCloseable {
         finish(p, code, error, ctx);
     }
 
+    // ------------------------------------------------------------------ process mode
+
+    /**
+     * Starts a process in its own JVM: checks the program exists (a bundled program, or a jar of the vNode), launches the
+     * task, serves its system calls with the process's file service and this component's process client, and reports its
+     * exit when both its JVM has ended and its channel is drained.
+     */
+    private Ack startTask(StartProcess q, CallContext ctx) throws IOException {
+        Class<? extends LegoProgram> bundled = loader.bundledClass(q.program());
+        RemoteFileService files = new RemoteFileService(rpc, q.vnode().id(), q.vnode().storageNode(), q.vnode().cacheMemoryNode());
+        if (bundled == null) {
+            try {
+                String jar = ProgramLoader.jarPath(q.program(), loader.bundledNames());
+                if (files.stat(jar).directory()) {
+                    throw new RpcException(Status.INVALID_ARGUMENT, "cannot load program " + q.program() + ": " + jar + " is a directory");
+                }
+            } catch (NoSuchFileException e) {
+                throw new RpcException(Status.NOT_FOUND, "program " + q.program() + " not found: " + e.getMessage());
+            }
+        }
+        TaskLauncher.Launched launched;
+        try {
+            launched = launcher.launch(q.pid(), bundled);
+        } catch (IOException e) {
+            throw new RpcException(Status.INTERNAL, "cannot start a JVM for pid " + q.pid() + ": " + e.getMessage());
+        }
+        Process os = launched.process();
+        TaskProcess[] self = new TaskProcess[1];
+        TaskChannel channel = new TaskChannel("pid " + q.pid(), os.getInputStream(), os.getOutputStream(), why -> {
+            TaskProcess t = self[0];
+            if (t != null) {
+                t.violation = why;
+                t.kill();
+            } else {
+                os.destroyForcibly();
+            }
+        });
+        TaskProcess t = new TaskProcess(q.pid(), q.vnode(), q.program(), launched, channel);
+        self[0] = t;
+        for (Syscall op : FileSyscalls.CALLS) {
+            channel.handle(op, body -> FileSyscalls.serve(op, body, files));
+        }
+        channel.handle(Syscall.SPAWN, body -> spawnFor(t, body, ctx));
+        channel.handle(Syscall.WAIT, body -> waitFor(t, body));
+        registerMemory(t, q);
+        channel.onMessage(Syscall.STDOUT, data -> sendOutput(ctx, t.pid, 1, data));
+        channel.onMessage(Syscall.STDERR, data -> sendOutput(ctx, t.pid, 2, data));
+        channel.onMessage(Syscall.EXIT, body -> {
+            Body.Reader r = Body.reader(body);
+            int code = r.getInt();
+            String error = r.getString();
+            r.end();
+            t.reportedError = error;
+            t.reportedCode = code;
+        });
+        tasks.put(q.pid(), t);
+        log.info("start pid={} program={} vnode={} home=node{} as task os pid {}", q.pid(), q.program(), q.vnode().name(),
+                q.homeMemoryNode(), os.pid());
+        channel.start();
+        channel.send(Syscall.START, new StartMessage(q.pid(), ProcessHandle.current().pid(), q.vnode().name(), q.program(), q.args(),
+                config.cores(), bundled == null ? "" : bundled.getName()).encode());
+        channel.send(Syscall.STDIN_EOF, Body.EMPTY);
+        Thread.ofVirtual().name("pid" + q.pid() + "-stderr").start(() -> t.drainStderr(data -> sendOutput(ctx, t.pid, 2, data)));
+        // the channel may stay open after the JVM ended only if the task gave its stdout to another process: wait a little
+        os.onExit().thenCompose(p -> channel.ended().copy().completeOnTimeout(null, 2, java.util.concurrent.TimeUnit.SECONDS))
+                .whenComplete((v, e) -> finishTask(t, ctx));
+        return Ack.INSTANCE;
+    }
+
+    /**
+     * Where the memory side registers the handlers of the memory system calls ({@link Syscall#MEMORY_ATTACH},
+     * {@link Syscall#MMAP} ... {@link Syscall#FAULT}) on {@code t.channel}, with what it needs of the start request (the
+     * home memory component, the vNode's quota). Nothing yet: a task calling them is killed ("not served here").
+     */
+    private void registerMemory(TaskProcess t, StartProcess q) {
+        // memory side: e.g. taskMemory.register(t.channel, q.pid(), q.vnode(), q.homeMemoryNode());
+    }
+
+    private static void sendOutput(CallContext ctx, long pid, int stream, byte[] data) {
+        for (int off = 0; off < data.length; off += StreamOutput.MAX_CHUNK) {
+            int n = Math.min(StreamOutput.MAX_CHUNK, data.length - off);
+            try {
+                ctx.sendBack(new ProcessOutput(pid, stream, java.util.Arrays.copyOfRange(data, off, off + n)));
+            } catch (RuntimeException e) {
+                log.debug("pid {}: output dropped, launcher unreachable: {}", pid, e.toString());
+                return;
+            }
+        }
+    }
+
+    private byte[] spawnFor(TaskProcess t, byte[] body, CallContext ctx) {
+        Body.Reader r = Body.reader(body);
+        String program = r.getString();
+        List<String> args = r.getStrings();
+        r.end();
+        ProcessClient.Running child = client.start(t.vnode.name(), program, args, new TaskOutput(ctx, t.pid, 1), new TaskOutput(ctx, t.pid, 2));
+        t.children.put(child.pid(), child);
+        return Body.writer().putLong(child.pid()).toByteArray();
+    }
+
+    /** A child's output, written to its parent task's launcher as the parent's own output. */
+    private static final class TaskOutput extends java.io.OutputStream {
+        private final CallContext ctx;
+        private final long pid;
+        private final int stream;
+
+        TaskOutput(CallContext ctx, long pid, int stream) {
+            this.ctx = ctx;
+            this.pid = pid;
+            this.stream = stream;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            sendOutput(ctx, pid, stream, java.util.Arrays.copyOfRange(b, off, off + len));
+        }
+    }
+
+    private byte[] waitFor(TaskProcess t, byte[] body) throws InterruptedException {
+        Body.Reader r = Body.reader(body);
+        long pid = r.getLong();
+        r.end();
+        ProcessClient.Running child = t.children.get(pid);
+        if (child == null) {
+            throw new IllegalArgumentException("pid " + pid + " is not a child of pid " + t.pid);
+        }
+        int code = child.waitFor();
+        t.children.remove(pid);
+        return Body.writer().putInt(code).toByteArray();
+    }
+
+    private void finishTask(TaskProcess t, CallContext ctx) {
+        Process os = t.process;
+        int status = os.exitValue();
+        int code;
+        String error;
+        if (t.killed) {
+            code = EXIT_KILLED;
+            error = t.violation != null ? "killed: system-call protocol violation: " + t.violation : "killed";
+        } else if (t.reportedCode != null) {
+            code = t.reportedCode;
+            error = t.reportedError;
+        } else {
+            code = status;
+            String tail = t.stderrTail();
+            if (tail.contains("OutOfMemoryError")) {
+                error = "out of memory: the task's heap of " + org.legoos.api.Sizes.human(config.taskHeapBytes()) + " is exhausted";
+            } else if (status > 128) {
+                error = "task JVM died of signal " + (status - 128);
+            } else {
+                error = ""; // System.exit(n) by the program
+            }
+            if (status != 0) {
+                log.warn("pid {}: task JVM (os pid {}) exited {} without an exit report; its stderr ends with:\n{}", t.pid, os.pid(),
+                        status, tail.isBlank() ? "(nothing)" : tail.strip());
+            }
+        }
+        t.channel.close();
+        TaskLauncher.deleteTree(t.tmpDir);
+        tasks.remove(t.pid);
+        log.info("exit pid={} code={}{}", t.pid, code, error.isEmpty() ? "" : " error=" + error);
+        reportExit(t.pid, t.vnode.id(), code, error, ctx);
+    }
+
+    private void reportExit(long pid, int vnodeId, int code, String error, CallContext ctx) {
+        try {
+            ctx.sendBack(new ProcessExit(pid, code, error));
+        } catch (RuntimeException e) {
+            log.warn("pid {}: launcher unreachable for exit report: {}", pid, e.toString());
+        }
+        try {
+            rpc.send(managerNode, new ProcessExited(pid, vnodeId));
+        } catch (RuntimeException e) {
+            log.warn("pid {}: manager unreachable for exit report: {}", pid, e.toString());
+        }
+    }
+
     private void finish(LegoProcess p, int code, String error, CallContext ctx) {
         Thread self = Thread.currentThread();
         for (Thread t : p.threads) {
@@ -224,20 +439,17 @@ public final class ProcessMonitor implements AutoCloseable {
         }
         processes.remove(p.pid);
         log.info("exit pid={} code={}{}", p.pid, code, error.isEmpty() ? "" : " error=" + error);
-        try {
-            ctx.sendBack(new ProcessExit(p.pid, code, error));
-        } catch (RuntimeException e) {
-            log.warn("pid {}: launcher unreachable for exit report: {}", p.pid, e.toString());
-        }
-        try {
-            rpc.send(managerNode, new ProcessExited(p.pid, p.vnode.id()));
-        } catch (RuntimeException e) {
-            log.warn("pid {}: manager unreachable for exit report: {}", p.pid, e.toString());
-        }
+        reportExit(p.pid, p.vnode.id(), code, error, ctx);
     }
 
     /** Kills a process: its threads are interrupted and it exits with {@link #EXIT_KILLED}. */
     public void kill(long pid) {
+        TaskProcess t = tasks.get(pid);
+        if (t != null) {
+            log.info("kill pid={} (task os pid {})", pid, t.process.pid());
+            t.kill();
+            return;
+        }
         LegoProcess p = processes.get(pid);
         if (p == null) {
             throw new RpcException(Status.NOT_FOUND, "no process " + pid + " on this processor");
@@ -251,13 +463,16 @@ public final class ProcessMonitor implements AutoCloseable {
         for (LegoProcess p : processes.values()) {
             list.add(new ProcessEntry(p.pid, p.vnode.id(), p.program, p.state, p.threads.size(), p.startedMillis));
         }
+        for (TaskProcess t : tasks.values()) {
+            list.add(new ProcessEntry(t.pid, t.vnode.id(), t.program, t.state, t.threads(), t.startedMillis));
+        }
         list.sort(java.util.Comparator.comparingLong(ProcessEntry::pid));
         return new ProcessList(list);
     }
 
     /** Number of processes running here. */
     public int processCount() {
-        return processes.size();
+        return processes.size() + tasks.size();
     }
 
     @Override
@@ -265,6 +480,12 @@ public final class ProcessMonitor implements AutoCloseable {
         starter.shutdownNow();
         for (LegoProcess p : processes.values()) {
             p.kill();
+        }
+        for (TaskProcess t : tasks.values()) {
+            t.kill();
+        }
+        if (launcher != null) {
+            launcher.close();
         }
         excache.close();
     }

@@ -1,5 +1,6 @@
 package org.legoos.processor;
 
+import org.legoos.api.ProcessorMode;
 import org.legoos.processor.excache.ExCacheConfig;
 
 /**
@@ -10,8 +11,19 @@ import org.legoos.processor.excache.ExCacheConfig;
  * @param excache the ExCache geometry and policy (its capacity is this component's "DRAM")
  * @param maxProcesses processes this component runs at once
  * @param killGraceMillis how long a killed process's threads get to notice before the process is reported dead
+ * @param mode process mode (a JVM per process), thread mode, or auto (process mode where the host supports it)
+ * @param taskHeapBytes the heap bound ({@code -Xmx}) of each process-mode task, counted against this component
  */
-public record ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses, long killGraceMillis) {
+public record ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses, long killGraceMillis, ProcessorMode mode,
+                              long taskHeapBytes) {
+    /** Default heap of a process-mode task. */
+    public static final long DEFAULT_TASK_HEAP_BYTES = 256L << 20;
+
+    /** A thread-mode configuration (processes as threads of this JVM, as before process mode). */
+    public ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses, long killGraceMillis) {
+        this(cores, excache, maxProcesses, killGraceMillis, ProcessorMode.THREAD, DEFAULT_TASK_HEAP_BYTES);
+    }
+
     public ProcessorConfig {
         if (cores < 1) {
             throw new IllegalArgumentException("processor cores must be at least 1, got " + cores);
@@ -23,6 +35,15 @@ public record ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses
         if (killGraceMillis < 0) {
             throw new IllegalArgumentException("processor killGraceMillis must not be negative, got " + killGraceMillis);
         }
+        java.util.Objects.requireNonNull(mode, "mode");
+        if (taskHeapBytes < (16L << 20)) {
+            throw new IllegalArgumentException("processor taskHeapBytes must be at least 16MiB, got " + taskHeapBytes);
+        }
+    }
+
+    /** This configuration in {@code mode}. */
+    public ProcessorConfig withMode(ProcessorMode mode) {
+        return new ProcessorConfig(cores, excache, maxProcesses, killGraceMillis, mode, taskHeapBytes);
     }
 
     /** {@code cores} cores and an ExCache of {@code excacheBytes} with LegoOS's defaults. */

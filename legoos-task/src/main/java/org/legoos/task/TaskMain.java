@@ -46,13 +46,16 @@ public final class TaskMain {
     public static final int EXIT_CANNOT_LOAD = 127;
     /** Exit code when the task itself cannot start (bad start message, sandbox refused). */
     public static final int EXIT_TASK_FAILED = 126;
+    /** Argument for a training run (to make an AOT cache): the runtime runs a small program against a fake monitor. */
+    public static final String TRAIN = "--train";
 
     private static volatile PrintStream diag = System.err;
 
-    private TaskMain() {
-    }
-
-    public static void main(String[] argv) {
+    public static void main(String[] argv) throws Exception {
+        if (argv.length == 1 && argv[0].equals(TRAIN)) {
+            Training.run();
+            return;
+        }
         // fd 1 is the channel: nothing may print there but it
         PrintStream rawErr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         diag = rawErr;
@@ -79,14 +82,20 @@ public final class TaskMain {
                 Runtime.getRuntime().halt(EXIT_TASK_FAILED);
             }
         }
-        new TaskMain().run(client, start, sandboxOptional);
+        new TaskMain(false).run(client, start, sandboxOptional);
     }
 
+    private final boolean training;
     private PrintStream out;
     private PrintStream err;
     private SyscallClient client;
 
-    private void run(SyscallClient client, StartMessage start, boolean sandboxOptional) {
+    TaskMain(boolean training) {
+        this.training = training;
+    }
+
+    /** Runs the process; halts at the end (a training run returns instead). */
+    void run(SyscallClient client, StartMessage start, boolean sandboxOptional) {
         this.client = client;
         TaskStreams.Input stdin = new TaskStreams.Input();
         client.start((op, body) -> {
@@ -96,6 +105,9 @@ public final class TaskMain {
                 default -> { }
             }
         }, why -> {
+            if (training) {
+                return;
+            }
             // the monitor is gone: so is this process (PR_SET_PDEATHSIG does the same when the bindings are there)
             diag.println("legoos task pid " + start.pid() + ": " + why + "; exiting");
             Runtime.getRuntime().halt(EXIT_TASK_FAILED);
@@ -112,7 +124,9 @@ public final class TaskMain {
             FileSystem fs = new LegoFileSystemProvider().newFileSystem(start.vnode(), FileSyscalls.client(client));
             AddressSpace memory = TaskAddressSpace.attach(client);
             TaskContext ctx = new TaskContext(start.pid(), start.vnode(), start.cores(), client, fs, memory, out, err, stdin);
-            enterSandbox(sandboxOptional);
+            if (!training) {
+                enterSandbox(sandboxOptional);
+            }
             LegoProgram program;
             try {
                 program = load(start, fs);
@@ -217,6 +231,8 @@ public final class TaskMain {
         } catch (IOException | RuntimeException e) {
             diag.println("legoos task: exit report failed: " + e);
         }
-        Runtime.getRuntime().halt(code);
+        if (!training) {
+            Runtime.getRuntime().halt(code);
+        }
     }
 }

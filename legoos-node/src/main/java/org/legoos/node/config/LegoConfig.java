@@ -332,7 +332,8 @@ public final class LegoConfig {
                 get(ConfigKeys.PROCESSOR_EVICTION_POLICY), 0L, get(ConfigKeys.PROCESSOR_EXCACHE_PREFETCH_PAGES),
                 get(ConfigKeys.PROCESSOR_EXCACHE_PIGGYBACK));
         return new ProcessorConfig(cores == 0 ? Runtime.getRuntime().availableProcessors() : cores, excache,
-                get(ConfigKeys.PROCESSOR_MAX_PROCESSES), get(ConfigKeys.PROCESSOR_KILL_GRACE).toMillis());
+                get(ConfigKeys.PROCESSOR_MAX_PROCESSES), get(ConfigKeys.PROCESSOR_KILL_GRACE).toMillis(), get(ConfigKeys.PROCESSOR_MODE),
+                get(ConfigKeys.PROCESSOR_TASK_HEAP_BYTES));
     }
 
     /** A memory component's configuration. */

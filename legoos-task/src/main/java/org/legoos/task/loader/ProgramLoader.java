@@ -32,6 +32,26 @@ public final class ProgramLoader {
         return new java.util.TreeSet<>(bundled.keySet());
     }
 
+    /** The class of bundled program {@code name}, or null if there is none of that name. */
+    public Class<? extends LegoProgram> bundledClass(String name) {
+        return bundled.get(name);
+    }
+
+    /**
+     * The jar path of a program that is not bundled: {@code /path/app.jar} or {@code /path/app.jar!com.example.Main}.
+     *
+     * @throws NoSuchFileException if it does not name a jar
+     */
+    public static String jarPath(String program, java.util.Set<String> bundledNames) throws NoSuchFileException {
+        int bang = program.indexOf('!');
+        String jarPath = bang > 0 ? program.substring(0, bang) : program;
+        if (!jarPath.endsWith(".jar")) {
+            throw new NoSuchFileException(program, null, "no bundled program of that name (bundled: " + bundledNames
+                    + ") and not a .jar path");
+        }
+        return jarPath;
+    }
+
     /**
      * Loads and instantiates a program.
      *
@@ -51,16 +71,11 @@ public final class ProgramLoader {
     }
 
     private Class<? extends LegoProgram> loadFromJar(String program, FileSystem fs) throws IOException {
-        String jarPath = program;
+        String jarPath = jarPath(program, bundledNames());
         String mainClass = null;
         int bang = program.indexOf('!');
         if (bang > 0) {
-            jarPath = program.substring(0, bang);
             mainClass = program.substring(bang + 1);
-        }
-        if (!jarPath.endsWith(".jar")) {
-            throw new NoSuchFileException(program, null, "no bundled program of that name (bundled: " + bundledNames()
-                    + ") and not a .jar path");
         }
         byte[] jar = Files.readAllBytes(fs.getPath(jarPath));
         Map<String, byte[]> classes = new HashMap<>();

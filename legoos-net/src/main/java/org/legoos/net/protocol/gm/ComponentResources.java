@@ -1,11 +1,30 @@
 package org.legoos.net.protocol.gm;
 
+import org.legoos.api.ProcessorMode;
 import org.legoos.net.protocol.WireReader;
 import org.legoos.net.protocol.WireWriter;
 import static org.legoos.net.protocol.Codecs.*;
 
-/** What a component has and uses, as reported to the managers. */
-public record ComponentResources(int cores, int threadsRunning, int processes, long memoryCapacityBytes, long memoryUsedBytes, long storageUsedBytes, long excacheBytes) implements org.legoos.net.protocol.Message {
+/**
+ * What a component has and uses, as reported to the managers. For a processor component, {@code processorMode} is how it
+ * runs processes and {@code modeReason} why (null and empty for other roles); {@code memoryUsedBytes} of a processor is
+ * the heap reserved by its process-mode tasks.
+ */
+public record ComponentResources(int cores, int threadsRunning, int processes, long memoryCapacityBytes, long memoryUsedBytes,
+                                 long storageUsedBytes, long excacheBytes, ProcessorMode processorMode, String modeReason)
+        implements org.legoos.net.protocol.Message {
+    private static final ProcessorMode[] MODES = ProcessorMode.values();
+
+    public ComponentResources {
+        java.util.Objects.requireNonNull(modeReason, "modeReason");
+    }
+
+    /** A component that runs no processes (no processor mode). */
+    public ComponentResources(int cores, int threadsRunning, int processes, long memoryCapacityBytes, long memoryUsedBytes,
+                              long storageUsedBytes, long excacheBytes) {
+        this(cores, threadsRunning, processes, memoryCapacityBytes, memoryUsedBytes, storageUsedBytes, excacheBytes, null, "");
+    }
+
     @Override
     public void encode(WireWriter out) {
         out.putInt(cores);
@@ -15,9 +34,23 @@ public record ComponentResources(int cores, int threadsRunning, int processes, l
         out.putLong(memoryUsedBytes);
         out.putLong(storageUsedBytes);
         out.putLong(excacheBytes);
+        out.putByte(processorMode == null ? -1 : processorMode.ordinal());
+        out.putString(modeReason);
     }
 
     public static ComponentResources decode(WireReader in) {
-        return new ComponentResources(in.getInt(), in.getInt(), in.getInt(), in.getLong(), in.getLong(), in.getLong(), in.getLong());
+        int cores = in.getInt();
+        int threads = in.getInt();
+        int processes = in.getInt();
+        long cap = in.getLong();
+        long used = in.getLong();
+        long storage = in.getLong();
+        long excache = in.getLong();
+        int mode = in.getByte();
+        if (mode < -1 || mode >= MODES.length) {
+            throw new org.legoos.net.protocol.ProtocolException("bad processor mode " + mode);
+        }
+        return new ComponentResources(cores, threads, processes, cap, used, storage, excache, mode < 0 ? null : MODES[mode],
+                in.getString());
     }
 }

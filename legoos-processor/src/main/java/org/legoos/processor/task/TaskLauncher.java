@@ -1,0 +1,262 @@
+package org.legoos.processor.task;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import org.legoos.api.LegoProgram;
+import org.legoos.task.TaskMain;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the JVMs of process-mode tasks: this JVM's java binary, a bounded heap, serial GC, no perf data, a private
+ * temp directory, and a class path of only legoos-api, legoos-task and, for a bundled program, its code source (parts
+ * of a fat jar are extracted once into content-addressed jars in the cache directory). Start-up uses a JDK AOT cache per
+ * class path, trained once in the background; without one tasks start without it.
+ *
+ * <p>Every task is forked by one long-lived platform thread: {@code PR_SET_PDEATHSIG} fires when the <em>thread</em>
+ * that forked a child ends, so a short-lived starter thread would kill its tasks. Thread-safe.
+ */
+public final class TaskLauncher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TaskLauncher.class);
+
+    /** A started task: its OS process and its private temp directory (delete it when the task has exited). */
+    public record Launched(Process process, Path tmpDir) {}
+
+    private final Path cacheDir;
+    private final long heapBytes;
+    private final boolean sandboxOptional;
+    private final boolean aot;
+    private final String java;
+    private final ExecutorService spawner = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "task-spawner");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Class path entry (of a fat jar, per package set) to what the task uses. */
+    private final Map<String, Path> extracted = new ConcurrentHashMap<>();
+    private final Map<String, AotCache> aotCaches = new ConcurrentHashMap<>();
+
+    /**
+     * @param cacheDir where extracted jars and AOT caches are kept (created if absent)
+     * @param heapBytes each task's {@code -Xmx}
+     * @param sandboxOptional whether tasks may run without the sandbox (native bindings missing)
+     * @param aot whether to use (and create) AOT caches
+     */
+    public TaskLauncher(Path cacheDir, long heapBytes, boolean sandboxOptional, boolean aot) {
+        this.cacheDir = cacheDir;
+        this.heapBytes = heapBytes;
+        this.sandboxOptional = sandboxOptional;
+        this.aot = aot;
+        this.java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** The default cache directory: {@code legoos-task-cache} under the system temp directory. */
+    public static Path defaultCacheDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "legoos-task-cache-" + System.getProperty("user.name", "user"));
+    }
+
+    public long heapBytes() {
+        return heapBytes;
+    }
+
+    /** Starts a task for process {@code pid}; {@code bundled} is the bundled program's class or null for a jar. */
+    public Launched launch(long pid, Class<?> bundled) throws IOException {
+        List<Path> classPath = classPath(bundled);
+        Path tmp = Files.createTempDirectory("legoos-task-pid" + pid + "-");
+        List<String> cmd = command(classPath, tmp);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE);
+        pb.environment().keySet().removeIf(k -> !k.equals("PATH") && !k.equals("LANG") && !k.startsWith("LC_") && !k.equals("TZ"));
+        Future<Process> f = spawner.submit(pb::start);
+        try {
+            return new Launched(f.get(), tmp);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            deleteTree(tmp);
+            throw new IOException("interrupted starting the task of pid " + pid, e);
+        } catch (ExecutionException e) {
+            deleteTree(tmp);
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    /** The task's command line. */
+    List<String> command(List<Path> classPath, Path tmp) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.add("-Xmx" + heapBytes);
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:-UsePerfData");
+        cmd.add("-XX:+ExitOnOutOfMemoryError");
+        // fd 1 is the system-call channel: every JVM message goes to stderr
+        cmd.add("-XX:+DisplayVMOutputToStderr");
+        cmd.add("-Xlog:disable");
+        cmd.add("-Xlog:all=warning:stderr");
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-Djava.io.tmpdir=" + tmp);
+        if (sandboxOptional) {
+            cmd.add("-D" + TaskMain.SANDBOX_PROPERTY + "=optional");
+        }
+        String cp = String.join(File.pathSeparator, classPath.stream().map(Path::toString).toList());
+        if (aot) {
+            cmd.addAll(aotCache(cp).options());
+        }
+        cmd.add("-cp");
+        cmd.add(cp);
+        cmd.add(TaskMain.class.getName());
+        return cmd;
+    }
+
+    /** legoos-api, legoos-task and the bundled program's code source, fat-jar parts extracted. */
+    List<Path> classPath(Class<?> bundled) throws IOException {
+        Set<Path> cp = new LinkedHashSet<>();
+        cp.add(entry(LegoProgram.class, List.of("org/legoos/api/")));
+        cp.add(entry(TaskMain.class, List.of("org/legoos/task/")));
+        if (bundled != null) {
+            String pkg = bundled.getPackageName().replace('.', '/') + "/";
+            cp.add(entry(bundled, List.of(pkg)));
+        }
+        return new ArrayList<>(cp);
+    }
+
+    private Path entry(Class<?> c, List<String> packages) throws IOException {
+        Path src;
+        try {
+            var cs = c.getProtectionDomain().getCodeSource();
+            if (cs == null) {
+                throw new IOException(c.getName() + " has no code source to put on a task's class path");
+            }
+            src = Path.of(cs.getLocation().toURI()).toAbsolutePath();
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+        if (Files.isDirectory(src) || !isFat(src, packages)) {
+            return src;
+        }
+        String key = src + "|" + packages;
+        try {
+            return extracted.computeIfAbsent(key, k -> {
+                try {
+                    return extract(src, packages);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** Whether the jar holds classes of org.legoos outside {@code packages} (the monitor's, say). */
+    private static boolean isFat(Path jar, List<String> packages) throws IOException {
+        try (JarFile j = new JarFile(jar.toFile())) {
+            return j.stream().anyMatch(e -> e.getName().endsWith(".class") && packages.stream().noneMatch(e.getName()::startsWith));
+        }
+    }
+
+    /** Copies the entries of {@code packages} into {@code cacheDir/task-<sha256>.jar}, once. */
+    private Path extract(Path jar, List<String> packages) throws IOException {
+        Map<String, byte[]> entries = new TreeMap<>();
+        try (JarFile j = new JarFile(jar.toFile())) {
+            for (JarEntry e : (Iterable<JarEntry>) j.stream()::iterator) {
+                if (!e.isDirectory() && packages.stream().anyMatch(e.getName()::startsWith)) {
+                    try (InputStream in = j.getInputStream(e)) {
+                        entries.put(e.getName(), in.readAllBytes());
+                    }
+                }
+            }
+        }
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (var e : entries.entrySet()) {
+            md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+            md.update(e.getValue());
+        }
+        String hash = HexFormat.of().formatHex(md.digest()).substring(0, 24);
+        Files.createDirectories(cacheDir);
+        Path out = cacheDir.resolve("task-" + hash + ".jar");
+        if (Files.exists(out)) {
+            return out;
+        }
+        Path tmp = Files.createTempFile(cacheDir, "task-", ".jar.tmp");
+        try (JarOutputStream jo = new JarOutputStream(Files.newOutputStream(tmp))) {
+            for (var e : entries.entrySet()) {
+                JarEntry je = new JarEntry(e.getKey());
+                je.setTime(0);
+                jo.putNextEntry(je);
+                jo.write(e.getValue());
+                jo.closeEntry();
+            }
+        }
+        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        log.info("extracted {} classes of {} for tasks into {}", packages, jar, out);
+        return out;
+    }
+
+    private AotCache aotCache(String cp) {
+        return aotCaches.computeIfAbsent(cp, k -> new AotCache(cacheDir, java, cp));
+    }
+
+    /** Deletes a task's temp directory (best effort). */
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException e) {
+            log.debug("cannot delete {}: {}", dir, e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        spawner.shutdownNow();
+    }
+
+    /** Writes nothing; kept for symmetry with the streams a task owns. */
+    static void closeQuietly(OutputStream o) {
+        try {
+            o.close();
+        } catch (IOException ignored) {
+            // gone
+        }
+    }
+}
