@@ -2,13 +2,13 @@
 # template-e2e.sh MODE: the README's "Write your own program", run on a fresh clone and checked.
 #
 # Clones this repository's HEAD into a work directory and runs there, one by one, exactly the commands of the
-# README's "Write your own program" block (it first checks that README.md and template/README.md still show exactly
-# those commands):
-# installs legoos-api, packages template/, `./lego up` (which builds the lego command on first use), creates a
-# vNode, copies the template's jar and sample in, runs the program, `./lego down`. It checks that `lego run` exits 0
-# and prints what an awk twin computes from template/sample.txt (sizes, Adler-32, the ten most frequent letters),
-# and that this is also the output the README shows; then that the program without its FILE argument exits 2 with
-# its usage on stderr. The cluster is always brought down (trap), also on failure or interrupt.
+# README's "Write your own program" block (after checking that README.md and template/README.md show exactly those
+# commands): installs legoos-api, packages template/, `./lego up` (which builds the lego command on first use),
+# creates a vNode, copies the template's jar and sample in, runs the program, `./lego down`. Just before the README's
+# `lego run` it runs the program without its FILE argument, which must exit 2 with a usage line on stderr. It checks
+# that the README's `lego run` exits 0 and prints what an awk twin computes from template/sample.txt (sizes,
+# Adler-32, the ten most frequent letters), and that the README shows that same output. The cluster is always
+# brought down (trap), also on failure or interrupt. Every command is bounded by a timeout.
 #
 # MODE is the processor's: thread runs with the default configuration; process adds
 # `--set processor.mode=process` to `./lego up` (lego up writes its configuration, --set included, into .lego/lego.yaml,
