@@ -73,7 +73,7 @@ say() { echo "template-e2e: $*"; }
 show_logs() {
     local f
     [ -n "$WORK" ] && [ -d "$WORK/logs" ] || return 0
-    for f in "$WORK"/logs/*.err "$CLONE"/.lego/logs/*.log "$CLONE"/.lego-build.log; do
+    for f in "$CLONE"/.lego/logs/*.log; do # the components' (each step's stderr was shown after it)
         [ -s "$f" ] || continue
         echo "--- last lines of $f:"
         tail -n 15 "$f"
