@@ -185,13 +185,7 @@ public final class ProcessMonitor implements AutoCloseable {
         try {
             RemoteFileService files = new RemoteFileService(rpc, q.vnode().id(), q.vnode().storageNode(),
                     q.vnode().cacheMemoryNode());
-            memory.attachFiles(path -> {
-                FileService.Stat st = files.stat(path);
-                if (st.directory()) {
-                    throw new java.nio.file.NoSuchFileException(path, null, "is a directory, not a file to map");
-                }
-                return new FileMapper.Target(q.vnode().id(), q.vnode().cacheMemoryNode(), path, st.size());
-            });
+            memory.attachFiles(fileMapper(files, q.vnode()));
             fs = fsProvider.newFileSystem(q.vnode().name(), files);
             program = loader.load(q.program(), fs);
         } catch (NoSuchFileException e) {
@@ -281,7 +275,12 @@ public final class ProcessMonitor implements AutoCloseable {
         }
         channel.handle(Syscall.SPAWN, body -> spawnFor(t, body, ctx));
         channel.handle(Syscall.WAIT, body -> waitFor(t, body));
-        registerMemory(t, q);
+        try {
+            registerMemory(t, q, files);
+        } catch (RuntimeException e) {
+            os.destroyForcibly();
+            throw e;
+        }
         channel.onMessage(Syscall.STDOUT, data -> sendOutput(ctx, t.pid, 1, data));
         channel.onMessage(Syscall.STDERR, data -> sendOutput(ctx, t.pid, 2, data));
         channel.onMessage(Syscall.EXIT, body -> {
@@ -311,8 +310,22 @@ public final class ProcessMonitor implements AutoCloseable {
      * {@link Syscall#MMAP} ... {@link Syscall#FAULT}) on {@code t.channel}, with what it needs of the start request (the
      * home memory component, the vNode's quota). Nothing yet: a task calling them is killed ("not served here").
      */
-    private void registerMemory(TaskProcess t, StartProcess q) {
-        // memory side: e.g. taskMemory.register(t.channel, q.pid(), q.vnode(), q.homeMemoryNode());
+    private void registerMemory(TaskProcess t, StartProcess q, RemoteFileService files) {
+        org.legoos.processor.task.TaskMemory memory = openTaskMemory(q.pid(), q.vnode(), q.homeMemoryNode(),
+                t.process.pid(), fileMapper(files, q.vnode()));
+        t.memory = memory;
+        memory.register(t.channel);
+    }
+
+    /** How a process maps files of its vNode (mmap with a path): the file's size and its buffer-cache component. */
+    private static FileMapper fileMapper(RemoteFileService files, org.legoos.net.protocol.gm.VNodeInfo vnode) {
+        return path -> {
+            FileService.Stat st = files.stat(path);
+            if (st.directory()) {
+                throw new java.nio.file.NoSuchFileException(path, null, "is a directory, not a file to map");
+            }
+            return new FileMapper.Target(vnode.id(), vnode.cacheMemoryNode(), path, st.size());
+        };
     }
 
     private static void sendOutput(CallContext ctx, long pid, int stream, byte[] data) {
@@ -398,6 +411,16 @@ public final class ProcessMonitor implements AutoCloseable {
                 log.warn("pid {}: task JVM (os pid {}) exited {} without an exit report; its stderr ends with:\n{}", t.pid, os.pid(),
                         status, tail.isBlank() ? "(nothing)" : tail.strip());
             }
+        }
+        org.legoos.processor.task.TaskMemory memory = t.memory;
+        if (memory != null) {
+            memory.taskExited();
+            try {
+                memory.space().close(); // writes shared file mappings back (through the task's memory file), frees the space
+            } catch (RuntimeException e) {
+                log.warn("pid {}: freeing its address space failed: {}", t.pid, e.toString());
+            }
+            memory.close();
         }
         t.channel.close();
         TaskLauncher.deleteTree(t.tmpDir);

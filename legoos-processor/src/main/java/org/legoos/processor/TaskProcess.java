@@ -22,6 +22,8 @@ final class TaskProcess {
     final String program;
     final long startedMillis = System.currentTimeMillis();
     final Process process;
+    /** The monitor half of the task's memory, once registered. */
+    volatile org.legoos.processor.task.TaskMemory memory;
     final Path tmpDir;
     final TaskChannel channel;
     /** Children started with SPAWN, for WAIT. */

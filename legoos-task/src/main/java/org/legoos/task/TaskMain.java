@@ -122,8 +122,9 @@ public final class TaskMain {
         String error = "";
         try {
             FileSystem fs = new LegoFileSystemProvider().newFileSystem(start.vnode(), FileSyscalls.client(client));
-            AddressSpace memory = TaskAddressSpace.attach(client);
-            TaskContext ctx = new TaskContext(start.pid(), start.vnode(), start.cores(), client, fs, memory, out, err, stdin);
+            TaskAddressSpace space = training ? null : TaskAddressSpace.attach(client);
+            memory = space;
+            TaskContext ctx = new TaskContext(start.pid(), start.vnode(), start.cores(), client, fs, space, out, err, stdin);
             if (!training) {
                 enterSandbox(sandboxOptional);
             }
@@ -176,8 +177,12 @@ public final class TaskMain {
      * because it could not serve it): the memory side fills this in, asking the monitor with {@link Syscall#FAULT}
      * which address failed and why. Until then the error's own message.
      */
+    /** The process's address space, for {@link #describeMemoryError}; null before it is attached. */
+    private static volatile TaskAddressSpace memory;
+
     static String describeMemoryError(InternalError e, SyscallClient client) {
-        return String.valueOf(e.getMessage());
+        String why = memory == null ? null : memory.explainLastFault();
+        return why != null ? why : String.valueOf(e.getMessage());
     }
 
     /**
