@@ -125,8 +125,9 @@ public final class ProcessMonitor implements AutoCloseable {
         return excache;
     }
 
+    /** The counters of this component's ExCache: the software one in thread mode, the resident task pages in process mode. */
     public ExCacheStats excacheStats() {
-        return excache.stats();
+        return mode() == ProcessorMode.PROCESS ? faultCache.stats() : excache.stats();
     }
 
     /** Process mode's ExCache (the resident pages of the task JVMs). */

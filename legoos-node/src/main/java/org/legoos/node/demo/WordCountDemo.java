@@ -17,6 +17,8 @@ import org.legoos.memory.MemoryMonitor;
 import org.legoos.node.LocalCluster;
 import org.legoos.processor.ProcessMonitor;
 import org.legoos.processor.ProcessorConfig;
+import org.legoos.processor.ProcessMonitor;
+import org.legoos.api.ProcessorMode;
 import org.legoos.processor.RemoteFileService;
 import org.legoos.processor.excache.ExCacheConfig;
 import org.legoos.processor.excache.ExCacheStats;
@@ -55,11 +57,13 @@ public final class WordCountDemo {
         long t0 = System.nanoTime();
         out.println("LegoOS/J demo: Phoenix word count with its memory on memory components");
         MemoryConfig memCfg = MemoryConfig.of(1L << 30).withWorkers(0).withVregionBytes(opt.vregionBytes());
-        ProcessorConfig big = new ProcessorConfig(2, ExCacheConfig.of(512L << 20), 64, 2000);
+        ProcessorConfig big = new ProcessorConfig(2, ExCacheConfig.of(512L << 20), 64, 2000).withMode(ProcessorMode.AUTO);
         LocalCluster.Spec spec = LocalCluster.Spec.defaults().withCounts(1, 2, 1).withMemory(memCfg).withProcessor(big);
         try (LocalCluster cluster = LocalCluster.start(spec)) {
             out.printf(Locale.ROOT, "cluster: 1 manager, 1 processor (%d cores), 2 memory components (vRegion %s), 1 storage component%n",
                     big.cores(), mib(opt.vregionBytes()));
+            ProcessMonitor pm = cluster.processors().get(0);
+            out.printf(Locale.ROOT, "processor mode: %s (%s)%n", pm.mode().name().toLowerCase(Locale.ROOT), pm.modeReason());
             cluster.createVNode("demo");
             byte[] corpus = generate();
             long tw = System.nanoTime();
@@ -78,7 +82,7 @@ public final class WordCountDemo {
             long workingSet = (first.stats().misses()) * 4096L;
             long target = (long) (workingSet * opt.cacheFraction());
             ExCacheConfig small = fit(target);
-            cluster.restartProcessor(0, new ProcessorConfig(2, small, 64, 2000));
+            cluster.restartProcessor(0, new ProcessorConfig(2, small, 64, 2000).withMode(ProcessorMode.AUTO));
             rows.add(runOnce(cluster, String.format(Locale.ROOT, "ExCache %.0f%% of WS", 100.0 * small.capacityBytes() / workingSet),
                     small.capacityBytes(), expected));
 
