@@ -10,8 +10,7 @@
 # Adler-32, the ten most frequent letters), and that the README shows that same output. The cluster is always
 # brought down (trap), also on failure or interrupt. Every command is bounded by a timeout.
 #
-# MODE is the processor's: thread runs with the default configuration; process adds
-# `--set processor.mode=process` to `./lego up` (lego up writes its configuration, --set included, into .lego/lego.yaml,
+# MODE is the processor's: `--set processor.mode=MODE` (thread or process) to `./lego up` (lego up writes its configuration, --set included, into .lego/lego.yaml,
 # which every component it starts reads).
 #
 # Isolation from a developer's own cluster and builds: the clone has its own .lego/ run directory, and a lego.yaml
@@ -38,7 +37,7 @@ usage() {
 [ $# = 1 ] || usage
 MODE=$1
 case "$MODE" in
-    thread) UP_EXTRA=() ;; # the default (processor.mode does not exist yet everywhere: pass nothing)
+    thread) UP_EXTRA=(--set processor.mode=thread) ;;
     process) UP_EXTRA=(--set processor.mode=process) ;;
     *) usage ;;
 esac
