@@ -119,6 +119,12 @@ public final class TaskLauncher implements AutoCloseable {
         cmd.add("-Xlog:disable");
         cmd.add("-Xlog:all=warning:stderr");
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        // Landlock restricts the thread that enters the sandbox and the threads it starts, not the JVM's threads that
+        // already run: no finalizers (the Finalizer thread would run program code unrestricted), no attach listener,
+        // no JVM signal handlers beyond what it needs.
+        cmd.add("--finalization=disabled");
+        cmd.add("-XX:+DisableAttachMechanism");
+        cmd.add("-Xrs");
         cmd.add("-Djava.io.tmpdir=" + tmp);
         if (sandboxOptional) {
             cmd.add("-D" + TaskMain.SANDBOX_PROPERTY + "=optional");
