@@ -149,6 +149,9 @@ public final class MessageSamples {
             return g.list(0, 4, () -> value(g, element, where + "[]"));
         } else if (t instanceof Class<?> c && c.isRecord()) {
             return record(g, c);
+        } else if (t instanceof Class<?> c && c.isEnum()) {
+            Object[] values = c.getEnumConstants();
+            return values[Math.floorMod(g.anyByte(), values.length)];
         }
         throw new AssertionError("no generator for " + t.getTypeName() + " (" + where + "): add one in MessageSamples");
     }
