@@ -48,6 +48,11 @@ public final class TcpCluster implements AutoCloseable {
         if (!base.isSet(ConfigKeys.MANAGER_STATE_DIR)) {
             c = c.with(ConfigKeys.MANAGER_STATE_DIR, null);
         }
+        if (!base.isSet(ConfigKeys.PROCESSOR_MODE)) {
+            // Tests of the TCP cluster share state between the test and its programs (one JVM): thread mode unless
+            // the caller asks for process mode, which has its own tests (ProcessModeTest, TaskMemoryTest).
+            c = c.with(ConfigKeys.PROCESSOR_MODE, org.legoos.api.ProcessorMode.THREAD);
+        }
         this.config = c.validate();
     }
 
