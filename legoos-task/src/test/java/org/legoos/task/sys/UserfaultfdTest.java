@@ -91,9 +91,12 @@ class UserfaultfdTest {
                             for (int j = 0; j < PAGE / 8; j++) {
                                 page.setAtIndex(ValueLayout.JAVA_LONG, j, pattern(p, j));
                             }
-                            if (uffd.copy(address, page, PAGE, true)) {
-                                misses.computeIfAbsent(p, k -> new AtomicLong()).incrementAndGet();
-                            } else {
+                            // counted before the copy, which wakes the task: the test reads the count once the task
+                            // answered, so counting after the copy raced with it (seen under load)
+                            AtomicLong n = misses.computeIfAbsent(p, k -> new AtomicLong());
+                            n.incrementAndGet();
+                            if (!uffd.copy(address, page, PAGE, true)) {
+                                n.decrementAndGet();
                                 eexist.incrementAndGet();
                             }
                         }
