@@ -93,10 +93,10 @@ class UserfaultfdTest {
                             }
                             // counted before the copy, which wakes the task: the test reads the count once the task
                             // answered, so counting after the copy raced with it (seen under load)
-                            AtomicLong n = misses.computeIfAbsent(p, k -> new AtomicLong());
-                            n.incrementAndGet();
+                            AtomicLong count = misses.computeIfAbsent(p, k -> new AtomicLong());
+                            count.incrementAndGet();
                             if (!uffd.copy(address, page, PAGE, true)) {
-                                n.decrementAndGet();
+                                count.decrementAndGet();
                                 eexist.incrementAndGet();
                             }
                         }
