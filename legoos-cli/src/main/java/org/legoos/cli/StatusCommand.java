@@ -72,7 +72,10 @@ final class StatusCommand implements Callable<Integer> {
             out.println("no components have joined yet");
         } else {
             t.print(out);
-            reasons.forEach(out::println);
+            if (!reasons.isEmpty()) {
+                out.println(); // the table ends here: readers (and scripts) stop at the blank line
+                reasons.forEach(out::println);
+            }
         }
         out.flush();
     }

@@ -214,11 +214,14 @@ class ClusterCommandsTest {
         assertThat(r.code()).isZero();
         var lines = r.out().lines().toList();
         assertThat(lines.getFirst()).matches("manager " + manager.replace(".", "\\.") + ": 4 components \\(4 alive\\), \\d+ vNodes?");
-        assertThat(lines.get(1)).matches("NODE  ROLE +ADDRESS +STATE +SEEN  THREADS/CORES  PROCS  MEMORY USED/CAP  STORAGE USED  EXCACHE");
-        assertThat(lines.subList(2, lines.size())).hasSize(4).allSatisfy(l -> assertThat(l).contains("ALIVE").contains(" ago"));
-        assertThat(lines.get(2)).contains("storage").containsPattern("B  +-$");
+        assertThat(lines.get(1)).matches("NODE  ROLE +ADDRESS +STATE +SEEN  THREADS/CORES  PROCS  MEMORY USED/CAP  STORAGE USED  EXCACHE  MODE");
+        assertThat(lines.subList(2, 6)).allSatisfy(l -> assertThat(l).contains("ALIVE").contains(" ago"));
+        assertThat(lines.get(2)).contains("storage").containsPattern("B  +-  +-$");
         assertThat(lines.get(3)).contains("memory").contains("/64.0MiB");
-        assertThat(lines.get(5)).contains("processor").endsWith("1.0MiB").contains("/2 ");
+        assertThat(lines.get(5)).contains("processor").containsPattern("1\\.0MiB  +(thread|process)$").contains("/2 ");
+        // one line per processor says its mode and why
+        assertThat(lines.get(6)).isEmpty();
+        assertThat(lines.subList(7, lines.size())).singleElement().asString().matches("node \\d+: (thread|process) mode: .+");
     }
 
     static String utf8(byte[] b) {
