@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.legoos.api.ProcessorMode;
 import org.legoos.node.LocalCluster;
 import org.legoos.node.cluster.ClusterClient;
 import org.legoos.node.cluster.TcpCluster;
@@ -70,6 +71,22 @@ class AddressSpaceModelCheckTest {
         try (LocalCluster cluster = AsHarness.startLocal(AsHarness.tinyCache(16, ExCacheConfig.Policy.FIFO, 16))) {
             check(AsHarness.launcher(cluster.processes(), cluster.files(AsHarness.VNODE), Duration.ofMinutes(3)), "FIFO, prefetch 16, with mremap",
                     List.of(new Plan(4, 220, AsGenerator.Features.all()), new Plan(8, 90, AsGenerator.Features.all())));
+        }
+    }
+
+    /**
+     * Process mode: the program's loads and stores are hardware accesses of its own JVM, its misses userfaultfd faults
+     * the processor serves ({@code FaultExCache}). Word count lost words here once, because the fault cache did not
+     * settle the backend's deferred write-backs of a range it dropped: the next mapping of the same addresses read the
+     * old contents. A load or store of a page without access ends the process in this mode, so the programs leave
+     * those out; VM calls on bad ranges are still checked.
+     */
+    @Test
+    void programsSeeTheModelsMemoryInProcessMode() throws Exception {
+        try (LocalCluster cluster = AsHarness.startLocal(AsHarness.tinyCache(16, ExCacheConfig.Policy.FIFO,
+                ExCacheConfig.DEFAULT_PREFETCH_PAGES), ProcessorMode.PROCESS)) {
+            check(AsHarness.launcher(cluster.processes(), cluster.files(AsHarness.VNODE), Duration.ofMinutes(3), true),
+                    "process mode, FIFO, prefetch " + ExCacheConfig.DEFAULT_PREFETCH_PAGES, plans());
         }
     }
 

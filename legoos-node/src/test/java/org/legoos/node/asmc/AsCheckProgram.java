@@ -30,7 +30,9 @@ import org.legoos.api.SegmentationFault;
  * and reports the first divergence on stdout ({@code DIVERGENCE thread=T op=I sig=S} and details) with exit
  * code 2, or {@code OK ...} with exit code 0.
  *
- * <p>Arguments: {@code args[0]} a header ({@code v1 threads=N}), then one argument per thread with its steps.
+ * <p>Arguments: {@code args[0]} a header ({@code v1 threads=N}, and {@code faults=fatal} where a load or store of a
+ * page without access ends the process instead of throwing, as in process mode: such accesses are then skipped), then
+ * one argument per thread with its steps.
  *
  * <p>The expected contract: argument errors (unaligned address of munmap/mremap/mprotect/msync, non-positive
  * length, unknown prot bits, brk below the heap start) throw {@link IllegalArgumentException} before any side
@@ -250,6 +252,8 @@ public final class AsCheckProgram implements LegoProgram {
             runners.add(new Runner(ctx, t, threads, heapStart, claims, failure, AsOp.decode(args.length > t + 1 ? args[t + 1] : ""),
                     files));
         }
+        boolean faultsFatal = "fatal".equals(header.get("faults"));
+        runners.forEach(r -> r.faultsFatal = faultsFatal);
         List<Thread> started = new ArrayList<>();
         for (Runner r : runners.subList(1, runners.size())) {
             started.add(ctx.startThread("asmc-" + r.thread, r));
@@ -364,6 +368,8 @@ public final class AsCheckProgram implements LegoProgram {
         /** The pages of this thread's file mappings, by page number. */
         final Map<Long, FPage> fpages = new HashMap<>();
         int nextFileArea;
+        /** {@code faults=fatal} in the header: a faulting access would end the process (process mode). */
+        boolean faultsFatal;
 
         Runner(LegoContext ctx, int thread, int threads, long heapStart, Claims claims, AtomicReference<Failure> failure,
                List<AsOp> ops, List<FileModel> files) {
@@ -656,6 +662,13 @@ public final class AsCheckProgram implements LegoProgram {
             return true;
         }
 
+        /** With {@code faults=fatal}, an access the model says faults would end the process: it is skipped. */
+        void skipIfFatal(boolean ok) {
+            if (!ok && faultsFatal) {
+                throw SKIP;
+            }
+        }
+
         void requireSafe(long start, long len) {
             if (!safe(start, len)) {
                 throw SKIP;
@@ -728,7 +741,7 @@ public final class AsCheckProgram implements LegoProgram {
                                 want & 0xff, buf[i] & 0xff, prot, context(s + i, buf, i, n)));
                     }
                 }
-            } else if (prot == PROT_NONE || exclusive(s & ~(long) (PAGE - 1))) {
+            } else if (!faultsFatal && (prot == PROT_NONE || exclusive(s & ~(long) (PAGE - 1)))) {
                 Throwable t = null;
                 try {
                     mem.getByte(s);
@@ -1290,6 +1303,7 @@ public final class AsCheckProgram implements LegoProgram {
             int n = width(w);
             requireSafe(va, n);
             boolean ok = va >= 0 && va <= TASK_SIZE - n && access(va, n, false);
+            skipIfFatal(ok);
             long[] got = new long[1];
             Throwable t = attempt(() -> got[0] = switch (w) {
                 case 'B' -> mem.getByte(va) & 0xffL;
@@ -1314,6 +1328,7 @@ public final class AsCheckProgram implements LegoProgram {
             requireSafe(va, n);
             long value = new SplittableRandom(seed).nextLong();
             boolean ok = va >= 0 && va <= TASK_SIZE - n && access(va, n, true);
+            skipIfFatal(ok);
             Throwable t = attempt(() -> {
                 switch (w) {
                     case 'B' -> mem.putByte(va, (byte) value);
@@ -1380,6 +1395,7 @@ public final class AsCheckProgram implements LegoProgram {
             long n = (long) count * size;
             requireSafe(va, Math.max(n, 1));
             boolean ok = n == 0 || (va >= 0 && va <= TASK_SIZE - n && access(va, n, false));
+            skipIfFatal(ok);
             byte[] got = new byte[(int) n];
             Throwable t = attempt(() -> {
                 switch (type) {
@@ -1420,6 +1436,7 @@ public final class AsCheckProgram implements LegoProgram {
             long n = (long) count * size;
             requireSafe(va, Math.max(n, 1));
             boolean ok = n == 0 || (va >= 0 && va <= TASK_SIZE - n && access(va, n, true));
+            skipIfFatal(ok);
             byte[] bytes = new byte[(int) n];
             SplittableRandom rnd = new SplittableRandom(seed);
             rnd.nextBytes(bytes);

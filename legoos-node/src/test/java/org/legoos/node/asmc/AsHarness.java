@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.legoos.api.LegoProgram;
 import org.legoos.memory.MemoryConfig;
 import org.legoos.node.LocalCluster;
+import org.legoos.api.ProcessorMode;
 import org.legoos.processor.ProcessorConfig;
 import org.legoos.processor.client.ProcessClient;
 import org.legoos.task.fs.FileService;
@@ -37,10 +38,15 @@ final class AsHarness {
 
     /** 1 processor with a tiny ExCache, 3 memory components with 64 KiB vRegions, 1 storage component. */
     static LocalCluster startLocal(ExCacheConfig cache) {
+        return startLocal(cache, ProcessorMode.THREAD);
+    }
+
+    /** As above, the processor in {@code mode}. */
+    static LocalCluster startLocal(ExCacheConfig cache, ProcessorMode mode) {
         LocalCluster c = LocalCluster.start(LocalCluster.Spec.defaults()
                 .withCounts(1, 3, 1)
                 .withMemory(MemoryConfig.of(512L << 20).withVregionBytes(VREGION).withWorkers(0))
-                .withProcessor(new ProcessorConfig(2, cache, 256, 2000)), programs());
+                .withProcessor(new ProcessorConfig(2, cache, 256, 2000, mode, 128L << 20)), programs());
         c.createVNode(VNODE, 64L << 30, 64);
         return c;
     }
@@ -86,7 +92,22 @@ final class AsHarness {
      * expects after exit (its model, written to {@code /asmc/fI.exp} and {@code .unk}) through {@code files}.
      */
     static Launcher launcher(ProcessClient processes, FileService files, Duration timeout) {
-        Launcher run = launcher(processes, timeout);
+        return launcher(processes, files, timeout, false);
+    }
+
+    /**
+     * As above; with {@code faultsFatal} the program is told ({@code faults=fatal} in its header) that an access to
+     * memory it may not touch ends the process rather than throwing a catchable {@code SegmentationFault}, as in
+     * process mode (a hardware load of a poisoned page), so it leaves out the accesses its model says would fault.
+     * VM calls on bad ranges still throw and are still checked.
+     */
+    static Launcher launcher(ProcessClient processes, FileService files, Duration timeout, boolean faultsFatal) {
+        Launcher plain = launcher(processes, timeout);
+        Launcher run = faultsFatal ? args -> {
+            String[] a = args.clone();
+            a[0] = a[0] + " faults=fatal";
+            return plain.run(a);
+        } : plain;
         return args -> {
             Outcome o = run.run(args);
             if (o.failed() || files == null) {

@@ -84,7 +84,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * published (the hint is moved to another way), so its first access scans the set. With one-way sets the hint
  * cannot move and such first uses are not counted.
  */
-public final class ExCache implements PageCache, AutoCloseable {
+public final class ExCache extends AbstractPageCache implements AutoCloseable {
     /** Line and page size. */
     public static final int LINE_SIZE = ExCacheConfig.LINE_SIZE;
     private static final int LINE_SHIFT = 12;
@@ -140,7 +140,6 @@ public final class ExCache implements PageCache, AutoCloseable {
     private static final int WRITE = 7;
 
     private final ExCacheConfig config;
-    private final LineBackend backend;
     private final EvictionPolicy policy;
     private final Arena arena;
     private final MemorySegment slab;
@@ -186,8 +185,8 @@ public final class ExCache implements PageCache, AutoCloseable {
      * {@code config.policy()} is then ignored).
      */
     public ExCache(ExCacheConfig config, LineBackend backend, EvictionPolicy policy) {
+        super(backend);
         this.config = Objects.requireNonNull(config, "config");
-        this.backend = Objects.requireNonNull(backend, "backend");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.ways = config.ways();
         this.lines = config.lines();
@@ -377,48 +376,6 @@ public final class ExCache implements PageCache, AutoCloseable {
             off += n;
             len -= n;
         }
-    }
-
-    // ------------------------------------------------------------------------------------------------------
-    // msync, munmap, mremap, exit
-    // ------------------------------------------------------------------------------------------------------
-
-    /**
-     * Writes back the dirty lines of {@code [va, va+len)} of {@code asid} and keeps them cached, clean (msync).
-     * Stops at the first backend failure, which propagates; that line stays dirty.
-     */
-    @Override
-    public void flushRange(int asid, long va, long len) {
-        rangeOp(asid, va, len, RangeOp.FLUSH);
-    }
-
-    /**
-     * Drops the cached lines of {@code [va, va+len)} of {@code asid}: without write-back for munmap (their data
-     * is discarded), with write-back of the dirty ones first for mremap. If a write-back fails the line stays
-     * cached and dirty, and the failure propagates.
-     */
-    @Override
-    public void invalidateRange(int asid, long va, long len, boolean writeBack) {
-        rangeOp(asid, va, len, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP);
-    }
-
-    /**
-     * Takes write permission away from the cached lines of {@code [va, va+len)} of {@code asid} (mprotect): once this
-     * returns, every store to them that did not complete takes the locked path and asks the backend again. Stores
-     * that saw the permission before are waited for. Lines stay cached, dirty ones dirty.
-     */
-    @Override
-    public void revokeWrite(int asid, long va, long len) {
-        rangeOp(asid, va, len, RangeOp.REVOKE_WRITE);
-    }
-
-    /** Drops every line of {@code asid} (process exit), writing dirty ones back first if asked. */
-    @Override
-    public void invalidateAll(int asid, boolean writeBack) {
-        ensureOpen();
-        RangeOp op = writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP;
-        scanLines(asid, 0, Long.MAX_VALUE, op);
-        deferred(asid, 0, Long.MAX_VALUE, op);
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -1047,38 +1004,16 @@ public final class ExCache implements PageCache, AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------------------
-    // Range operations
+    // Range operations (msync, munmap, mremap, mprotect, exit: AbstractPageCache)
     // ------------------------------------------------------------------------------------------------------
 
-    private enum RangeOp { FLUSH, DROP, DROP_WRITE_BACK, REVOKE_WRITE }
-
-    private void rangeOp(int asid, long va, long len, RangeOp op) {
-        ensureOpen();
-        checkRange(va, len);
-        if (len == 0) {
-            return;
-        }
-        long first = va >>> LINE_SHIFT;
-        long last = (va + len - 1) >>> LINE_SHIFT;
-        if (last - first >= lines) {
-            scanLines(asid, first, last, op);
-        } else {
-            rangeLines(asid, first, last, op);
-        }
-        deferred(asid, first, last, op);
+    @Override
+    protected long capacityPages() {
+        return lines;
     }
 
-    /** After a range operation on the lines: the same for the backend's deferred write-backs of the range. */
-    private void deferred(int asid, long first, long last, RangeOp op) {
-        switch (op) {
-            case DROP -> backend.discardDeferred(asid, first, last);
-            case FLUSH, DROP_WRITE_BACK -> backend.writeBackDeferred(asid, first, last);
-            case REVOKE_WRITE -> {
-            }
-        }
-    }
-
-    private void rangeLines(int asid, long first, long last, RangeOp op) {
+    @Override
+    protected void rangePages(int asid, long first, long last, RangeOp op) {
         for (long vpn = first; vpn <= last; vpn++) {
             int set = (int) vpn & setMask;
             ReentrantLock lock = setLocks[set];
@@ -1095,7 +1030,8 @@ public final class ExCache implements PageCache, AutoCloseable {
     }
 
     /** Applies {@code op} to every line of {@code asid} whose page is in {@code [first, last]}, set by set. */
-    private void scanLines(int asid, long first, long last, RangeOp op) {
+    @Override
+    protected void scanPages(int asid, long first, long last, RangeOp op) {
         for (int set = 0; set <= setMask; set++) {
             ReentrantLock lock = setLocks[set];
             lock.lock();
@@ -1271,17 +1207,8 @@ public final class ExCache implements PageCache, AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------------
 
-    private static void checkRange(long va, long len) {
-        if (len < 0) {
-            throw new IllegalArgumentException("negative length " + len);
-        }
-        if (len > 0 && Long.compareUnsigned(va + len - 1, va) < 0) {
-            throw new IllegalArgumentException("range [0x" + Long.toHexString(va) + ", +" + len
-                    + ") wraps around the end of the address space");
-        }
-    }
-
-    private void ensureOpen() {
+    @Override
+    protected void ensureOpen() {
         if (closed.get()) {
             throw new IllegalStateException("ExCache is closed");
         }

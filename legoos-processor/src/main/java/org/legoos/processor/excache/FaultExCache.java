@@ -34,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Hits are hardware loads and are not counted; {@link #stats()} reports 0 hits.
  */
-public final class FaultExCache implements PageCache, AutoCloseable {
+public final class FaultExCache extends AbstractPageCache implements AutoCloseable {
     private static final int PAGE = ExCacheConfig.LINE_SIZE;
     private static final int SHIFT = 12;
     private static final byte DIRTY = 1;
@@ -65,7 +65,6 @@ public final class FaultExCache implements PageCache, AutoCloseable {
     }
 
     private final ExCacheConfig config;
-    private final LineBackend backend;
     private final EvictionPolicy policy;
     private final int ways;
     private final int setMask;
@@ -89,8 +88,8 @@ public final class FaultExCache implements PageCache, AutoCloseable {
     private volatile ExCacheStats baseline = ExCacheStats.ZERO;
 
     public FaultExCache(ExCacheConfig config, LineBackend backend, int maxAsids) {
+        super(backend);
         this.config = Objects.requireNonNull(config, "config");
-        this.backend = Objects.requireNonNull(backend, "backend");
         this.policy = config.policy().create(config.sets(), config.ways(), config.randomSeed());
         this.ways = config.ways();
         this.setMask = config.sets() - 1;
@@ -302,6 +301,14 @@ public final class FaultExCache implements PageCache, AutoCloseable {
                     frameAsid[pf] = -1; // reserved for this prefetch while we hold the lock
                     lines.add(new LineBackend.PrefetchLine(pv, buf.prefetch[i], 0, -1, null));
                 }
+                // Asked again with the sets locked, and only this answer counts: a munmap, mremap or brk of another
+                // thread unmaps its range in the mirror first and then drops the range's pages set by set, so a page
+                // still mapped now is dropped after we install it, and one unmapped since the first answer is not
+                // fetched (installing it would leave the old contents resident where the next mmap expects zeros).
+                int still = lines.isEmpty() ? 0 : Math.max(0, backend.prefetchable(asid, vpn, 1, lines.size()));
+                if (still < lines.size()) {
+                    lines = new ArrayList<>(lines.subList(0, still)); // the reserved frames are freed below
+                }
             }
             LineBackend.BatchFill r;
             try {
@@ -411,55 +418,69 @@ public final class FaultExCache implements PageCache, AutoCloseable {
         flushes.increment();
     }
 
-    private enum RangeOp { FLUSH, DROP, DROP_WRITE_BACK, REVOKE_WRITE }
+    @Override
+    protected void ensureOpen() {
+    }
 
-    private void rangeOp(int asid, long va, long len, RangeOp op) {
+    @Override
+    protected long capacityPages() {
+        return frameAsid.length;
+    }
+
+    @Override
+    protected void rangePages(int asid, long first, long last, RangeOp op) {
         TaskPages t = tasks.get(asid);
-        if (t == null || len <= 0) {
+        if (t == null) {
             return;
         }
-        long first = va >>> SHIFT;
-        long last = (va + len - 1) >>> SHIFT;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment scratch = a.allocate(PAGE, PAGE);
-            if (last - first + 1 <= (long) frameAsid.length) {
-                for (long vpn = first; vpn <= last; vpn++) {
-                    pageOp(t, asid, vpn, op, scratch);
-                }
-            } else {
-                for (int set = 0; set <= setMask; set++) {
-                    setOp(t, asid, set, first, last, op, scratch);
+            for (long vpn = first; vpn <= last; vpn++) {
+                int set = setOf(vpn);
+                setLocks[set].lock();
+                try {
+                    int f = find(set, asid, vpn);
+                    if (f >= 0) {
+                        frameOp(t, asid, set, f, op, scratch);
+                    }
+                } finally {
+                    setLocks[set].unlock();
                 }
             }
         }
+        dropUnframed(t, first, last, op);
+    }
+
+    @Override
+    protected void scanPages(int asid, long first, long last, RangeOp op) {
+        TaskPages t = tasks.get(asid);
+        if (t == null) {
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment scratch = a.allocate(PAGE, PAGE);
+            for (int set = 0; set <= setMask; set++) {
+                setLocks[set].lock();
+                try {
+                    for (int f = set * ways; f < (set + 1) * ways; f++) {
+                        if (frameAsid[f] == asid && frameVpn[f] >= first && frameVpn[f] <= last) {
+                            frameOp(t, asid, set, f, op, scratch);
+                        }
+                    }
+                } finally {
+                    setLocks[set].unlock();
+                }
+            }
+        }
+        if (last != Long.MAX_VALUE) {
+            dropUnframed(t, first, last, op);
+        }
+    }
+
+    /** A dropped range leaves nothing in the task, not even a page no frame knows of (there should be none). */
+    private static void dropUnframed(TaskPages t, long first, long last, RangeOp op) {
         if (op == RangeOp.DROP || op == RangeOp.DROP_WRITE_BACK) {
-            t.drop(first << SHIFT, (last - first + 1) << SHIFT); // and anything not in a frame (never the case)
-        }
-    }
-
-    private void pageOp(TaskPages t, int asid, long vpn, RangeOp op, MemorySegment scratch) {
-        int set = setOf(vpn);
-        setLocks[set].lock();
-        try {
-            int f = find(set, asid, vpn);
-            if (f >= 0) {
-                frameOp(t, asid, set, f, op, scratch);
-            }
-        } finally {
-            setLocks[set].unlock();
-        }
-    }
-
-    private void setOp(TaskPages t, int asid, int set, long first, long last, RangeOp op, MemorySegment scratch) {
-        setLocks[set].lock();
-        try {
-            for (int f = set * ways; f < (set + 1) * ways; f++) {
-                if (frameAsid[f] == asid && frameVpn[f] >= first && frameVpn[f] <= last) {
-                    frameOp(t, asid, set, f, op, scratch);
-                }
-            }
-        } finally {
-            setLocks[set].unlock();
+            t.drop(first << SHIFT, (last - first + 1) << SHIFT);
         }
     }
 
@@ -483,35 +504,6 @@ public final class FaultExCache implements PageCache, AutoCloseable {
                 }
                 t.drop(vpn << SHIFT, PAGE);
                 free(set, f);
-            }
-        }
-    }
-
-    @Override
-    public void flushRange(int asid, long va, long len) {
-        rangeOp(asid, va, len, RangeOp.FLUSH);
-    }
-
-    @Override
-    public void invalidateRange(int asid, long va, long len, boolean writeBack) {
-        rangeOp(asid, va, len, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP);
-    }
-
-    @Override
-    public void revokeWrite(int asid, long va, long len) {
-        rangeOp(asid, va, len, RangeOp.REVOKE_WRITE);
-    }
-
-    @Override
-    public void invalidateAll(int asid, boolean writeBack) {
-        TaskPages t = tasks.get(asid);
-        if (t == null) {
-            return;
-        }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment scratch = a.allocate(PAGE, PAGE);
-            for (int set = 0; set <= setMask; set++) {
-                setOp(t, asid, set, 0, Long.MAX_VALUE, writeBack ? RangeOp.DROP_WRITE_BACK : RangeOp.DROP, scratch);
             }
         }
     }

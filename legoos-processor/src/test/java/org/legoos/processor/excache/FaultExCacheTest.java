@@ -195,4 +195,58 @@ class FaultExCacheTest {
         assertThat(ro.failure(1)).isInstanceOf(org.legoos.api.SegmentationFault.class);
         assertThat(t.load(va)).isEqualTo(42); // the first cache still has the dirty page
     }
+    /**
+     * The race that lost words in word count over TCP (one run in six): a miss decides to prefetch the next pages,
+     * then another thread munmaps them (mirror first, then the range's pages set by set) before the miss locks their
+     * sets. The prefetch must not install them: their old contents would stay resident where the next mmap of the
+     * same addresses expects zeros.
+     */
+    @Test
+    void aPrefetchDecidedBeforeAMunmapInstallsNothingOfTheUnmappedRange() {
+        ModelBackend model = new ModelBackend();
+        long base = 1L << 40;
+        long vpn0 = base >>> 12;
+        for (int i = 0; i < 8; i++) {
+            byte[] page = new byte[PAGE];
+            page[0] = (byte) (i + 1);
+            model.put(1, vpn0 + i, page); // written back: prefetchable
+        }
+        boolean[] unmapped = new boolean[1];
+        FaultExCache[] cache = new FaultExCache[1];
+        LineBackend racing = new LineBackend() {
+            @Override
+            public Fill fill(int asid, long vpn, MemorySegment dst, int victimAsid, long victimVpn, MemorySegment victimData) {
+                return model.fill(asid, vpn, dst, victimAsid, victimVpn, victimData);
+            }
+
+            @Override
+            public BatchFill fillBatch(int asid, long vpn, MemorySegment dst, int victimAsid, long victimVpn,
+                                       MemorySegment victimData, long strideVpns, java.util.List<PrefetchLine> lines) {
+                return model.fillBatch(asid, vpn, dst, victimAsid, victimVpn, victimData, strideVpns, lines);
+            }
+
+            @Override
+            public void flush(int asid, long vpn, MemorySegment src) {
+                model.flush(asid, vpn, src);
+            }
+
+            @Override
+            public int prefetchable(int asid, long vpn, long strideVpns, int max) {
+                if (unmapped[0]) {
+                    return 0; // pages 1..7 are gone from the mirror
+                }
+                int n = model.prefetchable(asid, vpn, strideVpns, max);
+                // another thread's munmap of pages 1..7 runs now: the mirror forgets them, then their pages drop
+                unmapped[0] = true;
+                cache[0].invalidateRange(asid, base + PAGE, 7L * PAGE, false);
+                return n;
+            }
+        };
+        cache[0] = new FaultExCache(new ExCacheConfig(64L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1).withPrefetchPages(4),
+                racing, 4);
+        FakeTask t = task(cache[0], 1);
+        t.load(base);
+        assertThat(t.resident.keySet()).as("pages of the unmapped range left resident").containsExactly(base);
+        assertThat(cache[0].residentPages()).isEqualTo(1);
+    }
 }

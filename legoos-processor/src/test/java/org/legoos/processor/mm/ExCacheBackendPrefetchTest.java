@@ -337,7 +337,7 @@ class ExCacheBackendPrefetchTest {
     // ---- deferred write-back of dirty victims (the victim cache) ----
 
     private ExCacheBackend backend() throws Exception {
-        var f = ExCache.class.getDeclaredField("backend");
+        var f = org.legoos.processor.excache.AbstractPageCache.class.getDeclaredField("backend");
         f.setAccessible(true);
         return (ExCacheBackend) f.get(cache);
     }

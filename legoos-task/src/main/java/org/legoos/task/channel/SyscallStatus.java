@@ -43,6 +43,8 @@ public enum SyscallStatus {
     /** The status a handler's exception travels as. */
     public static SyscallStatus of(Throwable t) {
         return switch (t) {
+            // an I/O error inside a call that cannot throw checked ones (mmap of a file): the task side wraps it again
+            case java.io.UncheckedIOException e when e.getCause() != null -> of(e.getCause());
             case SegmentationFault e -> SEGMENTATION_FAULT;
             case IllegalArgumentException e -> ILLEGAL_ARGUMENT;
             case NoMemoryException e -> NO_MEMORY;
@@ -63,6 +65,9 @@ public enum SyscallStatus {
      * so the task side can rebuild the same exception type with the same file.
      */
     public static String messageOf(Throwable t) {
+        if (t instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+            return messageOf(u.getCause());
+        }
         if (t instanceof FileSystemException f) {
             return f.getReason() == null ? "" : f.getReason();
         }
@@ -71,6 +76,9 @@ public enum SyscallStatus {
 
     /** The file a failure names (file-system exceptions), or empty. */
     public static String file(Throwable t) {
+        if (t instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+            return file(u.getCause());
+        }
         return t instanceof FileSystemException f && f.getFile() != null ? f.getFile() : "";
     }
 
