@@ -147,7 +147,7 @@ public final class ProcessMonitor implements AutoCloseable {
         if (files != null) {
             space.attachFiles(files);
         }
-        return new org.legoos.processor.task.TaskMemory(space, faultCache, taskPid);
+        return new org.legoos.processor.task.TaskMemory(space, faultCache, taskPid, config.cores());
     }
 
     ProcessClient processClient() {
@@ -426,7 +426,8 @@ public final class ProcessMonitor implements AutoCloseable {
         t.channel.close();
         TaskLauncher.deleteTree(t.tmpDir);
         tasks.remove(t.pid);
-        log.info("exit pid={} code={}{}", t.pid, code, error.isEmpty() ? "" : " error=" + error);
+        log.info("exit pid={} code={}{} (processor's ExCache so far: {}, write faults {}, writable ahead {})", t.pid, code,
+                error.isEmpty() ? "" : " error=" + error, faultCache.stats(), faultCache.writeFaults(), faultCache.writableAhead());
         reportExit(t.pid, t.vnode.id(), code, error, ctx);
     }
 
@@ -462,7 +463,8 @@ public final class ProcessMonitor implements AutoCloseable {
             log.warn("pid {}: freeing its address space failed: {}", p.pid, e.toString());
         }
         processes.remove(p.pid);
-        log.info("exit pid={} code={}{}", p.pid, code, error.isEmpty() ? "" : " error=" + error);
+        log.info("exit pid={} code={}{} (processor's ExCache so far: {})", p.pid, code, error.isEmpty() ? "" : " error=" + error,
+                excache.stats());
         reportExit(p.pid, p.vnode.id(), code, error, ctx);
     }
 

@@ -19,7 +19,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>missing</b>: a miss. The page is filled through the same {@link LineBackend} as thread mode (zero-fill
  *   of a never-written page without a round trip, {@code P2M_PCACHE_MISS} to the vRegion's owner otherwise, the set's
  *   victim piggybacked when it is dirty, prefetched pages of the same memory component riding on the miss) and
- *   installed write-protected, or writable and dirty if the fault was a store;</li>
+ *   installed write-protected, or writable and dirty if the fault was a store (or if the task's loaded pages
+ *   have lately been stored to soon after, see {@link StorePredictor});</li>
  *   <li><b>write-protect</b>: the first store to a clean page. The backend checks the page's protection; the page
  *   becomes dirty and writable. This is dirty tracking with no cost on the hit path.</li>
  * </ul>
@@ -85,6 +86,8 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     private final LongAdder prefetched = new LongAdder();
     private final LongAdder prefetchMessages = new LongAdder();
     private final LongAdder writeFaults = new LongAdder();
+    private final LongAdder writableAhead = new LongAdder();
+    private final StorePredictor stores;
     private volatile ExCacheStats baseline = ExCacheStats.ZERO;
 
     public FaultExCache(ExCacheConfig config, LineBackend backend, int maxAsids) {
@@ -104,6 +107,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         this.referenced = policy.usesReferenceBits() ? new byte[frames] : null;
         this.tasks = new AtomicReferenceArray<>(maxAsids);
         this.failures = new AtomicReferenceArray<>(maxAsids);
+        this.stores = new StorePredictor(maxAsids);
     }
 
     public ExCacheConfig config() {
@@ -116,6 +120,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
             throw new IllegalStateException("asid " + asid + " already has a task");
         }
         failures.set(asid, null);
+        stores.reset(asid);
     }
 
     /** Forgets the task of {@code asid}: call after {@link #invalidateAll} once it has exited. */
@@ -224,6 +229,9 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         backend.checkWrite(asid, vpn);
         if ((frameFlags[f] & WRITABLE) == 0) {
             writeFaults.increment();
+            if ((frameFlags[f] & DIRTY) == 0) {
+                stores.stored(asid);
+            }
         }
         frameFlags[f] = DIRTY | WRITABLE;
         t.writeProtect(vpn << SHIFT, false);
@@ -265,6 +273,9 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
             victimAsid = frameAsid[f];
             victimVpn = frameVpn[f];
             victimTask = tasks.get(victimAsid);
+            if (frameFlags[f] == 0 && victimAsid > 0) {
+                stores.unstored(victimAsid);
+            }
             if (victimTask != null && (frameFlags[f] & DIRTY) != 0) {
                 victimTask.writeProtect(victimVpn << SHIFT, true); // no store may change it while it is written back
                 victimTask.read(victimVpn << SHIFT, buf.victim);
@@ -333,6 +344,10 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                 }
             }
             boolean dirty = write || r.fill() == LineBackend.Fill.RESTORED;
+            if (!dirty && stores.expectStore(asid) && backend.writableAnonymous(asid, vpn)) {
+                dirty = true; // a store is expected: spare the task its write-protect fault
+                writableAhead.increment();
+            }
             install(t, asid, vpn, f, buf.page, dirty);
             for (int i = 0; i < r.prefetched(); i++) {
                 install(t, asid, vpn + i + 1, lineFrames[i], buf.prefetch[i], false);
@@ -368,6 +383,9 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         f = set * ways + policy.victim(set, referenced);
         if (f == missFrame || frameAsid[f] <= 0 || (frameFlags[f] & DIRTY) != 0) {
             return -1;
+        }
+        if (frameFlags[f] == 0) {
+            stores.unstored(frameAsid[f]);
         }
         TaskPages owner = tasks.get(frameAsid[f]);
         if (owner != null) {
@@ -522,6 +540,11 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     /** First stores to clean pages (write-protect faults), a cost thread mode does not have. */
     public long writeFaults() {
         return writeFaults.sum();
+    }
+
+    /** Pages a load missed that were installed writable because a store was expected ({@link StorePredictor}). */
+    public long writableAhead() {
+        return writableAhead.sum();
     }
 
     @Override

@@ -126,6 +126,15 @@ public interface LineBackend {
     default void checkWrite(int asid, long vpn) {
     }
 
+    /**
+     * Whether page {@code vpn} is anonymous memory a store may change now, so a cache that tracks dirty pages by
+     * faults may install it writable (and dirty) ahead of a store it expects: nothing but a write-back is lost if the
+     * store never comes. Answers from local state, under the set's lock. The default says no.
+     */
+    default boolean writableAnonymous(int asid, long vpn) {
+        return false;
+    }
+
     default int prefetchable(int asid, long vpn, long strideVpns, int max) {
         return 0;
     }

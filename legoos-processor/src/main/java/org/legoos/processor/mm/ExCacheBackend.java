@@ -126,6 +126,12 @@ public final class ExCacheBackend implements LineBackend {
     }
 
     @Override
+    public boolean writableAnonymous(int asid, long vpn) {
+        RemoteAddressSpace space = spaces.get(asid);
+        return space != null && space.vm().writableAnonymous(vpn << 12);
+    }
+
+    @Override
     public int prefetchable(int asid, long vpn, long strideVpns, int max) {
         RemoteAddressSpace space = spaces.get(asid);
         if (space == null || space.isClosed() || max < 1 || strideVpns == 0) {

@@ -125,6 +125,12 @@ final class VmMirror {
         return a == null ? -1 : a.prot();
     }
 
+    /** Whether the page of {@code va} is mapped anonymous (no file behind it) and writable. */
+    synchronized boolean writableAnonymous(long va) {
+        Area a = areaAt(va);
+        return a != null && a.backing() == Backing.ANONYMOUS && UserSpace.writable(a.prot());
+    }
+
     /**
      * A new mapping [start, end) with {@code prot}: fresh pages, so any materialised marks left in the range are
      * forgotten. Any part of the range mapped before is replaced.

@@ -2,6 +2,8 @@ package org.legoos.processor.task;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import org.legoos.api.LegoException;
 import org.legoos.api.SegmentationFault;
 import org.legoos.processor.excache.FaultExCache;
@@ -17,11 +19,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The memory of one process-mode task as its processor component serves it, the kernel half of
  * {@code org.legoos.task.TaskAddressSpace}: the task's VM system calls run on its {@link RemoteAddressSpace} (the same
- * code as thread mode), and its page faults arrive on its userfaultfd, which a fault handler thread of this monitor
- * reads and hands to the processor's {@link FaultExCache}.
+ * code as thread mode), and its page faults arrive on its userfaultfd, which the fault handler threads of this
+ * monitor read and hand to the processor's {@link FaultExCache}.
  *
- * <p>The handler is a platform thread of this (another) JVM, as it must be (PROCESSES.md: a handler in the faulting
- * JVM deadlocks at the first safepoint); its buffers are off-heap and it allocates nothing per fault, so the monitor's
+ * <p>The handlers are platform threads of this (another) JVM, as they must be (PROCESSES.md: a handler in the faulting
+ * JVM deadlocks at the first safepoint); their buffers are off-heap and allocated once per handler, so the monitor's
  * GC does not become the task's stall.
  */
 public final class TaskMemory implements AutoCloseable {
@@ -32,14 +34,25 @@ public final class TaskMemory implements AutoCloseable {
     private final RemoteAddressSpace space;
     private final FaultExCache cache;
     private final long taskPid;
+    private final int handlers;
     private volatile Pages pages;
-    private volatile Thread handler;
+    private volatile List<Thread> handlerThreads = List.of();
     private volatile boolean closed;
 
-    public TaskMemory(RemoteAddressSpace space, FaultExCache cache, long taskPid) {
+    /**
+     * @param handlers fault handler threads reading the task's userfaultfd: with one, the faults of a task's threads
+     *     are served one after another, each waiting for the memory component's round trip of the one before; with
+     *     as many as the processor has cores, one fault's round trip overlaps another's system calls (each handler
+     *     takes the set lock of its page, so they never serve one page twice)
+     */
+    public TaskMemory(RemoteAddressSpace space, FaultExCache cache, long taskPid, int handlers) {
+        if (handlers < 1) {
+            throw new IllegalArgumentException("a task needs at least one fault handler, got " + handlers);
+        }
         this.space = space;
         this.cache = cache;
         this.taskPid = taskPid;
+        this.handlers = handlers;
     }
 
     public RemoteAddressSpace space() {
@@ -146,14 +159,18 @@ public final class TaskMemory implements AutoCloseable {
         Pages p = new Pages(Userfaultfd.adopt(uffdFd), memfd);
         cache.attach(space.asid(), p);
         pages = p;
-        Thread t = new Thread(() -> serve(p), "pid" + space.pid() + "-faults");
-        t.setDaemon(true);
-        handler = t;
-        t.start();
+        List<Thread> threads = new ArrayList<>(handlers);
+        for (int i = 0; i < handlers; i++) {
+            Thread t = new Thread(() -> serve(p), "pid" + space.pid() + "-faults-" + threads.size());
+            t.setDaemon(true);
+            threads.add(t);
+        }
+        handlerThreads = List.copyOf(threads);
+        threads.forEach(Thread::start);
         log.debug("pid {}: task {} memory attached (uffd {}, memfd {})", space.pid(), taskPid, uffdFd, memfd);
     }
 
-    /** The fault handler: reads the task's faults and serves each until the task is gone. */
+    /** A fault handler: reads the task's faults and serves each until the task is gone (another handler may take any). */
     private void serve(Pages p) {
         try (Arena arena = Arena.ofConfined(); FaultExCache.Buffers buf = cache.newBuffers()) {
             MemorySegment events = arena.allocate(32L * EVENTS, 8);
@@ -192,12 +209,12 @@ public final class TaskMemory implements AutoCloseable {
         if (p != null) {
             p.gone = true;
         }
-        Thread t = handler;
-        if (t != null) {
+        for (Thread t : handlerThreads) {
             try {
                 t.join(2000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return;
             }
         }
     }

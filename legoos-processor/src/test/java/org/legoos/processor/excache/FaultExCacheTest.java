@@ -249,4 +249,71 @@ class FaultExCacheTest {
         assertThat(t.resident.keySet()).as("pages of the unmapped range left resident").containsExactly(base);
         assertThat(cache[0].residentPages()).isEqualTo(1);
     }
+
+    /**
+     * A task that stores to the pages it has just loaded (a hash table) learns to get them writable at its load:
+     * one fault per page instead of two. A task that only loads never gets a page writable, so it never pays a
+     * write-back for a page it did not change. Values stay right either way.
+     */
+    @Test
+    void pagesLoadedThenStoredAreInstalledWritableOnceThePatternIsSeenAndOnlyThen() {
+        long base = 1L << 40;
+        int pages = 400;
+        ModelBackend backend = new ModelBackend();
+        FaultExCache cache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1), backend, 4);
+        FakeTask t = task(cache, 1);
+        for (int round = 0; round < 2; round++) {
+            for (long p = 0; p < pages; p++) {
+                long va = base + p * PAGE;
+                long v = t.load(va);
+                t.store(va, v + p + 1);
+            }
+        }
+        assertThat(cache.writableAhead()).as("loaded pages installed writable").isGreaterThan(pages);
+        // 2 * 400 pages; two faults each until the score is on, then one, plus a clean probe every 16th page
+        assertThat(t.faults).isLessThan(2 * pages * 5 / 4);
+        for (long p = 0; p < pages; p++) {
+            assertThat(t.load(base + p * PAGE)).isEqualTo(2 * (p + 1));
+        }
+
+        ModelBackend readerBackend = new ModelBackend();
+        FaultExCache readerCache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1),
+                readerBackend, 4);
+        FakeTask reader = task(readerCache, 1);
+        for (int round = 0; round < 2; round++) {
+            for (long p = 0; p < pages; p++) {
+                assertThat(reader.load(base + p * PAGE)).isZero();
+            }
+        }
+        assertThat(readerCache.writableAhead()).isZero();
+        assertThat(readerCache.stats().flushes() + readerCache.stats().piggybacks()).isZero();
+        assertThat(reader.writeProtected).hasSize(reader.resident.size());
+    }
+
+    /** The score of a task turns the guess on after enough stored pages and off again after enough unstored ones. */
+    @Test
+    void thePredictorTurnsOnAndOffAndProbesWhileOn() {
+        StorePredictor s = new StorePredictor(4);
+        for (int i = 0; i < StorePredictor.ON - 1; i++) {
+            s.stored(2);
+        }
+        assertThat(s.expectStore(2)).isFalse();
+        s.stored(2);
+        int expected = 0;
+        for (int i = 0; i < 4 * StorePredictor.PROBE_EVERY; i++) {
+            expected += s.expectStore(2) ? 1 : 0;
+        }
+        assertThat(expected).isEqualTo(4 * (StorePredictor.PROBE_EVERY - 1)); // one clean probe in each 16
+        assertThat(s.expectStore(1)).as("another task has its own score").isFalse();
+        s.unstored(2);
+        assertThat(s.expectStore(2)).isFalse();
+        s.reset(2);
+        for (int i = 0; i < 100; i++) {
+            s.unstored(2); // saturates at 0
+        }
+        for (int i = 0; i < StorePredictor.ON; i++) {
+            s.stored(2);
+        }
+        assertThat(s.expectStore(2)).isTrue();
+    }
 }

@@ -76,6 +76,12 @@ final class ModelBackend implements LineBackend {
         this.mapped = mapped;
     }
 
+    /** Every mapped page is anonymous and writable here. */
+    @Override
+    public boolean writableAnonymous(int asid, long vpn) {
+        return mapped.test(vpn);
+    }
+
     /** The next {@link #flush} throws {@code failure} without storing anything. */
     void failNextFlush(RuntimeException failure) {
         this.failNextFlush = failure;
