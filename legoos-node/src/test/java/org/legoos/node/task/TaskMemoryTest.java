@@ -72,6 +72,8 @@ class TaskMemoryTest {
             assertThat(s.misses()).isGreaterThan(1024);
             assertThat(s.evictions()).isPositive();
             assertThat(s.flushes() + s.piggybacks()).isPositive();
+            // the task's sequential passes are streams of its threads' faults (followed by thread id): they prefetch
+            assertThat(s.prefetched()).as("pages prefetched ahead of the task's streams").isPositive();
             assertThat(pm.faultCache().residentPages()).isZero();
         }
     }

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,6 +39,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class FaultExCache extends AbstractPageCache implements AutoCloseable {
     private static final int PAGE = ExCacheConfig.LINE_SIZE;
     private static final int SHIFT = 12;
+    private static final long MAX_VPN = -1L >>> SHIFT;
     private static final byte DIRTY = 1;
     private static final byte WRITABLE = 2;
 
@@ -88,6 +90,12 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     private final LongAdder writeFaults = new LongAdder();
     private final LongAdder writableAhead = new LongAdder();
     private final StorePredictor stores;
+    /**
+     * The access streams of each task thread that missed, by (asid, Linux thread id), as the software ExCache keeps
+     * one detector per thread: a thread has one fault outstanding at a time, so its detector is never used by two
+     * handlers at once (the lock only orders one handler's updates before the next one's).
+     */
+    private final ConcurrentHashMap<Long, StreamDetector> streams = new ConcurrentHashMap<>();
     private volatile ExCacheStats baseline = ExCacheStats.ZERO;
 
     public FaultExCache(ExCacheConfig config, LineBackend backend, int maxAsids) {
@@ -127,6 +135,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     public void detach(int asid) {
         tasks.set(asid, null);
         failures.set(asid, null);
+        streams.keySet().removeIf(k -> (int) (k >>> 32) == asid);
     }
 
     /**
@@ -195,6 +204,14 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
      * those poison the page and are kept for {@link #failure}. Called by the task's fault handler thread.
      */
     public void fault(int asid, long va, boolean write, boolean wp, Buffers buf) {
+        fault(asid, va, write, wp, 0, buf);
+    }
+
+    /**
+     * {@link #fault(int, long, boolean, boolean, Buffers)} by task thread {@code thread} (its Linux thread id, 0 if
+     * unknown): prefetch follows each thread's own access streams.
+     */
+    public void fault(int asid, long va, boolean write, boolean wp, int thread, Buffers buf) {
         TaskPages t = tasks.get(asid);
         if (t == null) {
             return;
@@ -216,7 +233,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                 }
                 return;
             }
-            miss(t, asid, vpn, set, write, buf);
+            miss(t, asid, vpn, set, write, thread, buf);
         } catch (RuntimeException e) { // the program's fault or a lost component: the access fails, the handler goes on
             fail(t, asid, vpn, set, e);
         } finally {
@@ -259,7 +276,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         t.poison(page);
     }
 
-    private void miss(TaskPages t, int asid, long vpn, int set, boolean write, Buffers buf) {
+    private void miss(TaskPages t, int asid, long vpn, int set, boolean write, int thread, Buffers buf) {
         if (write) {
             backend.checkWrite(asid, vpn);
         }
@@ -286,16 +303,32 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         }
         List<LineBackend.PrefetchLine> lines = List.of();
         List<ReentrantLock> held = List.of();
+        long stride = 0;
+        int installedAhead = 0;
+        StreamDetector streamsOf = config.prefetchPages() == 0 ? null
+                : streams.computeIfAbsent((long) asid << 32 | (thread & 0xffffffffL),
+                        k -> new StreamDetector(config.prefetchPages()));
         int[] lineFrames = null;
         try {
-            int max = config.prefetchPages();
-            int n = max > 0 ? backend.prefetchable(asid, vpn, 1, max) : 0;
+            // as the software ExCache: only a miss that continues a confirmed stream of the task's misses prefetches
+            // (a random miss fetching the next pages would evict useful ones for pages nobody reads)
+            int depth = 0;
+            if (streamsOf != null) {
+                synchronized (streamsOf) {
+                    depth = streamsOf.onMiss(asid, vpn);
+                    stride = depth > 0 ? streamsOf.stride() : 0;
+                }
+            }
+            int n = depth > 0 ? backend.prefetchable(asid, vpn, stride, depth) : 0;
             if (n > 0) {
                 lines = new ArrayList<>(n);
                 held = new ArrayList<>(n);
                 lineFrames = new int[n];
                 for (int i = 0; i < n; i++) {
-                    long pv = vpn + i + 1;
+                    long pv = vpn + (i + 1) * stride;
+                    if (pv < 0 || pv > MAX_VPN) {
+                        break;
+                    }
                     int ps = setOf(pv);
                     ReentrantLock l = setLocks[ps];
                     if (ps != set) {
@@ -316,7 +349,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                 // thread unmaps its range in the mirror first and then drops the range's pages set by set, so a page
                 // still mapped now is dropped after we install it, and one unmapped since the first answer is not
                 // fetched (installing it would leave the old contents resident where the next mmap expects zeros).
-                int still = lines.isEmpty() ? 0 : Math.max(0, backend.prefetchable(asid, vpn, 1, lines.size()));
+                int still = lines.isEmpty() ? 0 : Math.max(0, backend.prefetchable(asid, vpn, stride, lines.size()));
                 if (still < lines.size()) {
                     lines = new ArrayList<>(lines.subList(0, still)); // the reserved frames are freed below
                 }
@@ -325,7 +358,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
             try {
                 r = lines.isEmpty()
                         ? new LineBackend.BatchFill(backend.fill(asid, vpn, buf.page, victimAsid, victimVpn, victimData), 0)
-                        : backend.fillBatch(asid, vpn, buf.page, victimAsid, victimVpn, victimData, 1, lines);
+                        : backend.fillBatch(asid, vpn, buf.page, victimAsid, victimVpn, victimData, stride, lines);
             } finally {
                 if (victimTask != null || victimAsid != 0) {
                     // written back (or its loss recorded by the backend): the victim leaves the cache either way
@@ -350,13 +383,19 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
             }
             install(t, asid, vpn, f, buf.page, dirty);
             for (int i = 0; i < r.prefetched(); i++) {
-                install(t, asid, vpn + i + 1, lineFrames[i], buf.prefetch[i], false);
+                install(t, asid, vpn + (i + 1) * stride, lineFrames[i], buf.prefetch[i], false);
             }
+            installedAhead = r.prefetched();
             if (r.prefetched() > 0) {
                 prefetched.add(r.prefetched());
                 prefetchMessages.increment();
             }
         } finally {
+            if (streamsOf != null) {
+                synchronized (streamsOf) {
+                    streamsOf.prefetched(installedAhead);
+                }
+            }
             if (frameAsid[f] == -1) {
                 frameAsid[f] = 0; // the fill failed
             }

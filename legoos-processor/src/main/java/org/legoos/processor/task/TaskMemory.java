@@ -191,7 +191,7 @@ public final class TaskMemory implements AutoCloseable {
                     }
                     long flags = Userfaultfd.faultFlags(events, i);
                     cache.fault(asid, Userfaultfd.faultAddress(events, i), (flags & Userfaultfd.FLAG_WRITE) != 0,
-                            (flags & Userfaultfd.FLAG_WP) != 0, buf);
+                            (flags & Userfaultfd.FLAG_WP) != 0, Userfaultfd.faultThread(events, i), buf);
                 }
             }
         } catch (RuntimeException | Error e) {

@@ -206,9 +206,9 @@ class FaultExCacheTest {
         ModelBackend model = new ModelBackend();
         long base = 1L << 40;
         long vpn0 = base >>> 12;
-        for (int i = 0; i < 8; i++) {
+        for (int i = -4; i < 8; i++) {
             byte[] page = new byte[PAGE];
-            page[0] = (byte) (i + 1);
+            page[0] = (byte) (i + 5);
             model.put(1, vpn0 + i, page); // written back: prefetchable
         }
         boolean[] unmapped = new boolean[1];
@@ -233,21 +233,25 @@ class FaultExCacheTest {
             @Override
             public int prefetchable(int asid, long vpn, long strideVpns, int max) {
                 if (unmapped[0]) {
-                    return 0; // pages 1..7 are gone from the mirror
+                    return 0; // [base, base + 8 pages) is gone from the mirror
                 }
                 int n = model.prefetchable(asid, vpn, strideVpns, max);
-                // another thread's munmap of pages 1..7 runs now: the mirror forgets them, then their pages drop
+                // another thread's munmap of [base, base + 8 pages) runs now: the mirror forgets the range, then
+                // its pages drop
                 unmapped[0] = true;
-                cache[0].invalidateRange(asid, base + PAGE, 7L * PAGE, false);
+                cache[0].invalidateRange(asid, base, 8L * PAGE, false);
                 return n;
             }
         };
         cache[0] = new FaultExCache(new ExCacheConfig(64L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1).withPrefetchPages(4),
                 racing, 4);
         FakeTask t = task(cache[0], 1);
-        t.load(base);
-        assertThat(t.resident.keySet()).as("pages of the unmapped range left resident").containsExactly(base);
-        assertThat(cache[0].residentPages()).isEqualTo(1);
+        for (int i = 4; i >= 1; i--) {
+            t.load(base - i * (long) PAGE); // a stream: the fourth miss confirms it and prefetches from base on
+        }
+        assertThat(unmapped[0]).as("the stream asked for a prefetch").isTrue();
+        assertThat(t.resident.keySet()).as("pages of the unmapped range left resident").allMatch(va -> va < base);
+        assertThat(cache[0].residentPages()).isEqualTo(t.resident.size());
     }
 
     /**

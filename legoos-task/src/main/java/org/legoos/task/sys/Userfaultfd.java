@@ -73,8 +73,9 @@ public final class Userfaultfd implements AutoCloseable {
     private static final long FEATURE_MISSING_SHMEM = 1L << 5;
     private static final long FEATURE_WP_HUGETLBFS_SHMEM = 1L << 12;
     private static final long FEATURE_POISON = 1L << 14;
+    private static final long FEATURE_THREAD_ID = 1L << 8;
     /** What {@link #create} asks UFFDIO_API for. */
-    private static final long FEATURES = FEATURE_MISSING_SHMEM | FEATURE_WP_HUGETLBFS_SHMEM;
+    private static final long FEATURES = FEATURE_MISSING_SHMEM | FEATURE_WP_HUGETLBFS_SHMEM | FEATURE_THREAD_ID;
 
     private static final long REGISTER_MODE_MISSING = 1;
     private static final long REGISTER_MODE_WP = 2;
@@ -96,7 +97,7 @@ public final class Userfaultfd implements AutoCloseable {
 
     /**
      * Task side: {@code userfaultfd(O_CLOEXEC|O_NONBLOCK)}, falling back to {@code UFFD_USER_MODE_ONLY} if the
-     * kernel refuses the full mode (EPERM), then UFFDIO_API with MISSING_SHMEM|WP_HUGETLBFS_SHMEM. The result is
+     * kernel refuses the full mode (EPERM), then UFFDIO_API with MISSING_SHMEM|WP_HUGETLBFS_SHMEM|THREAD_ID. The result is
      * ready to {@link #register}.
      *
      * @throws LinuxException EPERM if userfaultfd is not permitted at all, EINVAL if the kernel lacks the shmem
@@ -113,7 +114,7 @@ public final class Userfaultfd implements AutoCloseable {
         try {
             long granted = api(uffd.fd, FEATURES);
             if ((granted & FEATURES) != FEATURES) {
-                throw new LinuxException("UFFDIO_API (shmem MISSING/WP features missing)", LinuxException.EINVAL);
+                throw new LinuxException("UFFDIO_API (shmem MISSING/WP or THREAD_ID features missing)", LinuxException.EINVAL);
             }
         } catch (RuntimeException e) {
             uffd.close();
@@ -157,13 +158,16 @@ public final class Userfaultfd implements AutoCloseable {
             } catch (LinuxException e) {
                 return "UFFDIO_API failed: errno " + e.errno();
             }
-            long missing = (FEATURE_PAGEFAULT_FLAG_WP | FEATURE_MISSING_SHMEM | FEATURE_WP_HUGETLBFS_SHMEM | FEATURE_POISON)
-                    & ~features;
+            long missing = (FEATURE_PAGEFAULT_FLAG_WP | FEATURE_MISSING_SHMEM | FEATURE_WP_HUGETLBFS_SHMEM | FEATURE_POISON
+                    | FEATURE_THREAD_ID) & ~features;
             if ((missing & FEATURE_MISSING_SHMEM) != 0) {
                 return "userfaultfd lacks shmem MISSING faults (kernel older than 4.11?)";
             }
             if ((missing & (FEATURE_PAGEFAULT_FLAG_WP | FEATURE_WP_HUGETLBFS_SHMEM)) != 0) {
                 return "userfaultfd lacks shmem write-protect (kernel older than 5.19 or CONFIG_PTE_MARKER_UFFD_WP off)";
+            }
+            if ((missing & FEATURE_THREAD_ID) != 0) {
+                return "userfaultfd lacks UFFD_FEATURE_THREAD_ID (kernel older than 4.14)";
             }
             if ((missing & FEATURE_POISON) != 0) {
                 return "userfaultfd lacks UFFDIO_POISON (kernel older than 6.6)";
@@ -274,6 +278,14 @@ public final class Userfaultfd implements AutoCloseable {
     /** A page fault message's flags (u64 at 8): {@link #FLAG_WRITE}, {@link #FLAG_WP} (MINOR 4 is not asked for). */
     public static long faultFlags(MemorySegment buf, int i) {
         return buf.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * MSG_SIZE + 8);
+    }
+
+    /**
+     * A page fault message's faulting thread (u32 at 24, {@code UFFD_FEATURE_THREAD_ID}): its Linux thread id in the
+     * task, so the monitor can follow each thread's access stream.
+     */
+    public static int faultThread(MemorySegment buf, int i) {
+        return buf.get(ValueLayout.JAVA_INT_UNALIGNED, (long) i * MSG_SIZE + 24);
     }
 
     /** A page fault message's address (u64 at 16): the faulting address, page-aligned (no UFFD_FEATURE_EXACT_ADDRESS). */
