@@ -60,6 +60,7 @@ class ExCacheBackendPrefetchTest {
     private final List<RpcNode> nodes = new ArrayList<>();
     private FakeMemory memory;
     private ExCache cache;
+    private ExCacheBackend backend;
     private RemoteAddressSpace space;
 
     /** A miss as a memory component saw it. */
@@ -178,7 +179,7 @@ class ExCacheBackendPrefetchTest {
             }
         }
         // 64 lines: 16 sets of 4 ways, so a batch holds up to 15 pages
-        ExCacheBackend backend = new ExCacheBackend(processor, 8);
+        backend = new ExCacheBackend(processor, 8);
         cache = new ExCache(new ExCacheConfig(64L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1), backend);
         space = RemoteAddressSpace.create(processor, cache, backend, PID, 3, HOME, 0);
     }
@@ -336,10 +337,8 @@ class ExCacheBackendPrefetchTest {
 
     // ---- deferred write-back of dirty victims (the victim cache) ----
 
-    private ExCacheBackend backend() throws Exception {
-        var f = org.legoos.processor.excache.AbstractPageCache.class.getDeclaredField("backend");
-        f.setAccessible(true);
-        return (ExCacheBackend) f.get(cache);
+    private ExCacheBackend backend() {
+        return backend;
     }
 
     @Test
