@@ -46,6 +46,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-tcp", description = "Skip the separate-process TCP deployment.")
     boolean noTcp;
 
+    @Option(names = "--mode", paramLabel = "MODE", converter = ModeConverter.class,
+            description = "How the processors run the programs, in both deployments: process (each its own JVM, memory "
+                    + "through userfaultfd) or thread (threads of the processor's JVM). Default: threads in-JVM, and the "
+                    + "configuration's auto over TCP (process mode where the host supports it).")
+    org.legoos.api.ProcessorMode mode;
+
+    /** {@code process} or {@code thread}, any case; {@code auto} is a configured choice, not a bench mode. */
+    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<org.legoos.api.ProcessorMode> {
+        @Override
+        public org.legoos.api.ProcessorMode convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "process" -> org.legoos.api.ProcessorMode.PROCESS;
+                case "thread" -> org.legoos.api.ProcessorMode.THREAD;
+                default -> throw new picocli.CommandLine.TypeConversionException(
+                        "--mode must be process or thread, got '" + value + "'");
+            };
+        }
+    }
+
     @Option(names = "--threads", defaultValue = "2", description = "Threads per program (default: ${DEFAULT-VALUE}).")
     int threads;
 
@@ -81,9 +100,10 @@ final class BenchCommand implements Callable<Integer> {
                 + (sections.size() == Bench.Section.values().length ? "" : " --sections " + sections.stream()
                 .map(s -> s.name().toLowerCase(Locale.ROOT)).reduce((a, b) -> a + "," + b).orElse(""))
                 + (noTcp ? " --no-tcp" : "")
-                + (prefetchPages == org.legoos.processor.excache.ExCacheConfig.DEFAULT_PREFETCH_PAGES ? "" : " --prefetch-pages " + prefetchPages);
+                + (prefetchPages == org.legoos.processor.excache.ExCacheConfig.DEFAULT_PREFETCH_PAGES ? "" : " --prefetch-pages " + prefetchPages)
+                + (mode == null ? "" : " --mode " + mode.name().toLowerCase(Locale.ROOT));
         Bench.Plan plan = new Bench.Plan(quick, workloads, sections, !noTcp, dir, seed, threads,
-                UpCommand.javaCommand(LegoConfig.defaults()), cmd, prefetchPages);
+                UpCommand.javaCommand(LegoConfig.defaults()), cmd, prefetchPages, mode);
         if (System.getenv("LEGO_LOG") == null) {
             // the in-JVM cluster's component logs (joins, restarts) would tear the progress bar; errors still show
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.legoos"))

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.legoos.api.ProcessorMode;
 import org.legoos.examples.workload.Workload;
 import org.legoos.examples.workload.Workloads;
 import org.legoos.eval.micro.MemoryThroughput;
@@ -46,9 +47,11 @@ public final class Bench {
      * @param javaCommand how to start the {@code lego} command line in a new JVM (java, options, class path, main class)
      * @param commandLine the command as the user typed it, for the report
      * @param prefetchPages the ExCache's prefetch depth in the workload section (0: off; LegoOS had none)
+     * @param mode how every processor runs the programs, or null for each deployment's default (in-JVM: threads of
+     *     its JVM; TCP: the configuration's {@code auto}, process mode where the host supports it)
      */
     public record Plan(boolean quick, List<String> workloads, Set<Section> sections, boolean tcp, Path out, long seed,
-                       int threads, List<String> javaCommand, String commandLine, int prefetchPages) {
+                       int threads, List<String> javaCommand, String commandLine, int prefetchPages, ProcessorMode mode) {
         public Plan {
             if (prefetchPages < 0 || prefetchPages > ExCacheConfig.MAX_PREFETCH_PAGES) {
                 throw new IllegalArgumentException("prefetch pages must be in [0, " + ExCacheConfig.MAX_PREFETCH_PAGES
@@ -63,6 +66,11 @@ public final class Bench {
             for (String w : workloads) {
                 Workloads.byName(w); // throws with the known names
             }
+        }
+
+        /** The in-JVM deployment in the plan's mode. */
+        InJvmDeployment inJvm(long memoryBytes) {
+            return new InJvmDeployment(threads, memoryBytes, Map.of(), mode == null ? ProcessorMode.THREAD : mode);
         }
 
         List<Workload> selected() {
@@ -118,9 +126,9 @@ public final class Bench {
         int perWorkload = WorkloadBench.steps(deployments, WorkloadBench.DEFAULT_FRACTIONS.length + 1);
         int total = perWorkload * selected.size();
         int step = 0;
-        try (InJvmDeployment inJvm = new InJvmDeployment(plan.threads(), memory, Map.of());
+        try (InJvmDeployment inJvm = plan.inJvm(memory);
              Deployment tcp = plan.tcp() ? new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster"),
-                     plan.threads(), memory, 4) : null) {
+                     plan.threads(), memory, 4, plan.mode()) : null) {
             for (Workload w : selected) {
                 double[] fractions = fractions(w);
                 WorkloadBench b = new WorkloadBench(w, size(w), plan.seed(), plan.threads(), ExCacheConfig.Policy.FIFO,
@@ -199,9 +207,9 @@ public final class Bench {
         long size = plan.quick() ? w.quickSize() : 4 * w.quickSize();
         int deployments = plan.tcp() ? 2 : 1;
         List<TechniqueBench.Row> rows;
-        try (InJvmDeployment inJvm = new InJvmDeployment(plan.threads(), Math.max(8L << 30, 4 * w.estimatedWorkingSetBytes(size)), Map.of());
+        try (InJvmDeployment inJvm = plan.inJvm(Math.max(8L << 30, 4 * w.estimatedWorkingSetBytes(size)));
              Deployment tcp = plan.tcp() ? new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster-techniques"),
-                     plan.threads(), Math.max(8L << 30, 4 * w.estimatedWorkingSetBytes(size)), 4) : null) {
+                     plan.threads(), Math.max(8L << 30, 4 * w.estimatedWorkingSetBytes(size)), 4, plan.mode()) : null) {
             rows = new TechniqueBench(w, size, plan.seed(), plan.threads(), 0.25)
                     .run(inJvm, tcp == null ? List.of() : List.of(tcp), section("techniques"), 0, TechniqueBench.steps(deployments));
         }
@@ -316,7 +324,9 @@ public final class Bench {
         b.append("- Command: `").append(plan.commandLine()).append("`\n");
         b.append(String.format(Locale.ROOT, "- Took %.1f minutes so far; load average when written %.2f%n", minutes, Machine.loadAverage()));
         b.append("- Threads per program: ").append(plan.threads()).append(", seed ").append(plan.seed())
-                .append(", ExCache prefetch depth (workloads) ").append(plan.prefetchPages()).append(" pages\n\n");
+                .append(", ExCache prefetch depth (workloads) ").append(plan.prefetchPages()).append(" pages")
+                .append(", processor mode ").append(plan.mode() == null ? "in-JVM thread, TCP auto" : plan.mode().name().toLowerCase(Locale.ROOT))
+                .append("\n\n");
         for (ResultTable t : tables) {
             b.append("## ").append(t.title()).append("\n\n").append(t.markdown()).append('\n');
         }

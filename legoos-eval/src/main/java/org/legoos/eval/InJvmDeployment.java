@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.legoos.api.LegoProgram;
+import org.legoos.api.ProcessorMode;
 import org.legoos.manager.ManagerConfig;
 import org.legoos.memory.MemoryConfig;
 import org.legoos.node.LocalCluster;
@@ -21,6 +22,7 @@ public final class InJvmDeployment implements Deployment {
     private static final String VNODE = "bench";
     private final LocalCluster cluster;
     private final int cores;
+    private final ProcessorMode mode;
     private ExCacheConfig current;
 
     /**
@@ -28,7 +30,17 @@ public final class InJvmDeployment implements Deployment {
      * @param extraPrograms programs besides the bundled ones
      */
     public InJvmDeployment(int cores, long memoryBytes, Map<String, Class<? extends LegoProgram>> extraPrograms) {
+        this(cores, memoryBytes, extraPrograms, ProcessorMode.THREAD);
+    }
+
+    /**
+     * @param mode how the processor runs the programs: {@link ProcessorMode#THREAD} (as threads of this JVM, the
+     *     default) or {@link ProcessorMode#PROCESS} (each in a task JVM of its own, the memory components still here)
+     */
+    public InJvmDeployment(int cores, long memoryBytes, Map<String, Class<? extends LegoProgram>> extraPrograms,
+                           ProcessorMode mode) {
         this.cores = cores;
+        this.mode = java.util.Objects.requireNonNull(mode, "mode");
         LocalCluster.Spec spec = new LocalCluster.Spec(1, 1, 1, ProcessorConfig.of(cores, ExCacheSizing.MIN_BYTES),
                 MemoryConfig.of(memoryBytes).withWorkers(0), ManagerConfig.defaults().withHeartbeatTimeoutMillis(600_000),
                 null, Duration.ofMillis(500));
@@ -43,7 +55,7 @@ public final class InJvmDeployment implements Deployment {
 
     @Override
     public String label() {
-        return "in-JVM";
+        return mode == ProcessorMode.THREAD ? "in-JVM" : "in-JVM, " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode";
     }
 
     /** The cluster, for callers that need its components. */
@@ -55,14 +67,15 @@ public final class InJvmDeployment implements Deployment {
     public RunOutcome run(ExCacheConfig excache, String program, List<String> args, Duration limit) throws InterruptedException {
         ProcessMonitor processor;
         if (!excache.equals(current)) {
-            processor = cluster.restartProcessor(0, new ProcessorConfig(cores, excache, 16, 2000));
+            processor = cluster.restartProcessor(0, new ProcessorConfig(cores, excache, 16, 2000, mode,
+                    ProcessorConfig.DEFAULT_TASK_HEAP_BYTES));
             current = excache;
         } else {
             processor = cluster.processors().get(0);
         }
-        ExCacheStats before = processor.excache().stats();
+        ExCacheStats before = processor.excacheStats(); // the mode's ExCache: software, or the tasks' resident pages
         RunOutcome o = Runs.await(cluster.processes(), VNODE, program, args, limit);
-        ExCacheStats stats = processor.excache().stats().minus(before);
+        ExCacheStats stats = processor.excacheStats().minus(before);
         return new RunOutcome(o.seconds(), o.exitCode(), o.resultLine(), stats, o.stderr(), o.timedOut());
     }
 

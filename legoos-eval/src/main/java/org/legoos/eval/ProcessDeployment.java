@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.cluster.ClusterClient;
+import org.legoos.api.ProcessorMode;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
 import org.legoos.processor.excache.ExCacheConfig;
@@ -33,6 +34,8 @@ public final class ProcessDeployment implements Deployment {
     private final Path dir;
     private final Path configFile;
     private final int cores;
+    /** The processors' mode, or null for the configuration's default ({@code auto}). */
+    private final ProcessorMode mode;
     private final List<Process> processes = new ArrayList<>();
     private final ClusterClient client;
     private Process processor;
@@ -48,6 +51,13 @@ public final class ProcessDeployment implements Deployment {
      */
     public ProcessDeployment(List<String> javaCommand, Path dir, int cores, long memoryBytes, int memoryWorkers)
             throws IOException, InterruptedException {
+        this(javaCommand, dir, cores, memoryBytes, memoryWorkers, null);
+    }
+
+    /** As above, with the processors in {@code mode} (null: the configuration's default, {@code auto}). */
+    public ProcessDeployment(List<String> javaCommand, Path dir, int cores, long memoryBytes, int memoryWorkers,
+                             ProcessorMode mode) throws IOException, InterruptedException {
+        this.mode = mode;
         this.javaCommand = List.copyOf(javaCommand);
         this.dir = dir.toAbsolutePath();
         this.cores = cores;
@@ -85,7 +95,7 @@ public final class ProcessDeployment implements Deployment {
 
     @Override
     public String label() {
-        return "TCP, processes";
+        return mode == null ? "TCP, processes" : "TCP, processes, " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode";
     }
 
     @Override
@@ -119,7 +129,11 @@ public final class ProcessDeployment implements Deployment {
             processor = null;
             current = null;
         }
-        processor = start("processor-" + (++processorSerial), processorSettings(excache, cores), "processor");
+        List<String> settings = new ArrayList<>(processorSettings(excache, cores));
+        if (mode != null) {
+            settings.add(ConfigKeys.PROCESSOR_MODE.id() + "=" + mode.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        processor = start("processor-" + (++processorSerial), settings, "processor");
         awaitAlive(client, "processor", 1);
         current = excache;
     }

@@ -19,6 +19,29 @@ class WorkloadBenchTest {
     @TempDir
     Path dir;
 
+    /** {@code lego bench --mode process}: the same sweep with every program in a task JVM of its own. */
+    @Test
+    void sweepsTheExCacheInProcessModeWithTheSameCounters() throws Exception {
+        var host = org.legoos.processor.task.HostSupport.decide(org.legoos.api.ProcessorMode.AUTO);
+        org.junit.jupiter.api.Assumptions.assumeTrue(host.mode() == org.legoos.api.ProcessorMode.PROCESS,
+                () -> "no process mode here: " + host.reason());
+        // a bundled workload: a task's class path has the API, the task runtime and the program's own jar (the bundled
+        // programs' jar here), not the test classes' dependencies
+        org.legoos.examples.workload.Workload w = org.legoos.examples.workload.Workloads.byName("wordcount");
+        try (InJvmDeployment d = new InJvmDeployment(2, 1L << 30, Map.of(), org.legoos.api.ProcessorMode.PROCESS)) {
+            assertThat(d.label()).isEqualTo("in-JVM, process mode");
+            WorkloadBench b = new WorkloadBench(w, 1 << 20, 7, 2, ExCacheConfig.Policy.FIFO, UnaryOperator.identity());
+            List<WorkloadRow> rows = b.run(d, List.of(), new double[] {0.25}, (what, done, total) -> { }, 0,
+                    WorkloadBench.steps(1, 1));
+            assertThat(rows).extracting(WorkloadRow::config).containsExactly("twin", "full", "25%");
+            assertThat(rows).allMatch(WorkloadRow::correct);
+            assertThat(rows.get(1).stats().misses()).as("process mode's counters reach the bench").isPositive();
+            assertThat(rows.get(2).stats().evictions()).isPositive();
+            assertThat(rows.get(2).stats().flushes()).isPositive().isGreaterThanOrEqualTo(rows.get(2).stats().piggybacks());
+            System.out.println("process mode, word count at 25%: " + rows.get(2).stats());
+        }
+    }
+
     @Test
     void measuresTheWorkingSetAndSweepsTheExCache() throws Exception {
         StreamSumWorkload w = new StreamSumWorkload();

@@ -372,9 +372,16 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
             misses.increment();
             switch (r.fill()) {
                 case ZERO_FILLED -> zeroFills.increment();
-                case FETCHED_WITH_PIGGYBACK -> piggybacks.increment();
+                case FETCHED_WITH_PIGGYBACK -> {
+                    if (victimData != null) {
+                        piggybacks.increment();
+                    }
+                }
                 default -> {
                 }
+            }
+            if (victimData != null) {
+                flushes.increment(); // as ExCacheStats counts: every dirty line written back, piggybacked ones too
             }
             boolean dirty = write || r.fill() == LineBackend.Fill.RESTORED;
             if (!dirty && stores.expectStore(asid) && backend.writableAnonymous(asid, vpn)) {
