@@ -12,8 +12,9 @@ public final class MicroPrograms {
     private MicroPrograms() {
     }
 
-    /** {@value SeqLoadProgram#NAME} and {@value StorageBenchProgram#NAME}. */
+    /** {@value SeqLoadProgram#NAME}, {@value StorageBenchProgram#NAME} and {@value HitLoadProgram#NAME}. */
     public static Map<String, Class<? extends LegoProgram>> all() {
-        return Map.of(SeqLoadProgram.NAME, SeqLoadProgram.class, StorageBenchProgram.NAME, StorageBenchProgram.class);
+        return Map.of(SeqLoadProgram.NAME, SeqLoadProgram.class, StorageBenchProgram.NAME, StorageBenchProgram.class,
+                HitLoadProgram.NAME, HitLoadProgram.class);
     }
 }
