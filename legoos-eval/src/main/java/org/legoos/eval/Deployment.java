@@ -37,6 +37,14 @@ public interface Deployment extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether every program runs as its own fresh JVM (process mode): its reference is then the plain twin run as its
+     * own JVM ({@link PlainTwinJvm}), start-up and cold JIT included on both sides, not the warm in-harness twin.
+     */
+    default boolean programsInOwnJvm() {
+        return false;
+    }
+
     @Override
     void close();
 }

@@ -54,6 +54,11 @@ public final class InJvmDeployment implements Deployment {
     }
 
     @Override
+    public boolean programsInOwnJvm() {
+        return org.legoos.processor.task.HostSupport.decide(mode).mode() == ProcessorMode.PROCESS;
+    }
+
+    @Override
     public String label() {
         return mode == ProcessorMode.THREAD ? "in-JVM" : "in-JVM, " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode";
     }

@@ -94,6 +94,11 @@ public final class ProcessDeployment implements Deployment {
     }
 
     @Override
+    public boolean programsInOwnJvm() { // auto: what this host's processors will decide
+        return org.legoos.processor.task.HostSupport.decide(mode == null ? ProcessorMode.AUTO : mode).mode() == ProcessorMode.PROCESS;
+    }
+
+    @Override
     public String label() {
         return mode == null ? "TCP, processes" : "TCP, processes, " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode";
     }

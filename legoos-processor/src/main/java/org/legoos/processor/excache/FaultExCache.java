@@ -305,6 +305,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         List<ReentrantLock> held = List.of();
         long stride = 0;
         int installedAhead = 0;
+        boolean zeroAhead = false;
         StreamDetector streamsOf = config.prefetchPages() == 0 ? null
                 : streams.computeIfAbsent((long) asid << 32 | (thread & 0xffffffffL),
                         k -> new StreamDetector(config.prefetchPages()));
@@ -319,7 +320,9 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                     stride = depth > 0 ? streamsOf.stride() : 0;
                 }
             }
+            // a stream of first touches zero-fills ahead: each page so filled is a fault round trip the task saves
             int n = depth > 0 ? backend.prefetchable(asid, vpn, stride, depth) : 0;
+            zeroAhead = n == 0 && depth > 0 && (n = backend.zeroFillable(asid, vpn, stride, depth)) > 0;
             if (n > 0) {
                 lines = new ArrayList<>(n);
                 held = new ArrayList<>(n);
@@ -349,7 +352,8 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                 // thread unmaps its range in the mirror first and then drops the range's pages set by set, so a page
                 // still mapped now is dropped after we install it, and one unmapped since the first answer is not
                 // fetched (installing it would leave the old contents resident where the next mmap expects zeros).
-                int still = lines.isEmpty() ? 0 : Math.max(0, backend.prefetchable(asid, vpn, stride, lines.size()));
+                int still = lines.isEmpty() ? 0 : Math.max(0, zeroAhead ? backend.zeroFillable(asid, vpn, stride, lines.size())
+                        : backend.prefetchable(asid, vpn, stride, lines.size()));
                 if (still < lines.size()) {
                     lines = new ArrayList<>(lines.subList(0, still)); // the reserved frames are freed below
                 }
@@ -384,18 +388,27 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                 flushes.increment(); // as ExCacheStats counts: every dirty line written back, piggybacked ones too
             }
             boolean dirty = write || r.fill() == LineBackend.Fill.RESTORED;
-            if (!dirty && stores.expectStore(asid) && backend.writableAnonymous(asid, vpn)) {
+            boolean storesExpected = stores.expectStore(asid);
+            if (!dirty && storesExpected && backend.writableAnonymous(asid, vpn)) {
                 dirty = true; // a store is expected: spare the task its write-protect fault
                 writableAhead.increment();
             }
             install(t, asid, vpn, f, buf.page, dirty);
             for (int i = 0; i < r.prefetched(); i++) {
-                install(t, asid, vpn + (i + 1) * stride, lineFrames[i], buf.prefetch[i], false);
+                long pv = vpn + (i + 1) * stride;
+                // zero-filled ahead pages of a storing task are installed writable, as the missed page
+                boolean dirtyAhead = zeroAhead && storesExpected && backend.writableAnonymous(asid, pv);
+                if (dirtyAhead) {
+                    writableAhead.increment();
+                }
+                install(t, asid, pv, lineFrames[i], buf.prefetch[i], dirtyAhead);
             }
             installedAhead = r.prefetched();
             if (r.prefetched() > 0) {
                 prefetched.add(r.prefetched());
-                prefetchMessages.increment();
+                if (!zeroAhead) {
+                    prefetchMessages.increment(); // zero-filled ahead pages cost no message
+                }
             }
         } finally {
             if (streamsOf != null) {

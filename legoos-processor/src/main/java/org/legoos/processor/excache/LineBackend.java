@@ -86,21 +86,6 @@ public interface LineBackend {
     void flush(int asid, long vpn, MemorySegment src);
 
     /**
-     * How many of the pages {@code vpn + i * strideVpns}, {@code i = 1 .. max}, counted from {@code i = 1} up to
-     * the first that is not, are worth fetching in the same message as page {@code vpn}: pages with data on the
-     * same memory component as {@code vpn}. Pages never written back are not (their own miss zero-fills them
-     * locally), nor unmapped ones. Returns 0 if {@code vpn} itself would not be fetched from a memory component.
-     *
-     * <p>The ExCache acts only on an answer given while it holds the locks of the sets of {@code vpn} and of every
-     * page asked about, and installs the pages before it releases them; it may also ask before taking the
-     * latter, as a cheap pre-check. So a backend that stops answering for a range before the range's lines are
-     * invalidated never gets a line installed for it afterwards. Runs on every miss of a detected stream: it must
-     * answer from local state, without remote calls. The default prefetches nothing.
-     *
-     * @param strideVpns nonzero distance between the pages, in pages (negative for a descending stream)
-     * @param max        at least 1
-     */
-    /**
      * A backend may defer the write-back of dirty victims it cannot piggyback (LegoOS's victim cache), to send them
      * in batches; until a deferred page is written back, a fill of it returns it ({@link Fill#RESTORED}) and no
      * prefetch fetches it. This writes back, and waits for, every deferred page of {@code asid} in
@@ -135,7 +120,35 @@ public interface LineBackend {
         return false;
     }
 
+    /**
+     * How many of the pages {@code vpn + i * strideVpns}, {@code i = 1 .. max}, counted from {@code i = 1} up to
+     * the first that is not, are worth fetching in the same message as page {@code vpn}: pages with data on the
+     * same memory component as {@code vpn}. Pages never written back are not (their own miss zero-fills them
+     * locally), nor unmapped ones. Returns 0 if {@code vpn} itself would not be fetched from a memory component.
+     *
+     * <p>The ExCache acts only on an answer given while it holds the locks of the sets of {@code vpn} and of every
+     * page asked about, and installs the pages before it releases them; it may also ask before taking the
+     * latter, as a cheap pre-check. So a backend that stops answering for a range before the range's lines are
+     * invalidated never gets a line installed for it afterwards. Runs on every miss of a detected stream: it must
+     * answer from local state, without remote calls. The default prefetches nothing.
+     *
+     * @param strideVpns nonzero distance between the pages, in pages (negative for a descending stream)
+     * @param max        at least 1
+     */
     default int prefetchable(int asid, long vpn, long strideVpns, int max) {
+        return 0;
+    }
+
+    /**
+     * The zero-fill counterpart of {@link #prefetchable}, for a cache whose misses are costly in themselves (process
+     * mode: each one a page fault served from another process): how many of the pages {@code vpn + i * strideVpns},
+     * {@code i = 1 .. max}, counted from {@code i = 1} up to the first that is not, a miss of {@code vpn} may
+     * zero-fill along with it, because they, like {@code vpn} itself, are anonymous, mapped readable, never written
+     * back and not waiting for a deferred write-back. Returns 0 if {@code vpn} itself would not be zero-filled. The
+     * locking contract is {@link #prefetchable}'s; {@link #fillBatch} then fills such lines with zeros and sends
+     * nothing. The default zero-fills nothing ahead.
+     */
+    default int zeroFillable(int asid, long vpn, long strideVpns, int max) {
         return 0;
     }
 

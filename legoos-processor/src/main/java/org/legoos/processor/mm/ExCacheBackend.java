@@ -137,7 +137,20 @@ public final class ExCacheBackend implements LineBackend {
         if (space == null || space.isClosed() || max < 1 || strideVpns == 0) {
             return 0;
         }
-        int n = space.vm().fetchableRun(vpn, strideVpns, max);
+        return withoutDeferred(asid, vpn, strideVpns, space.vm().fetchableRun(vpn, strideVpns, max));
+    }
+
+    @Override
+    public int zeroFillable(int asid, long vpn, long strideVpns, int max) {
+        RemoteAddressSpace space = spaces.get(asid);
+        if (space == null || space.isClosed() || max < 1 || strideVpns == 0) {
+            return 0;
+        }
+        return withoutDeferred(asid, vpn, strideVpns, space.vm().neverWrittenRun(vpn, strideVpns, max));
+    }
+
+    /** {@code n} cut before the first page of the run whose newest contents wait in the deferred write-backs. */
+    private int withoutDeferred(int asid, long vpn, long strideVpns, int n) {
         deferLock.lock();
         try {
             if (deferred.isEmpty()) {
@@ -197,7 +210,15 @@ public final class ExCacheBackend implements LineBackend {
                 return new BatchFill(Fill.RESTORED, 0); // prefetch pages were accepted for another state: drop them
             }
             dst.fill((byte) 0);
-            return new BatchFill(Fill.ZERO_FILLED, 0);
+            // lines ahead come from zeroFillable (the cache holds their sets' locks): zero-filled too, nothing sent;
+            // asked again so a line is only ever zero-filled while its page is still never written
+            int ahead = lines.isEmpty() ? 0
+                    : Math.min(lines.size(), withoutDeferred(space.asid(), vpn, strideVpns,
+                            vm.neverWrittenRun(vpn, strideVpns, lines.size())));
+            for (int i = 0; i < ahead; i++) {
+                lines.get(i).dst().fill((byte) 0);
+            }
+            return new BatchFill(Fill.ZERO_FILLED, ahead);
         }
         int owner = vm.ownerOf(va);
         if (owner < 0) {

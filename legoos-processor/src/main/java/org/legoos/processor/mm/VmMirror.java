@@ -318,6 +318,27 @@ final class VmMirror {
         return n;
     }
 
+    /**
+     * How many of the pages {@code vpn + i * strideVpns}, {@code i = 1 .. max}, counted from the first up to the
+     * first that is not, are in the state {@link PageState#NEVER_WRITTEN}, which page {@code vpn} must itself be
+     * (else 0): the pages a miss of {@code vpn} may zero-fill along with it.
+     */
+    synchronized int neverWrittenRun(long vpn, long strideVpns, int max) {
+        if (pageState(vpn) != PageState.NEVER_WRITTEN) {
+            return 0;
+        }
+        int n = 0;
+        long page = vpn;
+        while (n < max) {
+            page += strideVpns;
+            if (page < 0 || page > (-1L >>> 12) || pageState(page) != PageState.NEVER_WRITTEN) {
+                break;
+            }
+            n++;
+        }
+        return n;
+    }
+
     private boolean readableAt(long va) {
         Area a = areaAt(va);
         return a != null && UserSpace.readable(a.prot());

@@ -241,6 +241,40 @@ class ExCacheBackendPrefetchTest {
     }
 
     @Test
+    void aRunOfNeverWrittenPagesIsZeroFilledAheadWithoutAMessage() {
+        int pages = 32;
+        long va = space.mmap((long) pages * PAGE);
+        long vpn = va >>> 12;
+        space.putLong(va + 10L * PAGE, 7); // page 10 materialised, the others never written
+        space.msync(va + 10L * PAGE, PAGE);
+        memory.misses.clear();
+        int asid = space.asid();
+        assertThat(backend.zeroFillable(asid, vpn, 1, 15)).as("pages 1-9 follow page 0").isEqualTo(9);
+        assertThat(backend.zeroFillable(asid, vpn + 10, 1, 15)).as("page 10 is fetched, not zero-filled").isZero();
+        assertThat(backend.prefetchable(asid, vpn, 1, 15)).as("nothing to fetch ahead of a never-written page").isZero();
+        assertThat(backend.zeroFillable(asid, vpn + 9, -1, 15)).as("descending from page 9").isEqualTo(9);
+
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment dst = arena.allocate(PAGE);
+            List<org.legoos.processor.excache.LineBackend.PrefetchLine> lines = new ArrayList<>();
+            for (int i = 1; i <= 9; i++) {
+                java.lang.foreign.MemorySegment line = arena.allocate(PAGE);
+                line.fill((byte) 0x5a); // stale bytes a line had before
+                lines.add(new org.legoos.processor.excache.LineBackend.PrefetchLine(vpn + i, line, 0, -1, null));
+            }
+            dst.fill((byte) 0x5a);
+            var r = backend.fillBatch(asid, vpn, dst, 0, -1, null, 1, lines);
+            assertThat(r.fill()).isEqualTo(org.legoos.processor.excache.LineBackend.Fill.ZERO_FILLED);
+            assertThat(r.prefetched()).isEqualTo(9);
+            for (var l : lines) {
+                assertThat(l.dst().mismatch(arena.allocate(PAGE))).as("page %d zero-filled", l.vpn() - vpn).isEqualTo(-1);
+            }
+            assertThat(dst.mismatch(arena.allocate(PAGE))).isEqualTo(-1);
+            assertThat(memory.misses).as("zero-fills send nothing").isEmpty();
+        }
+    }
+
+    @Test
     void stridedAndDescendingStreamsTravelAsStridesInOneMessage() {
         int pages = 240;
         long va = space.mmap((long) pages * PAGE);
