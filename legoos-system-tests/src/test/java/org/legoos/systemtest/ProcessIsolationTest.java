@@ -1,6 +1,7 @@
 package org.legoos.systemtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.legoos.systemtest.SeparateJvmClusterTest.ms;
 
 import java.io.IOException;
@@ -134,7 +135,10 @@ class ProcessIsolationTest {
         Component p = cluster.add(Launch.of(NodeRole.PROCESSOR, "--processor.mode", "process", "--processor.excache-bytes", excache,
                 "--processor.cores", "2", "--processor.kill-grace", KILL_GRACE.toMillis() + "ms",
                 "--processor.task-heap-bytes", "128MiB")).getFirst();
-        assertThat(p.jvm().stderr()).as(p.jvm().tail()).contains("runs processes in process mode");
+        String mode = p.jvm().stderr().lines().filter(l -> l.contains(" runs processes in ")).findFirst().orElse("");
+        assertThat(mode).as(p.jvm().tail()).contains("runs processes in process mode");
+        // a host without userfaultfd or Landlock ABI 4+ runs process mode without the sandbox (or not at all): nothing to test
+        assumeTrue(mode.endsWith("in process mode (configured)"), "this host cannot sandbox tasks: " + mode);
         return p;
     }
 
