@@ -186,8 +186,9 @@ public final class TaskMain {
     }
 
     /**
-     * Enters the sandbox: only the JDK, the random devices and this task's class path may be read. Without native bindings the sandbox is
-     * skipped only when the monitor said so ({@code -Dlegoos.task.sandbox=optional}); otherwise the task fails.
+     * Enters the sandbox: only the JDK, the random devices and this task's class path may be read. Without native
+     * bindings the sandbox is skipped only when the monitor said so ({@code -Dlegoos.task.sandbox=optional}); otherwise
+     * the task fails.
      */
     private static void enterSandbox(boolean optional) {
         try {
