@@ -300,8 +300,12 @@ public final class ProcessMonitor implements AutoCloseable {
                 config.cores(), bundled == null ? "" : bundled.getName()).encode());
         channel.send(Syscall.STDIN_EOF, Body.EMPTY);
         Thread.ofVirtual().name("pid" + q.pid() + "-stderr").start(() -> t.drainStderr(data -> sendOutput(ctx, t.pid, 2, data)));
-        // the channel may stay open after the JVM ended only if the task gave its stdout to another process: wait a little
-        os.onExit().thenCompose(p -> channel.ended().copy().completeOnTimeout(null, 2, java.util.concurrent.TimeUnit.SECONDS))
+        // report the exit only after the task's last output went out: its channel drained (stdout, stderr messages) and
+        // its raw stderr forwarded to the end (a JVM's dying words, e.g. the OutOfMemoryError report, come last and
+        // would otherwise race the exit report, after which the launcher drops output). Either may stay open after the
+        // JVM ended only if the task gave the pipe to another process: wait a little, not forever.
+        os.onExit().thenCompose(p -> java.util.concurrent.CompletableFuture.allOf(channel.ended().copy(), t.stderrDrained)
+                        .completeOnTimeout(null, 2, java.util.concurrent.TimeUnit.SECONDS))
                 .whenComplete((v, e) -> finishTask(t, ctx));
         return Ack.INSTANCE;
     }

@@ -35,6 +35,8 @@ final class TaskProcess {
     volatile Integer reportedCode;
     volatile String reportedError = "";
     volatile String state = "RUNNING";
+    /** Completed when {@link #drainStderr} has copied the task's raw stderr to its end (the pipe closed). */
+    final java.util.concurrent.CompletableFuture<Void> stderrDrained = new java.util.concurrent.CompletableFuture<>();
 
     TaskProcess(long pid, VNodeInfo vnode, String program, TaskLauncher.Launched launched, TaskChannel channel) {
         this.pid = pid;
@@ -66,7 +68,10 @@ final class TaskProcess {
         return 0;
     }
 
-    /** Copies the task's raw stderr (JVM messages) to {@code sink} and keeps its tail; returns at its end. */
+    /**
+     * Copies the task's raw stderr (JVM messages) to {@code sink} and keeps its tail; returns at its end, completing
+     * {@link #stderrDrained}.
+     */
     void drainStderr(java.util.function.Consumer<byte[]> sink) {
         byte[] buf = new byte[4096];
         try (InputStream in = process.getErrorStream()) {
@@ -81,6 +86,8 @@ final class TaskProcess {
             }
         } catch (IOException e) {
             // the task is gone
+        } finally {
+            stderrDrained.complete(null);
         }
     }
 

@@ -186,8 +186,9 @@ public final class TaskMain {
     }
 
     /**
-     * Enters the sandbox: only the JDK and this task's class path may be read. Without native bindings the sandbox is
-     * skipped only when the monitor said so ({@code -Dlegoos.task.sandbox=optional}); otherwise the task fails.
+     * Enters the sandbox: only the JDK, the random devices and this task's class path may be read. Without native
+     * bindings the sandbox is skipped only when the monitor said so ({@code -Dlegoos.task.sandbox=optional}); otherwise
+     * the task fails.
      */
     private static void enterSandbox(boolean optional) {
         try {
@@ -199,16 +200,19 @@ public final class TaskMain {
         }
     }
 
-    /** Read-only: the JDK home and this JVM's class path entries. */
+    /**
+     * Read-only: {@link Sandbox.Policy#jvm} of this JVM's class path entries, i.e. the JDK home, {@code /dev/random} and
+     * {@code /dev/urandom} (without them the first {@code SecureRandom}, behind {@code File.createTempFile} and
+     * {@code UUID.randomUUID()}, seeds itself from thread timing: seconds) and the class path.
+     */
     static Sandbox.Policy sandboxPolicy() {
-        List<Path> ro = new ArrayList<>();
-        ro.add(Path.of(System.getProperty("java.home")));
+        List<Path> classPath = new ArrayList<>();
         for (String e : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
             if (!e.isEmpty()) {
-                ro.add(Path.of(e).toAbsolutePath());
+                classPath.add(Path.of(e).toAbsolutePath());
             }
         }
-        return new Sandbox.Policy(ro);
+        return Sandbox.Policy.jvm(classPath);
     }
 
     private static LegoProgram load(StartMessage start, FileSystem fs) throws IOException, ClassNotFoundException {
