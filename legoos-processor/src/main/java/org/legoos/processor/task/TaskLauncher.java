@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -75,6 +76,39 @@ public final class TaskLauncher implements AutoCloseable {
         this.sandboxOptional = sandboxOptional;
         this.aot = aot;
         this.java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        sweepOrphanTempDirs(Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /** Prefix of a task's temp directory, followed by its processor component's OS pid, "-pid", its pid and "-". */
+    static final String TMP_PREFIX = "legoos-task-of";
+
+    /**
+     * Deletes the task temp directories under {@code tmpRoot} whose processor component is no longer running: a
+     * processor that was killed could not delete its tasks' directories. Directories of live processors (this one and
+     * others on the host) are kept; a name it cannot parse is left alone. Returns how many it deleted.
+     */
+    public static int sweepOrphanTempDirs(Path tmpRoot) {
+        int deleted = 0;
+        try (var dirs = Files.newDirectoryStream(tmpRoot, TMP_PREFIX + "*-pid*")) {
+            for (Path d : dirs) {
+                String rest = d.getFileName().toString().substring(TMP_PREFIX.length());
+                int dash = rest.indexOf('-');
+                long owner;
+                try {
+                    owner = Long.parseLong(rest.substring(0, Math.max(dash, 0)));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)
+                        && ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false) == false) {
+                    deleteTree(d);
+                    deleted++;
+                }
+            }
+        } catch (IOException e) {
+            // a temp root we cannot list has nothing of ours to sweep
+        }
+        return deleted;
     }
 
     /** The default cache directory: {@code legoos-task-cache} under the system temp directory. */
@@ -89,7 +123,7 @@ public final class TaskLauncher implements AutoCloseable {
     /** Starts a task for process {@code pid}; {@code bundled} is the bundled program's class or null for a jar. */
     public Launched launch(long pid, Class<?> bundled) throws IOException {
         List<Path> classPath = classPath(bundled);
-        Path tmp = Files.createTempDirectory("legoos-task-pid" + pid + "-");
+        Path tmp = Files.createTempDirectory(TMP_PREFIX + ProcessHandle.current().pid() + "-pid" + pid + "-");
         List<String> cmd = command(classPath, tmp);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE);
         pb.environment().keySet().removeIf(k -> !k.equals("PATH") && !k.equals("LANG") && !k.startsWith("LC_") && !k.equals("TZ"));
