@@ -28,6 +28,11 @@ final class DemoCommand implements Callable<Integer> {
             defaultValue = "8")
     int vregionMb;
 
+    @Option(names = "--mode", paramLabel = "MODE", description = "How the processor runs the word count: process (its own "
+            + "JVM, memory through userfaultfd), thread (a thread of the processor's JVM) or auto (process where the host "
+            + "supports it; default).", defaultValue = "auto", converter = ProcessorModeConverter.class)
+    org.legoos.api.ProcessorMode mode;
+
     @Override
     public Integer call() throws Exception {
         if (corpusMb < 1 || corpusMb > 4096) {
@@ -43,6 +48,6 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--vregion-mb must be a power of two, got " + vregionMb);
         }
         return new WordCountDemo(System.out, new WordCountDemo.Options((long) corpusMb << 20, seed, threads, cacheFraction,
-                (long) vregionMb << 20)).run();
+                (long) vregionMb << 20, mode)).run();
     }
 }

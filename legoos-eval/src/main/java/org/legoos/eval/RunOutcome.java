@@ -22,13 +22,6 @@ public record RunOutcome(double seconds, int exitCode, String resultLine, ExCach
 
     /** Bytes of distinct pages the run touched, from the counters (exact when nothing was evicted). */
     public long touchedBytes() {
-        // a zero-fill counts as a miss; a prefetched page is not a miss, but its first use is a prefetch hit. In
-        // process mode the cache never sees a hit (a hardware load) and counts no prefetch hits: every page it
-        // installed ahead counts, which overstates the set by at most the unused tail of each stream's last prefetch.
-        if (stats == null) {
-            return -1;
-        }
-        boolean seesHits = stats.hits() > 0 || stats.prefetchHits() > 0;
-        return (stats.misses() + (seesHits ? stats.prefetchHits() : stats.prefetched())) * 4096L;
+        return stats == null ? -1 : stats.touchedPages() * 4096L;
     }
 }

@@ -34,8 +34,19 @@ public final class WordCountDemo {
      * @param corpusBytes size of the generated text
      * @param threads word-count map threads
      * @param cacheFraction the small run's ExCache as a fraction of the measured working set
+     * @param mode the processor's mode ({@code auto}: process mode where the host supports it)
      */
-    public record Options(long corpusBytes, long seed, int threads, double cacheFraction, long vregionBytes) {
+    public record Options(long corpusBytes, long seed, int threads, double cacheFraction, long vregionBytes,
+                          ProcessorMode mode) {
+        public Options {
+            java.util.Objects.requireNonNull(mode, "mode");
+        }
+
+        /** The processor in the configuration's default mode, {@code auto}. */
+        public Options(long corpusBytes, long seed, int threads, double cacheFraction, long vregionBytes) {
+            this(corpusBytes, seed, threads, cacheFraction, vregionBytes, ProcessorMode.AUTO);
+        }
+
         public static Options defaults() {
             return new Options(32L << 20, 42, 2, 0.25, 8L << 20);
         }
@@ -57,7 +68,7 @@ public final class WordCountDemo {
         long t0 = System.nanoTime();
         out.println("LegoOS/J demo: Phoenix word count with its memory on memory components");
         MemoryConfig memCfg = MemoryConfig.of(1L << 30).withWorkers(0).withVregionBytes(opt.vregionBytes());
-        ProcessorConfig big = new ProcessorConfig(2, ExCacheConfig.of(512L << 20), 64, 2000).withMode(ProcessorMode.AUTO);
+        ProcessorConfig big = new ProcessorConfig(2, ExCacheConfig.of(512L << 20), 64, 2000).withMode(opt.mode());
         LocalCluster.Spec spec = LocalCluster.Spec.defaults().withCounts(1, 2, 1).withMemory(memCfg).withProcessor(big);
         try (LocalCluster cluster = LocalCluster.start(spec)) {
             out.printf(Locale.ROOT, "cluster: 1 manager, 1 processor (%d cores), 2 memory components (vRegion %s), 1 storage component%n",
@@ -79,10 +90,10 @@ public final class WordCountDemo {
             List<Row> rows = new ArrayList<>();
             Row first = runOnce(cluster, "ExCache > working set", big.excache().capacityBytes(), expected);
             rows.add(first);
-            long workingSet = (first.stats().misses()) * 4096L;
+            long workingSet = first.stats().touchedPages() * 4096L;
             long target = (long) (workingSet * opt.cacheFraction());
             ExCacheConfig small = fit(target);
-            cluster.restartProcessor(0, new ProcessorConfig(2, small, 64, 2000).withMode(ProcessorMode.AUTO));
+            cluster.restartProcessor(0, new ProcessorConfig(2, small, 64, 2000).withMode(opt.mode()));
             rows.add(runOnce(cluster, String.format(Locale.ROOT, "ExCache %.0f%% of WS", 100.0 * small.capacityBytes() / workingSet),
                     small.capacityBytes(), expected));
 

@@ -37,6 +37,18 @@ public record ExCacheStats(long hits, long misses, long zeroFills, long eviction
         return hits + misses;
     }
 
+    /**
+     * Distinct pages a run brought into the cache, exact when nothing was evicted (the measure of a working set): every
+     * miss, zero-fills included, plus the prefetched pages it used. A prefetched page's first use is a prefetch hit
+     * where the cache sees accesses (thread mode); where it does not (process mode: a hit is a hardware load, so hits
+     * and prefetch hits stay 0) every prefetched page counts, which overstates the set by at most the unused tail of
+     * each stream's last prefetch.
+     */
+    public long touchedPages() {
+        boolean seesHits = hits > 0 || prefetchHits > 0;
+        return misses + (seesHits ? prefetchHits : prefetched);
+    }
+
     /** {@code hits / accesses}, or 0 when there were no accesses. */
     public double hitRate() {
         long accesses = accesses();
