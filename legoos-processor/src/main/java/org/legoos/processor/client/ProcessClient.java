@@ -64,7 +64,7 @@ public final class ProcessClient {
         Running r = new Running(p.pid(), p.processorNode(), program, out, err);
         running.put(p.pid(), r);
         try {
-            rpc.call(p.processorNode(), new StartProcess(p.pid(), p.vnode(), p.homeMemoryNode(), program, args));
+            rpc.call(p.processorNode(), new StartProcess(p.pid(), p.vnode(), p.homeMemoryNode(), program, args, false));
         } catch (LegoException e) {
             running.remove(p.pid());
             rpc.send(managerNode, new ProcessExited(p.pid(), info.id()));
