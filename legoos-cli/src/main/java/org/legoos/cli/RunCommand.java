@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs a program in a vNode, streaming its output; exits with its exit code.",
-                "PROGRAM is a bundled example (hello, wordcount, kvstore, matmul, segfault, corpus) or a jar in the "
+                "PROGRAM is a bundled example (hello, wordcount, kvstore, matmul, segfault, corpus, wc) or a jar in the "
                 + "vNode's file system (/apps/app.jar, or /apps/app.jar!com.example.Main). Everything after PROGRAM is "
                 + "passed to it. Ctrl-C kills the remote process. Exits 1 if the program cannot be started or its "
                 + "processor dies.",
