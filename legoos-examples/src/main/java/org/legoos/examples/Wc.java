@@ -5,8 +5,9 @@ import org.legoos.api.LegoContext;
 import org.legoos.api.LegoProgram;
 
 /**
- * {@code wc} of the standard input: prints its lines, words and bytes ({@code 3 5 27}), like Unix {@code wc} without
- * arguments. {@code lego run --vnode V wc < file} counts a local file without copying it into the vNode.
+ * {@code wc} of the standard input: prints its lines, words (runs of bytes between ASCII white space) and bytes
+ * ({@code 3 5 27}), like Unix {@code wc} without arguments on text. {@code lego run --vnode V wc < file} counts a local
+ * file without copying it into the vNode.
  */
 public final class Wc implements LegoProgram {
     @Override
