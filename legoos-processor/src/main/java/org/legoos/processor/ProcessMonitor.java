@@ -574,6 +574,7 @@ public final class ProcessMonitor implements AutoCloseable {
     @Override
     public void close() {
         starter.shutdownNow();
+        inputs.values().forEach(in -> in.close("processor " + rpc.name() + " stopped"));
         for (LegoProcess p : processes.values()) {
             p.kill();
         }

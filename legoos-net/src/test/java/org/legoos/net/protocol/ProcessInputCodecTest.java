@@ -1,6 +1,7 @@
 package org.legoos.net.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,15 @@ class ProcessInputCodecTest {
         assertThat(Protocol.of(ProcessInput.class)).isSameAs(PmOp.INPUT);
         assertThat(PmOp.INPUT.wireName()).isEqualTo("PM_INPUT");
         assertThat(PmOp.INPUT.replyDecoder()).isNotNull();
+    }
+
+    @Test
+    void aBuildFromBeforeStdinIsRefusedAtConnectNamingBothVersions() {
+        assertThatThrownBy(() -> Hello.check(Hello.encode(1), "127.0.0.1:7700"))
+                .isInstanceOf(ProtocolVersionException.class)
+                .hasMessage("peer 127.0.0.1:7700 speaks LegoOS/J protocol version 1, this build speaks version " + Protocol.VERSION
+                        + ": run the same LegoOS/J build on every component and client");
+        assertThat(Hello.check(Hello.encode(), "self")).isEqualTo(Protocol.VERSION);
     }
 
     @Test
