@@ -34,7 +34,15 @@ public interface LegoContext {
     /** Standard error, streamed to the launching client. */
     PrintStream err();
 
-    /** Standard input (empty unless the launcher supplies one). */
+    /**
+     * Standard input, sent by the launching client: {@code lego run} forwards its own stdin when it is piped or
+     * redirected ({@code -i} forces, {@code -n} never), {@code ProcessClient.start} takes an {@code InputStream}. Reads
+     * block until at least one byte is there or the input has ended (-1); without input from the launcher (and for
+     * processes started with {@link #spawn}) the input ends at once. Input not read yet waits in a bounded buffer on the
+     * processor, so the launcher sends only as fast as the program reads. Closing it tells the launcher to stop sending
+     * (thread mode; in process mode it only ends reading). Not meant for concurrent readers: the stream is thread-safe,
+     * but which thread gets which bytes is not defined.
+     */
     InputStream in();
 
     /**

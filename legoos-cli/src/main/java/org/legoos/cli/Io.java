@@ -1,5 +1,6 @@
 package org.legoos.cli;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,8 +8,8 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * Where a command's output goes and how it hears about Ctrl-C / SIGTERM: the real terminal for {@code lego},
- * captured streams and a hand-fired hook in tests.
+ * Where a command's input comes from and its output goes, and how it hears about Ctrl-C / SIGTERM: the real terminal
+ * for {@code lego}, given and captured streams and a hand-fired hook in tests.
  *
  * <p>{@code out} carries results (tables, file contents, a program's stdout), {@code err} diagnostics, progress
  * and a program's stderr. Thread-safe (the streams are {@link PrintStream}s).
@@ -16,11 +17,21 @@ import java.util.function.Function;
 final class Io {
     private final PrintStream out;
     private final PrintStream err;
+    private final InputStream in;
+    private final boolean inIsTerminal;
     private final boolean errIsTerminal;
     private final boolean system;
     private final Function<Runnable, AutoCloseable> interruptHooks;
 
+    /** Without input: stdin reads as an empty terminal (so {@code lego run} sends none unless told to). */
     Io(PrintStream out, PrintStream err, boolean errIsTerminal, boolean system, Function<Runnable, AutoCloseable> interruptHooks) {
+        this(InputStream.nullInputStream(), true, out, err, errIsTerminal, system, interruptHooks);
+    }
+
+    Io(InputStream in, boolean inIsTerminal, PrintStream out, PrintStream err, boolean errIsTerminal, boolean system,
+       Function<Runnable, AutoCloseable> interruptHooks) {
+        this.in = Objects.requireNonNull(in, "in");
+        this.inIsTerminal = inIsTerminal;
         this.out = Objects.requireNonNull(out, "out");
         this.err = Objects.requireNonNull(err, "err");
         this.errIsTerminal = errIsTerminal;
@@ -30,7 +41,7 @@ final class Io {
 
     /** The process's own streams; interrupts are JVM shutdown hooks (SIGINT, SIGTERM). */
     static Io system() {
-        return new Io(System.out, System.err, stderrIsTerminal(), true, Io::shutdownHook);
+        return new Io(System.in, stdinIsTerminal(), System.out, System.err, stderrIsTerminal(), true, Io::shutdownHook);
     }
 
     private static AutoCloseable shutdownHook(Runnable action) {
@@ -61,6 +72,34 @@ final class Io {
         }
         java.io.Console c = System.console();
         return c != null && c.isTerminal();
+    }
+
+    /**
+     * Whether stdin is a terminal: on Linux from {@code /proc/self/fd/0} (a pipe, a file or {@code /dev/null} is not),
+     * elsewhere from the JVM's console.
+     */
+    static boolean stdinIsTerminal() {
+        Path fd0 = Path.of("/proc/self/fd/0");
+        try {
+            if (Files.isSymbolicLink(fd0)) {
+                String target = Files.readSymbolicLink(fd0).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+            }
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            // fall through
+        }
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
+    }
+
+    /** Input for the command ({@code lego run} forwards it to the program). */
+    InputStream in() {
+        return in;
+    }
+
+    /** Whether {@link #in()} is a terminal (then {@code lego run} forwards it only when asked). */
+    boolean inIsTerminal() {
+        return inIsTerminal;
     }
 
     PrintStream out() {

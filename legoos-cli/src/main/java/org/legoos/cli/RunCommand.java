@@ -17,19 +17,30 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code lego run}: runs a program in a vNode (the GPM picks the processor, the GMM its home memory component),
  * streams its stdout and stderr here, and exits with its exit code. Ctrl-C (or SIGTERM) kills the remote process.
+ * This command's stdin becomes the program's when it is not a terminal (piped or redirected), or always with
+ * {@code -i}; never with {@code -n} (the program reads EOF at once).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs a program in a vNode, streaming its output; exits with its exit code.",
-                "PROGRAM is a bundled example (hello, wordcount, kvstore, matmul, segfault, corpus) or a jar in the "
+                "PROGRAM is a bundled example (hello, wordcount, kvstore, matmul, segfault, corpus, wc) or a jar in the "
                 + "vNode's file system (/apps/app.jar, or /apps/app.jar!com.example.Main). Everything after PROGRAM is "
                 + "passed to it. Ctrl-C kills the remote process. Exits 1 if the program cannot be started or its "
-                + "processor dies."})
+                + "processor dies.",
+                "Standard input is forwarded to the program when it is piped or redirected (not a terminal), e.g. "
+                + "'lego run --vnode v wordcount < in.txt'; -i forwards a terminal too, -n never forwards (the program "
+                + "reads end of input at once)."})
 final class RunCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client = new ClientOptions();
 
     @Option(names = "--vnode", required = true, paramLabel = "VNODE", description = "The vNode to run in (name or id).")
     String vnode;
+
+    @Option(names = {"-i", "--stdin"}, description = "Forward this command's stdin to the program even from a terminal.")
+    boolean forceStdin;
+
+    @Option(names = {"-n", "--no-stdin"}, description = "Do not forward stdin: the program reads end of input at once.")
+    boolean noStdin;
 
     @Parameters(index = "0", paramLabel = "PROGRAM", description = "Bundled program name or vNode jar path.")
     String program;
@@ -45,8 +56,12 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (forceStdin && noStdin) {
+            throw new IllegalArgumentException("-i/--stdin and -n/--no-stdin exclude each other");
+        }
+        boolean forward = forceStdin || (!noStdin && !io.inIsTerminal());
         try (ClusterClient c = client.connect()) {
-            ProcessClient.Running r = c.processes().start(vnode, program, args, io.out(), io.err());
+            ProcessClient.Running r = c.processes().start(vnode, program, args, forward ? io.in() : null, io.out(), io.err());
             try (AutoCloseable _ = io.onInterrupt(() -> interrupt(r))) {
                 Integer code;
                 while ((code = r.waitFor(Duration.ofSeconds(1))) == null) {

@@ -29,8 +29,17 @@ final class Cli {
     }
 
     Cli(boolean errIsTerminal) {
-        io = new Io(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                errIsTerminal, false, action -> {
+        this(java.io.InputStream.nullInputStream(), true, errIsTerminal);
+    }
+
+    /** With {@code in} as the command's stdin, a terminal or not (piped). */
+    Cli(java.io.InputStream in, boolean inIsTerminal) {
+        this(in, inIsTerminal, false);
+    }
+
+    private Cli(java.io.InputStream in, boolean inIsTerminal, boolean errIsTerminal) {
+        io = new Io(in, inIsTerminal, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), errIsTerminal, false, action -> {
                     hooks.add(action);
                     return () -> hooks.remove(action);
                 });

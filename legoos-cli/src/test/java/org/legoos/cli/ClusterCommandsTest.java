@@ -171,6 +171,36 @@ class ClusterCommandsTest {
         assertThat(lego("run", "--vnode", "ghost", "hello").err()).isEqualTo("lego: no vNode named or numbered 'ghost'\n");
     }
 
+    /** Runs {@code lego ARGS --manager <this cluster>} with {@code stdin} as its standard input. */
+    private Cli.Result legoWithStdin(byte[] stdin, boolean terminal, String... args) {
+        return new Cli(new java.io.ByteArrayInputStream(stdin), terminal).exec(withManager(args));
+    }
+
+    @Test
+    void runForwardsPipedStdinToTheProgram() {
+        vnode("piped");
+        byte[] text = "hello\nstdin\n".getBytes(StandardCharsets.UTF_8);
+        Cli.Result upper = legoWithStdin(text, false, "run", "--vnode", "piped", "upper");
+        assertThat(upper.code()).as(upper.toString()).isZero();
+        assertThat(upper.out()).isEqualTo("HELLO\nSTDIN\n");
+        // more than the processor buffers for a process: the CLI waits for the program, nothing is lost or reordered
+        byte[] big = new byte[1 << 20];
+        new Random(9).nextBytes(big);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(big);
+        Cli.Result sum = legoWithStdin(big, false, "run", "--vnode", "piped", "sum");
+        assertThat(sum.out()).as(sum.toString()).isEqualTo(String.format("bytes %d crc %08x%n", big.length, crc.getValue()));
+        // -n: never forwarded; a terminal: forwarded only with -i
+        assertThat(legoWithStdin(text, false, "run", "-n", "--vnode", "piped", "upper").out()).isEmpty();
+        assertThat(legoWithStdin(text, true, "run", "--vnode", "piped", "upper").out()).isEmpty();
+        assertThat(legoWithStdin(text, true, "run", "--stdin", "--vnode", "piped", "upper").out()).isEqualTo("HELLO\nSTDIN\n");
+        Cli.Result both = legoWithStdin(text, false, "run", "-i", "-n", "--vnode", "piped", "upper");
+        assertThat(both.code()).isEqualTo(Lego.EXIT_USAGE);
+        assertThat(both.err()).isEqualTo("lego: -i/--stdin and -n/--no-stdin exclude each other\n");
+        // options after PROGRAM are the program's
+        assertThat(legoWithStdin(text, false, "run", "--vnode", "piped", "upper", "-n").out()).isEqualTo("HELLO\nSTDIN\n");
+    }
+
     @Test
     void interruptingRunKillsTheRemoteProcess() throws Exception {
         vnode("ctrlc");

@@ -10,7 +10,37 @@ final class TestPrograms {
     }
 
     static Map<String, Class<? extends LegoProgram>> all() {
-        return Map.of("exit", Exit.class, "sleep", Sleep.class, "chatty", Chatty.class);
+        return Map.of("exit", Exit.class, "sleep", Sleep.class, "chatty", Chatty.class, "upper", Upper.class, "sum", Sum.class);
+    }
+
+    /** Uppercasing cat of stdin, line by line. */
+    public static final class Upper implements LegoProgram {
+        @Override
+        public int main(LegoContext ctx, String[] args) throws Exception {
+            var r = new java.io.BufferedReader(new java.io.InputStreamReader(ctx.in(), java.nio.charset.StandardCharsets.UTF_8));
+            String line;
+            while ((line = r.readLine()) != null) {
+                ctx.out().println(line.toUpperCase(java.util.Locale.ROOT));
+            }
+            return 0;
+        }
+    }
+
+    /** Prints {@code bytes N crc C} of stdin. */
+    public static final class Sum implements LegoProgram {
+        @Override
+        public int main(LegoContext ctx, String[] args) throws Exception {
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            byte[] buf = new byte[10_000];
+            long bytes = 0;
+            int n;
+            while ((n = ctx.in().read(buf)) > 0) {
+                crc.update(buf, 0, n);
+                bytes += n;
+            }
+            ctx.out().printf("bytes %d crc %08x%n", bytes, crc.getValue());
+            return 0;
+        }
     }
 
     /** Prints {@code out: ARGS} and {@code err: ARGS}, exits with {@code args[0]}. */

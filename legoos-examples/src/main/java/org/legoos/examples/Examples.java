@@ -23,6 +23,7 @@ public final class Examples {
         m.put("classifier", Classifier.class);
         m.put("pagerank", PageRank.class);
         m.put("mapsum", MappedFileSum.class);
+        m.put("wc", Wc.class);
         BUNDLED = Collections.unmodifiableMap(m);
     }
 

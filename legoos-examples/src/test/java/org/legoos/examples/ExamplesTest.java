@@ -24,4 +24,15 @@ class ExamplesTest {
         assertThat(ctx.stdout()).isEqualTo("hello from pid 7 on vNode test-vnode" + System.lineSeparator()
                 + "a b c" + System.lineSeparator());
     }
+
+    @Test
+    void wcCountsLinesWordsAndBytesOfStdin() throws Exception {
+        TestContext ctx = new TestContext(new HeapAddressSpace())
+                .stdin("one two\n  three\tfour five\nlast".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(new Wc().main(ctx, new String[0])).isZero();
+        assertThat(ctx.stdout()).isEqualTo("2 6 30" + System.lineSeparator());
+        TestContext empty = new TestContext(new HeapAddressSpace());
+        assertThat(new Wc().main(empty, new String[0])).isZero();
+        assertThat(empty.stdout()).isEqualTo("0 0 0" + System.lineSeparator());
+    }
 }

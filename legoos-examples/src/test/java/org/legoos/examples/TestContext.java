@@ -24,6 +24,8 @@ final class TestContext implements LegoContext {
     private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
     private volatile boolean killed;
 
+    private byte[] stdin = new byte[0];
+
     TestContext(AddressSpace memory) {
         this.memory = memory;
     }
@@ -75,7 +77,13 @@ final class TestContext implements LegoContext {
 
     @Override
     public InputStream in() {
-        return new ByteArrayInputStream(new byte[0]);
+        return new ByteArrayInputStream(stdin);
+    }
+
+    /** What {@link #in()} reads (nothing unless set). */
+    TestContext stdin(byte[] input) {
+        this.stdin = input.clone();
+        return this;
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.legoos.node;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -278,11 +279,19 @@ public final class LocalCluster implements AutoCloseable {
         return new RemoteFileService(client, v.id(), v.storageNode(), v.cacheMemoryNode());
     }
 
-    /** Runs a program to completion and captures its output. */
+    /** Runs a program to completion (without standard input: it reads EOF at once) and captures its output. */
     public RunResult run(String vnode, String program, String... args) throws InterruptedException {
+        return run(vnode, (InputStream) null, program, args);
+    }
+
+    /**
+     * Runs a program to completion with {@code stdin} as its standard input (null: none) and captures its output. Returns
+     * when the program exits, whether or not it read all of {@code stdin}.
+     */
+    public RunResult run(String vnode, InputStream stdin, String program, String... args) throws InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        ProcessClient.Running r = processClient.start(vnode, program, List.of(args), out, err);
+        ProcessClient.Running r = processClient.start(vnode, program, List.of(args), stdin, out, err);
         int code = r.waitFor();
         return new RunResult(r.pid(), code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), r.error(),
                 r.processorNode());

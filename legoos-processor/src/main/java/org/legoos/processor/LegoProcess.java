@@ -33,13 +33,14 @@ final class LegoProcess implements LegoContext {
     private final ProcessMonitor monitor;
     private final PrintStream out;
     private final PrintStream err;
+    private final InputStream in;
     final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicInteger threadSeq = new AtomicInteger();
     private volatile boolean killed;
     volatile String state = "RUNNING";
 
     LegoProcess(ProcessMonitor monitor, long pid, VNodeInfo vnode, String program, RemoteAddressSpace memory, FileSystem fs,
-                Consumer<ProcessOutput> output) {
+                Consumer<ProcessOutput> output, StdinBuffer stdin) {
         this.monitor = monitor;
         this.pid = pid;
         this.vnode = vnode;
@@ -48,6 +49,7 @@ final class LegoProcess implements LegoContext {
         this.fs = fs;
         this.out = new PrintStream(new BufferedOutputStream(new StreamOutput(pid, 1, output), 8192), true, StandardCharsets.UTF_8);
         this.err = new PrintStream(new BufferedOutputStream(new StreamOutput(pid, 2, output), 8192), true, StandardCharsets.UTF_8);
+        this.in = stdin.inputStream();
     }
 
     @Override
@@ -82,7 +84,7 @@ final class LegoProcess implements LegoContext {
 
     @Override
     public InputStream in() {
-        return InputStream.nullInputStream();
+        return in;
     }
 
     @Override

@@ -17,10 +17,12 @@ import org.legoos.api.SegmentationFault;
 import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.gm.ComponentResources;
 import org.legoos.net.protocol.gm.ProcessExited;
+import org.legoos.net.protocol.pm.InputAccepted;
 import org.legoos.net.protocol.pm.KillProcess;
 import org.legoos.net.protocol.pm.ListProcesses;
 import org.legoos.net.protocol.pm.ProcessEntry;
 import org.legoos.net.protocol.pm.ProcessExit;
+import org.legoos.net.protocol.pm.ProcessInput;
 import org.legoos.net.protocol.pm.ProcessList;
 import org.legoos.net.protocol.pm.ProcessOutput;
 import org.legoos.net.protocol.pm.StartProcess;
@@ -52,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * The process monitor of a processor component (LegoOS's pComponent): it starts the processes the GPM places
  * here ({@code PM_START}), runs all their threads on this component's cores, gives each a disaggregated
  * address space cached in this component's one {@link ExCache}, keeps the stateful file API (open files,
- * positions, cwd) in front of the stateless storage, streams output back and reports the exit.
+ * positions, cwd) in front of the stateless storage, streams output back, takes the standard input the launching
+ * client sends ({@code PM_INPUT}, into a bounded {@link StdinBuffer} per process) and reports the exit.
  *
  * <p>A program that faults ({@link SegmentationFault}) or throws ends with an exit code and a message;
  * the monitor keeps serving. Thread-safe.
@@ -84,6 +87,17 @@ public final class ProcessMonitor implements AutoCloseable {
     private final TaskLauncher launcher;
     /** Process mode: the running tasks. */
     private final Map<Long, TaskProcess> tasks = new ConcurrentHashMap<>();
+    /** The standard input of every running process (both modes). */
+    private final Map<Long, StdinBuffer> inputs = new ConcurrentHashMap<>();
+    /** Why recent processes take no more input (they exited), so late chunks get a clear answer rather than "no process". */
+    private final Map<Long, String> endedInputs = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+            return size() > 1024;
+        }
+    });
+    /** How long a {@code PM_INPUT} waits for room in a full buffer before answering with what it took (maybe nothing). */
+    static final long INPUT_WAIT_MILLIS = 500;
 
     public ProcessMonitor(RpcNode rpc, int managerNode, ProcessorConfig config, ProgramLoader loader) {
         this.rpc = rpc;
@@ -105,6 +119,40 @@ public final class ProcessMonitor implements AutoCloseable {
             return Ack.INSTANCE;
         });
         rpc.handle(ListProcesses.class, (q, ctx) -> ps());
+        rpc.handle(ProcessInput.class, (q, ctx) -> input(q), starter);
+    }
+
+    /**
+     * {@code PM_INPUT}: takes what fits of a chunk of a process's stdin, waiting a little for room if its buffer is full.
+     * A process that exited or closed its stdin refuses input (with the reason); an unknown pid is {@code NOT_FOUND}.
+     */
+    private InputAccepted input(ProcessInput q) throws InterruptedException {
+        StdinBuffer in = inputs.get(q.pid());
+        if (in == null) {
+            String ended = endedInputs.get(q.pid());
+            if (ended != null) {
+                return new InputAccepted(q.offset(), false, ended);
+            }
+            throw new RpcException(Status.NOT_FOUND, "no process " + q.pid() + " on this processor");
+        }
+        return in.offer(q.offset(), q.data(), q.eof(), INPUT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** A process's stdin: registered until it exits. */
+    private StdinBuffer openInput(long pid, boolean hasInput) {
+        StdinBuffer in = new StdinBuffer(pid, StdinBuffer.DEFAULT_CAPACITY, hasInput);
+        inputs.put(pid, in);
+        return in;
+    }
+
+    /** The process exited: its unread input is dropped and later chunks are refused. */
+    private void closeInput(long pid) {
+        String why = "pid " + pid + " exited";
+        endedInputs.put(pid, why);
+        StdinBuffer in = inputs.remove(pid);
+        if (in != null) {
+            in.close(why);
+        }
     }
 
     public ProcessorConfig config() {
@@ -197,7 +245,8 @@ public final class ProcessMonitor implements AutoCloseable {
             throw new RpcException(Status.INVALID_ARGUMENT, "cannot load program " + q.program() + ": " + e.getMessage());
         }
         Consumer<ProcessOutput> output = ctx::sendBack;
-        LegoProcess p = new LegoProcess(this, q.pid(), q.vnode(), q.program(), memory, fs, output);
+        StdinBuffer stdin = openInput(q.pid(), q.stdin());
+        LegoProcess p = new LegoProcess(this, q.pid(), q.vnode(), q.program(), memory, fs, output, stdin);
         processes.put(q.pid(), p);
         log.info("start pid={} program={} vnode={} home=node{}", q.pid(), q.program(), q.vnode().name(), q.homeMemoryNode());
         String[] args = q.args().toArray(String[]::new);
@@ -276,6 +325,8 @@ public final class ProcessMonitor implements AutoCloseable {
         }
         channel.handle(Syscall.SPAWN, body -> spawnFor(t, body, ctx));
         channel.handle(Syscall.WAIT, body -> waitFor(t, body));
+        StdinBuffer stdin = new StdinBuffer(q.pid(), StdinBuffer.DEFAULT_CAPACITY, q.stdin());
+        channel.handle(Syscall.STDIN_READ, body -> readStdin(stdin, body));
         try {
             registerMemory(t, q, files);
         } catch (RuntimeException e) {
@@ -292,13 +343,13 @@ public final class ProcessMonitor implements AutoCloseable {
             t.reportedError = error;
             t.reportedCode = code;
         });
+        inputs.put(q.pid(), stdin);
         tasks.put(q.pid(), t);
         log.info("start pid={} program={} vnode={} home=node{} as task os pid {}", q.pid(), q.program(), q.vnode().name(),
                 q.homeMemoryNode(), os.pid());
         channel.start();
         channel.send(Syscall.START, new StartMessage(q.pid(), ProcessHandle.current().pid(), q.vnode().name(), q.program(), q.args(),
                 config.cores(), bundled == null ? "" : bundled.getName()).encode());
-        channel.send(Syscall.STDIN_EOF, Body.EMPTY);
         Thread.ofVirtual().name("pid" + q.pid() + "-stderr").start(() -> t.drainStderr(data -> sendOutput(ctx, t.pid, 2, data)));
         // report the exit only after the task's last output went out: its channel drained (stdout, stderr messages) and
         // its raw stderr forwarded to the end (a JVM's dying words, e.g. the OutOfMemoryError report, come last and
@@ -343,6 +394,23 @@ public final class ProcessMonitor implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * {@link Syscall#STDIN_READ}: int max (1 to {@link ProcessInput#MAX_CHUNK}); blocks until input is there and answers
+     * at least one byte, or nothing at the end of input. The task reads on a thread of its own, so blocking here blocks
+     * only that reader.
+     */
+    private static byte[] readStdin(StdinBuffer stdin, byte[] body) throws java.io.InterruptedIOException {
+        Body.Reader r = Body.reader(body);
+        int max = r.getInt();
+        r.end();
+        if (max < 1 || max > ProcessInput.MAX_CHUNK) {
+            throw new IllegalArgumentException("STDIN_READ of " + max + " bytes: 1 to " + ProcessInput.MAX_CHUNK);
+        }
+        byte[] buf = new byte[max];
+        int n = stdin.read(buf, 0, max);
+        return n < 0 ? Body.EMPTY : n == max ? buf : java.util.Arrays.copyOf(buf, n);
     }
 
     private byte[] spawnFor(TaskProcess t, byte[] body, CallContext ctx) {
@@ -429,6 +497,7 @@ public final class ProcessMonitor implements AutoCloseable {
         }
         t.channel.close();
         TaskLauncher.deleteTree(t.tmpDir);
+        closeInput(t.pid);
         tasks.remove(t.pid);
         log.info("exit pid={} code={}{} (processor's ExCache so far: {}, write faults {}, writable ahead {})", t.pid, code,
                 error.isEmpty() ? "" : " error=" + error, faultCache.stats(), faultCache.writeFaults(), faultCache.writableAhead());
@@ -466,6 +535,7 @@ public final class ProcessMonitor implements AutoCloseable {
         } catch (LegoException e) {
             log.warn("pid {}: freeing its address space failed: {}", p.pid, e.toString());
         }
+        closeInput(p.pid);
         processes.remove(p.pid);
         log.info("exit pid={} code={}{} (processor's ExCache so far: {})", p.pid, code, error.isEmpty() ? "" : " error=" + error,
                 excache.stats());
@@ -508,6 +578,7 @@ public final class ProcessMonitor implements AutoCloseable {
     @Override
     public void close() {
         starter.shutdownNow();
+        inputs.values().forEach(in -> in.close("processor " + rpc.name() + " stopped"));
         for (LegoProcess p : processes.values()) {
             p.kill();
         }

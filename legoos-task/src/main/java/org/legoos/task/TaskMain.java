@@ -97,13 +97,9 @@ public final class TaskMain {
     /** Runs the process; halts at the end (a training run returns instead). */
     void run(SyscallClient client, StartMessage start, boolean sandboxOptional) {
         this.client = client;
-        TaskStreams.Input stdin = new TaskStreams.Input();
+        TaskStreams.Input stdin = new TaskStreams.Input(client);
         client.start((op, body) -> {
-            switch (op) {
-                case STDIN -> stdin.offer(body);
-                case STDIN_EOF -> stdin.end();
-                default -> { }
-            }
+            // no one-way messages to a task after START: stdin is read with STDIN_READ calls
         }, why -> {
             if (training) {
                 return;

@@ -2,14 +2,13 @@ package org.legoos.task;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.Arrays;
-import java.util.concurrent.LinkedBlockingQueue;
+import org.legoos.task.channel.Body;
 import org.legoos.task.channel.Syscall;
 import org.legoos.task.channel.SyscallClient;
 
-/** The process's standard streams inside a task: output as channel messages, input from the monitor's messages. */
+/** The process's standard streams inside a task: output as channel messages, input from the monitor with blocking calls. */
 final class TaskStreams {
     /** Largest output message. */
     static final int MAX_CHUNK = 64 * 1024;
@@ -43,54 +42,91 @@ final class TaskStreams {
         }
     }
 
-    /** stdin: chunks from {@link Syscall#STDIN} messages until {@link Syscall#STDIN_EOF}. */
+    /**
+     * stdin: read from the monitor with {@link Syscall#STDIN_READ}, a blocking call that answers at least one byte or the
+     * end of input (no polling). Reads of up to {@link #MAX_CHUNK} bytes go straight into the caller's array; smaller ones
+     * fill a buffer of that size first, so a byte-at-a-time reader does not make a call per byte. Not interruptible (like
+     * a JVM's own {@code System.in}): a read in flight on the monitor is never abandoned, so no input is lost.
+     */
     static final class Input extends InputStream {
-        private static final byte[] EOF = new byte[0];
-        private final LinkedBlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
-        private byte[] current = new byte[0];
+        private final SyscallClient client;
+        private final byte[] buf = new byte[MAX_CHUNK];
         private int pos;
+        private int limit;
         private boolean eof;
 
-        void offer(byte[] data) {
-            if (data.length > 0) {
-                chunks.add(data);
-            }
-        }
-
-        void end() {
-            chunks.add(EOF);
+        Input(SyscallClient client) {
+            this.client = client;
         }
 
         @Override
         public synchronized int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            if (pos == limit && !fill()) {
+                return -1;
+            }
+            return buf[pos++] & 0xff;
         }
 
         @Override
         public synchronized int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
             if (len == 0) {
                 return 0;
             }
-            while (pos == current.length) {
-                if (eof) {
+            if (pos < limit) {
+                int n = Math.min(len, limit - pos);
+                System.arraycopy(buf, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+            if (eof) {
+                return -1;
+            }
+            if (len >= MAX_CHUNK) {
+                byte[] got = call(MAX_CHUNK);
+                if (got.length == 0) {
+                    eof = true;
                     return -1;
                 }
-                try {
-                    current = chunks.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted reading stdin");
-                }
-                pos = 0;
-                if (current == EOF) {
-                    eof = true;
-                }
+                System.arraycopy(got, 0, b, off, got.length);
+                return got.length;
             }
-            int n = Math.min(len, current.length - pos);
-            System.arraycopy(current, pos, b, off, n);
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, limit - pos);
+            System.arraycopy(buf, pos, b, off, n);
             pos += n;
             return n;
+        }
+
+        @Override
+        public synchronized int available() {
+            return limit - pos;
+        }
+
+        /** Refills the empty buffer; false at the end of input. */
+        private boolean fill() throws IOException {
+            if (eof) {
+                return false;
+            }
+            byte[] got = call(MAX_CHUNK);
+            if (got.length == 0) {
+                eof = true;
+                return false;
+            }
+            System.arraycopy(got, 0, buf, 0, got.length);
+            pos = 0;
+            limit = got.length;
+            return true;
+        }
+
+        private byte[] call(int max) throws IOException {
+            byte[] got = client.call(Syscall.STDIN_READ, Body.writer().putInt(max).toByteArray());
+            if (got.length > max) {
+                throw new IOException("STDIN_READ answered " + got.length + " bytes, more than the " + max + " asked for");
+            }
+            return got;
         }
     }
 }

@@ -50,7 +50,6 @@ final class Training {
         Thread monitor = Thread.ofPlatform().start(() -> fakeMonitor(fromTask, toTask));
         new Frame(Frame.MESSAGE, 0, Syscall.START.number(), new StartMessage(1, ProcessHandle.current().pid(), "train", "hello",
                 List.of("a"), 1, Hello.class.getName()).encode()).write(toTask);
-        new Frame(Frame.MESSAGE, 0, Syscall.STDIN_EOF.number(), Body.EMPTY).write(toTask);
         toTask.flush();
         Frame start = client.readMessage();
         new TaskMain(true).run(client, StartMessage.decode(start.body()), true);

@@ -19,8 +19,10 @@ public final class Protocol {
      * The version of the wire protocol this build speaks: the single source of truth. Every connection starts with
      * a {@link Hello} carrying it, and a peer speaking another version is refused before any frame is read. Raise
      * it whenever the frame header, an opcode or a message body changes incompatibly.
+     *
+     * <p>2: {@code PM_START} carries whether the client sends stdin; {@code PM_INPUT} carries it.
      */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();

@@ -288,7 +288,7 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
     @Test
     void aRequestThatCannotBeEncodedLeavesNothingPending() {
         VNodeInfo vnode = new VNodeInfo(1, "web", "10.0.0.1", "/srv/web", 3, 4, 1 << 30, 8, 0);
-        StartProcess unencodable = new StartProcess(1, vnode, 4, "echo", java.util.Arrays.asList("a", null));
+        StartProcess unencodable = new StartProcess(1, vnode, 4, "echo", java.util.Arrays.asList("a", null), false);
 
         assertThatThrownBy(() -> client.call(SERVER, unencodable)).isInstanceOf(NullPointerException.class);
 
@@ -588,7 +588,7 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
         });
         client.onMessage(ProcessExit.class, (m, ctx) -> exited.countDown());
 
-        client.call(SERVER, new StartProcess(42, vnode, 4, "echo", List.of("a", "b")));
+        client.call(SERVER, new StartProcess(42, vnode, 4, "echo", List.of("a", "b"), false));
 
         Await.until("the exit arrives", () -> exited.getCount() == 0);
         assertThat(lines).hasSize(50);

@@ -1,6 +1,7 @@
 package org.legoos.processor.client;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
@@ -10,14 +11,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.LegoException;
 import org.legoos.net.protocol.gm.PlaceProcess;
 import org.legoos.net.protocol.gm.Placement;
 import org.legoos.net.protocol.gm.ProcessExited;
 import org.legoos.net.protocol.gm.VNodeGet;
 import org.legoos.net.protocol.gm.VNodeInfo;
+import org.legoos.net.protocol.pm.InputAccepted;
 import org.legoos.net.protocol.pm.KillProcess;
 import org.legoos.net.protocol.pm.ProcessExit;
+import org.legoos.net.protocol.pm.ProcessInput;
 import org.legoos.net.protocol.pm.ProcessOutput;
 import org.legoos.net.protocol.pm.StartProcess;
 import org.legoos.net.rpc.RpcNode;
@@ -25,8 +29,9 @@ import org.legoos.net.rpc.RpcNode;
 /**
  * Launches processes in a vNode the way LegoOS does: the GPM places the process on a processor component and
  * the GMM picks its home memory component ({@code GM_PLACE_PROCESS}), then the processor is asked to start it
- * ({@code PM_START}); stdout/stderr and the exit stream back as one-way messages. Used by clients (the CLI, the
- * demo) and by processes spawning children.
+ * ({@code PM_START}); stdout/stderr and the exit stream back as one-way messages. Standard input, if given, is sent to
+ * the processor in chunks ({@code PM_INPUT}) by a thread of its own, which waits when the process's input buffer is full
+ * and stops when the process exits. Used by clients (the CLI, the demo) and by processes spawning children.
  *
  * <p>One per {@link RpcNode} (it registers the output and exit handlers). Thread-safe.
  */
@@ -53,24 +58,109 @@ public final class ProcessClient {
     }
 
     /**
-     * Places and starts {@code program} in {@code vnode}; output is written to {@code out} and {@code err} as it
-     * arrives (from the transport's delivery thread).
+     * Places and starts {@code program} in {@code vnode} without standard input (it reads EOF at once); output is written
+     * to {@code out} and {@code err} as it arrives (from the transport's delivery thread).
      *
      * @throws LegoException if placement or start fails (unknown vNode, quota, no processor, unknown program...)
      */
     public Running start(String vnode, String program, List<String> args, OutputStream out, OutputStream err) {
+        return start(vnode, program, args, null, out, err);
+    }
+
+    /**
+     * Places and starts {@code program} in {@code vnode}, sending {@code stdin} (null: none, the program reads EOF at
+     * once) as its standard input and writing its output to {@code out} and {@code err} as it arrives (from the
+     * transport's delivery thread).
+     *
+     * <p>{@code stdin} is read by a daemon thread of this client until its end, which the program then sees as its end of
+     * input; the thread waits while the program's input buffer on the processor is full. It stops early when the program
+     * exits (unsent input is dropped; {@code stdin} is not closed, so the thread may stay blocked in a read of a stream
+     * that never ends). {@link Running#inputDone()} completes with the number of bytes the processor took.
+     *
+     * @throws LegoException if placement or start fails (unknown vNode, quota, no processor, unknown program...)
+     */
+    public Running start(String vnode, String program, List<String> args, InputStream stdin, OutputStream out, OutputStream err) {
         VNodeInfo info = rpc.call(managerNode, new VNodeGet(vnode));
         Placement p = rpc.call(managerNode, new PlaceProcess(info.id(), 1));
         Running r = new Running(p.pid(), p.processorNode(), program, out, err);
         running.put(p.pid(), r);
         try {
-            rpc.call(p.processorNode(), new StartProcess(p.pid(), p.vnode(), p.homeMemoryNode(), program, args));
+            rpc.call(p.processorNode(), new StartProcess(p.pid(), p.vnode(), p.homeMemoryNode(), program, args, stdin != null));
         } catch (LegoException e) {
             running.remove(p.pid());
             rpc.send(managerNode, new ProcessExited(p.pid(), info.id()));
             throw e;
         }
+        if (stdin == null) {
+            r.inputDone.complete(0L);
+        } else {
+            Thread.ofPlatform().daemon().name(rpc.name() + "-pid" + p.pid() + "-stdin").start(() -> pumpInput(r, stdin));
+        }
         return r;
+    }
+
+    /** How long the input thread waits before sending a chunk again after its processor was briefly unreachable. */
+    private static final long INPUT_RETRY_MILLIS = 100;
+
+    /**
+     * Sends {@code stdin} to the process in chunks of at most {@link ProcessInput#MAX_CHUNK}, each from where the
+     * processor says it holds the stream up to (so a partly taken chunk is sent again from there, and a retried one is
+     * not taken twice), then the end of input. The processor answers a full buffer after a bounded wait, so this thread
+     * waits there rather than polling. Stops when the process exits or refuses input.
+     */
+    private void pumpInput(Running r, InputStream stdin) {
+        byte[] buf = new byte[ProcessInput.MAX_CHUNK];
+        long offset = 0;
+        try {
+            while (!r.exit.isDone()) {
+                int n;
+                try {
+                    n = stdin.read(buf);
+                } catch (IOException e) {
+                    r.inputError = "reading standard input failed: " + e.getMessage();
+                    n = -1; // the program sees the end of its input
+                }
+                boolean end = n < 0;
+                byte[] chunk = end ? new byte[0] : java.util.Arrays.copyOf(buf, n);
+                long last = offset + chunk.length;
+                while (true) {
+                    if (r.exit.isDone()) {
+                        return;
+                    }
+                    InputAccepted a;
+                    try {
+                        a = rpc.call(r.processorNode, new ProcessInput(r.pid, offset, chunk, end));
+                    } catch (ComponentUnavailableException e) {
+                        Thread.sleep(INPUT_RETRY_MILLIS); // a retry is harmless: offsets make it idempotent
+                        continue;
+                    }
+                    if (!a.refused().isEmpty()) {
+                        r.inputError = a.refused();
+                        return;
+                    }
+                    if (a.received() > offset) {
+                        chunk = java.util.Arrays.copyOfRange(chunk, (int) Math.min(chunk.length, a.received() - offset),
+                                chunk.length);
+                        offset = Math.min(a.received(), last);
+                    }
+                    if (offset == last && (!end || a.eof())) {
+                        break;
+                    }
+                }
+                if (end) {
+                    return;
+                }
+            }
+        } catch (LegoException e) {
+            // NOT_FOUND: the process is gone (its exit is on the way); anything else is a bug worth reporting
+            if (!r.exit.isDone()) {
+                r.inputError = "standard input not delivered: " + e.getMessage();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            r.inputDone.complete(offset);
+        }
     }
 
     /** Asks the processor running {@code pid} to kill it. */
@@ -130,7 +220,9 @@ public final class ProcessClient {
         private final OutputStream out;
         private final OutputStream err;
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+        private final CompletableFuture<Long> inputDone = new CompletableFuture<>();
         private volatile String error = "";
+        private volatile String inputError = "";
 
         Running(long pid, int processorNode, String program, OutputStream out, OutputStream err) {
             this.pid = pid;
@@ -150,6 +242,19 @@ public final class ProcessClient {
 
         public String program() {
             return program;
+        }
+
+        /**
+         * Completes when this client stops sending the process's standard input (all of it sent, the process exited or
+         * refused it), with the number of bytes the processor took; at once (with 0) for a process without stdin.
+         */
+        public CompletableFuture<Long> inputDone() {
+            return inputDone;
+        }
+
+        /** Why not all of the standard input was delivered (e.g. "pid 5 exited"); empty if it was, or is still going. */
+        public String inputError() {
+            return inputError;
         }
 
         /** Empty unless the process died of an exception (or its processor failed). */

@@ -9,9 +9,9 @@ public enum Syscall {
     // ---- one-way, monitor -> task
     /** The task's start message ({@link StartMessage}); the first frame on the channel. */
     START(1, Kind.TO_TASK),
-    /** Bytes for the process's standard input. */
+    /** Bytes for the process's standard input. Not sent by the monitor any more: tasks read with {@link #STDIN_READ}. */
     STDIN(2, Kind.TO_TASK),
-    /** End of the process's standard input. */
+    /** End of the process's standard input. Not sent by the monitor any more: tasks read with {@link #STDIN_READ}. */
     STDIN_EOF(3, Kind.TO_TASK),
 
     // ---- one-way, task -> monitor
@@ -21,6 +21,13 @@ public enum Syscall {
     STDERR(11, Kind.TO_MONITOR),
     /** The process's exit: int code, string error (empty if none). The task halts right after. */
     EXIT(12, Kind.TO_MONITOR),
+
+    // ---- standard input: pulled, so the monitor's bounded buffer (and the client behind it) is the only queue
+    /**
+     * Reads the process's standard input: int max (1 to 64 KiB); blocks until input is there and answers 1 to max bytes,
+     * or no bytes at the end of input (or once the process's input was closed).
+     */
+    STDIN_READ(13, Kind.CALL),
 
     // ---- files: the stateless FileService of the process's vNode (the monitor adds the vNode)
     FS_STAT(20, Kind.CALL),

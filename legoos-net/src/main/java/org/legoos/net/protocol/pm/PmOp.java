@@ -14,7 +14,9 @@ public enum PmOp implements Op {
     /** stop a process. */
     KILL(4, KillProcess.class, KillProcess::decode, org.legoos.net.protocol.Ack::decode),
     /** processes running on this processor component. */
-    PS(5, ListProcesses.class, ListProcesses::decode, ProcessList::decode);
+    PS(5, ListProcesses.class, ListProcesses::decode, ProcessList::decode),
+    /** a chunk of a process's stdin from the client that started it; answered with how much the processor holds. */
+    INPUT(6, ProcessInput.class, ProcessInput::decode, InputAccepted::decode);
 
     private final Info info;
 
