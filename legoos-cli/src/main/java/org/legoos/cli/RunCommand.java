@@ -24,8 +24,8 @@ import picocli.CommandLine.Parameters;
         description = {"Runs a program in a vNode, streaming its output; exits with its exit code.",
                 "PROGRAM is a bundled example (hello, wordcount, kvstore, matmul, segfault, corpus, wc) or a jar in the "
                 + "vNode's file system (/apps/app.jar, or /apps/app.jar!com.example.Main). Everything after PROGRAM is "
-                + "passed to it. Ctrl-C kills the remote process. Exits 1 if the program cannot be started or its "
-                + "processor dies.",
+                + "passed to it. Ctrl-C kills the remote process. Exits 1 if the program cannot be started, 255 with a "
+                + "message naming the component if its processor dies under it.",
                 "Standard input is forwarded to the program when it is piped or redirected (not a terminal), e.g. "
                 + "'lego run --vnode v wordcount < in.txt'; -i forwards a terminal too, -n never forwards (the program "
                 + "reads end of input at once)."})
