@@ -146,7 +146,19 @@ public final class ExCacheBackend implements LineBackend {
         if (space == null || space.isClosed() || max < 1 || strideVpns == 0) {
             return 0;
         }
-        return withoutDeferred(asid, vpn, strideVpns, space.vm().neverWrittenRun(vpn, strideVpns, max));
+        return zeroRun(space, vpn, strideVpns, max);
+    }
+
+    /**
+     * The never-written run after {@code vpn} that no deferred write-back holds. The deferred set is asked first: a
+     * write-back marks its page materialised before the page leaves the set, so a page not deferred at that moment is
+     * either never written or marked already, and the state read after it sees which. Asking the state first could
+     * read "never written" just before a write-back under way marks the page and leaves the set: the page would be
+     * zero-filled over data its memory component holds.
+     */
+    private int zeroRun(RemoteAddressSpace space, long vpn, long strideVpns, int max) {
+        int n = withoutDeferred(space.asid(), vpn, strideVpns, max);
+        return n == 0 ? 0 : space.vm().neverWrittenRun(vpn, strideVpns, n);
     }
 
     /** {@code n} cut before the first page of the run whose newest contents wait in the deferred write-backs. */
@@ -212,9 +224,7 @@ public final class ExCacheBackend implements LineBackend {
             dst.fill((byte) 0);
             // lines ahead come from zeroFillable (the cache holds their sets' locks): zero-filled too, nothing sent;
             // asked again so a line is only ever zero-filled while its page is still never written
-            int ahead = lines.isEmpty() ? 0
-                    : Math.min(lines.size(), withoutDeferred(space.asid(), vpn, strideVpns,
-                            vm.neverWrittenRun(vpn, strideVpns, lines.size())));
+            int ahead = lines.isEmpty() ? 0 : Math.min(lines.size(), zeroRun(space, vpn, strideVpns, lines.size()));
             for (int i = 0; i < ahead; i++) {
                 lines.get(i).dst().fill((byte) 0);
             }
