@@ -71,7 +71,7 @@ public final class HostSupport {
         if (abi < MIN_LANDLOCK_ABI) {
             return abi == 0 ? "no Landlock" : "Landlock ABI " + abi + " < " + MIN_LANDLOCK_ABI;
         }
-        return null;
+        return Sandbox.socketFilterUnsupported();
     }
 
     /** {@code org.legoos.task.sys.Userfaultfd.probe()}, found reflectively: it lands with the native bindings. */

@@ -137,8 +137,9 @@ public final class Sandbox {
      *     starts) and {@code -XX:+DisableAttachMechanism}, and call this before the task runtime starts any thread
      *     pool, virtual thread or process of its own (their carrier and reaper threads would be unrestricted and run
      *     callbacks).</li>
-     * <li><b>UDP and other sockets.</b> Landlock's network rules are about TCP bind and connect only: UDP, raw
-     *     sockets (with CAP_NET_RAW) and pathname UNIX sockets stay usable.</li>
+     * <li><b>UDP and other sockets</b> are not Landlock's (its network rules are about TCP bind and connect only):
+     *     {@link #denyNetworkSockets}, which this calls last, fails the creation of IPv4, IPv6 and packet sockets on
+     *     every thread. Pathname UNIX sockets stay usable (Landlock denies creating their files).</li>
      * <li><b>Capabilities.</b> A task running as root keeps them (no new privileges, but not fewer): Landlock stops
      *     file access, mounts and ptrace of processes outside the sandbox, not e.g. {@code init_module}.</li>
      * </ul>
@@ -148,6 +149,83 @@ public final class Sandbox {
      */
     public static void enter(Policy policy) {
         enter(policy, false);
+        denyNetworkSockets();
+    }
+
+    private static final int SECCOMP_SET_MODE_FILTER = 1;
+    private static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int AF_PACKET = 17;
+    private static final long SYS_IO_URING_SETUP = 425; // the same on x86-64 and arm64
+
+    /** The host's syscall ABI as seccomp names it, and its {@code seccomp} and {@code socket} numbers. */
+    private record SyscallAbi(int auditArch, long seccomp, long socket) {
+        static SyscallAbi ofThisHost() {
+            return switch (System.getProperty("os.arch")) {
+                case "amd64", "x86_64" -> new SyscallAbi(0xC000003E, 317, 41);
+                case "aarch64" -> new SyscallAbi(0xC00000B7, 277, 198);
+                default -> null;
+            };
+        }
+    }
+
+    /**
+     * What Landlock cannot do for networking (it rules TCP bind and connect only): a seccomp filter on every thread of
+     * the process ({@code SECCOMP_FILTER_FLAG_TSYNC}, so the JVM's threads that predate the call are covered too)
+     * that fails {@code socket()} for IPv4, IPv6 and packet sockets with EACCES, and {@code io_uring_setup} (whose
+     * socket operations would bypass it). UDP is denied with it, and TCP twice. UNIX sockets stay (the JDK uses none a
+     * task needs, and Landlock scopes abstract ones). Needs no-new-privs, which {@link #enter} set.
+     *
+     * @throws LinuxException if the kernel refuses the filter
+     * @throws UnsupportedOperationException on an architecture whose syscall numbers this does not know
+     */
+    static void denyNetworkSockets() {
+        SyscallAbi abi = SyscallAbi.ofThisHost();
+        if (abi == null) {
+            throw new UnsupportedOperationException("no seccomp filter for os.arch " + System.getProperty("os.arch"));
+        }
+        final int ld = 0x20; // BPF_LD | BPF_W | BPF_ABS: load a 32-bit word of struct seccomp_data
+        final int jeq = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+        final int ret = 0x06; // BPF_RET | BPF_K
+        final int allow = 0x7fff0000; // SECCOMP_RET_ALLOW
+        final int deny = 0x00050000 | LinuxException.EACCES; // SECCOMP_RET_ERRNO
+        int[][] prog = { // {code, jt, jf, k}; jumps count from the next instruction
+            {ld, 0, 0, 4}, // 0: arch
+            {jeq, 0, 7, abi.auditArch()}, // 1: another ABI (x32, ia32): not ours to judge -> 9 allow
+            {ld, 0, 0, 0}, // 2: syscall number
+            {jeq, 6, 0, (int) SYS_IO_URING_SETUP}, // 3: -> 10 deny
+            {jeq, 0, 4, (int) abi.socket()}, // 4: not socket -> 9 allow
+            {ld, 0, 0, 16}, // 5: socket's domain (args[0], low word)
+            {jeq, 3, 0, AF_INET}, // 6: -> 10
+            {jeq, 2, 0, AF_INET6}, // 7: -> 10
+            {jeq, 1, 0, AF_PACKET}, // 8: -> 10
+            {ret, 0, 0, allow}, // 9
+            {ret, 0, 0, deny}, // 10
+        };
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment filter = arena.allocate(8L * prog.length, 8);
+            for (int i = 0; i < prog.length; i++) { // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }
+                filter.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 8L * i, (short) prog[i][0]);
+                filter.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 8L * i + 2, (byte) prog[i][1]);
+                filter.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 8L * i + 3, (byte) prog[i][2]);
+                filter.set(java.lang.foreign.ValueLayout.JAVA_INT, 8L * i + 4, prog[i][3]);
+            }
+            java.lang.foreign.MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog { u16 len; ptr filter; }
+            fprog.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) prog.length);
+            fprog.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, filter.address());
+            Native.Scratch s = Native.scratch();
+            long rc = Native.check(Native.syscall(s.state, abi.seccomp(), SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+                    fprog.address()), s.state, "seccomp");
+            if (rc != 0) { // TSYNC names the thread it could not synchronise
+                throw new LinuxException("seccomp (thread " + rc + " could not take the filter)", LinuxException.EPERM);
+            }
+        }
+    }
+
+    /** Null if {@link #denyNetworkSockets} knows this host's architecture, else why not. */
+    public static String socketFilterUnsupported() {
+        return SyscallAbi.ofThisHost() != null ? null : "no seccomp socket filter for os.arch " + System.getProperty("os.arch");
     }
 
     /** Where the dynamic loader and the C libraries a JVM links to live (Debian multiarch, Fedora lib64, Alpine). */
