@@ -353,72 +353,56 @@ public final class TaskAddressSpace implements AddressSpace {
     @Override
     public void readLongs(long va, long[] dst, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, dst.length);
-        try {
-            MemorySegment.copy(ALL, LE_LONG, va - BASE, dst, offset, n);
-        } catch (IndexOutOfBoundsException e) {
-            throw outside(va < BASE ? va : va + 8L * n - 1);
-        } catch (InternalError e) {
-            AddressSpace.super.readLongs(va, dst, offset, n);
-        }
+        bulk(va, 8L * n, () -> MemorySegment.copy(ALL, LE_LONG, va - BASE, dst, offset, n),
+                () -> AddressSpace.super.readLongs(va, dst, offset, n));
     }
 
     @Override
     public void writeLongs(long va, long[] src, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, src.length);
-        try {
-            MemorySegment.copy(src, offset, ALL, LE_LONG, va - BASE, n);
-        } catch (IndexOutOfBoundsException e) {
-            throw outside(va < BASE ? va : va + 8L * n - 1);
-        } catch (InternalError e) {
-            AddressSpace.super.writeLongs(va, src, offset, n);
-        }
+        bulk(va, 8L * n, () -> MemorySegment.copy(src, offset, ALL, LE_LONG, va - BASE, n),
+                () -> AddressSpace.super.writeLongs(va, src, offset, n));
     }
 
     @Override
     public void readInts(long va, int[] dst, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, dst.length);
-        try {
-            MemorySegment.copy(ALL, LE_INT, va - BASE, dst, offset, n);
-        } catch (IndexOutOfBoundsException e) {
-            throw outside(va < BASE ? va : va + 4L * n - 1);
-        } catch (InternalError e) {
-            AddressSpace.super.readInts(va, dst, offset, n);
-        }
+        bulk(va, 4L * n, () -> MemorySegment.copy(ALL, LE_INT, va - BASE, dst, offset, n),
+                () -> AddressSpace.super.readInts(va, dst, offset, n));
     }
 
     @Override
     public void writeInts(long va, int[] src, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, src.length);
-        try {
-            MemorySegment.copy(src, offset, ALL, LE_INT, va - BASE, n);
-        } catch (IndexOutOfBoundsException e) {
-            throw outside(va < BASE ? va : va + 4L * n - 1);
-        } catch (InternalError e) {
-            AddressSpace.super.writeInts(va, src, offset, n);
-        }
+        bulk(va, 4L * n, () -> MemorySegment.copy(src, offset, ALL, LE_INT, va - BASE, n),
+                () -> AddressSpace.super.writeInts(va, src, offset, n));
     }
 
     @Override
     public void readDoubles(long va, double[] dst, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, dst.length);
-        try {
-            MemorySegment.copy(ALL, LE_DOUBLE, va - BASE, dst, offset, n);
-        } catch (IndexOutOfBoundsException e) {
-            throw outside(va < BASE ? va : va + 8L * n - 1);
-        } catch (InternalError e) {
-            AddressSpace.super.readDoubles(va, dst, offset, n);
-        }
+        bulk(va, 8L * n, () -> MemorySegment.copy(ALL, LE_DOUBLE, va - BASE, dst, offset, n),
+                () -> AddressSpace.super.readDoubles(va, dst, offset, n));
     }
 
     @Override
     public void writeDoubles(long va, double[] src, int offset, int n) {
         java.util.Objects.checkFromIndexSize(offset, n, src.length);
+        bulk(va, 8L * n, () -> MemorySegment.copy(src, offset, ALL, LE_DOUBLE, va - BASE, n),
+                () -> AddressSpace.super.writeDoubles(va, src, offset, n));
+    }
+
+    /**
+     * Runs a typed bulk {@code copy} of {@code bytes} at {@code va} (array bounds checked by the caller): an index out
+     * of the mapping is the program's segmentation fault, a poisoned page sends it through {@code viaPages}.
+     */
+    private static void bulk(long va, long bytes, Runnable copy, Runnable viaPages) {
         try {
-            MemorySegment.copy(src, offset, ALL, LE_DOUBLE, va - BASE, n);
+            copy.run();
         } catch (IndexOutOfBoundsException e) {
-            throw outside(va < BASE ? va : va + 8L * n - 1);
+            throw outside(va < BASE ? va : va + bytes - 1);
         } catch (InternalError e) {
-            AddressSpace.super.writeDoubles(va, src, offset, n);
+            viaPages.run();
         }
     }
 
