@@ -89,6 +89,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     private final LongAdder prefetchMessages = new LongAdder();
     private final LongAdder writeFaults = new LongAdder();
     private final LongAdder writableAhead = new LongAdder();
+    private final LongAdder orphanDrops = new LongAdder();
     private final StorePredictor stores;
     /**
      * The access streams of each task thread that missed, by (asid, Linux thread id), as the software ExCache keeps
@@ -225,7 +226,14 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
             int f = find(set, asid, vpn);
             if (wp || f >= 0) {
                 if (f < 0) {
-                    t.wake(page); // evicted since: the access faults again as a miss
+                    // No frame: the page was evicted since the fault was reported, or (seen under load, cause not
+                    // yet pinned down) the task still maps a write-protected copy the cache no longer tracks. Waking
+                    // alone would let the store fault again forever; dropping the page (nothing if it is gone
+                    // already) makes it fault again as a miss, served from the page's owner. A write-protected page
+                    // took no store since it was protected, so the dropped copy holds nothing the owner lacks.
+                    orphanDrops.increment();
+                    t.drop(page, PAGE);
+                    t.wake(page);
                 } else if (write || wp) {
                     permitStore(t, asid, vpn, f);
                 } else {
@@ -599,6 +607,11 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     /** First stores to clean pages (write-protect faults), a cost thread mode does not have. */
     public long writeFaults() {
         return writeFaults.sum();
+    }
+
+    /** Write-protect faults on pages no frame held, answered by dropping the task's copy (see {@link #fault}). */
+    public long orphanDrops() {
+        return orphanDrops.sum();
     }
 
     /** Pages a load missed that were installed writable because a store was expected ({@link StorePredictor}). */

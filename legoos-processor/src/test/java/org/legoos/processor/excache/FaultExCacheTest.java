@@ -164,6 +164,27 @@ class FaultExCacheTest {
     }
 
     @Test
+    void aStoreToAWriteProtectedPageNoFrameHoldsFaultsAgainAsAMissInsteadOfForever() {
+        ModelBackend backend = new ModelBackend(64, 2);
+        FaultExCache cache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1L), backend, 4);
+        FakeTask t = task(cache, 1);
+        long va = (1L << 40) + 5L * PAGE;
+        t.store(va, 42);
+        cache.flushRange(1, va, PAGE); // written back: the owner has 42, the page is clean and write-protected
+        cache.invalidateRange(1, va, PAGE, false);
+        // the task still maps a write-protected copy the cache no longer tracks (as seen under load in process mode)
+        byte[] stale = new byte[PAGE];
+        MemorySegment.ofArray(stale).set(ModelBackend.LONG_LE, 0, 42L);
+        t.resident.put(va, stale);
+        t.writeProtected.add(va);
+        t.store(va + 8, 7); // before the fix: woken without change, the store faulted again forever
+        assertThat(t.load(va)).isEqualTo(42);
+        assertThat(t.load(va + 8)).isEqualTo(7);
+        assertThat(cache.orphanDrops()).isEqualTo(1);
+        assertThat(cache.residentPages()).isEqualTo(1);
+    }
+
+    @Test
     void aStoreToAReadOnlyPageIsPoisonedAndLosesNothing() {
         ModelBackend backend = new ModelBackend();
         FaultExCache cache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1), backend, 4);
