@@ -113,7 +113,37 @@ public final class ProcessDeployment implements Deployment {
         if (!excache.equals(current)) {
             restartProcessor(excache);
         }
-        return Runs.await(client.processes(), VNODE, program, args, limit);
+        return Runs.await(client.processes(), VNODE, program, args, limit, this::dumpProcessorThreads);
+    }
+
+    /**
+     * A run hangs: the processor's threads (its fault handlers, monitors and RPC) go to
+     * {@code logs/processor-N-threads-<time>.txt} before the program is killed. The task JVMs refuse attach (the
+     * sandbox), so the processor's side is what can be recorded. Best effort: a failure is written instead.
+     */
+    private void dumpProcessorThreads() {
+        Process p = processor;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        Path out = dir.resolve("logs").resolve("processor-" + processorSerial + "-threads-" + System.currentTimeMillis() + ".txt");
+        Path java = Path.of(javaCommand.get(0));
+        Path jcmd = java.resolveSibling("jcmd");
+        try {
+            Process d = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd", Long.toString(p.pid()), "Thread.print")
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!d.waitFor(30, TimeUnit.SECONDS)) {
+                d.destroyForcibly();
+            }
+        } catch (IOException e) {
+            try {
+                Files.writeString(out, "jcmd failed: " + e + "\n", StandardCharsets.UTF_8);
+            } catch (IOException ignored) {
+                // the run's outcome is reported regardless
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The {@code --set} assignments that give a processor this ExCache. */

@@ -31,6 +31,15 @@ public final class Runs {
      */
     public static Finished run(ProcessClient client, String vnode, String program, List<String> args, Duration limit)
             throws InterruptedException {
+        return run(client, vnode, program, args, limit, () -> { });
+    }
+
+    /**
+     * {@link #run}, calling {@code beforeKill} when the program ran past {@code limit}, before it is killed (to record
+     * what the cluster was doing: a hang's evidence dies with the process).
+     */
+    public static Finished run(ProcessClient client, String vnode, String program, List<String> args, Duration limit,
+            Runnable beforeKill) throws InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         long t0 = System.nanoTime();
@@ -39,6 +48,7 @@ public final class Runs {
         double seconds = (System.nanoTime() - t0) / 1e9;
         boolean timedOut = code == null;
         if (timedOut) {
+            beforeKill.run();
             r.kill();
             code = r.waitFor(KILL_GRACE);
             if (code == null) {
@@ -54,7 +64,13 @@ public final class Runs {
     /** {@link #run} as a workload run: its result line, no ExCache counters. */
     static RunOutcome await(ProcessClient client, String vnode, String program, List<String> args, Duration limit)
             throws InterruptedException {
-        Finished f = run(client, vnode, program, args, limit);
+        return await(client, vnode, program, args, limit, () -> { });
+    }
+
+    /** {@link #await} with a hook run before a program past its limit is killed. */
+    static RunOutcome await(ProcessClient client, String vnode, String program, List<String> args, Duration limit,
+            Runnable beforeKill) throws InterruptedException {
+        Finished f = run(client, vnode, program, args, limit, beforeKill);
         return new RunOutcome(f.seconds(), f.exitCode(), f.timedOut() ? null : Workload.resultLine(f.stdout()), null,
                 f.stderr() + f.error(), f.timedOut());
     }
