@@ -499,9 +499,9 @@ public final class ProcessMonitor implements AutoCloseable {
         TaskLauncher.deleteTree(t.tmpDir);
         closeInput(t.pid);
         tasks.remove(t.pid);
-        log.info("exit pid={} code={}{} (processor's ExCache so far: {}, write faults {}, writable ahead {}, orphan drops {})",
+        log.info("exit pid={} code={}{} (processor's ExCache so far: {}, write faults {}, writable ahead {}, orphan drops {}, stale frames {})",
                 t.pid, code, error.isEmpty() ? "" : " error=" + error, faultCache.stats(), faultCache.writeFaults(),
-                faultCache.writableAhead(), faultCache.orphanDrops());
+                faultCache.writableAhead(), faultCache.orphanDrops(), faultCache.staleFrames());
         reportExit(t.pid, t.vnode.id(), code, error, ctx);
     }
 

@@ -63,6 +63,9 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         /** Copies the resident page's 4096 bytes into {@code dst} (never touches an absent page). */
         void read(long va, MemorySegment dst);
 
+        /** Whether the task's memory file holds the page at {@code va} (a resident page, or one being installed). */
+        boolean present(long va);
+
         /** Frees the pages of {@code [va, va+len)} in the task (they fault again on the next access). */
         void drop(long va, long len);
     }
@@ -90,6 +93,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     private final LongAdder writeFaults = new LongAdder();
     private final LongAdder writableAhead = new LongAdder();
     private final LongAdder orphanDrops = new LongAdder();
+    private final LongAdder staleFrames = new LongAdder();
     private final StorePredictor stores;
     /**
      * The access streams of each task thread that missed, by (asid, Linux thread id), as the software ExCache keeps
@@ -234,6 +238,18 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                     orphanDrops.increment();
                     t.drop(page, PAGE);
                     t.wake(page);
+                } else if (!wp && !t.present(page)) {
+                    // A miss on a page a frame claims, and the task's memory holds no such page: not a second report
+                    // of a served miss (waking would let it fault forever) but a frame gone stale. Clean, it is
+                    // served again from the owner; dirty, its last stores are lost and the access fails, saying so.
+                    staleFrames.increment();
+                    boolean dirty = (frameFlags[f] & DIRTY) != 0;
+                    free(set, f);
+                    if (dirty) {
+                        throw new IllegalStateException("page 0x" + Long.toHexString(page)
+                                + " vanished from the task with stores not written back");
+                    }
+                    miss(t, asid, vpn, set, write, thread, buf);
                 } else if (write || wp) {
                     permitStore(t, asid, vpn, f);
                 } else {
@@ -612,6 +628,11 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     /** Write-protect faults on pages no frame held, answered by dropping the task's copy (see {@link #fault}). */
     public long orphanDrops() {
         return orphanDrops.sum();
+    }
+
+    /** Misses on pages a frame claimed but the task did not hold (see {@link #fault}); expected to stay 0. */
+    public long staleFrames() {
+        return staleFrames.sum();
     }
 
     /** Pages a load missed that were installed writable because a store was expected ({@link StorePredictor}). */

@@ -304,6 +304,11 @@ public final class TaskMemory implements AutoCloseable {
         }
 
         @Override
+        public boolean present(long va) {
+            return Linux.seekData(memfd, va) == va;
+        }
+
+        @Override
         public void drop(long va, long len) {
             Linux.fallocate(memfd, Linux.FALLOC_FL_PUNCH_HOLE | Linux.FALLOC_FL_KEEP_SIZE, va, len);
         }

@@ -74,6 +74,11 @@ class FaultExCacheTest {
         }
 
         @Override
+        public boolean present(long va) {
+            return resident.containsKey(va);
+        }
+
+        @Override
         public void drop(long va, long len) {
             for (long p = va; p < va + len; p += PAGE) {
                 resident.remove(p);
@@ -182,6 +187,27 @@ class FaultExCacheTest {
         assertThat(t.load(va + 8)).isEqualTo(7);
         assertThat(cache.orphanDrops()).isEqualTo(1);
         assertThat(cache.residentPages()).isEqualTo(1);
+    }
+
+    @Test
+    void aMissOnAPageAStaleFrameClaimsIsServedAgainWhenCleanAndFailsLoudlyWhenDirty() {
+        ModelBackend backend = new ModelBackend(64, 2);
+        FaultExCache cache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1L), backend, 4);
+        FakeTask t = task(cache, 1);
+        long clean = (1L << 40) + 3L * PAGE;
+        long dirty = (1L << 40) + 4L * PAGE;
+        t.store(clean, 5);
+        cache.flushRange(1, clean, PAGE); // the owner has 5; the frame stays, clean
+        t.store(dirty, 6);
+        // both pages vanish from the task behind the cache's back: the frames are stale
+        t.resident.remove(clean);
+        t.resident.remove(dirty);
+        assertThat(t.load(clean)).isEqualTo(5); // before: woken without change, the load faulted forever
+        assertThat(cache.staleFrames()).isEqualTo(1);
+        cache.fault(1, dirty, false, false, t.buf);
+        assertThat(t.poisoned).contains(dirty);
+        assertThat(cache.failure(1)).hasMessageContaining("vanished from the task with stores not written back");
+        assertThat(cache.staleFrames()).isEqualTo(2);
     }
 
     @Test

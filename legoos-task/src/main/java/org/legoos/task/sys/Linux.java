@@ -57,6 +57,9 @@ public final class Linux {
     private static final MethodHandle MUNMAP = handle("munmap", FunctionDescriptor.of(C_INT, C_LONG, C_LONG));
     private static final MethodHandle MADVISE = handle("madvise", FunctionDescriptor.of(C_INT, C_LONG, C_LONG, C_INT));
     private static final MethodHandle FALLOCATE = handle("fallocate", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG, C_LONG));
+    private static final MethodHandle LSEEK = handle("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
+    private static final int SEEK_DATA = 3;
+    private static final int ENXIO = 6;
     private static final MethodHandle PREAD = handle("pread", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_LONG, C_LONG));
     private static final MethodHandle PWRITE = handle("pwrite", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_LONG, C_LONG));
     private static final MethodHandle READ = handle("read", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_LONG));
@@ -162,6 +165,28 @@ public final class Linux {
         Native.Scratch s = scratch();
         try {
             Native.check((int) FALLOCATE.invokeExact(s.state, fd, mode, offset, length), s.state, "fallocate");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code lseek(fd, offset, SEEK_DATA)}: the offset of the first byte of data at or after {@code offset}, or -1 if
+     * there is none (ENXIO). On a memfd a page is data when the file holds it: for process mode's memory file, when
+     * the page is resident in the task.
+     */
+    public static long seekData(int fd, long offset) {
+        Native.Scratch s = scratch();
+        try {
+            long r = (long) LSEEK.invokeExact(s.state, fd, offset, SEEK_DATA);
+            if (r < 0) {
+                int errno = Native.errno(s.state);
+                if (errno == ENXIO) {
+                    return -1;
+                }
+                throw new LinuxException("lseek(SEEK_DATA)", errno);
+            }
+            return r;
         } catch (Throwable t) {
             throw rethrow(t);
         }
