@@ -168,10 +168,14 @@ class FaultExCacheTest {
         assertThat(cache.residentPages()).isZero();
     }
 
+    /** 16 pages in 4 sets of 4 ways over a model backend, no prefetch. */
+    private static FaultExCache smallCache() {
+        return new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1L), new ModelBackend(64, 2), 4);
+    }
+
     @Test
     void aStoreToAWriteProtectedPageNoFrameHoldsFaultsAgainAsAMissInsteadOfForever() {
-        ModelBackend backend = new ModelBackend(64, 2);
-        FaultExCache cache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1L), backend, 4);
+        FaultExCache cache = smallCache();
         FakeTask t = task(cache, 1);
         long va = (1L << 40) + 5L * PAGE;
         t.store(va, 42);
@@ -191,8 +195,7 @@ class FaultExCacheTest {
 
     @Test
     void aMissOnAPageAStaleFrameClaimsIsServedAgainWhenCleanAndFailsLoudlyWhenDirty() {
-        ModelBackend backend = new ModelBackend(64, 2);
-        FaultExCache cache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1L), backend, 4);
+        FaultExCache cache = smallCache();
         FakeTask t = task(cache, 1);
         long clean = (1L << 40) + 3L * PAGE;
         long dirty = (1L << 40) + 4L * PAGE;

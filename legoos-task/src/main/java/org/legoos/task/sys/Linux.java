@@ -59,7 +59,6 @@ public final class Linux {
     private static final MethodHandle FALLOCATE = handle("fallocate", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG, C_LONG));
     private static final MethodHandle LSEEK = handle("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
     private static final int SEEK_DATA = 3;
-    private static final int ENXIO = 6;
     private static final MethodHandle PREAD = handle("pread", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_LONG, C_LONG));
     private static final MethodHandle PWRITE = handle("pwrite", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_LONG, C_LONG));
     private static final MethodHandle READ = handle("read", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_LONG));
@@ -181,7 +180,7 @@ public final class Linux {
             long r = (long) LSEEK.invokeExact(s.state, fd, offset, SEEK_DATA);
             if (r < 0) {
                 int errno = Native.errno(s.state);
-                if (errno == ENXIO) {
+                if (errno == LinuxException.ENXIO) {
                     return -1;
                 }
                 throw new LinuxException("lseek(SEEK_DATA)", errno);

@@ -14,6 +14,7 @@ public final class LinuxException extends RuntimeException {
     public static final int ENOSPC = 28;
     public static final int ENOSYS = 38;
     public static final int ESRCH = 3;
+    public static final int ENXIO = 6;
     public static final int EOPNOTSUPP = 95;
 
     private final int errno;
