@@ -391,6 +391,7 @@ public final class PageRank implements LegoProgram {
             long chunkStart = 0;
             long chunkEnd = 0; // src[0, chunkEnd - chunkStart) holds sources[chunkStart, chunkEnd)
             long contribBase = contrib;
+            AddressSpace mem = memory; // a local: the JIT need not reload the field after each access
             for (int b = b0; b < b1; b++) {
                 if (ctx.killed()) {
                     return;
@@ -412,7 +413,7 @@ public final class PageRank implements LegoProgram {
                         int k = (int) (e - chunkStart);
                         int lim = (int) (Math.min(end, chunkEnd) - chunkStart);
                         for (; k < lim; k++) {
-                            sum += memory.getDouble(contribBase + ((long) src[k] << 3));
+                            sum += mem.getDouble(contribBase + ((long) src[k] << 3));
                         }
                         e = chunkStart + lim;
                     }

@@ -130,7 +130,9 @@ class FsModelCheckTest {
         MemoryConfig mem = MemoryConfig.of(64L << 20).withVregionBytes(1 << 20).withWorkers(0)
                 .withBufferCache(256 << 10, 16 << 10);
         return LocalCluster.start(LocalCluster.Spec.defaults().withMemory(mem).withCounts(1, 1, 1)
-                .withProcessor(ProcessorConfig.of(2, 4L << 20)), Map.of("fsmc", Driver.class));
+                // Thread mode: the driver takes its job from this JVM's memory (a token in a map), by design.
+                .withProcessor(ProcessorConfig.of(2, 4L << 20).withMode(org.legoos.api.ProcessorMode.THREAD)),
+                Map.of("fsmc", Driver.class));
     }
 
     private static Launcher launcher(LocalCluster cluster, String vnode) {

@@ -499,9 +499,10 @@ public final class ProcessMonitor implements AutoCloseable {
         TaskLauncher.deleteTree(t.tmpDir);
         closeInput(t.pid);
         tasks.remove(t.pid);
-        log.info("exit pid={} code={}{} (processor's ExCache so far: {}, write faults {}, writable ahead {}, orphan drops {}, stale frames {})",
+        log.info("exit pid={} code={}{} (processor's ExCache so far: {}, write faults {}, writable ahead {}, orphan drops {}, stale frames {}, poisoned {})",
                 t.pid, code, error.isEmpty() ? "" : " error=" + error, faultCache.stats(), faultCache.writeFaults(),
-                faultCache.writableAhead(), faultCache.orphanDrops(), faultCache.staleFrames());
+                faultCache.writableAhead(), faultCache.orphanDrops(), faultCache.staleFrames(),
+                faultCache.poisoned());
         reportExit(t.pid, t.vnode.id(), code, error, ctx);
     }
 

@@ -16,12 +16,14 @@ import org.legoos.processor.excache.ExCacheConfig;
  */
 public record ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses, long killGraceMillis, ProcessorMode mode,
                               long taskHeapBytes) {
+    /** Default mode: process mode where the host supports it (the configuration key's default too). */
+    public static final ProcessorMode DEFAULT_MODE = ProcessorMode.AUTO;
     /** Default heap of a process-mode task. */
     public static final long DEFAULT_TASK_HEAP_BYTES = 256L << 20;
 
-    /** A thread-mode configuration (processes as threads of this JVM, as before process mode). */
+    /** A configuration in the {@link #DEFAULT_MODE default mode} with the default task heap. */
     public ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses, long killGraceMillis) {
-        this(cores, excache, maxProcesses, killGraceMillis, ProcessorMode.THREAD, DEFAULT_TASK_HEAP_BYTES);
+        this(cores, excache, maxProcesses, killGraceMillis, DEFAULT_MODE, DEFAULT_TASK_HEAP_BYTES);
     }
 
     public ProcessorConfig {

@@ -47,7 +47,10 @@ abstract sealed class BenchCluster implements AutoCloseable {
         }
 
         ProcessorConfig processorConfig() {
-            return new ProcessorConfig(processorCores, excacheConfig(excacheBytes, prefetchPages), 64, 2000);
+            // Thread mode: these micro benchmarks measure the software ExCache (the process-mode figures are HitLoads's
+            // and the workloads' --mode process).
+            return new ProcessorConfig(processorCores, excacheConfig(excacheBytes, prefetchPages), 64, 2000,
+                    org.legoos.api.ProcessorMode.THREAD, ProcessorConfig.DEFAULT_TASK_HEAP_BYTES);
         }
 
         private static ExCacheConfig excacheConfig(long bytes, int prefetchPages) {

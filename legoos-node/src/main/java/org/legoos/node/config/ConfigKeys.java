@@ -15,6 +15,7 @@ import java.util.Map;
 import org.legoos.api.ProcessorMode;
 import org.legoos.manager.GmmPolicy;
 import org.legoos.manager.ManagerConfig;
+import org.legoos.processor.ProcessorConfig;
 import org.legoos.processor.excache.ExCacheConfig;
 
 /**
@@ -101,11 +102,12 @@ public final class ConfigKeys {
             ValueType.duration(Duration.ZERO, Duration.ofHours(1)), "2s",
             "how long a killed process's threads get to notice before it is reported dead");
     public static final ConfigKey<ProcessorMode> PROCESSOR_MODE = key(PROCESSOR, "mode",
-            ValueType.choice(ProcessorMode.class, Map.of()), "auto",
+            ValueType.choice(ProcessorMode.class, Map.of()),
+            ProcessorConfig.DEFAULT_MODE.name().toLowerCase(java.util.Locale.ROOT),
             "process: every process runs in its own sandboxed JVM; thread: as threads of the processor's JVM; auto: process"
                     + " where the host has userfaultfd and Landlock ABI 4+, else thread ('lego status' says which and why)");
     public static final ConfigKey<Long> PROCESSOR_TASK_HEAP_BYTES = key(PROCESSOR, "taskHeapBytes",
-            ValueType.size(16L << 20, TiB), "256MiB",
+            ValueType.size(16L << 20, TiB), org.legoos.api.Sizes.format(ProcessorConfig.DEFAULT_TASK_HEAP_BYTES),
             "process mode: Java heap bound (-Xmx) of each process's JVM, counted against the processor component");
 
     // ------------------------------------------------------------------ memory

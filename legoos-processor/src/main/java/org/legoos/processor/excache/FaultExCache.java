@@ -82,7 +82,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     private final byte[] referenced;
     private final AtomicReferenceArray<TaskPages> tasks;
     /** Why the last access of each task to a poisoned page failed (null: none); read by the FAULT system call. */
-    private final AtomicReferenceArray<RuntimeException> failures;
+    private final AtomicReferenceArray<Failure> failures;
     private final LongAdder misses = new LongAdder();
     private final LongAdder zeroFills = new LongAdder();
     private final LongAdder evictions = new LongAdder();
@@ -94,6 +94,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     private final LongAdder writableAhead = new LongAdder();
     private final LongAdder orphanDrops = new LongAdder();
     private final LongAdder staleFrames = new LongAdder();
+    private final LongAdder poisoned = new LongAdder();
     private final StorePredictor stores;
     /**
      * The access streams of each task thread that missed, by (asid, Linux thread id), as the software ExCache keeps
@@ -148,7 +149,22 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
      * access raised {@code InternalError}.
      */
     public RuntimeException failure(int asid) {
-        return failures.get(asid);
+        Failure f = failures.get(asid);
+        return f == null ? null : f.why();
+    }
+
+    /**
+     * Why the task's last failed access failed, if it was an access like this one (a load or a store of the page of
+     * {@code va}), else null: a page the owner refuses (past the end of its file) fails every such access, where a
+     * refused store leaves the page good for loads.
+     */
+    public RuntimeException failure(int asid, long va, boolean write) {
+        Failure f = failures.get(asid);
+        return f != null && f.page() == (va & -PAGE) && f.write() == write ? f.why() : null;
+    }
+
+    /** The last failed access of a task: its page, whether it was a store, and why. */
+    private record Failure(long page, boolean write, RuntimeException why) {
     }
 
     private int setOf(long vpn) {
@@ -259,7 +275,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
             }
             miss(t, asid, vpn, set, write, thread, buf);
         } catch (RuntimeException e) { // the program's fault or a lost component: the access fails, the handler goes on
-            fail(t, asid, vpn, set, e);
+            fail(t, asid, vpn, set, write || wp, e);
         } finally {
             lock.unlock();
         }
@@ -282,9 +298,10 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
      * The access to page {@code vpn} cannot be served: the page leaves the cache (written back first if dirty, so a
      * refused store loses nothing), and is poisoned, so the access ends in the task instead of waiting forever.
      */
-    private void fail(TaskPages t, int asid, long vpn, int set, RuntimeException why) {
-        failures.set(asid, why);
+    private void fail(TaskPages t, int asid, long vpn, int set, boolean write, RuntimeException why) {
         long page = vpn << SHIFT;
+        failures.set(asid, new Failure(page, write, why));
+        poisoned.increment();
         int f = find(set, asid, vpn);
         if (f >= 0) {
             try {
@@ -628,6 +645,11 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     /** Write-protect faults on pages no frame held, answered by dropping the task's copy (see {@link #fault}). */
     public long orphanDrops() {
         return orphanDrops.sum();
+    }
+
+    /** Accesses failed by poisoning their page: the programs' segmentation faults and pages that could not be served. */
+    public long poisoned() {
+        return poisoned.sum();
     }
 
     /** Misses on pages a frame claimed but the task did not hold (see {@link #fault}); expected to stay 0. */

@@ -12,6 +12,7 @@ import org.legoos.task.channel.Body;
 import org.legoos.task.channel.Syscall;
 import org.legoos.task.sys.Linux;
 import org.legoos.task.sys.LinuxException;
+import org.legoos.task.sys.PoisonLease;
 import org.legoos.task.sys.Userfaultfd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,6 +131,9 @@ public final class TaskMemory implements AutoCloseable {
             throw bad;
         }
         space.checkNotFailed();
+        if (last instanceof SegmentationFault && cache.failure(space.asid(), va, write) != null) {
+            throw last; // the owner refused the page itself (past the end of its file): every such access fails
+        }
         if (last != null && !(last instanceof SegmentationFault)) {
             String status = last instanceof LegoException l ? l.status() : "UNAVAILABLE";
             throw new LegoException(status, "pid " + space.pid() + ": page 0x" + Long.toHexString(va & ~(PAGE - 1L))
@@ -156,7 +160,14 @@ public final class TaskMemory implements AutoCloseable {
         } finally {
             Linux.close(pidfd);
         }
-        Pages p = new Pages(Userfaultfd.adopt(uffdFd), memfd);
+        Pages p;
+        try {
+            p = new Pages(Userfaultfd.adopt(uffdFd), memfd);
+        } catch (RuntimeException e) {
+            Linux.close(uffdFd);
+            Linux.close(memfd);
+            throw e;
+        }
         cache.attach(space.asid(), p);
         pages = p;
         List<Thread> threads = new ArrayList<>(handlers);
@@ -227,6 +238,7 @@ public final class TaskMemory implements AutoCloseable {
         cache.detach(space.asid());
         if (p != null) {
             p.uffd.close();
+            p.lease.close();
             Linux.close(p.memfd);
         }
     }
@@ -235,12 +247,15 @@ public final class TaskMemory implements AutoCloseable {
     private static final class Pages implements FaultExCache.TaskPages {
         final Userfaultfd uffd;
         final int memfd;
+        /** Armed before a thread is woken onto a poisoned page, so the task catches the error at the access. */
+        final PoisonLease lease;
         /** The task has exited: its page tables are gone; only the memory file is left to read and free. */
         volatile boolean gone;
 
         Pages(Userfaultfd uffd, int memfd) {
             this.uffd = uffd;
             this.memfd = memfd;
+            this.lease = PoisonLease.map(memfd);
         }
 
         @Override
@@ -279,6 +294,7 @@ public final class TaskMemory implements AutoCloseable {
 
         @Override
         public void poison(long va) {
+            lease.arm();
             try {
                 // A write-protected page that was punched out leaves a uffd-wp marker in the task's page table, and
                 // UFFDIO_POISON refuses a non-empty entry (EEXIST): the access would fault again forever. Resolving

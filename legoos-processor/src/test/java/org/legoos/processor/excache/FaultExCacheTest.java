@@ -245,6 +245,11 @@ class FaultExCacheTest {
         r.cache.fault(1, va, true, true, r.buf); // the store's write-protect fault
         assertThat(r.poisoned).contains(va);
         assertThat(ro.failure(1)).isInstanceOf(org.legoos.api.SegmentationFault.class);
+        // the refused store fails stores of that page only: a load of it (another thread's) is good
+        assertThat(ro.failure(1, va + 8, true)).isSameAs(ro.failure(1));
+        assertThat(ro.failure(1, va + 8, false)).isNull();
+        assertThat(ro.failure(1, va + PAGE, true)).isNull();
+        assertThat(ro.poisoned()).isEqualTo(1);
         assertThat(t.load(va)).isEqualTo(42); // the first cache still has the dirty page
     }
     /**
