@@ -197,9 +197,9 @@ public final class TaskAddressSpace implements AddressSpace {
 
     // ---- loads and stores: hardware accesses; the slow paths run only after a poisoned page ----
     //
-    // Each access is followed by a read of the poison lease: a poisoned page's InternalError is asynchronous in compiled code (PoisonLease),
-    // so while the processor's lease is armed the access ends with poisonedAccess(), which makes the JVM deliver a pending
-    // error inside this try. Interpreted accesses throw at the access and land in the catch.
+    // Each access is followed by a read of the poison lease: a poisoned page's InternalError is asynchronous in
+    // compiled code (PoisonLease), so while the processor's lease is armed the access ends with poisonedAccess(), which
+    // makes the JVM deliver a pending error inside this try. Interpreted accesses throw at the access: the catch.
 
     /**
      * Whether the processor poisoned a page lately. The load fence (a compiler barrier on x86, no instruction) keeps the
