@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.legoos.api.ComponentState;
 import org.legoos.api.LegoException;
-import org.legoos.manager.GlobalManager;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.cluster.ClusterClient;
 import org.legoos.processor.client.ProcessClient;
@@ -90,7 +90,7 @@ final class RunCommand implements Callable<Integer> {
     private static void watchProcessor(ClusterClient c, ProcessClient.Running r) {
         try {
             for (ComponentInfo m : c.members()) {
-                if (m.nodeId() == r.processorNode() && !m.state().equals(GlobalManager.ALIVE)) {
+                if (m.nodeId() == r.processorNode() && m.state() != ComponentState.ALIVE) {
                     c.processes().processorFailed(r.processorNode(), "its processor node " + r.processorNode() + " ("
                             + m.address() + ") is " + m.state());
                 }

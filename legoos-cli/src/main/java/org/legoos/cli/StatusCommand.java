@@ -5,8 +5,9 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.legoos.api.ComponentRole;
+import org.legoos.api.ComponentState;
 import org.legoos.api.Sizes;
-import org.legoos.manager.GlobalManager;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.net.protocol.gm.ComponentResources;
 import org.legoos.node.cluster.ClusterClient;
@@ -43,7 +44,7 @@ final class StatusCommand implements Callable<Integer> {
     static void print(ClusterClient c, PrintStream out) {
         List<ComponentInfo> members = c.members();
         int vnodes = c.vnodes().size();
-        long alive = members.stream().filter(m -> m.state().equals(GlobalManager.ALIVE)).count();
+        long alive = members.stream().filter(m -> m.state() == ComponentState.ALIVE).count();
         out.println("manager " + c.managerAddress() + ": " + members.size() + " component" + (members.size() == 1 ? "" : "s")
                 + " (" + alive + " alive), " + vnodes + " vNode" + (vnodes == 1 ? "" : "s"));
         ResultTable t = new ResultTable(null, ">NODE", "ROLE", "ADDRESS", "STATE", ">SEEN", ">THREADS/CORES", ">PROCS", ">MEMORY USED/CAP",
@@ -52,10 +53,10 @@ final class StatusCommand implements Callable<Integer> {
         long now = System.currentTimeMillis();
         for (ComponentInfo m : members) {
             ComponentResources r = m.resources();
-            boolean processor = m.role().equals("processor");
-            boolean memory = m.role().equals("memory");
-            boolean storage = m.role().equals("storage");
-            t.row(m.nodeId(), m.role(), m.address(), m.state(),
+            boolean processor = m.role() == ComponentRole.PROCESSOR;
+            boolean memory = m.role() == ComponentRole.MEMORY;
+            boolean storage = m.role() == ComponentRole.STORAGE;
+            t.row(m.nodeId(), m.role().wireName(), m.address(), m.state(),
                     m.lastReportMillis() <= 0 ? "never" : DurationText.human(Duration.ofMillis(now - m.lastReportMillis())) + " ago",
                     r.threadsRunning() + "/" + r.cores(),
                     processor || memory ? String.valueOf(r.processes()) : "-",

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.legoos.manager.GlobalManager;
+import org.legoos.api.ComponentState;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.cluster.ClusterClient;
 import org.legoos.node.cluster.ClusterUnreachableException;
@@ -241,13 +241,13 @@ final class UpCommand implements Callable<Integer> {
             boolean all = true;
             StringBuilder missing = new StringBuilder();
             for (int r = 0; r < roles.length; r++) {
-                String role = roles[r].wireName();
+                org.legoos.api.ComponentRole role = roles[r].component();
                 // ALIVE and reported at least once (REGISTER carries no resources; every monitor reports its cores)
                 long alive = members.stream()
-                        .filter(m -> m.role().equals(role) && m.state().equals(GlobalManager.ALIVE) && m.resources().cores() > 0).count();
+                        .filter(m -> m.role() == role && m.state() == ComponentState.ALIVE && m.resources().cores() > 0).count();
                 if (alive < counts[r]) {
                     all = false;
-                    missing.append(' ').append(alive).append('/').append(counts[r]).append(' ').append(role);
+                    missing.append(' ').append(alive).append('/').append(counts[r]).append(' ').append(role.wireName());
                 }
             }
             if (all) {

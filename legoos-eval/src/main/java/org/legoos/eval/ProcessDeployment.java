@@ -12,6 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.cluster.ClusterClient;
+import org.legoos.api.ComponentRole;
+import org.legoos.api.ComponentState;
 import org.legoos.api.ProcessorMode;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
@@ -80,8 +82,8 @@ public final class ProcessDeployment implements Deployment {
             c = awaitManager(manager);
             start("storage", List.of());
             start("memory", List.of());
-            awaitAlive(c, "storage", 1);
-            awaitAlive(c, "memory", 1);
+            awaitAlive(c, ComponentRole.STORAGE, 1);
+            awaitAlive(c, ComponentRole.MEMORY, 1);
             c.createVNode(VNODE, memoryBytes, 16);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (c != null) {
@@ -169,7 +171,7 @@ public final class ProcessDeployment implements Deployment {
             settings.add(ConfigKeys.PROCESSOR_MODE.id() + "=" + mode.name().toLowerCase(java.util.Locale.ROOT));
         }
         processor = start("processor-" + (++processorSerial), settings, "processor");
-        awaitAlive(client, "processor", 1);
+        awaitAlive(client, ComponentRole.PROCESSOR, 1);
         current = excache;
     }
 
@@ -229,22 +231,22 @@ public final class ProcessDeployment implements Deployment {
                 + " (log: " + dir.resolve("logs/manager.log") + ")", last);
     }
 
-    private void awaitAlive(ClusterClient c, String role, int count) throws InterruptedException {
+    private void awaitAlive(ClusterClient c, ComponentRole role, int count) throws InterruptedException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             checkRunning();
-            long alive = c.members().stream().filter(m -> m.role().equalsIgnoreCase(role) && isAlive(m)).count();
+            long alive = c.members().stream().filter(m -> m.role() == role && isAlive(m)).count();
             if (alive >= count) {
                 return;
             }
             Thread.sleep(50);
         }
-        throw new IllegalStateException("no live " + role + " component joined within " + START_TIMEOUT + " (logs: "
+        throw new IllegalStateException("no live " + role.wireName() + " component joined within " + START_TIMEOUT + " (logs: "
                 + dir.resolve("logs") + ")");
     }
 
     private static boolean isAlive(ComponentInfo m) {
-        return m.state().equalsIgnoreCase("alive");
+        return m.state() == ComponentState.ALIVE;
     }
 
     private void checkRunning() {

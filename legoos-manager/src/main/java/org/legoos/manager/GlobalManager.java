@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.legoos.api.ComponentRole;
 import org.legoos.api.LegoException;
 import org.legoos.api.Sizes;
 import org.legoos.net.protocol.Ack;
@@ -73,12 +74,6 @@ public final class GlobalManager implements AutoCloseable {
     public static final int NODE_ID = 1;
     /** The id of the first component to register; ids are never reused. */
     public static final int FIRST_COMPONENT_ID = 2;
-    /** {@link ComponentInfo#state()} of a component that reports in time. */
-    public static final String ALIVE = "ALIVE";
-    /** State of a component that registered but has not reported yet (its monitor is starting): not chosen yet. */
-    public static final String JOINING = "JOINING";
-    /** {@link ComponentInfo#state()} of a component that missed its heartbeat timeout. */
-    public static final String DEAD = "DEAD";
 
     private static final Logger log = LoggerFactory.getLogger(GlobalManager.class);
 
@@ -198,7 +193,7 @@ public final class GlobalManager implements AutoCloseable {
      */
     public Registered register(Register r) {
         ensureOpen();
-        Role role = Role.parse(r.role());
+        ComponentRole role = ComponentRole.byWireName(r.role());
         if (role == null) {
             throw Status.INVALID_ARGUMENT.toException("unknown component role '" + r.role()
                     + "': expected processor, memory or storage");
@@ -214,7 +209,7 @@ public final class GlobalManager implements AutoCloseable {
             if (m != null) {
                 if (m.role != role) {
                     throw Status.EXISTS.toException("address " + address + " is already registered as " + m
-                            + "; a " + role.wire + " component must listen elsewhere");
+                            + "; a " + role.wireName() + " component must listen elsewhere");
                 }
                 boolean wasDead = m.registered(r.resources(), now);
                 rpc.addPeer(m.id, address);
@@ -278,7 +273,7 @@ public final class GlobalManager implements AutoCloseable {
                     died.add(m);
                     log.warn("{} is DEAD: no status report for {} ms (timeout {} ms)", m, nowMillis - m.lastReportMillis,
                             config.heartbeatTimeoutMillis());
-                    if (m.role == Role.PROCESSOR) {
+                    if (m.role == ComponentRole.PROCESSOR) {
                         orphans.addAll(releaseProcessesOfLocked(m));
                     }
                 }
@@ -310,7 +305,7 @@ public final class GlobalManager implements AutoCloseable {
             m.alive = false;
             m.deadSinceMillis = clock.getAsLong();
             log.info("{} left the cluster", m);
-            if (m.role == Role.PROCESSOR) {
+            if (m.role == ComponentRole.PROCESSOR) {
                 orphans = releaseProcessesOfLocked(m);
             }
         }
@@ -496,9 +491,9 @@ public final class GlobalManager implements AutoCloseable {
             Member storage = chooseStorageLocked(now);
             if (storage == null) {
                 throw Status.UNAVAILABLE.toException("no live storage component to hold vNode '" + name + "' ("
-                        + count(Role.STORAGE) + " registered)");
+                        + count(ComponentRole.STORAGE) + " registered)");
             }
-            Member cache = gmm.choose(live(Role.MEMORY, now), 0, "cache the files of vNode '" + name + "'");
+            Member cache = gmm.choose(live(ComponentRole.MEMORY, now), 0, "cache the files of vNode '" + name + "'");
             Set<String> taken = new HashSet<>(ipsInUse);
             pendingVnodes.values().forEach(p -> taken.add(p.virtualIp()));
             long offset = ipPool.allocate(ipCursor, taken);
@@ -533,7 +528,7 @@ public final class GlobalManager implements AutoCloseable {
         Map<Integer, Integer> served = new HashMap<>();
         vnodes.values().forEach(v -> served.merge(v.storageNode, 1, Integer::sum));
         pendingVnodes.values().forEach(r -> served.merge(r.storageNode(), 1, Integer::sum));
-        return live(Role.STORAGE, now).stream()
+        return live(ComponentRole.STORAGE, now).stream()
                 .min(Comparator.<Member>comparingLong(m -> m.resources.storageUsedBytes())
                         .thenComparingInt(m -> served.getOrDefault(m.id, 0))
                         .thenComparingInt(m -> m.id))
@@ -638,12 +633,12 @@ public final class GlobalManager implements AutoCloseable {
                 throw Status.QUOTA.toException(v + " already runs its limit of " + v.maxProcesses + " processes");
             }
             long now = clock.getAsLong();
-            Member processor = Gpm.choose(live(Role.PROCESSOR, now));
+            Member processor = Gpm.choose(live(ComponentRole.PROCESSOR, now));
             if (processor == null) {
                 throw Status.UNAVAILABLE.toException("no live processor component to run a process of " + v + " ("
-                        + count(Role.PROCESSOR) + " registered)");
+                        + count(ComponentRole.PROCESSOR) + " registered)");
             }
-            Member home = gmm.choose(live(Role.MEMORY, now), 0, "be the home of a process of " + v);
+            Member home = gmm.choose(live(ComponentRole.MEMORY, now), 0, "be the home of a process of " + v);
             long pid = nextPid++;
             StateStore.ProcessRow p = new StateStore.ProcessRow(pid, v.id, processor.id, home.id);
             processes.put(pid, p);
@@ -708,7 +703,7 @@ public final class GlobalManager implements AutoCloseable {
             if (v == null) {
                 throw Status.NOT_FOUND.toException("no vNode with id " + req.vnodeId());
             }
-            Member m = gmm.choose(live(Role.MEMORY, clock.getAsLong()), req.bytes(),
+            Member m = gmm.choose(live(ComponentRole.MEMORY, clock.getAsLong()), req.bytes(),
                     "own a new vRegion of " + req.bytes() + " bytes for pid " + req.pid() + " of " + v);
             gmm.granted(m, req.bytes());
             log.debug("GMM ({}): new vRegion of {} bytes for pid {} of {} goes to {}", gmm.policy(), req.bytes(), req.pid(),
@@ -767,7 +762,7 @@ public final class GlobalManager implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
-    private List<Member> live(Role role, long now) {
+    private List<Member> live(ComponentRole role, long now) {
         List<Member> out = new ArrayList<>();
         for (Member m : members.values()) {
             if (m.role == role && m.live(now, config.heartbeatTimeoutMillis())) {
@@ -777,7 +772,7 @@ public final class GlobalManager implements AutoCloseable {
         return out;
     }
 
-    private long count(Role role) {
+    private long count(ComponentRole role) {
         return members.values().stream().filter(m -> m.role == role).count();
     }
 

@@ -1,5 +1,7 @@
 package org.legoos.manager;
 
+import org.legoos.api.ComponentRole;
+import org.legoos.api.ComponentState;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.net.protocol.gm.ComponentResources;
 
@@ -13,7 +15,7 @@ final class Member {
     static final ComponentResources NOTHING_REPORTED = new ComponentResources(0, 0, 0, 0, 0, 0, 0);
 
     final int id;
-    final Role role;
+    final ComponentRole role;
     final String address;
     boolean alive;
     /**
@@ -34,7 +36,7 @@ final class Member {
     /** GMM: grants in total, homes and buffer caches included (LEAST_REQUESTED tie-break). */
     long grants;
 
-    Member(int id, Role role, String address) {
+    Member(int id, ComponentRole role, String address) {
         this.id = id;
         this.role = role;
         this.address = address;
@@ -70,12 +72,12 @@ final class Member {
     }
 
     ComponentInfo info() {
-        return new ComponentInfo(id, role.wire, address, !alive ? GlobalManager.DEAD : serving ? GlobalManager.ALIVE : GlobalManager.JOINING,
+        return new ComponentInfo(id, role, address, !alive ? ComponentState.DEAD : serving ? ComponentState.ALIVE : ComponentState.JOINING,
                 lastReportMillis, resources);
     }
 
     @Override
     public String toString() {
-        return role.wire + " node " + id + " (" + address + ")";
+        return role.wireName() + " node " + id + " (" + address + ")";
     }
 }

@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.zip.CRC32;
+import org.legoos.api.ComponentRole;
 
 /**
  * The global managers' durable state in {@code <stateDir>/manager.state}: component registrations, vNodes,
@@ -34,7 +35,7 @@ final class StateStore implements AutoCloseable {
     static final String FILE_NAME = "manager.state";
     private static final String HEADER = "legoos-manager-state 1";
 
-    record ComponentRow(int id, Role role, String address) {
+    record ComponentRow(int id, ComponentRole role, String address) {
     }
 
     record VNodeRow(int id, String name, String virtualIp, int storageNode, int cacheMemoryNode, long memoryQuotaBytes,
@@ -113,7 +114,7 @@ final class StateStore implements AutoCloseable {
         b.append("next-pid ").append(s.nextPid()).append('\n');
         b.append("ip-cursor ").append(s.ipCursor()).append('\n');
         for (ComponentRow c : s.components()) {
-            b.append("component ").append(c.id()).append(' ').append(c.role().wire).append(' ').append(c.address()).append('\n');
+            b.append("component ").append(c.id()).append(' ').append(c.role().wireName()).append(' ').append(c.address()).append('\n');
         }
         for (VNodeRow v : s.vnodes()) {
             b.append("vnode ").append(v.id()).append(' ').append(v.name()).append(' ').append(v.virtualIp()).append(' ')
@@ -217,7 +218,7 @@ final class StateStore implements AutoCloseable {
                     case "ip-cursor" -> ipCursor = once(ipCursor, number(f, 1, 0, Long.MAX_VALUE));
                     case "component" -> {
                         fields(f, 4);
-                        Role role = Role.parse(f[2]);
+                        ComponentRole role = ComponentRole.byWireName(f[2]);
                         if (role == null) {
                             throw corrupt("unknown role '" + abbreviate(f[2]) + "'");
                         }

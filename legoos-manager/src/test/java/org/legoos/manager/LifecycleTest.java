@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.legoos.api.ComponentState;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.manager.TestCluster.Component;
 import org.legoos.net.protocol.gm.MembersRequest;
@@ -39,8 +40,8 @@ class LifecycleTest {
         Component p = c.processor("p1", 4, 0);
         c.clock.addAndGet(5_000);
         Await.until("the manager's tick marks p1 no longer alive",
-                () -> !c.manager.member(p.id).orElseThrow().state().equals(GlobalManager.ALIVE));
-        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+                () -> c.manager.member(p.id).orElseThrow().state() != ComponentState.ALIVE);
+        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(ComponentState.DEAD);
     }
 
     @Test

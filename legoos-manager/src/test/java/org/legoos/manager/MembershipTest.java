@@ -6,6 +6,8 @@ import static org.legoos.manager.TestCluster.GIB;
 import static org.legoos.manager.TestCluster.status;
 
 import java.util.concurrent.TimeUnit;
+import org.legoos.api.ComponentRole;
+import org.legoos.api.ComponentState;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.manager.TestCluster.Component;
 import org.legoos.net.protocol.gm.ComponentInfo;
@@ -67,7 +69,7 @@ class MembershipTest {
             Component s1 = r.storage("s1", 0);
             var web = r.createVNode("web"); // refers to s1 and m1
             r.advanceAndTick(5_000); // all DEAD
-            assertThat(r.manager.members()).hasSize(4).allSatisfy(m -> assertThat(m.state()).isEqualTo(GlobalManager.DEAD));
+            assertThat(r.manager.members()).hasSize(4).allSatisfy(m -> assertThat(m.state()).isEqualTo(ComponentState.DEAD));
 
             // p2 comes back within the retention at its address: same entry, same id
             int again = p2.call(new Register("processor", "p2", TestCluster.processorResources(4, 0))).nodeId();
@@ -131,13 +133,13 @@ class MembershipTest {
         MemberList list = c.call(new MembersRequest());
         assertThat(list.members()).extracting(ComponentInfo::nodeId).containsExactly(p.id, m.id);
         ComponentInfo pi = list.members().getFirst();
-        assertThat(pi.role()).isEqualTo("processor");
+        assertThat(pi.role()).isEqualTo(ComponentRole.PROCESSOR);
         assertThat(pi.address()).isEqualTo("p1");
-        assertThat(pi.state()).isEqualTo(GlobalManager.ALIVE);
+        assertThat(pi.state()).isEqualTo(ComponentState.ALIVE);
         assertThat(pi.lastReportMillis()).isEqualTo(c.clock.get());
         assertThat(pi.resources().threadsRunning()).isEqualTo(3);
         ComponentInfo mi = list.members().get(1);
-        assertThat(mi.role()).isEqualTo("memory");
+        assertThat(mi.role()).isEqualTo(ComponentRole.MEMORY);
         assertThat(mi.resources().memoryCapacityBytes()).isEqualTo(2 * GIB);
         assertThat(mi.resources().memoryUsedBytes()).isEqualTo(GIB);
     }
@@ -156,32 +158,32 @@ class MembershipTest {
         c.clock.addAndGet(600);
         p2.report(TestCluster.processorResources(4, 0));
         c.advanceAndTick(600); // p1 silent for 1200 ms > 1000, p2 for 600 ms
-        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
-        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
+        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(ComponentState.DEAD);
+        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(ComponentState.ALIVE);
 
         p1.report(TestCluster.processorResources(4, 0));
-        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
+        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(ComponentState.ALIVE);
         c.advanceAndTick(1_000); // exactly the timeout since p1's report: still alive; p2 is not
-        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
-        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(ComponentState.ALIVE);
+        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(ComponentState.DEAD);
     }
 
     @Test
     void reRegisteringRevivesADeadComponent() {
         Component p = c.processor("p1", 4, 0);
         c.advanceAndTick(2_000);
-        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(ComponentState.DEAD);
         int again = p.call(new Register("processor", "p1", TestCluster.processorResources(4, 0))).nodeId();
         assertThat(again).isEqualTo(p.id);
         // registered, but its monitor is not serving until it reports: nothing may be placed on it yet
-        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.JOINING);
+        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(ComponentState.JOINING);
         c.storage("s1", 0);
         c.memory("m1", 4 * GIB, 0);
         int vnode = c.createVNode("v").id();
         assertThatThrownBy(() -> c.call(new org.legoos.net.protocol.gm.PlaceProcess(vnode, 1)))
                 .hasMessageContaining("processor");
         p.report(TestCluster.processorResources(4, 0));
-        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
+        assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(ComponentState.ALIVE);
     }
 
     @Test
@@ -204,7 +206,7 @@ class MembershipTest {
         s.report(TestCluster.storageResources(0));
         c.manager.tick(c.clock.get());
 
-        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        assertThat(c.manager.member(p1.id).orElseThrow().state()).isEqualTo(ComponentState.DEAD);
         assertThat(c.manager.vnode("web").processes()).as("lost processes no longer count").isZero();
         Await.until("both lost processes are destroyed", () -> destroyed.size() >= 2);
         assertThat(destroyed).containsExactlyInAnyOrder(a.pid(), b.pid());
@@ -220,10 +222,10 @@ class MembershipTest {
         int vnode = c.createVNode("web").id();
         p2.rpc.send(GlobalManager.NODE_ID, new org.legoos.net.protocol.gm.Leave(p2.id));
         Await.until("the manager marks p2 dead",
-                () -> c.manager.member(p2.id).orElseThrow().state().equals(GlobalManager.DEAD));
+                () -> c.manager.member(p2.id).orElseThrow().state() == ComponentState.DEAD);
         assertThat(c.call(new PlaceProcess(vnode, 1)).processorNode()).isEqualTo(p1.id);
         p2.report(TestCluster.processorResources(64, 0)); // coming back: a report revives it
-        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.ALIVE);
+        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(ComponentState.ALIVE);
     }
 
     @Test
@@ -238,7 +240,7 @@ class MembershipTest {
         m.report(TestCluster.memoryResources(4 * GIB, 0));
         s.report(TestCluster.storageResources(0));
         c.manager.tick(c.clock.get());
-        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(GlobalManager.DEAD);
+        assertThat(c.manager.member(p2.id).orElseThrow().state()).isEqualTo(ComponentState.DEAD);
         for (int i = 0; i < 5; i++) {
             Placement pl = c.call(new PlaceProcess(vnode, 1));
             assertThat(pl.processorNode()).isEqualTo(p1.id);

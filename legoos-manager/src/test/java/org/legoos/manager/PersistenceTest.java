@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.legoos.api.ComponentState;
 import org.legoos.manager.TestCluster.Component;
 import org.legoos.net.protocol.gm.PlaceProcess;
 import org.legoos.net.protocol.gm.Placement;
@@ -67,14 +68,14 @@ class PersistenceTest {
                 3 * GIB, 5, 1));
         assertThat(c.manager.vnode("db")).isEqualTo(db);
         // restored components are known (same ids) but DEAD until they report
-        assertThat(c.manager.members()).extracting(i -> i.nodeId() + " " + i.role() + " " + i.address() + " " + i.state())
+        assertThat(c.manager.members()).extracting(i -> i.nodeId() + " " + i.role().wireName() + " " + i.address() + " " + i.state())
                 .containsExactly(p.id + " processor p1 DEAD", m.id + " memory m1 DEAD", s.id + " storage s1 DEAD");
         assertThat(c.managerRpc.peerAddress(s.id)).isEqualTo("s1");
 
         p.report(TestCluster.processorResources(4, 2));
         m.report(TestCluster.memoryResources(4 * GIB, 0));
         s.report(TestCluster.storageResources(0));
-        assertThat(c.manager.members()).allSatisfy(i -> assertThat(i.state()).isEqualTo(GlobalManager.ALIVE));
+        assertThat(c.manager.members()).allSatisfy(i -> assertThat(i.state()).isEqualTo(ComponentState.ALIVE));
 
         // re-registering keeps the id; a new address gets a never-used id
         assertThat(p.call(new Register("processor", "p1", TestCluster.processorResources(4, 2))).nodeId()).isEqualTo(p.id);

@@ -103,7 +103,7 @@ public final class ComponentHost implements AutoCloseable {
         try {
             while (true) {
                 for (ComponentInfo c : rpc.call(MANAGER_NODE, new MembersRequest()).members()) {
-                    if (c.nodeId() == rpc.nodeId() && c.state().equals("ALIVE")) {
+                    if (c.nodeId() == rpc.nodeId() && c.state() == org.legoos.api.ComponentState.ALIVE) {
                         return;
                     }
                 }

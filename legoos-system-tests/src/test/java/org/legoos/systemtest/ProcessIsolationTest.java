@@ -178,7 +178,7 @@ class ProcessIsolationTest {
         assertThat(code).as(run.tail()).isEqualTo(ProcessClient.EXIT_COMPONENT_DIED);
         assertThat(run.stderr()).as("lego run says why\n" + run.tail())
                 .containsPattern("lego: pid " + task.pid() + " is lost: .*node " + processor.nodeId() + "\\b.*\\b(DEAD|died)\\b");
-        cluster.awaitMember(processor.nodeId(), m -> m.state().equals("DEAD"), Duration.ofSeconds(10), "DEAD");
+        cluster.awaitMember(processor.nodeId(), m -> m.state() == org.legoos.api.ComponentState.DEAD, Duration.ofSeconds(10), "DEAD");
     }
 
     /** Waits until a thread of process {@code pid} sleeps in {@code handle_userfault}; empty if wchan cannot be read. */

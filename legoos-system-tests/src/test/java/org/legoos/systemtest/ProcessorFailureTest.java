@@ -113,7 +113,7 @@ class ProcessorFailureTest {
         assertThat(wordCount.stdout()).isEqualTo(summary);
 
         // the manager marked it DEAD; ps asks only live processors, so it answers fully
-        cluster.awaitMember(victim.nodeId(), m -> m.state().equals("DEAD"), Duration.ofSeconds(10), "DEAD");
+        cluster.awaitMember(victim.nodeId(), m -> m.state() == org.legoos.api.ComponentState.DEAD, Duration.ofSeconds(10), "DEAD");
         CliResult status = cluster.lego("status").ok();
         System.out.println(status.stdout());
         assertThat(status.table("NODE")).filteredOn(r -> r.get("NODE").equals(String.valueOf(victim.nodeId())))

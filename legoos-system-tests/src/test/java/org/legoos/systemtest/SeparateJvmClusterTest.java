@@ -139,7 +139,7 @@ class SeparateJvmClusterTest {
         Map<String, String> now = statusRow(during, added.nodeId());
         assertThat(now.get("MEMORY USED/CAP")).as(during.toString()).doesNotStartWith("0B/");
         assertThat(now.get("STATE")).isEqualTo("ALIVE");
-        long total = cluster.client().members().stream().filter(m -> m.role().equals("memory"))
+        long total = cluster.client().members().stream().filter(m -> m.role() == org.legoos.api.ComponentRole.MEMORY)
                 .mapToLong(m -> m.resources().memoryUsedBytes()).sum();
         System.out.printf("new memory node %d stores %d of %d bytes on all memory components%n", added.nodeId(),
                 info.resources().memoryUsedBytes(), total);

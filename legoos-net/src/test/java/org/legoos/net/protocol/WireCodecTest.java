@@ -31,6 +31,27 @@ class WireCodecTest {
 
     @Test
     @Timeout(10)
+    void componentRolesAndStatesTravelByNameAndUnknownOnesAreProtocolExceptions() {
+        var resources = new org.legoos.net.protocol.gm.ComponentResources(2, 1, 0, 0, 0, 0, 0);
+        for (org.legoos.api.ComponentState state : org.legoos.api.ComponentState.values()) {
+            var info = new org.legoos.net.protocol.gm.ComponentInfo(7, org.legoos.api.ComponentRole.MEMORY, "127.0.0.1:1",
+                    state, 42, resources);
+            WireWriter w = new WireWriter(64);
+            info.encode(w);
+            assertThat(org.legoos.net.protocol.gm.ComponentInfo.decode(reader(w))).isEqualTo(info);
+        }
+        WireWriter bad = new WireWriter(64).putInt(7).putString("memory").putString("127.0.0.1:1").putString("alive");
+        resources.encode(bad.putLong(42));
+        assertThatThrownBy(() -> org.legoos.net.protocol.gm.ComponentInfo.decode(reader(bad)))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("bad component state 'alive'");
+        WireWriter badRole = new WireWriter(64).putInt(7).putString("MEMORY").putString("127.0.0.1:1").putString("ALIVE");
+        resources.encode(badRole.putLong(42));
+        assertThatThrownBy(() -> org.legoos.net.protocol.gm.ComponentInfo.decode(reader(badRole)))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("bad component role 'MEMORY'");
+    }
+
+    @Test
+    @Timeout(10)
     void fieldsAreLittleEndian() {
         ByteBuffer b = new WireWriter(0).putShort(0x0102).putInt(0x03040506).putLong(0x0708090A0B0C0D0EL).finish();
         assertThat(b.remaining()).isEqualTo(14);

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.legoos.api.ComponentState;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.LegoException;
-import org.legoos.manager.GlobalManager;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.net.protocol.gm.MembersRequest;
 import org.legoos.net.protocol.gm.VNodeCreate;
@@ -166,7 +166,7 @@ public final class ClusterClient implements AutoCloseable {
     /** Lists the processes of every live processor component, asking them all at once. */
     public ProcessTable ps() {
         List<ComponentInfo> processors = members().stream()
-                .filter(c -> c.role().equals(NodeRole.PROCESSOR.wireName()) && c.state().equals(GlobalManager.ALIVE)).toList();
+                .filter(c -> c.role() == org.legoos.api.ComponentRole.PROCESSOR && c.state() == ComponentState.ALIVE).toList();
         List<CompletableFuture<ProcessList>> replies = new ArrayList<>();
         for (ComponentInfo p : processors) {
             replies.add(rpc.callAsync(p.nodeId(), new ListProcesses(), PS_TIMEOUT));

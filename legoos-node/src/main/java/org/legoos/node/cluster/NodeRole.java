@@ -25,6 +25,11 @@ public enum NodeRole {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** The role as the manager's membership table has it, or null for {@link #MANAGER} (it does not register). */
+    public org.legoos.api.ComponentRole component() {
+        return this == MANAGER ? null : org.legoos.api.ComponentRole.valueOf(name());
+    }
+
     /** The configuration section of this role. */
     public ConfigSection section() {
         return section;

@@ -10,8 +10,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.legoos.api.ComponentState;
 import org.legoos.api.LegoProgram;
-import org.legoos.manager.GlobalManager;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
@@ -158,7 +158,7 @@ public final class TcpCluster implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             List<ComponentInfo> members = manager().manager().members();
-            long alive = members.stream().filter(m -> m.state().equals(GlobalManager.ALIVE)).count();
+            long alive = members.stream().filter(m -> m.state() == ComponentState.ALIVE).count();
             if (alive >= count) {
                 return;
             }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.legoos.api.AddressSpace;
+import org.legoos.api.ComponentRole;
 import org.legoos.api.LegoContext;
 import org.legoos.api.LegoException;
 import org.legoos.api.LegoProgram;
@@ -76,7 +77,7 @@ class TcpClusterTest {
                 "mapfile", org.legoos.node.mm.FileMappingTest.MapFile.class));
              ClusterClient client = cluster.client()) {
             assertThat(client.members()).extracting(ComponentInfo::role)
-                    .containsExactly("storage", "memory", "memory", "processor");
+                    .containsExactly(ComponentRole.STORAGE, ComponentRole.MEMORY, ComponentRole.MEMORY, ComponentRole.PROCESSOR);
             assertThat(client.members()).allSatisfy(m -> assertThat(m.address()).startsWith("127.0.0.1:").doesNotEndWith(":0"));
             VNodeInfo v = client.createVNode("tcp", 0, 0);
             assertThat(client.vnodes()).extracting(VNodeInfo::name).containsExactly("tcp");
@@ -146,7 +147,7 @@ class TcpClusterTest {
             cluster.awaitAlive(3, Duration.ofSeconds(15));
             try (ClusterClient client = cluster.client()) {
                 assertThat(client.vnodes()).extracting(VNodeInfo::name).containsExactly("durable");
-                assertThat(client.members()).hasSize(3).allSatisfy(m -> assertThat(m.state()).isEqualTo("ALIVE"));
+                assertThat(client.members()).hasSize(3).allSatisfy(m -> assertThat(m.state()).isEqualTo(org.legoos.api.ComponentState.ALIVE));
                 assertThat(run(client, "durable", "hello")).startsWith("hello from pid");
             }
         }
@@ -160,7 +161,7 @@ class TcpClusterTest {
             ComponentNode memory = cluster.components(NodeRole.MEMORY).getLast();
             cluster.stop(memory);
             Await.until("the manager marks the stopped memory component dead", () -> client.members().stream()
-                    .filter(m -> m.nodeId() == memory.nodeId()).findFirst().orElseThrow().state().equals("DEAD"));
+                    .filter(m -> m.nodeId() == memory.nodeId()).findFirst().orElseThrow().state() == org.legoos.api.ComponentState.DEAD);
         }
     }
 

@@ -186,7 +186,7 @@ public final class ProcessClient {
             try {
                 var members = rpc.call(managerNode, new org.legoos.net.protocol.gm.MembersRequest());
                 for (var m : members.members()) {
-                    if ("DEAD".equals(m.state())) {
+                    if (m.state() == org.legoos.api.ComponentState.DEAD) {
                         processorFailed(m.nodeId(), "processor component node " + m.nodeId() + " (" + m.address()
                                 + ") died: it stopped answering heartbeats");
                     }

@@ -5,7 +5,7 @@ import org.legoos.net.protocol.WireWriter;
 import static org.legoos.net.protocol.Codecs.*;
 
 /** One row of the membership table. */
-public record ComponentInfo(int nodeId, String role, String address, String state, long lastReportMillis, ComponentResources resources) implements org.legoos.net.protocol.Message {
+public record ComponentInfo(int nodeId, org.legoos.api.ComponentRole role, String address, org.legoos.api.ComponentState state, long lastReportMillis, ComponentResources resources) implements org.legoos.net.protocol.Message {
     public ComponentInfo {
         java.util.Objects.requireNonNull(role, "role");
         java.util.Objects.requireNonNull(address, "address");
@@ -16,14 +16,28 @@ public record ComponentInfo(int nodeId, String role, String address, String stat
     @Override
     public void encode(WireWriter out) {
         out.putInt(nodeId);
-        out.putString(role);
+        out.putString(role.wireName());
         out.putString(address);
-        out.putString(state);
+        out.putString(state.name());
         out.putLong(lastReportMillis);
         resources.encode(out);
     }
 
     public static ComponentInfo decode(WireReader in) {
-        return new ComponentInfo(in.getInt(), in.getString(), in.getString(), in.getString(), in.getLong(), ComponentResources.decode(in));
+        int nodeId = in.getInt();
+        String roleName = in.getString();
+        org.legoos.api.ComponentRole role = org.legoos.api.ComponentRole.byWireName(roleName);
+        if (role == null) {
+            throw new org.legoos.net.protocol.ProtocolException("bad component role '" + roleName + "'");
+        }
+        String address = in.getString();
+        String state = in.getString();
+        org.legoos.api.ComponentState s;
+        try {
+            s = org.legoos.api.ComponentState.valueOf(state);
+        } catch (IllegalArgumentException e) {
+            throw new org.legoos.net.protocol.ProtocolException("bad component state '" + state + "'");
+        }
+        return new ComponentInfo(nodeId, role, address, s, in.getLong(), ComponentResources.decode(in));
     }
 }
