@@ -69,11 +69,6 @@ public final class PoisonLease {
         }
     }
 
-    /** Whether the lease is armed (a plain read; the task's accessors read the word themselves). */
-    public boolean armed() {
-        return (long) DEADLINE.getVolatile(page, 0L) != 0;
-    }
-
     /**
      * Clears the lease if it is past: called by a task thread that found it armed and had no error pending. A newer
      * arming (the word changed meanwhile) is kept.
