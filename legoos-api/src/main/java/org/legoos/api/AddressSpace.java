@@ -140,6 +140,15 @@ public interface AddressSpace {
                 + "software cache; only process mode hands out segments");
     }
 
+    /**
+     * Whether {@link #segment} hands out segments here (process mode): a program that wants hardware-speed loops
+     * over its arrays works on segment views in place when this is true, and on bulk {@link #read}/{@link #write}
+     * copies of blocks otherwise (thread mode, where every access is a software call that bulk copies amortise).
+     */
+    default boolean hasSegments() {
+        return false;
+    }
+
     /** Copies {@code length} bytes at {@code va} into {@code dst[offset..]}. */
     void read(long va, byte[] dst, int offset, int length);
 

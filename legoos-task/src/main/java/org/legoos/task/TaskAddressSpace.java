@@ -478,6 +478,11 @@ public final class TaskAddressSpace implements AddressSpace {
         return ALL.asSlice(va - BASE, length);
     }
 
+    @Override
+    public boolean hasSegments() {
+        return true;
+    }
+
     /** The userfaultfd of this space (held open for the life of the task). */
     Userfaultfd uffd() {
         return uffd;

@@ -1,18 +1,14 @@
 package org.legoos.task.sys;
 
 import static org.legoos.task.sys.Native.C_INT;
-import static org.legoos.task.sys.Native.C_LONG;
-import static org.legoos.task.sys.Native.libc;
-import static org.legoos.task.sys.Native.rethrow;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
- * Thin bindings of the Linux system calls process mode needs (x86_64, glibc), one Java method per call. Every
+ * Thin bindings of the Linux system calls process mode needs (x86_64, glibc), one Java method per call, all through
+ * glibc's {@code syscall} ({@link Native#syscall}). Every
  * failure throws {@link LinuxException} with the call's name and errno; nothing is retried except where a method
  * says so. Only usable where {@link Native#SUPPORTED}; elsewhere the first use fails with
  * {@link UnsupportedOperationException}.
@@ -50,35 +46,28 @@ public final class Linux {
     private static final long SYS_PIDFD_GETFD = 438;
     private static final long MAP_FAILED = -1L;
 
-    private static final MethodHandle MEMFD_CREATE = handle("memfd_create", FunctionDescriptor.of(C_INT, ValueLayout.ADDRESS, C_INT));
-    private static final MethodHandle FTRUNCATE = handle("ftruncate", FunctionDescriptor.of(C_INT, C_INT, C_LONG));
-    private static final MethodHandle MMAP = handle("mmap",
-            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_INT, C_INT, C_INT, C_LONG));
-    private static final MethodHandle MUNMAP = handle("munmap", FunctionDescriptor.of(C_INT, C_LONG, C_LONG));
-    private static final MethodHandle MADVISE = handle("madvise", FunctionDescriptor.of(C_INT, C_LONG, C_LONG, C_INT));
-    private static final MethodHandle FALLOCATE = handle("fallocate", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG, C_LONG));
-    private static final MethodHandle LSEEK = handle("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
+    // x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl)
+    private static final long SYS_READ = 0;
+    private static final long SYS_OPEN = 2;
+    private static final long SYS_CLOSE = 3;
+    private static final long SYS_POLL = 7;
+    private static final long SYS_LSEEK = 8;
+    private static final long SYS_MMAP = 9;
+    private static final long SYS_MUNMAP = 11;
+    private static final long SYS_PREAD64 = 17;
+    private static final long SYS_PWRITE64 = 18;
+    private static final long SYS_MADVISE = 28;
+    private static final long SYS_GETPID = 39;
+    private static final long SYS_KILL = 62;
+    private static final long SYS_FTRUNCATE = 77;
+    private static final long SYS_GETPPID = 110;
+    private static final long SYS_PRCTL = 157;
+    private static final long SYS_EXIT_GROUP = 231;
+    private static final long SYS_FALLOCATE = 285;
+    private static final long SYS_MEMFD_CREATE = 319;
     private static final int SEEK_DATA = 3;
-    private static final MethodHandle PREAD = handle("pread", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_LONG, C_LONG));
-    private static final MethodHandle PWRITE = handle("pwrite", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_LONG, C_LONG));
-    private static final MethodHandle READ = handle("read", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_LONG));
-    private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(C_INT, ValueLayout.ADDRESS, C_INT));
-    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(C_INT, C_INT));
-    private static final MethodHandle GETPID = handle("getpid", FunctionDescriptor.of(C_INT));
-    private static final MethodHandle GETPPID = handle("getppid", FunctionDescriptor.of(C_INT));
-    private static final MethodHandle POLL = handle("poll", FunctionDescriptor.of(C_INT, C_LONG, C_LONG, C_INT));
-    private static final MethodHandle KILL = handle("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
-    private static final MethodHandle PRCTL = handle("prctl", FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG, C_LONG, C_LONG), 1);
 
     private Linux() {
-    }
-
-    private static MethodHandle handle(String name, FunctionDescriptor fd) {
-        return handle(name, fd, -1);
-    }
-
-    private static MethodHandle handle(String name, FunctionDescriptor fd, int firstVariadic) {
-        return Native.SUPPORTED ? libc(name, fd, firstVariadic) : null;
     }
 
     private static Native.Scratch scratch() {
@@ -99,20 +88,14 @@ public final class Linux {
         Native.Scratch s = scratch();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cname = arena.allocateFrom(name);
-            int fd = (int) MEMFD_CREATE.invokeExact(s.state, cname, flags);
-            return (int) Native.check(fd, s.state, "memfd_create");
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) Native.check(Native.syscall(s.state, SYS_MEMFD_CREATE, cname.address(), flags, 0), s.state,
+                    "memfd_create");
         }
     }
 
     public static void ftruncate(int fd, long length) {
         Native.Scratch s = scratch();
-        try {
-            Native.check((int) FTRUNCATE.invokeExact(s.state, fd, length), s.state, "ftruncate");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        Native.check(Native.syscall(s.state, SYS_FTRUNCATE, fd, length, 0), s.state, "ftruncate");
     }
 
     /**
@@ -121,12 +104,7 @@ public final class Linux {
      */
     public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
         Native.Scratch s = scratch();
-        long at;
-        try {
-            at = (long) MMAP.invokeExact(s.state, addr, length, prot, flags, fd, offset);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long at = Native.syscall(s.state, SYS_MMAP, addr, length, prot, flags, fd, offset);
         if (at == MAP_FAILED) {
             throw new LinuxException("mmap", Native.errno(s.state));
         }
@@ -139,20 +117,12 @@ public final class Linux {
 
     public static void munmap(long addr, long length) {
         Native.Scratch s = scratch();
-        try {
-            Native.check((int) MUNMAP.invokeExact(s.state, addr, length), s.state, "munmap");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        Native.check(Native.syscall(s.state, SYS_MUNMAP, addr, length, 0), s.state, "munmap");
     }
 
     public static void madvise(long addr, long length, int advice) {
         Native.Scratch s = scratch();
-        try {
-            Native.check((int) MADVISE.invokeExact(s.state, addr, length, advice), s.state, "madvise");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        Native.check(Native.syscall(s.state, SYS_MADVISE, addr, length, advice), s.state, "madvise");
     }
 
     /**
@@ -162,11 +132,7 @@ public final class Linux {
      */
     public static void fallocate(int fd, int mode, long offset, long length) {
         Native.Scratch s = scratch();
-        try {
-            Native.check((int) FALLOCATE.invokeExact(s.state, fd, mode, offset, length), s.state, "fallocate");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        Native.check(Native.syscall(s.state, SYS_FALLOCATE, fd, mode, offset, length, 0), s.state, "fallocate");
     }
 
     /**
@@ -176,19 +142,15 @@ public final class Linux {
      */
     public static long seekData(int fd, long offset) {
         Native.Scratch s = scratch();
-        try {
-            long r = (long) LSEEK.invokeExact(s.state, fd, offset, SEEK_DATA);
-            if (r < 0) {
-                int errno = Native.errno(s.state);
-                if (errno == LinuxException.ENXIO) {
-                    return -1;
-                }
-                throw new LinuxException("lseek(SEEK_DATA)", errno);
+        long r = Native.syscall(s.state, SYS_LSEEK, fd, offset, SEEK_DATA);
+        if (r < 0) {
+            int errno = Native.errno(s.state);
+            if (errno == LinuxException.ENXIO) {
+                return -1;
             }
-            return r;
-        } catch (Throwable t) {
-            throw rethrow(t);
+            throw new LinuxException("lseek(SEEK_DATA)", errno);
         }
+        return r;
     }
 
     /**
@@ -204,7 +166,7 @@ public final class Linux {
         long done = 0;
         try {
             while (done < size) {
-                long n = (long) PREAD.invokeExact(s.state, fd, address + done, size - done, offset + done);
+                long n = Native.syscall(s.state, SYS_PREAD64, fd, address + done, size - done, offset + done, 0);
                 if (n < 0) {
                     if (Native.errno(s.state) == EINTR) {
                         continue;
@@ -216,8 +178,8 @@ public final class Linux {
                 }
                 done += n;
             }
-        } catch (Throwable t) {
-            throw rethrow(t);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(dst);
         }
         return done;
     }
@@ -231,7 +193,7 @@ public final class Linux {
         long done = 0;
         try {
             while (done < size) {
-                long n = (long) PWRITE.invokeExact(s.state, fd, address + done, size - done, offset + done);
+                long n = Native.syscall(s.state, SYS_PWRITE64, fd, address + done, size - done, offset + done, 0);
                 if (n < 0) {
                     if (Native.errno(s.state) == EINTR) {
                         continue;
@@ -240,8 +202,8 @@ public final class Linux {
                 }
                 done += n;
             }
-        } catch (Throwable t) {
-            throw rethrow(t);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(src);
         }
         return done;
     }
@@ -249,22 +211,18 @@ public final class Linux {
     /** One {@code read(fd, address, length)}: bytes read, or -1 for EAGAIN (non-blocking fd, nothing there). Retries EINTR. */
     static long read(int fd, long address, long length) {
         Native.Scratch s = scratch();
-        try {
-            while (true) {
-                long n = (long) READ.invokeExact(s.state, fd, address, length);
-                if (n >= 0) {
-                    return n;
-                }
-                int errno = Native.errno(s.state);
-                if (errno == LinuxException.EAGAIN) {
-                    return -1;
-                }
-                if (errno != EINTR) {
-                    throw new LinuxException("read", errno);
-                }
+        while (true) {
+            long n = Native.syscall(s.state, SYS_READ, fd, address, length);
+            if (n >= 0) {
+                return n;
             }
-        } catch (Throwable t) {
-            throw rethrow(t);
+            int errno = Native.errno(s.state);
+            if (errno == LinuxException.EAGAIN) {
+                return -1;
+            }
+            if (errno != EINTR) {
+                throw new LinuxException("read", errno);
+            }
         }
     }
 
@@ -273,9 +231,7 @@ public final class Linux {
         Native.Scratch s = scratch();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = arena.allocateFrom(path);
-            return (int) Native.check((int) OPEN.invokeExact(s.state, cpath, flags), s.state, "open " + path);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) Native.check(Native.syscall(s.state, SYS_OPEN, cpath.address(), flags, 0), s.state, "open " + path);
         }
     }
 
@@ -301,30 +257,18 @@ public final class Linux {
     /** {@code close(fd)}. EINTR is not retried (on Linux the fd is closed anyway). */
     public static void close(int fd) {
         Native.Scratch s = scratch();
-        try {
-            Native.check((int) CLOSE.invokeExact(s.state, fd), s.state, "close");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        Native.check(Native.syscall(s.state, SYS_CLOSE, fd, 0, 0), s.state, "close");
     }
 
     public static long getpid() {
         Native.Scratch s = scratch();
-        try {
-            return (int) GETPID.invokeExact(s.state);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Native.syscall(s.state, SYS_GETPID, 0, 0, 0);
     }
 
     /** The parent's pid: after the parent died, that of the process this one was reparented to (init or a subreaper). */
     public static long getppid() {
         Native.Scratch s = scratch();
-        try {
-            return (int) GETPPID.invokeExact(s.state);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Native.syscall(s.state, SYS_GETPPID, 0, 0, 0);
     }
 
     /**
@@ -337,48 +281,48 @@ public final class Linux {
         MemorySegment pfd = s.zeroed();
         long deadline = timeoutMillis < 0 ? 0 : System.nanoTime() + timeoutMillis * 1_000_000L;
         int timeout = timeoutMillis;
-        try {
-            while (true) {
-                pfd.set(C_INT, 0, fd);
-                pfd.set(ValueLayout.JAVA_SHORT, 4, (short) events);
-                pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-                int n = (int) POLL.invokeExact(s.state, pfd.address(), 1L, timeout);
-                if (n > 0) {
-                    return pfd.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;
-                }
-                if (n == 0) {
-                    return 0;
-                }
-                int errno = Native.errno(s.state);
-                if (errno != EINTR) {
-                    throw new LinuxException("poll", errno);
-                }
-                if (timeoutMillis >= 0) {
-                    timeout = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
-                }
+        while (true) {
+            pfd.set(C_INT, 0, fd);
+            pfd.set(ValueLayout.JAVA_SHORT, 4, (short) events);
+            pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+            int n = (int) Native.syscall(s.state, SYS_POLL, pfd.address(), 1L, timeout);
+            if (n > 0) {
+                return pfd.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;
             }
-        } catch (Throwable t) {
-            throw rethrow(t);
+            if (n == 0) {
+                return 0;
+            }
+            int errno = Native.errno(s.state);
+            if (errno != EINTR) {
+                throw new LinuxException("poll", errno);
+            }
+            if (timeoutMillis >= 0) {
+                timeout = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+            }
         }
     }
 
     /** {@code kill(pid, signal)}: returns 0; ESRCH (no such process) and EPERM throw like any failure. */
     public static int kill(long pid, int signal) {
         Native.Scratch s = scratch();
-        try {
-            return (int) Native.check((int) KILL.invokeExact(s.state, (int) pid, signal), s.state, "kill");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Native.check(Native.syscall(s.state, SYS_KILL, (int) pid, signal, 0), s.state, "kill");
     }
 
     /** {@code prctl(option, a, b, c, d)}: its non-negative result. */
     static int prctl(int option, long a, long b, long c, long d) {
         Native.Scratch s = scratch();
-        try {
-            return (int) Native.check((int) PRCTL.invokeExact(s.state, option, a, b, c, d), s.state, "prctl " + option);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Native.check(Native.syscall(s.state, SYS_PRCTL, option, a, b, c, d), s.state, "prctl " + option);
+    }
+
+    /**
+     * {@code exit_group(code)}: ends this process at once, every thread, with no JVM shutdown at all. Unlike
+     * {@code Runtime.halt}, which brings the VM to a final safepoint and there waits up to 300 ms for threads that are
+     * in native code (a thread blocked reading a pipe or polling a userfaultfd is), this costs nothing. Only for a
+     * process that has flushed and reported everything it has to say. Does not return.
+     */
+    public static void exitGroup(int code) {
+        Native.Scratch s = scratch();
+        Native.syscall(s.state, SYS_EXIT_GROUP, code, 0, 0);
+        throw new IllegalStateException("exit_group returned");
     }
 }

@@ -37,7 +37,7 @@ public final class Native {
      * @param firstVariadic index of the first variadic argument (for {@code syscall}, {@code ioctl}, {@code prctl}),
      *                      or -1 for a fixed-arity function
      */
-    static MethodHandle libc(String name, FunctionDescriptor fd, int firstVariadic) {
+    private static MethodHandle libc(String name, FunctionDescriptor fd, int firstVariadic) {
         MemorySegment addr = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
         return firstVariadic < 0
@@ -65,43 +65,50 @@ public final class Native {
     static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
     static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
 
-    // ---- the raw syscall(2) and ioctl(2) entries, every argument passed as a full 64-bit register ----
+    // ---- the one entry: syscall(2), every argument passed as a full 64-bit register ----
 
-    private static final MethodHandle SYSCALL3 = SUPPORTED ? libc("syscall",
-            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), 1) : null;
-    private static final MethodHandle SYSCALL5 = SUPPORTED ? libc("syscall",
-            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), 1) : null;
-    private static final MethodHandle IOCTL = SUPPORTED ? libc("ioctl",
-            FunctionDescriptor.of(C_INT, C_INT, C_LONG, ValueLayout.ADDRESS), 2) : null;
+    /** {@code ioctl(2)}'s number on x86_64. */
+    private static final long SYS_IOCTL = 16;
 
     /**
-     * {@code syscall(nr, a, b, c)}: the raw return value, -1 with errno in {@code callState} on failure. Arguments
-     * are longs because glibc's {@code syscall} passes its variadic registers through unchanged: an {@code int}
-     * would leave the register's upper half undefined (harmless for the kernel's int parameters, wrong for
-     * pointers and 64-bit values).
+     * {@code long syscall(long nr, ...)} with six arguments: every Linux call of this package goes through this one
+     * handle. One function descriptor means one downcall stub, which the JDK generates (class file, hidden class,
+     * linking) the first time a descriptor is linked; a handle per libc function cost a task about 20 ms of start-up
+     * each, 0.3 s for the 16 descriptors there were. An unused trailing argument is passed as 0 and ignored by the
+     * kernel.
      */
-    static long syscall(MemorySegment callState, long nr, long a, long b, long c) {
+    private static final MethodHandle SYSCALL = SUPPORTED ? libc("syscall",
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), 1) : null;
+
+    /**
+     * {@code syscall(nr, a, b, c, d, e, f)}: the raw return value, -1 with errno in {@code callState} on failure (glibc's
+     * {@code syscall} turns the kernel's -errno into that). Arguments are longs because glibc's {@code syscall} passes
+     * its variadic registers through unchanged: an {@code int} would leave the register's upper half undefined
+     * (harmless for the kernel's int parameters, wrong for pointers and 64-bit values); an int result is the low
+     * half of the long.
+     */
+    static long syscall(MemorySegment callState, long nr, long a, long b, long c, long d, long e, long f) {
         try {
-            return (long) SYSCALL3.invokeExact(callState, nr, a, b, c);
+            return (long) SYSCALL.invokeExact(callState, nr, a, b, c, d, e, f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
+    static long syscall(MemorySegment callState, long nr, long a, long b, long c) {
+        return syscall(callState, nr, a, b, c, 0, 0, 0);
+    }
+
     static long syscall(MemorySegment callState, long nr, long a, long b, long c, long d, long e) {
-        try {
-            return (long) SYSCALL5.invokeExact(callState, nr, a, b, c, d, e);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(callState, nr, a, b, c, d, e, 0);
     }
 
     /** {@code ioctl(fd, request, arg)}: the raw return value, -1 with errno in {@code callState} on failure. */
     static int ioctl(MemorySegment callState, int fd, long request, MemorySegment arg) {
         try {
-            return (int) IOCTL.invokeExact(callState, fd, request, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) syscall(callState, SYS_IOCTL, fd, request, arg.address());
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(arg);
         }
     }
 
