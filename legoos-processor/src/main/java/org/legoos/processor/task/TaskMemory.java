@@ -219,6 +219,7 @@ public final class TaskMemory implements AutoCloseable {
         Pages p = pages;
         if (p != null) {
             p.gone = true;
+            p.uffd.stopReaders(); // a handler waiting in poll returns now, not at its timeout
         }
         for (Thread t : handlerThreads) {
             try {

@@ -36,6 +36,10 @@ public final class Linux {
     public static final int MFD_CLOEXEC = 1;
     public static final int POLLIN = 1;
     public static final int SIGKILL = 9;
+    public static final int EFD_CLOEXEC = 0x80000;
+    public static final int EFD_NONBLOCK = 0x800;
+    /** What {@link #poll(int, int, int, int)} returns when its stop descriptor became readable. */
+    public static final int STOPPED = -1;
 
     static final int O_CLOEXEC = 0x80000;
     static final int O_NONBLOCK = 0x800;
@@ -48,6 +52,7 @@ public final class Linux {
 
     // x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl)
     private static final long SYS_READ = 0;
+    private static final long SYS_WRITE = 1;
     private static final long SYS_OPEN = 2;
     private static final long SYS_CLOSE = 3;
     private static final long SYS_POLL = 7;
@@ -64,6 +69,7 @@ public final class Linux {
     private static final long SYS_PRCTL = 157;
     private static final long SYS_EXIT_GROUP = 231;
     private static final long SYS_FALLOCATE = 285;
+    private static final long SYS_EVENTFD2 = 290;
     private static final long SYS_MEMFD_CREATE = 319;
     private static final int SEEK_DATA = 3;
 
@@ -277,17 +283,28 @@ public final class Linux {
      * is left of the timeout.
      */
     public static int poll(int fd, int events, int timeoutMillis) {
+        return poll(fd, events, -1, timeoutMillis);
+    }
+
+    /**
+     * {@link #poll(int, int, int)} that also ends when {@code stopFd} (an eventfd, or -1 for none) is readable: then it
+     * returns {@link #STOPPED} whatever {@code fd}'s state.
+     */
+    public static int poll(int fd, int events, int stopFd, int timeoutMillis) {
         Native.Scratch s = scratch();
-        MemorySegment pfd = s.zeroed();
+        MemorySegment pfd = s.zeroed(); // two struct pollfd {int fd; short events; short revents;}
         long deadline = timeoutMillis < 0 ? 0 : System.nanoTime() + timeoutMillis * 1_000_000L;
         int timeout = timeoutMillis;
         while (true) {
             pfd.set(C_INT, 0, fd);
             pfd.set(ValueLayout.JAVA_SHORT, 4, (short) events);
             pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-            int n = (int) Native.syscall(s.state, SYS_POLL, pfd.address(), 1L, timeout);
+            pfd.set(C_INT, 8, stopFd);
+            pfd.set(ValueLayout.JAVA_SHORT, 12, (short) POLLIN);
+            pfd.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+            int n = (int) Native.syscall(s.state, SYS_POLL, pfd.address(), 2L, timeout);
             if (n > 0) {
-                return pfd.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;
+                return pfd.get(ValueLayout.JAVA_SHORT, 14) != 0 ? STOPPED : pfd.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;
             }
             if (n == 0) {
                 return 0;
@@ -298,6 +315,32 @@ public final class Linux {
             }
             if (timeoutMillis >= 0) {
                 timeout = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+            }
+        }
+    }
+
+    /** {@code eventfd2(0, flags)}: a new eventfd, its descriptor. */
+    public static int eventfd(int flags) {
+        Native.Scratch s = scratch();
+        return (int) Native.check(Native.syscall(s.state, SYS_EVENTFD2, 0, flags, 0), s.state, "eventfd2");
+    }
+
+    /** Adds 1 to the eventfd {@code fd} (a write of 8 bytes), making it readable; EAGAIN (counter full) is ignored. */
+    public static void eventfdSignal(int fd) {
+        Native.Scratch s = scratch();
+        MemorySegment one = s.zeroed();
+        one.set(ValueLayout.JAVA_LONG, 0, 1L);
+        while (true) {
+            long n = Native.syscall(s.state, SYS_WRITE, fd, one.address(), 8);
+            if (n >= 0) {
+                return;
+            }
+            int errno = Native.errno(s.state);
+            if (errno == LinuxException.EAGAIN) {
+                return;
+            }
+            if (errno != EINTR) {
+                throw new LinuxException("write to eventfd", errno);
             }
         }
     }

@@ -87,12 +87,20 @@ public final class Userfaultfd implements AutoCloseable {
     private static final int POLLNVAL = 32;
 
     private final int fd;
+    /** An eventfd readers poll beside {@link #fd}: {@link #stopReaders} makes it readable, which ends their waits. */
+    private final int stopFd;
     private final boolean userModeOnly;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Userfaultfd(int fd, boolean userModeOnly) {
         this.fd = fd;
         this.userModeOnly = userModeOnly;
+        try {
+            this.stopFd = Linux.eventfd(Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
+        } catch (RuntimeException e) {
+            Linux.close(fd);
+            throw e;
+        }
     }
 
     /**
@@ -242,7 +250,8 @@ public final class Userfaultfd implements AutoCloseable {
 
     /**
      * Reads up to {@code buf.byteSize() / 32} {@code uffd_msg}s into {@code buf} (native memory) and returns how many,
-     * 0 if none arrived within {@code timeoutMillis} (negative: wait forever) or another thread took them. The fd is
+     * 0 if none arrived within {@code timeoutMillis} (negative: wait forever), another thread took them, or
+     * {@link #stopReaders} was called. The fd is
      * non-blocking: this reads it first and polls only when nothing is queued. Decode message {@code i} with {@link #event}, {@link #faultFlags} and
      * {@link #faultAddress}; events other than {@link #EVENT_PAGEFAULT} are not asked for and do not come.
      */
@@ -258,8 +267,8 @@ public final class Userfaultfd implements AutoCloseable {
         if (n > 0) {
             return (int) (n / MSG_SIZE);
         }
-        int revents = Linux.poll(fd, Linux.POLLIN, timeoutMillis);
-        if (revents == 0) {
+        int revents = Linux.poll(fd, Linux.POLLIN, stopFd, timeoutMillis);
+        if (revents == 0 || revents == Linux.STOPPED) {
             return 0;
         }
         if ((revents & Linux.POLLIN) == 0 && (revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
@@ -415,6 +424,17 @@ public final class Userfaultfd implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             Linux.close(fd);
+            Linux.close(stopFd);
+        }
+    }
+
+    /**
+     * Ends every {@link #readEvents} wait at once, now and from now on (each returns 0 without waiting): for a handler
+     * that is told to stop, so it need not sit out its poll timeout. Idempotent.
+     */
+    public void stopReaders() {
+        if (!closed.get()) {
+            Linux.eventfdSignal(stopFd);
         }
     }
 }

@@ -207,6 +207,35 @@ class UserfaultfdTest {
         monitor.check();
     }
 
+    /** A handler told to stop returns from its wait at once, not at its poll timeout, and every later wait too. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void stopReadersEndsAWaitAtOnce() throws Exception {
+        try (Userfaultfd uffd = Userfaultfd.create(); Arena arena = Arena.ofConfined()) {
+            MemorySegment events = arena.allocate(32L * 4, 8);
+            long t0 = System.nanoTime();
+            assertThat(uffd.readEvents(events, 50)).isZero(); // nothing to read: the timeout
+            assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
+            AtomicLong waited = new AtomicLong(-1);
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment buf = a.allocate(32L * 4, 8);
+                    long s = System.nanoTime();
+                    uffd.readEvents(buf, 30_000);
+                    waited.set(System.nanoTime() - s);
+                }
+            });
+            Thread.sleep(200);
+            uffd.stopReaders();
+            reader.join(10_000);
+            assertThat(reader.isAlive()).isFalse();
+            assertThat(waited.get()).isBetween(TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.SECONDS.toNanos(10));
+            long t1 = System.nanoTime();
+            assertThat(uffd.readEvents(events, 30_000)).isZero();
+            assertThat(System.nanoTime() - t1).isLessThan(TimeUnit.SECONDS.toNanos(10));
+        }
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void userModeOnlyServesTheTaskButFailsKernelAccessesWithEfault() throws Exception {
