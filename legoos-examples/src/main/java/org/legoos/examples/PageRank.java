@@ -1,5 +1,8 @@
 package org.legoos.examples;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.Set;
 import org.legoos.api.AddressSpace;
@@ -38,7 +41,13 @@ import org.legoos.api.LegoProgram;
  *       among equals), and a checksum that adds {@code fmix64(bits(rank[v]) ^ v * golden)} over all
  *       vertices.</li>
  * </ol>
- * Local scratch is at most 160 KiB of buffers per thread (the fill pass's in-list buffer of
+ * <p><b>In place where memory is real.</b> Where the address space hands out segments ({@link AddressSpace#hasSegments},
+ * process mode), the hot phases (out-degrees, contributions, the pull pass) work on {@code MemorySegment} views of the
+ * arrays in place, as the twin works on its heap arrays: every access a hardware load or store, no copies. Elsewhere
+ * (thread mode, where every access is a software call) they move blocks between disaggregated memory and local
+ * buffers with bulk reads and writes. Both paths do the same floating-point operations in the same order.
+ *
+ * <p>Local scratch is at most 160 KiB of buffers per thread (the fill pass's in-list buffer of
  * {@link PowerLawGraph#MAX_IN_DEGREE} ints and one block of offsets), whatever the graph size (see
  * {@link org.legoos.examples.workload.Workload#MAX_LOCAL_SCRATCH_BYTES}).
  *
@@ -63,6 +72,9 @@ public final class PageRank implements LegoProgram {
     static final int EDGE_CHUNK = 16 * 1024;
     static final int MAX_ITERATIONS = 100_000;
     static final int MAX_THREADS = 1024;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final String USAGE =
             "usage: pagerank [--vertices V] [--degree D] [--iterations K] [--seed S] [--threads T] [--verbose]";
 
@@ -141,6 +153,8 @@ public final class PageRank implements LegoProgram {
         private final int v;
         private final int nb;
         private final int threads;
+        /** Whether the hot phases work on segment views in place (process mode) rather than on bulk copies. */
+        private final boolean inPlace;
         private long offsets;      // V + 1 longs
         private long sources;      // E ints
         private long outDegrees;   // V ints
@@ -159,6 +173,12 @@ public final class PageRank implements LegoProgram {
             this.v = (int) c.vertices();
             this.nb = blocks(v);
             this.threads = c.threads();
+            this.inPlace = memory.hasSegments();
+        }
+
+        /** A segment view of the {@code n}-element array of {@code elementBytes}-byte elements at {@code va}. */
+        private MemorySegment view(long va, long n, int elementBytes) {
+            return memory.segment(va, n * elementBytes);
         }
 
         private long map(long bytes) {
@@ -194,16 +214,16 @@ public final class PageRank implements LegoProgram {
                     return 130;
                 }
                 long t1 = System.nanoTime();
-                Workers.run(ctx, "pagerank-outdeg", threads, this::countOutDegrees);
+                Workers.run(ctx, "pagerank-outdeg", threads, inPlace ? this::countOutDegreesInPlace : this::countOutDegrees);
                 Workers.run(ctx, "pagerank-init", threads, this::initRanks);
                 long t2 = System.nanoTime();
                 for (int it = 0; it < c.iterations(); it++) {
                     if (ctx.killed()) {
                         return 130;
                     }
-                    Workers.run(ctx, "pagerank-contrib", threads, this::contribute);
+                    Workers.run(ctx, "pagerank-contrib", threads, inPlace ? this::contributeInPlace : this::contribute);
                     double b = base(sumBlocks(), v);
-                    Workers.run(ctx, "pagerank-pull", threads, t -> pull(t, b));
+                    Workers.run(ctx, "pagerank-pull", threads, inPlace ? t -> pullInPlace(t, b) : t -> pull(t, b));
                     long tmp = rank;
                     rank = nextRank;
                     nextRank = tmp;
@@ -332,6 +352,28 @@ public final class PageRank implements LegoProgram {
             }
         }
 
+        /** {@link #countOutDegrees} on segment views: reads {@code sources} and updates the counters in place. */
+        private void countOutDegreesInPlace(int t) {
+            int lo = (int) Workers.split(v, t, threads);
+            int hi = (int) Workers.split(v, t + 1, threads);
+            if (lo == hi) {
+                return;
+            }
+            MemorySegment src = view(sources, edges, 4);
+            MemorySegment deg = view(outDegrees, v, 4);
+            for (long e0 = 0; e0 < edges; e0 += 1L << 24) {
+                if (ctx.killed()) {
+                    return;
+                }
+                for (long e = e0, end = Math.min(edges, e0 + (1L << 24)); e < end; e++) {
+                    int u = src.getAtIndex(INT, e);
+                    if (u >= lo && u < hi) {
+                        deg.setAtIndex(INT, u, deg.getAtIndex(INT, u) + 1);
+                    }
+                }
+            }
+        }
+
         /** Sets the ranks of thread {@code t}'s blocks to {@code 1 / V}. */
         private void initRanks(int t) {
             double[] buf = new double[BLOCK];
@@ -360,6 +402,26 @@ public final class PageRank implements LegoProgram {
                 }
                 memory.writeDoubles(contrib + 8L * u0, r, 0, n);
                 memory.putDouble(blockSums + 8L * b, dangling);
+            }
+        }
+
+        /** {@link #contribute} on segment views, in place. */
+        private void contributeInPlace(int t) {
+            MemorySegment r = view(rank, v, 8);
+            MemorySegment deg = view(outDegrees, v, 4);
+            MemorySegment out = view(contrib, v, 8);
+            MemorySegment sums = view(blockSums, nb, 8);
+            for (int b = firstBlock(t), end = firstBlock(t + 1); b < end; b++) {
+                double dangling = 0;
+                for (int u = b * BLOCK, last = Math.min(v, u + BLOCK); u < last; u++) {
+                    double ru = r.getAtIndex(DOUBLE, u);
+                    int du = deg.getAtIndex(INT, u);
+                    if (du == 0) {
+                        dangling += ru;
+                    }
+                    out.setAtIndex(DOUBLE, u, contribution(ru, du));
+                }
+                sums.setAtIndex(DOUBLE, b, dangling);
             }
         }
 
@@ -420,6 +482,26 @@ public final class PageRank implements LegoProgram {
                     out[i] = next(base, sum);
                 }
                 memory.writeDoubles(nextRank + 8L * u0, out, 0, n);
+            }
+        }
+
+        /** {@link #pull} on segment views: the CSR and the contributions read in place, the next ranks written in place. */
+        private void pullInPlace(int t, double base) {
+            MemorySegment off = view(offsets, v + 1L, 8);
+            MemorySegment src = view(sources, edges, 4);
+            MemorySegment con = view(contrib, v, 8);
+            MemorySegment next = view(nextRank, v, 8);
+            for (int b = firstBlock(t), end = firstBlock(t + 1); b < end; b++) {
+                if (ctx.killed()) {
+                    return;
+                }
+                for (int u = b * BLOCK, last = Math.min(v, u + BLOCK); u < last; u++) {
+                    double sum = 0;
+                    for (long e = off.getAtIndex(LONG, u), stop = off.getAtIndex(LONG, u + 1L); e < stop; e++) {
+                        sum += con.getAtIndex(DOUBLE, src.getAtIndex(INT, e));
+                    }
+                    next.setAtIndex(DOUBLE, u, next(base, sum));
+                }
             }
         }
 

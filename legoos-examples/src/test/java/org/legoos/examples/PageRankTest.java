@@ -65,6 +65,20 @@ class PageRankTest {
         assertThat(one.stderr()).isEmpty();
     }
 
+    /** Where the address space hands out segments (process mode) the hot phases run in place: same line as the twin. */
+    @Test
+    void inPlacePathOnSegmentsEqualsTheTwinAndTheCopyingPath() throws Exception {
+        String[] args = {"--vertices", "9000", "--degree", "8", "--iterations", "6", "--seed", "5", "--threads", "3"};
+        String copying = run(args).line();
+        try (SegmentAddressSpace mem = new SegmentAddressSpace(64L << 20)) {
+            TestContext ctx = new TestContext(mem);
+            assertThat(new PageRank().main(ctx, args)).as(ctx.stderr()).isZero();
+            String line = ctx.stdout().lines().filter(l -> l.startsWith("result ")).findFirst().orElseThrow();
+            assertThat(line).isEqualTo(copying).isEqualTo(PageRankPlain.run(9000, 8, 6, 5, 3));
+            assertThat(mem.mappedBytes()).isZero();
+        }
+    }
+
     @Test
     void programEqualsTwinForARandomSeedAndTinyGraphs() throws Exception {
         long seed = Long.getLong("legoos.seed", System.nanoTime());
