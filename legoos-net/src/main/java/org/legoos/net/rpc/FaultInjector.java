@@ -18,9 +18,16 @@ import org.legoos.net.transport.Connection;
  * would deliver it: the sender does not wait, so a call whose request or reply is delayed past its timeout
  * times out.
  *
+ * <p>Synchronous calls (the blocking request path, {@code RpcNode.Config.syncCalls}) consult the same faults
+ * ({@link #verdict}): a dropped request is never written and the call waits out its timeout, a delayed one is held
+ * by the calling thread before it is written.
+ *
  * <p>Thread-safe.
  */
 public final class FaultInjector {
+    /** {@link #verdict}: the frame is dropped. */
+    static final long DROPPED = -1;
+
     private final Set<Integer> dropTo = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Integer, Long> delayNanosTo = new ConcurrentHashMap<>();
     private volatile boolean partitioned;
@@ -54,18 +61,26 @@ public final class FaultInjector {
         active = false;
     }
 
-    /** Sends {@code frame} for node {@code node} on {@code c}, unless a fault drops or delays it. */
-    void send(int node, Connection c, ByteBuffer frame) {
+    /** What happens to a frame for {@code node} now: {@link #DROPPED}, 0 (sent at once) or the nanoseconds it is held. */
+    long verdict(int node) {
         if (!active) {
-            c.send(frame);
-            return;
+            return 0;
         }
         if (partitioned || dropTo.contains(node)) {
-            return;
+            return DROPPED;
         }
         Long delay = delayNanosTo.get(node);
-        if (delay == null) {
+        return delay == null ? 0 : delay;
+    }
+
+    /** Sends {@code frame} for node {@code node} on {@code c}, unless a fault drops or delays it. */
+    void send(int node, Connection c, ByteBuffer frame) {
+        long delay = verdict(node);
+        if (delay == 0) {
             c.send(frame);
+            return;
+        }
+        if (delay == DROPPED) {
             return;
         }
         try {

@@ -25,9 +25,8 @@ import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.WireReader;
 import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.FrameSink;
+import org.legoos.net.transport.SyncCalls;
 import org.legoos.net.transport.Transport;
-import org.legoos.net.transport.tcp.SyncCaller;
-import org.legoos.net.transport.tcp.TcpTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,14 +51,15 @@ public final class RpcNode implements AutoCloseable {
      * @param maxBodyBytes frames with a larger body are refused
      * @param defaultTimeout used by {@link #call(int, Request)}
      * @param syncCalls opt-in synchronous request path for the P2M link (ExCache misses and flushes, VM calls, file
-     *     data: all pure request/reply): on a {@link TcpTransport}, {@link #call} (not
-     *     {@link #callAsync}, not {@link #send}) writes the request and reads the reply on the calling thread's own
-     *     blocking socket to the peer ({@link TcpTransport#syncCaller}), as a plain socket ping-pong does, instead of
-     *     parking until the transport's event loop delivers the reply: about one context switch less per round trip
-     *     (what an ExCache miss wants). Each calling thread then holds one socket per peer it called. Meant for
-     *     request/reply traffic: a one-way message the peer streams back on such a call's connection
-     *     ({@link CallContext#sendBack}) is only read by the next sync call of that thread to that peer, and the
-     *     {@link FaultInjector} does not see sync calls. Ignored by other transports.
+     *     data: all pure request/reply): where the transport offers the capability ({@link Transport#syncCalls()},
+     *     TCP does), {@link #call} (not {@link #callAsync}, not {@link #send}) writes the request and reads the
+     *     reply on the calling thread's own blocking connection to the peer, as a plain socket ping-pong does,
+     *     instead of parking until the transport's event loop delivers the reply: about one context switch less per
+     *     round trip (what an ExCache miss wants). Each calling thread then holds one socket per peer it called.
+     *     Meant for request/reply traffic: a one-way message the peer streams back on such a call's connection
+     *     ({@link CallContext#sendBack}) is only read by the next sync call of that thread to that peer. The
+     *     {@link FaultInjector} and {@link #failCallsTo} act on sync calls as on the others. Ignored by transports
+     *     without the capability.
      */
     public record Config(int maxBodyBytes, Duration defaultTimeout, boolean syncCalls) {
         public static final Config DEFAULT = new Config(64 << 20, Duration.ofSeconds(30));
@@ -101,8 +101,15 @@ public final class RpcNode implements AutoCloseable {
     private final FrameSink sink = this::onFrame;
     private volatile boolean closed;
     private volatile java.util.function.IntFunction<String> resolver;
-    /** Synchronous callers by peer address (only with {@link Config#syncCalls()} on a TCP transport). */
-    private final Map<String, SyncCaller> syncCallers = new ConcurrentHashMap<>();
+    /** The transport's blocking request path, if the config asks for it and the transport offers it; else null. */
+    private final SyncCalls syncCalls;
+    /** Synchronous callers by peer address (only with {@link #syncCalls}). */
+    private final Map<String, SyncCalls.Peer> syncCallers = new ConcurrentHashMap<>();
+    /** Per node, how often {@link #failCallsTo} failed its calls, and why last: wakes sync calls held by a fault. */
+    private final Map<Integer, Failed> failed = new ConcurrentHashMap<>();
+
+    private record Failed(long count, String why) {
+    }
 
     /**
      * @param name for logs, e.g. {@code memory-1}
@@ -111,6 +118,7 @@ public final class RpcNode implements AutoCloseable {
         this.name = name;
         this.transport = Objects.requireNonNull(transport, "transport");
         this.config = Objects.requireNonNull(config, "config");
+        this.syncCalls = config.syncCalls() ? transport.syncCalls().orElse(null) : null;
     }
 
     public String name() {
@@ -220,8 +228,8 @@ public final class RpcNode implements AutoCloseable {
      */
     public <R extends Message> R call(int dst, Request<R> request, Duration timeout) {
         Op op = Protocol.of(request.getClass());
-        if (config.syncCalls() && op.link() == Link.P2M && transport instanceof TcpTransport tcp) {
-            return callSync(tcp, dst, op, request, timeout);
+        if (syncCalls != null && op.link() == Link.P2M) {
+            return callSync(dst, op, request, timeout);
         }
         Pending p = start(dst, op, request);
         Frame reply;
@@ -246,15 +254,15 @@ public final class RpcNode implements AutoCloseable {
      * own socket to {@code dst} and reads the reply itself. Frames other than the reply that the peer sent first on
      * that socket (requests, one-way messages) are handled as if they had come on the normal connection to it.
      */
-    private <R extends Message> R callSync(TcpTransport tcp, int dst, Op op, Request<R> request, Duration timeout) {
+    private <R extends Message> R callSync(int dst, Op op, Request<R> request, Duration timeout) {
         if (closed) {
             throw Status.UNAVAILABLE.toException(name + " is closed");
         }
         String addr = addressOf(dst);
-        SyncCaller caller = syncCallers.get(addr);
+        SyncCalls.Peer caller = syncCallers.get(addr);
         if (caller == null) {
             try {
-                caller = syncCallers.computeIfAbsent(addr, tcp::syncCaller);
+                caller = syncCallers.computeIfAbsent(addr, syncCalls::peer);
             } catch (IllegalStateException transportClosed) {
                 throw Status.UNAVAILABLE.toException(name + " is closed");
             }
@@ -262,6 +270,18 @@ public final class RpcNode implements AutoCloseable {
         long id = requestIds.incrementAndGet();
         ByteBuffer frame = Frame.encode(op.code(), 0, 0, nodeId, id, request);
         long deadline = System.nanoTime() + timeout.toNanos();
+        Failed before = failed.get(dst);
+        long fault = faults.verdict(dst);
+        if (fault != 0) {
+            // what the normal path's connection would do to the frame, on the calling thread: a dropped request
+            // leaves the call to its timeout, a delayed one is held first; failCallsTo ends either wait
+            long until = fault == FaultInjector.DROPPED ? deadline : Math.min(deadline, System.nanoTime() + fault);
+            holdUnlessFailed(dst, before, until);
+            if (fault == FaultInjector.DROPPED || System.nanoTime() - deadline >= 0) {
+                throw Status.TIMEOUT.toException("no reply from node " + dst + " to " + op.wireName() + " within "
+                        + timeout.toMillis() + " ms");
+            }
+        }
         Frame reply;
         try {
             ByteBuffer buf = caller.roundTrip(frame, config.maxBodyBytes(), millisLeft(deadline));
@@ -281,6 +301,10 @@ public final class RpcNode implements AutoCloseable {
                 throw Status.TIMEOUT.toException("no reply from node " + dst + " to " + op.wireName() + " within "
                         + timeout.toMillis() + " ms");
             }
+            Failed now = failed.get(dst);
+            if (now != null && now != before) { // failCallsTo closed the socket under this call: say why
+                throw Status.UNAVAILABLE.toException(now.why());
+            }
             throw Status.UNAVAILABLE.toException("node " + dst + " (" + addr + ") unavailable for " + op.wireName()
                     + (closed ? " (" + name + " closed)" : "") + ": " + e.getMessage());
         }
@@ -290,6 +314,34 @@ public final class RpcNode implements AutoCloseable {
                     + ") from node " + dst + " does not match request " + id + " " + op.wireName());
         }
         return decodeReply(new Pending(id, op, dst, null), reply);
+    }
+
+    /**
+     * Holds the calling thread until {@code untilNanos}, unless {@link #failCallsTo} fails the calls to {@code dst}
+     * first (then UNAVAILABLE with its reason).
+     */
+    private void holdUnlessFailed(int dst, Failed before, long untilNanos) {
+        synchronized (failed) {
+            while (true) {
+                Failed now = failed.get(dst);
+                if (now != null && now != before) {
+                    throw Status.UNAVAILABLE.toException(now.why());
+                }
+                if (closed) {
+                    throw Status.UNAVAILABLE.toException(name + " is closed");
+                }
+                long left = untilNanos - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(failed, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw Status.UNAVAILABLE.toException("interrupted waiting for node " + dst);
+                }
+            }
+        }
     }
 
     /** A request or one-way frame read on a sync socket: handled as if it had come on the normal connection. */
@@ -582,8 +634,20 @@ public final class RpcNode implements AutoCloseable {
         }
     }
 
-    /** Fails every call in flight to {@code node} with UNAVAILABLE (the node was declared dead). */
+    /**
+     * Fails every call in flight to {@code node} with UNAVAILABLE (the node was declared dead, or the connection to it
+     * dropped), synchronous calls included: their sockets to it are closed, and calls a fault holds are woken.
+     */
     public void failCallsTo(int node, String why) {
+        synchronized (failed) {
+            failed.merge(node, new Failed(1, why), (old, x) -> new Failed(old.count() + 1, why));
+            failed.notifyAll();
+        }
+        String addr = addresses.get(node);
+        SyncCalls.Peer peer = addr == null ? null : syncCallers.get(addr);
+        if (peer != null) {
+            peer.abort();
+        }
         pending.forEach((id, p) -> {
             if (p.dst() == node && pending.remove(id, p)) {
                 p.reply().completeExceptionally(Status.UNAVAILABLE.toException(why));
@@ -594,6 +658,9 @@ public final class RpcNode implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (failed) {
+            failed.notifyAll();
+        }
         connections.values().forEach(Connection::close);
         connections.clear();
         pending.values().forEach(p -> p.reply().completeExceptionally(Status.UNAVAILABLE.toException(name + " closed")));

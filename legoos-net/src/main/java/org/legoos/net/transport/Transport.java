@@ -18,6 +18,11 @@ public interface Transport extends AutoCloseable {
      */
     Connection connect(String address, FrameSink inbound);
 
+    /** The blocking request path, if this transport offers one (TCP does; the in-JVM transport needs none). */
+    default java.util.Optional<SyncCalls> syncCalls() {
+        return java.util.Optional.empty();
+    }
+
     /** Stops listening and closes every connection this transport opened or accepted. */
     @Override
     void close();

@@ -27,7 +27,7 @@ import org.legoos.net.protocol.ProtocolException;
  * <p>Threading: one instance may be shared by any number of threads; each uses its own socket. Must not be
  * used on one of the transport's I/O threads (it blocks).
  */
-public final class SyncCaller {
+public final class SyncCaller implements org.legoos.net.transport.SyncCalls.Peer {
     private final SyncChannels channels;
     private final InetSocketAddress to;
     private final String address;
@@ -56,6 +56,7 @@ public final class SyncCaller {
      * @throws ProtocolException if the frame's header announces a bad body length; the socket is closed
      * @throws IllegalStateException if called on an I/O thread of the transport
      */
+    @Override
     public ByteBuffer roundTrip(ByteBuffer frame, int maxBodyBytes, long timeoutMillis) {
         Objects.requireNonNull(frame, "frame");
         return channels.roundTrip(this, frame, maxBodyBytes, timeoutMillis);
@@ -66,6 +67,7 @@ public final class SyncCaller {
      * than its reply from {@link #roundTrip} (e.g. a one-way message the peer streamed back first). Same
      * exceptions as {@link #roundTrip}; {@code UNAVAILABLE} if this thread has no open socket to the peer.
      */
+    @Override
     public ByteBuffer nextFrame(int maxBodyBytes, long timeoutMillis) {
         return channels.roundTrip(this, null, maxBodyBytes, timeoutMillis);
     }
@@ -74,8 +76,15 @@ public final class SyncCaller {
      * Closes the calling thread's socket to the peer (if any), e.g. after a reply that did not belong to the
      * request: whatever else is in that stream can no longer be trusted. The next round trip opens a new one.
      */
+    @Override
     public void discard() {
         channels.discard(to);
+    }
+
+    /** Closes every thread's socket to the peer; reads blocked on them fail with {@code UNAVAILABLE}. */
+    @Override
+    public void abort() {
+        channels.abort(to);
     }
 
     InetSocketAddress to() {

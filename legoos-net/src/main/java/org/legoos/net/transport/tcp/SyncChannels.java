@@ -48,12 +48,14 @@ final class SyncChannels implements AutoCloseable {
         final InputStream in;
         final OutputStream out;
         final WeakReference<Thread> owner;
+        final InetSocketAddress to;
         final byte[] header = new byte[Frame.HEADER_BYTES];
         int soTimeout = -1;
         volatile boolean closed;
 
-        SyncSocket(Socket socket, Thread owner) throws IOException {
+        SyncSocket(Socket socket, Thread owner, InetSocketAddress to) throws IOException {
             this.socket = socket;
+            this.to = to;
             this.in = socket.getInputStream();
             this.out = socket.getOutputStream();
             this.owner = new WeakReference<>(owner);
@@ -126,6 +128,16 @@ final class SyncChannels implements AutoCloseable {
         }
     }
 
+    /** Closes every thread's socket to {@code to}: their owners' reads fail and their next call opens a new one. */
+    void abort(InetSocketAddress to) {
+        for (SyncSocket s : open) {
+            if (s.to.equals(to)) {
+                open.remove(s);
+                s.close();
+            }
+        }
+    }
+
     private void drop(SyncSocket s, Map<InetSocketAddress, SyncSocket> sockets, InetSocketAddress to) {
         sockets.remove(to, s);
         open.remove(s);
@@ -144,7 +156,7 @@ final class SyncChannels implements AutoCloseable {
             socket.setKeepAlive(true);
             int connectTimeout = (int) Math.max(1, Math.min(config.connectTimeoutMillis(), Math.max(1, timeoutMillis)));
             socket.connect(c.to(), connectTimeout);
-            s = new SyncSocket(socket, Thread.currentThread());
+            s = new SyncSocket(socket, Thread.currentThread(), c.to());
             greet(s, c.address(), System.nanoTime() + Math.max(1, config.connectTimeoutMillis()) * 1_000_000L);
         } catch (ProtocolVersionException e) {
             try {

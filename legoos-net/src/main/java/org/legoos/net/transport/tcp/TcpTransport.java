@@ -244,6 +244,12 @@ public final class TcpTransport implements Transport {
         return new SyncCaller(sync, parse(address), address);
     }
 
+    /** The blocking request path: {@link #syncCaller}. */
+    @Override
+    public java.util.Optional<org.legoos.net.transport.SyncCalls> syncCalls() {
+        return java.util.Optional.of(this::syncCaller);
+    }
+
     /** Sockets of {@link SyncCaller}s currently open (for tests). */
     int openSyncSockets() {
         return sync.openSockets();

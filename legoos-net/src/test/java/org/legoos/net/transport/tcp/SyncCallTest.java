@@ -215,6 +215,69 @@ class SyncCallTest {
     }
 
     @Test
+    void aDroppedRequestIsNeverServedAndTheCallTimesOutThenHealingRestoresIt() {
+        assertIsPage(miss(0x3000), 0x3000);
+        int before = served.get();
+        processor.faults().dropTo(MEMORY);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> processor.call(MEMORY, new PcacheMiss(1, 0x3000, 1, 0, NO_VICTIM), Duration.ofMillis(300)))
+                .isInstanceOfSatisfying(ComponentUnavailableException.class,
+                        e -> assertThat(e.status()).isEqualTo("TIMEOUT"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("waited out its timeout")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(290));
+        assertThat(served.get()).as("the request never reached the peer").isEqualTo(before);
+
+        processor.faults().heal();
+        assertIsPage(miss(0x3000), 0x3000);
+        processor.faults().partition();
+        assertThatThrownBy(() -> processor.call(MEMORY, new PcacheMiss(1, 0x3000, 1, 0, NO_VICTIM), Duration.ofMillis(100)))
+                .isInstanceOfSatisfying(ComponentUnavailableException.class,
+                        e -> assertThat(e.status()).isEqualTo("TIMEOUT"));
+        processor.faults().heal();
+        assertIsPage(miss(0x3000), 0x3000);
+    }
+
+    @Test
+    void aDelayedRequestArrivesLateOrTimesOut() {
+        processor.faults().delayTo(MEMORY, 250);
+        long start = System.nanoTime();
+        assertIsPage(miss(0x4000), 0x4000);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(245));
+        int before = served.get();
+        assertThatThrownBy(() -> processor.call(MEMORY, new PcacheMiss(1, 0x4000, 1, 0, NO_VICTIM), Duration.ofMillis(100)))
+                .isInstanceOfSatisfying(ComponentUnavailableException.class,
+                        e -> assertThat(e.status()).isEqualTo("TIMEOUT"));
+        assertThat(served.get()).as("a request held past its call's timeout is not sent").isEqualTo(before);
+    }
+
+    @Test
+    void failCallsToEndsASyncCallBlockedOnTheReplyAndOneHeldByAFault() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        closing.add(callers::shutdownNow);
+        assertIsPage(miss(0x1000), 0x1000);
+        // one call waits for a handler that takes 8 s, another for a request that a fault drops
+        Future<?> blocked = callers.submit(() -> processor.call(MEMORY, new Msync(1, 0, 8_000), Duration.ofSeconds(20)));
+        Thread.sleep(200);
+        processor.faults().dropTo(MEMORY);
+        Future<?> held = callers.submit(() -> processor.call(MEMORY, new PcacheMiss(1, 0x1000, 1, 0, NO_VICTIM),
+                Duration.ofSeconds(20)));
+        Thread.sleep(200);
+        long start = System.nanoTime();
+        processor.failCallsTo(MEMORY, "memory component 2 was declared dead");
+        for (Future<?> f : List.of(blocked, held)) {
+            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause()
+                    .isInstanceOfSatisfying(ComponentUnavailableException.class, e -> {
+                        assertThat(e.status()).isEqualTo("UNAVAILABLE");
+                        assertThat(e.getMessage()).contains("declared dead");
+                    });
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("at once, not at the handler's end or the timeout")
+                .isLessThan(Duration.ofSeconds(3));
+        processor.faults().heal();
+        assertIsPage(miss(0x1000), 0x1000); // a fresh socket
+    }
+
+    @Test
     void closingTheTransportClosesEverySyncSocket() throws Exception {
         CountDownLatch called = new CountDownLatch(1);
         CountDownLatch end = new CountDownLatch(1);
