@@ -48,7 +48,7 @@ final class StatusCommand implements Callable<Integer> {
         out.println("manager " + c.managerAddress() + ": " + members.size() + " component" + (members.size() == 1 ? "" : "s")
                 + " (" + alive + " alive), " + vnodes + " vNode" + (vnodes == 1 ? "" : "s"));
         ResultTable t = new ResultTable(null, ">NODE", "ROLE", "ADDRESS", "STATE", ">SEEN", ">THREADS/CORES", ">PROCS", ">MEMORY USED/CAP",
-                ">STORAGE USED", ">EXCACHE", "MODE");
+                ">REPLICAS", ">STORAGE USED", ">EXCACHE", "MODE");
         List<String> reasons = new java.util.ArrayList<>();
         long now = System.currentTimeMillis();
         for (ComponentInfo m : members) {
@@ -61,9 +61,14 @@ final class StatusCommand implements Callable<Integer> {
                     r.threadsRunning() + "/" + r.cores(),
                     processor || memory ? String.valueOf(r.processes()) : "-",
                     memory ? Sizes.human(r.memoryUsedBytes()) + "/" + Sizes.human(r.memoryCapacityBytes()) : "-",
+                    memory ? Sizes.human(r.replicaBytes()) : "-",
                     storage ? Sizes.human(r.storageUsedBytes()) : "-",
                     processor ? Sizes.human(r.excacheBytes()) : "-",
                     processor && r.processorMode() != null ? r.processorMode().name().toLowerCase(java.util.Locale.ROOT) : "-");
+            if (memory && r.unreplicatedSpaces() > 0 && m.state() == ComponentState.ALIVE) {
+                reasons.add("node " + m.nodeId() + ": " + r.unreplicatedSpaces() + " address space(s) owned there have no "
+                        + "replica: the death of node " + m.nodeId() + " would lose their pages");
+            }
             if (processor && r.processorMode() != null) {
                 reasons.add("node " + m.nodeId() + ": " + r.processorMode().name().toLowerCase(java.util.Locale.ROOT) + " mode: "
                         + r.modeReason());

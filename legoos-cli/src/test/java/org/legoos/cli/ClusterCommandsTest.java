@@ -244,7 +244,7 @@ class ClusterCommandsTest {
         assertThat(r.code()).isZero();
         var lines = r.out().lines().toList();
         assertThat(lines.getFirst()).matches("manager " + manager.replace(".", "\\.") + ": 4 components \\(4 alive\\), \\d+ vNodes?");
-        assertThat(lines.get(1)).matches("NODE  ROLE +ADDRESS +STATE +SEEN  THREADS/CORES  PROCS  MEMORY USED/CAP  STORAGE USED  EXCACHE  MODE");
+        assertThat(lines.get(1)).matches("NODE  ROLE +ADDRESS +STATE +SEEN  THREADS/CORES  PROCS  MEMORY USED/CAP  REPLICAS  STORAGE USED  EXCACHE  MODE");
         assertThat(lines.subList(2, 6)).allSatisfy(l -> assertThat(l).contains("ALIVE").contains(" ago"));
         assertThat(lines.get(2)).contains("storage").containsPattern("B  +-  +-$");
         assertThat(lines.get(3)).contains("memory").contains("/64.0MiB");

@@ -172,6 +172,7 @@ public final class GlobalManager implements AutoCloseable {
         }, requests);
         rpc.handle(PlaceProcess.class, (q, ctx) -> placeProcess(q), requests);
         rpc.handle(Consult.class, (q, ctx) -> consult(q), requests);
+        rpc.handle(org.legoos.net.protocol.gm.ReplicaConsult.class, (q, ctx) -> replicaConsult(q), requests);
         rpc.handle(MemoryUsage.class, (q, ctx) -> memoryUsage(q), requests);
         rpc.onMessage(StatusReport.class, (m, ctx) -> statusReport(m));
         rpc.onMessage(ProcessExited.class, (m, ctx) -> processExited(m));
@@ -282,9 +283,33 @@ public final class GlobalManager implements AutoCloseable {
         }
         for (Member m : died) {
             rpc.failCallsTo(m.id, m + " was declared dead by the global manager");
+            if (m.role == ComponentRole.MEMORY) {
+                announceMemoryFailure(m.id);
+            }
         }
         for (StateStore.ProcessRow p : orphans) {
             freeAddressSpace(p);
+        }
+    }
+
+    /**
+     * Tells every live memory component that memory component {@code dead} is dead (GM_MEMORY_FAILED), so the homes
+     * move its vRegions to their replicas. Asynchronous: the caller (the heartbeat thread) holds no lock and does not
+     * wait; each component's failover is logged there with its duration.
+     */
+    private void announceMemoryFailure(int dead) {
+        List<Member> targets;
+        synchronized (lock) {
+            targets = live(ComponentRole.MEMORY, clock.getAsLong());
+        }
+        log.warn("memory component {} is dead: {} live memory component(s) fail over its vRegions", dead, targets.size());
+        for (Member t : targets) {
+            rpc.callAsync(t.id, new org.legoos.net.protocol.gm.MemoryFailed(dead), java.time.Duration.ofSeconds(60))
+                    .whenComplete((ack, err) -> {
+                        if (err != null) {
+                            log.warn("memory component {} could not fail over from {}: {}", t.id, dead, err.getMessage());
+                        }
+                    });
         }
     }
 
@@ -297,6 +322,7 @@ public final class GlobalManager implements AutoCloseable {
             return;
         }
         List<StateStore.ProcessRow> orphans = List.of();
+        ComponentRole role;
         synchronized (lock) {
             Member m = members.get(nodeId);
             if (m == null || !m.alive) {
@@ -304,12 +330,16 @@ public final class GlobalManager implements AutoCloseable {
             }
             m.alive = false;
             m.deadSinceMillis = clock.getAsLong();
+            role = m.role;
             log.info("{} left the cluster", m);
             if (m.role == ComponentRole.PROCESSOR) {
                 orphans = releaseProcessesOfLocked(m);
             }
         }
         rpc.failCallsTo(nodeId, "node " + nodeId + " left the cluster");
+        if (role == ComponentRole.MEMORY) {
+            announceMemoryFailure(nodeId);
+        }
         orphans.forEach(this::freeAddressSpace);
     }
 
@@ -709,6 +739,26 @@ public final class GlobalManager implements AutoCloseable {
             log.debug("GMM ({}): new vRegion of {} bytes for pid {} of {} goes to {}", gmm.policy(), req.bytes(), req.pid(),
                     v, m);
             return new NodeChoice(m.id);
+        }
+    }
+
+    /**
+     * REPLICA_CONSULT: where the replica of a process's vRegions on memory component {@code primary} goes: the live
+     * memory component, other than the primary (and {@code avoid}), with the most free memory. -1 if there is none.
+     */
+    public NodeChoice replicaConsult(org.legoos.net.protocol.gm.ReplicaConsult req) {
+        ensureOpen();
+        synchronized (lock) {
+            Member best = null;
+            for (Member m : live(ComponentRole.MEMORY, clock.getAsLong())) {
+                if (m.id != req.primary() && m.id != req.avoid()
+                        && (best == null || m.freeMemoryBytes() > best.freeMemoryBytes())) {
+                    best = m;
+                }
+            }
+            log.debug("GMM: replica of pid {}'s vRegions on memory component {} goes to {}", req.pid(), req.primary(),
+                    best == null ? "none" : best);
+            return new NodeChoice(best == null ? -1 : best.id);
         }
     }
 

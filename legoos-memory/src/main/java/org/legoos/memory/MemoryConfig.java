@@ -18,12 +18,19 @@ import org.legoos.memory.vm.Layout;
  * @param bufferCacheBytes most bytes of file data the storage buffer cache holds
  * @param bufferChunkBytes unit of the buffer cache (filled, evicted and written back as a whole), a power of
  *     two in [4 KiB, 64 MiB], at most {@code bufferCacheBytes}
+ * @param replicas copies of every page of the processes this component is home of: 1 (no replication) or 2 (each
+ *     owner's pages of a process are also on a second memory component, when the cluster has one, so that the
+ *     process survives the owner's death)
  */
-public record MemoryConfig(long capacityBytes, long vregionBytes, int workers, long bufferCacheBytes, int bufferChunkBytes) {
+public record MemoryConfig(long capacityBytes, long vregionBytes, int workers, long bufferCacheBytes, int bufferChunkBytes,
+                           int replicas) {
     public static final long DEFAULT_VREGION_BYTES = 1L << 30;
     public static final int DEFAULT_WORKERS = 4;
     public static final long DEFAULT_BUFFER_CACHE_BYTES = 64L << 20;
     public static final int DEFAULT_BUFFER_CHUNK_BYTES = 64 << 10;
+    public static final int DEFAULT_REPLICAS = 2;
+    /** Most copies of a page: a primary and one replica (more are not supported yet). */
+    public static final int MAX_REPLICAS = 2;
     /** Most page-store capacity: 2^31 - 1 frames. */
     public static final long MAX_CAPACITY_BYTES = (long) Integer.MAX_VALUE * Layout.PAGE_SIZE;
 
@@ -40,10 +47,18 @@ public record MemoryConfig(long capacityBytes, long vregionBytes, int workers, l
         if (Integer.bitCount(bufferChunkBytes) != 1 || bufferChunkBytes < 4096 || bufferChunkBytes > (64 << 20)) {
             throw new IllegalArgumentException("bufferChunkBytes must be a power of two in [4 KiB, 64 MiB], got " + bufferChunkBytes);
         }
+        if (replicas < 1 || replicas > MAX_REPLICAS) {
+            throw new IllegalArgumentException("replicas must be in [1, " + MAX_REPLICAS + "], got " + replicas);
+        }
         if (bufferCacheBytes < bufferChunkBytes) {
             throw new IllegalArgumentException("bufferCacheBytes (" + bufferCacheBytes + ") must hold at least one chunk of "
                     + bufferChunkBytes + " bytes");
         }
+    }
+
+    /** With the default number of replicas. */
+    public MemoryConfig(long capacityBytes, long vregionBytes, int workers, long bufferCacheBytes, int bufferChunkBytes) {
+        this(capacityBytes, vregionBytes, workers, bufferCacheBytes, bufferChunkBytes, DEFAULT_REPLICAS);
     }
 
     /** A configuration with {@code capacityBytes} of page store and the defaults for everything else. */
@@ -53,14 +68,18 @@ public record MemoryConfig(long capacityBytes, long vregionBytes, int workers, l
     }
 
     public MemoryConfig withVregionBytes(long bytes) {
-        return new MemoryConfig(capacityBytes, bytes, workers, bufferCacheBytes, bufferChunkBytes);
+        return new MemoryConfig(capacityBytes, bytes, workers, bufferCacheBytes, bufferChunkBytes, replicas);
     }
 
     public MemoryConfig withWorkers(int n) {
-        return new MemoryConfig(capacityBytes, vregionBytes, n, bufferCacheBytes, bufferChunkBytes);
+        return new MemoryConfig(capacityBytes, vregionBytes, n, bufferCacheBytes, bufferChunkBytes, replicas);
     }
 
     public MemoryConfig withBufferCache(long cacheBytes, int chunkBytes) {
-        return new MemoryConfig(capacityBytes, vregionBytes, workers, cacheBytes, chunkBytes);
+        return new MemoryConfig(capacityBytes, vregionBytes, workers, cacheBytes, chunkBytes, replicas);
+    }
+
+    public MemoryConfig withReplicas(int n) {
+        return new MemoryConfig(capacityBytes, vregionBytes, workers, bufferCacheBytes, bufferChunkBytes, n);
     }
 }

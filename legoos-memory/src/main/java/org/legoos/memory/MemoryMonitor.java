@@ -20,6 +20,10 @@ import org.legoos.net.protocol.m2m.OwnerMapFile;
 import org.legoos.net.protocol.m2m.OwnerProtect;
 import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
+import org.legoos.net.protocol.m2m.Promote;
+import org.legoos.net.protocol.m2m.Replicate;
+import org.legoos.net.protocol.m2m.SetReplica;
+import org.legoos.net.protocol.gm.MemoryFailed;
 import org.legoos.net.protocol.p2m.Brk;
 import org.legoos.net.protocol.p2m.CreateAddressSpace;
 import org.legoos.net.protocol.p2m.DestroyAddressSpace;
@@ -81,6 +85,8 @@ public final class MemoryMonitor implements AutoCloseable {
      * wait for a worker that is itself waiting on this component (two components' pools would deadlock).
      */
     private final ExecutorService fileWorkers;
+    /** Misses and flushes when they wait for a replica (replicas > 1 and workers > 0); else null. */
+    private final ExecutorService writeWorkers;
     private volatile boolean closed;
 
     /**
@@ -92,16 +98,20 @@ public final class MemoryMonitor implements AutoCloseable {
         this.config = java.util.Objects.requireNonNull(cfg, "cfg");
         this.pageStore = new PageStore(cfg.capacityBytes());
         this.bufferCache = new BufferCache(rpc, managerNode, cfg.bufferCacheBytes(), cfg.bufferChunkBytes());
-        this.owner = new VRegionOwner(pageStore, rpc::nodeId, new OwnerFiles());
-        this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner);
+        this.owner = new VRegionOwner(pageStore, rpc::nodeId, new OwnerFiles(),
+                (replica, change) -> rpc.call(replica, change));
+        this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner, cfg.replicas());
         if (cfg.workers() > 0) {
             p2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-p2m-"));
             m2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-m2m-"));
             fileWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-file-"));
+            writeWorkers = cfg.replicas() > 1
+                    ? Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-write-")) : null;
         } else {
             p2mWorkers = null;
             m2mWorkers = null;
             fileWorkers = null;
+            writeWorkers = null;
         }
         try {
             register();
@@ -122,10 +132,12 @@ public final class MemoryMonitor implements AutoCloseable {
     }
 
     private void register() {
-        // owner role: ExCache traffic. Served on the delivery thread even when workers are configured: a miss or flush
-        // never waits on another component, and a hand-off to a worker would cost more than the miss itself
-        rpc.handle(PcacheMiss.class, (q, ctx) -> open().owner.miss(q));
-        rpc.handle(PcacheFlush.class, (q, ctx) -> open().owner.flush(q));
+        // owner role: ExCache traffic. Without replication it is served on the delivery thread even when workers are
+        // configured: a miss or flush never waits on another component, and a hand-off to a worker would cost more
+        // than the miss itself. With replication a flush (and a miss carrying a dirty victim) waits for the replica's
+        // acknowledgement, which must not block the delivery thread: both go to the write workers
+        rpc.handle(PcacheMiss.class, (q, ctx) -> open().owner.miss(q), writeWorkers);
+        rpc.handle(PcacheFlush.class, (q, ctx) -> open().owner.flush(q), writeWorkers);
         // home role: address-space calls
         rpc.handle(CreateAddressSpace.class, (q, ctx) -> open().home.create(q), p2mWorkers);
         rpc.handle(DestroyAddressSpace.class, (q, ctx) -> open().home.destroy(q), p2mWorkers);
@@ -154,6 +166,12 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(OwnerProtect.class, (q, ctx) -> open().owner.protect(q), m2mWorkers);
         rpc.handle(OwnerMapFile.class, (q, ctx) -> open().owner.mapFile(q), m2mWorkers);
         rpc.handle(OwnerFileSync.class, (q, ctx) -> open().owner.fileSync(q), m2mWorkers);
+        rpc.handle(SetReplica.class, (q, ctx) -> open().owner.setReplica(q), m2mWorkers);
+        // a replica applies changes and never waits on another component; a promotion sends the whole space to the
+        // new replica and failover calls owners and the GMM: both wait, so they run where home calls run
+        rpc.handle(Replicate.class, (q, ctx) -> open().owner.replicate(q), m2mWorkers);
+        rpc.handle(Promote.class, (q, ctx) -> open().owner.promote(q), p2mWorkers);
+        rpc.handle(MemoryFailed.class, (q, ctx) -> open().memoryFailed(q.node()), p2mWorkers);
     }
 
     /** File-backed areas read and write their files through the vNode's buffer cache: this one or another's. */
@@ -194,7 +212,8 @@ public final class MemoryMonitor implements AutoCloseable {
     /** What this component has and uses, for its status reports to the managers. */
     public ComponentResources resources() {
         return new ComponentResources(Runtime.getRuntime().availableProcessors(), config.workers(),
-                home.counters().spaces(), pageStore.capacityBytes(), pageStore.usedBytes(), 0, 0);
+                home.counters().spaces(), pageStore.capacityBytes(), pageStore.usedBytes(), 0, 0, null, "",
+                owner.replicaBytes(), config.replicas() > 1 ? owner.spacesWithoutReplica() : 0);
     }
 
     /** A snapshot of this monitor's state and counters. */
@@ -206,7 +225,8 @@ public final class MemoryMonitor implements AutoCloseable {
                 home.mappedBytesPerSpace(), owner.storedBytesPerSpace(),
                 o.misses(), o.pagesServed(), o.zeroPagesServed(), o.flushes(), o.pagesFlushed(), o.piggybacks(),
                 o.refusedNoMemory(), o.refusedBadAddress(), h.vmCalls(), h.consults(), h.pagesCopiedAcrossOwners(),
-                c.hits(), c.misses(), c.evictions(), c.writeBacks(), c.cachedBytes(), c.dirtyChunks());
+                c.hits(), c.misses(), c.evictions(), c.writeBacks(), c.cachedBytes(), c.dirtyChunks(),
+                owner.replicaBytes(), owner.spacesWithoutReplica(), o.changesReplicated(), o.promotions(), h.failovers());
     }
 
     /**
@@ -227,8 +247,27 @@ public final class MemoryMonitor implements AutoCloseable {
         pageStore.close();
     }
 
+    /**
+     * {@code GM_MEMORY_FAILED}: memory component {@code dead} was declared dead. Calls in flight to it fail now, the
+     * spaces owned here stop replicating to it, and the processes homed here get their vRegions it owned moved to
+     * their replicas ({@link HomeNode#failover}).
+     */
+    private org.legoos.net.protocol.Ack memoryFailed(int dead) {
+        if (dead == rpc.nodeId()) {
+            throw Status.INVALID_ARGUMENT.toException("memory component " + dead + " cannot fail over from itself");
+        }
+        rpc.failCallsTo(dead, "memory component " + dead + " was declared dead by the global manager");
+        int unreplicated = owner.replicaDied(dead);
+        if (unreplicated > 0) {
+            log.warn("{}: {} address space(s) owned here lost their replica on memory component {}", rpc.name(),
+                    unreplicated, dead);
+        }
+        home.failover(dead);
+        return org.legoos.net.protocol.Ack.INSTANCE;
+    }
+
     private void stopWorkers() {
-        for (ExecutorService pool : new ExecutorService[] {p2mWorkers, m2mWorkers, fileWorkers}) {
+        for (ExecutorService pool : new ExecutorService[] {p2mWorkers, m2mWorkers, fileWorkers, writeWorkers}) {
             if (pool == null) {
                 continue;
             }

@@ -28,6 +28,11 @@ import java.util.Map;
  * @param bufferCacheWriteBacks dirty ranges written to storage
  * @param bufferCacheBytes bytes of file data cached
  * @param bufferCacheDirtyChunks cached chunks not yet written back
+ * @param replicaBytes bytes of pages held here as the replica of other components' vRegions
+ * @param spacesWithoutReplica address spaces owned here that have no replica
+ * @param changesReplicated changes of owned spaces sent to their replica and acknowledged
+ * @param promotions replicas held here that took over from a dead owner
+ * @param failovers processes homed here whose vRegions were moved off a dead owner
  */
 public record MemoryStats(long capacityBytes, long pagesUsed, int homeSpaces, int ownedSpaces,
                           Map<Long, Long> mappedBytesPerSpace, Map<Long, Long> storedBytesPerSpace,
@@ -35,7 +40,9 @@ public record MemoryStats(long capacityBytes, long pagesUsed, int homeSpaces, in
                           long piggybackedVictims, long refusedNoMemory, long refusedBadAddress,
                           long vmCalls, long consults, long pagesCopiedAcrossOwners,
                           long bufferCacheHits, long bufferCacheMisses, long bufferCacheEvictions,
-                          long bufferCacheWriteBacks, long bufferCacheBytes, long bufferCacheDirtyChunks) {
+                          long bufferCacheWriteBacks, long bufferCacheBytes, long bufferCacheDirtyChunks,
+                          long replicaBytes, int spacesWithoutReplica, long changesReplicated, long promotions,
+                          long failovers) {
     public MemoryStats {
         mappedBytesPerSpace = Map.copyOf(mappedBytesPerSpace);
         storedBytesPerSpace = Map.copyOf(storedBytesPerSpace);

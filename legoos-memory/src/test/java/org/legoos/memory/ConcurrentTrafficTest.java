@@ -109,7 +109,7 @@ class ConcurrentTrafficTest {
             }
         }
         long stored = cluster.monitors.stream().mapToLong(m -> m.stats().pagesUsed()).sum();
-        assertThat(stored).isEqualTo(expectedPages);
+        assertThat(stored).as("every page on its owner and on its replica").isEqualTo(2 * expectedPages);
         p.destroy();
         q.destroy();
         assertThat(cluster.monitors.stream().mapToLong(m -> m.stats().pagesUsed()).sum()).isZero();

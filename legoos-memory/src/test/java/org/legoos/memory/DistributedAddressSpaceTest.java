@@ -24,12 +24,14 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DistributedAddressSpaceTest {
+    // the layout of pages over owners, without replicas (replication: ReplicationTest, ConcurrentTrafficTest,
+    // legoos-node MemoryFailoverTest)
     static final long VREGION = 1 << 20;
     TestCluster cluster;
 
     @BeforeEach
     void start() {
-        cluster = new TestCluster(3, new MemoryConfig(64L << 20, VREGION, 0, 1 << 20, 64 << 10));
+        cluster = new TestCluster(3, new MemoryConfig(64L << 20, VREGION, 0, 1 << 20, 64 << 10, 1));
     }
 
     @AfterEach
@@ -178,7 +180,7 @@ class DistributedAddressSpaceTest {
     @Test
     void mremapRefusedByAFullOwnerLeavesTheOldMappingIntact() {
         cluster.close();
-        cluster = new TestCluster(2, new MemoryConfig(64 * PAGE, VREGION, 0, 1 << 20, 64 << 10));
+        cluster = new TestCluster(2, new MemoryConfig(64 * PAGE, VREGION, 0, 1 << 20, 64 << 10, 1));
         int a0 = TestCluster.memoryNode(0);
         int a1 = TestCluster.memoryNode(1);
         Proc p = Proc.create(cluster, a0, 1, 0);

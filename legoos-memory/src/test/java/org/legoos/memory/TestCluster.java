@@ -71,6 +71,16 @@ final class TestCluster implements AutoCloseable {
             consults.incrementAndGet();
             return new NodeChoice(consultPolicy.getAsInt());
         });
+        // replicas: the next memory node after the primary (skipping the one to avoid), none with a single node
+        manager.handle(org.legoos.net.protocol.gm.ReplicaConsult.class, (q, ctx) -> {
+            for (int k = 1; k < memories; k++) {
+                int node = FIRST_MEMORY + Math.floorMod(q.primary() - FIRST_MEMORY + k, memories);
+                if (node != q.avoid()) {
+                    return new NodeChoice(node);
+                }
+            }
+            return new NodeChoice(-1);
+        });
         // the GMM's sum over a vNode's processes is tested with the real manager (legoos-node VNodeMemoryQuotaTest)
         manager.handle(MemoryUsage.class, (q, ctx) -> Ack.INSTANCE);
         manager.handle(VNodeGet.class, (q, ctx) -> {

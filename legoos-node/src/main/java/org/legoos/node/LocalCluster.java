@@ -84,6 +84,10 @@ public final class LocalCluster implements AutoCloseable {
         public Spec withCounts(int p, int m, int s) {
             return new Spec(p, m, s, processor, memory, manager, storageRoot, reportInterval);
         }
+
+        public Spec withManager(ManagerConfig m) {
+            return new Spec(processors, memories, storages, processor, memory, m, storageRoot, reportInterval);
+        }
     }
 
     /** The outcome of {@link #run}: exit code, captured output, the processor that ran it. */

@@ -232,8 +232,9 @@ class LocalClusterEndToEndTest {
 
     @Test
     void programWhoseMemoryComponentDiesGetsAClearErrorAndOthersAreUnaffected() throws Exception {
+        // without replication (replicas 1) the pages on the dead component are lost: the honest limit
         try (LocalCluster own = LocalCluster.start(LocalCluster.Spec.defaults()
-                        .withMemory(MemoryConfig.of(1L << 30).withWorkers(0).withVregionBytes(1 << 20))
+                        .withMemory(MemoryConfig.of(1L << 30).withWorkers(0).withVregionBytes(1 << 20).withReplicas(1))
                         .withProcessor(new ProcessorConfig(2, TINY, 64, 2000)),
                 Map.of("spreadread", SpreadThenRead.class))) {
             int cacheNode = own.createVNode("v").cacheMemoryNode();

@@ -17,6 +17,9 @@ import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.gm.Consult;
 import org.legoos.net.protocol.gm.MemoryUsage;
 import org.legoos.net.protocol.gm.NodeChoice;
+import org.legoos.net.protocol.gm.ReplicaConsult;
+import org.legoos.net.protocol.m2m.Promote;
+import org.legoos.net.protocol.m2m.SetReplica;
 import org.legoos.net.protocol.m2m.OwnerDestroy;
 import org.legoos.net.protocol.m2m.OwnerMap;
 import org.legoos.net.protocol.m2m.OwnerMovePages;
@@ -59,6 +62,13 @@ import org.slf4j.LoggerFactory;
  * different vRegions). A failed call leaves the address space as it was: owners told about a new area are
  * told to forget it again.
  *
+ * <p><b>Replication</b> (with {@code replicas} 2): the first time a process gets a vRegion on an owner, the home
+ * asks the GMM for a replica for that (process, owner) pair ({@code GM_REPLICA_CONSULT}) and tells the owner
+ * ({@code M2M_SET_REPLICA}), which from then on replicates every change of that process's pages and areas there.
+ * When the manager declares a memory component dead ({@code GM_MEMORY_FAILED}), {@link #failover} promotes the
+ * replica of each process's vRegions there to owner ({@code M2M_PROMOTE}) and raises the owner map's version;
+ * processors whose calls to the dead owner fail ask for the map again and carry on.
+ *
  * <p>Thread-safety: thread-safe. The calls of one process are serialised on its address space (including
  * the round trips to owners and the GMM); different processes proceed in parallel.
  */
@@ -73,6 +83,8 @@ public final class HomeNode {
     private final int shift;
     private final long heapStart;
     private final VRegionOwner localOwner;
+    private final int replicas;
+    private final LongAdder failovers = new LongAdder();
     private final ConcurrentHashMap<Long, HomeSpace> spaces = new ConcurrentHashMap<>();
     private final LongAdder consults = new LongAdder();
     private final LongAdder vmCalls = new LongAdder();
@@ -88,6 +100,14 @@ public final class HomeNode {
      * @param localOwner the owner role of this same component
      */
     public HomeNode(RpcNode rpc, int managerNode, long vregionBytes, VRegionOwner localOwner) {
+        this(rpc, managerNode, vregionBytes, localOwner, 1);
+    }
+
+    /**
+     * @param replicas copies of each page: 1 (none replicated) or 2 (a replica per process and owner, when the GMM
+     *     finds a second live memory component)
+     */
+    public HomeNode(RpcNode rpc, int managerNode, long vregionBytes, VRegionOwner localOwner, int replicas) {
         if (Long.bitCount(vregionBytes) != 1 || vregionBytes < Layout.MIN_VREGION_BYTES
                 || vregionBytes > Layout.MAX_VREGION_BYTES) {
             throw new IllegalArgumentException("vRegion size must be a power of two in [4 KiB, 64 GiB], got " + vregionBytes);
@@ -98,14 +118,15 @@ public final class HomeNode {
         this.shift = Long.numberOfTrailingZeros(vregionBytes);
         this.heapStart = Layout.heapStart(vregionBytes);
         this.localOwner = localOwner;
+        this.replicas = replicas;
     }
 
     /** Counters of the home role. */
-    public record Counters(int spaces, long vmCalls, long consults, long pagesCopiedAcrossOwners) {
+    public record Counters(int spaces, long vmCalls, long consults, long pagesCopiedAcrossOwners, long failovers) {
     }
 
     public Counters counters() {
-        return new Counters(spaces.size(), vmCalls.sum(), consults.sum(), pagesCopied.sum());
+        return new Counters(spaces.size(), vmCalls.sum(), consults.sum(), pagesCopied.sum(), failovers.sum());
     }
 
     /** pid to bytes mapped, for the address spaces homed here. */
@@ -424,6 +445,7 @@ public final class HomeNode {
                 }
             }
             for (Run run : runs(s, start, end)) {
+                ensureReplica(s, run.node());
                 Vma part = area.slice(run.start(), run.end());
                 FileBacking f = part.file();
                 callOwner(run.node(), f == null
@@ -456,6 +478,79 @@ public final class HomeNode {
             throw Status.NO_MEMORY.toException("the GMM found no memory component for a new vRegion of pid " + s.pid);
         }
         return c.nodeId();
+    }
+
+    /**
+     * With replication, gives the process's vRegions on {@code owner} a replica before their first area goes there:
+     * asks the GMM once per (process, owner) and tells the owner. No replica (-1) if the GMM finds no other live
+     * memory component; asked again at the next new area then.
+     */
+    private void ensureReplica(HomeSpace s, int owner) {
+        if (replicas < 2 || s.replicaOf.get(owner) >= 0) {
+            return;
+        }
+        NodeChoice c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, owner, -1, 0));
+        if (c.nodeId() < 0 || c.nodeId() == owner) {
+            return;
+        }
+        callOwner(owner, new SetReplica(s.pid, s.vnodeId, c.nodeId()));
+        s.replicaOf.put(owner, c.nodeId());
+    }
+
+    /**
+     * Memory component {@code dead} was declared dead: for every process homed here, the vRegions it owned move to
+     * their replica, which is promoted to owner ({@code M2M_PROMOTE}) with a new replica if the GMM finds one, and
+     * the owner map's version is raised so processors pick the change up. Owners that replicated to {@code dead}
+     * run without a replica (they drop it themselves) until a new area asks for one. A process whose vRegions there
+     * had no replica keeps {@code dead} in its map: its accesses there fail, naming it. Never throws.
+     */
+    public void failover(int dead) {
+        for (HomeSpace s : spaces.values()) {
+            synchronized (s) {
+                if (s.destroyed) {
+                    continue;
+                }
+                for (var e : s.replicaOf.int2IntEntrySet()) {
+                    if (e.getIntValue() == dead) {
+                        e.setValue(-1);
+                    }
+                }
+                if (!s.owners.containsValue(dead)) {
+                    continue;
+                }
+                long t0 = System.nanoTime();
+                int target = s.replicaOf.remove(dead);
+                if (target < 0) {
+                    log.error("pid {}: memory component {} died holding vRegions without a replica: their pages are lost",
+                            s.pid, dead);
+                    continue;
+                }
+                try {
+                    int next = s.replicaOf.get(target); // target owns vRegions of its own already: keep their replica
+                    if (next < 0 && replicas >= 2) {
+                        NodeChoice c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, target, dead, 0));
+                        next = c.nodeId() == target ? -1 : c.nodeId();
+                    }
+                    callOwner(target, new Promote(s.pid, s.vnodeId, dead, next));
+                    s.replicaOf.put(target, next);
+                } catch (RuntimeException e) {
+                    log.error("pid {}: failover of its vRegions from memory component {} to {} failed: {}", s.pid, dead,
+                            target, e.getMessage());
+                    continue;
+                }
+                int moved = 0;
+                for (var e : s.owners.long2IntEntrySet()) {
+                    if (e.getIntValue() == dead) {
+                        e.setValue(target);
+                        moved++;
+                    }
+                }
+                s.ownersVersion++;
+                failovers.increment();
+                log.info("pid {}: {} vRegion(s) failed over from memory component {} to {} (replica now {}) in {} ms",
+                        s.pid, moved, dead, target, s.replicaOf.get(target), (System.nanoTime() - t0) / 1_000_000);
+            }
+        }
     }
 
     /** Unmaps [start, end) at the home and on the owners of its mapped parts. */

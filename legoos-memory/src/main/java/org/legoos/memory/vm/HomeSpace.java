@@ -20,6 +20,11 @@ final class HomeSpace {
     final Long2IntRBTreeMap owners = new Long2IntRBTreeMap();
     /** Raised with every change of {@link #owners}, so processors keep the newest map (see MapReply). */
     long ownersVersion;
+    /**
+     * Owner node to the node holding the replica of this process's vRegions there (-1: none), for every owner the
+     * home has asked the GMM about.
+     */
+    final it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap replicaOf = new it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap();
     long brk;
     boolean destroyed;
     /** Bytes the GMM counts against the vNode's memory quota for this process (reserved or reported). */
@@ -31,5 +36,6 @@ final class HomeSpace {
         this.quotaBytes = quotaBytes;
         this.brk = heapStart;
         owners.defaultReturnValue(-1);
+        replicaOf.defaultReturnValue(-1);
     }
 }

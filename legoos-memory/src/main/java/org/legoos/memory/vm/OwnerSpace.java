@@ -16,6 +16,22 @@ final class OwnerSpace {
     final PageTable pages;
     /** Set under the write lock once M2M_DESTROY removed this space; later requests see BAD_ADDRESS. */
     boolean dead;
+    /**
+     * The memory component every change of this space is replicated to before it is acknowledged (M2M_SET_REPLICA),
+     * -1 for none. Unused in a replica's own copy.
+     */
+    volatile int replica = -1;
+    /**
+     * Write order per page while replicating: a flush holds the stripes of its pages across its local store and its
+     * M2M_REPLICATE, so two flushes of one page reach the replica in the order they were applied here.
+     */
+    final java.util.concurrent.locks.ReentrantLock[] writeOrder = new java.util.concurrent.locks.ReentrantLock[64];
+
+    {
+        for (int i = 0; i < writeOrder.length; i++) {
+            writeOrder[i] = new java.util.concurrent.locks.ReentrantLock();
+        }
+    }
 
     OwnerSpace(long pid, int vnodeId, PageTable pages) {
         this.pid = pid;

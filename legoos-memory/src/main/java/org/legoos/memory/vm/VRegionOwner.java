@@ -27,11 +27,16 @@ import org.legoos.net.protocol.m2m.OwnerReadPages;
 import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
 import org.legoos.net.protocol.m2m.PageSet;
+import org.legoos.net.protocol.m2m.Promote;
+import org.legoos.net.protocol.m2m.Replicate;
+import org.legoos.net.protocol.m2m.SetReplica;
 import org.legoos.net.protocol.p2m.PageData;
 import org.legoos.net.protocol.p2m.PcacheFlush;
 import org.legoos.net.protocol.p2m.PcacheFileFill;
 import org.legoos.net.protocol.p2m.PcacheMiss;
 import org.legoos.net.rpc.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The owner role of a memory component (LegoOS's vRegion owner): for every address space with vRegions
@@ -44,11 +49,23 @@ import org.legoos.net.rpc.Status;
  * (a {@code SegmentationFault} in the program); a flush needing more frames than are free is refused
  * with {@code NO_MEMORY} before any page is touched.
  *
+ * <p><b>Replication.</b> When the home names a replica for an address space ({@code M2M_SET_REPLICA}), every change
+ * of it here (flushed and piggybacked pages, pages moved in by mremap, areas mapped, unmapped, protected or moved,
+ * the process's exit) is sent to the replica ({@code M2M_REPLICATE}) after it is applied here and before it is
+ * acknowledged: a flush the processor saw acknowledged is on two components. The replica keeps a copy per primary
+ * and address space ({@link #replicate}), which {@code M2M_PROMOTE} turns into an owned space when the primary
+ * dies. A change the replica does not acknowledge fails with UNAVAILABLE: the processor retries it once the manager
+ * has settled who is alive (a replica that missed a change is never promoted in silence). A replica refuses the
+ * changes of a primary whose spaces it took over (fencing: a primary declared dead that was only slow cannot
+ * change anything any more).
+ *
  * <p>Thread-safety: thread-safe; misses and flushes of one address space run in parallel (they share its
  * read lock, pages are guarded by the page table's stripe locks), area changes from the home take the
  * address space's lock exclusively. Looking up an address space neither locks nor boxes.
  */
 public final class VRegionOwner {
+    private static final Logger log = LoggerFactory.getLogger(VRegionOwner.class);
+
     /** Most pages one PCACHE_MISS may ask for (4 MiB). */
     public static final int MAX_MISS_PAGES = 1024;
     /** Most pages one M2M_READ_PAGES may ask for (4 MiB). */
@@ -58,6 +75,24 @@ public final class VRegionOwner {
     private final PageStore store;
     private final IntSupplier nodeId;
     private final Files files;
+    private final Replicator replicator;
+    /** The copies this component keeps as a replica, by (primary, pid). */
+    private final java.util.concurrent.ConcurrentHashMap<ReplicaKey, OwnerSpace> replicas =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** (primary, pid) pairs taken over by M2M_PROMOTE: their primary's changes are refused from then on. */
+    private final java.util.Set<ReplicaKey> promoted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * (primary, pid) copies given up because this component ran out of frames for them: incomplete, so never
+     * promoted (a promotion would serve stale pages) and never written again.
+     */
+    private final java.util.Set<ReplicaKey> abandoned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final LongAdder replicasDropped = new LongAdder();
+    private final LongAdder replicated = new LongAdder();
+    private final LongAdder replicaChangesApplied = new LongAdder();
+    private final LongAdder promotions = new LongAdder();
+
+    private record ReplicaKey(int primary, long pid) {
+    }
     private final Object spacesLock = new Object();
     /** Copy-on-write (address spaces come and go rarely), so the miss path reads it without a lock. */
     private volatile Long2ObjectOpenHashMap<OwnerSpace> spaces = new Long2ObjectOpenHashMap<>();
@@ -83,9 +118,28 @@ public final class VRegionOwner {
      *              the file's vNode, which may be this component's own)
      */
     public VRegionOwner(PageStore store, IntSupplier nodeId, Files files) {
+        this(store, nodeId, files, Replicator.NONE);
+    }
+
+    /**
+     * @param replicator how this component sends {@code M2M_REPLICATE} to the replica of an address space
+     */
+    public VRegionOwner(PageStore store, IntSupplier nodeId, Files files, Replicator replicator) {
         this.store = store;
         this.nodeId = nodeId;
         this.files = files;
+        this.replicator = replicator;
+    }
+
+    /** Sends a change to a replica and waits for its acknowledgement. */
+    @FunctionalInterface
+    public interface Replicator {
+        void replicate(int replica, Replicate change);
+
+        /** A component that cannot replicate: naming a replica fails every change. */
+        Replicator NONE = (replica, change) -> {
+            throw Status.UNAVAILABLE.toException("this memory component cannot reach replicas");
+        };
     }
 
     /** The file data behind file-backed areas: reads fill never-written pages, writes sync shared ones. */
@@ -112,12 +166,34 @@ public final class VRegionOwner {
 
     /** Counters of the owner role. */
     public record Counters(long misses, long pagesServed, long zeroPagesServed, long flushes, long pagesFlushed,
-                           long piggybacks, long refusedNoMemory, long refusedBadAddress) {
+                           long piggybacks, long refusedNoMemory, long refusedBadAddress, long changesReplicated,
+                           long replicaChangesApplied, long promotions) {
     }
 
     public Counters counters() {
         return new Counters(misses.sum(), pagesServed.sum(), zeroPagesServed.sum(), flushes.sum(), pagesFlushed.sum(),
-                piggybacks.sum(), noMemory.sum(), badAddress.sum());
+                piggybacks.sum(), noMemory.sum(), badAddress.sum(), replicated.sum(), replicaChangesApplied.sum(),
+                promotions.sum());
+    }
+
+    /** Bytes of pages this component holds as a replica of other components' vRegions. */
+    public long replicaBytes() {
+        long pages = 0;
+        for (OwnerSpace r : replicas.values()) {
+            pages += r.pages.pages();
+        }
+        return pages * PAGE_SIZE;
+    }
+
+    /** Address spaces owned here that have no replica (none was named, or it died). */
+    public int spacesWithoutReplica() {
+        int n = 0;
+        for (OwnerSpace s : spaces.values()) {
+            if (s.replica < 0) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Address spaces with areas here. */
@@ -173,7 +249,7 @@ public final class VRegionOwner {
                 throw fault(q.pid(), q.vaddr(), "its address space was destroyed");
             }
             if (hasVictim) {
-                store(s, new long[] {q.victimVaddr()}, victim, AddressSpace.PROT_WRITE, "piggybacked victim");
+                storeAndReplicate(s, new long[] {q.victimVaddr()}, victim, AddressSpace.PROT_WRITE, "piggybacked victim");
                 piggybacks.increment();
                 pagesFlushed.increment();
             }
@@ -240,13 +316,70 @@ public final class VRegionOwner {
             if (s.dead) {
                 throw fault(q.pid(), vaddrs[0], "its address space was destroyed");
             }
-            store(s, vaddrs, q.data(), AddressSpace.PROT_WRITE, "flushed page");
+            storeAndReplicate(s, vaddrs, q.data(), AddressSpace.PROT_WRITE, "flushed page");
         } finally {
             lock.unlock();
         }
         flushes.increment();
         pagesFlushed.add(vaddrs.length);
         return Ack.INSTANCE;
+    }
+
+    /**
+     * {@link #store}, then (if {@code s} has a replica) the same pages to the replica, holding the pages' write-order
+     * stripes across both so that two writes of one page reach the replica in the order they were applied here.
+     */
+    private void storeAndReplicate(OwnerSpace s, long[] vaddrs, ByteBuffer data, int requiredProt, String what) {
+        if (s.replica < 0) {
+            store(s, vaddrs, data, requiredProt, what);
+            return;
+        }
+        java.util.concurrent.locks.ReentrantLock[] order = s.writeOrder;
+        long stripes = 0; // bit i: stripe i is needed; taken in index order, so two flushes never deadlock
+        for (long va : vaddrs) {
+            stripes |= 1L << ((va >>> 12) & (order.length - 1));
+        }
+        for (long b = stripes; b != 0; b &= b - 1) {
+            order[Long.numberOfTrailingZeros(b)].lock();
+        }
+        try {
+            store(s, vaddrs, data, requiredProt, what);
+            sendToReplica(s, new OwnerWritePages(s.pid, vaddrs, data.duplicate()));
+        } finally {
+            for (long b = stripes; b != 0; b &= b - 1) {
+                order[Long.numberOfTrailingZeros(b)].unlock();
+            }
+        }
+    }
+
+    /**
+     * Sends {@code change}, just applied to {@code s} (whose lock is held), to the replica of {@code s}, if it has
+     * one, and waits for its acknowledgement.
+     *
+     * @throws LegoException UNAVAILABLE if the replica did not acknowledge it: the caller's request fails, so the
+     *     processor (or home) retries it once the manager has settled whether the replica is alive
+     */
+    private void sendToReplica(OwnerSpace s, Message change) {
+        int r = s.replica;
+        if (r < 0) {
+            return;
+        }
+        try {
+            replicator.replicate(r, new Replicate(nodeId.getAsInt(), s.pid, change));
+        } catch (LegoException e) {
+            if (Status.NO_MEMORY.name().equals(e.status())) {
+                // the replica has no room and gave its copy up (it will never promote it): run without one rather
+                // than fail a process the cluster has room for
+                s.replica = -1;
+                replicasDropped.increment();
+                log.warn("pid {}: replica on memory component {} is full and gave its copy up; the process's pages "
+                        + "on memory component {} now have no replica: {}", s.pid, r, nodeId.getAsInt(), e.getMessage());
+                return;
+            }
+            throw Status.UNAVAILABLE.toException("pid " + s.pid + ": memory component " + nodeId.getAsInt()
+                    + " could not replicate a change to memory component " + r + ": " + e.getMessage());
+        }
+        replicated.increment();
     }
 
     /**
@@ -281,11 +414,11 @@ public final class VRegionOwner {
     public Ack map(OwnerMap q) {
         long len = Layout.checkRange("M2M_MMAP", q.addr(), q.length());
         Layout.checkProt("M2M_MMAP", q.prot());
-        return mapArea(q.pid(), q.vnodeId(), new Vma(q.addr(), q.addr() + len, q.prot()));
+        return mapArea(q.pid(), q.vnodeId(), new Vma(q.addr(), q.addr() + len, q.prot()), q);
     }
 
-    /** A fresh area (any pages left in its range from before are dropped). */
-    private Ack mapArea(long pid, int vnodeId, Vma area) {
+    /** A fresh area (any pages left in its range from before are dropped); {@code change} goes to the replica. */
+    private Ack mapArea(long pid, int vnodeId, Vma area, Message change) {
         while (true) {
             OwnerSpace s = spaceOrCreate(pid, vnodeId);
             Lock lock = s.lock.writeLock();
@@ -297,9 +430,8 @@ public final class VRegionOwner {
                 if (s.vnodeId != vnodeId) {
                     throw Status.DENIED.toException("pid " + pid + " belongs to vNode " + s.vnodeId + ", not " + vnodeId);
                 }
-                s.areas.remove(area.start(), area.end());
-                s.pages.removeRange(area.start() >>> 12, area.end() >>> 12);
-                s.areas.add(area);
+                applyMap(s, area);
+                sendToReplica(s, change);
                 return Ack.INSTANCE;
             } finally {
                 lock.unlock();
@@ -317,12 +449,23 @@ public final class VRegionOwner {
         Lock lock = s.lock.writeLock();
         lock.lock();
         try {
-            s.areas.remove(q.addr(), q.addr() + len);
-            s.pages.removeRange(q.addr() >>> 12, (q.addr() + len) >>> 12);
+            applyUnmap(s, q.addr(), q.addr() + len);
+            sendToReplica(s, q);
         } finally {
             lock.unlock();
         }
         return Ack.INSTANCE;
+    }
+
+    private static void applyMap(OwnerSpace s, Vma area) {
+        s.areas.remove(area.start(), area.end());
+        s.pages.removeRange(area.start() >>> 12, area.end() >>> 12);
+        s.areas.add(area);
+    }
+
+    private static void applyUnmap(OwnerSpace s, long start, long end) {
+        s.areas.remove(start, end);
+        s.pages.removeRange(start >>> 12, end >>> 12);
     }
 
     /**
@@ -379,7 +522,7 @@ public final class VRegionOwner {
         } catch (IllegalArgumentException e) {
             throw invalid("M2M_MMAP_FILE: " + e.getMessage());
         }
-        return mapArea(q.pid(), q.vnodeId(), new Vma(q.addr(), q.addr() + len, q.prot(), file));
+        return mapArea(q.pid(), q.vnodeId(), new Vma(q.addr(), q.addr() + len, q.prot(), file), q);
     }
 
     /**
@@ -437,6 +580,7 @@ public final class VRegionOwner {
         lock.lock();
         try {
             s.areas.protect(q.addr(), q.addr() + len, q.prot());
+            sendToReplica(s, q);
         } finally {
             lock.unlock();
         }
@@ -454,14 +598,19 @@ public final class VRegionOwner {
         Lock lock = s.lock.writeLock();
         lock.lock();
         try {
-            if (!s.areas.isMapped(q.from(), q.from() + len) || !s.areas.isMapped(q.to(), q.to() + len)) {
-                throw fault(q.pid(), q.from(), "M2M_MOVE_PAGES needs both ranges mapped here");
-            }
-            s.pages.move(q.from() >>> 12, q.to() >>> 12, len >>> 12);
+            applyMove(s, q, len);
+            sendToReplica(s, q);
         } finally {
             lock.unlock();
         }
         return Ack.INSTANCE;
+    }
+
+    private void applyMove(OwnerSpace s, OwnerMovePages q, long len) {
+        if (!s.areas.isMapped(q.from(), q.from() + len) || !s.areas.isMapped(q.to(), q.to() + len)) {
+            throw fault(q.pid(), q.from(), "M2M_MOVE_PAGES needs both ranges mapped here");
+        }
+        s.pages.move(q.from() >>> 12, q.to() >>> 12, len >>> 12);
     }
 
     /** {@code M2M_READ_PAGES}: the stored pages of a range, for mremap across owners. */
@@ -504,7 +653,7 @@ public final class VRegionOwner {
             if (s.dead) {
                 throw fault(q.pid(), vaddrs[0], "its address space was destroyed");
             }
-            store(s, vaddrs, q.data(), 0, "moved page");
+            storeAndReplicate(s, vaddrs, q.data(), 0, "moved page");
         } finally {
             lock.unlock();
         }
@@ -529,10 +678,261 @@ public final class VRegionOwner {
             s.dead = true;
             s.areas.clear();
             s.pages.clear();
+            if (s.replica >= 0) {
+                try {
+                    sendToReplica(s, q);
+                } catch (LegoException e) { // the process is gone: its replica is dropped when its component is
+                    log.warn("pid {}: replica on memory component {} not told of the exit: {}", q.pid(), s.replica,
+                            e.getMessage());
+                }
+            }
         } finally {
             lock.unlock();
         }
         return Ack.INSTANCE;
+    }
+
+    // ------------------------------------------------------------------ replication
+
+    /** {@code M2M_SET_REPLICA}: changes of pid here go to {@code replica} from now on (-1: to none). */
+    public Ack setReplica(SetReplica q) {
+        if (q.replica() == nodeId.getAsInt()) {
+            throw invalid("M2M_SET_REPLICA: memory component " + q.replica() + " cannot be its own replica");
+        }
+        while (true) {
+            OwnerSpace s = spaceOrCreate(q.pid(), q.vnodeId());
+            Lock lock = s.lock.writeLock();
+            lock.lock();
+            try {
+                if (s.dead) {
+                    continue;
+                }
+                s.replica = q.replica();
+                return Ack.INSTANCE;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * {@code M2M_REPLICATE}: applies a change of primary {@code q.primary()} to this component's copy of its pid.
+     * Refused (DENIED) once that copy was promoted: the primary was declared dead.
+     */
+    public Ack replicate(Replicate q) {
+        ReplicaKey key = new ReplicaKey(q.primary(), q.pid());
+        Message c = q.change();
+        if (c instanceof OwnerDestroy) {
+            OwnerSpace r = replicas.remove(key);
+            if (r != null) {
+                Lock lock = r.lock.writeLock();
+                lock.lock();
+                try {
+                    r.dead = true;
+                    r.areas.clear();
+                    r.pages.clear();
+                } finally {
+                    lock.unlock();
+                }
+            }
+            replicaChangesApplied.increment();
+            return Ack.INSTANCE;
+        }
+        int vnode = c instanceof OwnerMap m ? m.vnodeId() : c instanceof OwnerMapFile m ? m.vnodeId() : 0;
+        while (true) {
+            refuseIfPromoted(key);
+            if (abandoned.contains(key)) {
+                throw Status.NO_MEMORY.toException("memory component " + nodeId.getAsInt() + " gave up its copy of pid "
+                        + key.pid() + " from memory component " + key.primary() + " for lack of room");
+            }
+            OwnerSpace r = replicas.computeIfAbsent(key, k -> new OwnerSpace(k.pid(), vnode, new PageTable(store)));
+            Lock lock = c instanceof OwnerWritePages ? r.lock.readLock() : r.lock.writeLock();
+            lock.lock();
+            try {
+                if (r.dead) {
+                    continue; // destroyed or promoted meanwhile: look again
+                }
+                if (promoted.contains(key)) { // promoted after this copy was made by a late change: drop it
+                    replicas.remove(key, r);
+                    refuseIfPromoted(key);
+                }
+                try {
+                    applyReplicated(r, c);
+                } catch (LegoException e) {
+                    if (Status.NO_MEMORY.name().equals(e.status())) {
+                        abandon(key, r);
+                    }
+                    throw e;
+                }
+            } finally {
+                lock.unlock();
+            }
+            replicaChangesApplied.increment();
+            return Ack.INSTANCE;
+        }
+    }
+
+    /** Gives up the copy {@code r} of {@code key} (its lock held): frees it, and it is never promoted nor written. */
+    private void abandon(ReplicaKey key, OwnerSpace r) {
+        abandoned.add(key);
+        replicas.remove(key, r);
+        r.dead = true;
+        r.areas.clear();
+        r.pages.clear();
+        log.warn("memory component {} has no room for its copy of pid {} from memory component {}: given up",
+                nodeId.getAsInt(), key.pid(), key.primary());
+    }
+
+    private void refuseIfPromoted(ReplicaKey key) {
+        if (promoted.contains(key)) {
+            throw Status.DENIED.toException("memory component " + nodeId.getAsInt() + " took over pid " + key.pid()
+                    + " from memory component " + key.primary() + ", which was declared dead: it takes no more changes"
+                    + " from it");
+        }
+    }
+
+    /** One replicated change, to a replica's copy (its lock held). */
+    private void applyReplicated(OwnerSpace r, Message c) {
+        switch (c) {
+            case OwnerMap m -> applyMap(r, new Vma(m.addr(), m.addr() + Layout.checkRange("M2M_MMAP", m.addr(), m.length()),
+                    m.prot()));
+            case OwnerMapFile m -> {
+                long len = Layout.checkRange("M2M_MMAP_FILE", m.addr(), m.length());
+                applyMap(r, new Vma(m.addr(), m.addr() + len, m.prot(), new FileBacking(m.fileVnode(), m.cacheNode(),
+                        m.path(), m.fileOffset(), m.shared(), m.fileSize())));
+            }
+            case OwnerUnmap m -> {
+                long len = Layout.checkRange("M2M_MUNMAP", m.addr(), m.length());
+                applyUnmap(r, m.addr(), m.addr() + len);
+            }
+            case OwnerProtect m -> r.areas.protect(m.addr(), m.addr() + Layout.checkRange("M2M_MPROTECT", m.addr(),
+                    m.length()), m.prot());
+            case OwnerMovePages m -> applyMove(r, m, Layout.checkRange("M2M_MOVE_PAGES", m.from(), m.length()));
+            case OwnerWritePages m -> {
+                checkPages("M2M_REPLICATE", m.vaddrs(), m.data());
+                store(r, m.vaddrs(), m.data(), 0, "replicated page");
+            }
+            default -> throw invalid("M2M_REPLICATE: " + c.getClass().getSimpleName() + " is not a replicated change");
+        }
+    }
+
+    /**
+     * {@code M2M_PROMOTE}: the primary of this component's copy of pid died: its areas and pages become owned here
+     * (merged into pid's own space here, if there is one), replicated to {@code q.replica()} from now on, which is
+     * sent the whole space. Later changes from the old primary are refused.
+     */
+    public Ack promote(Promote q) {
+        ReplicaKey key = new ReplicaKey(q.primary(), q.pid());
+        if (abandoned.contains(key)) {
+            throw Status.NOT_FOUND.toException("memory component " + nodeId.getAsInt() + " gave up its copy of pid "
+                    + q.pid() + " from memory component " + q.primary() + " (no room): it cannot take over");
+        }
+        boolean first = promoted.add(key);
+        OwnerSpace r = replicas.remove(key);
+        List<Vma> areas = List.of();
+        while (true) {
+            OwnerSpace s = spaceOrCreate(q.pid(), q.vnodeId());
+            Lock lock = s.lock.writeLock();
+            lock.lock();
+            try {
+                if (s.dead) {
+                    continue;
+                }
+                if (r != null) {
+                    Lock rl = r.lock.writeLock();
+                    rl.lock();
+                    try {
+                        r.dead = true; // late changes of the old primary that already found it look again: refused
+                        areas = r.areas.areas();
+                        for (Vma a : areas) {
+                            applyMap(s, a);
+                            copyPages(r, s, a.start(), a.end());
+                        }
+                        r.areas.clear();
+                        r.pages.clear();
+                    } finally {
+                        rl.unlock();
+                    }
+                }
+                int before = s.replica;
+                s.replica = q.replica() == nodeId.getAsInt() ? -1 : q.replica();
+                if (s.replica >= 0 && (r != null || before != s.replica)) {
+                    seedReplica(s);
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (first) {
+                promotions.increment();
+                log.info("memory component {} took over pid {} from memory component {}: {} area(s), replica {}",
+                        nodeId.getAsInt(), q.pid(), q.primary(), areas.size(), q.replica());
+            }
+            return Ack.INSTANCE;
+        }
+    }
+
+    /** Moves the stored pages of [start, end) from {@code from} to {@code to} (both locked), a batch at a time. */
+    private void copyPages(OwnerSpace from, OwnerSpace to, long start, long end) {
+        long at = start >>> 12;
+        long stop = end >>> 12;
+        while (at < stop) {
+            PageTable.Collected c = from.pages.collect(at, stop, 256);
+            long[] vaddrs = c.vpns().clone();
+            if (vaddrs.length > 0) {
+                for (int i = 0; i < vaddrs.length; i++) {
+                    vaddrs[i] <<= 12;
+                }
+                from.pages.removeRange(at, c.nextVpn()); // frees its frames before the copy takes new ones
+                store(to, vaddrs, ByteBuffer.wrap(c.data(), 0, vaddrs.length * PAGE_SIZE), 0, "promoted page");
+            }
+            if (c.nextVpn() <= at) {
+                break;
+            }
+            at = c.nextVpn();
+        }
+    }
+
+    /** Sends the whole of {@code s} (locked) to its replica: every area, then every stored page. */
+    private void seedReplica(OwnerSpace s) {
+        for (Vma a : s.areas.areas()) {
+            FileBacking f = a.file();
+            sendToReplica(s, f == null ? new OwnerMap(s.pid, s.vnodeId, a.start(), a.length(), a.prot())
+                    : new OwnerMapFile(s.pid, s.vnodeId, a.start(), a.length(), a.prot(), f.shared(), f.vnodeId(),
+                            f.cacheNode(), f.path(), f.offset(), f.size()));
+        }
+        for (Vma a : s.areas.areas()) {
+            long at = a.start() >>> 12;
+            long stop = a.end() >>> 12;
+            while (at < stop) {
+                PageTable.Collected c = s.pages.collect(at, stop, 256);
+                long[] vaddrs = c.vpns().clone();
+                if (vaddrs.length > 0) {
+                    for (int i = 0; i < vaddrs.length; i++) {
+                        vaddrs[i] <<= 12;
+                    }
+                    sendToReplica(s, new OwnerWritePages(s.pid, vaddrs, ByteBuffer.wrap(c.data(), 0, vaddrs.length * PAGE_SIZE)));
+                }
+                if (c.nextVpn() <= at) {
+                    break;
+                }
+                at = c.nextVpn();
+            }
+        }
+    }
+
+    /**
+     * Memory component {@code dead} was declared dead: spaces replicated to it run without a replica until their home
+     * names a new one. Returns how many spaces lost their replica.
+     */
+    public int replicaDied(int dead) {
+        int n = 0;
+        for (OwnerSpace s : spaces.values()) {
+            if (s.replica == dead) {
+                s.replica = -1;
+                n++;
+            }
+        }
+        return n;
     }
 
     /**
@@ -551,6 +951,9 @@ public final class VRegionOwner {
             case OwnerProtect m -> protect(m);
             case OwnerMapFile m -> mapFile(m);
             case OwnerFileSync m -> fileSync(m);
+            case SetReplica m -> setReplica(m);
+            case Promote m -> promote(m);
+            case Replicate m -> replicate(m);
             default -> throw new IllegalArgumentException(q.getClass().getSimpleName() + " is not an M2M request");
         };
         return (R) reply;

@@ -21,8 +21,10 @@ public final class Protocol {
      * it whenever the frame header, an opcode or a message body changes incompatibly.
      *
      * <p>2: {@code PM_START} carries whether the client sends stdin; {@code PM_INPUT} carries it.
+     * <p>3: memory replication ({@code GM_REPLICA_CONSULT}, {@code GM_MEMORY_FAILED}, {@code M2M_SET_REPLICA},
+     * {@code M2M_REPLICATE}, {@code M2M_PROMOTE}).
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();

@@ -147,6 +147,13 @@ public final class MessageSamples {
         } else if (t instanceof ParameterizedType p && p.getRawType() == List.class) {
             Type element = p.getActualTypeArguments()[0];
             return g.list(0, 4, () -> value(g, element, where + "[]"));
+        } else if (t == Message.class && where.startsWith("Replicate.")) {
+            // a replicated change: any of the M2M requests a replica applies
+            Class<? extends Message> change = g.oneOf(org.legoos.net.protocol.m2m.OwnerMap.class,
+                    org.legoos.net.protocol.m2m.OwnerMapFile.class, org.legoos.net.protocol.m2m.OwnerUnmap.class,
+                    org.legoos.net.protocol.m2m.OwnerProtect.class, org.legoos.net.protocol.m2m.OwnerMovePages.class,
+                    org.legoos.net.protocol.m2m.OwnerWritePages.class, org.legoos.net.protocol.m2m.OwnerDestroy.class);
+            return record(g, change);
         } else if (t instanceof Class<?> c && c.isRecord()) {
             return record(g, c);
         } else if (t instanceof Class<?> c && c.isEnum()) {

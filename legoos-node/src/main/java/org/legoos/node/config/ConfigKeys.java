@@ -124,6 +124,11 @@ public final class ConfigKeys {
             "64MiB", "storage buffer cache: most bytes of file data this component caches for its vNodes");
     public static final ConfigKey<Long> MEMORY_BUFFER_CHUNK_BYTES = key(MEMORY, "bufferChunkBytes", ValueType.size(4 * KiB, 64L << 20),
             "64KiB", "unit the buffer cache fills, evicts and writes back (a power of two)");
+    public static final ConfigKey<Integer> MEMORY_REPLICAS = key(MEMORY, "replicas",
+            ValueType.integer(1, org.legoos.memory.MemoryConfig.MAX_REPLICAS),
+            String.valueOf(org.legoos.memory.MemoryConfig.DEFAULT_REPLICAS),
+            "copies of each process page: 2 keeps a replica on a second memory component (when there is one), so a "
+                    + "process survives the death of a memory component holding its pages; 1 keeps none");
 
     // ------------------------------------------------------------------ storage
 

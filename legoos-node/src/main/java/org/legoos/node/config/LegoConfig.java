@@ -345,7 +345,7 @@ public final class LegoConfig {
     private MemoryConfig buildMemoryConfig() {
         return new MemoryConfig(get(ConfigKeys.MEMORY_CAPACITY_BYTES), get(ConfigKeys.MEMORY_VREGION_BYTES),
                 get(ConfigKeys.MEMORY_WORKERS), get(ConfigKeys.MEMORY_BUFFER_CACHE_BYTES),
-                Math.toIntExact(get(ConfigKeys.MEMORY_BUFFER_CHUNK_BYTES)));
+                Math.toIntExact(get(ConfigKeys.MEMORY_BUFFER_CHUNK_BYTES)), get(ConfigKeys.MEMORY_REPLICAS));
     }
 
     /** A storage component's configuration, keeping its files under {@code root}. */

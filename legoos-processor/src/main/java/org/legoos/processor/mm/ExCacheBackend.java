@@ -41,6 +41,14 @@ import org.legoos.processor.excache.LineBackend;
 public final class ExCacheBackend implements LineBackend {
     private static final int PAGE = 4096;
     private static final ByteBuffer NO_VICTIM = ByteBuffer.allocate(0);
+    /**
+     * How long a miss or flush whose owner failed waits for its home to move the vRegion to a replica: the manager's
+     * heartbeat timeout (3 s by default) plus the failover itself, with room to spare. The call is retried meanwhile
+     * (the failure may have been the replica's, which the owner drops once the manager has declared it dead).
+     */
+    static final long FAILOVER_WAIT_MILLIS = 15_000;
+    /** Misses and flushes that went to a new owner after theirs failed (failover). */
+    private final java.util.concurrent.atomic.LongAdder retriedOnNewOwner = new java.util.concurrent.atomic.LongAdder();
     /** Deferred victims that trigger a batched write-back (128 KiB). */
     static final int DEFER_BATCH = 32;
     private final RpcNode rpc;
@@ -334,12 +342,12 @@ public final class ExCacheBackend implements LineBackend {
             }
             pending -= count;
             try {
-                rpc.call(owner, new PcacheFlush(space.pid(), vaddrs, data));
+                callOwner(space, owner, vaddrs, new PcacheFlush(space.pid(), vaddrs, data));
                 for (long va : vaddrs) {
                     space.vm().markMaterialised(va >>> 12);
                 }
             } catch (RuntimeException e) {
-                failures.add(space, explained(space, owner, vaddrs[0], e));
+                failures.add(space, e);
             }
         }
         failures.throwIfAny();
@@ -524,7 +532,7 @@ public final class ExCacheBackend implements LineBackend {
                     data.put(i * PAGE, pages.get(i).data);
                 }
                 try {
-                    rpc.call(owner, new PcacheFlush(space.pid(), vaddrs, data));
+                    callOwner(space, owner, vaddrs, new PcacheFlush(space.pid(), vaddrs, data));
                     for (long va : vaddrs) {
                         space.vm().markMaterialised(va >>> 12);
                     }
@@ -532,7 +540,7 @@ public final class ExCacheBackend implements LineBackend {
                     for (long va : vaddrs) { // so later misses go to the failed component and fail, not read zeros
                         space.vm().markMaterialised(va >>> 12);
                     }
-                    failures.add(space, explained(space, owner, vaddrs[0], ex));
+                    failures.add(space, ex);
                 }
             }
         } finally {
@@ -595,29 +603,78 @@ public final class ExCacheBackend implements LineBackend {
         }
     }
 
-    /** A call to the memory component owning page {@code va} of {@code space}; its loss is explained to the program. */
+    /** A call to the memory component owning page {@code va} of {@code space}: {@link #callOwner(RemoteAddressSpace, int, long[], org.legoos.net.protocol.Request)}. */
     private <R extends org.legoos.net.protocol.Message> R callOwner(RemoteAddressSpace space, int owner, long va,
                                                                   org.legoos.net.protocol.Request<R> request) {
-        try {
-            return rpc.call(owner, request);
-        } catch (ComponentUnavailableException e) {
-            throw unavailable(space, owner, va, e);
+        return callOwner(space, owner, new long[] {va}, request);
+    }
+
+    /**
+     * A call to the memory component owning pages {@code vaddrs} of {@code space} (all in vRegions of that owner).
+     * If it is unavailable, the call is retried for up to {@link #FAILOVER_WAIT_MILLIS}, each time after asking the
+     * home for the owner map again: once the manager has declared the owner dead, the home has moved its vRegions to
+     * their replica, which gets the retry (a request is idempotent: a miss reads, a flush or piggybacked victim
+     * stores the same bytes again). A failure that outlasts the wait is explained to the program.
+     */
+    private <R extends org.legoos.net.protocol.Message> R callOwner(RemoteAddressSpace space, int owner, long[] vaddrs,
+                                                                  org.legoos.net.protocol.Request<R> request) {
+        long deadline = 0;
+        long pauseMillis = 10;
+        while (true) {
+            try {
+                return rpc.call(owner, request);
+            } catch (ComponentUnavailableException e) {
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + FAILOVER_WAIT_MILLIS * 1_000_000L;
+                } else if (now - deadline >= 0) {
+                    throw unavailable(space, owner, vaddrs[0], e);
+                }
+                if (space.isClosed()) {
+                    throw unavailable(space, owner, vaddrs[0], e);
+                }
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw unavailable(space, owner, vaddrs[0], e);
+                }
+                pauseMillis = Math.min(250, pauseMillis * 2);
+                try {
+                    space.refreshOwners();
+                } catch (RuntimeException homeLost) {
+                    e.addSuppressed(homeLost);
+                    throw unavailable(space, owner, vaddrs[0], e);
+                }
+                int next = space.vm().ownerOf(vaddrs[0]);
+                for (long va : vaddrs) {
+                    if (space.vm().ownerOf(va) != next) {
+                        throw new IllegalStateException("pid " + space.pid() + ": pages 0x" + Long.toHexString(vaddrs[0])
+                                + " and 0x" + Long.toHexString(va) + " of one write-back to memory component " + owner
+                                + " now have different owners");
+                    }
+                }
+                if (next >= 0 && next != owner) {
+                    retriedOnNewOwner.increment();
+                    owner = next;
+                }
+            }
         }
     }
 
-    /** {@code e}, explained to the program if it is the loss of the memory component holding {@code va}. */
-    private static RuntimeException explained(RemoteAddressSpace space, int owner, long va, RuntimeException e) {
-        return e instanceof ComponentUnavailableException u ? unavailable(space, owner, va, u) : e;
-    }
-
-    /** The error a program sees when the memory component holding its page is gone (no replication yet). */
+    /** The error a program sees when the memory component holding its page is gone and no replica took over. */
     private static ComponentUnavailableException unavailable(RemoteAddressSpace space, int owner, long va,
                                                              ComponentUnavailableException cause) {
         var e = new ComponentUnavailableException(cause.status(), "pid " + space.pid() + ": memory component node " + owner
                 + " holding address 0x" + Long.toHexString(va) + " is unavailable (" + cause.getMessage()
-                + "); this process's memory there is lost");
+                + ") and no replica took over within " + FAILOVER_WAIT_MILLIS + " ms; this process's memory there is lost");
         e.initCause(cause);
         return e;
+    }
+
+    /** Misses and flushes that went to a new owner after theirs failed (failover). */
+    public long retriedOnNewOwner() {
+        return retriedOnNewOwner.sum();
     }
 
     @Override

@@ -176,6 +176,15 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         }
     }
 
+    /**
+     * Asks the home for the current owner map ({@code P2M_BRK} with 0 reads it) and keeps it if it is newer: after a
+     * call to an owner failed, the home may have moved that owner's vRegions to their replica. Takes no lock of this
+     * space (a VM call of another thread may be waiting on the same owner).
+     */
+    void refreshOwners() {
+        vm.updateOwners(rpc.call(home, new Brk(pid, 0)));
+    }
+
     /** Lets the program map files of its vNode ({@link #mmap(long, long, int, int, String, long)}). */
     public void attachFiles(FileMapper mapper) {
         this.files = java.util.Objects.requireNonNull(mapper, "mapper");

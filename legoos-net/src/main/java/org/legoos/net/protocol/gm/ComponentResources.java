@@ -8,10 +8,12 @@ import static org.legoos.net.protocol.Codecs.*;
 /**
  * What a component has and uses, as reported to the managers. For a processor component, {@code processorMode} is how it
  * runs processes and {@code modeReason} why (null and empty for other roles); {@code memoryUsedBytes} of a processor is
- * the heap reserved by its process-mode tasks.
+ * the heap reserved by its process-mode tasks. For a memory component, {@code replicaBytes} of {@code memoryUsedBytes}
+ * hold replicas of other components' pages, and {@code unreplicatedSpaces} address spaces owned there have no replica.
  */
 public record ComponentResources(int cores, int threadsRunning, int processes, long memoryCapacityBytes, long memoryUsedBytes,
-                                 long storageUsedBytes, long excacheBytes, ProcessorMode processorMode, String modeReason)
+                                 long storageUsedBytes, long excacheBytes, ProcessorMode processorMode, String modeReason,
+                                 long replicaBytes, int unreplicatedSpaces)
         implements org.legoos.net.protocol.Message {
     private static final ProcessorMode[] MODES = ProcessorMode.values();
 
@@ -25,6 +27,13 @@ public record ComponentResources(int cores, int threadsRunning, int processes, l
         this(cores, threadsRunning, processes, memoryCapacityBytes, memoryUsedBytes, storageUsedBytes, excacheBytes, null, "");
     }
 
+    /** Without replicas (any role but memory). */
+    public ComponentResources(int cores, int threadsRunning, int processes, long memoryCapacityBytes, long memoryUsedBytes,
+                              long storageUsedBytes, long excacheBytes, ProcessorMode processorMode, String modeReason) {
+        this(cores, threadsRunning, processes, memoryCapacityBytes, memoryUsedBytes, storageUsedBytes, excacheBytes,
+                processorMode, modeReason, 0, 0);
+    }
+
     @Override
     public void encode(WireWriter out) {
         out.putInt(cores);
@@ -36,6 +45,8 @@ public record ComponentResources(int cores, int threadsRunning, int processes, l
         out.putLong(excacheBytes);
         out.putByte(processorMode == null ? -1 : processorMode.ordinal());
         out.putString(modeReason);
+        out.putLong(replicaBytes);
+        out.putInt(unreplicatedSpaces);
     }
 
     public static ComponentResources decode(WireReader in) {
@@ -51,6 +62,6 @@ public record ComponentResources(int cores, int threadsRunning, int processes, l
             throw new org.legoos.net.protocol.ProtocolException("bad processor mode " + mode);
         }
         return new ComponentResources(cores, threads, processes, cap, used, storage, excache, mode < 0 ? null : MODES[mode],
-                in.getString());
+                in.getString(), in.getLong(), in.getInt());
     }
 }

@@ -32,7 +32,11 @@ public enum GmOp implements Op {
     /** A home memory component reserves (or reports) the bytes a process maps, for the vNode's memory quota. */
     MEMORY_USAGE(13, MemoryUsage.class, MemoryUsage::decode, org.legoos.net.protocol.Ack::decode),
     /** GSM tells a storage component a vNode was removed: stop serving it and free its files. */
-    STORAGE_DETACH(14, StorageDetach.class, StorageDetach::decode, org.legoos.net.protocol.Ack::decode);
+    STORAGE_DETACH(14, StorageDetach.class, StorageDetach::decode, org.legoos.net.protocol.Ack::decode),
+    /** A home asks where the replica of a process's vRegions on one owner should live. */
+    REPLICA_CONSULT(15, ReplicaConsult.class, ReplicaConsult::decode, NodeChoice::decode),
+    /** The manager tells the live memory components that one of them was declared dead (failover). */
+    MEMORY_FAILED(16, MemoryFailed.class, MemoryFailed::decode, org.legoos.net.protocol.Ack::decode);
 
     private final Info info;
 

@@ -22,7 +22,13 @@ public enum M2mOp implements Op {
     /** home to vRegion owner: a file-backed area (M2M_MMAP with the file's vNode, path, offset and cache node). */
     MMAP_FILE(8, OwnerMapFile.class, OwnerMapFile::decode, org.legoos.net.protocol.Ack::decode),
     /** home to vRegion owner: write the stored pages of shared file areas of the range back to their files. */
-    FILE_SYNC(9, OwnerFileSync.class, OwnerFileSync::decode, org.legoos.net.protocol.Ack::decode);
+    FILE_SYNC(9, OwnerFileSync.class, OwnerFileSync::decode, org.legoos.net.protocol.Ack::decode),
+    /** home to vRegion owner: replicate every change of pid held here to this memory component (-1: none). */
+    SET_REPLICA(10, SetReplica.class, SetReplica::decode, org.legoos.net.protocol.Ack::decode),
+    /** vRegion owner to replica: apply this change (an M2M request the owner has applied) to the replica's copy. */
+    REPLICATE(11, Replicate.class, Replicate::decode, org.legoos.net.protocol.Ack::decode),
+    /** home to replica: the owner died; take over its vRegions of pid from the replicated copy. */
+    PROMOTE(12, Promote.class, Promote::decode, org.legoos.net.protocol.Ack::decode);
 
     private final Info info;
 

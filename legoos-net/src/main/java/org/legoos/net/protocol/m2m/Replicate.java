@@ -1,0 +1,58 @@
+package org.legoos.net.protocol.m2m;
+
+import org.legoos.net.protocol.Message;
+import org.legoos.net.protocol.Op;
+import org.legoos.net.protocol.Protocol;
+import org.legoos.net.protocol.ProtocolException;
+import org.legoos.net.protocol.WireReader;
+import org.legoos.net.protocol.WireWriter;
+
+/**
+ * M2M_REPLICATE: a vRegion owner (the primary) to the replica of one of its address spaces: apply {@code change}, a
+ * change the primary has just applied to its own copy of pid's pages or areas, to the replica's copy of them. The
+ * primary acknowledges a flush to the processor only after this is acknowledged. {@code change} is an M2M request
+ * that changes state: MMAP, MMAP_FILE, MUNMAP, MPROTECT, MOVE_PAGES, WRITE_PAGES (flushed pages, whatever the
+ * protection) or DESTROY; its {@code pid} must be {@code pid}.
+ */
+public record Replicate(int primary, long pid, Message change) implements org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> {
+    public Replicate {
+        java.util.Objects.requireNonNull(change, "change");
+        if (!replicable(change)) {
+            throw new IllegalArgumentException(change.getClass().getSimpleName() + " is not a change a replica applies");
+        }
+    }
+
+    /** Whether {@code m} is one of the changes a replica applies. */
+    public static boolean replicable(Message m) {
+        return m instanceof OwnerMap || m instanceof OwnerMapFile || m instanceof OwnerUnmap || m instanceof OwnerProtect
+                || m instanceof OwnerMovePages || m instanceof OwnerWritePages || m instanceof OwnerDestroy;
+    }
+
+    @Override
+    public int sizeHint() {
+        return 32 + change.sizeHint();
+    }
+
+    @Override
+    public void encode(WireWriter out) {
+        out.putInt(primary);
+        out.putLong(pid);
+        out.putInt(Protocol.of(change.getClass()).code());
+        change.encode(out); // last: its decoder reads to the end of the body
+    }
+
+    public static Replicate decode(WireReader in) {
+        int primary = in.getInt();
+        long pid = in.getLong();
+        int code = in.getInt();
+        Op op = Protocol.byCode(code);
+        if (op == null || op.link() != org.legoos.net.protocol.Link.M2M) {
+            throw new ProtocolException("M2M_REPLICATE: opcode 0x" + Integer.toHexString(code) + " is not an M2M request");
+        }
+        Message change = op.requestDecoder().apply(in);
+        if (!replicable(change)) {
+            throw new ProtocolException("M2M_REPLICATE: " + op.wireName() + " is not a change a replica applies");
+        }
+        return new Replicate(primary, pid, change);
+    }
+}

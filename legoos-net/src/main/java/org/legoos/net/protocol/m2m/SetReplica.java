@@ -1,0 +1,22 @@
+package org.legoos.net.protocol.m2m;
+
+import org.legoos.net.protocol.WireReader;
+import org.legoos.net.protocol.WireWriter;
+
+/**
+ * M2M_SET_REPLICA: home to vRegion owner: from now on, every change to pid's pages and areas held here is replicated
+ * to memory component {@code replica} before it is acknowledged (-1: none, the owner runs without redundancy). Sent
+ * before the first area of pid reaches the owner, and again when the replica changes.
+ */
+public record SetReplica(long pid, int vnodeId, int replica) implements org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> {
+    @Override
+    public void encode(WireWriter out) {
+        out.putLong(pid);
+        out.putInt(vnodeId);
+        out.putInt(replica);
+    }
+
+    public static SetReplica decode(WireReader in) {
+        return new SetReplica(in.getLong(), in.getInt(), in.getInt());
+    }
+}

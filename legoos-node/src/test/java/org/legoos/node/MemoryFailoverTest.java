@@ -1,0 +1,123 @@
+package org.legoos.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.legoos.api.AddressSpace;
+import org.legoos.api.LegoContext;
+import org.legoos.api.LegoProgram;
+import org.legoos.manager.ManagerConfig;
+import org.legoos.memory.MemoryConfig;
+import org.legoos.memory.MemoryMonitor;
+import org.legoos.memory.MemoryStats;
+import org.legoos.processor.ProcessorConfig;
+import org.legoos.api.ProcessorMode;
+import org.legoos.processor.excache.ExCacheConfig;
+import org.legoos.processor.client.ProcessClient;
+import org.legoos.testkit.Await;
+
+/**
+ * A memory component holding a running process's pages dies mid-run (crashed: it stops answering and reporting):
+ * with replication the manager declares it dead, the process's home moves its vRegions to their replicas, and the
+ * process carries on, every page byte for byte what it wrote last, against a reference model.
+ */
+@Timeout(180)
+class MemoryFailoverTest {
+    private static final ExCacheConfig TINY = new ExCacheConfig(256 << 10, 8, ExCacheConfig.Policy.FIFO, 7);
+    private static final int LONGS_PER_PAGE = AddressSpace.PAGE_SIZE / 8;
+
+    /**
+     * Writes every long of {@code bytes} of fresh memory in rounds: each round first checks that every long still
+     * holds what the previous round wrote (the reference model: a function of page, round and index), then writes
+     * this round's values. Prints "round N" after each; exits 2 at the first wrong long.
+     */
+    public static final class Survivor implements LegoProgram {
+        static long expected(long page, int round, int i) {
+            return ((page * 1_000_003L + round) * 65_537L + i) ^ 0x5DEECE66DL;
+        }
+
+        @Override
+        public int main(LegoContext ctx, String[] args) {
+            long len = Long.parseLong(args[0]);
+            int rounds = Integer.parseInt(args[1]);
+            AddressSpace m = ctx.memory();
+            long va = m.mmap(len);
+            long pages = len / AddressSpace.PAGE_SIZE;
+            for (int round = 0; round < rounds; round++) {
+                for (long p = 0; p < pages; p++) {
+                    long base = va + p * AddressSpace.PAGE_SIZE;
+                    for (int i = 0; i < LONGS_PER_PAGE; i++) {
+                        if (round > 0) {
+                            long got = m.getLong(base + i * 8L);
+                            long want = expected(p, round - 1, i);
+                            if (got != want) {
+                                ctx.err().println("round " + round + ": page " + p + " long " + i + " holds " + got
+                                        + ", expected " + want);
+                                return 2;
+                            }
+                        }
+                        m.putLong(base + i * 8L, expected(p, round, i));
+                    }
+                }
+                ctx.out().println("round " + round);
+                ctx.out().flush();
+            }
+            return 0;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ProcessorMode.class, names = {"PROCESS", "THREAD"})
+    void aProcessOutlivesTheMemoryComponentHoldingItsPages(ProcessorMode mode) throws Exception {
+        LocalCluster.Spec spec = LocalCluster.Spec.defaults()
+                .withCounts(1, 3, 1)
+                .withMemory(MemoryConfig.of(256L << 20).withWorkers(0).withVregionBytes(1 << 20).withReplicas(2))
+                .withProcessor(new ProcessorConfig(2, TINY, 64, 2000).withMode(mode))
+                .withManager(ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500).withTickPeriodMillis(100));
+        try (LocalCluster c = LocalCluster.start(spec, Map.of("survivor", Survivor.class))) {
+            int cacheNode = c.createVNode("v").cacheMemoryNode();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rounds = 12;
+            ProcessClient.Running p = c.processes().start("v", "survivor",
+                    List.of(String.valueOf(8L << 20), String.valueOf(rounds)), out, err);
+            Await.until("round 1", Duration.ofSeconds(60),
+                    () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
+            assertThat(p.onExit().isDone()).as("ended before the crash: " + err).isFalse();
+
+            // a component that owns some of its pages and is neither its home nor the vNode's file cache
+            List<MemoryMonitor> mems = c.memories();
+            int victim = -1;
+            for (int i = 0; i < mems.size(); i++) {
+                MemoryStats s = mems.get(i).stats();
+                if (s.homeSpaces() == 0 && mems.get(i).nodeId() != cacheNode && s.ownedSpaces() > 0) {
+                    victim = i;
+                    break;
+                }
+            }
+            assertThat(victim).as("a memory component to crash").isNotNegative();
+            int victimNode = mems.get(victim).nodeId();
+            c.crashMemory(victim);
+
+            assertThat(p.waitFor(Duration.ofSeconds(120))).as(err.toString(StandardCharsets.UTF_8)).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("round " + (rounds - 1));
+            long promotions = 0;
+            long failovers = 0;
+            for (MemoryMonitor m : mems) {
+                if (m.nodeId() != victimNode) {
+                    promotions += m.stats().promotions();
+                    failovers += m.stats().failovers();
+                }
+            }
+            assertThat(promotions).as("a replica took over").isPositive();
+            assertThat(failovers).as("the home moved the vRegions").isPositive();
+        }
+    }
+}
