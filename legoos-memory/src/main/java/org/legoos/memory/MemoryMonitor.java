@@ -87,6 +87,16 @@ public final class MemoryMonitor implements AutoCloseable {
     private final ExecutorService fileWorkers;
     /** Misses and flushes when they wait for a replica (replicas > 1 and workers > 0); else null. */
     private final ExecutorService writeWorkers;
+    /**
+     * Failover (GM_MEMORY_FAILED), one at a time: never the home's pool, whose threads may all be waiting for the
+     * very address spaces a failover holds while it waits for another component's promotion (null: delivery thread).
+     */
+    private final ExecutorService failoverWorkers;
+    /**
+     * M2M_PROMOTE and M2M_SET_REPLICA, which a failover waits for and which wait only for replicas (M2M_REPLICATE, on
+     * the m2m pool): a pool of their own, so failovers of two components never wait for each other's threads.
+     */
+    private final ExecutorService promoteWorkers;
     private volatile boolean closed;
 
     /**
@@ -107,11 +117,15 @@ public final class MemoryMonitor implements AutoCloseable {
             fileWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-file-"));
             writeWorkers = cfg.replicas() > 1
                     ? Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-write-")) : null;
+            failoverWorkers = Executors.newSingleThreadExecutor(threads(rpc.name() + "-failover-"));
+            promoteWorkers = Executors.newFixedThreadPool(2, threads(rpc.name() + "-promote-"));
         } else {
             p2mWorkers = null;
             m2mWorkers = null;
             fileWorkers = null;
             writeWorkers = null;
+            failoverWorkers = null;
+            promoteWorkers = null;
         }
         try {
             register();
@@ -166,12 +180,13 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(OwnerProtect.class, (q, ctx) -> open().owner.protect(q), m2mWorkers);
         rpc.handle(OwnerMapFile.class, (q, ctx) -> open().owner.mapFile(q), m2mWorkers);
         rpc.handle(OwnerFileSync.class, (q, ctx) -> open().owner.fileSync(q), m2mWorkers);
-        rpc.handle(SetReplica.class, (q, ctx) -> open().owner.setReplica(q), m2mWorkers);
+        rpc.handle(SetReplica.class, (q, ctx) -> open().owner.setReplica(q), promoteWorkers);
+        rpc.handle(org.legoos.net.protocol.m2m.HomeSync.class, (q, ctx) -> open().home.homeSync(q), m2mWorkers);
         // a replica applies changes and never waits on another component; a promotion sends the whole space to the
-        // new replica and failover calls owners and the GMM: both wait, so they run where home calls run
+        // new replica and failover calls owners and the GMM: both wait, on a pool of their own
         rpc.handle(Replicate.class, (q, ctx) -> open().owner.replicate(q), m2mWorkers);
-        rpc.handle(Promote.class, (q, ctx) -> open().owner.promote(q), p2mWorkers);
-        rpc.handle(MemoryFailed.class, (q, ctx) -> open().memoryFailed(q.node()), p2mWorkers);
+        rpc.handle(Promote.class, (q, ctx) -> open().owner.promote(q), promoteWorkers);
+        rpc.handle(MemoryFailed.class, (q, ctx) -> open().memoryFailed(q.node()), failoverWorkers);
     }
 
     /** File-backed areas read and write their files through the vNode's buffer cache: this one or another's. */
@@ -226,7 +241,8 @@ public final class MemoryMonitor implements AutoCloseable {
                 o.misses(), o.pagesServed(), o.zeroPagesServed(), o.flushes(), o.pagesFlushed(), o.piggybacks(),
                 o.refusedNoMemory(), o.refusedBadAddress(), h.vmCalls(), h.consults(), h.pagesCopiedAcrossOwners(),
                 c.hits(), c.misses(), c.evictions(), c.writeBacks(), c.cachedBytes(), c.dirtyChunks(),
-                owner.replicaBytes(), owner.spacesWithoutReplica(), o.changesReplicated(), o.promotions(), h.failovers());
+                owner.replicaBytes(), owner.spacesWithoutReplica(), o.changesReplicated(), o.promotions(), h.failovers(),
+                h.homesAdopted());
     }
 
     /**
@@ -249,8 +265,9 @@ public final class MemoryMonitor implements AutoCloseable {
 
     /**
      * {@code GM_MEMORY_FAILED}: memory component {@code dead} was declared dead. Calls in flight to it fail now, the
-     * spaces owned here stop replicating to it, and the processes homed here get their vRegions it owned moved to
-     * their replicas ({@link HomeNode#failover}).
+     * spaces owned here stop replicating to it, this component becomes the home of the processes whose home metadata
+     * it kept a copy of from it ({@link HomeNode#adoptHomesOf}), and the processes homed here get their vRegions it
+     * owned moved to their replicas ({@link HomeNode#failover}).
      */
     private org.legoos.net.protocol.Ack memoryFailed(int dead) {
         if (dead == rpc.nodeId()) {
@@ -262,12 +279,13 @@ public final class MemoryMonitor implements AutoCloseable {
             log.warn("{}: {} address space(s) owned here lost their replica on memory component {}", rpc.name(),
                     unreplicated, dead);
         }
+        home.adoptHomesOf(dead);
         home.failover(dead);
         return org.legoos.net.protocol.Ack.INSTANCE;
     }
 
     private void stopWorkers() {
-        for (ExecutorService pool : new ExecutorService[] {p2mWorkers, m2mWorkers, fileWorkers, writeWorkers}) {
+        for (ExecutorService pool : new ExecutorService[] {p2mWorkers, m2mWorkers, fileWorkers, writeWorkers, failoverWorkers, promoteWorkers}) {
             if (pool == null) {
                 continue;
             }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.legoos.api.AddressSpace;
 import org.legoos.api.LegoContext;
 import org.legoos.api.LegoProgram;
@@ -73,16 +73,24 @@ class MemoryFailoverTest {
         }
     }
 
+    /** Which memory component dies. */
+    enum Victim {
+        /** One that owns some of the process's vRegions and is not its home. */
+        OWNER,
+        /** The process's home (it owns some vRegions too, as the GMM places them round robin). */
+        HOME
+    }
+
     @ParameterizedTest
-    @EnumSource(value = ProcessorMode.class, names = {"PROCESS", "THREAD"})
-    void aProcessOutlivesTheMemoryComponentHoldingItsPages(ProcessorMode mode) throws Exception {
+    @CsvSource({"PROCESS, OWNER", "THREAD, OWNER", "PROCESS, HOME", "THREAD, HOME"})
+    void aProcessOutlivesTheMemoryComponentHoldingItsPages(ProcessorMode mode, Victim which) throws Exception {
         LocalCluster.Spec spec = LocalCluster.Spec.defaults()
                 .withCounts(1, 3, 1)
                 .withMemory(MemoryConfig.of(256L << 20).withWorkers(0).withVregionBytes(1 << 20).withReplicas(2))
                 .withProcessor(new ProcessorConfig(2, TINY, 64, 2000).withMode(mode))
                 .withManager(ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500).withTickPeriodMillis(100));
         try (LocalCluster c = LocalCluster.start(spec, Map.of("survivor", Survivor.class))) {
-            int cacheNode = c.createVNode("v").cacheMemoryNode();
+            c.createVNode("v");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int rounds = 12;
@@ -92,12 +100,12 @@ class MemoryFailoverTest {
                     () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
             assertThat(p.onExit().isDone()).as("ended before the crash: " + err).isFalse();
 
-            // a component that owns some of its pages and is neither its home nor the vNode's file cache
+            // the program uses no file: the vNode's file cache may die too
             List<MemoryMonitor> mems = c.memories();
             int victim = -1;
             for (int i = 0; i < mems.size(); i++) {
                 MemoryStats s = mems.get(i).stats();
-                if (s.homeSpaces() == 0 && mems.get(i).nodeId() != cacheNode && s.ownedSpaces() > 0) {
+                if (which == Victim.HOME ? s.homeSpaces() > 0 : s.homeSpaces() == 0 && s.ownedSpaces() > 0) {
                     victim = i;
                     break;
                 }
@@ -118,6 +126,10 @@ class MemoryFailoverTest {
             }
             assertThat(promotions).as("a replica took over").isPositive();
             assertThat(failovers).as("the home moved the vRegions").isPositive();
+            if (which == Victim.HOME) {
+                assertThat(mems.stream().filter(m -> m.nodeId() != victimNode).mapToLong(m -> m.stats().homesAdopted())
+                        .sum()).as("the home replica took over").isEqualTo(1);
+            }
         }
     }
 }

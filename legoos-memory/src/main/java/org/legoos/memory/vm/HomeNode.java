@@ -18,6 +18,7 @@ import org.legoos.net.protocol.gm.Consult;
 import org.legoos.net.protocol.gm.MemoryUsage;
 import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.gm.ReplicaConsult;
+import org.legoos.net.protocol.m2m.HomeSync;
 import org.legoos.net.protocol.m2m.Promote;
 import org.legoos.net.protocol.m2m.SetReplica;
 import org.legoos.net.protocol.m2m.OwnerDestroy;
@@ -64,7 +65,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Replication</b> (with {@code replicas} 2): the first time a process gets a vRegion on an owner, the home
  * asks the GMM for a replica for that (process, owner) pair ({@code GM_REPLICA_CONSULT}) and tells the owner
- * ({@code M2M_SET_REPLICA}), which from then on replicates every change of that process's pages and areas there.
+ * ({@code M2M_SET_REPLICA}), which sends the replica what it holds and from then on replicates every change of that
+ * process's pages and areas there. An owner left without a replica (none was free, or it died) gets one at the
+ * process's next new area. The home's own metadata of the process goes to a home replica the same way
+ * ({@code M2M_HOME_SYNC}) after every change, which takes over as home if the home dies.
  * When the manager declares a memory component dead ({@code GM_MEMORY_FAILED}), {@link #failover} promotes the
  * replica of each process's vRegions there to owner ({@code M2M_PROMOTE}) and raises the owner map's version;
  * processors whose calls to the dead owner fail ask for the map again and carry on.
@@ -74,6 +78,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HomeNode {
     private static final Logger log = LoggerFactory.getLogger(HomeNode.class);
+    /** How long a home waits before asking the GMM again for a replica it found none for. */
+    private static final long NO_REPLICA_RETRY_NANOS = 5_000_000_000L;
     /** Pages per message when mremap copies contents from one owner to another. */
     static final int COPY_BATCH_PAGES = 256;
 
@@ -85,6 +91,13 @@ public final class HomeNode {
     private final VRegionOwner localOwner;
     private final int replicas;
     private final LongAdder failovers = new LongAdder();
+    private final LongAdder homesAdopted = new LongAdder();
+    /** Copies of other homes' metadata kept here as their home replica: pid to the newest copy. */
+    private final ConcurrentHashMap<Long, HomeCopy> copies = new ConcurrentHashMap<>();
+
+    /** A home's metadata of pid as of change {@code seq}. */
+    private record HomeCopy(int home, long seq, byte[] state) {
+    }
     private final ConcurrentHashMap<Long, HomeSpace> spaces = new ConcurrentHashMap<>();
     private final LongAdder consults = new LongAdder();
     private final LongAdder vmCalls = new LongAdder();
@@ -122,11 +135,13 @@ public final class HomeNode {
     }
 
     /** Counters of the home role. */
-    public record Counters(int spaces, long vmCalls, long consults, long pagesCopiedAcrossOwners, long failovers) {
+    public record Counters(int spaces, long vmCalls, long consults, long pagesCopiedAcrossOwners, long failovers,
+                           long homesAdopted) {
     }
 
     public Counters counters() {
-        return new Counters(spaces.size(), vmCalls.sum(), consults.sum(), pagesCopied.sum(), failovers.sum());
+        return new Counters(spaces.size(), vmCalls.sum(), consults.sum(), pagesCopied.sum(), failovers.sum(),
+                homesAdopted.sum());
     }
 
     /** pid to bytes mapped, for the address spaces homed here. */
@@ -143,11 +158,15 @@ public final class HomeNode {
         if (q.quotaBytes() < 0) {
             throw invalid("CREATE_AS: quota must be 0 (none) or positive, got " + q.quotaBytes());
         }
-        if (spaces.putIfAbsent(q.pid(), new HomeSpace(q.pid(), q.vnodeId(), q.quotaBytes(), heapStart)) != null) {
+        HomeSpace s = new HomeSpace(q.pid(), q.vnodeId(), q.quotaBytes(), heapStart);
+        if (spaces.putIfAbsent(q.pid(), s) != null) {
             throw Status.EXISTS.toException("pid " + q.pid() + " already has an address space on memory component " + rpc.nodeId());
         }
         vmCalls.increment();
-        return new AddressSpaceInfo(vregionBytes, heapStart);
+        synchronized (s) {
+            syncHome(s);
+            return new AddressSpaceInfo(vregionBytes, heapStart, s.homeReplica);
+        }
     }
 
     /** {@code P2M_DESTROY_AS}: frees every area and page of the process on every owner. */
@@ -159,6 +178,7 @@ public final class HomeNode {
         vmCalls.increment();
         synchronized (s) {
             s.destroyed = true;
+            dropHomeCopy(s);
             try {
                 syncFiles(s, 0, Layout.TASK_SIZE);
             } catch (LegoException e) {
@@ -486,11 +506,12 @@ public final class HomeNode {
      * memory component; asked again at the next new area then.
      */
     private void ensureReplica(HomeSpace s, int owner) {
-        if (replicas < 2 || s.replicaOf.get(owner) >= 0) {
+        if (replicas < 2 || s.replicaOf.get(owner) >= 0 || System.nanoTime() - s.askReplicaAfterNanos < 0) {
             return;
         }
         NodeChoice c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, owner, -1, 0));
         if (c.nodeId() < 0 || c.nodeId() == owner) {
+            s.askReplicaAfterNanos = System.nanoTime() + NO_REPLICA_RETRY_NANOS; // not at every mmap of a lone component
             return;
         }
         callOwner(owner, new SetReplica(s.pid, s.vnodeId, c.nodeId()));
@@ -510,9 +531,23 @@ public final class HomeNode {
                 if (s.destroyed) {
                     continue;
                 }
+                IntOpenHashSet unreplicated = new IntOpenHashSet();
                 for (var e : s.replicaOf.int2IntEntrySet()) {
-                    if (e.getIntValue() == dead) {
+                    if (e.getIntValue() == dead && e.getIntKey() != dead) {
                         e.setValue(-1);
+                        unreplicated.add(e.getIntKey());
+                    }
+                }
+                // owners whose replica died get a new one now (the owner sends it everything it holds)
+                s.askReplicaAfterNanos = System.nanoTime();
+                for (int o : unreplicated) {
+                    try {
+                        ensureReplica(s, o);
+                        log.info("pid {}: the replica of its vRegions on memory component {} moved from {} to {}", s.pid,
+                                o, dead, s.replicaOf.get(o));
+                    } catch (RuntimeException e) {
+                        log.warn("pid {}: no new replica for its vRegions on memory component {}: {}", s.pid, o,
+                                e.getMessage());
                     }
                 }
                 if (!s.owners.containsValue(dead)) {
@@ -681,9 +716,115 @@ public final class HomeNode {
 
     // ------------------------------------------------------------------ helpers
 
+    /**
+     * The reply to a VM call of {@code s} (its monitor held), after the call's changes reached the home replica: a
+     * change the processor saw acknowledged survives the home's death.
+     */
     private MapReply reply(HomeSpace s, long addr) {
+        syncHome(s);
         return new MapReply(addr, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray(),
-                s.ownersVersion);
+                s.ownersVersion, s.homeReplica);
+    }
+
+    // ------------------------------------------------------------------ home replication
+
+    /**
+     * Sends the whole metadata of {@code s} (its monitor held) to its home replica if it changed since the last send,
+     * choosing a replica first if it has none (replicas 2). A replica that does not acknowledge is dropped (told so,
+     * best effort) and another is chosen at the next change; the call itself succeeds: its changes are on the home.
+     */
+    private void syncHome(HomeSpace s) {
+        if (replicas < 2) {
+            return;
+        }
+        if (s.homeReplica < 0) {
+            NodeChoice c;
+            try {
+                c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, rpc.nodeId(), -1, 0));
+            } catch (LegoException e) {
+                log.warn("pid {}: no replica for its home metadata: {}", s.pid, e.getMessage());
+                return;
+            }
+            if (c.nodeId() < 0 || c.nodeId() == rpc.nodeId()) {
+                return;
+            }
+            s.homeReplica = c.nodeId();
+            s.lastSynced = null;
+        }
+        byte[] state = HomeState.encode(s);
+        if (java.util.Arrays.equals(state, s.lastSynced)) {
+            return;
+        }
+        try {
+            rpc.call(s.homeReplica, new HomeSync(s.pid, rpc.nodeId(), ++s.syncSeq, java.nio.ByteBuffer.wrap(state)));
+            s.lastSynced = state;
+        } catch (LegoException e) {
+            log.warn("pid {}: home replica on memory component {} did not take its metadata ({}): choosing another",
+                    s.pid, s.homeReplica, e.getMessage());
+            dropHomeCopy(s);
+        }
+    }
+
+    /** Tells the home replica of {@code s} to drop its copy (best effort, not waited for) and forgets it. */
+    private void dropHomeCopy(HomeSpace s) {
+        int r = s.homeReplica;
+        if (r < 0) {
+            return;
+        }
+        s.homeReplica = -1;
+        s.lastSynced = null;
+        rpc.callAsync(r, new HomeSync(s.pid, rpc.nodeId(), ++s.syncSeq, java.nio.ByteBuffer.allocate(0)),
+                java.time.Duration.ofSeconds(10)).exceptionally(e -> null);
+    }
+
+    /** {@code M2M_HOME_SYNC}: keeps the newest copy of a home's metadata (an empty one drops it). */
+    public Ack homeSync(HomeSync q) {
+        byte[] state = new byte[q.state().remaining()];
+        q.state().duplicate().get(state);
+        if (state.length > 0) {
+            HomeState.decode(state, q.pid(), heapStart); // a copy this component could not take over with is refused now
+        }
+        copies.compute(q.pid(), (pid, old) -> {
+            if (old != null && old.home() == q.home() && old.seq() >= q.seq()) {
+                return old; // a late, older copy
+            }
+            return state.length == 0 ? null : new HomeCopy(q.home(), q.seq(), state);
+        });
+        return Ack.INSTANCE;
+    }
+
+    /** Bytes of home metadata kept here as copies of other homes'. */
+    public long homeCopyBytes() {
+        long n = 0;
+        for (HomeCopy c : copies.values()) {
+            n += c.state().length;
+        }
+        return n;
+    }
+
+    /**
+     * Memory component {@code dead} was declared dead: this component becomes the home of every process whose
+     * metadata it holds a copy of from {@code dead}, with a new home replica if the GMM finds one. Run before
+     * {@link #failover}, which then moves the adopted processes' vRegions off {@code dead} too. Never throws.
+     */
+    public void adoptHomesOf(int dead) {
+        for (var e : copies.entrySet()) {
+            HomeCopy c = e.getValue();
+            if (c.home() != dead || !copies.remove(e.getKey(), c)) {
+                continue;
+            }
+            HomeSpace s = HomeState.decode(c.state(), e.getKey(), heapStart);
+            if (spaces.putIfAbsent(s.pid, s) != null) {
+                log.warn("pid {}: already homed here; its copy from memory component {} is dropped", s.pid, dead);
+                continue;
+            }
+            homesAdopted.increment();
+            synchronized (s) {
+                syncHome(s);
+            }
+            log.info("pid {}: memory component {} took over as its home from memory component {} (change {}, {} areas, "
+                    + "home replica now {})", s.pid, rpc.nodeId(), dead, c.seq(), s.areas.areas().size(), s.homeReplica);
+        }
     }
 
     private HomeSpace space(long pid) {

@@ -27,6 +27,13 @@ final class HomeSpace {
     final it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap replicaOf = new it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap();
     long brk;
     boolean destroyed;
+    /** The memory component holding a copy of this metadata (M2M_HOME_SYNC), -1 for none. */
+    int homeReplica = -1;
+    /** Changes sent to {@link #homeReplica} so far, and the state last sent (a call that changed nothing sends none). */
+    long syncSeq;
+    /** After the GMM found no replica for an owner, when to ask again (System.nanoTime). */
+    long askReplicaAfterNanos;
+    byte[] lastSynced;
     /** Bytes the GMM counts against the vNode's memory quota for this process (reserved or reported). */
     long reportedBytes;
 

@@ -694,7 +694,11 @@ public final class VRegionOwner {
 
     // ------------------------------------------------------------------ replication
 
-    /** {@code M2M_SET_REPLICA}: changes of pid here go to {@code replica} from now on (-1: to none). */
+    /**
+     * {@code M2M_SET_REPLICA}: changes of pid here go to {@code replica} from now on (-1: to none). A new replica is
+     * first sent everything held here of pid (areas and pages), under the space's write lock, so that it is complete
+     * before the first change reaches it. Waits on the replica: not served on the pool that serves replicas.
+     */
     public Ack setReplica(SetReplica q) {
         if (q.replica() == nodeId.getAsInt()) {
             throw invalid("M2M_SET_REPLICA: memory component " + q.replica() + " cannot be its own replica");
@@ -707,7 +711,18 @@ public final class VRegionOwner {
                 if (s.dead) {
                     continue;
                 }
+                int before = s.replica;
                 s.replica = q.replica();
+                if (s.replica >= 0 && s.replica != before && !s.areas.isEmpty()) {
+                    try {
+                        seedReplica(s);
+                    } catch (LegoException e) {
+                        s.replica = before;
+                        throw e;
+                    }
+                    log.info("pid {}: memory component {} sent its {} area(s) and {} page(s) to its new replica {}",
+                            q.pid(), nodeId.getAsInt(), s.areas.areas().size(), s.pages.pages(), s.replica);
+                }
                 return Ack.INSTANCE;
             } finally {
                 lock.unlock();

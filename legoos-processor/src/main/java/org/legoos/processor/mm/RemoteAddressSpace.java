@@ -39,7 +39,10 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     private final ExCache lines;
     private final ExCacheBackend backend;
     private final long pid;
-    private final int home;
+    /** The home memory component; changes when its home replica takes over after the home's death. */
+    private volatile int home;
+    /** The memory component with a copy of the home's metadata (-1: none), as of the last reply of the home. */
+    private volatile int homeReplica;
     private final int asid;
     private final VmMirror vm;
     private final long heapStart;
@@ -83,6 +86,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         this.backend = backend;
         this.pid = pid;
         this.home = home;
+        this.homeReplica = info.homeReplica();
         this.vm = new VmMirror(info.vregionBytes());
         this.heapStart = info.heapStart();
         this.brk = info.heapStart();
@@ -166,6 +170,58 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         }
     }
 
+    /**
+     * A call to the home. If the home is unavailable and has a home replica, the call goes to the replica instead,
+     * retried until it has taken over as home (it answers NOT_FOUND until the manager has declared the home dead and
+     * it adopted the metadata) or {@link ExCacheBackend#FAILOVER_WAIT_MILLIS} passed; from then on the replica is
+     * the home. A call the dead home applied but did not answer is applied again: the VM calls are idempotent but for
+     * an mmap without a fixed address, which then maps a second range (the first one leaks until exit).
+     */
+    private <R extends org.legoos.net.protocol.Message> R callHome(org.legoos.net.protocol.Request<R> q) {
+        int h = home;
+        try {
+            return noteHome(h, rpc.call(h, q));
+        } catch (org.legoos.api.ComponentUnavailableException e) {
+            int backup = homeReplica;
+            if (backup < 0 || backup == h) {
+                throw e;
+            }
+            long deadline = System.nanoTime() + ExCacheBackend.FAILOVER_WAIT_MILLIS * 1_000_000L;
+            long pause = 10;
+            while (true) {
+                try {
+                    R r = rpc.call(backup, q);
+                    home = backup;
+                    homeReplica = -1;
+                    return noteHome(backup, r);
+                } catch (org.legoos.api.LegoException again) {
+                    boolean notYet = "NOT_FOUND".equals(again.status()) || again instanceof org.legoos.api.ComponentUnavailableException;
+                    if (!notYet || System.nanoTime() - deadline >= 0 || closed && !(q instanceof DestroyAddressSpace)) {
+                        e.addSuppressed(again);
+                        throw new org.legoos.api.ComponentUnavailableException(e.status(), "pid " + pid + ": home memory "
+                                + "component " + h + " is unavailable (" + e.getMessage() + ") and its home replica "
+                                + backup + " did not take over: " + again.getMessage());
+                    }
+                }
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = Math.min(250, pause * 2);
+            }
+        }
+    }
+
+    /** Keeps the home replica a reply of home {@code h} names. */
+    private <R> R noteHome(int h, R reply) {
+        if (reply instanceof MapReply m && home == h) {
+            homeReplica = m.homeReplica();
+        }
+        return reply;
+    }
+
     /** Runs one VM call under the process's mmap lock ({@link #vmLock}). */
     private <T> T underVmLock(java.util.function.Supplier<T> call) {
         vmLock.lock();
@@ -182,7 +238,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
      * space (a VM call of another thread may be waiting on the same owner).
      */
     void refreshOwners() {
-        vm.updateOwners(rpc.call(home, new Brk(pid, 0)));
+        vm.updateOwners(callHome(new Brk(pid, 0)));
     }
 
     /** Lets the program map files of its vNode ({@link #mmap(long, long, int, int, String, long)}). */
@@ -221,7 +277,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         long len = UserSpace.checkLength("mmap", 0, length);
         throwIfFailed();
         UserSpace.checkProt("mmap", prot);
-        MapReply r = rpc.call(home, new Mmap(pid, hint, length, prot));
+        MapReply r = callHome(new Mmap(pid, hint, length, prot));
         vm.updateOwners(r);
         vm.map(r.addr(), r.addr() + len, prot);
         return r.addr();
@@ -248,7 +304,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("mmap " + path + ": " + e.getMessage(), e);
         }
-        MapReply r = rpc.call(home, new MmapFile(pid, hint, length, prot, shared, file.vnodeId(), file.cacheNode(),
+        MapReply r = callHome(new MmapFile(pid, hint, length, prot, shared, file.vnodeId(), file.cacheNode(),
                 file.path(), offset, file.size()));
         vm.updateOwners(r);
         vm.map(r.addr(), r.addr() + len, prot, shared ? VmMirror.Backing.SHARED_FILE : VmMirror.Backing.PRIVATE_FILE);
@@ -279,7 +335,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         // first, so no miss or prefetch of another thread can install a line there after the invalidation.
         vm.unmap(addr, end);
         cache.invalidateRange(asid, addr, len, false);
-        MapReply r = rpc.call(home, new Munmap(pid, addr, length));
+        MapReply r = callHome(new Munmap(pid, addr, length));
         vm.updateOwners(r);
     }
 
@@ -307,7 +363,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         // The home may move page contents between owners: they must hold the latest data. (A refusal after this
         // loses nothing: the lines were written back, not dropped.)
         cache.invalidateRange(asid, oldAddr, oldLen, true);
-        MapReply r = rpc.call(home, new Mremap(pid, oldAddr, oldLength, newLength, mayMove));
+        MapReply r = callHome(new Mremap(pid, oldAddr, oldLength, newLength, mayMove));
         vm.updateOwners(r);
         long newAddr = r.addr();
         vm.remap(oldAddr, oldLen, newAddr, newLen, area.prot());
@@ -355,7 +411,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         }
         MapReply r;
         try {
-            r = rpc.call(home, new Mprotect(pid, addr, length, prot));
+            r = callHome(new Mprotect(pid, addr, length, prot));
         } catch (RuntimeException e) {
             if (before != null) {
                 vm.restore(before);
@@ -386,7 +442,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         if (newTop < oldTop) {
             cache.invalidateRange(asid, newTop, oldTop - newTop, false);
         }
-        MapReply r = rpc.call(home, new Brk(pid, newBreak));
+        MapReply r = callHome(new Brk(pid, newBreak));
         vm.updateOwners(r);
         if (newTop < oldTop) {
             vm.unmap(newTop, oldTop);
@@ -407,7 +463,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
             throw notMapped("msync", addr, addr + len);
         }
         cache.flushRange(asid, addr, len);
-        rpc.call(home, new Msync(pid, addr, length));
+        callHome(new Msync(pid, addr, length));
     }
 
     @Override
@@ -472,7 +528,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         closed = true;
         cache.invalidateAll(asid, false);
         backend.detach(asid);
-        rpc.call(home, new DestroyAddressSpace(pid));
+        callHome(new DestroyAddressSpace(pid));
         if (unsynced != null) {
             throw unsynced;
         }

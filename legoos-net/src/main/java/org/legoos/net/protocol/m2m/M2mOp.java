@@ -28,7 +28,9 @@ public enum M2mOp implements Op {
     /** vRegion owner to replica: apply this change (an M2M request the owner has applied) to the replica's copy. */
     REPLICATE(11, Replicate.class, Replicate::decode, org.legoos.net.protocol.Ack::decode),
     /** home to replica: the owner died; take over its vRegions of pid from the replicated copy. */
-    PROMOTE(12, Promote.class, Promote::decode, org.legoos.net.protocol.Ack::decode);
+    PROMOTE(12, Promote.class, Promote::decode, org.legoos.net.protocol.Ack::decode),
+    /** home to the replica of its metadata of pid: the whole metadata as of a change (empty: drop the copy). */
+    HOME_SYNC(13, HomeSync.class, HomeSync::decode, org.legoos.net.protocol.Ack::decode);
 
     private final Info info;
 

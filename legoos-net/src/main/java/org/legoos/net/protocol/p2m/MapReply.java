@@ -8,8 +8,10 @@ import static org.legoos.net.protocol.Codecs.*;
  * Reply to a VM call: the resulting address, and the vRegion index -> owner node map of the address space
  * (parallel arrays) as of {@code ownersVersion}. The home raises the version with every change of the map, so a
  * processor that gets replies out of order (several threads' calls in flight) keeps the newest map, never an older one.
+ * {@code homeReplica} is the memory component holding a copy of the home's metadata of this address space (-1: none),
+ * which takes over as home if the home dies.
  */
-public record MapReply(long addr, long vregionBytes, long[] regions, int[] owners, long ownersVersion)
+public record MapReply(long addr, long vregionBytes, long[] regions, int[] owners, long ownersVersion, int homeReplica)
         implements org.legoos.net.protocol.Message {
     public MapReply {
         java.util.Objects.requireNonNull(regions, "regions");
@@ -24,6 +26,11 @@ public record MapReply(long addr, long vregionBytes, long[] regions, int[] owner
         this(addr, vregionBytes, regions, owners, 0);
     }
 
+    /** A reply from a home without a replica of its metadata. */
+    public MapReply(long addr, long vregionBytes, long[] regions, int[] owners, long ownersVersion) {
+        this(addr, vregionBytes, regions, owners, ownersVersion, -1);
+    }
+
     @Override
     public void encode(WireWriter out) {
         out.putLong(addr);
@@ -31,6 +38,7 @@ public record MapReply(long addr, long vregionBytes, long[] regions, int[] owner
         out.putInt(regions.length); for (long v : regions) { out.putLong(v); }
         out.putInt(owners.length); for (int v : owners) { out.putInt(v); }
         out.putLong(ownersVersion);
+        out.putInt(homeReplica);
     }
 
     public static MapReply decode(WireReader in) {
@@ -42,6 +50,6 @@ public record MapReply(long addr, long vregionBytes, long[] regions, int[] owner
             throw new org.legoos.net.protocol.ProtocolException("MapReply: " + regions.length + " vRegions but "
                     + owners.length + " owners");
         }
-        return new MapReply(addr, vregionBytes, regions, owners, in.getLong());
+        return new MapReply(addr, vregionBytes, regions, owners, in.getLong(), in.getInt());
     }
 }

@@ -1,0 +1,154 @@
+package org.legoos.systemtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.legoos.examples.CorpusGenerator;
+import org.legoos.examples.KvStorePlain;
+import org.legoos.examples.WordCount;
+import org.legoos.node.cluster.NodeRole;
+import org.legoos.systemtest.LoopbackCluster.Component;
+import org.legoos.systemtest.LoopbackCluster.Launch;
+import org.legoos.testkit.Await;
+
+/**
+ * Fault injection on the memory side, in a real cluster of separate JVMs on loopback (TCP): kill -9 of a memory
+ * component that holds pages of two running programs (word count and the KV store, with a small ExCache, so they miss
+ * and write back all the time). With replication (the default) both finish with exactly the reference result: the
+ * manager declares the component dead, the programs' homes move its vRegions to their replicas, and the processor
+ * retries its misses and flushes there.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class MemoryFailureTest {
+    private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(2);
+    private static final String[] MEMORY = {"--memory.capacity-bytes", "256MiB", "--memory.vregion-bytes", "1MiB",
+            "--memory.workers", "2"};
+    private static final String KV_KEYS = "40000";
+    private static final String KV_OPS = "200000";
+
+    private Path dir;
+    private LoopbackCluster cluster;
+
+    @BeforeEach
+    void startCluster() throws Exception {
+        dir = LegoJar.workDir(getClass().getSimpleName());
+        cluster = LoopbackCluster.start(dir, List.of("--manager.heartbeat-timeout", HEARTBEAT_TIMEOUT.toMillis() + "ms",
+                        "--manager.heartbeat-check-interval", "200ms", "--manager.report-interval", "250ms"),
+                List.of("--manager.report-interval", "250ms"));
+        try {
+            cluster.add(Launch.of(NodeRole.PROCESSOR, "--processor.excache-bytes", "4MiB", "--processor.cores", "2"),
+                    Launch.of(NodeRole.MEMORY, MEMORY), Launch.of(NodeRole.MEMORY, MEMORY), Launch.of(NodeRole.MEMORY, MEMORY),
+                    Launch.of(NodeRole.MEMORY, MEMORY), Launch.of(NodeRole.STORAGE));
+        } catch (Exception | Error e) {
+            System.out.println(cluster.logs());
+            cluster.close();
+            throw e;
+        }
+    }
+
+    @AfterEach
+    void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private List<Map<String, String>> status() {
+        try {
+            return cluster.lego("status").ok().table("NODE");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void killNineOfAMemoryComponentHoldingPagesOfRunningProgramsLosesNothing() throws Exception {
+        long seed = Long.getLong("systemtest.seed", System.nanoTime());
+        System.out.println("memory failure seed " + seed + " (replay with -Dsystemtest.seed=" + seed + ")");
+        Path corpus = dir.resolve("corpus.txt");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(corpus))) {
+            CorpusGenerator.generate(out, 6 << 20, seed);
+        }
+        SortedMap<String, Long> expected;
+        try (InputStream in = Files.newInputStream(corpus)) {
+            expected = WordCount.countPlain(in);
+        }
+        String summary = WordCount.referenceSummary(expected, 10);
+        String kvExpected = KvStorePlain.run(Long.parseLong(KV_KEYS), Long.parseLong(KV_OPS), 256, 0.5, 0.99, seed, 2);
+
+        cluster.lego("vnode create", "mf").ok();
+        cluster.lego("cp", corpus.toString(), "mf:/in/corpus.txt").ok();
+        JvmProcess wordCount = cluster.startLego("run-wordcount", "run", "--vnode", "mf", "wordcount", "/in/corpus.txt",
+                "--top", "10");
+        JvmProcess kv = cluster.startLego("run-kvstore", "run", "--vnode", "mf", "kvstore", "--keys", KV_KEYS, "--ops", KV_OPS,
+                "--get-ratio", "0.5", "--seed", String.valueOf(seed), "--threads", "2");
+
+        // wait until both run and hold pages, then pick a memory component that owns some of them and is neither a home
+        // (the VM metadata of a home is not replicated yet) nor the vNode's file cache
+        Await.until("both programs hold pages on the memory components", Duration.ofSeconds(90), () -> {
+            long homes = status().stream()
+                    .filter(r -> r.get("ROLE").equals("memory")).mapToLong(r -> Long.parseLong(r.get("PROCS"))).sum();
+            return homes >= 2 || !wordCount.isAlive() || !kv.isAlive();
+        });
+        assertThat(!wordCount.isAlive() || !kv.isAlive()).as("a program ended before the kill:\n" + wordCount.tail()
+                + "\n" + kv.tail()).isFalse();
+        String cacheNode = cluster.lego("vnode list").ok().table("ID").getFirst().get("CACHE NODE");
+        Component victim = Await.value("a memory component to kill", Duration.ofSeconds(30), () -> {
+            for (Map<String, String> r : status()) {
+                if (r.get("ROLE").equals("memory") && r.get("PROCS").equals("0") && !r.get("NODE").equals(cacheNode)
+                        && !r.get("MEMORY USED/CAP").startsWith("0B/")) {
+                    int node = Integer.parseInt(r.get("NODE"));
+                    return cluster.components(NodeRole.MEMORY).stream().filter(c -> c.nodeId() == node).findFirst()
+                            .orElseThrow();
+                }
+            }
+            return null;
+        });
+        CliResult before = cluster.lego("status").ok();
+        System.out.println(before.stdout());
+        long t0 = System.nanoTime();
+        victim.jvm().kill9();
+        System.out.printf("kill -9 %s%n", victim);
+
+        int wc = wordCount.awaitExit(Duration.ofSeconds(150));
+        int kvCode = kv.awaitExit(Duration.ofSeconds(150));
+        System.out.printf("both programs ended %d ms after the kill%n", SeparateJvmClusterTest.ms(t0));
+        assertThat(wc).as(wordCount.tail() + "\n" + cluster.logs()).isZero();
+        assertThat(wordCount.stdout()).isEqualTo(summary);
+        assertThat(kvCode).as(kv.tail() + "\n" + cluster.logs()).isZero();
+        assertThat(kv.stdout()).contains(kvExpected);
+
+        // the failover is logged by the homes, with its duration
+        Set<String> failovers = new HashSet<>();
+        for (Component c : cluster.components(NodeRole.MEMORY)) {
+            for (String line : c.jvm().stderr().split("\n")) {
+                if (Pattern.compile("failed over from memory component " + victim.nodeId() + "\\b").matcher(line).find()) {
+                    failovers.add(line);
+                }
+            }
+        }
+        System.out.println(String.join("\n", failovers));
+        assertThat(failovers).as("failover log lines\n" + cluster.logs()).isNotEmpty();
+        CliResult after = cluster.lego("status").ok();
+        System.out.println(after.stdout());
+        assertThat(after.table("NODE")).filteredOn(r -> r.get("NODE").equals(String.valueOf(victim.nodeId())))
+                .singleElement().satisfies(r -> assertThat(r).containsEntry("STATE", "DEAD"));
+    }
+}
