@@ -28,14 +28,16 @@ import org.legoos.processor.excache.ExCacheStats;
  * <li>{@link Section#WORKLOADS}: every workload on its plain-Java twin and on LegoOS/J with a full ExCache and at
  *     50/25/12.5% of the working set, in-JVM and over TCP between separate processes ({@link WorkloadBench});</li>
  * <li>{@link Section#MEMORY}, {@link Section#STORAGE}: the paper's memory-throughput and storage tables;</li>
- * <li>{@link Section#TECHNIQUES}: ExCache eviction policy, piggyback and prefetch compared on one workload.</li>
+ * <li>{@link Section#TECHNIQUES}: ExCache eviction policy, piggyback and prefetch compared on one workload;</li>
+ * <li>{@link Section#FAILOVER}: what memory replication costs and how fast a crashed memory component's pages are
+ *     served again ({@link FailoverBench}).</li>
  * </ul>
  * Writes to {@code out}: {@code results.md} (every table in Markdown, the machine, the command), one CSV per table,
  * and {@code slowdown-<workload>.png}. Prints the tables on {@code console}. Not thread-safe.
  */
 public final class Bench {
     /** The parts of the evaluation. */
-    public enum Section { WORKLOADS, MEMORY, STORAGE, TECHNIQUES }
+    public enum Section { WORKLOADS, MEMORY, STORAGE, TECHNIQUES, FAILOVER }
 
     /**
      * What to run.
@@ -109,6 +111,9 @@ public final class Bench {
         }
         if (plan.sections().contains(Section.TECHNIQUES)) {
             techniques();
+        }
+        if (plan.sections().contains(Section.FAILOVER)) {
+            failover();
         }
         writeReport(List.of());
         return failures;
@@ -184,6 +189,36 @@ public final class Bench {
         }
         add(t, "memory.csv");
         add(target, "memory-targets.csv");
+    }
+
+    /** Replication overhead per workload at 25% ExCache, and failover times (three runs, one in quick mode). */
+    private void failover() throws Exception {
+        List<Workload> selected = plan.selected();
+        int runs = plan.quick() ? 1 : 3;
+        int total = selected.size() + runs;
+        int step = 0;
+        ResultTable t = new ResultTable("Replication overhead at 25% ExCache: two memory components, in-JVM, process mode, "
+                + "one copy of each page vs two (best of two runs each; LegoOS's paper: 2-23%)", "workload", ">one copy s",
+                ">two copies s", ">overhead", ">misses", ">flushes");
+        for (Workload w : selected) {
+            progress.step("failover: replication overhead, " + w.name(), step++, total);
+            FailoverBench.OverheadRow r = FailoverBench.overhead(w, size(w), plan.seed(), plan.threads());
+            t.row(r.workload(), String.format(Locale.ROOT, "%.2f", r.oneCopySeconds()),
+                    String.format(Locale.ROOT, "%.2f", r.twoCopiesSeconds()),
+                    String.format(Locale.ROOT, "%+.0f%%", 100 * r.overhead()), r.misses(), r.flushes());
+        }
+        add(t, "replication-overhead.csv");
+        ResultTable f = new ResultTable("Failover: a memory component owning pages of a running program (16 MiB, 2 MiB "
+                + "ExCache) crashes; in-JVM, process mode, 3 memory components, heartbeat timeout "
+                + FailoverBench.HEARTBEAT_TIMEOUT.toMillis() + " ms", "run", ">crash to DEAD", ">program stall",
+                ">stall after detection", ">replicas / pages held");
+        int run = 0;
+        for (FailoverBench.FailoverRun r : new FailoverBench(runs).failovers(section("failover"), step, total)) {
+            f.row(++run, FailoverBench.ms(r.detectionMillis()), FailoverBench.ms(r.stallMillis()),
+                    FailoverBench.ms(r.stallMillis() - r.detectionMillis()),
+                    String.format(Locale.ROOT, "%.1f / %.1f MiB", r.replicaBytes() / 1048576.0, r.primaryBytes() / 1048576.0));
+        }
+        add(f, "failover.csv");
     }
 
     /** The paper's storage table: 4 KiB reads and writes through LegoOS/J storage and on local files, same run. */

@@ -23,6 +23,8 @@ public final class InJvmDeployment implements Deployment {
     private final LocalCluster cluster;
     private final int cores;
     private final ProcessorMode mode;
+    private final int memories;
+    private final int replicas;
     private ExCacheConfig current;
 
     /**
@@ -39,11 +41,22 @@ public final class InJvmDeployment implements Deployment {
      */
     public InJvmDeployment(int cores, long memoryBytes, Map<String, Class<? extends LegoProgram>> extraPrograms,
                            ProcessorMode mode) {
+        this(cores, memoryBytes, extraPrograms, mode, 1, 1);
+    }
+
+    /**
+     * @param memories memory components, each of {@code memoryBytes}
+     * @param replicas copies of each page ({@code memory.replicas}); 2 needs at least two memory components to matter
+     */
+    public InJvmDeployment(int cores, long memoryBytes, Map<String, Class<? extends LegoProgram>> extraPrograms,
+                           ProcessorMode mode, int memories, int replicas) {
         this.cores = cores;
         this.mode = java.util.Objects.requireNonNull(mode, "mode");
-        LocalCluster.Spec spec = new LocalCluster.Spec(1, 1, 1, ProcessorConfig.of(cores, ExCacheSizing.MIN_BYTES),
-                MemoryConfig.of(memoryBytes).withWorkers(0), ManagerConfig.defaults().withHeartbeatTimeoutMillis(600_000),
-                null, Duration.ofMillis(500));
+        this.memories = memories;
+        this.replicas = replicas;
+        LocalCluster.Spec spec = new LocalCluster.Spec(1, memories, 1, ProcessorConfig.of(cores, ExCacheSizing.MIN_BYTES),
+                MemoryConfig.of(memoryBytes).withWorkers(0).withReplicas(replicas),
+                ManagerConfig.defaults().withHeartbeatTimeoutMillis(600_000), null, Duration.ofMillis(500));
         this.cluster = LocalCluster.start(spec, extraPrograms);
         try {
             cluster.createVNode(VNODE, memoryBytes, 16);
@@ -60,7 +73,8 @@ public final class InJvmDeployment implements Deployment {
 
     @Override
     public String label() {
-        return mode == ProcessorMode.THREAD ? "in-JVM" : "in-JVM, " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode";
+        String base = mode == ProcessorMode.THREAD ? "in-JVM" : "in-JVM, " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode";
+        return memories == 1 ? base : base + ", " + memories + " memory, " + replicas + (replicas == 1 ? " copy" : " copies");
     }
 
     /** The cluster, for callers that need its components. */

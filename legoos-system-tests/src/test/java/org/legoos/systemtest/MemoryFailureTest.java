@@ -100,8 +100,8 @@ class MemoryFailureTest {
         JvmProcess kv = cluster.startLego("run-kvstore", "run", "--vnode", "mf", "kvstore", "--keys", KV_KEYS, "--ops", KV_OPS,
                 "--get-ratio", "0.5", "--seed", String.valueOf(seed), "--threads", "2");
 
-        // wait until both run and hold pages, then pick a memory component that owns some of them and is neither a home
-        // (the VM metadata of a home is not replicated yet) nor the vNode's file cache
+        // wait until both run and hold pages, then pick a memory component that is the home of one of them and holds
+        // pages (else one that holds pages), and is not the vNode's file cache (the buffer cache is not replicated)
         Await.until("both programs hold pages on the memory components", Duration.ofSeconds(90), () -> {
             long homes = status().stream()
                     .filter(r -> r.get("ROLE").equals("memory")).mapToLong(r -> Long.parseLong(r.get("PROCS"))).sum();
@@ -111,15 +111,20 @@ class MemoryFailureTest {
                 + "\n" + kv.tail()).isFalse();
         String cacheNode = cluster.lego("vnode list").ok().table("ID").getFirst().get("CACHE NODE");
         Component victim = Await.value("a memory component to kill", Duration.ofSeconds(30), () -> {
+            Map<String, String> pick = null;
             for (Map<String, String> r : status()) {
-                if (r.get("ROLE").equals("memory") && r.get("PROCS").equals("0") && !r.get("NODE").equals(cacheNode)
-                        && !r.get("MEMORY USED/CAP").startsWith("0B/")) {
-                    int node = Integer.parseInt(r.get("NODE"));
-                    return cluster.components(NodeRole.MEMORY).stream().filter(c -> c.nodeId() == node).findFirst()
-                            .orElseThrow();
+                if (r.get("ROLE").equals("memory") && !r.get("NODE").equals(cacheNode)
+                        && !r.get("MEMORY USED/CAP").startsWith("0B/")
+                        && (pick == null || pick.get("PROCS").equals("0") && !r.get("PROCS").equals("0"))) {
+                    pick = r;
                 }
             }
-            return null;
+            if (pick == null) {
+                return null;
+            }
+            int node = Integer.parseInt(pick.get("NODE"));
+            System.out.println("victim: node " + node + (pick.get("PROCS").equals("0") ? ", an owner" : ", a home and owner"));
+            return cluster.components(NodeRole.MEMORY).stream().filter(c -> c.nodeId() == node).findFirst().orElseThrow();
         });
         CliResult before = cluster.lego("status").ok();
         System.out.println(before.stdout());
