@@ -38,6 +38,13 @@ final class Gmm {
         if (live.isEmpty()) {
             throw Status.UNAVAILABLE.toException("no live memory component to " + what);
         }
+        if (policy != GmmPolicy.MOST_FREE_MEMORY && bytes > 0) {
+            // whatever the policy, a component without room for the request is passed over while another has it
+            List<Member> roomy = live.stream().filter(m -> m.freeMemoryBytes() >= bytes).toList();
+            if (!roomy.isEmpty()) {
+                live = roomy;
+            }
+        }
         return switch (policy) {
             case ROUND_ROBIN -> roundRobin(live);
             case LEAST_REQUESTED -> leastRequested(live);

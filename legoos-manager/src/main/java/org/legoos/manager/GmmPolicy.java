@@ -3,7 +3,8 @@ package org.legoos.manager;
 /**
  * How the GMM (global memory manager) picks the memory component that owns a new vRegion
  * ({@code M2MM_CONSULT}), is the home of a new process, or hosts a vNode's storage buffer cache.
- * Only live components are ever candidates.
+ * Only live components are ever candidates, and every policy passes over a component without room for the request
+ * (reported capacity minus use minus what was granted since) while another one has room.
  */
 public enum GmmPolicy {
     /**

@@ -76,6 +76,23 @@ class GmmPolicyTest {
     }
 
     @Test
+    void everyPolicyPassesOverAComponentWithoutRoomWhileAnotherHasIt() {
+        for (GmmPolicy policy : List.of(GmmPolicy.ROUND_ROBIN, GmmPolicy.LEAST_REQUESTED, GmmPolicy.EVERY_4TH_LEAST_REQUESTED)) {
+            if (c != null) {
+                c.close();
+            }
+            cluster(policy);
+            Component m1 = c.memory("m1", 4 * GIB, 3 * GIB + 512 * MIB); // 512 MiB free
+            Component m2 = c.memory("m2", 4 * GIB, 0);
+            int vnode = c.createVNode("web").id();
+            assertThat(consult(m1, vnode, GIB, GIB, GIB)).as(policy.name()).containsOnly(m2.id);
+            // small requests fit both again; and when neither has room the policy still chooses (the owner says no)
+            assertThat(consult(m1, vnode, MIB, MIB, MIB, MIB)).as(policy.name()).contains(m1.id);
+            assertThat(consult(m1, vnode, 8 * GIB)).as(policy.name()).hasSize(1);
+        }
+    }
+
+    @Test
     void leastRequestedPicksTheComponentWithFewestBytesGranted() {
         cluster(GmmPolicy.LEAST_REQUESTED);
         Component m1 = c.memory("m1", 64 * GIB, 0);
