@@ -195,15 +195,33 @@ public final class Bench {
     private void failover() throws Exception {
         List<Workload> selected = plan.selected();
         int runs = plan.quick() ? 1 : 3;
-        int total = selected.size() + runs;
+        int total = selected.size() * (plan.tcp() ? 2 : 1) + runs;
         int step = 0;
-        ResultTable t = new ResultTable("Replication overhead at 25% ExCache: two memory components, in-JVM, process mode, "
-                + "one copy of each page vs two (best of two runs each; LegoOS's paper: 2-23%)", "workload", ">one copy s",
-                ">two copies s", ">overhead", ">misses", ">flushes");
+        ResultTable t = new ResultTable("Replication overhead at 25% ExCache: two memory components, process mode, "
+                + "one copy of each page vs two (best of two runs each; LegoOS's paper: 2-23%)", "workload", "deployment",
+                ">one copy s", ">two copies s", ">overhead", ">misses", ">flushes");
+        List<FailoverBench.OverheadRow> rows = new ArrayList<>();
         for (Workload w : selected) {
-            progress.step("failover: replication overhead, " + w.name(), step++, total);
-            FailoverBench.OverheadRow r = FailoverBench.overhead(w, size(w), plan.seed(), plan.threads());
-            t.row(r.workload(), String.format(Locale.ROOT, "%.2f", r.oneCopySeconds()),
+            progress.step("failover: replication overhead in-JVM, " + w.name(), step++, total);
+            rows.add(FailoverBench.overhead(w, size(w), plan.seed(), plan.threads()));
+        }
+        if (plan.tcp()) {
+            long memory = 0;
+            for (Workload w : selected) {
+                memory = Math.max(memory, FailoverBench.memoryFor(w, size(w)));
+            }
+            try (ProcessDeployment one = new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster-1-copy"),
+                    plan.threads(), memory, 4, ProcessorMode.PROCESS, 2, 1);
+                 ProcessDeployment two = new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster-2-copies"),
+                    plan.threads(), memory, 4, ProcessorMode.PROCESS, 2, 2)) {
+                for (Workload w : selected) {
+                    progress.step("failover: replication overhead over TCP, " + w.name(), step++, total);
+                    rows.add(FailoverBench.overhead(w, size(w), plan.seed(), plan.threads(), one, two, "TCP, processes"));
+                }
+            }
+        }
+        for (FailoverBench.OverheadRow r : rows) {
+            t.row(r.workload(), r.deployment(), String.format(Locale.ROOT, "%.2f", r.oneCopySeconds()),
                     String.format(Locale.ROOT, "%.2f", r.twoCopiesSeconds()),
                     String.format(Locale.ROOT, "%+.0f%%", 100 * r.overhead()), r.misses(), r.flushes());
         }

@@ -155,40 +155,55 @@ public final class FailoverBench {
     }
 
     /** One workload's 25% ExCache run with one copy and with two of each page. */
-    public record OverheadRow(String workload, double oneCopySeconds, double twoCopiesSeconds, long misses, long flushes) {
+    public record OverheadRow(String workload, String deployment, double oneCopySeconds, double twoCopiesSeconds,
+                              long misses, long flushes) {
         public double overhead() {
             return twoCopiesSeconds / oneCopySeconds - 1;
         }
     }
 
-    /** The replication overhead of {@code w} at 25% ExCache (its working set measured with a full ExCache first). */
+    /** Memory per component for the overhead runs of {@code w}. */
+    public static long memoryFor(Workload w, long size) {
+        return Math.max(1L << 30, 4 * w.estimatedWorkingSetBytes(size));
+    }
+
+    /** The replication overhead of {@code w} at 25% ExCache in-JVM (process mode, two memory components). */
     public static OverheadRow overhead(Workload w, long size, long seed, int threads) throws Exception {
-        List<String> args = w.programArgs(size, seed, threads);
-        long memory = Math.max(1L << 30, 4 * w.estimatedWorkingSetBytes(size));
+        long memory = memoryFor(w, size);
         try (InJvmDeployment one = new InJvmDeployment(threads, memory, Map.of(), ProcessorMode.PROCESS, 2, 1);
              InJvmDeployment two = new InJvmDeployment(threads, memory, Map.of(), ProcessorMode.PROCESS, 2, 2)) {
-            ExCacheConfig full = ExCacheSizing.about(Math.max(ExCacheSizing.MIN_BYTES,
-                    w.estimatedWorkingSetBytes(size) * 3 / 2), ExCacheConfig.Policy.FIFO);
-            RunOutcome probe = one.run(full, w.program(), args);
-            if (!probe.ok()) {
-                throw new IllegalStateException(w.name() + " failed: " + probe.stderr());
-            }
-            ExCacheConfig quarter = ExCacheSizing.about(probe.touchedBytes() / 4, ExCacheConfig.Policy.FIFO);
-            double best1 = Double.MAX_VALUE;
-            double best2 = Double.MAX_VALUE;
-            RunOutcome last = null;
-            for (int i = 0; i < 2; i++) {
-                RunOutcome a = one.run(quarter, w.program(), args);
-                RunOutcome b = two.run(quarter, w.program(), args);
-                if (!a.ok() || !b.ok() || !a.resultLine().equals(probe.resultLine()) || !b.resultLine().equals(probe.resultLine())) {
-                    throw new IllegalStateException(w.name() + ": a run at 25% failed or differs: " + a.stderr() + b.stderr());
-                }
-                best1 = Math.min(best1, a.seconds());
-                best2 = Math.min(best2, b.seconds());
-                last = b;
-            }
-            return new OverheadRow(w.name(), best1, best2, last.stats().misses(), last.stats().flushes());
+            return overhead(w, size, seed, threads, one, two, "in-JVM");
         }
+    }
+
+    /**
+     * The replication overhead of {@code w} at 25% ExCache: {@code one} keeps one copy of each page, {@code two} two
+     * (its working set measured with a full ExCache on {@code one} first; best of two runs each, alternating).
+     */
+    public static OverheadRow overhead(Workload w, long size, long seed, int threads, Deployment one, Deployment two,
+                                       String label) throws Exception {
+        List<String> args = w.programArgs(size, seed, threads);
+        ExCacheConfig full = ExCacheSizing.about(Math.max(ExCacheSizing.MIN_BYTES,
+                w.estimatedWorkingSetBytes(size) * 3 / 2), ExCacheConfig.Policy.FIFO);
+        RunOutcome probe = one.run(full, w.program(), args);
+        if (!probe.ok()) {
+            throw new IllegalStateException(w.name() + " failed: " + probe.stderr());
+        }
+        ExCacheConfig quarter = ExCacheSizing.about(probe.touchedBytes() / 4, ExCacheConfig.Policy.FIFO);
+        double best1 = Double.MAX_VALUE;
+        double best2 = Double.MAX_VALUE;
+        RunOutcome last = null;
+        for (int i = 0; i < 2; i++) {
+            RunOutcome a = one.run(quarter, w.program(), args);
+            RunOutcome b = two.run(quarter, w.program(), args);
+            if (!a.ok() || !b.ok() || !a.resultLine().equals(probe.resultLine()) || !b.resultLine().equals(probe.resultLine())) {
+                throw new IllegalStateException(w.name() + ": a run at 25% failed or differs: " + a.stderr() + b.stderr());
+            }
+            best1 = Math.min(best1, a.seconds());
+            best2 = Math.min(best2, b.seconds());
+            last = b;
+        }
+        return new OverheadRow(w.name(), label, best1, best2, last.stats().misses(), last.stats().flushes());
     }
 
     static String ms(long millis) {

@@ -37,6 +37,8 @@ public final class ProcessDeployment implements Deployment {
     private final Path configFile;
     private final int cores;
     /** The processors' mode, or null for the configuration's default ({@code auto}). */
+    private final int memories;
+    private final int replicas;
     private final ProcessorMode mode;
     private final List<Process> processes = new ArrayList<>();
     private final ClusterClient client;
@@ -59,7 +61,15 @@ public final class ProcessDeployment implements Deployment {
     /** As above, with the processors in {@code mode} (null: the configuration's default, {@code auto}). */
     public ProcessDeployment(List<String> javaCommand, Path dir, int cores, long memoryBytes, int memoryWorkers,
                              ProcessorMode mode) throws IOException, InterruptedException {
+        this(javaCommand, dir, cores, memoryBytes, memoryWorkers, mode, 1, 1);
+    }
+
+    /** As above, with {@code memories} memory components keeping {@code replicas} copies of each page. */
+    public ProcessDeployment(List<String> javaCommand, Path dir, int cores, long memoryBytes, int memoryWorkers,
+                             ProcessorMode mode, int memories, int replicas) throws IOException, InterruptedException {
         this.mode = mode;
+        this.memories = memories;
+        this.replicas = replicas;
         this.javaCommand = List.copyOf(javaCommand);
         this.dir = dir.toAbsolutePath();
         this.cores = cores;
@@ -71,6 +81,7 @@ public final class ProcessDeployment implements Deployment {
                 .with(ConfigKeys.STORAGE_ROOT, this.dir.resolve("storage"))
                 .with(ConfigKeys.MEMORY_CAPACITY_BYTES, memoryBytes)
                 .with(ConfigKeys.MEMORY_WORKERS, memoryWorkers)
+                .with(ConfigKeys.MEMORY_REPLICAS, replicas)
                 .with(ConfigKeys.MANAGER_HEARTBEAT_TIMEOUT, Duration.ofMinutes(10));
         this.configFile = this.dir.resolve("lego.yaml");
         Files.writeString(configFile, cfg.toYaml(false), StandardCharsets.UTF_8);
@@ -81,9 +92,11 @@ public final class ProcessDeployment implements Deployment {
             Files.writeString(configFile, cfg.with(ConfigKeys.MANAGER_ADDRESS, manager).toYaml(false), StandardCharsets.UTF_8);
             c = awaitManager(manager);
             start("storage", List.of());
-            start("memory", List.of());
+            for (int i = 1; i <= memories; i++) {
+                start(memories == 1 ? "memory" : "memory-" + i, List.of(), "memory");
+            }
             awaitAlive(c, ComponentRole.STORAGE, 1);
-            awaitAlive(c, ComponentRole.MEMORY, 1);
+            awaitAlive(c, ComponentRole.MEMORY, memories);
             c.createVNode(VNODE, memoryBytes, 16);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (c != null) {
@@ -102,7 +115,8 @@ public final class ProcessDeployment implements Deployment {
 
     @Override
     public String label() {
-        return mode == null ? "TCP, processes" : "TCP, processes, " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode";
+        String base = mode == null ? "TCP, processes" : "TCP, processes, " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode";
+        return memories == 1 ? base : base + ", " + memories + " memory, " + replicas + (replicas == 1 ? " copy" : " copies");
     }
 
     @Override

@@ -246,6 +246,7 @@ public final class GlobalManager implements AutoCloseable {
         if (closed) {
             return;
         }
+        boolean fence = false;
         synchronized (lock) {
             Member m = members.get(r.nodeId());
             if (m == null) {
@@ -253,9 +254,61 @@ public final class GlobalManager implements AutoCloseable {
                 return;
             }
             if (m.reported(r.resources(), clock.getAsLong())) {
-                log.info("{} reported again and is ALIVE", m);
+                if (m.failedOver) {
+                    // it was only stopped or cut off: its vRegions and processes live elsewhere now, and what it still
+                    // holds is stale. It serves again once it has dropped all of it
+                    m.fencing = true;
+                    m.serving = false;
+                    log.warn("{} reported again after its memory was failed over: it must drop what it holds first", m);
+                } else {
+                    log.info("{} reported again and is ALIVE", m);
+                }
+            }
+            if (m.fencing && !m.fenceSent) {
+                m.fenceSent = true;
+                fence = true;
             }
         }
+        if (fence) {
+            fence(r.nodeId());
+        }
+    }
+
+    /**
+     * Tells memory component {@code node}, back after its memory was failed over, that it was declared dead
+     * (GM_MEMORY_FAILED about itself): it drops every page, area, replica and home it held and answers for those
+     * processes that it no longer holds them. It is chosen again once it acknowledged; a failure is retried at its
+     * next report.
+     */
+    private void fence(int node) {
+        // status reports arrive on a transport thread, which must not open a connection: send from a request thread
+        try {
+            requests.execute(() -> sendFence(node));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the manager is closing
+        }
+    }
+
+    private void sendFence(int node) {
+        rpc.callAsync(node, new org.legoos.net.protocol.gm.MemoryFailed(node), java.time.Duration.ofSeconds(60))
+                .whenComplete((ack, err) -> {
+                    synchronized (lock) {
+                        Member m = members.get(node);
+                        if (m == null || !m.fencing) {
+                            return;
+                        }
+                        m.fenceSent = false;
+                        if (err == null) {
+                            m.fencing = false;
+                            m.failedOver = false;
+                            m.serving = m.alive;
+                            log.info("{} dropped its stale memory and is ALIVE again", m);
+                        } else {
+                            log.warn("{} could not drop its stale memory ({}): retried at its next report", m,
+                                    err.getMessage());
+                        }
+                    }
+                });
     }
 
     /**
@@ -300,14 +353,31 @@ public final class GlobalManager implements AutoCloseable {
     private void announceMemoryFailure(int dead) {
         List<Member> targets;
         synchronized (lock) {
+            Member m = members.get(dead);
+            if (m != null) {
+                m.failedOver = true; // if it comes back, it must drop what it held before it serves again
+            }
             targets = live(ComponentRole.MEMORY, clock.getAsLong());
         }
         log.warn("memory component {} is dead: {} live memory component(s) fail over its vRegions", dead, targets.size());
+        try { // GM_LEAVE arrives on a transport thread, which must not open a connection
+            requests.execute(() -> sendMemoryFailed(dead, targets));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the manager is closing
+        }
+    }
+
+    private void sendMemoryFailed(int dead, List<Member> targets) {
         for (Member t : targets) {
             rpc.callAsync(t.id, new org.legoos.net.protocol.gm.MemoryFailed(dead), java.time.Duration.ofSeconds(60))
                     .whenComplete((ack, err) -> {
-                        if (err != null) {
-                            log.warn("memory component {} could not fail over from {}: {}", t.id, dead, err.getMessage());
+                        Throwable why = err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
+                                ? ce.getCause() : err;
+                        if (why instanceof org.legoos.api.ComponentUnavailableException) {
+                            // it is going too (a cluster shutting down) or died meanwhile: its own failover follows
+                            log.info("memory component {} did not fail over from {}: {}", t.id, dead, why.getMessage());
+                        } else if (why != null) {
+                            log.warn("memory component {} could not fail over from {}: {}", t.id, dead, why.getMessage());
                         }
                     });
         }

@@ -23,6 +23,14 @@ final class Member {
      * (it needs the node id first), so until its first report nothing may be placed on it.
      */
     boolean serving;
+    /** A memory component whose vRegions and processes were failed over while it was declared dead. */
+    boolean failedOver;
+    /**
+     * It came back after a failover and must first drop what it held (GM_MEMORY_FAILED about itself): not serving
+     * until it acknowledged. {@link #fenceSent} while that message is in flight.
+     */
+    boolean fencing;
+    boolean fenceSent;
     long lastReportMillis;
     /** When it was last marked DEAD (or restored DEAD at a manager restart); see {@link ManagerConfig#deadRetentionMillis()}. */
     long deadSinceMillis;
@@ -46,13 +54,16 @@ final class Member {
     boolean registered(ComponentResources r, long now) {
         boolean wasDead = reported(r, now);
         serving = false;
+        failedOver = false; // a new process at the old address: it holds nothing
+        fencing = false;
+        fenceSent = false;
         return wasDead;
     }
 
     /** Records a STATUS_REPORT received at {@code now}; returns true if it was DEAD. */
     boolean reported(ComponentResources r, long now) {
         boolean wasDead = !alive;
-        serving = true;
+        serving = !fencing;
         resources = r;
         lastReportMillis = now;
         alive = true;

@@ -115,6 +115,18 @@ final class TestCluster implements AutoCloseable {
     Component register(String role, String address, ComponentResources resources, boolean servesStorage) {
         RpcNode n = node(address);
         Component c = new Component(n, address);
+        if (role.equals("memory")) {
+            // failover: record what the manager says, acknowledging once the test lets it (on a thread of its own)
+            n.handle(org.legoos.net.protocol.gm.MemoryFailed.class, (q, ctx) -> {
+                c.memoryFailed.add(q.node());
+                try {
+                    c.failoverGate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Ack.INSTANCE;
+            }, c.handlers);
+        }
         if (servesStorage) {
             n.handle(StorageAttach.class, (q, ctx) -> {
                 String failure = c.attachFailure.get();
@@ -179,6 +191,14 @@ final class TestCluster implements AutoCloseable {
         final List<StorageDetach> detaches = new CopyOnWriteArrayList<>();
         /** When set, STORAGE_ATTACH fails with IO_ERROR and this message. */
         final AtomicReference<String> attachFailure = new AtomicReference<>();
+        /** GM_MEMORY_FAILED received (the dead node's id), and the gate its acknowledgement waits for (open). */
+        final List<Integer> memoryFailed = new CopyOnWriteArrayList<>();
+        volatile java.util.concurrent.CountDownLatch failoverGate = new java.util.concurrent.CountDownLatch(0);
+        final java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "memory-double");
+            t.setDaemon(true);
+            return t;
+        });
 
         Component(RpcNode rpc, String address) {
             this.rpc = rpc;

@@ -171,21 +171,22 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(FileSync.class, (q, ctx) -> open().bufferCache.fsync(q), fileWorkers);
         rpc.handle(FileClose.class, (q, ctx) -> open().bufferCache.close(q), fileWorkers);
         // owner role: calls from homes
-        rpc.handle(OwnerMap.class, (q, ctx) -> open().owner.map(q), m2mWorkers);
-        rpc.handle(OwnerUnmap.class, (q, ctx) -> open().owner.unmap(q), m2mWorkers);
-        rpc.handle(OwnerMovePages.class, (q, ctx) -> open().owner.movePages(q), m2mWorkers);
-        rpc.handle(OwnerReadPages.class, (q, ctx) -> open().owner.readPages(q), m2mWorkers);
-        rpc.handle(OwnerWritePages.class, (q, ctx) -> open().owner.writePages(q), m2mWorkers);
-        rpc.handle(OwnerDestroy.class, (q, ctx) -> open().owner.destroy(q), m2mWorkers);
-        rpc.handle(OwnerProtect.class, (q, ctx) -> open().owner.protect(q), m2mWorkers);
-        rpc.handle(OwnerMapFile.class, (q, ctx) -> open().owner.mapFile(q), m2mWorkers);
-        rpc.handle(OwnerFileSync.class, (q, ctx) -> open().owner.fileSync(q), m2mWorkers);
-        rpc.handle(SetReplica.class, (q, ctx) -> open().owner.setReplica(q), promoteWorkers);
+        rpc.handle(OwnerMap.class, (q, ctx) -> fromHome(q.pid(), ctx).map(q), m2mWorkers);
+        rpc.handle(OwnerUnmap.class, (q, ctx) -> fromHome(q.pid(), ctx).unmap(q), m2mWorkers);
+        rpc.handle(OwnerMovePages.class, (q, ctx) -> fromHome(q.pid(), ctx).movePages(q), m2mWorkers);
+        rpc.handle(OwnerReadPages.class, (q, ctx) -> fromHome(q.pid(), ctx).readPages(q), m2mWorkers);
+        rpc.handle(OwnerWritePages.class, (q, ctx) -> fromHome(q.pid(), ctx).writePages(q), m2mWorkers);
+        rpc.handle(OwnerDestroy.class, (q, ctx) -> fromHome(q.pid(), ctx).destroy(q), m2mWorkers);
+        rpc.handle(OwnerProtect.class, (q, ctx) -> fromHome(q.pid(), ctx).protect(q), m2mWorkers);
+        rpc.handle(OwnerMapFile.class, (q, ctx) -> fromHome(q.pid(), ctx).mapFile(q), m2mWorkers);
+        rpc.handle(OwnerFileSync.class, (q, ctx) -> fromHome(q.pid(), ctx).fileSync(q), m2mWorkers);
+        rpc.handle(SetReplica.class, (q, ctx) -> fromHome(q.pid(), ctx).setReplica(q), promoteWorkers);
         rpc.handle(org.legoos.net.protocol.m2m.HomeSync.class, (q, ctx) -> open().home.homeSync(q), m2mWorkers);
+        rpc.handle(org.legoos.net.protocol.m2m.SetHome.class, (q, ctx) -> open().owner.setHome(q), m2mWorkers);
         // a replica applies changes and never waits on another component; a promotion sends the whole space to the
         // new replica and failover calls owners and the GMM: both wait, on a pool of their own
         rpc.handle(Replicate.class, (q, ctx) -> open().owner.replicate(q), m2mWorkers);
-        rpc.handle(Promote.class, (q, ctx) -> open().owner.promote(q), promoteWorkers);
+        rpc.handle(Promote.class, (q, ctx) -> fromHome(q.pid(), ctx).promote(q), promoteWorkers);
         rpc.handle(MemoryFailed.class, (q, ctx) -> open().memoryFailed(q.node()), failoverWorkers);
     }
 
@@ -263,6 +264,13 @@ public final class MemoryMonitor implements AutoCloseable {
         pageStore.close();
     }
 
+    /** The owner role, for a request of pid's home: refused unless the sender is pid's home as far as it knows. */
+    private VRegionOwner fromHome(long pid, org.legoos.net.rpc.CallContext ctx) {
+        VRegionOwner o = open().owner;
+        o.checkHome(pid, ctx.sourceNode());
+        return o;
+    }
+
     /**
      * {@code GM_MEMORY_FAILED}: memory component {@code dead} was declared dead. Calls in flight to it fail now, the
      * spaces owned here stop replicating to it, this component becomes the home of the processes whose home metadata
@@ -271,7 +279,12 @@ public final class MemoryMonitor implements AutoCloseable {
      */
     private org.legoos.net.protocol.Ack memoryFailed(int dead) {
         if (dead == rpc.nodeId()) {
-            throw Status.INVALID_ARGUMENT.toException("memory component " + dead + " cannot fail over from itself");
+            // declared dead while only stopped or cut off: what it holds was failed over and is stale now
+            log.warn("{}: declared dead by the global manager while alive: dropping everything failed over elsewhere",
+                    rpc.name());
+            owner.fence();
+            home.fence();
+            return org.legoos.net.protocol.Ack.INSTANCE;
         }
         rpc.failCallsTo(dead, "memory component " + dead + " was declared dead by the global manager");
         int unreplicated = owner.replicaDied(dead);

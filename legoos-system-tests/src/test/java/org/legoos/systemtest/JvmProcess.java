@@ -166,6 +166,14 @@ final class JvmProcess implements AutoCloseable {
         }
     }
 
+    /** Sends {@code signal} (e.g. STOP, CONT) with kill(1). */
+    void signal(String signal) throws InterruptedException, java.io.IOException {
+        Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+            throw new AssertionError("kill -" + signal + " " + name + " failed");
+        }
+    }
+
     /** The last lines of its stdout and stderr, for failure messages. */
     String tail() {
         return "--- " + name + " (pid " + process.pid() + ") stdout " + out + ":\n" + last(stdout(), 15)

@@ -19,6 +19,7 @@ import org.legoos.net.protocol.gm.MemoryUsage;
 import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.gm.ReplicaConsult;
 import org.legoos.net.protocol.m2m.HomeSync;
+import org.legoos.net.protocol.m2m.SetHome;
 import org.legoos.net.protocol.m2m.Promote;
 import org.legoos.net.protocol.m2m.SetReplica;
 import org.legoos.net.protocol.m2m.OwnerDestroy;
@@ -94,6 +95,8 @@ public final class HomeNode {
     private final LongAdder homesAdopted = new LongAdder();
     /** Copies of other homes' metadata kept here as their home replica: pid to the newest copy. */
     private final ConcurrentHashMap<Long, HomeCopy> copies = new ConcurrentHashMap<>();
+    /** Processes {@link #fence} dropped: answered UNAVAILABLE. */
+    private final java.util.Set<Long> fencedPids = ConcurrentHashMap.newKeySet();
 
     /** A home's metadata of pid as of change {@code seq}. */
     private record HomeCopy(int home, long seq, byte[] state) {
@@ -514,7 +517,7 @@ public final class HomeNode {
             s.askReplicaAfterNanos = System.nanoTime() + NO_REPLICA_RETRY_NANOS; // not at every mmap of a lone component
             return;
         }
-        callOwner(owner, new SetReplica(s.pid, s.vnodeId, c.nodeId()));
+        callOwner(owner, new SetReplica(s.pid, s.vnodeId, c.nodeId(), ++s.epoch));
         s.replicaOf.put(owner, c.nodeId());
     }
 
@@ -528,64 +531,69 @@ public final class HomeNode {
     public void failover(int dead) {
         for (HomeSpace s : spaces.values()) {
             synchronized (s) {
-                if (s.destroyed) {
-                    continue;
-                }
-                IntOpenHashSet unreplicated = new IntOpenHashSet();
-                for (var e : s.replicaOf.int2IntEntrySet()) {
-                    if (e.getIntValue() == dead && e.getIntKey() != dead) {
-                        e.setValue(-1);
-                        unreplicated.add(e.getIntKey());
-                    }
-                }
-                // owners whose replica died get a new one now (the owner sends it everything it holds)
-                s.askReplicaAfterNanos = System.nanoTime();
-                for (int o : unreplicated) {
-                    try {
-                        ensureReplica(s, o);
-                        log.info("pid {}: the replica of its vRegions on memory component {} moved from {} to {}", s.pid,
-                                o, dead, s.replicaOf.get(o));
-                    } catch (RuntimeException e) {
-                        log.warn("pid {}: no new replica for its vRegions on memory component {}: {}", s.pid, o,
-                                e.getMessage());
-                    }
-                }
-                if (!s.owners.containsValue(dead)) {
-                    continue;
-                }
-                long t0 = System.nanoTime();
-                int target = s.replicaOf.remove(dead);
-                if (target < 0) {
-                    log.error("pid {}: memory component {} died holding vRegions without a replica: their pages are lost",
-                            s.pid, dead);
-                    continue;
-                }
-                try {
-                    int next = s.replicaOf.get(target); // target owns vRegions of its own already: keep their replica
-                    if (next < 0 && replicas >= 2) {
-                        NodeChoice c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, target, dead, 0));
-                        next = c.nodeId() == target ? -1 : c.nodeId();
-                    }
-                    callOwner(target, new Promote(s.pid, s.vnodeId, dead, next));
-                    s.replicaOf.put(target, next);
-                } catch (RuntimeException e) {
-                    log.error("pid {}: failover of its vRegions from memory component {} to {} failed: {}", s.pid, dead,
-                            target, e.getMessage());
-                    continue;
-                }
-                int moved = 0;
-                for (var e : s.owners.long2IntEntrySet()) {
-                    if (e.getIntValue() == dead) {
-                        e.setValue(target);
-                        moved++;
-                    }
-                }
-                s.ownersVersion++;
-                failovers.increment();
-                log.info("pid {}: {} vRegion(s) failed over from memory component {} to {} (replica now {}) in {} ms",
-                        s.pid, moved, dead, target, s.replicaOf.get(target), (System.nanoTime() - t0) / 1_000_000);
+                failoverSpace(s, dead);
             }
         }
+    }
+
+    /** {@link #failover} of one address space, its monitor held. */
+    private void failoverSpace(HomeSpace s, int dead) {
+        if (s.destroyed) {
+            return;
+        }
+        IntOpenHashSet unreplicated = new IntOpenHashSet();
+        for (var e : s.replicaOf.int2IntEntrySet()) {
+            if (e.getIntValue() == dead && e.getIntKey() != dead) {
+                e.setValue(-1);
+                unreplicated.add(e.getIntKey());
+            }
+        }
+        // owners whose replica died get a new one now (the owner sends it everything it holds)
+        s.askReplicaAfterNanos = System.nanoTime();
+        for (int o : unreplicated) {
+            try {
+                ensureReplica(s, o);
+                log.info("pid {}: the replica of its vRegions on memory component {} moved from {} to {}", s.pid,
+                        o, dead, s.replicaOf.get(o));
+            } catch (RuntimeException e) {
+                log.warn("pid {}: no new replica for its vRegions on memory component {}: {}", s.pid, o,
+                        e.getMessage());
+            }
+        }
+        if (!s.owners.containsValue(dead)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        int target = s.replicaOf.remove(dead);
+        if (target < 0) {
+            log.error("pid {}: memory component {} died holding vRegions without a replica: their pages are lost",
+                    s.pid, dead);
+            return;
+        }
+        try {
+            int next = s.replicaOf.get(target); // target owns vRegions of its own already: keep their replica
+            if (next < 0 && replicas >= 2) {
+                NodeChoice c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, target, dead, 0));
+                next = c.nodeId() == target ? -1 : c.nodeId();
+            }
+            callOwner(target, new Promote(s.pid, s.vnodeId, dead, next, ++s.epoch));
+            s.replicaOf.put(target, next);
+        } catch (RuntimeException e) {
+            log.error("pid {}: failover of its vRegions from memory component {} to {} failed: {}", s.pid, dead,
+                    target, e.getMessage());
+            return;
+        }
+        int moved = 0;
+        for (var e : s.owners.long2IntEntrySet()) {
+            if (e.getIntValue() == dead) {
+                e.setValue(target);
+                moved++;
+            }
+        }
+        s.ownersVersion++;
+        failovers.increment();
+        log.info("pid {}: {} vRegion(s) failed over from memory component {} to {} (replica now {}) in {} ms",
+                s.pid, moved, dead, target, s.replicaOf.get(target), (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Unmaps [start, end) at the home and on the owners of its mapped parts. */
@@ -814,13 +822,30 @@ public final class HomeNode {
                 continue;
             }
             HomeSpace s = HomeState.decode(c.state(), e.getKey(), heapStart);
-            if (spaces.putIfAbsent(s.pid, s) != null) {
+            if (spaces.containsKey(s.pid)) {
                 log.warn("pid {}: already homed here; its copy from memory component {} is dropped", s.pid, dead);
                 continue;
             }
             homesAdopted.increment();
-            synchronized (s) {
+            synchronized (s) { // not yet visible: processors get NOT_FOUND (not yet) until it is whole
+                // the owners take pid's area changes from this component only from now on (the old home may only
+                // have been stopped, and still hold calls it received before)
+                IntOpenHashSet owners = new IntOpenHashSet(s.owners.values());
+                owners.remove(dead);
+                for (int o : owners) {
+                    try {
+                        callOwner(o, new SetHome(s.pid, rpc.nodeId()));
+                    } catch (RuntimeException failed) {
+                        log.warn("pid {}: memory component {} was not told its new home: {}", s.pid, o, failed.getMessage());
+                    }
+                }
+                // its vRegions on the dead home move before any call can reach them
+                failoverSpace(s, dead);
                 syncHome(s);
+            }
+            if (spaces.putIfAbsent(s.pid, s) != null) {
+                log.warn("pid {}: already homed here; its copy from memory component {} is dropped", s.pid, dead);
+                continue;
             }
             log.info("pid {}: memory component {} took over as its home from memory component {} (change {}, {} areas, "
                     + "home replica now {})", s.pid, rpc.nodeId(), dead, c.seq(), s.areas.areas().size(), s.homeReplica);
@@ -830,9 +855,30 @@ public final class HomeNode {
     private HomeSpace space(long pid) {
         HomeSpace s = spaces.get(pid);
         if (s == null) {
+            if (fencedPids.contains(pid)) {
+                throw Status.UNAVAILABLE.toException("pid " + pid + ": memory component " + rpc.nodeId() + " was declared "
+                        + "dead and is no longer its home; its home replica took over");
+            }
             throw noSpace(pid);
         }
         return s;
+    }
+
+    /**
+     * This component was declared dead while it was only stopped or cut off, and its processes were adopted by their
+     * home replicas: it drops them (without touching their owners, which serve the new homes) and its copies of other
+     * homes' metadata. Their calls are answered UNAVAILABLE from then on, so processors go to the home replica.
+     */
+    public void fence() {
+        for (HomeSpace s : List.copyOf(spaces.values())) {
+            if (spaces.remove(s.pid, s)) {
+                fencedPids.add(s.pid);
+                synchronized (s) {
+                    s.destroyed = true;
+                }
+            }
+        }
+        copies.clear();
     }
 
     private LegoException noSpace(long pid) {

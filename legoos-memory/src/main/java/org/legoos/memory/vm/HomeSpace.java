@@ -31,6 +31,8 @@ final class HomeSpace {
     int homeReplica = -1;
     /** Changes sent to {@link #homeReplica} so far, and the state last sent (a call that changed nothing sends none). */
     long syncSeq;
+    /** Numbers each pairing of an owner with a replica (M2M_SET_REPLICA, M2M_PROMOTE); only grows, also across adoption. */
+    long epoch;
     /** After the GMM found no replica for an owner, when to ask again (System.nanoTime). */
     long askReplicaAfterNanos;
     byte[] lastSynced;

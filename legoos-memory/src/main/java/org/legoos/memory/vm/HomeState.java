@@ -22,6 +22,7 @@ final class HomeState {
         w.putLong(s.brk);
         w.putLong(s.reportedBytes);
         w.putLong(s.ownersVersion);
+        w.putLong(s.epoch);
         w.putInt(areas.size());
         for (Vma a : areas) {
             w.putLong(a.start()).putLong(a.end()).putInt(a.prot());
@@ -60,6 +61,7 @@ final class HomeState {
             s.brk = in.getLong();
             s.reportedBytes = in.getLong();
             s.ownersVersion = in.getLong();
+            s.epoch = in.getLong() + 1_000_000; // past any pairing the old home may have named after its last sync
             for (int n = in.getCount(1 << 24, "areas"); n > 0; n--) {
                 long start = in.getLong();
                 long end = in.getLong();

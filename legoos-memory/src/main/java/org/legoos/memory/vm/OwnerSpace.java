@@ -22,6 +22,11 @@ final class OwnerSpace {
      */
     volatile int replica = -1;
     /**
+     * The pairing with {@link #replica} as the home numbered it (M2M_SET_REPLICA, M2M_PROMOTE); in a replica's copy, the
+     * pairing it belongs to.
+     */
+    volatile long replicaEpoch;
+    /**
      * Write order per page while replicating: a flush holds the stripes of its pages across its local store and its
      * M2M_REPLICATE, so two flushes of one page reach the replica in the order they were applied here.
      */

@@ -29,6 +29,7 @@ import org.legoos.net.protocol.m2m.OwnerWritePages;
 import org.legoos.net.protocol.m2m.PageSet;
 import org.legoos.net.protocol.m2m.Promote;
 import org.legoos.net.protocol.m2m.Replicate;
+import org.legoos.net.protocol.m2m.SetHome;
 import org.legoos.net.protocol.m2m.SetReplica;
 import org.legoos.net.protocol.p2m.PageData;
 import org.legoos.net.protocol.p2m.PcacheFlush;
@@ -79,14 +80,25 @@ public final class VRegionOwner {
     /** The copies this component keeps as a replica, by (primary, pid). */
     private final java.util.concurrent.ConcurrentHashMap<ReplicaKey, OwnerSpace> replicas =
             new java.util.concurrent.ConcurrentHashMap<>();
-    /** (primary, pid) pairs taken over by M2M_PROMOTE: their primary's changes are refused from then on. */
-    private final java.util.Set<ReplicaKey> promoted = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /**
-     * (primary, pid) copies given up because this component ran out of frames for them: incomplete, so never
-     * promoted (a promotion would serve stale pages) and never written again.
+     * (primary, pid) pairs taken over by M2M_PROMOTE, with the pairing epoch of the promotion: their primary's changes
+     * of that pairing or an older one are refused from then on (a newer pairing, named by the home after the old
+     * primary came back, starts a fresh copy).
      */
-    private final java.util.Set<ReplicaKey> abandoned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ConcurrentHashMap<ReplicaKey, Long> promoted = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * (primary, pid) copies given up because this component ran out of frames for them, with the pairing epoch:
+     * incomplete, so never promoted (a promotion would serve stale pages) and not written again in that pairing.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<ReplicaKey, Long> abandoned = new java.util.concurrent.ConcurrentHashMap<>();
     private final LongAdder replicasDropped = new LongAdder();
+    /**
+     * pid to the node of its home, as far as this owner knows: the first home that sent an area change, or the one
+     * named by {@code M2M_SET_HOME} after its home replica took over. Area changes from another node are refused.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> homes = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Processes whose spaces {@link #fence} dropped: their requests are answered UNAVAILABLE (ask the home again). */
+    private final java.util.Set<Long> fencedPids = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final LongAdder replicated = new LongAdder();
     private final LongAdder replicaChangesApplied = new LongAdder();
     private final LongAdder promotions = new LongAdder();
@@ -365,7 +377,7 @@ public final class VRegionOwner {
             return;
         }
         try {
-            replicator.replicate(r, new Replicate(nodeId.getAsInt(), s.pid, change));
+            replicator.replicate(r, new Replicate(nodeId.getAsInt(), s.pid, s.replicaEpoch, change));
         } catch (LegoException e) {
             if (Status.NO_MEMORY.name().equals(e.status())) {
                 // the replica has no room and gave its copy up (it will never promote it): run without one rather
@@ -662,6 +674,7 @@ public final class VRegionOwner {
 
     /** {@code M2M_DESTROY}: frees every area and page of the address space here. */
     public Ack destroy(OwnerDestroy q) {
+        homes.remove(q.pid());
         OwnerSpace s;
         synchronized (spacesLock) {
             s = spaces.get(q.pid());
@@ -692,6 +705,33 @@ public final class VRegionOwner {
         return Ack.INSTANCE;
     }
 
+    // ------------------------------------------------------------------ homes
+
+    /**
+     * Refuses a home request (an area change, a page move, SET_REPLICA, PROMOTE) about {@code pid} from node
+     * {@code from} unless {@code from} is pid's home as far as this owner knows; the first home to ask is recorded.
+     * A home declared dead while it was only stopped may still serve calls it received before: its changes must not
+     * reach owners that now serve the home replica that took over.
+     *
+     * @throws LegoException DENIED
+     */
+    public void checkHome(long pid, int from) {
+        Integer home = homes.putIfAbsent(pid, from);
+        if (home != null && home != from) {
+            throw Status.DENIED.toException("pid " + pid + ": memory component " + from + " is not its home any more "
+                    + "(memory component " + home + " is): change refused by memory component " + nodeId.getAsInt());
+        }
+    }
+
+    /** {@code M2M_SET_HOME}: pid's home is {@code q.home()} from now on. */
+    public Ack setHome(SetHome q) {
+        Integer before = homes.put(q.pid(), q.home());
+        if (before != null && before != q.home()) {
+            log.info("pid {}: its home moved from memory component {} to {}", q.pid(), before, q.home());
+        }
+        return Ack.INSTANCE;
+    }
+
     // ------------------------------------------------------------------ replication
 
     /**
@@ -712,12 +752,15 @@ public final class VRegionOwner {
                     continue;
                 }
                 int before = s.replica;
+                long beforeEpoch = s.replicaEpoch;
                 s.replica = q.replica();
-                if (s.replica >= 0 && s.replica != before && !s.areas.isEmpty()) {
+                s.replicaEpoch = q.epoch();
+                if (s.replica >= 0 && (s.replica != before || q.epoch() != beforeEpoch) && !s.areas.isEmpty()) {
                     try {
                         seedReplica(s);
                     } catch (LegoException e) {
                         s.replica = before;
+                        s.replicaEpoch = beforeEpoch;
                         throw e;
                     }
                     log.info("pid {}: memory component {} sent its {} area(s) and {} page(s) to its new replica {}",
@@ -737,6 +780,7 @@ public final class VRegionOwner {
     public Ack replicate(Replicate q) {
         ReplicaKey key = new ReplicaKey(q.primary(), q.pid());
         Message c = q.change();
+        refuseIfPromoted(key, q.epoch());
         if (c instanceof OwnerDestroy) {
             OwnerSpace r = replicas.remove(key);
             if (r != null) {
@@ -755,27 +799,44 @@ public final class VRegionOwner {
         }
         int vnode = c instanceof OwnerMap m ? m.vnodeId() : c instanceof OwnerMapFile m ? m.vnodeId() : 0;
         while (true) {
-            refuseIfPromoted(key);
-            if (abandoned.contains(key)) {
+            refuseIfPromoted(key, q.epoch());
+            Long gaveUp = abandoned.get(key);
+            if (gaveUp != null && q.epoch() <= gaveUp) {
                 throw Status.NO_MEMORY.toException("memory component " + nodeId.getAsInt() + " gave up its copy of pid "
                         + key.pid() + " from memory component " + key.primary() + " for lack of room");
             }
-            OwnerSpace r = replicas.computeIfAbsent(key, k -> new OwnerSpace(k.pid(), vnode, new PageTable(store)));
+            OwnerSpace r = replicas.computeIfAbsent(key, k -> {
+                OwnerSpace fresh = new OwnerSpace(k.pid(), vnode, new PageTable(store));
+                fresh.replicaEpoch = q.epoch();
+                return fresh;
+            });
+            if (r.replicaEpoch < q.epoch()) { // a new pairing: the old copy is not its start
+                if (replicas.remove(key, r)) {
+                    drop(r);
+                }
+                continue;
+            }
+            if (r.replicaEpoch > q.epoch()) {
+                throw Status.DENIED.toException("memory component " + nodeId.getAsInt() + ": a change of pid " + key.pid()
+                        + " from memory component " + key.primary() + " of an old pairing (" + q.epoch() + " < "
+                        + r.replicaEpoch + ")");
+            }
             Lock lock = c instanceof OwnerWritePages ? r.lock.readLock() : r.lock.writeLock();
             lock.lock();
             try {
                 if (r.dead) {
                     continue; // destroyed or promoted meanwhile: look again
                 }
-                if (promoted.contains(key)) { // promoted after this copy was made by a late change: drop it
+                Long at = promoted.get(key);
+                if (at != null && q.epoch() <= at) { // promoted after this copy was made by a late change: drop it
                     replicas.remove(key, r);
-                    refuseIfPromoted(key);
+                    refuseIfPromoted(key, q.epoch());
                 }
                 try {
                     applyReplicated(r, c);
                 } catch (LegoException e) {
                     if (Status.NO_MEMORY.name().equals(e.status())) {
-                        abandon(key, r);
+                        abandon(key, r, q.epoch());
                     }
                     throw e;
                 }
@@ -788,8 +849,8 @@ public final class VRegionOwner {
     }
 
     /** Gives up the copy {@code r} of {@code key} (its lock held): frees it, and it is never promoted nor written. */
-    private void abandon(ReplicaKey key, OwnerSpace r) {
-        abandoned.add(key);
+    private void abandon(ReplicaKey key, OwnerSpace r, long epoch) {
+        abandoned.merge(key, epoch, Math::max);
         replicas.remove(key, r);
         r.dead = true;
         r.areas.clear();
@@ -798,8 +859,9 @@ public final class VRegionOwner {
                 nodeId.getAsInt(), key.pid(), key.primary());
     }
 
-    private void refuseIfPromoted(ReplicaKey key) {
-        if (promoted.contains(key)) {
+    private void refuseIfPromoted(ReplicaKey key, long epoch) {
+        Long at = promoted.get(key);
+        if (at != null && epoch <= at) {
             throw Status.DENIED.toException("memory component " + nodeId.getAsInt() + " took over pid " + key.pid()
                     + " from memory component " + key.primary() + ", which was declared dead: it takes no more changes"
                     + " from it");
@@ -838,12 +900,15 @@ public final class VRegionOwner {
      */
     public Ack promote(Promote q) {
         ReplicaKey key = new ReplicaKey(q.primary(), q.pid());
-        if (abandoned.contains(key)) {
+        Long gaveUp = abandoned.get(key);
+        OwnerSpace r0 = replicas.get(key);
+        if (gaveUp != null && (r0 == null || r0.replicaEpoch <= gaveUp)) {
             throw Status.NOT_FOUND.toException("memory component " + nodeId.getAsInt() + " gave up its copy of pid "
                     + q.pid() + " from memory component " + q.primary() + " (no room): it cannot take over");
         }
-        boolean first = promoted.add(key);
+        promoted.merge(key, q.epoch(), Math::max);
         OwnerSpace r = replicas.remove(key);
+        boolean first = r != null; // a second PROMOTE finds the copy gone: nothing to count
         List<Vma> areas = List.of();
         while (true) {
             OwnerSpace s = spaceOrCreate(q.pid(), q.vnodeId());
@@ -869,9 +934,10 @@ public final class VRegionOwner {
                         rl.unlock();
                     }
                 }
-                int before = s.replica;
+                int beforeReplica = s.replica;
                 s.replica = q.replica() == nodeId.getAsInt() ? -1 : q.replica();
-                if (s.replica >= 0 && (r != null || before != s.replica)) {
+                s.replicaEpoch = q.epoch();
+                if (s.replica >= 0 && (r != null || beforeReplica != s.replica)) {
                     seedReplica(s);
                 }
             } finally {
@@ -936,6 +1002,45 @@ public final class VRegionOwner {
     }
 
     /**
+     * This component was declared dead while it was only stopped or cut off, and everything it held was failed over:
+     * it drops every space it owned and every copy it kept as a replica. Requests for the processes it owned are
+     * answered UNAVAILABLE from then on, so a processor with an old owner map asks the home again.
+     */
+    public void fence() {
+        Long2ObjectOpenHashMap<OwnerSpace> old;
+        synchronized (spacesLock) {
+            old = spaces;
+            spaces = new Long2ObjectOpenHashMap<>();
+        }
+        for (OwnerSpace s : old.values()) {
+            fencedPids.add(s.pid);
+            drop(s);
+        }
+        homes.clear();
+        for (ReplicaKey k : List.copyOf(replicas.keySet())) {
+            OwnerSpace r = replicas.remove(k);
+            if (r != null) {
+                drop(r);
+            }
+        }
+        log.warn("memory component {} was declared dead: dropped {} owned address space(s) and its replicas",
+                nodeId.getAsInt(), old.size());
+    }
+
+    private static void drop(OwnerSpace s) {
+        Lock lock = s.lock.writeLock();
+        lock.lock();
+        try {
+            s.dead = true;
+            s.replica = -1;
+            s.areas.clear();
+            s.pages.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Memory component {@code dead} was declared dead: spaces replicated to it run without a replica until their home
      * names a new one. Returns how many spaces lost their replica.
      */
@@ -956,6 +1061,23 @@ public final class VRegionOwner {
      */
     @SuppressWarnings("unchecked")
     public <R extends Message> R serveLocal(Request<R> q) {
+        long pid = switch (q) {
+            case OwnerMap m -> m.pid();
+            case OwnerUnmap m -> m.pid();
+            case OwnerMovePages m -> m.pid();
+            case OwnerReadPages m -> m.pid();
+            case OwnerWritePages m -> m.pid();
+            case OwnerDestroy m -> m.pid();
+            case OwnerProtect m -> m.pid();
+            case OwnerMapFile m -> m.pid();
+            case OwnerFileSync m -> m.pid();
+            case SetReplica m -> m.pid();
+            case Promote m -> m.pid();
+            default -> -1;
+        };
+        if (pid >= 0) {
+            checkHome(pid, nodeId.getAsInt()); // the home role of this component: recorded like a remote home
+        }
         Message reply = switch (q) {
             case OwnerMap m -> map(m);
             case OwnerUnmap m -> unmap(m);
@@ -967,6 +1089,7 @@ public final class VRegionOwner {
             case OwnerMapFile m -> mapFile(m);
             case OwnerFileSync m -> fileSync(m);
             case SetReplica m -> setReplica(m);
+            case SetHome m -> setHome(m);
             case Promote m -> promote(m);
             case Replicate m -> replicate(m);
             default -> throw new IllegalArgumentException(q.getClass().getSimpleName() + " is not an M2M request");
@@ -978,6 +1101,10 @@ public final class VRegionOwner {
 
     private OwnerSpace spaceOrFault(long pid, long vaddr) {
         OwnerSpace s = spaces.get(pid);
+        if (s == null && fencedPids.contains(pid)) {
+            throw Status.UNAVAILABLE.toException("pid " + pid + ": memory component " + nodeId.getAsInt() + " was declared "
+                    + "dead and no longer holds its pages; their owner is another component now (ask the home)");
+        }
         if (s == null) {
             throw fault(pid, vaddr, "no area of this address space is owned here");
         }

@@ -74,7 +74,7 @@ class ReplicationTest {
             // the wire: what the replica applies is what was encoded, not the primary's objects
             replica.replicate(roundTrip(change));
         });
-        primary.setReplica(new SetReplica(PID, VNODE, REPLICA));
+        primary.setReplica(new SetReplica(PID, VNODE, REPLICA, 1));
     }
 
     private static Replicate roundTrip(Replicate r) {
@@ -137,7 +137,7 @@ class ReplicationTest {
     }
 
     private void promote() {
-        replica.promote(new Promote(PID, VNODE, PRIMARY, -1));
+        replica.promote(new Promote(PID, VNODE, PRIMARY, -1, 2));
     }
 
     /** After promotion, the replica serves every page of the range as the primary does, with the same protection. */
@@ -150,7 +150,7 @@ class ReplicationTest {
         }
         jitter = false;
         replicaDown.set(true); // from here the primary must not send: it is checked locally only
-        primary.setReplica(new SetReplica(PID, VNODE, -1));
+        primary.setReplica(new SetReplica(PID, VNODE, -1, 3));
         for (int p = 0; p < PAGES; p++) {
             assertThat(writable(replica, va(p))).as("page %d writable", p).isEqualTo(writable(primary, va(p)));
         }
@@ -192,6 +192,11 @@ class ReplicationTest {
         // and a second PROMOTE changes nothing
         promote();
         assertThat(read(replica, va(0))).isEqualTo(page(1).array());
+        // once the home pairs the old primary with that replica again (it came back and owns pid's vRegions anew), a
+        // newer pairing starts a fresh copy and is accepted
+        primary.setReplica(new SetReplica(PID, VNODE, REPLICA, 7));
+        primary.flush(new PcacheFlush(PID, new long[] {va(3)}, page(3)));
+        assertThat(replica.replicaBytes()).as("the stale primary's pages, sent whole, then the flush").isEqualTo(2L * PAGE);
     }
 
     @Test
@@ -219,6 +224,26 @@ class ReplicationTest {
         assertThatThrownBy(this::promote).isInstanceOfSatisfying(LegoException.class,
                 e -> assertThat(e.status()).isEqualTo("NOT_FOUND"));
         assertThat(read(primary, va(7))).isEqualTo(page(7).array());
+    }
+
+    @Test
+    void aComponentFencedAfterBeingDeclaredDeadDropsEverythingAndSendsProcessorsBackToTheHome() {
+        start(64L << 20);
+        primary.map(new OwnerMap(PID, VNODE, BASE, (long) PAGES * PAGE, AddressSpace.PROT_RW));
+        primary.flush(new PcacheFlush(PID, new long[] {va(0)}, page(1)));
+        assertThat(replica.replicaBytes()).isEqualTo(PAGE);
+        replica.fence(); // the replica was the one declared dead: its copy is stale
+        assertThat(replica.replicaBytes()).isZero();
+        primary.fence();
+        assertThat(primary.spaces()).isZero();
+        assertThatThrownBy(() -> primary.miss(new PcacheMiss(PID, va(0), 1, 0, NO_VICTIM, PcacheMiss.CONSECUTIVE)))
+                .isInstanceOfSatisfying(LegoException.class, e -> assertThat(e.status()).isEqualTo("UNAVAILABLE"))
+                .hasMessageContaining("declared dead");
+        // another process's new areas are served as usual
+        primary.setReplica(new SetReplica(PID + 1, VNODE, -1, 1));
+        primary.map(new OwnerMap(PID + 1, VNODE, BASE, PAGE, AddressSpace.PROT_RW));
+        assertThat(primary.miss(new PcacheMiss(PID + 1, BASE, 1, 0, NO_VICTIM, PcacheMiss.CONSECUTIVE)).data().remaining())
+                .isEqualTo(PAGE);
     }
 
     @Test

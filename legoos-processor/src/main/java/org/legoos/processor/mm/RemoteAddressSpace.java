@@ -171,24 +171,26 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     }
 
     /**
-     * A call to the home. If the home is unavailable and has a home replica, the call goes to the replica instead,
-     * retried until it has taken over as home (it answers NOT_FOUND until the manager has declared the home dead and
-     * it adopted the metadata) or {@link ExCacheBackend#FAILOVER_WAIT_MILLIS} passed; from then on the replica is
-     * the home. A call the dead home applied but did not answer is applied again: the VM calls are idempotent but for
-     * an mmap without a fixed address, which then maps a second range (the first one leaks until exit).
+     * A call to the home. If it fails as unavailable (the home, or an owner the home called, died), it is retried for
+     * up to {@link ExCacheBackend#FAILOVER_WAIT_MILLIS}: at the home again (the home moves a dead owner's vRegions to
+     * their replica once the manager has declared it dead), and at the home replica named in the home's last reply,
+     * which answers NOT_FOUND until it has taken over as home and is the home from then on. A call that failed at the
+     * home was undone there; one the dead home applied but did not answer is applied again: the VM calls are
+     * idempotent but for an mmap without a fixed address, which then maps a second range (the first leaks until exit).
      */
     private <R extends org.legoos.net.protocol.Message> R callHome(org.legoos.net.protocol.Request<R> q) {
-        int h = home;
-        try {
-            return noteHome(h, rpc.call(h, q));
-        } catch (org.legoos.api.ComponentUnavailableException e) {
-            int backup = homeReplica;
-            if (backup < 0 || backup == h) {
-                throw e;
+        long deadline = 0;
+        long pause = 10;
+        while (true) {
+            int h = home;
+            org.legoos.api.ComponentUnavailableException failure;
+            try {
+                return noteHome(h, rpc.call(h, q));
+            } catch (org.legoos.api.ComponentUnavailableException e) {
+                failure = e;
             }
-            long deadline = System.nanoTime() + ExCacheBackend.FAILOVER_WAIT_MILLIS * 1_000_000L;
-            long pause = 10;
-            while (true) {
+            int backup = homeReplica;
+            if (backup >= 0 && backup != h) {
                 try {
                     R r = rpc.call(backup, q);
                     home = backup;
@@ -196,21 +198,28 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
                     return noteHome(backup, r);
                 } catch (org.legoos.api.LegoException again) {
                     boolean notYet = "NOT_FOUND".equals(again.status()) || again instanceof org.legoos.api.ComponentUnavailableException;
-                    if (!notYet || System.nanoTime() - deadline >= 0 || closed && !(q instanceof DestroyAddressSpace)) {
-                        e.addSuppressed(again);
-                        throw new org.legoos.api.ComponentUnavailableException(e.status(), "pid " + pid + ": home memory "
-                                + "component " + h + " is unavailable (" + e.getMessage() + ") and its home replica "
-                                + backup + " did not take over: " + again.getMessage());
+                    if (!notYet) {
+                        failure.addSuppressed(again);
+                        throw failure;
                     }
                 }
-                try {
-                    Thread.sleep(pause);
-                } catch (InterruptedException stop) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-                pause = Math.min(250, pause * 2);
             }
+            long now = System.nanoTime();
+            if (deadline == 0) {
+                deadline = now + ExCacheBackend.FAILOVER_WAIT_MILLIS * 1_000_000L;
+            } else if (now - deadline >= 0 || closed && !(q instanceof DestroyAddressSpace)) {
+                throw new org.legoos.api.ComponentUnavailableException(failure.status(), "pid " + pid + ": home memory "
+                        + "component " + h + " is unavailable or cannot reach an owner (" + failure.getMessage() + ")"
+                        + (backup >= 0 ? " and its home replica " + backup + " did not take over" : "") + " within "
+                        + ExCacheBackend.FAILOVER_WAIT_MILLIS + " ms");
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+                throw failure;
+            }
+            pause = Math.min(250, pause * 2);
         }
     }
 

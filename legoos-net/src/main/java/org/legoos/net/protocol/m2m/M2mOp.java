@@ -30,7 +30,9 @@ public enum M2mOp implements Op {
     /** home to replica: the owner died; take over its vRegions of pid from the replicated copy. */
     PROMOTE(12, Promote.class, Promote::decode, org.legoos.net.protocol.Ack::decode),
     /** home to the replica of its metadata of pid: the whole metadata as of a change (empty: drop the copy). */
-    HOME_SYNC(13, HomeSync.class, HomeSync::decode, org.legoos.net.protocol.Ack::decode);
+    HOME_SYNC(13, HomeSync.class, HomeSync::decode, org.legoos.net.protocol.Ack::decode),
+    /** new home to every owner of pid: accept pid's area changes only from this home from now on. */
+    SET_HOME(14, SetHome.class, SetHome::decode, org.legoos.net.protocol.Ack::decode);
 
     private final Info info;
 

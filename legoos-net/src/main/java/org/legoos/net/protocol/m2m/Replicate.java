@@ -12,9 +12,10 @@ import org.legoos.net.protocol.WireWriter;
  * change the primary has just applied to its own copy of pid's pages or areas, to the replica's copy of them. The
  * primary acknowledges a flush to the processor only after this is acknowledged. {@code change} is an M2M request
  * that changes state: MMAP, MMAP_FILE, MUNMAP, MPROTECT, MOVE_PAGES, WRITE_PAGES (flushed pages, whatever the
- * protection) or DESTROY; its {@code pid} must be {@code pid}.
+ * protection) or DESTROY; its {@code pid} must be {@code pid}. {@code epoch} is that of the pairing the home named
+ * (M2M_SET_REPLICA or M2M_PROMOTE).
  */
-public record Replicate(int primary, long pid, Message change) implements org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> {
+public record Replicate(int primary, long pid, long epoch, Message change) implements org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> {
     public Replicate {
         java.util.Objects.requireNonNull(change, "change");
         if (!replicable(change)) {
@@ -37,6 +38,7 @@ public record Replicate(int primary, long pid, Message change) implements org.le
     public void encode(WireWriter out) {
         out.putInt(primary);
         out.putLong(pid);
+        out.putLong(epoch);
         out.putInt(Protocol.of(change.getClass()).code());
         change.encode(out); // last: its decoder reads to the end of the body
     }
@@ -44,6 +46,7 @@ public record Replicate(int primary, long pid, Message change) implements org.le
     public static Replicate decode(WireReader in) {
         int primary = in.getInt();
         long pid = in.getLong();
+        long epoch = in.getLong();
         int code = in.getInt();
         Op op = Protocol.byCode(code);
         if (op == null || op.link() != org.legoos.net.protocol.Link.M2M) {
@@ -53,6 +56,6 @@ public record Replicate(int primary, long pid, Message change) implements org.le
         if (!replicable(change)) {
             throw new ProtocolException("M2M_REPLICATE: " + op.wireName() + " is not a change a replica applies");
         }
-        return new Replicate(primary, pid, change);
+        return new Replicate(primary, pid, epoch, change);
     }
 }

@@ -1,0 +1,73 @@
+package org.legoos.manager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.legoos.manager.TestCluster.GIB;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.legoos.api.ComponentState;
+import org.legoos.manager.TestCluster.Component;
+import org.legoos.net.protocol.gm.Consult;
+import org.legoos.testkit.Await;
+
+/**
+ * The manager's side of memory failover: a memory component declared dead is announced to the live ones
+ * (GM_MEMORY_FAILED), and when it reports again (it was only stopped) it is told it was declared dead and is not
+ * chosen for anything until it has acknowledged, i.e. dropped what it held.
+ */
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class MemoryFailureManagerTest {
+    private TestCluster c;
+
+    @AfterEach
+    void close() {
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    private ComponentState state(Component m) {
+        return c.manager.members().stream().filter(i -> i.nodeId() == m.id).findFirst().orElseThrow().state();
+    }
+
+    @Test
+    void aMemoryComponentBackFromTheDeadDropsItsStaleMemoryBeforeItIsChosenAgain() {
+        c = new TestCluster(TestCluster.testConfig());
+        Component p = c.processor("p1", 4, 0);
+        Component s = c.storage("s1", 0);
+        Component m1 = c.memory("m1", 4 * GIB, 0);
+        Component m2 = c.memory("m2", 4 * GIB, 0);
+        Component m3 = c.memory("m3", 4 * GIB, 0);
+        int vnode = c.createVNode("web").id();
+
+        c.clock.addAndGet(800);
+        for (Component x : java.util.List.of(p, s, m1, m3)) {
+            x.report(x == p ? TestCluster.processorResources(4, 0) : x == s ? TestCluster.storageResources(0)
+                    : TestCluster.memoryResources(4 * GIB, 0));
+        }
+        c.advanceAndTick(400); // m2 silent for 1200 ms > 1000
+        assertThat(state(m2)).isEqualTo(ComponentState.DEAD);
+        Await.until("the live memory components hear of it", Duration.ofSeconds(5),
+                () -> m1.memoryFailed.contains(m2.id) && m3.memoryFailed.contains(m2.id));
+        assertThat(m2.memoryFailed).isEmpty();
+
+        // m2 was only stopped: it reports again, and is told it was declared dead; until it acknowledges it is not
+        // chosen for anything
+        CountDownLatch gate = new CountDownLatch(1);
+        m2.failoverGate = gate;
+        m2.report(TestCluster.memoryResources(4 * GIB, GIB));
+        Await.until("m2 is told it was declared dead", Duration.ofSeconds(5), () -> m2.memoryFailed.contains(m2.id));
+        assertThat(state(m2)).isEqualTo(ComponentState.JOINING);
+        m2.report(TestCluster.memoryResources(4 * GIB, GIB)); // another report does not let it serve either
+        for (int i = 0; i < 6; i++) {
+            assertThat(m1.call(new Consult(vnode, 7, 1)).nodeId()).isNotEqualTo(m2.id);
+        }
+        gate.countDown();
+        Await.until("m2 is ALIVE again", Duration.ofSeconds(5), () -> state(m2) == ComponentState.ALIVE);
+        assertThat(m2.memoryFailed).containsExactly(m2.id);
+    }
+}
