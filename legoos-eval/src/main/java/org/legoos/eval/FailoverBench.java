@@ -189,7 +189,9 @@ public final class FailoverBench {
         if (!probe.ok()) {
             throw new IllegalStateException(w.name() + " failed: " + probe.stderr());
         }
-        ExCacheConfig quarter = ExCacheSizing.about(probe.touchedBytes() / 4, ExCacheConfig.Policy.FIFO);
+        // the counters' count of touched pages (a process-mode run can report none): else the workload's estimate
+        long ws = probe.touchedBytes() > 0 ? probe.touchedBytes() : w.estimatedWorkingSetBytes(size);
+        ExCacheConfig quarter = ExCacheSizing.about(Math.max(ExCacheSizing.MIN_BYTES, ws / 4), ExCacheConfig.Policy.FIFO);
         double best1 = Double.MAX_VALUE;
         double best2 = Double.MAX_VALUE;
         RunOutcome last = null;

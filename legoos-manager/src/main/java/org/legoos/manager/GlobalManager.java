@@ -247,12 +247,14 @@ public final class GlobalManager implements AutoCloseable {
             return;
         }
         boolean fence = false;
+        boolean joined;
         synchronized (lock) {
             Member m = members.get(r.nodeId());
             if (m == null) {
                 log.info("status report from unknown node {} ignored: it must REGISTER first", r.nodeId());
                 return;
             }
+            boolean wasServing = m.serving && m.alive;
             if (m.reported(r.resources(), clock.getAsLong())) {
                 if (m.failedOver) {
                     // it was only stopped or cut off: its vRegions and processes live elsewhere now, and what it still
@@ -268,9 +270,43 @@ public final class GlobalManager implements AutoCloseable {
                 m.fenceSent = true;
                 fence = true;
             }
+            joined = !wasServing && m.serving && m.role == ComponentRole.MEMORY;
         }
         if (fence) {
             fence(r.nodeId());
+        }
+        if (joined) {
+            announceMemoryJoined(r.nodeId());
+        }
+    }
+
+    /**
+     * Tells the other live memory components that memory component {@code node} serves now (GM_MEMORY_JOINED), so
+     * homes give a replica to owners and home metadata running without one. From a request thread: the caller may
+     * be a transport thread.
+     */
+    private void announceMemoryJoined(int node) {
+        List<Member> targets;
+        synchronized (lock) {
+            targets = live(ComponentRole.MEMORY, clock.getAsLong()).stream().filter(t -> t.id != node).toList();
+        }
+        if (targets.isEmpty()) {
+            return;
+        }
+        try {
+            requests.execute(() -> {
+                for (Member t : targets) {
+                    rpc.callAsync(t.id, new org.legoos.net.protocol.gm.MemoryJoined(node), java.time.Duration.ofSeconds(120))
+                            .whenComplete((ack, err) -> {
+                                if (err != null) {
+                                    log.info("memory component {} did not restore redundancy onto {}: {}", t.id, node,
+                                            err.getMessage());
+                                }
+                            });
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the manager is closing
         }
     }
 
@@ -303,6 +339,9 @@ public final class GlobalManager implements AutoCloseable {
                             m.failedOver = false;
                             m.serving = m.alive;
                             log.info("{} dropped its stale memory and is ALIVE again", m);
+                            if (m.serving) {
+                                announceMemoryJoined(node);
+                            }
                         } else {
                             log.warn("{} could not drop its stale memory ({}): retried at its next report", m,
                                     err.getMessage());

@@ -188,6 +188,14 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(Replicate.class, (q, ctx) -> open().owner.replicate(q), m2mWorkers);
         rpc.handle(Promote.class, (q, ctx) -> fromHome(q.pid(), ctx).promote(q), promoteWorkers);
         rpc.handle(MemoryFailed.class, (q, ctx) -> open().memoryFailed(q.node()), failoverWorkers);
+        rpc.handle(org.legoos.net.protocol.gm.MemoryJoined.class, (q, ctx) -> {
+            int named = open().home.restoreRedundancy();
+            if (named > 0) {
+                log.info("{}: memory component {} joined: {} replica(s) named for what ran without one", rpc.name(),
+                        q.node(), named);
+            }
+            return org.legoos.net.protocol.Ack.INSTANCE;
+        }, failoverWorkers);
     }
 
     /** File-backed areas read and write their files through the vNode's buffer cache: this one or another's. */
@@ -243,7 +251,7 @@ public final class MemoryMonitor implements AutoCloseable {
                 o.refusedNoMemory(), o.refusedBadAddress(), h.vmCalls(), h.consults(), h.pagesCopiedAcrossOwners(),
                 c.hits(), c.misses(), c.evictions(), c.writeBacks(), c.cachedBytes(), c.dirtyChunks(),
                 owner.replicaBytes(), owner.spacesWithoutReplica(), o.changesReplicated(), o.promotions(), h.failovers(),
-                h.homesAdopted());
+                h.homesAdopted(), home.homeCopyBytes());
     }
 
     /**

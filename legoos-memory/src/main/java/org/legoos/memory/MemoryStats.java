@@ -34,6 +34,7 @@ import java.util.Map;
  * @param promotions replicas held here that took over from a dead owner
  * @param failovers processes homed here whose vRegions were moved off a dead owner
  * @param homesAdopted processes this component became the home of when their home died
+ * @param homeCopyBytes bytes of other homes' metadata kept here as their home replica
  */
 public record MemoryStats(long capacityBytes, long pagesUsed, int homeSpaces, int ownedSpaces,
                           Map<Long, Long> mappedBytesPerSpace, Map<Long, Long> storedBytesPerSpace,
@@ -43,7 +44,7 @@ public record MemoryStats(long capacityBytes, long pagesUsed, int homeSpaces, in
                           long bufferCacheHits, long bufferCacheMisses, long bufferCacheEvictions,
                           long bufferCacheWriteBacks, long bufferCacheBytes, long bufferCacheDirtyChunks,
                           long replicaBytes, int spacesWithoutReplica, long changesReplicated, long promotions,
-                          long failovers, long homesAdopted) {
+                          long failovers, long homesAdopted, long homeCopyBytes) {
     public MemoryStats {
         mappedBytesPerSpace = Map.copyOf(mappedBytesPerSpace);
         storedBytesPerSpace = Map.copyOf(storedBytesPerSpace);

@@ -47,10 +47,11 @@ class MemoryFailoverTest {
         public int main(LegoContext ctx, String[] args) {
             long len = Long.parseLong(args[0]);
             int rounds = Integer.parseInt(args[1]);
+            long until = args.length > 2 ? System.nanoTime() + Long.parseLong(args[2]) * 1_000_000_000L : 0;
             AddressSpace m = ctx.memory();
             long va = m.mmap(len);
             long pages = len / AddressSpace.PAGE_SIZE;
-            for (int round = 0; round < rounds; round++) {
+            for (int round = 0; round < rounds || System.nanoTime() - until < 0; round++) {
                 for (long p = 0; p < pages; p++) {
                     long base = va + p * AddressSpace.PAGE_SIZE;
                     for (int i = 0; i < LONGS_PER_PAGE; i++) {
@@ -79,6 +80,53 @@ class MemoryFailoverTest {
         OWNER,
         /** The process's home (it owns some vRegions too, as the GMM places them round robin). */
         HOME
+    }
+
+    /**
+     * Two memory components: one dies, the survivor runs without replicas; a third joins and gets replicas of
+     * everything (re-replication); then the survivor, the process's home, dies too, and the process still carries on
+     * with every page intact, now served by the component that joined.
+     */
+    @org.junit.jupiter.api.Test
+    void redundancyIsRestoredWhenAComponentJoinsSoASecondFailureLosesNothing() throws Exception {
+        MemoryConfig mem = MemoryConfig.of(256L << 20).withWorkers(0).withVregionBytes(1 << 20).withReplicas(2);
+        LocalCluster.Spec spec = LocalCluster.Spec.defaults()
+                .withCounts(1, 2, 1)
+                .withMemory(mem)
+                .withProcessor(new ProcessorConfig(2, TINY, 64, 2000).withMode(ProcessorMode.PROCESS))
+                .withManager(ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500).withTickPeriodMillis(100));
+        try (LocalCluster c = LocalCluster.start(spec, Map.of("survivor", Survivor.class))) {
+            c.createVNode("v");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ProcessClient.Running p = c.processes().start("v", "survivor",
+                    List.of(String.valueOf(4L << 20), "2", "25"), out, err);
+            Await.until("round 1", Duration.ofSeconds(60),
+                    () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
+            List<MemoryMonitor> mems = c.memories();
+            int home = mems.get(0).stats().homeSpaces() > 0 ? 0 : 1;
+            MemoryMonitor survivor = mems.get(home);
+            c.crashMemory(1 - home);
+            Await.until("the survivor owns everything", Duration.ofSeconds(30),
+                    () -> survivor.stats().failovers() > 0 || p.onExit().isDone());
+            assertThat(survivor.stats().spacesWithoutReplica()).as("nowhere to replicate to").isEqualTo(1);
+
+            MemoryMonitor joined = c.addMemory(mem);
+            // complete: every page the survivor holds is on the new component, and the home's metadata too
+            Await.until("the survivor's pages are replicated onto the new component", Duration.ofSeconds(30), () -> {
+                MemoryStats s = survivor.stats();
+                long held = s.storedBytesPerSpace().values().stream().mapToLong(Long::longValue).sum();
+                return s.spacesWithoutReplica() == 0 && joined.stats().replicaBytes() >= held && held > 0
+                        && joined.stats().homeCopyBytes() > 0 || p.onExit().isDone();
+            });
+            assertThat(p.onExit().isDone()).as("ended early: " + err).isFalse();
+            String before = out.toString(StandardCharsets.UTF_8);
+            c.crashMemory(home); // the home, and the only other copy
+            assertThat(p.waitFor(Duration.ofSeconds(120))).as(err.toString(StandardCharsets.UTF_8)).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8).length()).as("rounds after the second failure")
+                    .isGreaterThan(before.length());
+            assertThat(joined.stats().homesAdopted()).isEqualTo(1);
+        }
     }
 
     @ParameterizedTest

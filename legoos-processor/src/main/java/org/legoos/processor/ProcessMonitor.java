@@ -105,6 +105,11 @@ public final class ProcessMonitor implements AutoCloseable {
         this.config = config;
         this.loader = loader;
         this.backend = new ExCacheBackend(rpc, config.maxProcesses() + 1);
+        // a process whose home and known home replica both died finds its new home among the live memory components
+        this.backend.setLiveMemories(() -> rpc.call(managerNode, new org.legoos.net.protocol.gm.MembersRequest()).members()
+                .stream().filter(m -> m.role() == org.legoos.api.ComponentRole.MEMORY
+                        && m.state() == org.legoos.api.ComponentState.ALIVE)
+                .mapToInt(org.legoos.net.protocol.gm.ComponentInfo::nodeId).toArray());
         this.excache = new ExCache(config.excache(), backend);
         this.faultCache = new org.legoos.processor.excache.FaultExCache(config.excache(), backend, config.maxProcesses() + 1);
         this.client = new ProcessClient(rpc, managerNode);

@@ -541,6 +541,11 @@ public final class HomeNode {
         if (s.destroyed) {
             return;
         }
+        if (s.homeReplica == dead) { // the copy of this metadata died: another one now
+            s.homeReplica = -1;
+            s.lastSynced = null;
+            syncHome(s);
+        }
         IntOpenHashSet unreplicated = new IntOpenHashSet();
         for (var e : s.replicaOf.int2IntEntrySet()) {
             if (e.getIntValue() == dead && e.getIntKey() != dead) {
@@ -594,6 +599,49 @@ public final class HomeNode {
         failovers.increment();
         log.info("pid {}: {} vRegion(s) failed over from memory component {} to {} (replica now {}) in {} ms",
                 s.pid, moved, dead, target, s.replicaOf.get(target), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Another memory component serves now: every process homed here whose owners or home metadata run without a
+     * replica gets one, if the GMM finds one (each owner sends its new replica everything it holds first). Returns
+     * the number of replicas named. Never throws.
+     */
+    public int restoreRedundancy() {
+        if (replicas < 2) {
+            return 0;
+        }
+        int named = 0;
+        for (HomeSpace s : spaces.values()) {
+            synchronized (s) {
+                if (s.destroyed) {
+                    continue;
+                }
+                s.askReplicaAfterNanos = System.nanoTime();
+                for (int o : new IntOpenHashSet(s.owners.values())) {
+                    if (s.replicaOf.get(o) >= 0) {
+                        continue;
+                    }
+                    try {
+                        ensureReplica(s, o);
+                        if (s.replicaOf.get(o) >= 0) {
+                            named++;
+                            log.info("pid {}: its vRegions on memory component {} have a replica again, on {}", s.pid,
+                                    o, s.replicaOf.get(o));
+                        }
+                    } catch (RuntimeException e) {
+                        log.warn("pid {}: no replica for its vRegions on memory component {}: {}", s.pid, o, e.getMessage());
+                    }
+                    s.askReplicaAfterNanos = System.nanoTime();
+                }
+                if (s.homeReplica < 0) {
+                    syncHome(s);
+                    if (s.homeReplica >= 0) {
+                        named++;
+                    }
+                }
+            }
+        }
+        return named;
     }
 
     /** Unmaps [start, end) at the home and on the owners of its mapped parts. */
@@ -745,31 +793,45 @@ public final class HomeNode {
         if (replicas < 2) {
             return;
         }
+        int failed = syncHomeOnce(s, -1);
+        if (failed >= 0) {
+            syncHomeOnce(s, failed); // the replica did not take it and was dropped: choose another now
+        }
+    }
+
+    /**
+     * One attempt of {@link #syncHome}, choosing a replica other than {@code avoid} if there is none; returns the
+     * replica that did not take the metadata (and was dropped), or -1.
+     */
+    private int syncHomeOnce(HomeSpace s, int avoid) {
         if (s.homeReplica < 0) {
             NodeChoice c;
             try {
-                c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, rpc.nodeId(), -1, 0));
+                c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, rpc.nodeId(), avoid, 0));
             } catch (LegoException e) {
                 log.warn("pid {}: no replica for its home metadata: {}", s.pid, e.getMessage());
-                return;
+                return -1;
             }
             if (c.nodeId() < 0 || c.nodeId() == rpc.nodeId()) {
-                return;
+                return -1; // none to be had
             }
             s.homeReplica = c.nodeId();
             s.lastSynced = null;
         }
         byte[] state = HomeState.encode(s);
         if (java.util.Arrays.equals(state, s.lastSynced)) {
-            return;
+            return -1;
         }
         try {
             rpc.call(s.homeReplica, new HomeSync(s.pid, rpc.nodeId(), ++s.syncSeq, java.nio.ByteBuffer.wrap(state)));
             s.lastSynced = state;
+            return -1;
         } catch (LegoException e) {
             log.warn("pid {}: home replica on memory component {} did not take its metadata ({}): choosing another",
                     s.pid, s.homeReplica, e.getMessage());
+            int failed = s.homeReplica;
             dropHomeCopy(s);
+            return failed;
         }
     }
 

@@ -672,6 +672,24 @@ public final class ExCacheBackend implements LineBackend {
         return e;
     }
 
+    /**
+     * Where to look for a process's home when its home and the home replica it knows of are both gone: the live
+     * memory components (by default none; the process monitor asks the manager's membership).
+     */
+    private volatile java.util.function.Supplier<int[]> liveMemories = () -> new int[0];
+
+    public void setLiveMemories(java.util.function.Supplier<int[]> memories) {
+        this.liveMemories = java.util.Objects.requireNonNull(memories, "memories");
+    }
+
+    int[] liveMemories() {
+        try {
+            return liveMemories.get();
+        } catch (RuntimeException e) {
+            return new int[0];
+        }
+    }
+
     /** Misses and flushes that went to a new owner after theirs failed (failover). */
     public long retriedOnNewOwner() {
         return retriedOnNewOwner.sum();

@@ -207,7 +207,10 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
             long now = System.nanoTime();
             if (deadline == 0) {
                 deadline = now + ExCacheBackend.FAILOVER_WAIT_MILLIS * 1_000_000L;
-            } else if (now - deadline >= 0 || closed && !(q instanceof DestroyAddressSpace)) {
+            } else if (pause >= 160 && findHome(h)) {
+                continue; // the home moved to a component this space did not know of: call it at once
+            }
+            if (now - deadline >= 0 || closed && !(q instanceof DestroyAddressSpace)) {
                 throw new org.legoos.api.ComponentUnavailableException(failure.status(), "pid " + pid + ": home memory "
                         + "component " + h + " is unavailable or cannot reach an owner (" + failure.getMessage() + ")"
                         + (backup >= 0 ? " and its home replica " + backup + " did not take over" : "") + " within "
@@ -221,6 +224,29 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
             }
             pause = Math.min(250, pause * 2);
         }
+    }
+
+    /**
+     * Looks for the home of this process among the live memory components other than {@code dead} (a home replica
+     * named after the last reply this space saw may have taken over): the one that answers {@code P2M_BRK} 0 becomes
+     * the home. Returns whether one was found.
+     */
+    private boolean findHome(int dead) {
+        for (int node : backend.liveMemories()) {
+            if (node == dead) {
+                continue;
+            }
+            try {
+                MapReply r = rpc.call(node, new Brk(pid, 0));
+                home = node;
+                homeReplica = r.homeReplica();
+                vm.updateOwners(r);
+                return true;
+            } catch (org.legoos.api.LegoException notHere) {
+                // NOT_FOUND: not its home; unavailable: not this one either
+            }
+        }
+        return false;
     }
 
     /** Keeps the home replica a reply of home {@code h} names. */

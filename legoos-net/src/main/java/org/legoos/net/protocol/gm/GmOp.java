@@ -36,7 +36,9 @@ public enum GmOp implements Op {
     /** A home asks where the replica of a process's vRegions on one owner should live. */
     REPLICA_CONSULT(15, ReplicaConsult.class, ReplicaConsult::decode, NodeChoice::decode),
     /** The manager tells the live memory components that one of them was declared dead (failover). */
-    MEMORY_FAILED(16, MemoryFailed.class, MemoryFailed::decode, org.legoos.net.protocol.Ack::decode);
+    MEMORY_FAILED(16, MemoryFailed.class, MemoryFailed::decode, org.legoos.net.protocol.Ack::decode),
+    /** The manager tells the live memory components that another one serves now (restore redundancy). */
+    MEMORY_JOINED(17, MemoryJoined.class, MemoryJoined::decode, org.legoos.net.protocol.Ack::decode);
 
     private final Info info;
 
