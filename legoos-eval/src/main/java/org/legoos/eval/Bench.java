@@ -223,7 +223,8 @@ public final class Bench {
         for (FailoverBench.OverheadRow r : rows) {
             t.row(r.workload(), r.deployment(), String.format(Locale.ROOT, "%.2f", r.oneCopySeconds()),
                     String.format(Locale.ROOT, "%.2f", r.twoCopiesSeconds()),
-                    String.format(Locale.ROOT, "%+.0f%%", 100 * r.overhead()), r.misses(), r.flushes());
+                    String.format(Locale.ROOT, "%+.0f%%", 100 * r.overhead()), r.misses() < 0 ? "-" : r.misses(),
+                    r.flushes() < 0 ? "-" : r.flushes());
         }
         add(t, "replication-overhead.csv");
         ResultTable f = new ResultTable("Failover: a memory component owning pages of a running program (16 MiB, 2 MiB "

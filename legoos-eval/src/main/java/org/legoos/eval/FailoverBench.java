@@ -205,7 +205,9 @@ public final class FailoverBench {
             best2 = Math.min(best2, b.seconds());
             last = b;
         }
-        return new OverheadRow(w.name(), label, best1, best2, last.stats().misses(), last.stats().flushes());
+        // separate-process deployments do not report ExCache counters
+        return new OverheadRow(w.name(), label, best1, best2, last.stats() == null ? -1 : last.stats().misses(),
+                last.stats() == null ? -1 : last.stats().flushes());
     }
 
     static String ms(long millis) {
