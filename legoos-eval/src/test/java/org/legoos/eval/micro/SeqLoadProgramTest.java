@@ -35,7 +35,10 @@ class SeqLoadProgramTest {
         try (LocalCluster c = cluster()) {
             c.createVNode("v");
             ExCacheStats before = c.processors().getFirst().excacheStats();
-            LocalCluster.RunResult r = c.run("v", SeqLoadProgram.NAME, String.valueOf(region), "2");
+            // one timed thread: with two, a page installed for one thread can be evicted by the other's fault in the same
+            // set before the first thread's load retries, and is fetched again (correct, and rare: about 1 run in 6
+            // here), which this exact count cannot tell from a fetch that should not have happened
+            LocalCluster.RunResult r = c.run("v", SeqLoadProgram.NAME, String.valueOf(region), "1");
             ExCacheStats during = c.processors().getFirst().excacheStats().minus(before);
 
             assertThat(r.exitCode()).as(r.stderr()).isZero();
@@ -44,7 +47,7 @@ class SeqLoadProgramTest {
             assertThat(kv.get("verified")).isEqualTo("true");
             assertThat(Double.parseDouble(kv.get("iops"))).isPositive();
             // writes and scratch loads of never-written pages are local zero-fills; only the timed loads fetch
-            assertThat(during.misses() - during.zeroFills()).as("fetched misses").isEqualTo(pages);
+            assertThat(during.misses() - during.zeroFills()).as("fetched misses: " + during).isEqualTo(pages);
             // write phase + scratch phase + timed phase: every access missed
             assertThat(during.misses()).isGreaterThanOrEqualTo(3 * pages);
         }
