@@ -736,8 +736,10 @@ public final class VRegionOwner {
 
     /**
      * {@code M2M_SET_REPLICA}: changes of pid here go to {@code replica} from now on (-1: to none). A new replica is
-     * first sent everything held here of pid (areas and pages), under the space's write lock, so that it is complete
-     * before the first change reaches it. Waits on the replica: not served on the pool that serves replicas.
+     * sent every area at once (under the space's write lock) and then every stored page in batches while the program
+     * runs on ({@link #seedPages}); the call returns when the copy is complete, so the home records the pairing only
+     * then. A copy that fails midway is dropped here (no replica) and the call fails. Waits on the replica: not served
+     * on the pool that serves replicas.
      */
     public Ack setReplica(SetReplica q) {
         if (q.replica() == nodeId.getAsInt()) {
@@ -745,31 +747,113 @@ public final class VRegionOwner {
         }
         while (true) {
             OwnerSpace s = spaceOrCreate(q.pid(), q.vnodeId());
+            int before;
+            long beforeEpoch;
             Lock lock = s.lock.writeLock();
             lock.lock();
             try {
                 if (s.dead) {
                     continue;
                 }
-                int before = s.replica;
-                long beforeEpoch = s.replicaEpoch;
+                before = s.replica;
+                beforeEpoch = s.replicaEpoch;
                 s.replica = q.replica();
                 s.replicaEpoch = q.epoch();
-                if (s.replica >= 0 && (s.replica != before || q.epoch() != beforeEpoch) && !s.areas.isEmpty()) {
-                    try {
-                        seedReplica(s);
-                    } catch (LegoException e) {
-                        s.replica = before;
-                        s.replicaEpoch = beforeEpoch;
-                        throw e;
-                    }
-                    log.info("pid {}: memory component {} sent its {} area(s) and {} page(s) to its new replica {}",
-                            q.pid(), nodeId.getAsInt(), s.areas.areas().size(), s.pages.pages(), s.replica);
+                if (s.replica < 0 || s.replica == before && q.epoch() == beforeEpoch || s.areas.isEmpty()) {
+                    return Ack.INSTANCE;
                 }
-                return Ack.INSTANCE;
+                try {
+                    sendAreas(s); // areas first, under the write lock: every change from now on has its area there
+                } catch (LegoException e) {
+                    s.replica = before;
+                    s.replicaEpoch = beforeEpoch;
+                    throw e;
+                }
             } finally {
                 lock.unlock();
             }
+            // then the pages, a batch at a time, while the program runs on (it waits only for the batch in flight)
+            try {
+                long pages = seedPages(s, q.replica(), q.epoch());
+                log.info("pid {}: memory component {} sent {} page(s) to its new replica {}", q.pid(), nodeId.getAsInt(),
+                        pages, q.replica());
+            } catch (LegoException e) {
+                lock.lock();
+                try {
+                    if (s.replica == q.replica() && s.replicaEpoch == q.epoch()) { // an incomplete copy: not a replica
+                        s.replica = before;
+                        s.replicaEpoch = beforeEpoch;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                throw e;
+            }
+            return Ack.INSTANCE;
+        }
+    }
+
+    /**
+     * Sends the stored pages of {@code s} to its new replica {@code replica} (pairing {@code epoch}), 256 at a time,
+     * each batch under the space's read lock and every write-order stripe: a flush of a page of the batch waits for it,
+     * and one applied before or after it reaches the replica in order with it. Stops (returning what was sent) if the
+     * space or its pairing changed meanwhile. Returns the pages sent.
+     */
+    private long seedPages(OwnerSpace s, int replica, long epoch) {
+        long sent = 0;
+        List<Vma> areas;
+        Lock read = s.lock.readLock();
+        read.lock();
+        try {
+            areas = s.areas.areas();
+        } finally {
+            read.unlock();
+        }
+        for (Vma a : areas) {
+            long at = a.start() >>> 12;
+            long stop = a.end() >>> 12;
+            while (at < stop) {
+                read.lock();
+                java.util.concurrent.locks.ReentrantLock[] order = s.writeOrder;
+                for (java.util.concurrent.locks.ReentrantLock l : order) {
+                    l.lock();
+                }
+                PageTable.Collected c;
+                try {
+                    if (s.dead || s.replica != replica || s.replicaEpoch != epoch) {
+                        return sent;
+                    }
+                    c = s.pages.collect(at, stop, 256);
+                    long[] vaddrs = c.vpns().clone();
+                    if (vaddrs.length > 0) {
+                        for (int i = 0; i < vaddrs.length; i++) {
+                            vaddrs[i] <<= 12;
+                        }
+                        sendToReplica(s, new OwnerWritePages(s.pid, vaddrs, ByteBuffer.wrap(c.data(), 0, vaddrs.length * PAGE_SIZE)));
+                        sent += vaddrs.length;
+                    }
+                } finally {
+                    for (int i = order.length - 1; i >= 0; i--) {
+                        order[i].unlock();
+                    }
+                    read.unlock();
+                }
+                if (c.nextVpn() <= at) {
+                    break;
+                }
+                at = c.nextVpn();
+            }
+        }
+        return sent;
+    }
+
+    /** Sends every area of {@code s} (write-locked) to its replica. */
+    private void sendAreas(OwnerSpace s) {
+        for (Vma a : s.areas.areas()) {
+            FileBacking f = a.file();
+            sendToReplica(s, f == null ? new OwnerMap(s.pid, s.vnodeId, a.start(), a.length(), a.prot())
+                    : new OwnerMapFile(s.pid, s.vnodeId, a.start(), a.length(), a.prot(), f.shared(), f.vnodeId(),
+                            f.cacheNode(), f.path(), f.offset(), f.size()));
         }
     }
 
@@ -975,12 +1059,7 @@ public final class VRegionOwner {
 
     /** Sends the whole of {@code s} (locked) to its replica: every area, then every stored page. */
     private void seedReplica(OwnerSpace s) {
-        for (Vma a : s.areas.areas()) {
-            FileBacking f = a.file();
-            sendToReplica(s, f == null ? new OwnerMap(s.pid, s.vnodeId, a.start(), a.length(), a.prot())
-                    : new OwnerMapFile(s.pid, s.vnodeId, a.start(), a.length(), a.prot(), f.shared(), f.vnodeId(),
-                            f.cacheNode(), f.path(), f.offset(), f.size()));
-        }
+        sendAreas(s);
         for (Vma a : s.areas.areas()) {
             long at = a.start() >>> 12;
             long stop = a.end() >>> 12;

@@ -247,6 +247,41 @@ class ReplicationTest {
     }
 
     @Test
+    void aReplicaNamedWhileTheProcessWritesGetsEveryPageInItsLatestVersion() throws Exception {
+        start(64L << 20);
+        primary.setReplica(new SetReplica(PID, VNODE, -1, 2)); // running without one
+        primary.map(new OwnerMap(PID, VNODE, BASE, (long) PAGES * PAGE, AddressSpace.PROT_RW));
+        for (int p = 0; p < PAGES; p++) {
+            primary.flush(new PcacheFlush(PID, new long[] {va(p)}, page(p)));
+        }
+        jitter = true;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        AtomicBoolean seeding = new AtomicBoolean(true);
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int thread = t;
+                writers.add(pool.submit(() -> {
+                    Random r = new Random(thread);
+                    for (int i = 0; seeding.get() || i < 50; i++) {
+                        int p = r.nextInt(PAGES);
+                        primary.flush(new PcacheFlush(PID, new long[] {va(p)}, page(1000L * thread + i)));
+                    }
+                    return null;
+                }));
+            }
+            primary.setReplica(new SetReplica(PID, VNODE, REPLICA, 3)); // the copy is made while they write
+            seeding.set(false);
+            for (Future<?> f : writers) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertReplicaEqualsPrimary();
+    }
+
+    @Test
     void concurrentFlushesOfTheSamePagesReachTheReplicaInTheOrderTheyWereApplied() throws Exception {
         start(64L << 20);
         primary.map(new OwnerMap(PID, VNODE, BASE, (long) PAGES * PAGE, AddressSpace.PROT_RW));
