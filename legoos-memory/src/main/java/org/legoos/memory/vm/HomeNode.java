@@ -933,8 +933,8 @@ public final class HomeNode {
      */
     public void fence() {
         for (HomeSpace s : List.copyOf(spaces.values())) {
+            fencedPids.add(s.pid); // before it vanishes: a call in between reads UNAVAILABLE, not NOT_FOUND
             if (spaces.remove(s.pid, s)) {
-                fencedPids.add(s.pid);
                 synchronized (s) {
                     s.destroyed = true;
                 }

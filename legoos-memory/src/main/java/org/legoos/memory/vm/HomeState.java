@@ -77,8 +77,9 @@ final class HomeState {
                 s.replicaOf.put(in.getInt(), in.getInt());
             }
             in.expectEnd();
-            // the adopted state is newer than any owner map a processor holds: raise the version past them
-            s.ownersVersion++;
+            // the adopted state is newer than any owner map a processor holds, including one the old home may have
+            // sent after its last sync (it was only stopped, and answered calls it had received before its fence)
+            s.ownersVersion += 1_000_000;
             return s;
         } catch (RuntimeException e) {
             throw Status.INVALID_ARGUMENT.toException("pid " + pid + ": unreadable home metadata: " + e.getMessage());

@@ -1089,10 +1089,12 @@ public final class VRegionOwner {
         Long2ObjectOpenHashMap<OwnerSpace> old;
         synchronized (spacesLock) {
             old = spaces;
+            for (OwnerSpace s : old.values()) {
+                fencedPids.add(s.pid); // before the spaces vanish: a request in between must read UNAVAILABLE, not a fault
+            }
             spaces = new Long2ObjectOpenHashMap<>();
         }
         for (OwnerSpace s : old.values()) {
-            fencedPids.add(s.pid);
             drop(s);
         }
         homes.clear();
