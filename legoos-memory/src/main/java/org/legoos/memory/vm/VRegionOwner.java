@@ -91,7 +91,6 @@ public final class VRegionOwner {
      * incomplete, so never promoted (a promotion would serve stale pages) and not written again in that pairing.
      */
     private final java.util.concurrent.ConcurrentHashMap<ReplicaKey, Long> abandoned = new java.util.concurrent.ConcurrentHashMap<>();
-    private final LongAdder replicasDropped = new LongAdder();
     /**
      * pid to the node of its home, as far as this owner knows: the first home that sent an area change, or the one
      * named by {@code M2M_SET_HOME} after its home replica took over. Area changes from another node are refused.
@@ -383,7 +382,6 @@ public final class VRegionOwner {
                 // the replica has no room and gave its copy up (it will never promote it): run without one rather
                 // than fail a process the cluster has room for
                 s.replica = -1;
-                replicasDropped.increment();
                 log.warn("pid {}: replica on memory component {} is full and gave its copy up; the process's pages "
                         + "on memory component {} now have no replica: {}", s.pid, r, nodeId.getAsInt(), e.getMessage());
                 return;
@@ -1060,24 +1058,7 @@ public final class VRegionOwner {
     /** Sends the whole of {@code s} (locked) to its replica: every area, then every stored page. */
     private void seedReplica(OwnerSpace s) {
         sendAreas(s);
-        for (Vma a : s.areas.areas()) {
-            long at = a.start() >>> 12;
-            long stop = a.end() >>> 12;
-            while (at < stop) {
-                PageTable.Collected c = s.pages.collect(at, stop, 256);
-                long[] vaddrs = c.vpns().clone();
-                if (vaddrs.length > 0) {
-                    for (int i = 0; i < vaddrs.length; i++) {
-                        vaddrs[i] <<= 12;
-                    }
-                    sendToReplica(s, new OwnerWritePages(s.pid, vaddrs, ByteBuffer.wrap(c.data(), 0, vaddrs.length * PAGE_SIZE)));
-                }
-                if (c.nextVpn() <= at) {
-                    break;
-                }
-                at = c.nextVpn();
-            }
-        }
+        seedPages(s, s.replica, s.replicaEpoch); // the write lock held: the batches' read lock and stripes are reentrant
     }
 
     /**
