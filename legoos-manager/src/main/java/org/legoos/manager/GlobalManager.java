@@ -842,11 +842,15 @@ public final class GlobalManager implements AutoCloseable {
             if (v == null) {
                 throw Status.NOT_FOUND.toException("no vNode with id " + req.vnodeId());
             }
-            Member m = gmm.choose(live(ComponentRole.MEMORY, clock.getAsLong()), req.bytes(),
-                    "own a new vRegion of " + req.bytes() + " bytes for pid " + req.pid() + " of " + v);
+            List<Member> memories = live(ComponentRole.MEMORY, clock.getAsLong());
+            Member m = req.avoid() < 0
+                    ? gmm.choose(memories, req.bytes(), "own a new vRegion of " + req.bytes() + " bytes for pid "
+                            + req.pid() + " of " + v)
+                    : gmm.chooseFor(memories, req.bytes(), req.avoid(), "take over a vRegion of pid " + req.pid() + " of "
+                            + v + " from full memory component " + req.avoid());
             gmm.granted(m, req.bytes());
-            log.debug("GMM ({}): new vRegion of {} bytes for pid {} of {} goes to {}", gmm.policy(), req.bytes(), req.pid(),
-                    v, m);
+            log.debug("GMM ({}): {} of {} bytes for pid {} of {} goes to {}", gmm.policy(),
+                    req.avoid() < 0 ? "new vRegion" : "vRegion moving from " + req.avoid(), req.bytes(), req.pid(), v, m);
             return new NodeChoice(m.id);
         }
     }

@@ -28,7 +28,9 @@ final class Gmm {
     }
 
     /**
-     * The memory component for a request of {@code bytes}.
+     * The memory component for a new vRegion of {@code bytes}: by the policy among those with {@code bytes} free;
+     * if none has, the one with the most free memory (a vRegion's pages arrive as the program writes them, and a
+     * full owner moves vRegions away: see {@link #chooseFor}).
      *
      * @param live live memory components in node-id order
      * @throws org.legoos.api.LegoException UNAVAILABLE if there is none; NO_MEMORY if the policy is
@@ -38,19 +40,41 @@ final class Gmm {
         if (live.isEmpty()) {
             throw Status.UNAVAILABLE.toException("no live memory component to " + what);
         }
-        if (policy != GmmPolicy.MOST_FREE_MEMORY && bytes > 0) {
+        if (policy == GmmPolicy.MOST_FREE_MEMORY) {
+            return mostFree(live, bytes, what);
+        }
+        if (bytes > 0) {
             // whatever the policy, a component without room for the request is passed over while another has it
             List<Member> roomy = live.stream().filter(m -> m.freeMemoryBytes() >= bytes).toList();
-            if (!roomy.isEmpty()) {
-                live = roomy;
+            if (roomy.isEmpty()) {
+                return mostFree(live, Long.MIN_VALUE, what);
             }
+            live = roomy;
         }
         return switch (policy) {
             case ROUND_ROBIN -> roundRobin(live);
             case LEAST_REQUESTED -> leastRequested(live);
-            case MOST_FREE_MEMORY -> mostFree(live, bytes, what);
+            case MOST_FREE_MEMORY -> throw new AssertionError("handled above");
             case EVERY_4TH_LEAST_REQUESTED -> (requests + 1) % 4 == 0 ? leastRequested(live) : roundRobin(live);
         };
+    }
+
+    /**
+     * The memory component to take over a vRegion holding {@code bytes} from {@code avoid}, which has no room for
+     * it: a live one other than {@code avoid} with {@code bytes} free, by the policy among those.
+     *
+     * @throws org.legoos.api.LegoException NO_MEMORY naming the free memory of the others if none has room
+     */
+    Member chooseFor(List<Member> live, long bytes, int avoid, String what) {
+        List<Member> others = live.stream().filter(m -> m.id != avoid).toList();
+        List<Member> roomy = others.stream().filter(m -> m.freeMemoryBytes() >= bytes).toList();
+        if (roomy.isEmpty()) {
+            long largest = others.stream().mapToLong(Member::freeMemoryBytes).max().orElse(0);
+            throw Status.NO_MEMORY.toException("no live memory component other than " + avoid + " has " + bytes
+                    + " bytes free to " + what + " (largest free: " + Math.max(0, largest) + " bytes on " + others.size()
+                    + " other live memory components): the cluster is out of memory");
+        }
+        return choose(roomy, bytes, what);
     }
 
     /** Records that {@code m} was given {@code bytes} (0 for a process home or a buffer cache). */

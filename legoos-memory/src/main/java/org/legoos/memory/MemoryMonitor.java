@@ -158,6 +158,7 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(Mmap.class, (q, ctx) -> open().home.mmap(q), p2mWorkers);
         rpc.handle(Munmap.class, (q, ctx) -> open().home.munmap(q), p2mWorkers);
         rpc.handle(Mremap.class, (q, ctx) -> open().home.mremap(q), p2mWorkers);
+        rpc.handle(org.legoos.net.protocol.p2m.Relocate.class, (q, ctx) -> open().home.relocate(q), p2mWorkers);
         rpc.handle(Brk.class, (q, ctx) -> open().home.brk(q), p2mWorkers);
         rpc.handle(Msync.class, (q, ctx) -> open().home.msync(q), p2mWorkers);
         rpc.handle(Mprotect.class, (q, ctx) -> open().home.mprotect(q), p2mWorkers);
@@ -175,6 +176,8 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(OwnerUnmap.class, (q, ctx) -> fromHome(q.pid(), ctx).unmap(q), m2mWorkers);
         rpc.handle(OwnerMovePages.class, (q, ctx) -> fromHome(q.pid(), ctx).movePages(q), m2mWorkers);
         rpc.handle(OwnerReadPages.class, (q, ctx) -> fromHome(q.pid(), ctx).readPages(q), m2mWorkers);
+        rpc.handle(org.legoos.net.protocol.m2m.OwnerMoveOut.class, (q, ctx) -> fromHome(q.pid(), ctx).moveOut(q),
+                m2mWorkers);
         rpc.handle(OwnerWritePages.class, (q, ctx) -> fromHome(q.pid(), ctx).writePages(q), m2mWorkers);
         rpc.handle(OwnerDestroy.class, (q, ctx) -> fromHome(q.pid(), ctx).destroy(q), m2mWorkers);
         rpc.handle(OwnerProtect.class, (q, ctx) -> fromHome(q.pid(), ctx).protect(q), m2mWorkers);
@@ -251,7 +254,7 @@ public final class MemoryMonitor implements AutoCloseable {
                 o.refusedNoMemory(), o.refusedBadAddress(), h.vmCalls(), h.consults(), h.pagesCopiedAcrossOwners(),
                 c.hits(), c.misses(), c.evictions(), c.writeBacks(), c.cachedBytes(), c.dirtyChunks(),
                 owner.replicaBytes(), owner.spacesWithoutReplica(), o.changesReplicated(), o.promotions(), h.failovers(),
-                h.homesAdopted(), home.homeCopyBytes());
+                h.homesAdopted(), home.homeCopyBytes(), h.relocations());
     }
 
     /**

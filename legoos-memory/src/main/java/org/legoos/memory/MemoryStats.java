@@ -35,6 +35,7 @@ import java.util.Map;
  * @param failovers processes homed here whose vRegions were moved off a dead owner
  * @param homesAdopted processes this component became the home of when their home died
  * @param homeCopyBytes bytes of other homes' metadata kept here as their home replica
+ * @param relocations vRegions of processes homed here moved off a memory component that ran out of room
  */
 public record MemoryStats(long capacityBytes, long pagesUsed, int homeSpaces, int ownedSpaces,
                           Map<Long, Long> mappedBytesPerSpace, Map<Long, Long> storedBytesPerSpace,
@@ -44,7 +45,7 @@ public record MemoryStats(long capacityBytes, long pagesUsed, int homeSpaces, in
                           long bufferCacheHits, long bufferCacheMisses, long bufferCacheEvictions,
                           long bufferCacheWriteBacks, long bufferCacheBytes, long bufferCacheDirtyChunks,
                           long replicaBytes, int spacesWithoutReplica, long changesReplicated, long promotions,
-                          long failovers, long homesAdopted, long homeCopyBytes) {
+                          long failovers, long homesAdopted, long homeCopyBytes, long relocations) {
     public MemoryStats {
         mappedBytesPerSpace = Map.copyOf(mappedBytesPerSpace);
         storedBytesPerSpace = Map.copyOf(storedBytesPerSpace);

@@ -234,6 +234,24 @@ public final class PageTable {
         }
     }
 
+    /** Number of pages of [fromVpn, toVpn) that have a frame. */
+    public long countRange(long fromVpn, long toVpn) {
+        long[] n = new long[1];
+        forLeaves(fromVpn, toVpn, (s, key, leaf, lo, hi) -> {
+            if (lo == 0 && hi == LEAF_PAGES) {
+                n[0] += leaf[COUNT];
+            } else {
+                for (int i = lo; i < hi; i++) {
+                    if (leaf[i] != 0) {
+                        n[0]++;
+                    }
+                }
+            }
+            return true;
+        });
+        return n[0];
+    }
+
     /**
      * Frees the frames of pages [fromVpn, toVpn).
      *

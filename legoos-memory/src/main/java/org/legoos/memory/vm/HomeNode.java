@@ -15,6 +15,7 @@ import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.Message;
 import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.gm.Consult;
+import org.legoos.net.protocol.p2m.Relocate;
 import org.legoos.net.protocol.gm.MemoryUsage;
 import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.gm.ReplicaConsult;
@@ -28,6 +29,7 @@ import org.legoos.net.protocol.m2m.OwnerMovePages;
 import org.legoos.net.protocol.m2m.OwnerFileSync;
 import org.legoos.net.protocol.m2m.OwnerMapFile;
 import org.legoos.net.protocol.m2m.OwnerProtect;
+import org.legoos.net.protocol.m2m.OwnerMoveOut;
 import org.legoos.net.protocol.m2m.OwnerReadPages;
 import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
@@ -105,6 +107,7 @@ public final class HomeNode {
     private final LongAdder consults = new LongAdder();
     private final LongAdder vmCalls = new LongAdder();
     private final LongAdder pagesCopied = new LongAdder();
+    private final LongAdder relocations = new LongAdder();
 
     /** A run of consecutive vRegions owned by one node, clipped to a range. */
     private record Run(int node, long start, long end) {
@@ -139,12 +142,12 @@ public final class HomeNode {
 
     /** Counters of the home role. */
     public record Counters(int spaces, long vmCalls, long consults, long pagesCopiedAcrossOwners, long failovers,
-                           long homesAdopted) {
+                           long homesAdopted, long relocations) {
     }
 
     public Counters counters() {
         return new Counters(spaces.size(), vmCalls.sum(), consults.sum(), pagesCopied.sum(), failovers.sum(),
-                homesAdopted.sum());
+                homesAdopted.sum(), relocations.sum());
     }
 
     /** pid to bytes mapped, for the address spaces homed here. */
@@ -319,6 +322,93 @@ public final class HomeNode {
             move(s, oldAddr, oldLen, to, newLen, vma.prot());
             return reply(s, to);
         }
+    }
+
+    /**
+     * {@code P2M_RELOCATE}: memory component {@code q.owner()} had no room for pages of the process at {@code
+     * q.vaddrs()}: each vRegion holding one of them that it still owns moves to a memory component the GMM finds with
+     * room for its stored pages. The owner refuses processors' accesses to the vRegion first (so every flush it took is
+     * in the copy), the areas and pages go over, the owner map points at the new owner, and the old owner frees its
+     * pages. Processors asking the home meanwhile wait for the monitor and get the new map. A vRegion another call
+     * moved already is left alone: the reply's map sends the caller to its owner.
+     *
+     * @throws LegoException NO_MEMORY if no other live memory component has room: the cluster is out of memory
+     */
+    public MapReply relocate(Relocate q) {
+        HomeSpace s = space(q.pid());
+        if (q.vaddrs().length == 0) {
+            throw invalid("RELOCATE: no address given");
+        }
+        for (long va : q.vaddrs()) {
+            if (va < 0 || va >= Layout.TASK_SIZE) {
+                throw invalid("RELOCATE: 0x" + Long.toHexString(va) + " is not a user address");
+            }
+        }
+        synchronized (s) {
+            alive(s);
+            long[] regions = java.util.Arrays.stream(q.vaddrs()).map(va -> va >>> shift).distinct().sorted().toArray();
+            for (long r : regions) {
+                if (s.owners.get(r) == q.owner() && q.owner() >= 0) {
+                    relocateRegion(s, r, q.owner());
+                }
+            }
+            return reply(s, q.vaddrs()[0]);
+        }
+    }
+
+    /** Moves vRegion {@code r} of {@code s} (its monitor held) from {@code from} to a memory component with room. */
+    private void relocateRegion(HomeSpace s, long r, int from) {
+        long t0 = System.nanoTime();
+        long start = r << shift;
+        long end = Math.min(Layout.TASK_SIZE, start + vregionBytes);
+        long pages = callOwner(from, new OwnerMoveOut(s.pid, start, end - start, true)).pages();
+        int target = -1;
+        try {
+            consults.increment();
+            target = rpc.call(managerNode, new Consult(s.vnodeId, s.pid, pages * Layout.PAGE_SIZE, from)).nodeId();
+            if (target < 0 || target == from) {
+                throw Status.NO_MEMORY.toException("the GMM found no memory component to take over a vRegion of pid "
+                        + s.pid + " from full memory component " + from);
+            }
+            ensureReplica(s, target);
+            for (Vma piece : s.areas.overlapping(start, end)) {
+                Vma part = piece.slice(Math.max(start, piece.start()), Math.min(end, piece.end()));
+                FileBacking f = part.file();
+                callOwner(target, f == null
+                        ? new OwnerMap(s.pid, s.vnodeId, part.start(), part.end() - part.start(), part.prot())
+                        : new OwnerMapFile(s.pid, s.vnodeId, part.start(), part.end() - part.start(), part.prot(),
+                                f.shared(), f.vnodeId(), f.cacheNode(), f.path(), f.offset(), f.size()));
+            }
+            copyPages(s, from, start, target, start, end - start);
+        } catch (RuntimeException e) {
+            if (target >= 0 && target != from) {
+                try {
+                    callOwner(target, new OwnerUnmap(s.pid, start, end - start));
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            try {
+                callOwner(from, new OwnerMoveOut(s.pid, start, end - start, false));
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            log.warn("pid {}: its vRegion [0x{}, 0x{}) could not move off full memory component {}: {}", s.pid,
+                    Long.toHexString(start), Long.toHexString(end), from, e.getMessage());
+            throw e;
+        }
+        s.owners.put(r, target);
+        s.ownersVersion++;
+        relocations.increment();
+        try {
+            callOwner(from, new OwnerUnmap(s.pid, start, end - start)); // frees the pages; the range stays refused there
+        } catch (RuntimeException e) {
+            log.warn("pid {}: memory component {} could not free the pages of the vRegion [0x{}, 0x{}) that moved to {}"
+                    + " (they are freed when the process ends): {}", s.pid, from, Long.toHexString(start),
+                    Long.toHexString(end), target, e.getMessage());
+        }
+        log.info("pid {}: vRegion [0x{}, 0x{}) moved from full memory component {} to {} ({} pages) in {} ms", s.pid,
+                Long.toHexString(start), Long.toHexString(end), from, target, pages, (System.nanoTime() - t0) / 1_000_000);
     }
 
     /**

@@ -14,6 +14,12 @@ final class OwnerSpace {
     /** Guarded by {@link #lock}. */
     final VmaTree areas = new VmaTree();
     final PageTable pages;
+    /**
+     * Ranges start to end of vRegions the home moved (or is moving) to another owner (M2M_MOVE_OUT): processors'
+     * misses and flushes there are refused with UNAVAILABLE, so they ask the home for the new owner, until an area
+     * is mapped there again. Guarded by {@link #lock}; empty but for a full owner.
+     */
+    final java.util.TreeMap<Long, Long> movedOut = new java.util.TreeMap<>();
     /** Set under the write lock once M2M_DESTROY removed this space; later requests see BAD_ADDRESS. */
     boolean dead;
     /**

@@ -19,7 +19,9 @@ import org.legoos.net.protocol.Message;
 import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.m2m.OwnerDestroy;
 import org.legoos.net.protocol.m2m.OwnerMap;
+import org.legoos.net.protocol.m2m.OwnerMoveOut;
 import org.legoos.net.protocol.m2m.OwnerMovePages;
+import org.legoos.net.protocol.m2m.PageCount;
 import org.legoos.net.protocol.m2m.OwnerFileSync;
 import org.legoos.net.protocol.m2m.OwnerMapFile;
 import org.legoos.net.protocol.m2m.OwnerProtect;
@@ -259,7 +261,9 @@ public final class VRegionOwner {
             if (s.dead) {
                 throw fault(q.pid(), q.vaddr(), "its address space was destroyed");
             }
+            refuseIfMovedOut(s, q.vaddr());
             if (hasVictim) {
+                refuseIfMovedOut(s, q.victimVaddr());
                 storeAndReplicate(s, new long[] {q.victimVaddr()}, victim, AddressSpace.PROT_WRITE, "piggybacked victim");
                 piggybacks.increment();
                 pagesFlushed.increment();
@@ -326,6 +330,9 @@ public final class VRegionOwner {
         try {
             if (s.dead) {
                 throw fault(q.pid(), vaddrs[0], "its address space was destroyed");
+            }
+            for (long va : vaddrs) {
+                refuseIfMovedOut(s, va);
             }
             storeAndReplicate(s, vaddrs, q.data(), AddressSpace.PROT_WRITE, "flushed page");
         } finally {
@@ -406,7 +413,11 @@ public final class VRegionOwner {
             vpns[i] = vaddrs[i] >>> 12;
         }
         int need = s.pages.countAbsent(vpns);
-        try (Reservation r = store.reserve(need)) {
+        Reservation reserved = store.reserve(need);
+        if (reserved == null && spaces.get(s.pid) == s && dropReplicaCopies(need)) {
+            reserved = store.reserve(need); // a process's own pages come before copies kept for other components
+        }
+        try (Reservation r = reserved) {
             if (r == null) {
                 throw outOfMemory(need);
             }
@@ -467,7 +478,81 @@ public final class VRegionOwner {
         return Ack.INSTANCE;
     }
 
+    /**
+     * {@code M2M_MOVE_OUT}: the home moves the vRegion(s) of the range to another owner (or, {@code moving} false, the
+     * move failed and they stay). Taken under the write lock, so every miss and flush already admitted there has
+     * finished; later ones are refused until an area is mapped there again. Replies the pages stored in the range.
+     */
+    public PageCount moveOut(OwnerMoveOut q) {
+        long len = Layout.checkRange("M2M_MOVE_OUT", q.addr(), q.length());
+        OwnerSpace s = spaces.get(q.pid());
+        if (s == null) {
+            return new PageCount(0);
+        }
+        Lock lock = s.lock.writeLock();
+        lock.lock();
+        try {
+            long end = q.addr() + len;
+            s.movedOut.entrySet().removeIf(e -> e.getKey() < end && e.getValue() > q.addr());
+            if (q.moving()) {
+                s.movedOut.put(q.addr(), end);
+            }
+            return new PageCount(s.pages.countRange(q.addr() >>> 12, end >>> 12));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses a processor's access to {@code va} (the lock of {@code s} held) if its vRegion moved to another owner. */
+    private void refuseIfMovedOut(OwnerSpace s, long va) {
+        if (s.movedOut.isEmpty()) {
+            return;
+        }
+        var e = s.movedOut.floorEntry(va);
+        if (e != null && va < e.getValue()) {
+            throw Status.UNAVAILABLE.toException("pid " + s.pid + ": the vRegion of 0x" + Long.toHexString(va)
+                    + " moved off memory component " + nodeId.getAsInt() + " (it ran out of room); ask the home for its"
+                    + " new owner");
+        }
+    }
+
+    /**
+     * Gives up replica copies kept here for other components, largest first, until {@code need} frames are free
+     * (their primaries run without a replica from their next change on). Returns whether any was given up. Copies
+     * busy right now are skipped rather than waited for: the caller holds a space's lock.
+     */
+    private boolean dropReplicaCopies(int need) {
+        List<Map.Entry<ReplicaKey, OwnerSpace>> copies = new ArrayList<>(replicas.entrySet());
+        copies.sort((a, b) -> Long.compare(b.getValue().pages.pages(), a.getValue().pages.pages()));
+        boolean dropped = false;
+        for (var e : copies) {
+            if (store.capacityFrames() - store.usedFrames() >= need) {
+                break;
+            }
+            OwnerSpace r = e.getValue();
+            Lock lock = r.lock.writeLock();
+            if (!lock.tryLock()) {
+                continue;
+            }
+            try {
+                if (!r.dead) {
+                    log.warn("memory component {} gives up its replica copy of pid {} from memory component {} ({} pages)"
+                            + " to make room for pages it owns", nodeId.getAsInt(), e.getKey().pid(), e.getKey().primary(),
+                            r.pages.pages());
+                    abandon(e.getKey(), r, r.replicaEpoch);
+                    dropped = true;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return dropped;
+    }
+
     private static void applyMap(OwnerSpace s, Vma area) {
+        if (!s.movedOut.isEmpty()) { // the home maps it here: this component owns the vRegion (again)
+            s.movedOut.entrySet().removeIf(e -> e.getKey() < area.end() && e.getValue() > area.start());
+        }
         s.areas.remove(area.start(), area.end());
         s.pages.removeRange(area.start() >>> 12, area.end() >>> 12);
         s.areas.add(area);
@@ -495,6 +580,7 @@ public final class VRegionOwner {
             if (s.dead) {
                 throw fault(q.pid(), q.vaddr(), "its address space was destroyed");
             }
+            refuseIfMovedOut(s, q.vaddr());
             Vma a = s.areas.find(q.vaddr());
             if (a == null || (a.prot() & AddressSpace.PROT_RW) == 0) {
                 throw fault(q.pid(), q.vaddr(), "no accessible area here covers it");
@@ -1135,6 +1221,7 @@ public final class VRegionOwner {
             case OwnerFileSync m -> m.pid();
             case SetReplica m -> m.pid();
             case Promote m -> m.pid();
+            case OwnerMoveOut m -> m.pid();
             default -> -1;
         };
         if (pid >= 0) {
@@ -1154,6 +1241,7 @@ public final class VRegionOwner {
             case SetHome m -> setHome(m);
             case Promote m -> promote(m);
             case Replicate m -> replicate(m);
+            case OwnerMoveOut m -> moveOut(m);
             default -> throw new IllegalArgumentException(q.getClass().getSimpleName() + " is not an M2M request");
         };
         return (R) reply;

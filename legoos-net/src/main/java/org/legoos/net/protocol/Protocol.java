@@ -23,8 +23,9 @@ public final class Protocol {
      * <p>2: {@code PM_START} carries whether the client sends stdin; {@code PM_INPUT} carries it.
      * <p>3: memory replication ({@code GM_REPLICA_CONSULT}, {@code GM_MEMORY_FAILED}, {@code M2M_SET_REPLICA},
      * {@code M2M_REPLICATE}, {@code M2M_PROMOTE}).
+     * <p>4: moving a vRegion off a full owner ({@code P2M_RELOCATE}, {@code M2M_MOVE_OUT}, {@code GM_CONSULT}'s avoid).
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();

@@ -48,6 +48,7 @@ public final class ExCacheBackend implements LineBackend {
      */
     static final long FAILOVER_WAIT_MILLIS = 15_000;
     /** Misses and flushes that went to a new owner after theirs failed (failover). */
+    private final java.util.concurrent.atomic.LongAdder relocated = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder retriedOnNewOwner = new java.util.concurrent.atomic.LongAdder();
     /** Deferred victims that trigger a batched write-back (128 KiB). */
     static final int DEFER_BATCH = 32;
@@ -270,8 +271,18 @@ public final class ExCacheBackend implements LineBackend {
             }
         }
         int pages = 1 + lines.size();
-        PageData reply = callOwner(space, owner, va, new PcacheMiss(space.pid(), va, pages, victimVa, victim,
-                pages == 1 ? PcacheMiss.CONSECUTIVE : strideVpns * PAGE));
+        long stride = pages == 1 ? PcacheMiss.CONSECUTIVE : strideVpns * PAGE;
+        PageData reply;
+        try {
+            reply = callOwner(space, owner, piggyback ? new long[] {va, victimVa} : new long[] {va},
+                    new PcacheMiss(space.pid(), va, pages, victimVa, victim, stride));
+        } catch (OwnersDiverged split) { // the victim's vRegion and the missed one have different owners now
+            int victimOwner = space.vm().ownerOf(victimVa);
+            if (victimOwner >= 0) { // else its range was unmapped meanwhile: its data is dead
+                flushPages(space, victimOwner, new long[] {victimVa}, victim.duplicate());
+            }
+            reply = callOwner(space, space.vm().ownerOf(va), va, new PcacheMiss(space.pid(), va, pages, 0, NO_VICTIM, stride));
+        }
         if (piggyback) {
             vm.markMaterialised(victimVpn);
         }
@@ -342,7 +353,7 @@ public final class ExCacheBackend implements LineBackend {
             }
             pending -= count;
             try {
-                callOwner(space, owner, vaddrs, new PcacheFlush(space.pid(), vaddrs, data));
+                flushPages(space, owner, vaddrs, data);
                 for (long va : vaddrs) {
                     space.vm().markMaterialised(va >>> 12);
                 }
@@ -532,7 +543,7 @@ public final class ExCacheBackend implements LineBackend {
                     data.put(i * PAGE, pages.get(i).data);
                 }
                 try {
-                    callOwner(space, owner, vaddrs, new PcacheFlush(space.pid(), vaddrs, data));
+                    flushPages(space, owner, vaddrs, data);
                     for (long va : vaddrs) {
                         space.vm().markMaterialised(va >>> 12);
                     }
@@ -614,12 +625,18 @@ public final class ExCacheBackend implements LineBackend {
      * If it is unavailable, the call is retried for up to {@link #FAILOVER_WAIT_MILLIS}, each time after asking the
      * home for the owner map again: once the manager has declared the owner dead, the home has moved its vRegions to
      * their replica, which gets the retry (a request is idempotent: a miss reads, a flush or piggybacked victim
-     * stores the same bytes again). A failure that outlasts the wait is explained to the program.
+     * stores the same bytes again); an owner whose vRegion moved away refuses the same way. If the owner has no room
+     * (NO_MEMORY), the home moves the pages' vRegions to a component with room and the call goes there; only when
+     * the cluster as a whole has none does the program see NO_MEMORY. A failure that outlasts the wait is explained
+     * to the program.
+     *
+     * @throws OwnersDiverged if after an owner change the pages no longer share one owner (the caller splits the call)
      */
     private <R extends org.legoos.net.protocol.Message> R callOwner(RemoteAddressSpace space, int owner, long[] vaddrs,
                                                                   org.legoos.net.protocol.Request<R> request) {
         long deadline = 0;
         long pauseMillis = 10;
+        int relocations = 0;
         while (true) {
             try {
                 return rpc.call(owner, request);
@@ -646,20 +663,92 @@ public final class ExCacheBackend implements LineBackend {
                     e.addSuppressed(homeLost);
                     throw unavailable(space, owner, vaddrs[0], e);
                 }
-                int next = space.vm().ownerOf(vaddrs[0]);
-                for (long va : vaddrs) {
-                    if (space.vm().ownerOf(va) != next) {
-                        throw new IllegalStateException("pid " + space.pid() + ": pages 0x" + Long.toHexString(vaddrs[0])
-                                + " and 0x" + Long.toHexString(va) + " of one write-back to memory component " + owner
-                                + " now have different owners");
-                    }
+            } catch (org.legoos.api.LegoException e) {
+                if (!"NO_MEMORY".equals(e.status()) || space.isClosed()) {
+                    throw e;
                 }
-                if (next >= 0 && next != owner) {
-                    retriedOnNewOwner.increment();
-                    owner = next;
+                if (++relocations > MAX_RELOCATIONS) {
+                    throw new org.legoos.api.LegoException(e.status(), e.getMessage() + ", and moving "
+                            + "this process's vRegions to other memory components " + MAX_RELOCATIONS + " times did not"
+                            + " make room for them: the cluster is out of memory", e);
                 }
+                try {
+                    space.relocate(owner, vaddrs);
+                } catch (RuntimeException none) {
+                    none.addSuppressed(e);
+                    throw none;
+                }
+                relocated.increment();
+            }
+            int next = sharedOwner(space, vaddrs);
+            if (next >= 0 && next != owner) {
+                retriedOnNewOwner.increment();
+                owner = next;
             }
         }
+    }
+
+    /** How often one call may have its vRegions moved for lack of room before NO_MEMORY reaches the program. */
+    private static final int MAX_RELOCATIONS = 4;
+
+    /**
+     * The owner all of {@code vaddrs} have now (-1 if the first has none).
+     *
+     * @throws OwnersDiverged if they have different owners
+     */
+    private static int sharedOwner(RemoteAddressSpace space, long[] vaddrs) {
+        int next = space.vm().ownerOf(vaddrs[0]);
+        for (long va : vaddrs) {
+            if (space.vm().ownerOf(va) != next) {
+                throw new OwnersDiverged();
+            }
+        }
+        return next;
+    }
+
+    /**
+     * The pages of one call to an owner have different owners now (one of their vRegions failed over or moved): the
+     * caller splits the call by owner. Nothing was applied.
+     */
+    private static final class OwnersDiverged extends RuntimeException {
+        OwnersDiverged() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * {@code P2M_PCACHE_FLUSH} of {@code vaddrs} ({@code data} 4096 bytes each, in order) to their owner, split into
+     * one flush per owner if their vRegions stopped sharing one meanwhile.
+     */
+    private void flushPages(RemoteAddressSpace space, int owner, long[] vaddrs, ByteBuffer data) {
+        try {
+            callOwner(space, owner, vaddrs, new PcacheFlush(space.pid(), vaddrs, data));
+        } catch (OwnersDiverged split) {
+            it.unimi.dsi.fastutil.ints.Int2ObjectLinkedOpenHashMap<it.unimi.dsi.fastutil.ints.IntArrayList> byOwner =
+                    new it.unimi.dsi.fastutil.ints.Int2ObjectLinkedOpenHashMap<>();
+            for (int i = 0; i < vaddrs.length; i++) {
+                byOwner.computeIfAbsent(space.vm().ownerOf(vaddrs[i]), o -> new it.unimi.dsi.fastutil.ints.IntArrayList()).add(i);
+            }
+            for (var g : byOwner.int2ObjectEntrySet()) {
+                int[] idx = g.getValue().toIntArray();
+                long[] part = new long[idx.length];
+                ByteBuffer partData = ByteBuffer.allocate(idx.length * PAGE);
+                for (int k = 0; k < idx.length; k++) {
+                    part[k] = vaddrs[idx[k]];
+                    partData.put(k * PAGE, data, data.position() + idx[k] * PAGE, PAGE);
+                }
+                if (g.getIntKey() < 0) {
+                    throw new IllegalStateException("pid " + space.pid() + ": mapped page 0x" + Long.toHexString(part[0])
+                            + " has data to write back but no memory component owns its vRegion (owner map out of date)");
+                }
+                flushPages(space, g.getIntKey(), part, partData);
+            }
+        }
+    }
+
+    /** Misses and flushes whose vRegions moved off a full memory component before they were served. */
+    public long relocated() {
+        return relocated.sum();
     }
 
     /** The error a program sees when the memory component holding its page is gone and no replica took over. */
@@ -706,7 +795,7 @@ public final class ExCacheBackend implements LineBackend {
         if (owner < 0) {
             return; // the range was unmapped meanwhile: its data is dead
         }
-        callOwner(space, owner, va, new PcacheFlush(space.pid(), new long[] {va}, src.asByteBuffer()));
+        flushPages(space, owner, new long[] {va}, src.asByteBuffer());
         space.vm().markMaterialised(vpn);
     }
 }

@@ -276,6 +276,16 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
         vm.updateOwners(callHome(new Brk(pid, 0)));
     }
 
+    /**
+     * Memory component {@code owner} has no room for the pages {@code vaddrs} of this space: asks the home to move
+     * their vRegions to a memory component with room ({@code P2M_RELOCATE}) and keeps the owner map it replies.
+     *
+     * @throws org.legoos.api.LegoException NO_MEMORY if the cluster has no room for them
+     */
+    void relocate(int owner, long[] vaddrs) {
+        vm.updateOwners(callHome(new org.legoos.net.protocol.p2m.Relocate(pid, owner, vaddrs)));
+    }
+
     /** Lets the program map files of its vNode ({@link #mmap(long, long, int, int, String, long)}). */
     public void attachFiles(FileMapper mapper) {
         this.files = java.util.Objects.requireNonNull(mapper, "mapper");

@@ -32,7 +32,9 @@ public enum M2mOp implements Op {
     /** home to the replica of its metadata of pid: the whole metadata as of a change (empty: drop the copy). */
     HOME_SYNC(13, HomeSync.class, HomeSync::decode, org.legoos.net.protocol.Ack::decode),
     /** new home to every owner of pid: accept pid's area changes only from this home from now on. */
-    SET_HOME(14, SetHome.class, SetHome::decode, org.legoos.net.protocol.Ack::decode);
+    SET_HOME(14, SetHome.class, SetHome::decode, org.legoos.net.protocol.Ack::decode),
+    /** home to vRegion owner: the range is moving away (refuse misses and flushes there) or, moving false, stays after all; replies its stored pages. */
+    MOVE_OUT(15, OwnerMoveOut.class, OwnerMoveOut::decode, PageCount::decode);
 
     private final Info info;
 

@@ -38,7 +38,9 @@ public enum P2mOp implements Op {
     /** map a file of the vNode, shared or private (to the home node), which tells the owners. */
     MMAP_FILE(16, MmapFile.class, MmapFile::decode, MapReply::decode),
     /** ExCache miss on a never written-back page of a file-backed area: the owner reads it from the file. */
-    PCACHE_FILE_FILL(17, PcacheFileFill.class, PcacheFileFill::decode, PageData::decode);
+    PCACHE_FILE_FILL(17, PcacheFileFill.class, PcacheFileFill::decode, PageData::decode),
+    /** the owner of these pages has no room for them (NO_MEMORY): the home moves their vRegions to a component with room. */
+    RELOCATE(18, Relocate.class, Relocate::decode, MapReply::decode);
 
     private final Info info;
 
