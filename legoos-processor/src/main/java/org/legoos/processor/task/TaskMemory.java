@@ -244,8 +244,19 @@ public final class TaskMemory implements AutoCloseable {
         }
     }
 
-    /** The task's pages through its userfaultfd and memory file (offset in the file = virtual address). */
-    private static final class Pages implements FaultExCache.TaskPages {
+    /**
+     * The task's pages through its userfaultfd and memory file (offset in the file = virtual address).
+     *
+     * <p>Its userfaultfd is used by the fault handlers of <em>other</em> tasks too: a miss of another task whose set's
+     * victim is a dirty page of this one write-protects and reads it here ({@code FaultExCache.miss}). So a call on a
+     * task that has exited must not throw: the exception would fail the other task's access (seen as "pid 1: page ...
+     * could not be served: UFFDIO_WRITEPROTECT failed: errno 3" when six tasks failed at once). The kernel answers
+     * ESRCH once the task's mm is gone, which happens when its JVM exits, well before the monitor learns of it and
+     * calls {@link TaskMemory#taskExited} (after the task's channel and stderr are drained, up to seconds later): ESRCH
+     * marks the task {@link #gone} here. Its memory file is still open, so a victim's data is still read and written
+     * back.
+     */
+    static final class Pages implements FaultExCache.TaskPages {
         final Userfaultfd uffd;
         final int memfd;
         /** Armed before a thread is woken onto a poisoned page, so the task catches the error at the access. */
@@ -259,12 +270,24 @@ public final class TaskMemory implements AutoCloseable {
             this.lease = PoisonLease.map(memfd);
         }
 
+        /**
+         * Whether a failed call on the userfaultfd failed because the task is gone: it was told so
+         * ({@link TaskMemory#taskExited}), or the kernel says so now (ESRCH: the task's mm has no users left, the
+         * task has exited or is exiting; from then on it is {@link #gone}).
+         */
+        private boolean gone(LinuxException e) {
+            if (e.errno() == LinuxException.ESRCH) {
+                gone = true;
+            }
+            return gone;
+        }
+
         @Override
         public boolean install(long va, MemorySegment src, boolean writeProtect) {
             try {
                 return uffd.copy(va, src, PAGE, writeProtect);
             } catch (LinuxException e) {
-                if (gone) {
+                if (gone(e)) {
                     return true;
                 }
                 throw e;
@@ -276,7 +299,7 @@ public final class TaskMemory implements AutoCloseable {
             try {
                 uffd.writeProtect(va, PAGE, protect);
             } catch (LinuxException e) {
-                if (!gone) {
+                if (!gone(e)) {
                     throw e;
                 }
             }
@@ -287,7 +310,7 @@ public final class TaskMemory implements AutoCloseable {
             try {
                 uffd.wake(va, PAGE);
             } catch (LinuxException e) {
-                if (!gone) {
+                if (!gone(e)) {
                     throw e;
                 }
             }
@@ -306,7 +329,7 @@ public final class TaskMemory implements AutoCloseable {
                     uffd.wake(va, PAGE);
                 }
             } catch (LinuxException e) {
-                if (!gone) {
+                if (!gone(e)) {
                     throw e;
                 }
             }
