@@ -76,7 +76,32 @@ final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int prefetchPages;
 
+    @Option(names = "--excache", split = ",", paramLabel = "PERCENT",
+            description = "ExCache sizes below full to run each workload at, in percent of its working set (comma-separated, "
+                    + "e.g. 25 or 50,25,12.5; default: 50, 25, 12.5 and the paper's size for the workload).")
+    List<String> excache = new ArrayList<>();
+
     private final Io io;
+
+    /** "25", "12.5%" -> 0.25, 0.125; anything else is a usage error naming the value. */
+    static List<Double> fractions(List<String> percents) {
+        List<Double> f = new ArrayList<>();
+        for (String p : percents) {
+            String v = p.strip();
+            v = v.endsWith("%") ? v.substring(0, v.length() - 1) : v;
+            double d;
+            try {
+                d = Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--excache takes percentages of the working set such as 25 or 12.5, got '" + p + "'");
+            }
+            if (!(d > 0 && d < 100)) {
+                throw new IllegalArgumentException("--excache sizes must be above 0% and below 100% (full always runs), got '" + p + "'");
+            }
+            f.add(d / 100);
+        }
+        return f;
+    }
 
     BenchCommand(Io io) {
         this.io = io;
@@ -101,9 +126,11 @@ final class BenchCommand implements Callable<Integer> {
                 .map(s -> s.name().toLowerCase(Locale.ROOT)).reduce((a, b) -> a + "," + b).orElse(""))
                 + (noTcp ? " --no-tcp" : "")
                 + (prefetchPages == org.legoos.processor.excache.ExCacheConfig.DEFAULT_PREFETCH_PAGES ? "" : " --prefetch-pages " + prefetchPages)
-                + (mode == null ? "" : " --mode " + mode.name().toLowerCase(Locale.ROOT));
+                + (mode == null ? "" : " --mode " + mode.name().toLowerCase(Locale.ROOT))
+                + (excache.isEmpty() ? "" : " --excache " + String.join(",", excache));
+        List<Double> cacheFractions = fractions(excache);
         Bench.Plan plan = new Bench.Plan(quick, workloads, sections, !noTcp, dir, seed, threads,
-                UpCommand.javaCommand(LegoConfig.defaults()), cmd, prefetchPages, mode);
+                UpCommand.javaCommand(LegoConfig.defaults()), cmd, prefetchPages, mode, cacheFractions);
         if (System.getenv("LEGO_LOG") == null) {
             // the in-JVM cluster's component logs (joins, restarts) would tear the progress bar; errors still show
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.legoos"))

@@ -51,10 +51,20 @@ public final class Bench {
      * @param prefetchPages the ExCache's prefetch depth in the workload section (0: off; LegoOS had none)
      * @param mode how every processor runs the programs, or null for each deployment's default (in-JVM: threads of
      *     its JVM; TCP: the configuration's {@code auto}, process mode where the host supports it)
+     * @param cacheFractions the ExCache sizes below full to run each workload at, as fractions of its working set
+     *     (empty: {@link WorkloadBench#DEFAULT_FRACTIONS} and the workload's paper fraction)
      */
     public record Plan(boolean quick, List<String> workloads, Set<Section> sections, boolean tcp, Path out, long seed,
-                       int threads, List<String> javaCommand, String commandLine, int prefetchPages, ProcessorMode mode) {
+                       int threads, List<String> javaCommand, String commandLine, int prefetchPages, ProcessorMode mode,
+                       List<Double> cacheFractions) {
         public Plan {
+            for (double f : cacheFractions) {
+                if (!(f > 0 && f < 1)) {
+                    throw new IllegalArgumentException("an ExCache size below full must be a fraction of the working set "
+                            + "in (0, 1), got " + f);
+                }
+            }
+            cacheFractions = cacheFractions.stream().distinct().sorted(java.util.Comparator.reverseOrder()).toList();
             if (prefetchPages < 0 || prefetchPages > ExCacheConfig.MAX_PREFETCH_PAGES) {
                 throw new IllegalArgumentException("prefetch pages must be in [0, " + ExCacheConfig.MAX_PREFETCH_PAGES
                         + "], got " + prefetchPages);
@@ -128,8 +138,10 @@ public final class Bench {
         }
         memory = Math.max(8L << 30, 4 * memory); // frames are allocated only when written
         int deployments = plan.tcp() ? 2 : 1;
-        int perWorkload = WorkloadBench.steps(deployments, WorkloadBench.DEFAULT_FRACTIONS.length + 1);
-        int total = perWorkload * selected.size();
+        int total = 0;
+        for (Workload w : selected) {
+            total += WorkloadBench.steps(deployments, fractions(w).length);
+        }
         int step = 0;
         try (InJvmDeployment inJvm = plan.inJvm(memory);
              Deployment tcp = plan.tcp() ? new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster"),
@@ -139,7 +151,7 @@ public final class Bench {
                 WorkloadBench b = new WorkloadBench(w, size(w), plan.seed(), plan.threads(), ExCacheConfig.Policy.FIFO,
                         c -> c.withPrefetchPages(plan.prefetchPages())).withTimeLimit(plan.quick() ? Duration.ofMinutes(3) : Duration.ofMinutes(4));
                 List<WorkloadRow> r = b.run(inJvm, tcp == null ? List.of() : List.of(tcp), fractions, progress, step, total);
-                step += perWorkload;
+                step += WorkloadBench.steps(deployments, fractions.length);
                 rows.addAll(r);
                 Charts.slowdown(w.name(), r, plan.out().resolve("slowdown-" + w.name() + ".png"));
                 if (selected.size() > 1) { // results so far, in case a later workload fails or the run is stopped
@@ -290,6 +302,9 @@ public final class Bench {
     }
 
     private double[] fractions(Workload w) {
+        if (!plan.cacheFractions().isEmpty()) {
+            return plan.cacheFractions().stream().mapToDouble(Double::doubleValue).toArray();
+        }
         double[] base = WorkloadBench.DEFAULT_FRACTIONS;
         double extra = w.paperCacheFraction();
         if (extra <= 0 || java.util.Arrays.stream(base).anyMatch(f -> f == extra)) {

@@ -21,18 +21,19 @@ class BenchCommandTest {
         Path dir = LegoJar.workDir("bench");
         Path out = dir.resolve("results");
         try (JvmProcess p = JvmProcess.start("bench", LegoJar.command(List.of("-Xmx2g", "--enable-native-access=ALL-UNNAMED"),
-                List.of("bench", "--quick", "--workload", "wordcount", "--sections", "workloads", "--out", out.toString())), dir)) {
+                List.of("bench", "--quick", "--workload", "wordcount", "--sections", "workloads", "--excache", "25",
+                        "--out", out.toString())), dir)) {
             int code = p.awaitExit(Duration.ofMinutes(9));
             assertThat(code).as("exit code; stdout:\n%s\nstderr:\n%s", p.stdout(), p.stderr()).isZero();
             assertThat(p.stdout()).contains("TCP, processes").contains("in-JVM").contains("plain Java");
         }
         List<String> csv = Files.readAllLines(out.resolve("workloads.csv"));
         // header, the twin (and, where the TCP processors run programs as their own JVMs, the twin as its own JVM),
-        // then full + 50/25/12.5% on each of the two deployments
+        // then full + 25% (the one size asked for) on each of the two deployments
         boolean ownJvms = org.legoos.processor.task.HostSupport.decide(org.legoos.api.ProcessorMode.AUTO).mode()
                 == org.legoos.api.ProcessorMode.PROCESS;
         int twins = ownJvms ? 2 : 1;
-        assertThat(csv).hasSize(1 + twins + 2 * 4);
+        assertThat(csv).hasSize(1 + twins + 2 * 2);
         assertThat(csv.subList(1, 1 + twins)).allMatch(l -> l.contains(",twin,") && l.endsWith(",reference"));
         if (ownJvms) {
             assertThat(csv.get(2)).contains("\"plain Java, own JVM\"");
@@ -53,6 +54,11 @@ class BenchCommandTest {
                 List.of("bench", "--quick", "--workload", "nosuch", "--out", dir.resolve("r").toString())), dir)) {
             assertThat(p.awaitExit(Duration.ofMinutes(1))).isEqualTo(2);
             assertThat(p.stderr()).contains("no workload named 'nosuch'").contains("wordcount");
+        }
+        try (JvmProcess p = JvmProcess.start("bench-usage-excache", LegoJar.command(LegoJar.CLIENT_JVM,
+                List.of("bench", "--quick", "--excache", "25,100", "--out", dir.resolve("r").toString())), dir)) {
+            assertThat(p.awaitExit(Duration.ofMinutes(1))).isEqualTo(2);
+            assertThat(p.stderr()).contains("--excache sizes must be above 0% and below 100%").contains("'100'");
         }
     }
 }

@@ -29,7 +29,7 @@ import org.legoos.testkit.Await;
 
 /**
  * Fault injection on the memory side, in a real cluster of separate JVMs on loopback (TCP): kill -9 of a memory
- * component that holds pages of two running programs (word count and the KV store, with a small ExCache, so they miss
+ * component that holds pages of two running programs (word count and the KV store, with a small ExCache (8 MiB for both), so they miss
  * and write back all the time). With replication (the default) both finish with exactly the reference result: the
  * manager declares the component dead, the programs' homes move its vRegions to their replicas, and the processor
  * retries its misses and flushes there.
@@ -40,7 +40,7 @@ class MemoryFailureTest {
     private static final String[] MEMORY = {"--memory.capacity-bytes", "256MiB", "--memory.vregion-bytes", "1MiB",
             "--memory.workers", "2"};
     private static final String KV_KEYS = "40000";
-    private static final String KV_OPS = "200000";
+    private static final String KV_OPS = "120000";
 
     private Path dir;
     private LoopbackCluster cluster;
@@ -52,7 +52,7 @@ class MemoryFailureTest {
                         "--manager.heartbeat-check-interval", "200ms", "--manager.report-interval", "250ms"),
                 List.of("--manager.report-interval", "250ms"));
         try {
-            cluster.add(Launch.of(NodeRole.PROCESSOR, "--processor.excache-bytes", "4MiB", "--processor.cores", "2"),
+            cluster.add(Launch.of(NodeRole.PROCESSOR, "--processor.excache-bytes", "8MiB", "--processor.cores", "2"),
                     Launch.of(NodeRole.MEMORY, MEMORY), Launch.of(NodeRole.MEMORY, MEMORY), Launch.of(NodeRole.MEMORY, MEMORY),
                     Launch.of(NodeRole.MEMORY, MEMORY), Launch.of(NodeRole.STORAGE));
         } catch (Exception | Error e) {
