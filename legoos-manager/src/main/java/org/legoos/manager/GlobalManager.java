@@ -187,7 +187,11 @@ public final class GlobalManager implements AutoCloseable {
 
     /**
      * REGISTER: a component joins and gets its node id (from {@value #FIRST_COMPONENT_ID} up, never reused).
-     * Registering again from the same address returns the existing id and counts as a status report.
+     * Registering again from the same address returns the existing id and counts as a status report. A component
+     * registers once per start, so a memory component registering again is a new incarnation that holds nothing: if
+     * the old one's memory was not failed over yet (it restarted within the heartbeat timeout), the old one is declared
+     * dead now and its memory fails over; either way the new one is fenced (not chosen until it acknowledged
+     * GM_MEMORY_FAILED about itself) and told which pids it must answer UNAVAILABLE for ({@link Registered#pidsBefore}).
      *
      * @throws LegoException INVALID_ARGUMENT for an unknown role or a bad address; EXISTS if the address is
      *     registered with another role
@@ -204,6 +208,8 @@ public final class GlobalManager implements AutoCloseable {
             throw Status.INVALID_ARGUMENT.toException("component address '" + address
                     + "' must be non-empty and contain no whitespace");
         }
+        Registered registered;
+        int restarted = -1;
         synchronized (lock) {
             long now = clock.getAsLong();
             Member m = membersByAddress.get(address);
@@ -212,30 +218,46 @@ public final class GlobalManager implements AutoCloseable {
                     throw Status.EXISTS.toException("address " + address + " is already registered as " + m
                             + "; a " + role.wireName() + " component must listen elsewhere");
                 }
-                boolean wasDead = m.registered(r.resources(), now);
+                boolean memory = m.role == ComponentRole.MEMORY;
+                boolean lostUnannounced = memory && (m.alive || !m.failedOver);
+                if (lostUnannounced && m.alive) {
+                    m.alive = false;
+                    m.deadSinceMillis = now;
+                    log.warn("{} registered again within the heartbeat timeout: its previous incarnation is DEAD", m);
+                }
+                boolean wasDead = m.registered(r.resources(), now, memory);
                 rpc.addPeer(m.id, address);
-                log.info("{} registered again{}", m, wasDead ? " and is ALIVE" : "");
-                return new Registered(m.id);
+                log.info("{} registered again{}", m, memory ? ": it must be fenced before it serves"
+                        : wasDead ? " and is ALIVE" : "");
+                if (lostUnannounced) {
+                    restarted = m.id;
+                }
+                registered = new Registered(m.id, memory ? nextPid : 0);
+            } else {
+                if (nextNodeId == Integer.MAX_VALUE) {
+                    throw Status.QUOTA.toException("node ids are exhausted");
+                }
+                m = new Member(nextNodeId++, role, address);
+                m.registered(r.resources(), now);
+                members.put(m.id, m);
+                membersByAddress.put(address, m);
+                try {
+                    persistLocked();
+                } catch (LegoException e) {
+                    members.remove(m.id);
+                    membersByAddress.remove(address);
+                    throw e;
+                }
+                rpc.addPeer(m.id, address);
+                log.info("{} joined: {} cores, {} threads, {} bytes memory capacity", m, r.resources().cores(),
+                        r.resources().threadsRunning(), r.resources().memoryCapacityBytes());
+                registered = new Registered(m.id);
             }
-            if (nextNodeId == Integer.MAX_VALUE) {
-                throw Status.QUOTA.toException("node ids are exhausted");
-            }
-            m = new Member(nextNodeId++, role, address);
-            m.registered(r.resources(), now);
-            members.put(m.id, m);
-            membersByAddress.put(address, m);
-            try {
-                persistLocked();
-            } catch (LegoException e) {
-                members.remove(m.id);
-                membersByAddress.remove(address);
-                throw e;
-            }
-            rpc.addPeer(m.id, address);
-            log.info("{} joined: {} cores, {} threads, {} bytes memory capacity", m, r.resources().cores(),
-                    r.resources().threadsRunning(), r.resources().memoryCapacityBytes());
-            return new Registered(m.id);
         }
+        if (restarted >= 0) {
+            announceMemoryFailure(restarted); // what the previous incarnation held fails over to the replicas
+        }
+        return registered;
     }
 
     /**

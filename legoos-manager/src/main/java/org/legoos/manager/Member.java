@@ -52,10 +52,18 @@ final class Member {
 
     /** Records a REGISTER received at {@code now}: alive, but not serving until its first report; true if it was DEAD. */
     boolean registered(ComponentResources r, long now) {
+        return registered(r, now, false);
+    }
+
+    /**
+     * As {@link #registered(ComponentResources, long)}; {@code fence}: a new incarnation at the address of this one,
+     * whose memory failed over (or fails over now), must acknowledge GM_MEMORY_FAILED about itself before it serves.
+     */
+    boolean registered(ComponentResources r, long now, boolean fence) {
         boolean wasDead = reported(r, now);
         serving = false;
-        failedOver = false; // a new process at the old address: it holds nothing
-        fencing = false;
+        failedOver = fence;
+        fencing = fence;
         fenceSent = false;
         return wasDead;
     }

@@ -70,4 +70,39 @@ class MemoryFailureManagerTest {
         Await.until("m2 is ALIVE again", Duration.ofSeconds(5), () -> state(m2) == ComponentState.ALIVE);
         assertThat(m2.memoryFailed).containsExactly(m2.id);
     }
+
+    /**
+     * A memory component that crashed and was restarted at its address before the heartbeat timeout (a supervisor's
+     * restart) registers again: it is a new incarnation holding nothing, so the old one's memory must fail over at
+     * once, the new one is fenced before it serves, and it learns which pids are not its own (pidsBefore).
+     */
+    @Test
+    void aMemoryComponentRestartedWithinTheHeartbeatTimeoutIsFailedOverAndFenced() {
+        c = new TestCluster(TestCluster.testConfig());
+        c.processor("p1", 4, 0);
+        c.storage("s1", 0);
+        Component m1 = c.memory("m1", 4 * GIB, 0);
+        Component m2 = c.memory("m2", 4 * GIB, 0);
+        Component m3 = c.memory("m3", 4 * GIB, 0);
+        c.createVNode("web");
+        assertThat(m2.registered.pidsBefore()).as("a first registration").isZero();
+        Await.until("m2 serves", Duration.ofSeconds(5), () -> state(m2) == ComponentState.ALIVE);
+
+        m2.rpc.close(); // crashed; restarted at once, no heartbeat missed
+        Component again = c.memory("m2", 4 * GIB, 0);
+        assertThat(again.id).as("the old id back (vNodes refer to it)").isEqualTo(m2.id);
+        assertThat(again.registered.pidsBefore()).isEqualTo(c.manager.nextPid()).isPositive();
+        Await.until("the live memory components fail over its memory", Duration.ofSeconds(5),
+                () -> m1.memoryFailed.contains(m2.id) && m3.memoryFailed.contains(m2.id));
+        Await.until("the new incarnation is fenced, then serves", Duration.ofSeconds(5),
+                () -> again.memoryFailed.contains(again.id) && state(again) == ComponentState.ALIVE);
+
+        // a storage component restarted the same way is simply back: nothing to fail over or fence
+        Component s = c.component("s1");
+        s.rpc.close();
+        Component s2 = c.storage("s1", 0);
+        assertThat(s2.id).isEqualTo(s.id);
+        assertThat(s2.registered.pidsBefore()).isZero();
+        assertThat(m1.memoryFailed).containsExactly(m2.id);
+    }
 }

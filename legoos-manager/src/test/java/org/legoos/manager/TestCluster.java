@@ -141,7 +141,8 @@ final class TestCluster implements AutoCloseable {
                 return Ack.INSTANCE;
             });
         }
-        c.id = n.call(GlobalManager.NODE_ID, new Register(role, address, resources), CALL_TIMEOUT).nodeId();
+        c.registered = n.call(GlobalManager.NODE_ID, new Register(role, address, resources), CALL_TIMEOUT);
+        c.id = c.registered.nodeId();
         n.setNodeId(c.id);
         components.put(address, c);
         c.report(resources); // as a real component does once its monitor is up (at once, then every interval)
@@ -187,6 +188,7 @@ final class TestCluster implements AutoCloseable {
         final RpcNode rpc;
         final String address;
         int id;
+        org.legoos.net.protocol.gm.Registered registered;
         final List<StorageAttach> attaches = new CopyOnWriteArrayList<>();
         final List<StorageDetach> detaches = new CopyOnWriteArrayList<>();
         /** When set, STORAGE_ATTACH fails with IO_ERROR and this message. */

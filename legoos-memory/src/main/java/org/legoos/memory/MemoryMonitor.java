@@ -104,6 +104,15 @@ public final class MemoryMonitor implements AutoCloseable {
      * @param managerNode the node id of the global managers (GMM for vRegion placement, vNode registry)
      */
     public MemoryMonitor(RpcNode rpc, int managerNode, MemoryConfig cfg) {
+        this(rpc, managerNode, cfg, 0);
+    }
+
+    /**
+     * A memory monitor that is a new incarnation of a component at the same address (its REGISTER reply's
+     * {@code pidsBefore}): a request for any pid below {@code pidsBefore} that it holds nothing of is stale, meant for
+     * the old incarnation, and is answered UNAVAILABLE (ask the home) rather than as the program's fault.
+     */
+    public MemoryMonitor(RpcNode rpc, int managerNode, MemoryConfig cfg, long pidsBefore) {
         this.rpc = java.util.Objects.requireNonNull(rpc, "rpc");
         this.config = java.util.Objects.requireNonNull(cfg, "cfg");
         this.pageStore = new PageStore(cfg.capacityBytes());
@@ -111,6 +120,8 @@ public final class MemoryMonitor implements AutoCloseable {
         this.owner = new VRegionOwner(pageStore, rpc::nodeId, new OwnerFiles(),
                 (replica, change) -> rpc.call(replica, change));
         this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner, cfg.replicas());
+        owner.forgetPidsBefore(pidsBefore);
+        home.forgetPidsBefore(pidsBefore);
         if (cfg.workers() > 0) {
             p2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-p2m-"));
             m2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-m2m-"));

@@ -72,8 +72,20 @@ public final class ComponentHost implements AutoCloseable {
     /** As {@link #join(String, String, Transport, String, String, Duration, Function)} with an RPC configuration. */
     public static ComponentHost join(String role, String name, Transport transport, RpcNode.Config rpcConfig, String listenAddress,
                                      String managerAddress, Duration reportInterval, Function<RpcNode, Hosted<?>> monitorFactory) {
+        return join(role, name, transport, rpcConfig, listenAddress, managerAddress, reportInterval,
+                (rpc, registered) -> monitorFactory.apply(rpc));
+    }
+
+    /**
+     * As {@link #join(String, String, Transport, RpcNode.Config, String, String, Duration, Function)}, the monitor made
+     * knowing the manager's REGISTER reply (a memory monitor needs its {@link Registered#pidsBefore()}).
+     */
+    public static ComponentHost join(String role, String name, Transport transport, RpcNode.Config rpcConfig, String listenAddress,
+                                     String managerAddress, Duration reportInterval,
+                                     java.util.function.BiFunction<RpcNode, Registered, Hosted<?>> monitorFactory) {
         RpcNode rpc = new RpcNode(name, transport, rpcConfig);
         try {
+            rpc.refuseRequestsUntilServing(); // until the monitor's handlers exist
             String address = rpc.listen(listenAddress);
             rpc.addPeer(MANAGER_NODE, managerAddress);
             Registered reg = rpc.call(MANAGER_NODE, new Register(role, address,
@@ -81,7 +93,8 @@ public final class ComponentHost implements AutoCloseable {
             rpc.setNodeId(reg.nodeId());
             Map<Integer, String> known = new ConcurrentHashMap<>();
             rpc.setResolver(id -> known.computeIfAbsent(id, x -> lookup(rpc, x)));
-            Hosted<?> hosted = monitorFactory.apply(rpc);
+            Hosted<?> hosted = monitorFactory.apply(rpc, reg);
+            rpc.serveRequests();
             log.info("{} joined as node {} at {}", name, reg.nodeId(), address);
             ComponentHost host = new ComponentHost(role, rpc, hosted, reportInterval);
             host.awaitServing(SERVING_TIMEOUT);

@@ -174,8 +174,9 @@ public final class LocalCluster implements AutoCloseable {
     /** Hot-adds a memory component; the GMM can give it new vRegions at once. */
     public synchronized MemoryMonitor addMemory(MemoryConfig cfg) {
         String name = "memory-" + (memories.size() + 1);
-        ComponentHost h = ComponentHost.join("memory", name, fabric.newTransport(), name, "manager", spec.reportInterval(), rpc -> {
-            MemoryMonitor m = new MemoryMonitor(rpc, ComponentHost.MANAGER_NODE, cfg);
+        ComponentHost h = ComponentHost.join("memory", name, fabric.newTransport(), RpcNode.Config.DEFAULT, name, "manager",
+                spec.reportInterval(), (rpc, registered) -> {
+            MemoryMonitor m = new MemoryMonitor(rpc, ComponentHost.MANAGER_NODE, cfg, registered.pidsBefore());
             return new ComponentHost.Hosted<>(m, m::resources);
         });
         memories.add(h);

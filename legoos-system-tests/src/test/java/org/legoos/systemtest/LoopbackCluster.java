@@ -123,8 +123,11 @@ final class LoopbackCluster implements AutoCloseable {
                 String role = l.role().wireName();
                 long n = components(l.role()).size() + started.stream().filter(p -> p.name().startsWith(role + "-")).count() + 1;
                 String name = role + "-" + n;
-                List<String> args = new ArrayList<>(List.of(role, "--manager.address", managerAddress, "--" + role + ".listen",
-                        "127.0.0.1:0"));
+                String listen = "--" + role + ".listen";
+                List<String> args = new ArrayList<>(List.of(role, "--manager.address", managerAddress));
+                if (!l.options().contains(listen)) {
+                    args.addAll(List.of(listen, "127.0.0.1:0")); // an ephemeral port unless the launch names one
+                }
                 if (l.role() == NodeRole.STORAGE) {
                     args.addAll(List.of("--storage.root", dir.resolve(name + "-root").toString()));
                 }

@@ -99,6 +99,8 @@ public final class HomeNode {
     private final ConcurrentHashMap<Long, HomeCopy> copies = new ConcurrentHashMap<>();
     /** Processes {@link #fence} dropped: answered UNAVAILABLE. */
     private final java.util.Set<Long> fencedPids = ConcurrentHashMap.newKeySet();
+    /** Pids below this one may have had their home on an earlier incarnation at this address. */
+    private volatile long pidsOfEarlierIncarnation;
 
     /** A home's metadata of pid as of change {@code seq}. */
     private record HomeCopy(int home, long seq, byte[] state) {
@@ -1004,9 +1006,22 @@ public final class HomeNode {
         }
     }
 
+    /**
+     * This component is a new incarnation at the address of an earlier one (restarted), which may have been the home
+     * of any pid below {@code pid}: a call for such a pid that finds no process here is answered UNAVAILABLE, so the
+     * processor goes to the home replica, which adopted it.
+     */
+    public void forgetPidsBefore(long pid) {
+        pidsOfEarlierIncarnation = Math.max(pidsOfEarlierIncarnation, pid);
+    }
+
     private HomeSpace space(long pid) {
         HomeSpace s = spaces.get(pid);
         if (s == null) {
+            if (pid < pidsOfEarlierIncarnation) {
+                throw Status.UNAVAILABLE.toException("pid " + pid + ": memory component " + rpc.nodeId() + " restarted "
+                        + "and is no longer its home; its home replica took over");
+            }
             if (fencedPids.contains(pid)) {
                 throw Status.UNAVAILABLE.toException("pid " + pid + ": memory component " + rpc.nodeId() + " was declared "
                         + "dead and is no longer its home; its home replica took over");

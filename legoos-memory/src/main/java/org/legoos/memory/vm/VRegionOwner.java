@@ -100,6 +100,8 @@ public final class VRegionOwner {
     private final java.util.concurrent.ConcurrentHashMap<Long, Integer> homes = new java.util.concurrent.ConcurrentHashMap<>();
     /** Processes whose spaces {@link #fence} dropped: their requests are answered UNAVAILABLE (ask the home again). */
     private final java.util.Set<Long> fencedPids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Pids below this one may have been owned by an earlier incarnation at this address: see {@link #forgetPidsBefore}. */
+    private volatile long pidsOfEarlierIncarnation;
     private final LongAdder replicated = new LongAdder();
     private final LongAdder replicaChangesApplied = new LongAdder();
     private final LongAdder promotions = new LongAdder();
@@ -1249,8 +1251,21 @@ public final class VRegionOwner {
 
     // ------------------------------------------------------------------ helpers
 
+    /**
+     * This component is a new incarnation at the address of an earlier one (restarted), which may have owned pages of
+     * any pid below {@code pid}: a miss or flush of such a pid that finds nothing here was meant for it and is
+     * answered UNAVAILABLE (ask the home for the owner now), not as a fault of the program.
+     */
+    public void forgetPidsBefore(long pid) {
+        pidsOfEarlierIncarnation = Math.max(pidsOfEarlierIncarnation, pid);
+    }
+
     private OwnerSpace spaceOrFault(long pid, long vaddr) {
         OwnerSpace s = spaces.get(pid);
+        if (s == null && pid < pidsOfEarlierIncarnation) {
+            throw Status.UNAVAILABLE.toException("pid " + pid + ": memory component " + nodeId.getAsInt() + " restarted "
+                    + "and holds none of its pages; their owner is another component now (ask the home)");
+        }
         if (s == null && fencedPids.contains(pid)) {
             throw Status.UNAVAILABLE.toException("pid " + pid + ": memory component " + nodeId.getAsInt() + " was declared "
                     + "dead and no longer holds its pages; their owner is another component now (ask the home)");

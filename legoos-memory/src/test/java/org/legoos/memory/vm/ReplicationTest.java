@@ -247,6 +247,24 @@ class ReplicationTest {
     }
 
     @Test
+    void aRestartedComponentSendsRequestsForTheEarlierIncarnationsPidsBackToTheHome() {
+        start(64L << 20);
+        replica.forgetPidsBefore(PID + 1); // restarted at its address: PID may have had pages on the old incarnation
+        assertThatThrownBy(() -> replica.miss(new PcacheMiss(PID, va(0), 1, 0, NO_VICTIM, PcacheMiss.CONSECUTIVE)))
+                .isInstanceOfSatisfying(LegoException.class, e -> assertThat(e.status()).isEqualTo("UNAVAILABLE"))
+                .hasMessageContaining("restarted");
+        assertThatThrownBy(() -> replica.flush(new PcacheFlush(PID, new long[] {va(0)}, page(0))))
+                .isInstanceOfSatisfying(LegoException.class, e -> assertThat(e.status()).isEqualTo("UNAVAILABLE"));
+        // a later process with no area here is the program's own fault, as on any component
+        assertThatThrownBy(() -> replica.miss(new PcacheMiss(PID + 1, va(0), 1, 0, NO_VICTIM, PcacheMiss.CONSECUTIVE)))
+                .isInstanceOfSatisfying(LegoException.class, e -> assertThat(e.status()).isNotEqualTo("UNAVAILABLE"));
+        // and once the old pid's vRegion is given to it (a failover, a move), it is served as usual
+        replica.map(new OwnerMap(PID, VNODE, BASE, (long) PAGES * PAGE, AddressSpace.PROT_RW));
+        assertThat(replica.miss(new PcacheMiss(PID, va(0), 1, 0, NO_VICTIM, PcacheMiss.CONSECUTIVE)).data().remaining())
+                .isEqualTo(PAGE);
+    }
+
+    @Test
     void aReplicaNamedWhileTheProcessWritesGetsEveryPageInItsLatestVersion() throws Exception {
         start(64L << 20);
         primary.setReplica(new SetReplica(PID, VNODE, -1, 2)); // running without one

@@ -24,8 +24,10 @@ public final class Protocol {
      * <p>3: memory replication ({@code GM_REPLICA_CONSULT}, {@code GM_MEMORY_FAILED}, {@code M2M_SET_REPLICA},
      * {@code M2M_REPLICATE}, {@code M2M_PROMOTE}).
      * <p>4: moving a vRegion off a full owner ({@code P2M_RELOCATE}, {@code M2M_MOVE_OUT}, {@code GM_CONSULT}'s avoid).
+     * <p>5: {@code GM_REGISTER}'s reply carries the pids a component registering again at its old address must not
+     * take for its own.
      */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();

@@ -100,6 +100,8 @@ public final class RpcNode implements AutoCloseable {
     private final FaultInjector faults = new FaultInjector();
     private final FrameSink sink = this::onFrame;
     private volatile boolean closed;
+    /** While true (a component between listening and its monitor's handlers), every request is answered UNAVAILABLE. */
+    private volatile boolean starting;
     private volatile java.util.function.IntFunction<String> resolver;
     /** The transport's blocking request path, if the config asks for it and the transport offers it; else null. */
     private final SyncCalls syncCalls;
@@ -140,6 +142,21 @@ public final class RpcNode implements AutoCloseable {
 
     public FaultInjector faults() {
         return faults;
+    }
+
+    /**
+     * Answers every request UNAVAILABLE ("starting") until {@link #serveRequests}: for a component that must listen
+     * (to learn its address) and register (to learn its node id) before its handlers exist. A request arriving in
+     * between is one meant for an earlier component at the same address, or an early one; UNAVAILABLE makes its
+     * caller retry or ask again instead of reading "not served" as a bug.
+     */
+    public void refuseRequestsUntilServing() {
+        starting = true;
+    }
+
+    /** Ends {@link #refuseRequestsUntilServing}: requests reach their handlers. */
+    public void serveRequests() {
+        starting = false;
     }
 
     /** Starts serving at {@code address}; returns the address peers use. */
@@ -510,6 +527,12 @@ public final class RpcNode implements AutoCloseable {
         Op op = Protocol.byCode(f.opcode());
         if (op == null) {
             replyError(from, f, Status.UNKNOWN_OPCODE, "unknown opcode 0x" + Integer.toHexString(f.opcode()));
+            return;
+        }
+        if (starting) {
+            // a component that listens before its handlers exist (it needs its node id to make them): a request now is
+            // one meant for an earlier component at this address, or early; the caller retries or asks again
+            replyError(from, f, Status.UNAVAILABLE, name + " is starting and serves no " + op.wireName() + " yet");
             return;
         }
         Registration reg = handlers.get(op.code());

@@ -269,6 +269,15 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
                 .hasMessageContaining("P2M_MMAP");
     }
 
+    @Test
+    void aNodeStartingAnswersUnavailableUntilItServes() {
+        server.refuseRequestsUntilServing();
+        assertThatThrownBy(() -> client.call(SERVER, new Brk(7, 4096)))
+                .isInstanceOf(org.legoos.api.ComponentUnavailableException.class).hasMessageContaining("is starting");
+        server.serveRequests();
+        assertThat(client.call(SERVER, new Brk(7, 4096)).addr()).isEqualTo(4096);
+    }
+
     record Unregistered() implements Request<Ack> {
         @Override
         public void encode(org.legoos.net.protocol.WireWriter out) {

@@ -74,27 +74,27 @@ public final class ComponentNode implements AutoCloseable {
                                       Path storageRoot) {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(config, "config");
-        Function<RpcNode, ComponentHost.Hosted<?>> monitor = switch (role) {
+        java.util.function.BiFunction<RpcNode, org.legoos.net.protocol.gm.Registered, ComponentHost.Hosted<?>> monitor = switch (role) {
             case PROCESSOR -> {
                 ProcessorConfig pc = config.processorConfig();
                 java.util.HashMap<String, Class<? extends LegoProgram>> programs = new java.util.HashMap<>(Examples.bundled());
                 programs.putAll(extraPrograms);
                 ProgramLoader loader = new ProgramLoader(programs);
-                yield rpc -> {
+                yield (rpc, registered) -> {
                     ProcessMonitor p = new ProcessMonitor(rpc, ComponentHost.MANAGER_NODE, pc, loader);
                     return new ComponentHost.Hosted<>(p, p::resources);
                 };
             }
             case MEMORY -> {
                 MemoryConfig mc = config.memoryConfig();
-                yield rpc -> {
-                    MemoryMonitor m = new MemoryMonitor(rpc, ComponentHost.MANAGER_NODE, mc);
+                yield (rpc, registered) -> {
+                    MemoryMonitor m = new MemoryMonitor(rpc, ComponentHost.MANAGER_NODE, mc, registered.pidsBefore());
                     return new ComponentHost.Hosted<>(m, m::resources);
                 };
             }
             case STORAGE -> {
                 StorageConfig sc = storageRoot == null ? config.storageConfig() : config.storageConfig(storageRoot);
-                yield rpc -> {
+                yield (rpc, registered) -> {
                     StorageMonitor s = new StorageMonitor(rpc, sc);
                     return new ComponentHost.Hosted<>(s, s::resources);
                 };
