@@ -190,7 +190,8 @@ public final class GlobalManager implements AutoCloseable {
      * Registering again from the same address returns the existing id and counts as a status report. A component
      * registers once per start, so a memory component registering again is a new incarnation that holds nothing: if
      * the old one's memory was not failed over yet (it restarted within the heartbeat timeout), the old one is declared
-     * dead now and its memory fails over; either way the new one is fenced (not chosen until it acknowledged
+     * dead now and its memory fails over (a processor's processes are released, as for a dead one); either way the
+     * new memory component is fenced (not chosen until it acknowledged
      * GM_MEMORY_FAILED about itself) and told which pids it must answer UNAVAILABLE for ({@link Registered#pidsBefore}).
      *
      * @throws LegoException INVALID_ARGUMENT for an unknown role or a bad address; EXISTS if the address is
@@ -210,6 +211,7 @@ public final class GlobalManager implements AutoCloseable {
         }
         Registered registered;
         int restarted = -1;
+        List<StateStore.ProcessRow> orphans = List.of();
         synchronized (lock) {
             long now = clock.getAsLong();
             Member m = membersByAddress.get(address);
@@ -219,6 +221,11 @@ public final class GlobalManager implements AutoCloseable {
                             + "; a " + role.wireName() + " component must listen elsewhere");
                 }
                 boolean memory = m.role == ComponentRole.MEMORY;
+                if (m.role == ComponentRole.PROCESSOR && m.alive) {
+                    // restarted within the heartbeat timeout: the old one's processes died with it
+                    log.warn("{} registered again within the heartbeat timeout: its previous incarnation is DEAD", m);
+                    orphans = releaseProcessesOfLocked(m);
+                }
                 boolean lostUnannounced = memory && (m.alive || !m.failedOver);
                 if (lostUnannounced && m.alive) {
                     m.alive = false;
@@ -257,6 +264,7 @@ public final class GlobalManager implements AutoCloseable {
         if (restarted >= 0) {
             announceMemoryFailure(restarted); // what the previous incarnation held fails over to the replicas
         }
+        orphans.forEach(this::freeAddressSpace);
         return registered;
     }
 

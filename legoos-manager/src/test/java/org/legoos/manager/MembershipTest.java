@@ -187,6 +187,28 @@ class MembershipTest {
     }
 
     @Test
+    void processesOfAProcessorRestartedWithinTheHeartbeatTimeoutAreReleasedAndTheirAddressSpacesFreed() {
+        Component p1 = c.processor("p1", 4, 0);
+        Component m = c.memory("m1", 4 * GIB, 0);
+        c.storage("s1", 0);
+        java.util.List<Long> destroyed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        m.rpc.handle(org.legoos.net.protocol.p2m.DestroyAddressSpace.class, (q, ctx) -> {
+            destroyed.add(q.pid());
+            return org.legoos.net.protocol.Ack.INSTANCE;
+        });
+        int vnode = c.createVNode("web").id();
+        Placement a = c.call(new PlaceProcess(vnode, 1));
+        assertThat(c.manager.vnode("web").processes()).isEqualTo(1);
+
+        p1.rpc.close(); // crashed, restarted at once: no heartbeat missed
+        Component again = c.processor("p1", 4, 0);
+        assertThat(again.id).isEqualTo(p1.id);
+        assertThat(c.manager.vnode("web").processes()).as("the old incarnation's process is gone with it").isZero();
+        Await.until("its address space is destroyed", () -> destroyed.contains(a.pid()));
+        assertThat(c.manager.member(p1.id).orElseThrow().state()).isNotEqualTo(ComponentState.DEAD);
+    }
+
+    @Test
     void processesOfADeadProcessorAreReleasedAndTheirAddressSpacesFreed() throws Exception {
         Component p1 = c.processor("p1", 4, 0);
         Component m = c.memory("m1", 4 * GIB, 0);
