@@ -21,14 +21,17 @@ import org.legoos.memory.vm.Layout;
  * @param replicas copies of every page of the processes this component is home of: 1 (no replication) or 2 (each
  *     owner's pages of a process are also on a second memory component, when the cluster has one, so that the
  *     process survives the owner's death)
+ * @param reReplicationBytesPerSecond how fast an owner copies a process's pages to a new replica while the program runs
+ *     (a component joined, or a replica died): bounded so the copy does not starve the programs' own traffic
  */
 public record MemoryConfig(long capacityBytes, long vregionBytes, int workers, long bufferCacheBytes, int bufferChunkBytes,
-                           int replicas) {
+                           int replicas, long reReplicationBytesPerSecond) {
     public static final long DEFAULT_VREGION_BYTES = 1L << 30;
     public static final int DEFAULT_WORKERS = 4;
     public static final long DEFAULT_BUFFER_CACHE_BYTES = 64L << 20;
     public static final int DEFAULT_BUFFER_CHUNK_BYTES = 64 << 10;
     public static final int DEFAULT_REPLICAS = 2;
+    public static final long DEFAULT_RE_REPLICATION_BYTES_PER_SECOND = 128L << 20;
     /** Most copies of a page: a primary and one replica (more are not supported yet). */
     public static final int MAX_REPLICAS = 2;
     /** Most page-store capacity: 2^31 - 1 frames. */
@@ -50,10 +53,21 @@ public record MemoryConfig(long capacityBytes, long vregionBytes, int workers, l
         if (replicas < 1 || replicas > MAX_REPLICAS) {
             throw new IllegalArgumentException("replicas must be in [1, " + MAX_REPLICAS + "], got " + replicas);
         }
+        if (reReplicationBytesPerSecond < Layout.PAGE_SIZE) {
+            throw new IllegalArgumentException("reReplicationBytesPerSecond must be at least one page (4096), got "
+                    + reReplicationBytesPerSecond);
+        }
         if (bufferCacheBytes < bufferChunkBytes) {
             throw new IllegalArgumentException("bufferCacheBytes (" + bufferCacheBytes + ") must hold at least one chunk of "
                     + bufferChunkBytes + " bytes");
         }
+    }
+
+    /** With the default re-replication rate. */
+    public MemoryConfig(long capacityBytes, long vregionBytes, int workers, long bufferCacheBytes, int bufferChunkBytes,
+                        int replicas) {
+        this(capacityBytes, vregionBytes, workers, bufferCacheBytes, bufferChunkBytes, replicas,
+                DEFAULT_RE_REPLICATION_BYTES_PER_SECOND);
     }
 
     /** With the default number of replicas. */
@@ -68,18 +82,22 @@ public record MemoryConfig(long capacityBytes, long vregionBytes, int workers, l
     }
 
     public MemoryConfig withVregionBytes(long bytes) {
-        return new MemoryConfig(capacityBytes, bytes, workers, bufferCacheBytes, bufferChunkBytes, replicas);
+        return new MemoryConfig(capacityBytes, bytes, workers, bufferCacheBytes, bufferChunkBytes, replicas, reReplicationBytesPerSecond);
     }
 
     public MemoryConfig withWorkers(int n) {
-        return new MemoryConfig(capacityBytes, vregionBytes, n, bufferCacheBytes, bufferChunkBytes, replicas);
+        return new MemoryConfig(capacityBytes, vregionBytes, n, bufferCacheBytes, bufferChunkBytes, replicas, reReplicationBytesPerSecond);
     }
 
     public MemoryConfig withBufferCache(long cacheBytes, int chunkBytes) {
-        return new MemoryConfig(capacityBytes, vregionBytes, workers, cacheBytes, chunkBytes, replicas);
+        return new MemoryConfig(capacityBytes, vregionBytes, workers, cacheBytes, chunkBytes, replicas, reReplicationBytesPerSecond);
     }
 
     public MemoryConfig withReplicas(int n) {
-        return new MemoryConfig(capacityBytes, vregionBytes, workers, bufferCacheBytes, bufferChunkBytes, n);
+        return new MemoryConfig(capacityBytes, vregionBytes, workers, bufferCacheBytes, bufferChunkBytes, n, reReplicationBytesPerSecond);
+    }
+
+    public MemoryConfig withReReplicationBytesPerSecond(long bytesPerSecond) {
+        return new MemoryConfig(capacityBytes, vregionBytes, workers, bufferCacheBytes, bufferChunkBytes, replicas, bytesPerSecond);
     }
 }

@@ -121,6 +121,7 @@ public final class MemoryMonitor implements AutoCloseable {
                 (replica, change) -> rpc.call(replica, change));
         this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner, cfg.replicas());
         owner.forgetPidsBefore(pidsBefore);
+        owner.seedRate(cfg.reReplicationBytesPerSecond());
         home.forgetPidsBefore(pidsBefore);
         if (cfg.workers() > 0) {
             p2mWorkers = Executors.newFixedThreadPool(cfg.workers(), threads(rpc.name() + "-p2m-"));
@@ -265,7 +266,7 @@ public final class MemoryMonitor implements AutoCloseable {
                 o.refusedNoMemory(), o.refusedBadAddress(), h.vmCalls(), h.consults(), h.pagesCopiedAcrossOwners(),
                 c.hits(), c.misses(), c.evictions(), c.writeBacks(), c.cachedBytes(), c.dirtyChunks(),
                 owner.replicaBytes(), owner.spacesWithoutReplica(), o.changesReplicated(), o.promotions(), h.failovers(),
-                h.homesAdopted(), home.homeCopyBytes(), h.relocations());
+                h.homesAdopted(), home.homeCopyBytes(), h.relocations(), h.replicasRestored());
     }
 
     /**
@@ -283,6 +284,7 @@ public final class MemoryMonitor implements AutoCloseable {
             log.warn("{}: {} file(s) could not be written back at shutdown", rpc.name(), failed);
         }
         stopWorkers();
+        home.close();
         pageStore.close();
     }
 

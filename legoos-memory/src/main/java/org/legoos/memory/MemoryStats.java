@@ -36,6 +36,8 @@ import java.util.Map;
  * @param homesAdopted processes this component became the home of when their home died
  * @param homeCopyBytes bytes of other homes' metadata kept here as their home replica
  * @param relocations vRegions of processes homed here moved off a memory component that ran out of room
+ * @param replicasRestored replicas this home named for owners that already held pages (after a component joined or a
+ *     replica died), counted once the owner's copy was complete and the pairing recorded
  */
 public record MemoryStats(long capacityBytes, long pagesUsed, int homeSpaces, int ownedSpaces,
                           Map<Long, Long> mappedBytesPerSpace, Map<Long, Long> storedBytesPerSpace,
@@ -45,7 +47,8 @@ public record MemoryStats(long capacityBytes, long pagesUsed, int homeSpaces, in
                           long bufferCacheHits, long bufferCacheMisses, long bufferCacheEvictions,
                           long bufferCacheWriteBacks, long bufferCacheBytes, long bufferCacheDirtyChunks,
                           long replicaBytes, int spacesWithoutReplica, long changesReplicated, long promotions,
-                          long failovers, long homesAdopted, long homeCopyBytes, long relocations) {
+                          long failovers, long homesAdopted, long homeCopyBytes, long relocations,
+                          long replicasRestored) {
     public MemoryStats {
         mappedBytesPerSpace = Map.copyOf(mappedBytesPerSpace);
         storedBytesPerSpace = Map.copyOf(storedBytesPerSpace);

@@ -117,7 +117,7 @@ class MemoryFailoverTest {
                 MemoryStats s = survivor.stats();
                 long held = s.storedBytesPerSpace().values().stream().mapToLong(Long::longValue).sum();
                 return s.spacesWithoutReplica() == 0 && joined.stats().replicaBytes() >= held && held > 0
-                        && joined.stats().homeCopyBytes() > 0 || p.onExit().isDone();
+                        && joined.stats().homeCopyBytes() > 0 && s.replicasRestored() > 0 || p.onExit().isDone();
             });
             assertThat(p.onExit().isDone()).as("ended early: " + err).isFalse();
             String before = out.toString(StandardCharsets.UTF_8);

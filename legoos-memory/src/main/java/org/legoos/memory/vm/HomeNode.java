@@ -83,6 +83,15 @@ public final class HomeNode {
     private static final Logger log = LoggerFactory.getLogger(HomeNode.class);
     /** How long a home waits before asking the GMM again for a replica it found none for. */
     private static final long NO_REPLICA_RETRY_NANOS = 5_000_000_000L;
+    /**
+     * Copies of a process's pages to a new replica (each a throttled {@code M2M_SET_REPLICA} that can take seconds),
+     * away from the failover pool and without the process's lock: its program and VM calls go on meanwhile.
+     */
+    private final java.util.concurrent.ExecutorService seeders = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "home-seeder");
+        t.setDaemon(true);
+        return t;
+    });
     /** Pages per message when mremap copies contents from one owner to another. */
     static final int COPY_BATCH_PAGES = 256;
 
@@ -110,6 +119,7 @@ public final class HomeNode {
     private final LongAdder vmCalls = new LongAdder();
     private final LongAdder pagesCopied = new LongAdder();
     private final LongAdder relocations = new LongAdder();
+    private final LongAdder replicasRestored = new LongAdder();
 
     /** A run of consecutive vRegions owned by one node, clipped to a range. */
     private record Run(int node, long start, long end) {
@@ -144,12 +154,12 @@ public final class HomeNode {
 
     /** Counters of the home role. */
     public record Counters(int spaces, long vmCalls, long consults, long pagesCopiedAcrossOwners, long failovers,
-                           long homesAdopted, long relocations) {
+                           long homesAdopted, long relocations, long replicasRestored) {
     }
 
     public Counters counters() {
         return new Counters(spaces.size(), vmCalls.sum(), consults.sum(), pagesCopied.sum(), failovers.sum(),
-                homesAdopted.sum(), relocations.sum());
+                homesAdopted.sum(), relocations.sum(), replicasRestored.sum());
     }
 
     /** pid to bytes mapped, for the address spaces homed here. */
@@ -601,7 +611,8 @@ public final class HomeNode {
      * memory component; asked again at the next new area then.
      */
     private void ensureReplica(HomeSpace s, int owner) {
-        if (replicas < 2 || s.replicaOf.get(owner) >= 0 || System.nanoTime() - s.askReplicaAfterNanos < 0) {
+        if (replicas < 2 || s.replicaOf.get(owner) >= 0 || s.seeding.contains(owner)
+                || System.nanoTime() - s.askReplicaAfterNanos < 0) {
             return;
         }
         NodeChoice c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, owner, -1, 0));
@@ -613,6 +624,85 @@ public final class HomeNode {
         s.replicaOf.put(owner, c.nodeId());
     }
 
+    /** A replica being named for the process's vRegions on {@code owner}, its pages copied outside the space's lock. */
+    private record Pairing(HomeSpace space, int owner, int replica, long epoch) {
+    }
+
+    /**
+     * With {@code s}'s lock held: asks the GMM for a replica for the process's vRegions on {@code owner} (which has
+     * pages already, so the owner must copy them all) and reserves it; null if there is none now or one is being named.
+     * {@link #nameReplica} then does the copy without the lock.
+     */
+    private Pairing planReplica(HomeSpace s, int owner) {
+        if (replicas < 2 || s.replicaOf.get(owner) >= 0 || s.seeding.contains(owner)
+                || System.nanoTime() - s.askReplicaAfterNanos < 0) {
+            return null;
+        }
+        NodeChoice c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, owner, -1, 0));
+        if (c.nodeId() < 0 || c.nodeId() == owner) {
+            s.askReplicaAfterNanos = System.nanoTime() + NO_REPLICA_RETRY_NANOS;
+            return null;
+        }
+        s.seeding.add(owner);
+        return new Pairing(s, owner, c.nodeId(), ++s.epoch);
+    }
+
+    /**
+     * Without the space's lock: the owner sends the new replica every area and page it holds
+     * ({@code M2M_SET_REPLICA}, throttled to {@code memory.reReplicationBytesPerSecond}) while the program runs and
+     * its VM calls are served; then the pairing is recorded, unless the owner or the replica was declared dead
+     * meanwhile. Until then the vRegions have no replica (a failure of their owner loses them, as before the join).
+     * Never throws; returns whether the replica was named.
+     */
+    private boolean nameReplica(Pairing p) {
+        HomeSpace s = p.space();
+        RuntimeException failure = null;
+        long t0 = System.nanoTime();
+        try {
+            callOwner(p.owner(), new SetReplica(s.pid, s.vnodeId, p.replica(), p.epoch()));
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        synchronized (s) {
+            s.seeding.remove(p.owner());
+            boolean died = s.deadWhileSeeding.contains(p.owner()) || s.deadWhileSeeding.contains(p.replica());
+            if (s.seeding.isEmpty()) {
+                s.deadWhileSeeding.clear();
+            }
+            if (failure != null || died || s.destroyed || s.replicaOf.get(p.owner()) >= 0) {
+                if (failure != null) {
+                    log.warn("pid {}: no replica for its vRegions on memory component {}: {}", s.pid, p.owner(),
+                            failure.getMessage());
+                }
+                return false;
+            }
+            s.replicaOf.put(p.owner(), p.replica());
+            syncHome(s); // the home replica knows it before anyone can count on it
+            replicasRestored.increment();
+        }
+        log.info("pid {}: its vRegions on memory component {} have a replica again, on {} (copied in {} ms)", s.pid,
+                p.owner(), p.replica(), (System.nanoTime() - t0) / 1_000_000);
+        return true;
+    }
+
+    /** Stops copying pages to new replicas (the component shuts down; copies in flight fail with it). */
+    public void close() {
+        seeders.shutdownNow();
+    }
+
+    /** Runs {@link #nameReplica} for each pairing on the seeding pool (it may take seconds per process). */
+    private void nameReplicas(List<Pairing> pairings) {
+        for (Pairing p : pairings) {
+            try {
+                seeders.execute(() -> nameReplica(p));
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                synchronized (p.space()) {
+                    p.space().seeding.remove(p.owner());
+                }
+            }
+        }
+    }
+
     /**
      * Memory component {@code dead} was declared dead: for every process homed here, the vRegions it owned move to
      * their replica, which is promoted to owner ({@code M2M_PROMOTE}) with a new replica if the GMM finds one, and
@@ -621,17 +711,25 @@ public final class HomeNode {
      * had no replica keeps {@code dead} in its map: its accesses there fail, naming it. Never throws.
      */
     public void failover(int dead) {
+        List<Pairing> pairings = new ArrayList<>();
         for (HomeSpace s : spaces.values()) {
             synchronized (s) {
-                failoverSpace(s, dead);
+                failoverSpace(s, dead, pairings);
             }
         }
+        nameReplicas(pairings);
     }
 
-    /** {@link #failover} of one address space, its monitor held. */
-    private void failoverSpace(HomeSpace s, int dead) {
+    /**
+     * {@link #failover} of one address space, its monitor held; owners whose replica died get a new one, whose copy
+     * is added to {@code pairings} to run without the lock.
+     */
+    private void failoverSpace(HomeSpace s, int dead, List<Pairing> pairings) {
         if (s.destroyed) {
             return;
+        }
+        if (!s.seeding.isEmpty()) {
+            s.deadWhileSeeding.add(dead);
         }
         if (s.homeReplica == dead) { // the copy of this metadata died: another one now
             s.homeReplica = -1;
@@ -645,13 +743,16 @@ public final class HomeNode {
                 unreplicated.add(e.getIntKey());
             }
         }
-        // owners whose replica died get a new one now (the owner sends it everything it holds)
+        // owners whose replica died get a new one now (the owner sends it everything it holds, without this lock)
         s.askReplicaAfterNanos = System.nanoTime();
         for (int o : unreplicated) {
             try {
-                ensureReplica(s, o);
-                log.info("pid {}: the replica of its vRegions on memory component {} moved from {} to {}", s.pid,
-                        o, dead, s.replicaOf.get(o));
+                Pairing p = planReplica(s, o);
+                if (p != null) {
+                    pairings.add(p);
+                    log.info("pid {}: the replica of its vRegions on memory component {} moves from {} to {}", s.pid,
+                            o, dead, p.replica());
+                }
             } catch (RuntimeException e) {
                 log.warn("pid {}: no new replica for its vRegions on memory component {}: {}", s.pid, o,
                         e.getMessage());
@@ -703,6 +804,7 @@ public final class HomeNode {
             return 0;
         }
         int named = 0;
+        List<Pairing> pairings = new ArrayList<>();
         for (HomeSpace s : spaces.values()) {
             synchronized (s) {
                 if (s.destroyed) {
@@ -710,15 +812,11 @@ public final class HomeNode {
                 }
                 s.askReplicaAfterNanos = System.nanoTime();
                 for (int o : new IntOpenHashSet(s.owners.values())) {
-                    if (s.replicaOf.get(o) >= 0) {
-                        continue;
-                    }
                     try {
-                        ensureReplica(s, o);
-                        if (s.replicaOf.get(o) >= 0) {
+                        Pairing p = planReplica(s, o);
+                        if (p != null) {
+                            pairings.add(p);
                             named++;
-                            log.info("pid {}: its vRegions on memory component {} have a replica again, on {}", s.pid,
-                                    o, s.replicaOf.get(o));
                         }
                     } catch (RuntimeException e) {
                         log.warn("pid {}: no replica for its vRegions on memory component {}: {}", s.pid, o, e.getMessage());
@@ -733,6 +831,7 @@ public final class HomeNode {
                 }
             }
         }
+        nameReplicas(pairings);
         return named;
     }
 
@@ -970,6 +1069,7 @@ public final class HomeNode {
      * {@link #failover}, which then moves the adopted processes' vRegions off {@code dead} too. Never throws.
      */
     public void adoptHomesOf(int dead) {
+        List<Pairing> pairings = new ArrayList<>();
         for (var e : copies.entrySet()) {
             HomeCopy c = e.getValue();
             if (c.home() != dead || !copies.remove(e.getKey(), c)) {
@@ -994,7 +1094,7 @@ public final class HomeNode {
                     }
                 }
                 // its vRegions on the dead home move before any call can reach them
-                failoverSpace(s, dead);
+                failoverSpace(s, dead, pairings);
                 syncHome(s);
             }
             if (spaces.putIfAbsent(s.pid, s) != null) {
@@ -1004,6 +1104,7 @@ public final class HomeNode {
             log.info("pid {}: memory component {} took over as its home from memory component {} (change {}, {} areas, "
                     + "home replica now {})", s.pid, rpc.nodeId(), dead, c.seq(), s.areas.areas().size(), s.homeReplica);
         }
+        nameReplicas(pairings);
     }
 
     /**

@@ -36,6 +36,13 @@ final class HomeSpace {
     /** After the GMM found no replica for an owner, when to ask again (System.nanoTime). */
     long askReplicaAfterNanos;
     byte[] lastSynced;
+    /**
+     * Owners whose new replica is being sent their pages outside this space's lock (see {@code HomeNode#nameReplica}),
+     * and the memory components declared dead meanwhile (a pairing that involves one is not recorded). Not replicated:
+     * a home that takes over starts with none, and names replicas again at the next join.
+     */
+    final it.unimi.dsi.fastutil.ints.IntOpenHashSet seeding = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
+    final it.unimi.dsi.fastutil.ints.IntOpenHashSet deadWhileSeeding = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
     /** Bytes the GMM counts against the vNode's memory quota for this process (reserved or reported). */
     long reportedBytes;
 

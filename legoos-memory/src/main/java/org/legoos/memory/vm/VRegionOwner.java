@@ -100,6 +100,8 @@ public final class VRegionOwner {
     private final java.util.concurrent.ConcurrentHashMap<Long, Integer> homes = new java.util.concurrent.ConcurrentHashMap<>();
     /** Processes whose spaces {@link #fence} dropped: their requests are answered UNAVAILABLE (ask the home again). */
     private final java.util.Set<Long> fencedPids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** How fast {@link #setReplica} copies pages to a new replica (bytes per second; unbounded when not set). */
+    private volatile long seedBytesPerSecond = Long.MAX_VALUE;
     /** Pids below this one may have been owned by an earlier incarnation at this address: see {@link #forgetPidsBefore}. */
     private volatile long pidsOfEarlierIncarnation;
     private final LongAdder replicated = new LongAdder();
@@ -860,7 +862,7 @@ public final class VRegionOwner {
             }
             // then the pages, a batch at a time, while the program runs on (it waits only for the batch in flight)
             try {
-                long pages = seedPages(s, q.replica(), q.epoch());
+                long pages = seedPages(s, q.replica(), q.epoch(), true);
                 log.info("pid {}: memory component {} sent {} page(s) to its new replica {}", q.pid(), nodeId.getAsInt(),
                         pages, q.replica());
             } catch (LegoException e) {
@@ -883,10 +885,12 @@ public final class VRegionOwner {
      * Sends the stored pages of {@code s} to its new replica {@code replica} (pairing {@code epoch}), 256 at a time,
      * each batch under the space's read lock and every write-order stripe: a flush of a page of the batch waits for it,
      * and one applied before or after it reaches the replica in order with it. Stops (returning what was sent) if the
-     * space or its pairing changed meanwhile. Returns the pages sent.
+     * space or its pairing changed meanwhile. Returns the pages sent. {@code throttled} (no lock held by the caller):
+     * waits between batches so the copy runs at most at {@link #seedRate}.
      */
-    private long seedPages(OwnerSpace s, int replica, long epoch) {
+    private long seedPages(OwnerSpace s, int replica, long epoch, boolean throttled) {
         long sent = 0;
+        long t0 = System.nanoTime();
         List<Vma> areas;
         Lock read = s.lock.readLock();
         read.lock();
@@ -928,9 +932,29 @@ public final class VRegionOwner {
                     break;
                 }
                 at = c.nextVpn();
+                if (throttled) {
+                    pace(t0, sent);
+                }
             }
         }
         return sent;
+    }
+
+    /** Waits (no lock held) until {@code pages} sent since {@code t0} are within {@link #seedRate}. */
+    private void pace(long t0, long pages) {
+        long rate = seedBytesPerSecond;
+        if (rate == Long.MAX_VALUE) {
+            return;
+        }
+        long due = t0 + (long) ((double) pages * PAGE_SIZE / rate * 1e9);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw Status.UNAVAILABLE.toException("copying pages to a new replica was interrupted");
+            }
+        }
     }
 
     /** Sends every area of {@code s} (write-locked) to its replica. */
@@ -1146,7 +1170,8 @@ public final class VRegionOwner {
     /** Sends the whole of {@code s} (locked) to its replica: every area, then every stored page. */
     private void seedReplica(OwnerSpace s) {
         sendAreas(s);
-        seedPages(s, s.replica, s.replicaEpoch); // the write lock held: the batches' read lock and stripes are reentrant
+        // the write lock held (the batches' read lock and stripes are reentrant): not throttled, nothing may wait longer
+        seedPages(s, s.replica, s.replicaEpoch, false);
     }
 
     /**
@@ -1250,6 +1275,17 @@ public final class VRegionOwner {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * Bounds how fast a new replica is sent the pages of a running process ({@code memory.reReplicationBytesPerSecond}):
+     * the copy runs between the program's own misses and flushes and must leave them the network and the replica.
+     */
+    public void seedRate(long bytesPerSecond) {
+        if (bytesPerSecond < PAGE_SIZE) {
+            throw new IllegalArgumentException("a seeding rate must be at least one page a second, got " + bytesPerSecond);
+        }
+        seedBytesPerSecond = bytesPerSecond;
+    }
 
     /**
      * This component is a new incarnation at the address of an earlier one (restarted), which may have owned pages of

@@ -265,6 +265,28 @@ class ReplicationTest {
     }
 
     @Test
+    void aNewReplicaIsSentThePagesNoFasterThanTheReReplicationRateAndGetsThemAll() {
+        start(64L << 20);
+        int pages = 512; // two batches of 256
+        primary.setReplica(new SetReplica(PID, VNODE, -1, 2)); // running without one
+        primary.map(new OwnerMap(PID, VNODE, BASE, (long) pages * PAGE, AddressSpace.PROT_RW));
+        for (int p = 0; p < pages; p++) {
+            primary.flush(new PcacheFlush(PID, new long[] {va(p)}, page(p)));
+        }
+        primary.seedRate(4L << 20); // 2 MiB at 4 MiB/s: half a second at least
+        long t0 = System.nanoTime();
+        primary.setReplica(new SetReplica(PID, VNODE, REPLICA, 3));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(ms).as("paced").isGreaterThanOrEqualTo(450);
+        assertThat(replica.replicaBytes()).isEqualTo((long) pages * PAGE);
+        promote();
+        for (int p = 0; p < pages; p += 37) {
+            assertThat(read(replica, va(p))).isEqualTo(page(p).array());
+        }
+        assertThatThrownBy(() -> primary.seedRate(100)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aReplicaNamedWhileTheProcessWritesGetsEveryPageInItsLatestVersion() throws Exception {
         start(64L << 20);
         primary.setReplica(new SetReplica(PID, VNODE, -1, 2)); // running without one

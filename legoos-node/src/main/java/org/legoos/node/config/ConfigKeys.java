@@ -129,6 +129,10 @@ public final class ConfigKeys {
             String.valueOf(org.legoos.memory.MemoryConfig.DEFAULT_REPLICAS),
             "copies of each process page: 2 keeps a replica on a second memory component (when there is one), so a "
                     + "process survives the death of a memory component holding its pages; 1 keeps none");
+    public static final ConfigKey<Long> MEMORY_RE_REPLICATION_BYTES_PER_SECOND = key(MEMORY, "reReplicationBytesPerSecond",
+            ValueType.size(4 * KiB, TiB), org.legoos.api.Sizes.format(org.legoos.memory.MemoryConfig.DEFAULT_RE_REPLICATION_BYTES_PER_SECOND),
+            "how fast an owner copies a process's pages to a new replica (after a component joined or a replica died) "
+                    + "while the program runs; bounded so the copy leaves the programs their share of the network");
 
     // ------------------------------------------------------------------ storage
 

@@ -345,7 +345,8 @@ public final class LegoConfig {
     private MemoryConfig buildMemoryConfig() {
         return new MemoryConfig(get(ConfigKeys.MEMORY_CAPACITY_BYTES), get(ConfigKeys.MEMORY_VREGION_BYTES),
                 get(ConfigKeys.MEMORY_WORKERS), get(ConfigKeys.MEMORY_BUFFER_CACHE_BYTES),
-                Math.toIntExact(get(ConfigKeys.MEMORY_BUFFER_CHUNK_BYTES)), get(ConfigKeys.MEMORY_REPLICAS));
+                Math.toIntExact(get(ConfigKeys.MEMORY_BUFFER_CHUNK_BYTES)), get(ConfigKeys.MEMORY_REPLICAS),
+                get(ConfigKeys.MEMORY_RE_REPLICATION_BYTES_PER_SECOND));
     }
 
     /** A storage component's configuration, keeping its files under {@code root}. */
