@@ -8,6 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,10 +23,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The JDK AOT cache (JEP 483/514) of one task class path: created once, in the background, by a training run of the task
  * runtime ({@code TaskMain --train} with {@code -XX:AOTCacheOutput}); tasks started before it exists, or if it cannot be
- * made (a directory on the class path, an old JDK), simply start without it.
+ * made (a directory on the class path, an old JDK), simply start without it. Every build makes a new class path and so
+ * a new cache of some 15 MB: the directory keeps the {@value #KEEP} most recently used ({@link #prune}).
  */
 final class AotCache {
     private static final Logger log = LoggerFactory.getLogger(AotCache.class);
+    /** Caches kept in the directory (the most recently used; a use touches the file). */
+    static final int KEEP = 4;
+    /** A file younger than this is never pruned: another processor may be writing or about to use it. */
+    static final Duration GRACE = Duration.ofHours(1);
     private final Path file;
     private final String java;
     private final String classPath;
@@ -38,6 +47,11 @@ final class AotCache {
     /** The JVM options that use the cache, or none while it is being made (or if it cannot be). */
     List<String> options() {
         if (Files.isRegularFile(file)) {
+            try {
+                Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
+            } catch (IOException e) {
+                // pruned meanwhile (then this task starts without it) or read-only: only the pruning order suffers
+            }
             return List.of("-XX:AOTCache=" + file, "-XX:AOTMode=auto");
         }
         if (!failed && training.compareAndSet(false, true)) {
@@ -80,6 +94,10 @@ final class AotCache {
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             log.info("AOT cache for tasks made in {} ms: {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), file);
+            int pruned = prune(file.getParent(), KEEP, System.currentTimeMillis());
+            if (pruned > 0) {
+                log.info("pruned {} old task AOT cache file(s) from {}", pruned, file.getParent());
+            }
         } catch (IOException e) {
             failed = true;
             log.info("tasks start without an AOT cache: {}", e.getMessage());
@@ -93,6 +111,57 @@ final class AotCache {
                 // best effort
             }
         }
+    }
+
+    /**
+     * Deletes all but the {@code keep} most recently used caches in {@code dir} (with their training logs), and
+     * training leftovers ({@code .tmp}), sparing any file modified within {@link #GRACE} of {@code nowMillis}. A JVM
+     * that maps a deleted cache keeps its mapping. Returns the number of caches and leftovers deleted; never throws.
+     */
+    static int prune(Path dir, int keep, long nowMillis) {
+        record Entry(Path path, long modified) {
+        }
+        List<Entry> caches = new ArrayList<>();
+        List<Path> leftovers = new ArrayList<>();
+        int young = 0; // caches within the grace period: kept, and counted among the ones kept
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                boolean cache = name.startsWith("aot-") && name.endsWith(".aot");
+                if (!cache && !(name.startsWith("aot-") && name.endsWith(".tmp"))) {
+                    continue;
+                }
+                long modified = Files.getLastModifiedTime(p).toMillis();
+                if (nowMillis - modified < GRACE.toMillis()) {
+                    young += cache ? 1 : 0;
+                } else if (cache) {
+                    caches.add(new Entry(p, modified));
+                } else {
+                    leftovers.add(p);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("task AOT caches in {} not pruned: {}", dir, e.toString());
+            return 0;
+        }
+        int deleted = 0;
+        keep -= young;
+        caches.sort(Comparator.comparingLong(Entry::modified).reversed());
+        for (int i = Math.max(0, keep); i < caches.size(); i++) {
+            Path p = caches.get(i).path();
+            leftovers.add(p);
+            leftovers.add(p.resolveSibling(p.getFileName() + ".log"));
+        }
+        for (Path p : leftovers) {
+            try {
+                if (Files.deleteIfExists(p) && !p.getFileName().toString().endsWith(".log")) {
+                    deleted++;
+                }
+            } catch (IOException e) {
+                // in use elsewhere or gone: next time
+            }
+        }
+        return deleted;
     }
 
     private static String hash(String s) {
