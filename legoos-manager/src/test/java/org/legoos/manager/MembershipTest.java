@@ -186,16 +186,22 @@ class MembershipTest {
         assertThat(c.manager.member(p.id).orElseThrow().state()).isEqualTo(ComponentState.ALIVE);
     }
 
-    @Test
-    void processesOfAProcessorRestartedWithinTheHeartbeatTimeoutAreReleasedAndTheirAddressSpacesFreed() {
-        Component p1 = c.processor("p1", 4, 0);
-        Component m = c.memory("m1", 4 * GIB, 0);
-        c.storage("s1", 0);
+    /** The pids whose address spaces the manager asks memory component {@code m} to destroy, as they come. */
+    private static java.util.List<Long> destroyedOn(Component m) {
         java.util.List<Long> destroyed = new java.util.concurrent.CopyOnWriteArrayList<>();
         m.rpc.handle(org.legoos.net.protocol.p2m.DestroyAddressSpace.class, (q, ctx) -> {
             destroyed.add(q.pid());
             return org.legoos.net.protocol.Ack.INSTANCE;
         });
+        return destroyed;
+    }
+
+    @Test
+    void processesOfAProcessorRestartedWithinTheHeartbeatTimeoutAreReleasedAndTheirAddressSpacesFreed() {
+        Component p1 = c.processor("p1", 4, 0);
+        Component m = c.memory("m1", 4 * GIB, 0);
+        c.storage("s1", 0);
+        java.util.List<Long> destroyed = destroyedOn(m);
         int vnode = c.createVNode("web").id();
         Placement a = c.call(new PlaceProcess(vnode, 1));
         assertThat(c.manager.vnode("web").processes()).isEqualTo(1);
@@ -213,11 +219,7 @@ class MembershipTest {
         Component p1 = c.processor("p1", 4, 0);
         Component m = c.memory("m1", 4 * GIB, 0);
         Component s = c.storage("s1", 0);
-        java.util.List<Long> destroyed = new java.util.concurrent.CopyOnWriteArrayList<>();
-        m.rpc.handle(org.legoos.net.protocol.p2m.DestroyAddressSpace.class, (q, ctx) -> {
-            destroyed.add(q.pid());
-            return org.legoos.net.protocol.Ack.INSTANCE;
-        });
+        java.util.List<Long> destroyed = destroyedOn(m);
         int vnode = c.createVNode("web").id();
         Placement a = c.call(new PlaceProcess(vnode, 1));
         Placement b = c.call(new PlaceProcess(vnode, 1));
