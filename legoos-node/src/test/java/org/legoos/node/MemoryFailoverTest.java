@@ -36,7 +36,9 @@ class MemoryFailoverTest {
     /**
      * Writes every long of {@code bytes} of fresh memory in rounds: each round first checks that every long still
      * holds what the previous round wrote (the reference model: a function of page, round and index), then writes
-     * this round's values. Prints "round N" after each; exits 2 at the first wrong long.
+     * this round's values. Prints "round N" after each; exits 2 at the first wrong long. Arguments: bytes, rounds,
+     * and optionally seconds to go on for and {@code mremap}: then after each round the mapping grows by 1 MiB (new
+     * vRegions, placed by the GMM; it may move) and shrinks back, so failures meet mremap's copies between owners.
      */
     public static final class Survivor implements LegoProgram {
         static long expected(long page, int round, int i) {
@@ -48,6 +50,7 @@ class MemoryFailoverTest {
             long len = Long.parseLong(args[0]);
             int rounds = Integer.parseInt(args[1]);
             long until = args.length > 2 ? System.nanoTime() + Long.parseLong(args[2]) * 1_000_000_000L : 0;
+            boolean remap = args.length > 3 && args[3].equals("mremap");
             AddressSpace m = ctx.memory();
             long va = m.mmap(len);
             long pages = len / AddressSpace.PAGE_SIZE;
@@ -66,6 +69,10 @@ class MemoryFailoverTest {
                         }
                         m.putLong(base + i * 8L, expected(p, round, i));
                     }
+                }
+                if (remap) {
+                    va = m.mremap(va, len, len + (1 << 20), true);
+                    va = m.mremap(va, len + (1 << 20), len, false);
                 }
                 ctx.out().println("round " + round);
                 ctx.out().flush();
@@ -130,8 +137,9 @@ class MemoryFailoverTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"PROCESS, OWNER", "THREAD, OWNER", "PROCESS, HOME", "THREAD, HOME"})
-    void aProcessOutlivesTheMemoryComponentHoldingItsPages(ProcessorMode mode, Victim which) throws Exception {
+    @CsvSource({"PROCESS, OWNER, false", "THREAD, OWNER, false", "PROCESS, HOME, false", "THREAD, HOME, false",
+            "PROCESS, OWNER, true"})
+    void aProcessOutlivesTheMemoryComponentHoldingItsPages(ProcessorMode mode, Victim which, boolean mremap) throws Exception {
         LocalCluster.Spec spec = LocalCluster.Spec.defaults()
                 .withCounts(1, 3, 1)
                 .withMemory(MemoryConfig.of(256L << 20).withWorkers(0).withVregionBytes(1 << 20).withReplicas(2))
@@ -142,8 +150,9 @@ class MemoryFailoverTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int rounds = 12;
-            ProcessClient.Running p = c.processes().start("v", "survivor",
-                    List.of(String.valueOf(8L << 20), String.valueOf(rounds)), out, err);
+            ProcessClient.Running p = c.processes().start("v", "survivor", mremap
+                    ? List.of(String.valueOf(8L << 20), String.valueOf(rounds), "0", "mremap")
+                    : List.of(String.valueOf(8L << 20), String.valueOf(rounds)), out, err);
             Await.until("round 1", Duration.ofSeconds(60),
                     () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
             assertThat(p.onExit().isDone()).as("ended before the crash: " + err).isFalse();
