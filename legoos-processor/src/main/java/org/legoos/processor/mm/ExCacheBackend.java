@@ -664,7 +664,7 @@ public final class ExCacheBackend implements LineBackend {
                     throw unavailable(space, owner, vaddrs[0], e);
                 }
             } catch (org.legoos.api.LegoException e) {
-                if (!"NO_MEMORY".equals(e.status()) || space.isClosed()) {
+                if (org.legoos.net.rpc.Status.of(e) != org.legoos.net.rpc.Status.NO_MEMORY || space.isClosed()) {
                     throw e;
                 }
                 if (++relocations > MAX_RELOCATIONS) {

@@ -197,7 +197,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
                     homeReplica = -1;
                     return noteHome(backup, r);
                 } catch (org.legoos.api.LegoException again) {
-                    boolean notYet = "NOT_FOUND".equals(again.status()) || again instanceof org.legoos.api.ComponentUnavailableException;
+                    boolean notYet = org.legoos.net.rpc.Status.of(again) == org.legoos.net.rpc.Status.NOT_FOUND || again instanceof org.legoos.api.ComponentUnavailableException;
                     if (!notYet) {
                         failure.addSuppressed(again);
                         throw failure;
