@@ -420,6 +420,11 @@ public final class GlobalManager implements AutoCloseable {
      * wait; each component's failover is logged there with its duration.
      */
     private void announceMemoryFailure(int dead) {
+        announceMemoryFailure(dead, false);
+    }
+
+    /** {@code left}: it shut down cleanly (GM_LEAVE), which is logged as such, not as a death. */
+    private void announceMemoryFailure(int dead, boolean left) {
         List<Member> targets;
         synchronized (lock) {
             Member m = members.get(dead);
@@ -428,7 +433,11 @@ public final class GlobalManager implements AutoCloseable {
             }
             targets = live(ComponentRole.MEMORY, clock.getAsLong());
         }
-        log.warn("memory component {} is dead: {} live memory component(s) fail over its vRegions", dead, targets.size());
+        if (left) {
+            log.info("memory component {} left: {} live memory component(s) take over its vRegions", dead, targets.size());
+        } else {
+            log.warn("memory component {} is dead: {} live memory component(s) fail over its vRegions", dead, targets.size());
+        }
         try { // GM_LEAVE arrives on a transport thread, which must not open a connection
             requests.execute(() -> sendMemoryFailed(dead, targets));
         } catch (java.util.concurrent.RejectedExecutionException closing) {
@@ -477,7 +486,7 @@ public final class GlobalManager implements AutoCloseable {
         }
         rpc.failCallsTo(nodeId, "node " + nodeId + " left the cluster");
         if (role == ComponentRole.MEMORY) {
-            announceMemoryFailure(nodeId);
+            announceMemoryFailure(nodeId, true);
         }
         orphans.forEach(this::freeAddressSpace);
     }
@@ -823,6 +832,14 @@ public final class GlobalManager implements AutoCloseable {
             gmm.granted(home, 0);
             log.info("placed pid {} of {} ({} threads) on {}, home {}", pid, v, threads, processor, home);
             return new Placement(pid, processor.id, home.id, v.info());
+        }
+    }
+
+    /** The pids the manager counts as running on processor component {@code processorNode}. */
+    public List<Long> processesOn(int processorNode) {
+        synchronized (lock) {
+            return processes.values().stream().filter(p -> p.processorNode() == processorNode)
+                    .map(StateStore.ProcessRow::pid).toList();
         }
     }
 

@@ -218,6 +218,17 @@ public final class LocalCluster implements AutoCloseable {
     public synchronized ProcessMonitor restartProcessor(int index, ProcessorConfig cfg) {
         ComponentHost old = processors.get(index);
         String name = old.rpc().name();
+        // the exits of its processes travel to the manager one way: let them arrive (a second at most), so the
+        // restart does not find them still counted and release them as lost
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (!manager.processesOn(old.nodeId()).isEmpty() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         old.close();
         return startProcessor(name, cfg, index);
     }
