@@ -611,17 +611,16 @@ public final class HomeNode {
      * memory component; asked again at the next new area then.
      */
     private void ensureReplica(HomeSpace s, int owner) {
-        if (replicas < 2 || s.replicaOf.get(owner) >= 0 || s.seeding.contains(owner)
-                || System.nanoTime() - s.askReplicaAfterNanos < 0) {
+        Pairing p = planReplica(s, owner);
+        if (p == null) {
             return;
         }
-        NodeChoice c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, owner, -1, 0));
-        if (c.nodeId() < 0 || c.nodeId() == owner) {
-            s.askReplicaAfterNanos = System.nanoTime() + NO_REPLICA_RETRY_NANOS; // not at every mmap of a lone component
-            return;
+        try {
+            callOwner(owner, new SetReplica(s.pid, s.vnodeId, p.replica(), p.epoch()));
+        } finally {
+            s.seeding.remove(owner);
         }
-        callOwner(owner, new SetReplica(s.pid, s.vnodeId, c.nodeId(), ++s.epoch));
-        s.replicaOf.put(owner, c.nodeId());
+        s.replicaOf.put(owner, p.replica());
     }
 
     /** A replica being named for the process's vRegions on {@code owner}, its pages copied outside the space's lock. */
@@ -629,9 +628,9 @@ public final class HomeNode {
     }
 
     /**
-     * With {@code s}'s lock held: asks the GMM for a replica for the process's vRegions on {@code owner} (which has
-     * pages already, so the owner must copy them all) and reserves it; null if there is none now or one is being named.
-     * {@link #nameReplica} then does the copy without the lock.
+     * With {@code s}'s lock held: asks the GMM for a replica for the process's vRegions on {@code owner} and reserves
+     * it; null if there is none now or one is being named. {@link #nameReplica} then does the copy without the lock
+     * (an owner with pages), or {@link #ensureReplica} at once (an owner about to get its first area).
      */
     private Pairing planReplica(HomeSpace s, int owner) {
         if (replicas < 2 || s.replicaOf.get(owner) >= 0 || s.seeding.contains(owner)
