@@ -37,7 +37,7 @@ import org.legoos.processor.excache.ExCacheStats;
  */
 public final class Bench {
     /** The parts of the evaluation. */
-    public enum Section { WORKLOADS, MEMORY, STORAGE, TECHNIQUES, FAILOVER }
+    public enum Section { WORKLOADS, MEMORY, STORAGE, TECHNIQUES, FAILOVER, SCALE }
 
     /**
      * What to run.
@@ -124,6 +124,9 @@ public final class Bench {
         }
         if (plan.sections().contains(Section.FAILOVER)) {
             failover();
+        }
+        if (plan.sections().contains(Section.SCALE)) {
+            scale();
         }
         writeReport(List.of());
         return failures;
@@ -250,6 +253,32 @@ public final class Bench {
                     String.format(Locale.ROOT, "%.1f / %.1f MiB", r.replicaBytes() / 1048576.0, r.primaryBytes() / 1048576.0));
         }
         add(f, "failover.csv");
+    }
+
+    /**
+     * One process's memory over four memory components, none of which could hold it, as the size doubles: the cost
+     * per GiB should stay flat.
+     */
+    private void scale() throws Exception {
+        List<Long> sizes = plan.quick() ? ScaleBench.QUICK_SIZES : ScaleBench.DEFAULT_SIZES;
+        ScaleBench b = new ScaleBench(sizes, plan.mode(), plan.seed());
+        List<ScaleBench.Row> rows = b.run(section("scale"), 0, sizes.size());
+        ResultTable t = new ResultTable("Scale: one process writes every page of its memory and reads it back; "
+                + ScaleBench.MEMORIES + " memory components of " + ScaleBench.size(rows.get(0).componentCapacity())
+                + " each (one copy of each page), in-JVM, processor mode " + (plan.mode() == null ? "auto" : plan.mode().name()
+                .toLowerCase(Locale.ROOT)), ">size", ">write s", ">verify s", ">s per GiB", ">vs smallest", ">components used",
+                ">largest share");
+        double first = rows.get(0).secondsPerGiB();
+        for (ScaleBench.Row r : rows) {
+            t.row(ScaleBench.size(r.bytes()), String.format(Locale.ROOT, "%.2f", r.writeSeconds()),
+                    String.format(Locale.ROOT, "%.2f", r.verifySeconds()), String.format(Locale.ROOT, "%.2f", r.secondsPerGiB()),
+                    String.format(Locale.ROOT, "%.2fx", r.secondsPerGiB() / first), r.componentsUsed(),
+                    String.format(Locale.ROOT, "%.0f%%", 100.0 * r.largestShare() / r.bytes()));
+            if (r.bytes() > r.componentCapacity() && r.componentsUsed() < 2) {
+                failures.add("scale: " + ScaleBench.size(r.bytes()) + " did not spread over the memory components");
+            }
+        }
+        add(t, "scale.csv");
     }
 
     /** The paper's storage table: 4 KiB reads and writes through LegoOS/J storage and on local files, same run. */
