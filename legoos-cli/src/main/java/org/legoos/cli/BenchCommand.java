@@ -81,6 +81,12 @@ final class BenchCommand implements Callable<Integer> {
                     + "e.g. 25 or 50,25,12.5; default: 50, 25, 12.5 and the paper's size for the workload).")
     List<String> excache = new ArrayList<>();
 
+    @Option(names = "--profile", paramLabel = "EVENT", arity = "0..1", fallbackValue = "cpu",
+            description = "Profile the run with async-profiler: cpu (default), wall, alloc or lock. Writes flame graphs "
+                    + "(profile-EVENT*.html: this JVM, and one per component JVM of the TCP deployment), collapsed stacks and "
+                    + "the top methods (profile-EVENT-top.txt) beside the results.")
+    String profile;
+
     private final Io io;
 
     /** "25", "12.5%" -> 0.25, 0.125; anything else is a usage error naming the value. */
@@ -127,20 +133,36 @@ final class BenchCommand implements Callable<Integer> {
                 + (noTcp ? " --no-tcp" : "")
                 + (prefetchPages == org.legoos.processor.excache.ExCacheConfig.DEFAULT_PREFETCH_PAGES ? "" : " --prefetch-pages " + prefetchPages)
                 + (mode == null ? "" : " --mode " + mode.name().toLowerCase(Locale.ROOT))
-                + (excache.isEmpty() ? "" : " --excache " + String.join(",", excache));
+                + (excache.isEmpty() ? "" : " --excache " + String.join(",", excache))
+                + (profile == null ? "" : " --profile " + profile);
         List<Double> cacheFractions = fractions(excache);
         Bench.Plan plan = new Bench.Plan(quick, workloads, sections, !noTcp, dir, seed, threads,
                 UpCommand.javaCommand(LegoConfig.defaults()), cmd, prefetchPages, mode, cacheFractions);
+        org.legoos.eval.Profiler profiler = profile == null ? null : org.legoos.eval.Profiler.start(dir, profile);
+        if (profiler != null) {
+            plan = plan.withJavaCommand(profiler.withJavaOptions(plan.javaCommand()));
+        }
         if (System.getenv("LEGO_LOG") == null) {
             // the in-JVM cluster's component logs (joins, restarts) would tear the progress bar; errors still show
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.legoos"))
                     .setLevel(ch.qos.logback.classic.Level.ERROR);
         }
         Bar bar = new Bar(io.err(), io.errIsTerminal());
-        List<String> failures = new Bench(plan, io.out(), bar).run();
-        bar.end();
+        List<String> failures;
+        try {
+            failures = new Bench(plan, io.out(), bar).run();
+        } finally {
+            bar.end();
+            if (profiler != null) {
+                profiler.stop();
+            }
+        }
         io.out().println();
         io.out().println("results: " + dir.resolve("results.md") + " (CSV and PNG files beside it)");
+        if (profiler != null) {
+            io.out().println("profile: " + profiler.flameGraph() + " (top methods in " + dir.resolve("profile-" + profile
+                    + "-top.txt") + "; component JVMs of the TCP deployment wrote profile-" + profile + "-pid-*.html)");
+        }
         for (String f : failures) {
             io.err().println("lego bench: " + f);
         }

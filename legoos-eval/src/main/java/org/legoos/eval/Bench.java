@@ -80,6 +80,12 @@ public final class Bench {
             }
         }
 
+        /** This plan with another way to start the {@code lego} command line in a new JVM. */
+        public Plan withJavaCommand(List<String> java) {
+            return new Plan(quick, workloads, sections, tcp, out, seed, threads, java, commandLine, prefetchPages, mode,
+                    cacheFractions);
+        }
+
         /** The in-JVM deployment in the plan's mode. */
         InJvmDeployment inJvm(long memoryBytes) {
             return new InJvmDeployment(threads, memoryBytes, Map.of(), mode == null ? ProcessorMode.THREAD : mode);
