@@ -11,6 +11,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.List;
 import org.legoos.api.LegoException;
 import org.legoos.manager.ManagerStateException;
 import org.legoos.node.cluster.ClusterUnreachableException;
@@ -38,13 +39,20 @@ import picocli.CommandLine.Command;
                         + "./lego.yaml or ./.lego/lego.yaml (written by 'lego up'), else 127.0.0.1:7700.",
                 "",
                 "Exit codes: 0 ok, 1 failure (including a wrong demo result), 2 usage or configuration error, "
-                        + "3 cluster unreachable; 'lego run' exits with the program's own code."},
-        subcommands = {DemoCommand.class, BenchCommand.class,
-                ComponentCommand.Manager.class, ComponentCommand.Processor.class, ComponentCommand.Memory.class,
-                ComponentCommand.Storage.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-                VnodeCommand.class, FileCommands.Cp.class, FileCommands.Ls.class, FileCommands.Cat.class, FileCommands.Rm.class,
-                RunCommand.class, PsCommand.class, KillCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
+                        + "3 cluster unreachable; 'lego run' exits with the program's own code."})
 public final class Lego implements Runnable {
+    /**
+     * The subcommands, in the order help lists them. Not in the annotation: picocli builds a command's model by
+     * reflection when it is added (about 0.15 s for all of them and the configuration keys' options, most of a client
+     * command's start-up), so a command line that names one subcommand gets only that one (see {@link #commandLine(Io,
+     * String...)}).
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(DemoCommand.class, BenchCommand.class,
+            ComponentCommand.Manager.class, ComponentCommand.Processor.class, ComponentCommand.Memory.class,
+            ComponentCommand.Storage.class, UpCommand.class, DownCommand.class, StatusCommand.class,
+            VnodeCommand.class, FileCommands.Cp.class, FileCommands.Ls.class, FileCommands.Cat.class, FileCommands.Rm.class,
+            RunCommand.class, PsCommand.class, KillCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class);
+
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
@@ -59,17 +67,50 @@ public final class Lego implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (Boolean.getBoolean("lego.aot.training")) {
+            // the launcher records the AOT cache with this command: let it see every command's model being built too
+            commandLine(Io.system());
+        }
         System.exit(run(Io.system(), args));
     }
 
     /** Parses and runs one command line; returns the exit code. */
     static int run(Io io, String... args) {
-        return commandLine(io).execute(args);
+        return commandLine(io, args).execute(args);
     }
 
     /** The whole command tree, writing to {@code io}. */
     static CommandLine commandLine(Io io) {
-        CommandLine cl = new CommandLine(new Lego(), new Factory(io));
+        return commandLine(io, SUBCOMMANDS);
+    }
+
+    /**
+     * The command tree for {@code args}: if the first argument names a subcommand (other than {@code help}), the root
+     * with that subcommand alone, which parses and runs it exactly as the whole tree would; else the whole tree (help,
+     * version, and the error for an unknown command list every subcommand).
+     */
+    static CommandLine commandLine(Io io, String... args) {
+        if (args.length > 0 && !args[0].equals("help")) {
+            for (Class<?> c : SUBCOMMANDS) {
+                CommandLine.Command a = c.getAnnotation(CommandLine.Command.class);
+                if (a != null && (a.name().equals(args[0]) || List.of(a.aliases()).contains(args[0]))) {
+                    return commandLine(io, List.of(c));
+                }
+            }
+        }
+        return commandLine(io);
+    }
+
+    private static CommandLine commandLine(Io io, List<Class<?>> subcommands) {
+        Factory factory = new Factory(io);
+        CommandLine cl = new CommandLine(new Lego(), factory);
+        for (Class<?> c : subcommands) {
+            try {
+                cl.addSubcommand(factory.create(c));
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot create the command " + c.getName(), e);
+            }
+        }
         cl.setUsageHelpAutoWidth(true);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(new PrintWriter(io.out(), true));
@@ -90,7 +131,10 @@ public final class Lego implements Runnable {
                 ConfigOptions.addKeyOptions(sub.getCommandSpec(), u.config, org.legoos.node.config.ConfigKeys.ALL);
             }
         }
-        cl.getSubcommands().get("run").setStopAtPositional(true);
+        CommandLine run = cl.getSubcommands().get("run");
+        if (run != null) {
+            run.setStopAtPositional(true);
+        }
         return cl;
     }
 

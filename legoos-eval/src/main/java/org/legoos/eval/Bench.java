@@ -186,7 +186,7 @@ public final class Bench {
         ResultTable t = new ResultTable("Memory throughput: 4 KiB sequential loads on a cold ExCache, K IOPS (LegoOS: one "
                 + "memory component with 4 workers over RDMA)", "transport", ">memory workers", "prefetch", ">1 thread",
                 ">2 threads", ">4 threads", ">paper 1 / 4 threads");
-        for (Transport transport : Transport.values()) {
+        for (Transport transport : plan.tcp() ? List.of(Transport.values()) : List.of(Transport.IN_JVM)) {
             List<MemoryThroughput.Row> rows = m.run(transport, threads, MemoryThroughput.DEFAULT_WORKERS, region,
                     section("memory " + transport.label()));
             for (int i = 0; i < rows.size(); i += threads.length) {
@@ -291,7 +291,8 @@ public final class Bench {
     private void storage() throws Exception {
         StorageThroughput s = new StorageThroughput();
         long bytes = plan.quick() ? StorageThroughput.QUICK_FILE_BYTES : StorageThroughput.DEFAULT_FILE_BYTES;
-        List<StorageThroughput.Row> rows = s.run(List.of(Transport.IN_JVM, Transport.TCP), bytes, plan.seed(), section("storage"));
+        List<StorageThroughput.Row> rows = s.run(plan.tcp() ? List.of(Transport.IN_JVM, Transport.TCP) : List.of(Transport.IN_JVM),
+                bytes, plan.seed(), section("storage"));
         ResultTable t = new ResultTable("Storage: 4 KiB operations per second (writes timed with their closing fsync), "
                 + "LegoOS/J vs local files in the same run", "target", "phase", ">ops/s", ">MiB/s", ">vs local", ">paper (LegoOS vs Linux)");
         for (StorageThroughput.Row r : rows) {

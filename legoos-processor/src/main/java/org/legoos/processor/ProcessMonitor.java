@@ -115,7 +115,8 @@ public final class ProcessMonitor implements AutoCloseable {
         this.client = new ProcessClient(rpc, managerNode);
         this.mode = HostSupport.decide(config.mode());
         this.launcher = mode.mode() == ProcessorMode.PROCESS
-                ? new TaskLauncher(TaskLauncher.defaultCacheDir(), config.taskHeapBytes(), mode.sandboxOptional(), true) : null;
+                ? new TaskLauncher(TaskLauncher.defaultCacheDir(), config.taskHeapBytes(), mode.sandboxOptional(), true,
+                config.warmTasks()) : null;
         log.info("{} runs processes in {} mode ({}){}", rpc.name(), mode.mode().name().toLowerCase(java.util.Locale.ROOT),
                 mode.reason(), mode.sandboxOptional() ? "; tasks run WITHOUT the sandbox: native bindings not available" : "");
         rpc.handle(StartProcess.class, this::start, starter);
@@ -165,6 +166,16 @@ public final class ProcessMonitor implements AutoCloseable {
     }
 
     /** The mode this processor runs processes in: {@link ProcessorMode#PROCESS} or {@link ProcessorMode#THREAD}. */
+    /** Process mode: the OS pids of the task JVMs started ahead and waiting for a program (empty in thread mode). */
+    public List<Long> waitingTaskJvms() {
+        return launcher == null ? List.of() : launcher.waitingTasks();
+    }
+
+    /** Process mode: how many processes started in a JVM that was waiting for them. */
+    public long warmTaskLaunches() {
+        return launcher == null ? 0 : launcher.warmLaunches();
+    }
+
     public ProcessorMode mode() {
         return mode.mode();
     }

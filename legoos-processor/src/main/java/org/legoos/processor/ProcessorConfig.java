@@ -15,11 +15,21 @@ import org.legoos.processor.excache.ExCacheConfig;
  * @param taskHeapBytes the heap bound ({@code -Xmx}) of each process-mode task, counted against this component
  */
 public record ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses, long killGraceMillis, ProcessorMode mode,
-                              long taskHeapBytes) {
+                              long taskHeapBytes, int warmTasks) {
     /** Default mode: process mode where the host supports it (the configuration key's default too). */
     public static final ProcessorMode DEFAULT_MODE = ProcessorMode.AUTO;
     /** Default heap of a process-mode task. */
     public static final long DEFAULT_TASK_HEAP_BYTES = 256L << 20;
+    /** Default number of task JVMs kept started and waiting for a program, per class path in use (process mode). */
+    public static final int DEFAULT_WARM_TASKS = 1;
+    /** Most warm task JVMs per class path. */
+    public static final int MAX_WARM_TASKS = 16;
+
+    /** With {@link #DEFAULT_WARM_TASKS} warm task JVMs. */
+    public ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses, long killGraceMillis, ProcessorMode mode,
+                           long taskHeapBytes) {
+        this(cores, excache, maxProcesses, killGraceMillis, mode, taskHeapBytes, DEFAULT_WARM_TASKS);
+    }
 
     /** A configuration in the {@link #DEFAULT_MODE default mode} with the default task heap. */
     public ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses, long killGraceMillis) {
@@ -41,11 +51,19 @@ public record ProcessorConfig(int cores, ExCacheConfig excache, int maxProcesses
         if (taskHeapBytes < (16L << 20)) {
             throw new IllegalArgumentException("processor taskHeapBytes must be at least 16MiB, got " + taskHeapBytes);
         }
+        if (warmTasks < 0 || warmTasks > MAX_WARM_TASKS) {
+            throw new IllegalArgumentException("processor warmTasks must be in [0, " + MAX_WARM_TASKS + "], got " + warmTasks);
+        }
     }
 
     /** This configuration in {@code mode}. */
     public ProcessorConfig withMode(ProcessorMode mode) {
-        return new ProcessorConfig(cores, excache, maxProcesses, killGraceMillis, mode, taskHeapBytes);
+        return new ProcessorConfig(cores, excache, maxProcesses, killGraceMillis, mode, taskHeapBytes, warmTasks);
+    }
+
+    /** This configuration with {@code n} warm task JVMs per class path (0: every task JVM starts when asked for). */
+    public ProcessorConfig withWarmTasks(int n) {
+        return new ProcessorConfig(cores, excache, maxProcesses, killGraceMillis, mode, taskHeapBytes, n);
     }
 
     /** {@code cores} cores and an ExCache of {@code excacheBytes} with LegoOS's defaults. */

@@ -109,6 +109,10 @@ public final class ConfigKeys {
     public static final ConfigKey<Long> PROCESSOR_TASK_HEAP_BYTES = key(PROCESSOR, "taskHeapBytes",
             ValueType.size(16L << 20, TiB), org.legoos.api.Sizes.format(ProcessorConfig.DEFAULT_TASK_HEAP_BYTES),
             "process mode: Java heap bound (-Xmx) of each process's JVM, counted against the processor component");
+    public static final ConfigKey<Integer> PROCESSOR_WARM_TASKS = key(PROCESSOR, "warmTasks",
+            ValueType.integer(0, ProcessorConfig.MAX_WARM_TASKS), String.valueOf(ProcessorConfig.DEFAULT_WARM_TASKS),
+            "process mode: JVMs kept started and waiting for a program, per class path in use, so a run skips the JVM's"
+                    + " start (0: none; each waiting JVM holds about 40MiB)");
 
     // ------------------------------------------------------------------ memory
 

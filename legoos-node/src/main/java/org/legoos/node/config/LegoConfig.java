@@ -333,7 +333,7 @@ public final class LegoConfig {
                 get(ConfigKeys.PROCESSOR_EXCACHE_PIGGYBACK));
         return new ProcessorConfig(cores == 0 ? Runtime.getRuntime().availableProcessors() : cores, excache,
                 get(ConfigKeys.PROCESSOR_MAX_PROCESSES), get(ConfigKeys.PROCESSOR_KILL_GRACE).toMillis(), get(ConfigKeys.PROCESSOR_MODE),
-                get(ConfigKeys.PROCESSOR_TASK_HEAP_BYTES));
+                get(ConfigKeys.PROCESSOR_TASK_HEAP_BYTES), get(ConfigKeys.PROCESSOR_WARM_TASKS));
     }
 
     /** A memory component's configuration. */

@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,6 +28,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
@@ -43,6 +49,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every task is forked by one long-lived platform thread: {@code PR_SET_PDEATHSIG} fires when the <em>thread</em>
  * that forked a child ends, so a short-lived starter thread would kill its tasks. Thread-safe.
+ *
+ * <p><b>Warm tasks.</b> A task JVM does nothing for its program before the monitor's {@code START} message (which names
+ * the program, its arguments and its vNode; the sandbox is entered after it), so up to {@code warm} JVMs per class
+ * path are started ahead, each in its own temp directory, and a launch takes a waiting one: the program skips the
+ * JVM's start (about 0.2 s here). A launch starts the replacement in the background. A waiting JVM whose monitor dies
+ * reads the end of its channel and exits; {@link #close} ends the waiting ones.
  */
 public final class TaskLauncher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TaskLauncher.class);
@@ -63,6 +75,21 @@ public final class TaskLauncher implements AutoCloseable {
     /** Class path entry (of a fat jar, per package set) to what the task uses. */
     private final Map<String, Path> extracted = new ConcurrentHashMap<>();
     private final Map<String, AotCache> aotCaches = new ConcurrentHashMap<>();
+    private final int warm;
+    /** How long after a launch its replacement warm JVM starts. */
+    static final long WARM_DELAY_MILLIS = 1_000;
+    private final ScheduledExecutorService warmer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "task-warmer");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Started task JVMs waiting for a program, by class path. Guarded by itself. */
+    private final Map<String, ArrayDeque<Launched>> waiting = new HashMap<>();
+    /** Warm JVMs being started, by class path. Guarded by {@link #waiting}. */
+    private final Map<String, Integer> starting = new HashMap<>();
+    private final AtomicLong warmSequence = new AtomicLong();
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.LongAdder warmLaunches = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param cacheDir where extracted jars and AOT caches are kept (created if absent)
@@ -71,6 +98,15 @@ public final class TaskLauncher implements AutoCloseable {
      * @param aot whether to use (and create) AOT caches
      */
     public TaskLauncher(Path cacheDir, long heapBytes, boolean sandboxOptional, boolean aot) {
+        this(cacheDir, heapBytes, sandboxOptional, aot, 0);
+    }
+
+    /** @param warm task JVMs to keep started and waiting for a program, per class path in use */
+    public TaskLauncher(Path cacheDir, long heapBytes, boolean sandboxOptional, boolean aot, int warm) {
+        if (warm < 0) {
+            throw new IllegalArgumentException("warm must not be negative, got " + warm);
+        }
+        this.warm = warm;
         this.cacheDir = cacheDir;
         this.heapBytes = heapBytes;
         this.sandboxOptional = sandboxOptional;
@@ -79,7 +115,10 @@ public final class TaskLauncher implements AutoCloseable {
         sweepOrphanTempDirs(Path.of(System.getProperty("java.io.tmpdir")));
     }
 
-    /** Prefix of a task's temp directory, followed by its processor component's OS pid, "-pid", its pid and "-". */
+    /**
+     * Prefix of a task's temp directory, followed by its processor component's OS pid, "-", a tag ("pid" and the
+     * process's pid, or "warm" and a number for a JVM started ahead) and "-".
+     */
     static final String TMP_PREFIX = "legoos-task-of";
 
     /**
@@ -89,7 +128,7 @@ public final class TaskLauncher implements AutoCloseable {
      */
     public static int sweepOrphanTempDirs(Path tmpRoot) {
         int deleted = 0;
-        try (var dirs = Files.newDirectoryStream(tmpRoot, TMP_PREFIX + "*-pid*")) {
+        try (var dirs = Files.newDirectoryStream(tmpRoot, TMP_PREFIX + "*-*")) {
             for (Path d : dirs) {
                 String rest = d.getFileName().toString().substring(TMP_PREFIX.length());
                 int dash = rest.indexOf('-');
@@ -123,20 +162,112 @@ public final class TaskLauncher implements AutoCloseable {
     /** Starts a task for process {@code pid}; {@code bundled} is the bundled program's class or null for a jar. */
     public Launched launch(long pid, Class<?> bundled) throws IOException {
         List<Path> classPath = classPath(bundled);
-        Path tmp = Files.createTempDirectory(TMP_PREFIX + ProcessHandle.current().pid() + "-pid" + pid + "-");
+        String key = classPath.toString();
+        Launched ready = takeWaiting(key);
+        if (ready != null) {
+            warmLaunches.increment();
+            log.debug("pid {}: warm task JVM {} taken", pid, ready.process().pid());
+        }
+        Launched l = ready != null ? ready : start(classPath, "pid" + pid);
+        if (warm > 0) {
+            // later, not now: a JVM starting takes a CPU for a few tenths of a second, which the task just launched
+            // and the client waiting for it would otherwise share (on a 2-core host 'lego run hello' got no faster)
+            try {
+                warmer.schedule(() -> startWaiting(key, classPath), WARM_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // closed meanwhile
+            }
+        }
+        return l;
+    }
+
+    /** A waiting JVM of {@code key} that is still alive, or null. */
+    private Launched takeWaiting(String key) {
+        while (true) {
+            Launched l;
+            synchronized (waiting) {
+                var q = waiting.get(key);
+                l = q == null ? null : q.poll();
+            }
+            if (l == null || l.process().isAlive()) {
+                return l;
+            }
+            deleteTree(l.tmpDir()); // died waiting (killed from outside): its stderr says why, nobody needs it
+        }
+    }
+
+    /** Starts JVMs of {@code key} in the background until {@link #warm} wait (or are being started). */
+    private void startWaiting(String key, List<Path> classPath) {
+        int n;
+        synchronized (waiting) {
+            int have = waiting.getOrDefault(key, new ArrayDeque<>()).size() + starting.getOrDefault(key, 0);
+            n = closed ? 0 : warm - have;
+            if (n > 0) {
+                starting.merge(key, n, Integer::sum);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            try {
+                spawner.execute(() -> {
+                    Launched l = null;
+                    try {
+                        l = startHere(classPath, "warm" + warmSequence.incrementAndGet());
+                    } catch (IOException | RuntimeException e) {
+                        log.debug("a warm task JVM did not start: {}", e.toString());
+                    }
+                    synchronized (waiting) {
+                        starting.merge(key, -1, Integer::sum);
+                        if (l != null && !closed) {
+                            waiting.computeIfAbsent(key, k -> new ArrayDeque<>()).add(l);
+                            l = null;
+                        }
+                    }
+                    if (l != null) {
+                        discard(l);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                synchronized (waiting) {
+                    starting.merge(key, -1, Integer::sum);
+                }
+            }
+        }
+    }
+
+    private static void discard(Launched l) {
+        l.process().destroyForcibly();
+        try {
+            l.process().waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deleteTree(l.tmpDir());
+    }
+
+    /** Starts a task JVM on the spawner thread; {@code tag} names its temp directory. */
+    private Launched start(List<Path> classPath, String tag) throws IOException {
+        Future<Launched> f = spawner.submit(() -> startHere(classPath, tag));
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted starting the task JVM of " + tag, e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    /** Starts a task JVM; call on the spawner thread only. */
+    private Launched startHere(List<Path> classPath, String tag) throws IOException {
+        Path tmp = Files.createTempDirectory(TMP_PREFIX + ProcessHandle.current().pid() + "-" + tag + "-");
         List<String> cmd = command(classPath, tmp);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE);
         pb.environment().keySet().removeIf(k -> !k.equals("PATH") && !k.equals("LANG") && !k.startsWith("LC_") && !k.equals("TZ"));
-        Future<Process> f = spawner.submit(pb::start);
         try {
-            return new Launched(f.get(), tmp);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return new Launched(pb.start(), tmp);
+        } catch (IOException | RuntimeException e) {
             deleteTree(tmp);
-            throw new IOException("interrupted starting the task of pid " + pid, e);
-        } catch (ExecutionException e) {
-            deleteTree(tmp);
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            throw e;
         }
     }
 
@@ -286,9 +417,29 @@ public final class TaskLauncher implements AutoCloseable {
         }
     }
 
+    /** The OS pids of the task JVMs started and waiting for a program now. */
+    public List<Long> waitingTasks() {
+        synchronized (waiting) {
+            return waiting.values().stream().flatMap(ArrayDeque::stream).map(l -> l.process().pid()).toList();
+        }
+    }
+
+    /** Launches that took a waiting JVM. */
+    public long warmLaunches() {
+        return warmLaunches.sum();
+    }
+
     @Override
     public void close() {
+        List<Launched> idle = new ArrayList<>();
+        synchronized (waiting) {
+            closed = true;
+            waiting.values().forEach(idle::addAll);
+            waiting.clear();
+        }
+        warmer.shutdownNow();
         spawner.shutdownNow();
+        idle.forEach(TaskLauncher::discard);
     }
 
     /** Writes nothing; kept for symmetry with the streams a task owns. */
