@@ -40,6 +40,11 @@ import org.legoos.task.sys.Sandbox;
 public final class TaskMain {
     /** System property: {@code optional} lets a task run without the sandbox when the native bindings are missing. */
     public static final String SANDBOX_PROPERTY = "legoos.task.sandbox";
+    /**
+     * System property: the OS pid of the processor component that started this task. The task binds its life to it
+     * first thing, before it waits for its program: a JVM started ahead (a warm task) must die with its processor too.
+     */
+    public static final String MONITOR_PID_PROPERTY = "legoos.task.monitorPid";
     /** Exit code of a segmentation fault (128 + SIGSEGV). */
     public static final int EXIT_SEGFAULT = 139;
     /** Exit code of a memory access the monitor could not serve (128 + SIGBUS: a poisoned page). */
@@ -60,6 +65,14 @@ public final class TaskMain {
         }
         // fd 1 is the channel: nothing may print there but it
         PrintStream rawErr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        String monitor = System.getProperty(MONITOR_PID_PROPERTY);
+        if (monitor != null) {
+            try {
+                Sandbox.dieWithParent(Long.parseLong(monitor));
+            } catch (UnsupportedOperationException | NumberFormatException e) {
+                // checked again with the START message, where a failure ends the task unless the sandbox is optional
+            }
+        }
         diag = rawErr;
         System.setOut(rawErr);
         SyscallClient client = new SyscallClient(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out));

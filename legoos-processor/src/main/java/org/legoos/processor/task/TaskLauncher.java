@@ -291,6 +291,7 @@ public final class TaskLauncher implements AutoCloseable {
         cmd.add("-XX:+DisableAttachMechanism");
         cmd.add("-Xrs");
         cmd.add("-Djava.io.tmpdir=" + tmp);
+        cmd.add("-D" + TaskMain.MONITOR_PID_PROPERTY + "=" + ProcessHandle.current().pid());
         if (sandboxOptional) {
             cmd.add("-D" + TaskMain.SANDBOX_PROPERTY + "=optional");
         }
