@@ -564,16 +564,33 @@ public final class GlobalManager implements AutoCloseable {
         return gone;
     }
 
-    /** Asks a lost process's home memory component to free its address space everywhere; best effort. */
+    /**
+     * Asks a lost process's home memory component to free its address space everywhere; best effort. The home this
+     * manager placed may have died since, and a survivor adopted the process's home from its replica without telling
+     * the manager: then every live memory component is asked, and the one that is home now frees it (the others
+     * answer that they hold no such address space).
+     */
     private void freeAddressSpace(StateStore.ProcessRow p) {
-        rpc.callAsync(p.homeMemoryNode(), new org.legoos.net.protocol.p2m.DestroyAddressSpace(p.pid()),
-                        java.time.Duration.ofMillis(config.storageCallTimeoutMillis()))
-                .whenComplete((ack, err) -> {
-                    if (err != null) {
-                        log.info("freeing the address space of lost pid {} on memory node {} failed: {}", p.pid(),
-                                p.homeMemoryNode(), err.getMessage());
-                    }
-                });
+        List<Integer> asked;
+        synchronized (lock) {
+            Member home = members.get(p.homeMemoryNode());
+            asked = home != null && home.live(clock.getAsLong(), config.heartbeatTimeoutMillis()) ? List.of(home.id)
+                    : live(ComponentRole.MEMORY, clock.getAsLong()).stream().map(m -> m.id).toList();
+        }
+        for (int node : asked) {
+            rpc.callAsync(node, new org.legoos.net.protocol.p2m.DestroyAddressSpace(p.pid()),
+                            java.time.Duration.ofMillis(config.storageCallTimeoutMillis()))
+                    .whenComplete((ack, err) -> {
+                        Throwable why = err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
+                                ? ce.getCause() : err;
+                        boolean notHome = why instanceof org.legoos.api.LegoException le
+                                && org.legoos.net.rpc.Status.of(le) == org.legoos.net.rpc.Status.NOT_FOUND;
+                        if (why != null && !(asked.size() > 1 && notHome)) {
+                            log.info("freeing the address space of lost pid {} on memory node {} failed: {}", p.pid(),
+                                    node, err.getMessage());
+                        }
+                    });
+        }
     }
 
     private void scheduledTick() {

@@ -241,6 +241,17 @@ public final class LocalCluster implements AutoCloseable {
         memories.get(index).crash();
     }
 
+    /**
+     * Stops processor component {@code index} abruptly, as if it crashed: it goes silent first (no exit report of its
+     * processes reaches anyone), then its processes end. The manager notices at the heartbeat timeout and releases
+     * them as lost.
+     */
+    public synchronized void crashProcessor(int index) {
+        ComponentHost h = processors.get(index);
+        h.rpc().close();
+        h.crash();
+    }
+
     public GlobalManager manager() {
         return manager;
     }

@@ -136,6 +136,46 @@ class MemoryFailoverTest {
         }
     }
 
+    /**
+     * The process's home dies and its replica adopts the process (the manager is not told); then the process's
+     * processor crashes. The manager releases the process as lost and must free its memory where its home is now,
+     * not only at the dead home it once placed: else the survivor holds the lost process's pages for good.
+     */
+    @org.junit.jupiter.api.Test
+    void aProcessLostWithItsProcessorAfterItsHomeMovedLeavesNoPagesBehind() throws Exception {
+        LocalCluster.Spec spec = LocalCluster.Spec.defaults()
+                .withCounts(1, 2, 1)
+                .withMemory(MemoryConfig.of(256L << 20).withWorkers(0).withVregionBytes(1 << 20).withReplicas(2))
+                .withProcessor(new ProcessorConfig(2, TINY, 64, 2000).withMode(ProcessorMode.THREAD))
+                .withManager(ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500).withTickPeriodMillis(100));
+        try (LocalCluster c = LocalCluster.start(spec, Map.of("survivor", Survivor.class))) {
+            c.createVNode("v");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ProcessClient.Running p = c.processes().start("v", "survivor",
+                    List.of(String.valueOf(4L << 20), "2", "60"), out, err);
+            Await.until("round 1", Duration.ofSeconds(60),
+                    () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
+            List<MemoryMonitor> mems = c.memories();
+            int home = mems.get(0).stats().homeSpaces() > 0 ? 0 : 1;
+            MemoryMonitor survivor = mems.get(1 - home);
+            c.crashMemory(home);
+            Await.until("the survivor adopted the process", Duration.ofSeconds(30),
+                    () -> survivor.stats().homesAdopted() == 1 || p.onExit().isDone());
+            int rounds = out.toString(StandardCharsets.UTF_8).split("\n").length;
+            Await.until("a round after the failover", Duration.ofSeconds(30),
+                    () -> out.toString(StandardCharsets.UTF_8).split("\n").length > rounds || p.onExit().isDone());
+            assertThat(p.onExit().isDone()).as("ended early: " + err).isFalse();
+            assertThat(survivor.stats().ownedSpaces()).isEqualTo(1);
+
+            c.crashProcessor(0);
+            Await.until("the lost process's memory is freed on its adoptive home", Duration.ofSeconds(30), () -> {
+                MemoryStats s = survivor.stats();
+                return s.homeSpaces() == 0 && s.ownedSpaces() == 0 && s.usedBytes() == 0;
+            });
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"PROCESS, OWNER, false", "THREAD, OWNER, false", "PROCESS, HOME, false", "THREAD, HOME, false",
             "PROCESS, OWNER, true"})

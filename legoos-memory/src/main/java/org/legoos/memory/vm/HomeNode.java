@@ -377,7 +377,8 @@ public final class HomeNode {
         int target = -1;
         try {
             consults.increment();
-            target = rpc.call(managerNode, new Consult(s.vnodeId, s.pid, pages * Layout.PAGE_SIZE, from)).nodeId();
+            // at least the page that found no room, for a vRegion the full component holds nothing of yet
+            target = rpc.call(managerNode, new Consult(s.vnodeId, s.pid, Math.max(1, pages) * Layout.PAGE_SIZE, from)).nodeId();
             if (target < 0 || target == from) {
                 throw Status.NO_MEMORY.toException("the GMM found no memory component to take over a vRegion of pid "
                         + s.pid + " from full memory component " + from);

@@ -674,9 +674,19 @@ public final class ExCacheBackend implements LineBackend {
                 }
                 try {
                     space.relocate(owner, vaddrs);
-                } catch (RuntimeException none) {
-                    none.addSuppressed(e);
-                    throw none;
+                } catch (org.legoos.api.LegoException none) {
+                    if (org.legoos.net.rpc.Status.of(none) != org.legoos.net.rpc.Status.NO_MEMORY) {
+                        none.addSuppressed(e);
+                        throw none;
+                    }
+                    // both halves for the program: which component is full, and why nothing could take its pages
+                    var out = new org.legoos.api.LegoException(none.status(), e.getMessage()
+                            + ", and moving the vRegion elsewhere failed: " + none.getMessage(), none);
+                    out.addSuppressed(e);
+                    throw out;
+                } catch (RuntimeException other) {
+                    other.addSuppressed(e);
+                    throw other;
                 }
                 relocated.increment();
             }
