@@ -177,6 +177,7 @@ public final class GlobalManager implements AutoCloseable {
         rpc.onMessage(StatusReport.class, (m, ctx) -> statusReport(m));
         rpc.onMessage(ProcessExited.class, (m, ctx) -> processExited(m));
         rpc.onMessage(org.legoos.net.protocol.gm.Leave.class, (m, ctx) -> leave(m.nodeId()));
+        rpc.onMessage(org.legoos.net.protocol.gm.HomeMoved.class, (m, ctx) -> homeMoved(m, ctx.sourceNode()));
     }
 
     public ManagerConfig config() {
@@ -566,9 +567,10 @@ public final class GlobalManager implements AutoCloseable {
 
     /**
      * Asks a lost process's home memory component to free its address space everywhere; best effort. The home this
-     * manager placed may have died since, and a survivor adopted the process's home from its replica without telling
-     * the manager: then every live memory component is asked, and the one that is home now frees it (the others
-     * answer that they hold no such address space).
+     * manager knows may have died, and a survivor may have adopted the process's home from its replica without the
+     * manager having heard yet (GM_HOME_MOVED is one way and may be in flight, or lost with the adopter's connection):
+     * then every live memory component is asked, and the one that is home now frees it (the others answer that they
+     * hold no such address space).
      */
     private void freeAddressSpace(StateStore.ProcessRow p) {
         List<Integer> asked;
@@ -861,6 +863,41 @@ public final class GlobalManager implements AutoCloseable {
     }
 
     /** PROCESS_EXIT: releases the process from its vNode's count. Unknown pids are ignored (and logged). */
+    /**
+     * HOME_MOVED: memory component {@code source} took over as the home of a process (its home died). Only the new home
+     * itself may say so, and only a live memory component; anything else is logged and ignored.
+     */
+    public void homeMoved(org.legoos.net.protocol.gm.HomeMoved m, int source) {
+        if (closed) {
+            return;
+        }
+        synchronized (lock) {
+            StateStore.ProcessRow p = processes.get(m.pid());
+            Member home = members.get(m.homeNode());
+            if (p == null || source != m.homeNode() || home == null || home.role != ComponentRole.MEMORY || !home.alive) {
+                log.info("home of pid {} moved to node {} (said by node {}): {}; ignored", m.pid(), m.homeNode(), source,
+                        p == null ? "no such process" : source != m.homeNode() ? "not said by the new home"
+                                : "not a live memory component");
+                return;
+            }
+            processes.put(m.pid(), new StateStore.ProcessRow(p.pid(), p.vnodeId(), p.processorNode(), m.homeNode()));
+            try {
+                persistLocked();
+            } catch (LegoException e) {
+                // applied in memory; the next successful save records it
+            }
+            log.info("pid {}: its home is memory component {} now (was {})", m.pid(), m.homeNode(), p.homeMemoryNode());
+        }
+    }
+
+    /** The memory component that is the home of {@code pid} as this manager knows it, or -1 for no such process. */
+    public int homeOf(long pid) {
+        synchronized (lock) {
+            StateStore.ProcessRow p = processes.get(pid);
+            return p == null ? -1 : p.homeMemoryNode();
+        }
+    }
+
     public void processExited(ProcessExited m) {
         if (closed) {
             return;

@@ -72,6 +72,38 @@ class MemoryFailureManagerTest {
     }
 
     /**
+     * GM_HOME_MOVED: the manager takes a process's new home from the new home itself only, a live memory component;
+     * a client, a processor or another memory component saying so, or a message for an unknown pid, changes nothing.
+     */
+    @Test
+    void onlyTheAdoptiveHomeItselfMovesAProcessesHome() throws Exception {
+        c = new TestCluster(TestCluster.testConfig());
+        Component p = c.processor("p1", 4, 0);
+        c.storage("s1", 0);
+        Component m1 = c.memory("m1", 4 * GIB, 0);
+        Component m2 = c.memory("m2", 4 * GIB, 0);
+        int vnode = c.createVNode("web").id();
+        org.legoos.net.protocol.gm.Placement placed = c.call(new org.legoos.net.protocol.gm.PlaceProcess(vnode, 1));
+        long pid = placed.pid();
+        int home = placed.homeMemoryNode();
+        Component other = home == m1.id ? m2 : m1;
+        Component homeComponent = home == m1.id ? m1 : m2;
+        assertThat(c.manager.homeOf(pid)).isEqualTo(home);
+
+        c.send(new org.legoos.net.protocol.gm.HomeMoved(pid, other.id)); // a client
+        p.rpc.send(GlobalManager.NODE_ID, new org.legoos.net.protocol.gm.HomeMoved(pid, other.id)); // a processor
+        homeComponent.rpc.send(GlobalManager.NODE_ID, new org.legoos.net.protocol.gm.HomeMoved(pid, other.id)); // not itself
+        p.rpc.send(GlobalManager.NODE_ID, new org.legoos.net.protocol.gm.HomeMoved(pid, p.id)); // not a memory component
+        other.rpc.send(GlobalManager.NODE_ID, new org.legoos.net.protocol.gm.HomeMoved(pid + 1000, other.id)); // no such pid
+        Thread.sleep(300); // one-way: give them time to be (not) applied
+        assertThat(c.manager.homeOf(pid)).isEqualTo(home);
+        assertThat(c.manager.homeOf(pid + 1000)).isEqualTo(-1);
+
+        other.rpc.send(GlobalManager.NODE_ID, new org.legoos.net.protocol.gm.HomeMoved(pid, other.id));
+        Await.until("the new home is recorded", Duration.ofSeconds(5), () -> c.manager.homeOf(pid) == other.id);
+    }
+
+    /**
      * A memory component that crashed and was restarted at its address before the heartbeat timeout (a supervisor's
      * restart) registers again: it is a new incarnation holding nothing, so the old one's memory must fail over at
      * once, the new one is fenced before it serves, and it learns which pids are not its own (pidsBefore).

@@ -167,6 +167,7 @@ class MemoryFailoverTest {
                     () -> out.toString(StandardCharsets.UTF_8).split("\n").length > rounds || p.onExit().isDone());
             assertThat(p.onExit().isDone()).as("ended early: " + err).isFalse();
             assertThat(survivor.stats().ownedSpaces()).isEqualTo(1);
+            Await.until("the manager knows the new home", () -> c.manager().homeOf(p.pid()) == survivor.nodeId());
 
             c.crashProcessor(0);
             Await.until("the lost process's memory is freed on its adoptive home", Duration.ofSeconds(30), () -> {

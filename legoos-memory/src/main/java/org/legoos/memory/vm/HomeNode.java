@@ -1103,6 +1103,11 @@ public final class HomeNode {
             }
             log.info("pid {}: memory component {} took over as its home from memory component {} (change {}, {} areas, "
                     + "home replica now {})", s.pid, rpc.nodeId(), dead, c.seq(), s.areas.areas().size(), s.homeReplica);
+            try { // one way: the manager frees a lost process's memory at its home, and shows it
+                rpc.send(managerNode, new org.legoos.net.protocol.gm.HomeMoved(s.pid, rpc.nodeId()));
+            } catch (RuntimeException notSent) {
+                log.info("pid {}: the manager was not told of its new home: {}", s.pid, notSent.getMessage());
+            }
         }
         nameReplicas(pairings);
     }

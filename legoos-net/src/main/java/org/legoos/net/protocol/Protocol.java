@@ -26,8 +26,9 @@ public final class Protocol {
      * <p>4: moving a vRegion off a full owner ({@code P2M_RELOCATE}, {@code M2M_MOVE_OUT}, {@code GM_CONSULT}'s avoid).
      * <p>5: {@code GM_REGISTER}'s reply carries the pids a component registering again at its old address must not
      * take for its own.
+     * <p>6: {@code GM_HOME_MOVED}: a memory component that adopted a process's home tells the manager.
      */
-    public static final int VERSION = 5;
+    public static final int VERSION = 6;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();

@@ -38,7 +38,9 @@ public enum GmOp implements Op {
     /** The manager tells the live memory components that one of them was declared dead (failover). */
     MEMORY_FAILED(16, MemoryFailed.class, MemoryFailed::decode, org.legoos.net.protocol.Ack::decode),
     /** The manager tells the live memory components that another one serves now (restore redundancy). */
-    MEMORY_JOINED(17, MemoryJoined.class, MemoryJoined::decode, org.legoos.net.protocol.Ack::decode);
+    MEMORY_JOINED(17, MemoryJoined.class, MemoryJoined::decode, org.legoos.net.protocol.Ack::decode),
+    /** A memory component took over as a process's home from a dead one (it held the home's replica). */
+    HOME_MOVED(18, HomeMoved.class, HomeMoved::decode, null);
 
     private final Info info;
 
