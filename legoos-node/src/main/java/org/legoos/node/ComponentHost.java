@@ -175,8 +175,15 @@ public final class ComponentHost implements AutoCloseable {
         stop(true);
     }
 
-    /** Stops without telling the manager, as a crash would: it notices at the heartbeat timeout. */
+    /**
+     * Stops without telling the manager, as a crash would: it notices at the heartbeat timeout. The component goes
+     * silent before its monitor closes, as a crashed one does: a request arriving between the two would otherwise be
+     * answered by a closed monitor ("page store is closed", an error, where a crashed component gives no answer and
+     * its callers fail over).
+     */
     public void crash() {
+        reporter.shutdownNow();
+        rpc.close();
         stop(false);
     }
 

@@ -247,9 +247,7 @@ public final class LocalCluster implements AutoCloseable {
      * them as lost.
      */
     public synchronized void crashProcessor(int index) {
-        ComponentHost h = processors.get(index);
-        h.rpc().close();
-        h.crash();
+        processors.get(index).crash();
     }
 
     public GlobalManager manager() {

@@ -32,6 +32,28 @@ import org.legoos.testkit.Await;
 class MemoryFailoverTest {
     private static final ExCacheConfig TINY = new ExCacheConfig(256 << 10, 8, ExCacheConfig.Policy.FIFO, 7);
     private static final int LONGS_PER_PAGE = AddressSpace.PAGE_SIZE / 8;
+    /** Every memory component: two copies of each page, 1 MiB vRegions so a few MiB spread over all of them. */
+    private static final MemoryConfig MEMORY = MemoryConfig.of(256L << 20).withWorkers(0).withVregionBytes(1 << 20)
+            .withReplicas(2);
+
+    /** One processor in {@code mode} with a tiny ExCache, {@code memories} memory components, a 1.5 s heartbeat timeout. */
+    private static LocalCluster.Spec spec(int memories, ProcessorMode mode) {
+        return LocalCluster.Spec.defaults()
+                .withCounts(1, memories, 1)
+                .withMemory(MEMORY)
+                .withProcessor(new ProcessorConfig(2, TINY, 64, 2000).withMode(mode))
+                .withManager(ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500).withTickPeriodMillis(100));
+    }
+
+    /** Starts {@link Survivor} with {@code args} in a new vNode "v" and waits until its round 1 (or its end). */
+    private static ProcessClient.Running startSurvivor(LocalCluster c, ByteArrayOutputStream out, ByteArrayOutputStream err,
+                                                       String... args) throws Exception {
+        c.createVNode("v");
+        ProcessClient.Running p = c.processes().start("v", "survivor", List.of(args), out, err);
+        Await.until("round 1", Duration.ofSeconds(60),
+                () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
+        return p;
+    }
 
     /**
      * Writes every long of {@code bytes} of fresh memory in rounds: each round first checks that every long still
@@ -96,20 +118,10 @@ class MemoryFailoverTest {
      */
     @org.junit.jupiter.api.Test
     void redundancyIsRestoredWhenAComponentJoinsSoASecondFailureLosesNothing() throws Exception {
-        MemoryConfig mem = MemoryConfig.of(256L << 20).withWorkers(0).withVregionBytes(1 << 20).withReplicas(2);
-        LocalCluster.Spec spec = LocalCluster.Spec.defaults()
-                .withCounts(1, 2, 1)
-                .withMemory(mem)
-                .withProcessor(new ProcessorConfig(2, TINY, 64, 2000).withMode(ProcessorMode.PROCESS))
-                .withManager(ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500).withTickPeriodMillis(100));
-        try (LocalCluster c = LocalCluster.start(spec, Map.of("survivor", Survivor.class))) {
-            c.createVNode("v");
+        try (LocalCluster c = LocalCluster.start(spec(2, ProcessorMode.PROCESS), Map.of("survivor", Survivor.class))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            ProcessClient.Running p = c.processes().start("v", "survivor",
-                    List.of(String.valueOf(4L << 20), "2", "25"), out, err);
-            Await.until("round 1", Duration.ofSeconds(60),
-                    () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
+            ProcessClient.Running p = startSurvivor(c, out, err, String.valueOf(4L << 20), "2", "25");
             List<MemoryMonitor> mems = c.memories();
             int home = mems.get(0).stats().homeSpaces() > 0 ? 0 : 1;
             MemoryMonitor survivor = mems.get(home);
@@ -118,7 +130,7 @@ class MemoryFailoverTest {
                     () -> survivor.stats().failovers() > 0 || p.onExit().isDone());
             assertThat(survivor.stats().spacesWithoutReplica()).as("nowhere to replicate to").isEqualTo(1);
 
-            MemoryMonitor joined = c.addMemory(mem);
+            MemoryMonitor joined = c.addMemory(MEMORY);
             // complete: every page the survivor holds is on the new component, and the home's metadata too
             Await.until("the survivor's pages are replicated onto the new component", Duration.ofSeconds(30), () -> {
                 MemoryStats s = survivor.stats();
@@ -143,19 +155,10 @@ class MemoryFailoverTest {
      */
     @org.junit.jupiter.api.Test
     void aProcessLostWithItsProcessorAfterItsHomeMovedLeavesNoPagesBehind() throws Exception {
-        LocalCluster.Spec spec = LocalCluster.Spec.defaults()
-                .withCounts(1, 2, 1)
-                .withMemory(MemoryConfig.of(256L << 20).withWorkers(0).withVregionBytes(1 << 20).withReplicas(2))
-                .withProcessor(new ProcessorConfig(2, TINY, 64, 2000).withMode(ProcessorMode.THREAD))
-                .withManager(ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500).withTickPeriodMillis(100));
-        try (LocalCluster c = LocalCluster.start(spec, Map.of("survivor", Survivor.class))) {
-            c.createVNode("v");
+        try (LocalCluster c = LocalCluster.start(spec(2, ProcessorMode.THREAD), Map.of("survivor", Survivor.class))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            ProcessClient.Running p = c.processes().start("v", "survivor",
-                    List.of(String.valueOf(4L << 20), "2", "60"), out, err);
-            Await.until("round 1", Duration.ofSeconds(60),
-                    () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
+            ProcessClient.Running p = startSurvivor(c, out, err, String.valueOf(4L << 20), "2", "60");
             List<MemoryMonitor> mems = c.memories();
             int home = mems.get(0).stats().homeSpaces() > 0 ? 0 : 1;
             MemoryMonitor survivor = mems.get(1 - home);
@@ -181,21 +184,13 @@ class MemoryFailoverTest {
     @CsvSource({"PROCESS, OWNER, false", "THREAD, OWNER, false", "PROCESS, HOME, false", "THREAD, HOME, false",
             "PROCESS, OWNER, true"})
     void aProcessOutlivesTheMemoryComponentHoldingItsPages(ProcessorMode mode, Victim which, boolean mremap) throws Exception {
-        LocalCluster.Spec spec = LocalCluster.Spec.defaults()
-                .withCounts(1, 3, 1)
-                .withMemory(MemoryConfig.of(256L << 20).withWorkers(0).withVregionBytes(1 << 20).withReplicas(2))
-                .withProcessor(new ProcessorConfig(2, TINY, 64, 2000).withMode(mode))
-                .withManager(ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500).withTickPeriodMillis(100));
-        try (LocalCluster c = LocalCluster.start(spec, Map.of("survivor", Survivor.class))) {
-            c.createVNode("v");
+        try (LocalCluster c = LocalCluster.start(spec(3, mode), Map.of("survivor", Survivor.class))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int rounds = 12;
-            ProcessClient.Running p = c.processes().start("v", "survivor", mremap
-                    ? List.of(String.valueOf(8L << 20), String.valueOf(rounds), "0", "mremap")
-                    : List.of(String.valueOf(8L << 20), String.valueOf(rounds)), out, err);
-            Await.until("round 1", Duration.ofSeconds(60),
-                    () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
+            ProcessClient.Running p = mremap
+                    ? startSurvivor(c, out, err, String.valueOf(8L << 20), String.valueOf(rounds), "0", "mremap")
+                    : startSurvivor(c, out, err, String.valueOf(8L << 20), String.valueOf(rounds));
             assertThat(p.onExit().isDone()).as("ended before the crash: " + err).isFalse();
 
             // the program uses no file: the vNode's file cache may die too
