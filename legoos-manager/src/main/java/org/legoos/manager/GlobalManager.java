@@ -450,8 +450,7 @@ public final class GlobalManager implements AutoCloseable {
         for (Member t : targets) {
             rpc.callAsync(t.id, new org.legoos.net.protocol.gm.MemoryFailed(dead), java.time.Duration.ofSeconds(60))
                     .whenComplete((ack, err) -> {
-                        Throwable why = err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
-                                ? ce.getCause() : err;
+                        Throwable why = cause(err);
                         if (why instanceof org.legoos.api.ComponentUnavailableException) {
                             // it is going too (a cluster shutting down) or died meanwhile: its own failover follows
                             log.info("memory component {} did not fail over from {}: {}", t.id, dead, why.getMessage());
@@ -583,16 +582,20 @@ public final class GlobalManager implements AutoCloseable {
             rpc.callAsync(node, new org.legoos.net.protocol.p2m.DestroyAddressSpace(p.pid()),
                             java.time.Duration.ofMillis(config.storageCallTimeoutMillis()))
                     .whenComplete((ack, err) -> {
-                        Throwable why = err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
-                                ? ce.getCause() : err;
+                        Throwable why = cause(err);
                         boolean notHome = why instanceof org.legoos.api.LegoException le
                                 && org.legoos.net.rpc.Status.of(le) == org.legoos.net.rpc.Status.NOT_FOUND;
                         if (why != null && !(asked.size() > 1 && notHome)) {
                             log.info("freeing the address space of lost pid {} on memory node {} failed: {}", p.pid(),
-                                    node, err.getMessage());
+                                    node, why.getMessage());
                         }
                     });
         }
+    }
+
+    /** What an asynchronous call failed with: the cause of a {@code CompletionException}, else {@code err} itself. */
+    private static Throwable cause(Throwable err) {
+        return err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : err;
     }
 
     private void scheduledTick() {
@@ -862,7 +865,6 @@ public final class GlobalManager implements AutoCloseable {
         }
     }
 
-    /** PROCESS_EXIT: releases the process from its vNode's count. Unknown pids are ignored (and logged). */
     /**
      * HOME_MOVED: memory component {@code source} took over as the home of a process (its home died). Only the new home
      * itself may say so, and only a live memory component; anything else is logged and ignored.
@@ -898,6 +900,7 @@ public final class GlobalManager implements AutoCloseable {
         }
     }
 
+    /** PROCESS_EXIT: releases the process from its vNode's count. Unknown pids are ignored (and logged). */
     public void processExited(ProcessExited m) {
         if (closed) {
             return;

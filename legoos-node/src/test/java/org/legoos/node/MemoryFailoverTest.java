@@ -149,9 +149,9 @@ class MemoryFailoverTest {
     }
 
     /**
-     * The process's home dies and its replica adopts the process (the manager is not told); then the process's
-     * processor crashes. The manager releases the process as lost and must free its memory where its home is now,
-     * not only at the dead home it once placed: else the survivor holds the lost process's pages for good.
+     * The process's home dies and its replica adopts the process, telling the manager (GM_HOME_MOVED); then the
+     * process's processor crashes. The manager releases the process as lost and must free its memory where its home is
+     * now, not at the dead home it once placed: else the survivor holds the lost process's pages for good.
      */
     @org.junit.jupiter.api.Test
     void aProcessLostWithItsProcessorAfterItsHomeMovedLeavesNoPagesBehind() throws Exception {

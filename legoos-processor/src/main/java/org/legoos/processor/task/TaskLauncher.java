@@ -32,6 +32,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
@@ -89,7 +90,7 @@ public final class TaskLauncher implements AutoCloseable {
     private final Map<String, Integer> starting = new HashMap<>();
     private final AtomicLong warmSequence = new AtomicLong();
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.LongAdder warmLaunches = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder warmLaunches = new LongAdder();
 
     /**
      * @param cacheDir where extracted jars and AOT caches are kept (created if absent)
@@ -200,7 +201,8 @@ public final class TaskLauncher implements AutoCloseable {
     private void startWaiting(String key, List<Path> classPath) {
         int n;
         synchronized (waiting) {
-            int have = waiting.getOrDefault(key, new ArrayDeque<>()).size() + starting.getOrDefault(key, 0);
+            ArrayDeque<Launched> q = waiting.get(key);
+            int have = (q == null ? 0 : q.size()) + starting.getOrDefault(key, 0);
             n = closed ? 0 : warm - have;
             if (n > 0) {
                 starting.merge(key, n, Integer::sum);
