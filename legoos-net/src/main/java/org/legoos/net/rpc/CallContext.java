@@ -1,5 +1,6 @@
 package org.legoos.net.rpc;
 
+import org.legoos.api.security.Principal;
 import org.legoos.net.protocol.OneWay;
 import org.legoos.net.transport.Connection;
 
@@ -11,6 +12,14 @@ public interface CallContext {
     int sourceNode();
 
     Connection connection();
+
+    /**
+     * Who sent the request, as its connection authenticated it ({@link Principal#UNAUTHENTICATED} in-JVM and in
+     * insecure mode). Handlers check what depends on the request's content against it (a vNode user's vNodes).
+     */
+    default Principal principal() {
+        return connection().peer();
+    }
 
     /** Sends a one-way message back to the caller over the connection the request came on. */
     void sendBack(OneWay message);

@@ -12,8 +12,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.legoos.api.LegoException;
+import org.legoos.api.security.Principal;
 import org.legoos.net.protocol.Frame;
 import org.legoos.net.protocol.Link;
 import org.legoos.net.protocol.Message;
@@ -23,6 +25,7 @@ import org.legoos.net.protocol.Protocol;
 import org.legoos.net.protocol.ProtocolException;
 import org.legoos.net.protocol.Request;
 import org.legoos.net.protocol.WireReader;
+import org.legoos.net.security.Access;
 import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.FrameSink;
 import org.legoos.net.transport.SyncCalls;
@@ -107,6 +110,18 @@ public final class RpcNode implements AutoCloseable {
     private final SyncCalls syncCalls;
     /** Synchronous callers by peer address (only with {@link #syncCalls}). */
     private final Map<String, SyncCalls.Peer> syncCallers = new ConcurrentHashMap<>();
+    /**
+     * Who each node is (the name its certificate proved), for binding a frame's source node to the peer that sent it;
+     * learnt from this endpoint's own TLS connections and from {@link #identityLookup}.
+     */
+    private final Map<Integer, String> identities = new ConcurrentHashMap<>();
+    /** Frames of each source node waiting on the verifier (later frames of that node queue behind them). */
+    private final Map<Integer, AtomicInteger> verifying = new ConcurrentHashMap<>();
+    /** When each node's identity was last looked up. */
+    private final Map<Integer, Long> lookedUp = new ConcurrentHashMap<>();
+    /** Who node N is, asked of the manager (blocking); null: frames' source nodes are not checked. */
+    private volatile java.util.function.IntFunction<String> identityLookup;
+    private java.util.concurrent.ExecutorService verifierThread;
     /** Per node, how often {@link #failCallsTo} failed its calls, and why last: wakes sync calls held by a fault. */
     private final Map<Integer, Failed> failed = new ConcurrentHashMap<>();
 
@@ -181,6 +196,29 @@ public final class RpcNode implements AutoCloseable {
      */
     public void setResolver(java.util.function.IntFunction<String> resolver) {
         this.resolver = resolver;
+    }
+
+    /**
+     * Binds the source node of every request and one-way message from an authenticated peer (TLS) to that peer: a
+     * frame naming node N as its source is served only if N registered with the identity the connection proved.
+     * {@code lookup} says who node N is (the name its certificate proved when it registered; null if no such node);
+     * it may block, and is called off the I/O threads, once per node and then only when a frame disagrees (at most
+     * once a second per node). Frames with source 0 (clients, components not yet registered) are not bound; what
+     * they may do is the role's ({@link Access}). Without this call source nodes are not checked.
+     */
+    public void bindSourceNodes(java.util.function.IntFunction<String> lookup) {
+        this.identityLookup = Objects.requireNonNull(lookup, "lookup");
+    }
+
+    /** Records that node {@code node} is identity {@code identity} (e.g. the manager's own registration table). */
+    public void knowIdentity(int node, String identity) {
+        identities.put(node, identity);
+    }
+
+    /** The identity the connection to {@code node} proved, if this endpoint holds an open TLS connection to it. */
+    public Principal peerIdentity(int node) {
+        Connection c = connections.get(node);
+        return c == null ? Principal.UNAUTHENTICATED : c.peer();
     }
 
     public void removePeer(int node) {
@@ -494,6 +532,10 @@ public final class RpcNode implements AutoCloseable {
                     throw transportClosed;
                 }
                 connections.put(dst, c);
+                Principal peer = c.peer();
+                if (peer.authenticated()) { // TLS proved who listens at that address: frames from dst must come from it
+                    identities.putIfAbsent(dst, peer.name());
+                }
                 String where = addr;
                 // replies to calls in flight on a dropped connection can no longer arrive: fail them now
                 c.onDisconnect(() -> failCallsTo(dst, "connection to node " + dst + " (" + where + ") dropped"));
@@ -540,6 +582,26 @@ public final class RpcNode implements AutoCloseable {
             replyError(from, f, Status.UNKNOWN_OPCODE, op.wireName() + " is not served by " + name);
             return;
         }
+        Principal who = from.peer();
+        if (who.authenticated()) {
+            if (!Access.allows(op, who.role())) {
+                deny(from, f, who, "a " + who.role().wireName() + " may not send " + op.wireName());
+                return;
+            }
+            if (identityLookup != null && f.sourceNode() != 0) {
+                Integer source = f.sourceNode();
+                String known = identities.get(source);
+                AtomicInteger waiting = verifying.get(source);
+                if (known == null || !known.equals(who.name()) || waiting != null && waiting.get() > 0) {
+                    verifyThenDispatch(reg, op, f, from, who);
+                    return;
+                }
+            }
+        }
+        dispatch(reg, op, f, from);
+    }
+
+    private void dispatch(Registration reg, Op op, Frame f, Connection from) {
         if (reg.executor() == null) {
             serve(reg, op, f, from);
         } else {
@@ -548,6 +610,81 @@ public final class RpcNode implements AutoCloseable {
             } catch (RejectedExecutionException e) {
                 replyError(from, f, Status.UNAVAILABLE, name + " is shutting down");
             }
+        }
+    }
+
+    /**
+     * The source node a frame names is not known to be the peer that sent it: the frame waits, behind any other frame
+     * of that node already waiting (order kept), on one verifier thread that asks {@link #identityLookup} who the
+     * node is (a call to the manager, which must not run on an I/O thread), then is served or refused.
+     */
+    private void verifyThenDispatch(Registration reg, Op op, Frame f, Connection from, Principal who) {
+        int source = f.sourceNode();
+        AtomicInteger waiting = verifying.computeIfAbsent(source, x -> new AtomicInteger());
+        waiting.incrementAndGet();
+        try {
+            verifier().execute(() -> {
+                try {
+                    String known = identities.get(source);
+                    if (known == null || !known.equals(who.name())) {
+                        known = refreshIdentity(source);
+                    }
+                    if (known == null) {
+                        deny(from, f, who, "it names node " + source + " as its source, which is no member of the cluster");
+                    } else if (!known.equals(who.name())) {
+                        deny(from, f, who, "it names node " + source + " ('" + known + "') as its source");
+                    } else {
+                        dispatch(reg, op, f, from);
+                    }
+                } catch (RuntimeException e) {
+                    replyError(from, f, Status.UNAVAILABLE, name + " cannot check who node " + source + " is: " + e.getMessage());
+                } finally {
+                    waiting.decrementAndGet();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            waiting.decrementAndGet();
+            replyError(from, f, Status.UNAVAILABLE, name + " is shutting down");
+        }
+    }
+
+    /** Asks who {@code node} is, at most once a second per node (a spoofing peer cannot make every frame a lookup). */
+    private String refreshIdentity(int node) {
+        long now = System.nanoTime();
+        Long last = lookedUp.get(node);
+        if (last != null && now - last < 1_000_000_000L) {
+            return identities.get(node);
+        }
+        lookedUp.put(node, now);
+        String name = identityLookup.apply(node);
+        if (name != null) {
+            identities.put(node, name);
+        }
+        return name;
+    }
+
+    private synchronized java.util.concurrent.ExecutorService verifier() {
+        if (closed) {
+            throw new RejectedExecutionException(name + " closed");
+        }
+        if (verifierThread == null) {
+            verifierThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name + "-verify");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return verifierThread;
+    }
+
+    /** Refuses a request its sender may not make: one log line here, DENIED with the reason to the caller. */
+    private void deny(Connection from, Frame f, Principal who, String why) {
+        Op op = Protocol.byCode(f.opcode());
+        String what = op == null ? "opcode 0x" + Integer.toHexString(f.opcode()) : op.wireName();
+        String message = name + " refuses " + what + " from " + who + " at " + from.remoteAddress() + ": " + why;
+        log.warn("{}", message);
+        if (!f.isOneWay()) {
+            reply(from, f.sourceNode(), f.opcode(), f.requestId(), Status.DENIED, new ErrorBody(message));
         }
     }
 
@@ -651,6 +788,11 @@ public final class RpcNode implements AutoCloseable {
         }
 
         @Override
+        public Principal principal() {
+            return connection.peer();
+        }
+
+        @Override
         public void sendBack(OneWay message) {
             Op op = Protocol.of(message.getClass());
             faults.send(source, connection, Frame.encode(op.code(), Frame.FLAG_ONE_WAY, 0, nodeId, 0, message));
@@ -681,6 +823,11 @@ public final class RpcNode implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (this) {
+            if (verifierThread != null) {
+                verifierThread.shutdownNow();
+            }
+        }
         synchronized (failed) {
             failed.notifyAll();
         }

@@ -1,6 +1,7 @@
 package org.legoos.net.transport;
 
 import java.nio.ByteBuffer;
+import org.legoos.api.security.Principal;
 
 /**
  * One side of a link between two components. Frames are whole encoded frames (header and body);
@@ -29,5 +30,13 @@ public interface Connection extends AutoCloseable {
      * now. It may run more than once; it must be idempotent. Transports that cannot tell do nothing.
      */
     default void onDisconnect(Runnable listener) {
+    }
+
+    /**
+     * Who is at the other end, as the link authenticated it: the certificate's identity over TLS, else
+     * {@link Principal#UNAUTHENTICATED} (in-JVM, or TCP in insecure mode). Never what a frame header claims.
+     */
+    default Principal peer() {
+        return Principal.UNAUTHENTICATED;
     }
 }

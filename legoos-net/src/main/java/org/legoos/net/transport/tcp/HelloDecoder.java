@@ -51,7 +51,11 @@ final class HelloDecoder extends ByteToMessageDecoder {
             ctx.close();
             return;
         }
-        wire.greeted();
+        if (!wire.greeted(ctx)) {
+            refused = true;
+            in.skipBytes(in.readableBytes());
+            return;
+        }
         ctx.pipeline().remove(this); // hands the bytes after the hello on to the frame decoder
     }
 }

@@ -13,11 +13,17 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.legoos.api.ComponentUnavailableException;
+import org.legoos.api.security.AccessDeniedException;
+import org.legoos.api.security.Principal;
 import org.legoos.net.protocol.Frame;
 import org.legoos.net.protocol.Hello;
 import org.legoos.net.protocol.ProtocolException;
 import org.legoos.net.protocol.ProtocolVersionException;
+import org.legoos.net.security.ClusterTls;
 
 /**
  * The blocking per-thread sockets behind {@link SyncCaller}s of one {@link TcpTransport}: for each (calling
@@ -156,9 +162,12 @@ final class SyncChannels implements AutoCloseable {
             socket.setKeepAlive(true);
             int connectTimeout = (int) Math.max(1, Math.min(config.connectTimeoutMillis(), Math.max(1, timeoutMillis)));
             socket.connect(c.to(), connectTimeout);
+            if (transport.tls() != null) {
+                socket = secure(socket, c, connectTimeout);
+            }
             s = new SyncSocket(socket, Thread.currentThread(), c.to());
             greet(s, c.address(), System.nanoTime() + Math.max(1, config.connectTimeoutMillis()) * 1_000_000L);
-        } catch (ProtocolVersionException e) {
+        } catch (ProtocolVersionException | AccessDeniedException e) {
             try {
                 socket.close();
             } catch (IOException ignored) {
@@ -180,6 +189,34 @@ final class SyncChannels implements AutoCloseable {
             throw new ComponentUnavailableException("TCP transport " + name + " is closed");
         }
         return s;
+    }
+
+    /**
+     * Mutual TLS 1.3 over a connected socket, as the transport's event-loop sockets have it: the peer's certificate
+     * must be the cluster's, name the host dialled and belong to a component.
+     *
+     * @throws AccessDeniedException if the handshake fails or the peer is no component (the socket is closed)
+     */
+    private Socket secure(Socket plain, SyncCaller c, int timeoutMillis) throws IOException {
+        SSLSocket ssl = (SSLSocket) transport.tls().jdkClient().getSocketFactory()
+                .createSocket(plain, TcpTransport.hostOf(c.address()), c.to().getPort(), true);
+        try {
+            SSLParameters params = ssl.getSSLParameters();
+            params.setProtocols(new String[] {"TLSv1.3"});
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            ssl.setSSLParameters(params);
+            ssl.setSoTimeout(timeoutMillis);
+            ssl.startHandshake();
+            Principal peer = ClusterTls.peerOf(ssl.getSession());
+            if (!peer.role().isComponent()) {
+                throw new SSLException("the peer's certificate is a " + peer.role().wireName() + "'s ('" + peer.name()
+                        + "'), not a component's");
+            }
+            return ssl;
+        } catch (SSLException e) {
+            ssl.close();
+            throw new AccessDeniedException("cannot connect to " + c.address() + ": TLS: " + TcpConnection.tlsReason(e));
+        }
     }
 
     /** Exchanges hellos on a new socket: ours out, the peer's in and checked, before any frame. */

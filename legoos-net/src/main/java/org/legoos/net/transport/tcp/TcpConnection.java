@@ -7,6 +7,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -18,10 +20,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLException;
 import org.legoos.api.ComponentUnavailableException;
+import org.legoos.api.security.AccessDeniedException;
+import org.legoos.api.security.Principal;
 import org.legoos.net.Ticker;
 import org.legoos.net.protocol.Hello;
 import org.legoos.net.protocol.ProtocolVersionException;
+import org.legoos.net.security.ClusterTls;
 import org.legoos.net.transport.Connection;
 import org.legoos.net.transport.FrameSink;
 import org.slf4j.Logger;
@@ -176,6 +182,40 @@ public final class TcpConnection implements Connection {
         return "TcpConnection[" + (isOutbound() ? "to " : "from ") + remoteAddress() + (isOpen() ? "" : ", closed") + "]";
     }
 
+    /** The identity the peer's certificate proved ({@link Principal#UNAUTHENTICATED} on an insecure transport). */
+    @Override
+    public Principal peer() {
+        Wire w = wire;
+        return w == null ? Principal.UNAUTHENTICATED : w.peer();
+    }
+
+    /**
+     * What a TLS failure says: the certificate check's own words if it was one (BoringSSL wraps them in "General
+     * OpenSslEngine problem"), else the innermost message.
+     */
+    static String tlsReason(Throwable e) {
+        String innermost = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException && t.getMessage() != null) {
+                return t.getMessage();
+            }
+            if (t.getMessage() != null) {
+                innermost = t.getMessage();
+            }
+        }
+        return innermost == null ? e.toString() : innermost;
+    }
+
+    /** The TLS failure behind {@code cause}, or null if it is none. */
+    private static SSLException tlsCause(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException e) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     // ------------------------------------------------------------------ lifecycle, called by TcpTransport
 
     /**
@@ -274,11 +314,13 @@ public final class TcpConnection implements Connection {
         private volatile boolean helloSent;
         /** See {@link TcpConnection#handshake()}. */
         final CompletableFuture<Void> handshake = new CompletableFuture<>();
+        /** Who the peer is: set from its certificate when its hello arrives (TLS), else unauthenticated. */
+        private volatile Principal peer = Principal.UNAUTHENTICATED;
 
         Wire(Channel channel) {
             this.channel = channel;
             this.loop = channel.eventLoop();
-            this.direct = DirectNio.socketOf(channel);
+            this.direct = transport.directWrites() ? DirectNio.socketOf(channel) : null;
         }
 
         void send(ByteBuffer frame) {
@@ -431,15 +473,59 @@ public final class TcpConnection implements Connection {
             ctx.fireChannelActive();
         }
 
-        /** The peer's hello was checked ({@link HelloDecoder}): frames may flow. */
-        void greeted() {
+        /**
+         * The peer's hello was checked ({@link HelloDecoder}): frames may flow. Over TLS the handshake is done by then
+         * (the hello travels inside it), so this is where the peer's identity is taken from its certificate; an
+         * outbound connection must have reached a component, not an operator's or user's certificate.
+         *
+         * @return false if the peer is refused (the channel is being closed)
+         */
+        boolean greeted(ChannelHandlerContext ctx) {
+            if (transport.tls() != null) {
+                SslHandler tls = ctx.pipeline().get(SslHandler.class);
+                try {
+                    Principal p = ClusterTls.peerOf(tls.engine().getSession());
+                    if (isOutbound() && !p.role().isComponent()) {
+                        throw new SSLException("the peer's certificate is a " + p.role().wireName() + "'s ('" + p.name()
+                                + "'), not a component's");
+                    }
+                    peer = p;
+                } catch (SSLException | RuntimeException e) {
+                    refusedTls(e);
+                    ctx.close();
+                    return false;
+                }
+            }
             handshake.complete(null);
+            return true;
+        }
+
+        /** TLS refused the peer (or the peer refused us): one log line, the caller told why, the socket closed. */
+        private void refusedTls(Throwable e) {
+            String why = tlsReason(e);
+            log.warn("refusing connection {} {}: TLS: {}", isOutbound() ? "to" : "from", remoteAddress(), why);
+            handshake.completeExceptionally(new AccessDeniedException("TLS: " + why + (isOutbound()
+                    ? " (is this process's certificate one of the cluster's, valid and not revoked?)" : "")));
+        }
+
+        Principal peer() {
+            return peer;
         }
 
         /** The peer speaks another protocol version: {@link HelloDecoder} closes the socket after this. */
         void refused(ProtocolVersionException e) {
             log.warn("refusing connection {} {}: {}", isOutbound() ? "to" : "from", remoteAddress(), e.getMessage());
             handshake.completeExceptionally(e);
+        }
+
+        /** A failed TLS handshake is reported as an event (and sometimes only so): refused like an exception. */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof SslHandshakeCompletionEvent e && !e.isSuccess() && !handshake.isDone()) {
+                refusedTls(e.cause());
+                ctx.close();
+            }
+            ctx.fireUserEventTriggered(event);
         }
 
         @Override
@@ -459,7 +545,14 @@ public final class TcpConnection implements Connection {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             String direction = isOutbound() ? "to" : "from";
-            if (cause instanceof IOException) { // reset, broken pipe: the peer went away
+            SSLException tlsFailure = tlsCause(cause);
+            if (tlsFailure != null) {
+                if (!handshake.isDone()) {
+                    refusedTls(tlsFailure);
+                } else {
+                    log.debug("closing connection {} {}: TLS: {}", direction, remoteAddress(), tlsFailure.getMessage());
+                }
+            } else if (cause instanceof IOException) { // reset, broken pipe: the peer went away
                 log.debug("closing connection {} {}: {}", direction, remoteAddress(), cause.toString());
             } else if (cause instanceof DecoderException) { // bad length from FrameDecoder
                 log.warn("closing connection {} {}: {} (a byte stream cannot be resynchronised after a bad frame length)",

@@ -25,9 +25,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.legoos.api.ComponentUnavailableException;
+import org.legoos.api.security.AccessDeniedException;
 import org.legoos.net.Ticker;
 import org.legoos.net.protocol.Protocol;
 import org.legoos.net.protocol.ProtocolVersionException;
+import org.legoos.net.security.ClusterTls;
 import org.legoos.net.transport.FrameSink;
 import org.legoos.net.transport.Transport;
 import org.slf4j.Logger;
@@ -76,6 +78,8 @@ public final class TcpTransport implements Transport {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final SyncChannels sync;
     private final int protocolVersion;
+    /** Mutual TLS on every socket, or null: insecure (plaintext, peers unauthenticated). Chosen at wiring time. */
+    private final ClusterTls tls;
 
     public TcpTransport(TcpConfig config) {
         this("tcp", config);
@@ -85,7 +89,17 @@ public final class TcpTransport implements Transport {
      * @param name names the I/O threads ({@code <name>-io-<n>}), e.g. the component's name
      */
     public TcpTransport(String name, TcpConfig config) {
-        this(name, config, Ticker.SYSTEM, Protocol.VERSION);
+        this(name, config, Ticker.SYSTEM, Protocol.VERSION, null);
+    }
+
+    /**
+     * A transport whose every socket, accepted or opened, is mutual TLS 1.3 with {@code tls}'s identity; null for
+     * an insecure one (plaintext, every peer {@link org.legoos.api.security.Principal#UNAUTHENTICATED}).
+     *
+     * @param name names the I/O threads ({@code <name>-io-<n>}), e.g. the component's name
+     */
+    public TcpTransport(String name, TcpConfig config, ClusterTls tls) {
+        this(name, config, Ticker.SYSTEM, Protocol.VERSION, tls);
     }
 
     /**
@@ -93,16 +107,17 @@ public final class TcpTransport implements Transport {
      * @param ticker the clock reconnect backoffs are measured on ({@link Ticker#SYSTEM} but in tests)
      */
     public TcpTransport(String name, TcpConfig config, Ticker ticker) {
-        this(name, config, ticker, Protocol.VERSION);
+        this(name, config, ticker, Protocol.VERSION, null);
     }
 
     /** A transport that greets with {@code protocolVersion}: tests use it to play a peer of another build. */
     TcpTransport(String name, TcpConfig config, int protocolVersion) {
-        this(name, config, Ticker.SYSTEM, protocolVersion);
+        this(name, config, Ticker.SYSTEM, protocolVersion, null);
     }
 
-    private TcpTransport(String name, TcpConfig config, Ticker ticker, int protocolVersion) {
+    private TcpTransport(String name, TcpConfig config, Ticker ticker, int protocolVersion, ClusterTls tls) {
         this.protocolVersion = protocolVersion;
+        this.tls = tls;
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -133,6 +148,24 @@ public final class TcpTransport implements Transport {
     /** The protocol version this transport's hello announces and requires of peers ({@link Protocol#VERSION}). */
     int protocolVersion() {
         return protocolVersion;
+    }
+
+    /** The TLS identity of every socket, or null if this transport is insecure. */
+    ClusterTls tls() {
+        return tls;
+    }
+
+    /** True if every socket is mutual TLS. */
+    public boolean isSecure() {
+        return tls != null;
+    }
+
+    /**
+     * Whether a sending thread may write an idle connection's socket itself ({@link TcpConnection}): only on NIO
+     * sockets without TLS, whose bytes must all pass the pipeline's TLS handler.
+     */
+    boolean directWrites() {
+        return !nativeEpoll && tls == null;
     }
 
     /** True if this transport uses Netty's native epoll, false if the JDK's NIO selector. */
@@ -217,6 +250,9 @@ public final class TcpTransport implements Transport {
             c.close();
             if (e.getCause() instanceof ProtocolVersionException p) {
                 throw new ProtocolVersionException(address, p.peerVersion(), p.localVersion());
+            }
+            if (e.getCause() instanceof AccessDeniedException d) {
+                throw new AccessDeniedException("cannot connect to " + address + ": " + d.getMessage(), d);
             }
             throw new ComponentUnavailableException("cannot connect to " + address + ": " + e.getCause().getMessage());
         } catch (TimeoutException e) {
@@ -309,7 +345,8 @@ public final class TcpTransport implements Transport {
 
     @Override
     public String toString() {
-        return "TcpTransport[" + name + ", " + (nativeEpoll ? "epoll" : "nio") + (closed.get() ? ", closed" : "") + "]";
+        return "TcpTransport[" + name + ", " + (nativeEpoll ? "epoll" : "nio") + (tls == null ? ", insecure" : ", tls")
+                + (closed.get() ? ", closed" : "") + "]";
     }
 
     private void ensureOpen() {
@@ -361,6 +398,12 @@ public final class TcpTransport implements Transport {
         return a;
     }
 
+    /** The host part of {@code host:port} (brackets of an IPv6 literal removed), as dialled: what TLS verifies. */
+    static String hostOf(String address) {
+        String host = address.substring(0, address.lastIndexOf(':'));
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
     /** {@code host:port} of a socket address, with the numeric host. */
     static String format(SocketAddress address) {
         if (address instanceof InetSocketAddress isa && isa.getAddress() != null) {
@@ -383,6 +426,14 @@ public final class TcpTransport implements Transport {
             channels.add(ch);
             TcpConnection c = connection.get();
             TcpConnection.Wire wire = c.attach(ch);
+            if (tls != null) { // before everything: the hello and every frame travel inside TLS
+                if (c.isOutbound()) {
+                    InetSocketAddress to = parse(c.remoteAddress());
+                    ch.pipeline().addLast("tls", tls.client().newHandler(ch.alloc(), hostOf(c.remoteAddress()), to.getPort()));
+                } else {
+                    ch.pipeline().addLast("tls", tls.server().newHandler(ch.alloc()));
+                }
+            }
             ch.pipeline().addLast("hello", new HelloDecoder(wire, c.isOutbound() ? c.remoteAddress() : null, protocolVersion));
             ch.pipeline().addLast("frames", new FrameDecoder(config.maxBodyBytes()));
             ch.pipeline().addLast("wire", wire);
