@@ -261,11 +261,27 @@ done
 
 MANAGER="$(addr manager):$PORT"
 
-# start_component NODE ROLE OPTIONS...: runs `lego ROLE` inside NODE's namespace in the background
+# The cluster's identity, as an operator of several hosts makes it: a CA, a certificate per component naming the
+# address others dial it at, an operator for the client; every link between the namespaces is then mutual TLS.
+CERTS="$WORK/certs"
+certs() { "$JAVA" "${CLIENT_JVM[@]}" -jar "$LEGO_JAR" certs "$@" --dir "$CERTS" >>"$WORK/logs/certs.out" 2>&1 \
+    || fail "'lego certs $*' failed: $(tail -n 2 "$WORK/logs/certs.out")"; }
+certs create-ca --name netns
+declare -A ROLE=([manager]=manager [processor]=processor [memory1]=memory [memory2]=memory [storage]=storage)
+for node in manager processor memory1 memory2 storage; do
+    certs create-component "$node" --role "${ROLE[$node]}" --host "$(addr "$node")"
+done
+certs create-operator admin
+printf 'security:\n  dir: %s\n' "$CERTS" >"$WORK/client.yaml"
+say "certificates: $(ls "$CERTS" | tr '\n' ' ')"
+
+# start_component NODE ROLE OPTIONS...: runs `lego ROLE` inside NODE's namespace in the background, presenting NODE's
+# certificate
 start_component() {
     local node=$1 role=$2
     shift 2
     ip netns exec "$(ns "$node")" "$JAVA" "${COMPONENT_JVM[@]}" -jar "$LEGO_JAR" "$role" "$@" \
+        --set "security.dir=$CERTS" --set "security.identity=$node" \
         >"$WORK/logs/$node.out" 2>"$WORK/logs/$node.err" </dev/null &
     PIDS+=($!)
     eval "PID_$node=$!"
@@ -308,7 +324,11 @@ lego() {
     shift
     STEP=$((STEP + 1))
     local log="$WORK/logs/client-$STEP-$name"
-    timeout "$STEP_TIMEOUT" ip netns exec "$(ns client)" "$JAVA" "${CLIENT_JVM[@]}" -jar "$LEGO_JAR" "$@" \
+    local words=("$1")
+    shift
+    [ "${words[0]}" = vnode ] && { words+=("$1"); shift; }
+    timeout "$STEP_TIMEOUT" ip netns exec "$(ns client)" "$JAVA" "${CLIENT_JVM[@]}" -jar "$LEGO_JAR" "${words[@]}" \
+        --config "$WORK/client.yaml" "$@" \
         >"$log.out" 2>"$log.err" </dev/null &
     pid=$!
     wait "$pid"

@@ -25,6 +25,8 @@ import org.legoos.net.transport.tcp.TcpConfig;
  *   <li><b>epoll</b>: the same with Netty's native epoll event loops;</li>
  *   <li><b>workers</b>: the sync caller against a memory monitor with 4 workers, as deployed (misses are still served
  *   on the event loop: they never block);</li>
+ *   <li><b>tls</b>, <b>tls-workers</b>: <b>nio</b> and <b>workers</b> with every socket mutual TLS 1.3 (the default
+ *   {@code security.mode}; BoringSSL on the event loops, the JDK's TLS on the sync caller's socket);</li>
  *   <li><b>frames</b>: the transport alone, raw frames of the same sizes, to split transport from RPC cost
  *       ({@link FramePingPong});</li>
  *   <li><b>redis</b>: {@code GET} of a 4 KiB value from a {@code redis-server} started for the run
@@ -38,7 +40,7 @@ import org.legoos.net.transport.tcp.TcpConfig;
  *
  * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -cp legoos-bench/target/benchmarks.jar
  * org.legoos.bench.TcpMissRoundTripBench [samples] [warmup]} (defaults 50000 and 20000); pick scenarios with
- * {@code -Dbench.scenarios=plain,nio,sync,epoll,workers,frames,redis}.
+ * {@code -Dbench.scenarios=plain,nio,sync,epoll,workers,tls,tls-workers,frames,redis}.
  */
 public final class TcpMissRoundTripBench {
     private static final int REQUEST_BYTES = 16;
@@ -64,7 +66,8 @@ public final class TcpMissRoundTripBench {
     public static void main(String[] args) throws Exception {
         int samples = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
-        Set<String> want = Set.of(System.getProperty("bench.scenarios", "plain,nio,sync,epoll,workers,frames,redis").split(","));
+        Set<String> want = Set.of(System.getProperty("bench.scenarios",
+                "plain,nio,sync,epoll,workers,tls,tls-workers,frames,redis").split(","));
         TcpConfig nio = TcpConfig.DEFAULT;
         TcpConfig epoll = TcpConfig.DEFAULT.withNativeEpollAllowed(true);
         List<Scenario> scenarios = new ArrayList<>();
@@ -92,6 +95,16 @@ public final class TcpMissRoundTripBench {
             if (want.contains("workers")) {
                 MissOverTcp m = new MissOverTcp(nio, 4, true);
                 scenarios.add(new Scenario(new Latencies("LegoOS/J miss: sync caller, memory with 4 workers (as deployed)",
+                        samples), m::roundTrip, m, -1));
+            }
+            if (want.contains("tls")) {
+                MissOverTcp m = new MissOverTcp(nio, 0, false, java.nio.file.Files.createTempDirectory("bench-tls"));
+                scenarios.add(new Scenario(new Latencies("LegoOS/J miss: RpcNode+TcpTransport, mutual TLS 1.3 (default mode)",
+                        samples), m::roundTrip, m, -1));
+            }
+            if (want.contains("tls-workers")) {
+                MissOverTcp m = new MissOverTcp(nio, 4, true, java.nio.file.Files.createTempDirectory("bench-tls"));
+                scenarios.add(new Scenario(new Latencies("LegoOS/J miss: sync caller, 4 workers, mutual TLS 1.3 (as deployed)",
                         samples), m::roundTrip, m, -1));
             }
             if (want.contains("frames")) {

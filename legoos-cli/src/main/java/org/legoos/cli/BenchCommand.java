@@ -46,6 +46,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-tcp", description = "Skip the separate-process TCP deployment.")
     boolean noTcp;
 
+    @Option(names = "--insecure",
+            description = "Run the TCP deployment with security.mode: insecure (plaintext) instead of mutual TLS, e.g. to"
+                    + " measure what TLS costs.")
+    boolean insecure;
+
     @Option(names = "--mode", paramLabel = "MODE", converter = ModeConverter.class,
             description = "How the processors run the programs, in both deployments: process (each its own JVM, memory "
                     + "through userfaultfd) or thread (threads of the processor's JVM). Default: threads in-JVM, and the "
@@ -134,10 +139,12 @@ final class BenchCommand implements Callable<Integer> {
                 + (prefetchPages == org.legoos.processor.excache.ExCacheConfig.DEFAULT_PREFETCH_PAGES ? "" : " --prefetch-pages " + prefetchPages)
                 + (mode == null ? "" : " --mode " + mode.name().toLowerCase(Locale.ROOT))
                 + (excache.isEmpty() ? "" : " --excache " + String.join(",", excache))
-                + (profile == null ? "" : " --profile " + profile);
+                + (profile == null ? "" : " --profile " + profile)
+                + (insecure ? " --insecure" : "");
         List<Double> cacheFractions = fractions(excache);
         Bench.Plan plan = new Bench.Plan(quick, workloads, sections, !noTcp, dir, seed, threads,
-                UpCommand.javaCommand(LegoConfig.defaults()), cmd, prefetchPages, mode, cacheFractions);
+                UpCommand.javaCommand(LegoConfig.defaults()), cmd, prefetchPages, mode, cacheFractions,
+                insecure ? org.legoos.api.security.SecurityMode.INSECURE : org.legoos.api.security.SecurityMode.TLS);
         org.legoos.eval.Profiler profiler = profile == null ? null : org.legoos.eval.Profiler.start(dir, profile);
         if (profiler != null) {
             plan = plan.withJavaCommand(profiler.withJavaOptions(plan.javaCommand()));

@@ -87,12 +87,14 @@ final class ConfigOptions {
 
     /** The keys a component command offers as options: its own section and what it needs of the manager's. */
     static List<ConfigKey<?>> componentKeys(org.legoos.node.cluster.NodeRole role) {
+        List<ConfigKey<?>> keys = new ArrayList<>();
         if (role == org.legoos.node.cluster.NodeRole.MANAGER) {
-            return ConfigKeys.of(role.section());
+            keys.addAll(ConfigKeys.of(role.section()));
+        } else {
+            keys.addAll(List.of(ConfigKeys.MANAGER_ADDRESS, ConfigKeys.MANAGER_REPORT_INTERVAL, ConfigKeys.MANAGER_JOIN_TIMEOUT));
+            keys.addAll(ConfigKeys.of(role.section()));
         }
-        List<ConfigKey<?>> keys = new ArrayList<>(List.of(ConfigKeys.MANAGER_ADDRESS, ConfigKeys.MANAGER_REPORT_INTERVAL,
-                ConfigKeys.MANAGER_JOIN_TIMEOUT));
-        keys.addAll(ConfigKeys.of(role.section()));
+        keys.addAll(ConfigKeys.of(org.legoos.node.config.ConfigSection.SECURITY)); // every component presents its certificate
         return keys;
     }
 }

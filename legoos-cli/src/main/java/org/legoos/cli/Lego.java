@@ -51,7 +51,8 @@ public final class Lego implements Runnable {
             ComponentCommand.Manager.class, ComponentCommand.Processor.class, ComponentCommand.Memory.class,
             ComponentCommand.Storage.class, UpCommand.class, DownCommand.class, StatusCommand.class,
             VnodeCommand.class, FileCommands.Cp.class, FileCommands.Ls.class, FileCommands.Cat.class, FileCommands.Rm.class,
-            RunCommand.class, PsCommand.class, KillCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class);
+            RunCommand.class, PsCommand.class, KillCommand.class, ConfigCommand.class, CertsCommand.class,
+            CommandLine.HelpCommand.class);
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
@@ -70,6 +71,7 @@ public final class Lego implements Runnable {
         if (Boolean.getBoolean("lego.aot.training")) {
             // the launcher records the AOT cache with this command: let it see every command's model being built too
             commandLine(Io.system());
+            org.legoos.node.cluster.ClusterSecurity.warmUp(); // and a TLS client's start-up
         }
         System.exit(run(Io.system(), args));
     }

@@ -46,7 +46,12 @@ final class StatusCommand implements Callable<Integer> {
         int vnodes = c.vnodes().size();
         long alive = members.stream().filter(m -> m.state() == ComponentState.ALIVE).count();
         out.println("manager " + c.managerAddress() + ": " + members.size() + " component" + (members.size() == 1 ? "" : "s")
-                + " (" + alive + " alive), " + vnodes + " vNode" + (vnodes == 1 ? "" : "s"));
+                + " (" + alive + " alive), " + vnodes + " vNode" + (vnodes == 1 ? "" : "s")
+                + (c.isSecure() ? ", mutual TLS" : ""));
+        if (!c.isSecure()) {
+            out.println("WARNING: INSECURE cluster (security.mode: insecure): links are plaintext and anyone who reaches a"
+                    + " port may register, read any vNode or run programs. Use it on a trusted bench network only.");
+        }
         ResultTable t = new ResultTable(null, ">NODE", "ROLE", "ADDRESS", "STATE", ">SEEN", ">THREADS/CORES", ">PROCS", ">MEMORY USED/CAP",
                 ">REPLICAS", ">STORAGE USED", ">EXCACHE", "MODE");
         List<String> reasons = new java.util.ArrayList<>();

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.legoos.api.ComponentState;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.cluster.ClusterClient;
+import org.legoos.node.cluster.ClusterSecurity;
 import org.legoos.node.cluster.ClusterUnreachableException;
 import org.legoos.node.cluster.NodeRole;
 import org.legoos.node.config.ConfigKeys;
@@ -65,6 +66,7 @@ final class UpCommand implements Callable<Integer> {
         run.entries().forEach(run::forget); // stale pid files of a cluster that died
         cfg = placeUnder(cfg, run.dir());
         Files.createDirectories(run.dir());
+        cfg = provisionCertificates(cfg, run.dir());
         Files.writeString(run.configFile(), cfg.toYaml(true), StandardCharsets.UTF_8);
 
         List<String> java = javaCommand(cfg);
@@ -84,7 +86,7 @@ final class UpCommand implements Callable<Integer> {
             }
         });
         try {
-            started.put("manager", run.launch("manager", NodeRole.MANAGER, command(java, NodeRole.MANAGER, run, null, null), env));
+            started.put("manager", run.launch("manager", NodeRole.MANAGER, command(java, NodeRole.MANAGER, run, null, null, "manager"), env));
             io.err().println("lego up: manager starting at " + cfg.get(ConfigKeys.MANAGER_ADDRESS) + " (log " + run.log("manager") + ")");
             Duration timeout = cfg.get(ConfigKeys.CLUSTER_START_TIMEOUT);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -98,7 +100,7 @@ final class UpCommand implements Callable<Integer> {
                         String name = roles[r].wireName() + "-" + i;
                         Path root = roles[r] == NodeRole.STORAGE ? storageRoot.resolve(name) : null;
                         String listen = listenAddress(cfg, roles[r], i);
-                        started.put(name, run.launch(name, roles[r], command(java, roles[r], run, root, listen), env));
+                        started.put(name, run.launch(name, roles[r], command(java, roles[r], run, root, listen, name), env));
                     }
                 }
                 io.err().println("lego up: started " + (started.size() - 1) + " components; waiting for them to join");
@@ -116,6 +118,42 @@ final class UpCommand implements Callable<Integer> {
         io.out().println("cluster up: " + started.size() + " processes, logs in " + run.dir().resolve("logs")
                 + "; stop it with: lego down" + (dir.equals(Path.of(".lego")) ? "" : " --dir " + dir));
         return Lego.EXIT_OK;
+    }
+
+    /**
+     * With {@code security.mode: tls} (the default), makes sure the cluster has its certificates: a CA and one
+     * certificate per component this command starts ({@code manager}, {@code storage-1}, {@code memory-1}, ...,
+     * for the hosts they listen on) and the {@code admin} operator the clients on this machine use, in
+     * {@code security.dir} if configured, else {@code DIR/certs}. What exists is kept: a cluster brought up again
+     * keeps its identities.
+     */
+    static LegoConfig provisionCertificates(LegoConfig cfg, Path runDir) {
+        if (cfg.get(ConfigKeys.SECURITY_MODE) != org.legoos.api.security.SecurityMode.TLS) {
+            return cfg;
+        }
+        Path certs = (cfg.isSet(ConfigKeys.SECURITY_DIR) ? cfg.get(ConfigKeys.SECURITY_DIR) : runDir.resolve("certs"))
+                .toAbsolutePath().normalize();
+        java.util.Set<String> hosts = new java.util.LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
+        for (NodeRole role : NodeRole.values()) {
+            String listen = role == NodeRole.MANAGER ? cfg.get(ConfigKeys.MANAGER_ADDRESS) : cfg.get(role.listenKey());
+            String host = listen.substring(0, listen.lastIndexOf(':'));
+            if (!host.equals("0.0.0.0") && !host.equals("[::]")) {
+                hosts.add(host);
+            }
+        }
+        List<ClusterSecurity.NamedRole> names = new ArrayList<>();
+        names.add(new ClusterSecurity.NamedRole("manager", org.legoos.api.security.Role.MANAGER));
+        NodeRole[] roles = {NodeRole.STORAGE, NodeRole.MEMORY, NodeRole.PROCESSOR};
+        int[] counts = {cfg.get(ConfigKeys.CLUSTER_STORAGES), cfg.get(ConfigKeys.CLUSTER_MEMORIES),
+                cfg.get(ConfigKeys.CLUSTER_PROCESSORS)};
+        for (int r = 0; r < roles.length; r++) {
+            for (int i = 1; i <= counts[r]; i++) {
+                names.add(new ClusterSecurity.NamedRole(roles[r].wireName() + "-" + i,
+                        org.legoos.api.security.Role.valueOf(roles[r].name())));
+            }
+        }
+        ClusterSecurity.provision(certs, List.copyOf(hosts), names);
+        return cfg.with(ConfigKeys.SECURITY_DIR, certs);
     }
 
     /** Puts the manager's state and the storage roots under the run directory unless configured, with absolute paths. */
@@ -200,11 +238,13 @@ final class UpCommand implements Callable<Integer> {
         return host + ":" + p;
     }
 
-    static List<String> command(List<String> java, NodeRole role, RunDir run, Path storageRoot, String listen) {
+    static List<String> command(List<String> java, NodeRole role, RunDir run, Path storageRoot, String listen, String identity) {
         List<String> cmd = new ArrayList<>(java);
         cmd.add(role.wireName());
         cmd.add("--config");
         cmd.add(run.configFile().toString());
+        cmd.add("--set");
+        cmd.add(ConfigKeys.SECURITY_IDENTITY.id() + "=" + identity);
         if (listen != null) {
             cmd.add("--set");
             cmd.add(role.listenKey().id() + "=" + listen);
@@ -222,7 +262,8 @@ final class UpCommand implements Callable<Integer> {
         while (true) {
             checkAlive(run, started);
             try {
-                return ClusterClient.connect(address, Duration.ofSeconds(2));
+                return ClusterClient.connect(address, Duration.ofSeconds(2),
+                        ClusterSecurity.clientTls(cfg, ClusterSecurity.DEFAULT_CLIENT_IDENTITY));
             } catch (ClusterUnreachableException e) {
                 if (System.nanoTime() - deadline >= 0) {
                     throw new CliException(Lego.EXIT_FAILURE, "the manager did not answer at " + address + " within "

@@ -26,6 +26,7 @@ import org.legoos.testkit.Await;
 class ClusterCommandsTest {
     private TcpCluster cluster;
     private String manager;
+    private java.nio.file.Path clientConfig;
 
     @BeforeAll
     void start() {
@@ -36,6 +37,14 @@ class ClusterCommandsTest {
                 .with("memory.bufferCacheBytes", "4MiB");
         cluster = TcpCluster.start(cfg, 1, 2, 1, TestPrograms.all());
         manager = cluster.managerAddress();
+        // the commands find the cluster's certificates (which it made for itself) through a configuration file
+        try {
+            clientConfig = java.nio.file.Files.createTempFile("lego-client", ".yaml");
+            java.nio.file.Files.writeString(clientConfig, "security:\n  dir: "
+                    + cluster.config().get(org.legoos.node.config.ConfigKeys.SECURITY_DIR) + "\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @AfterAll
@@ -50,12 +59,14 @@ class ClusterCommandsTest {
 
     private String[] withManager(String... args) {
         // options go before a 'run' program's own arguments
-        String[] all = new String[args.length + 2];
+        String[] all = new String[args.length + 4];
         int at = args[0].equals("vnode") ? 2 : 1;
         System.arraycopy(args, 0, all, 0, at);
         all[at] = "--manager";
         all[at + 1] = manager;
-        System.arraycopy(args, at, all, at + 2, args.length - at);
+        all[at + 2] = "--config";
+        all[at + 3] = clientConfig.toString();
+        System.arraycopy(args, at, all, at + 4, args.length - at);
         return all;
     }
 
@@ -239,11 +250,29 @@ class ClusterCommandsTest {
     }
 
     @Test
+    void statusSaysLoudlyWhenAClusterRunsInsecure() {
+        LegoConfig insecure = LegoConfig.defaults().with("security.mode", "insecure").with("manager.reportInterval", "100ms")
+                .with("memory.capacityBytes", "16MiB").with("memory.workers", "1");
+        try (TcpCluster plain = TcpCluster.start(insecure, 0, 1, 0, java.util.Map.of())) {
+            java.nio.file.Path plainConfig = java.nio.file.Files.createTempFile("lego-insecure", ".yaml");
+            java.nio.file.Files.writeString(plainConfig, "security:\n  mode: insecure\n");
+            Cli.Result r = new Cli().exec("status", "--manager", plain.managerAddress(), "--config", plainConfig.toString());
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(r.out().lines().toList().get(1)).startsWith("WARNING: INSECURE cluster (security.mode: insecure)");
+            // a client that expects TLS does not talk to it in plaintext: it is refused, not downgraded
+            Cli.Result tls = new Cli().exec("status", "--manager", plain.managerAddress(), "--config", clientConfig.toString());
+            assertThat(tls.code()).as(tls.toString()).isNotZero();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void statusPrintsEveryComponentWithItsResources() {
         Cli.Result r = lego("status");
         assertThat(r.code()).isZero();
         var lines = r.out().lines().toList();
-        assertThat(lines.getFirst()).matches("manager " + manager.replace(".", "\\.") + ": 4 components \\(4 alive\\), \\d+ vNodes?");
+        assertThat(lines.getFirst()).matches("manager " + manager.replace(".", "\\.") + ": 4 components \\(4 alive\\), \\d+ vNodes?, mutual TLS");
         assertThat(lines.get(1)).matches("NODE  ROLE +ADDRESS +STATE +SEEN  THREADS/CORES  PROCS  MEMORY USED/CAP  REPLICAS  STORAGE USED  EXCACHE  MODE");
         assertThat(lines.subList(2, 6)).allSatisfy(l -> assertThat(l).contains("ALIVE").contains(" ago"));
         assertThat(lines.get(2)).contains("storage").containsPattern("B  +-  +-$");

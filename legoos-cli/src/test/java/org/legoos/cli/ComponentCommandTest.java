@@ -28,8 +28,51 @@ class ComponentCommandTest {
 
     private final List<Running> started = new ArrayList<>();
 
-    /** Runs a component command on its own thread (it blocks until interrupted). */
-    private Running start(String... args) {
+    /** The cluster identity of these tests: a CA, the default identities of components and the admin operator. */
+    private static final Path CERTS = certs();
+    /** A client configuration naming {@link #CERTS}. */
+    private static final Path CLIENT_CONFIG = clientConfig();
+
+    private static Path certs() {
+        try {
+            Path d = java.nio.file.Files.createTempDirectory("lego-cmd-certs");
+            org.legoos.node.cluster.ClusterSecurity.provision(d, List.of("127.0.0.1"), List.of(
+                    new org.legoos.node.cluster.ClusterSecurity.NamedRole("manager", org.legoos.api.security.Role.MANAGER),
+                    new org.legoos.node.cluster.ClusterSecurity.NamedRole("storage", org.legoos.api.security.Role.STORAGE),
+                    new org.legoos.node.cluster.ClusterSecurity.NamedRole("memory", org.legoos.api.security.Role.MEMORY),
+                    new org.legoos.node.cluster.ClusterSecurity.NamedRole("processor", org.legoos.api.security.Role.PROCESSOR)));
+            return d;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Path clientConfig() {
+        try {
+            Path f = java.nio.file.Files.createTempFile("lego-cmd-client", ".yaml");
+            java.nio.file.Files.writeString(f, "security:\n  dir: " + CERTS + "\n");
+            return f;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** {@code lego ARGS} as a client of these tests' cluster (its certificates found through a configuration file). */
+    private static Cli.Result client(String... args) {
+        int at = args[0].equals("vnode") ? 2 : 1; // options go before a 'run' program's own arguments
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, at);
+        all[at] = "--config";
+        all[at + 1] = CLIENT_CONFIG.toString();
+        System.arraycopy(args, at, all, at + 2, args.length - at);
+        return Cli.run(all);
+    }
+
+    /** Runs a component command on its own thread (it blocks until interrupted), with these tests' certificates. */
+    private Running start(String... given) {
+        String[] args = java.util.Arrays.copyOf(given, given.length + 2);
+        args[given.length] = "--set";
+        args[given.length + 1] = "security.dir=" + CERTS;
         Cli cli = new Cli();
         Running r = new Running(cli, cli.background(args).thenApply(Cli.Result::code));
         started.add(r);
@@ -72,10 +115,10 @@ class ComponentCommandTest {
             assertThat(ready(c)).matches("(storage|memory|processor) node \\d+ ready at 127\\.0\\.0\\.1:\\d+ \\(manager "
                     + address.replace(".", "\\.") + "\\)");
         }
-        Cli.Result status = Cli.run("status", "--manager", address);
+        Cli.Result status = client("status", "--manager", address);
         assertThat(status.out()).startsWith("manager " + address + ": 3 components (3 alive), 0 vNodes");
-        assertThat(Cli.run("vnode", "create", "cmd", "--manager", address).code()).isZero();
-        Cli.Result hello = Cli.run("run", "--manager", address, "--vnode", "cmd", "hello");
+        assertThat(client("vnode", "create", "cmd", "--manager", address).code()).isZero();
+        Cli.Result hello = client("run", "--manager", address, "--vnode", "cmd", "hello");
         assertThat(hello.code()).as(hello.toString()).isZero();
         assertThat(hello.out()).startsWith("hello from pid");
 
@@ -85,13 +128,13 @@ class ComponentCommandTest {
         }
         manager.cli().interrupt();
         assertThat(manager.code().get(20, TimeUnit.SECONDS)).isZero();
-        assertThat(Cli.run("status", "--manager", address).code()).isEqualTo(Lego.EXIT_UNREACHABLE);
+        assertThat(client("status", "--manager", address).code()).isEqualTo(Lego.EXIT_UNREACHABLE);
 
         // the manager's state survives: a new manager on the same directory still knows the vNode
         Running again = start("manager", "--set", "manager.address=127.0.0.1:0", "--manager.state-dir=" + dir.resolve("state"));
         String address2 = ready(again).replaceAll("manager ready at (\\S+) .*", "$1");
-        assertThat(Cli.run("vnode", "list", "--manager", address2).out()).contains(" cmd ");
-        assertThat(Cli.run("status", "--manager", address2).out()).contains("3 components (0 alive)").contains("DEAD");
+        assertThat(client("vnode", "list", "--manager", address2).out()).contains(" cmd ");
+        assertThat(client("status", "--manager", address2).out()).contains("3 components (0 alive)").contains("DEAD");
         again.cli().interrupt();
         assertThat(again.code().get(20, TimeUnit.SECONDS)).isZero();
     }
@@ -99,7 +142,8 @@ class ComponentCommandTest {
     @Test
     void aComponentWithNoManagerGivesUpWithExitCode3() {
         try (ReservedPort nowhere = ReservedPort.reserve()) {
-            Cli.Result r = Cli.run("memory", "--manager.address", nowhere.address(), "--manager.join-timeout", "200ms");
+            Cli.Result r = Cli.run("memory", "--manager.address", nowhere.address(), "--manager.join-timeout", "200ms",
+                    "--security.dir", CERTS.toString());
             assertThat(r.code()).isEqualTo(Lego.EXIT_UNREACHABLE);
             assertThat(r.err()).startsWith("lego: cannot reach the manager at " + nowhere.address() + " within 200 ms");
         }
@@ -108,7 +152,8 @@ class ComponentCommandTest {
     @Test
     void aManagerWhosePortIsTakenFailsWithOneLine() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Cli.Result r = Cli.run("manager", "--manager.address", "127.0.0.1:" + taken.getLocalPort(), "--manager.state-dir=");
+            Cli.Result r = Cli.run("manager", "--manager.address", "127.0.0.1:" + taken.getLocalPort(), "--manager.state-dir=",
+                    "--security.dir", CERTS.toString());
             assertThat(r.code()).isEqualTo(Lego.EXIT_FAILURE);
             assertThat(r.err()).startsWith("lego: cannot listen on 127.0.0.1:" + taken.getLocalPort()).hasLineCount(1);
         }

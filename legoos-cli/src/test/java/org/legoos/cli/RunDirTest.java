@@ -75,9 +75,10 @@ class RunDirTest {
         assertThat(java.getFirst()).endsWith("/bin/java");
         assertThat(java).containsSequence("-Xmx256m", "-Dx=1").contains("-cp").endsWith(Lego.class.getName());
         List<String> storage = UpCommand.command(java, NodeRole.STORAGE, new RunDir(dir), dir.resolve("storage/storage-1"),
-                "127.0.0.1:7701");
+                "127.0.0.1:7701", "storage-1");
         assertThat(storage.subList(java.size(), storage.size())).containsExactly("storage", "--config",
-                dir.resolve("lego.yaml").toString(), "--set", "storage.listen=127.0.0.1:7701", "--set",
+                dir.resolve("lego.yaml").toString(), "--set", "security.identity=storage-1", "--set",
+                "storage.listen=127.0.0.1:7701", "--set",
                 "storage.root=" + dir.resolve("storage/storage-1"));
     }
 

@@ -56,8 +56,9 @@ public final class Bench {
      */
     public record Plan(boolean quick, List<String> workloads, Set<Section> sections, boolean tcp, Path out, long seed,
                        int threads, List<String> javaCommand, String commandLine, int prefetchPages, ProcessorMode mode,
-                       List<Double> cacheFractions) {
+                       List<Double> cacheFractions, org.legoos.api.security.SecurityMode security) {
         public Plan {
+            java.util.Objects.requireNonNull(security, "security");
             for (double f : cacheFractions) {
                 if (!(f > 0 && f < 1)) {
                     throw new IllegalArgumentException("an ExCache size below full must be a fraction of the working set "
@@ -83,7 +84,7 @@ public final class Bench {
         /** This plan with another way to start the {@code lego} command line in a new JVM. */
         public Plan withJavaCommand(List<String> java) {
             return new Plan(quick, workloads, sections, tcp, out, seed, threads, java, commandLine, prefetchPages, mode,
-                    cacheFractions);
+                    cacheFractions, security);
         }
 
         /** The in-JVM deployment in the plan's mode. */
@@ -154,7 +155,7 @@ public final class Bench {
         int step = 0;
         try (InJvmDeployment inJvm = plan.inJvm(memory);
              Deployment tcp = plan.tcp() ? new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster"),
-                     plan.threads(), memory, 4, plan.mode()) : null) {
+                     plan.threads(), memory, 4, plan.mode(), 1, 1, plan.security()) : null) {
             for (Workload w : selected) {
                 double[] fractions = fractions(w);
                 WorkloadBench b = new WorkloadBench(w, size(w), plan.seed(), plan.threads(), ExCacheConfig.Policy.FIFO,
@@ -232,9 +233,9 @@ public final class Bench {
                 memory = Math.max(memory, FailoverBench.memoryFor(w, size(w)));
             }
             try (ProcessDeployment one = new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster-1-copy"),
-                    plan.threads(), memory, 4, ProcessorMode.PROCESS, 2, 1);
+                    plan.threads(), memory, 4, ProcessorMode.PROCESS, 2, 1, plan.security());
                  ProcessDeployment two = new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster-2-copies"),
-                    plan.threads(), memory, 4, ProcessorMode.PROCESS, 2, 2)) {
+                    plan.threads(), memory, 4, ProcessorMode.PROCESS, 2, 2, plan.security())) {
                 for (Workload w : selected) {
                     progress.step("failover: replication overhead over TCP, " + w.name(), step++, total);
                     rows.add(FailoverBench.overhead(w, size(w), plan.seed(), plan.threads(), one, two, "TCP, processes"));
@@ -311,7 +312,8 @@ public final class Bench {
         List<TechniqueBench.Row> rows;
         try (InJvmDeployment inJvm = plan.inJvm(Math.max(8L << 30, 4 * w.estimatedWorkingSetBytes(size)));
              Deployment tcp = plan.tcp() ? new ProcessDeployment(plan.javaCommand(), plan.out().resolve("cluster-techniques"),
-                     plan.threads(), Math.max(8L << 30, 4 * w.estimatedWorkingSetBytes(size)), 4, plan.mode()) : null) {
+                     plan.threads(), Math.max(8L << 30, 4 * w.estimatedWorkingSetBytes(size)), 4, plan.mode(), 1, 1,
+                     plan.security()) : null) {
             rows = new TechniqueBench(w, size, plan.seed(), plan.threads(), 0.25)
                     .run(inJvm, tcp == null ? List.of() : List.of(tcp), section("techniques"), 0, TechniqueBench.steps(deployments));
         }

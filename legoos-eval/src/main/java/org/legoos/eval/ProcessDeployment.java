@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.node.cluster.ClusterClient;
+import org.legoos.node.cluster.ClusterSecurity;
 import org.legoos.api.ComponentRole;
 import org.legoos.api.ComponentState;
 import org.legoos.api.ProcessorMode;
@@ -67,6 +68,18 @@ public final class ProcessDeployment implements Deployment {
     /** As above, with {@code memories} memory components keeping {@code replicas} copies of each page. */
     public ProcessDeployment(List<String> javaCommand, Path dir, int cores, long memoryBytes, int memoryWorkers,
                              ProcessorMode mode, int memories, int replicas) throws IOException, InterruptedException {
+        this(javaCommand, dir, cores, memoryBytes, memoryWorkers, mode, memories, replicas,
+                org.legoos.api.security.SecurityMode.TLS);
+    }
+
+    /**
+     * As above, its links protected by {@code security}: mutual TLS (the default; the deployment makes its own CA and a
+     * certificate per component, as {@code lego up} does) or plaintext.
+     */
+    public ProcessDeployment(List<String> javaCommand, Path dir, int cores, long memoryBytes, int memoryWorkers,
+                             ProcessorMode mode, int memories, int replicas, org.legoos.api.security.SecurityMode security)
+            throws IOException, InterruptedException {
+        this.security = security;
         this.mode = mode;
         this.memories = memories;
         this.replicas = replicas;
@@ -82,7 +95,14 @@ public final class ProcessDeployment implements Deployment {
                 .with(ConfigKeys.MEMORY_CAPACITY_BYTES, memoryBytes)
                 .with(ConfigKeys.MEMORY_WORKERS, memoryWorkers)
                 .with(ConfigKeys.MEMORY_REPLICAS, replicas)
-                .with(ConfigKeys.MANAGER_HEARTBEAT_TIMEOUT, Duration.ofMinutes(10));
+                .with(ConfigKeys.MANAGER_HEARTBEAT_TIMEOUT, Duration.ofMinutes(10))
+                .with(ConfigKeys.SECURITY_DIR, this.dir.resolve("certs"))
+                .with(ConfigKeys.SECURITY_MODE, security);
+        // as 'lego up': the cluster's own CA, and a certificate per component as it starts (mutual TLS, the default)
+        if (security == org.legoos.api.security.SecurityMode.TLS) {
+            ClusterSecurity.provision(this.dir.resolve("certs"), HOSTS, List.of());
+        }
+        this.clientTls = ClusterSecurity.clientTls(cfg, ClusterSecurity.DEFAULT_CLIENT_IDENTITY);
         this.configFile = this.dir.resolve("lego.yaml");
         Files.writeString(configFile, cfg.toYaml(false), StandardCharsets.UTF_8);
         ClusterClient c = null;
@@ -189,6 +209,11 @@ public final class ProcessDeployment implements Deployment {
         current = excache;
     }
 
+    private static final List<String> HOSTS = List.of("127.0.0.1", "localhost");
+    private final org.legoos.api.security.SecurityMode security;
+    /** The identity clients of this deployment present (null if insecure). */
+    private final org.legoos.net.security.ClusterTls clientTls;
+
     private Process start(String name, List<String> settings) throws IOException {
         return start(name, settings, name);
     }
@@ -198,6 +223,15 @@ public final class ProcessDeployment implements Deployment {
         cmd.add(role);
         cmd.add("--config");
         cmd.add(configFile.toString());
+        Path certs = dir.resolve("certs");
+        if (security == org.legoos.api.security.SecurityMode.TLS
+                && !Files.exists(org.legoos.net.security.CertificateNames.certificate(certs, name))) {
+            org.legoos.net.security.ClusterCa.in(certs).issue(name,
+                    org.legoos.api.security.Role.valueOf(role.toUpperCase(java.util.Locale.ROOT)), HOSTS, List.of(),
+                    ClusterSecurity.validity());
+        }
+        cmd.add("--set");
+        cmd.add(ConfigKeys.SECURITY_IDENTITY.id() + "=" + name);
         for (String s : settings) {
             cmd.add("--set");
             cmd.add(s);
@@ -233,7 +267,7 @@ public final class ProcessDeployment implements Deployment {
         while (System.nanoTime() < deadline) {
             checkRunning();
             try {
-                ClusterClient c = ClusterClient.connect(address, Duration.ofSeconds(2));
+                ClusterClient c = ClusterClient.connect(address, Duration.ofSeconds(2), clientTls);
                 c.members();
                 return c;
             } catch (RuntimeException e) {

@@ -32,6 +32,7 @@ import org.legoos.net.protocol.gm.NodeChoice;
 import org.legoos.net.protocol.gm.PlaceProcess;
 import org.legoos.net.protocol.gm.Placement;
 import org.legoos.net.protocol.gm.ProcessExited;
+import org.legoos.api.security.Principal;
 import org.legoos.net.protocol.gm.Register;
 import org.legoos.net.protocol.gm.Registered;
 import org.legoos.net.protocol.gm.StatusReport;
@@ -137,6 +138,7 @@ public final class GlobalManager implements AutoCloseable {
             }
             this.requests = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gm-request-", 0).factory());
             registerHandlers();
+            rpc.bindSourceNodes(this::identityOf); // over TLS a frame naming node N comes from N's certificate
         } catch (RuntimeException e) {
             if (store != null) {
                 store.close();
@@ -161,22 +163,42 @@ public final class GlobalManager implements AutoCloseable {
     }
 
     private void registerHandlers() {
-        rpc.handle(Register.class, (q, ctx) -> register(q), requests);
+        rpc.handle(Register.class, (q, ctx) -> register(q, ctx.principal()), requests);
         rpc.handle(MembersRequest.class, (q, ctx) -> new MemberList(members()), requests);
         rpc.handle(VNodeCreate.class, (q, ctx) -> createVNode(q), requests);
-        rpc.handle(VNodeListRequest.class, (q, ctx) -> new VNodeList(vnodes()), requests);
-        rpc.handle(VNodeGet.class, (q, ctx) -> vnode(q.nameOrId()), requests);
+        rpc.handle(VNodeListRequest.class, (q, ctx) -> new VNodeList(vnodes().stream()
+                .filter(v -> ctx.principal().mayActIn(v.name())).toList()), requests);
+        rpc.handle(VNodeGet.class, (q, ctx) -> actingIn(ctx.principal(), vnode(q.nameOrId())), requests);
         rpc.handle(VNodeRemove.class, (q, ctx) -> {
             removeVNode(q.nameOrId());
             return Ack.INSTANCE;
         }, requests);
-        rpc.handle(PlaceProcess.class, (q, ctx) -> placeProcess(q), requests);
+        rpc.handle(PlaceProcess.class, (q, ctx) -> {
+            actingIn(ctx.principal(), vnodeInfo(q.vnodeId()));
+            return placeProcess(q);
+        }, requests);
         rpc.handle(Consult.class, (q, ctx) -> consult(q), requests);
+        rpc.handle(org.legoos.net.protocol.gm.ProcessInfo.class, (q, ctx) -> processInfo(q.pid()), requests);
         rpc.handle(org.legoos.net.protocol.gm.ReplicaConsult.class, (q, ctx) -> replicaConsult(q), requests);
         rpc.handle(MemoryUsage.class, (q, ctx) -> memoryUsage(q), requests);
-        rpc.onMessage(StatusReport.class, (m, ctx) -> statusReport(m));
-        rpc.onMessage(ProcessExited.class, (m, ctx) -> processExited(m));
-        rpc.onMessage(org.legoos.net.protocol.gm.Leave.class, (m, ctx) -> leave(m.nodeId()));
+        rpc.onMessage(StatusReport.class, (m, ctx) -> {
+            if (fromNode(ctx, m.nodeId(), "STATUS_REPORT")) {
+                statusReport(m);
+            }
+        });
+        rpc.onMessage(ProcessExited.class, (m, ctx) -> {
+            VNodeInfo v = vnodeInfoOrNull(m.vnodeId());
+            if (v == null || ctx.principal().mayActIn(v.name())) {
+                processExited(m);
+            } else {
+                log.warn("exit of pid {} in vNode {} from {} refused: not its vNode", m.pid(), v.name(), ctx.principal());
+            }
+        });
+        rpc.onMessage(org.legoos.net.protocol.gm.Leave.class, (m, ctx) -> {
+            if (fromNode(ctx, m.nodeId(), "LEAVE")) {
+                leave(m.nodeId());
+            }
+        });
         rpc.onMessage(org.legoos.net.protocol.gm.HomeMoved.class, (m, ctx) -> homeMoved(m, ctx.sourceNode()));
     }
 
@@ -199,11 +221,25 @@ public final class GlobalManager implements AutoCloseable {
      *     registered with another role
      */
     public Registered register(Register r) {
+        return register(r, Principal.UNAUTHENTICATED);
+    }
+
+    /**
+     * {@link #register(Register)} by {@code who}: over TLS a component registers only as the role its certificate
+     * names, and an address stays bound to the identity that first registered it (another certificate cannot take
+     * over a component's address, and with it its node id).
+     *
+     * @throws LegoException DENIED for a role or address its certificate does not allow
+     */
+    public Registered register(Register r, Principal who) {
         ensureOpen();
         ComponentRole role = ComponentRole.byWireName(r.role());
         if (role == null) {
             throw Status.INVALID_ARGUMENT.toException("unknown component role '" + r.role()
                     + "': expected processor, memory or storage");
+        }
+        if (who.authenticated() && who.role().component() != role) {
+            throw Status.DENIED.toException(who + " may not register as a " + role.wireName() + " component");
         }
         String address = r.address();
         if (address.isBlank() || address.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
@@ -220,6 +256,14 @@ public final class GlobalManager implements AutoCloseable {
                 if (m.role != role) {
                     throw Status.EXISTS.toException("address " + address + " is already registered as " + m
                             + "; a " + role.wireName() + " component must listen elsewhere");
+                }
+                if (who.authenticated() && m.identity != null && !m.identity.equals(who.name())) {
+                    throw Status.DENIED.toException("address " + address + " belongs to " + m + ", registered by '"
+                            + m.identity + "'; " + who + " may not take it over");
+                }
+                if (who.authenticated()) {
+                    m.identity = who.name();
+                    rpc.knowIdentity(m.id, who.name());
                 }
                 boolean memory = m.role == ComponentRole.MEMORY;
                 if (m.role == ComponentRole.PROCESSOR && m.alive) {
@@ -247,6 +291,10 @@ public final class GlobalManager implements AutoCloseable {
                 }
                 m = new Member(nextNodeId++, role, address);
                 m.registered(r.resources(), now);
+                if (who.authenticated()) {
+                    m.identity = who.name();
+                    rpc.knowIdentity(m.id, who.name());
+                }
                 members.put(m.id, m);
                 membersByAddress.put(address, m);
                 try {
@@ -733,6 +781,77 @@ public final class GlobalManager implements AutoCloseable {
                         .thenComparingInt(m -> served.getOrDefault(m.id, 0))
                         .thenComparingInt(m -> m.id))
                 .orElse(null);
+    }
+
+    /**
+     * Who node {@code nodeId} is, for binding frames' source nodes ({@code RpcNode.bindSourceNodes}): the identity it
+     * registered with. A member not seen since this manager restarted (identities are not persisted) is bound to the
+     * first authenticated peer of its role that names it, which is logged.
+     */
+    public String identityOf(int nodeId, Principal claimant) {
+        synchronized (lock) {
+            Member m = members.get(nodeId);
+            if (m == null) {
+                return null;
+            }
+            if (m.identity == null && claimant != null && claimant.authenticated() && claimant.role().component() == m.role) {
+                m.identity = claimant.name();
+                log.warn("{} bound to '{}' on its first frame since this manager started (identities are learnt at"
+                        + " REGISTER and not persisted)", m, claimant.name());
+            }
+            return m.identity;
+        }
+    }
+
+    /** A message about node {@code nodeId} sent by another node over TLS is refused (one log line). */
+    private boolean fromNode(org.legoos.net.rpc.CallContext ctx, int nodeId, String what) {
+        if (!ctx.principal().authenticated() || ctx.sourceNode() == nodeId) {
+            return true;
+        }
+        log.warn("{} about node {} from node {} ({}) refused: a component speaks only for itself", what, nodeId,
+                ctx.sourceNode(), ctx.principal());
+        return false;
+    }
+
+    /** {@code v} if {@code who} may act in it; DENIED otherwise (a vNode user outside its vNodes). */
+    private static VNodeInfo actingIn(Principal who, VNodeInfo v) {
+        if (!who.mayActIn(v.name())) {
+            String message = "manager refuses " + who + ": it may not act in vNode '" + v.name() + "'";
+            log.warn("{}", message);
+            throw Status.DENIED.toException(message);
+        }
+        return v;
+    }
+
+    private VNodeInfo vnodeInfo(int vnodeId) {
+        VNodeInfo v = vnodeInfoOrNull(vnodeId);
+        if (v == null) {
+            throw Status.NOT_FOUND.toException("no vNode with id " + vnodeId);
+        }
+        return v;
+    }
+
+    private VNodeInfo vnodeInfoOrNull(int vnodeId) {
+        synchronized (lock) {
+            VNode v = vnodes.get(vnodeId);
+            return v == null ? null : v.info();
+        }
+    }
+
+    /**
+     * PROCESS_INFO: where process {@code pid} was placed (processor, home, vNode).
+     *
+     * @throws LegoException NOT_FOUND if no running process has that pid
+     */
+    public Placement processInfo(long pid) {
+        synchronized (lock) {
+            StateStore.ProcessRow p = processes.get(pid);
+            VNode v = p == null ? null : vnodes.get(p.vnodeId());
+            if (p == null || v == null) {
+                throw Status.NOT_FOUND.toException("no process with pid " + pid);
+            }
+            return new Placement(pid, p.processorNode(), p.homeMemoryNode(), v.info());
+        }
     }
 
     /** VNODE_LIST: every vNode in id order. */

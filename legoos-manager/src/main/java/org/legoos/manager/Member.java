@@ -35,6 +35,11 @@ final class Member {
     /** When it was last marked DEAD (or restored DEAD at a manager restart); see {@link ManagerConfig#deadRetentionMillis()}. */
     long deadSinceMillis;
     ComponentResources resources = NOTHING_REPORTED;
+    /**
+     * The name its certificate proved when it registered (TLS), or null: insecure, or not seen since the manager
+     * restarted (not persisted; the first authenticated frame of the member's role names it then).
+     */
+    String identity;
     /** GPM: threads placed here since the last report (so a burst of launches spreads). */
     int threadsPlacedSinceReport;
     /** GMM: bytes granted since the last report (MOST_FREE_MEMORY). */
@@ -92,7 +97,7 @@ final class Member {
 
     ComponentInfo info() {
         return new ComponentInfo(id, role, address, !alive ? ComponentState.DEAD : serving ? ComponentState.ALIVE : ComponentState.JOINING,
-                lastReportMillis, resources);
+                lastReportMillis, resources, identity == null ? "" : identity);
     }
 
     @Override

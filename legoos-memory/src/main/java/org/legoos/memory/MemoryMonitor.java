@@ -103,6 +103,16 @@ public final class MemoryMonitor implements AutoCloseable {
      * @param rpc this component's endpoint (node id set, peers reachable)
      * @param managerNode the node id of the global managers (GMM for vRegion placement, vNode registry)
      */
+    /** Keeps vNode users' file requests inside their vNodes. */
+    private final org.legoos.net.security.VNodeScope vnodeScope;
+
+    /** {@link #open()} once the caller may act in vNode {@code vnodeId}. */
+    private MemoryMonitor scoped(org.legoos.net.rpc.CallContext ctx, int vnodeId, String what) {
+        MemoryMonitor m = open();
+        org.legoos.net.security.VNodeScope.check(vnodeScope, ctx.principal(), vnodeId, what);
+        return m;
+    }
+
     public MemoryMonitor(RpcNode rpc, int managerNode, MemoryConfig cfg) {
         this(rpc, managerNode, cfg, 0);
     }
@@ -117,6 +127,7 @@ public final class MemoryMonitor implements AutoCloseable {
         this.config = java.util.Objects.requireNonNull(cfg, "cfg");
         this.pageStore = new PageStore(cfg.capacityBytes());
         this.bufferCache = new BufferCache(rpc, managerNode, cfg.bufferCacheBytes(), cfg.bufferChunkBytes());
+        this.vnodeScope = new org.legoos.net.security.VNodeScope(rpc, managerNode);
         this.owner = new VRegionOwner(pageStore, rpc::nodeId, new OwnerFiles(),
                 (replica, change) -> rpc.call(replica, change));
         this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner, cfg.replicas());
@@ -178,11 +189,13 @@ public final class MemoryMonitor implements AutoCloseable {
         // a file page may come from another component's buffer cache: never on the delivery thread
         rpc.handle(PcacheFileFill.class, (q, ctx) -> open().owner.fileFill(q), p2mWorkers);
         // storage buffer cache
-        rpc.handle(FileRead.class, (q, ctx) -> open().bufferCache.read(q), fileWorkers);
-        rpc.handle(FileWrite.class, (q, ctx) -> open().bufferCache.write(q), fileWorkers);
-        rpc.handle(FileWriteBatch.class, (q, ctx) -> open().bufferCache.writeBatch(q), fileWorkers);
-        rpc.handle(FileSync.class, (q, ctx) -> open().bufferCache.fsync(q), fileWorkers);
-        rpc.handle(FileClose.class, (q, ctx) -> open().bufferCache.close(q), fileWorkers);
+        // file data of a vNode: `lego cp` of a vNode user reaches only its own vNodes (VNodeScope asks the manager)
+        rpc.handle(FileRead.class, (q, ctx) -> scoped(ctx, q.vnodeId(), "P2M_READ").bufferCache.read(q), fileWorkers);
+        rpc.handle(FileWrite.class, (q, ctx) -> scoped(ctx, q.vnodeId(), "P2M_WRITE").bufferCache.write(q), fileWorkers);
+        rpc.handle(FileWriteBatch.class, (q, ctx) -> scoped(ctx, q.vnodeId(), "P2M_WRITEV").bufferCache.writeBatch(q),
+                fileWorkers);
+        rpc.handle(FileSync.class, (q, ctx) -> scoped(ctx, q.vnodeId(), "P2M_FSYNC").bufferCache.fsync(q), fileWorkers);
+        rpc.handle(FileClose.class, (q, ctx) -> scoped(ctx, q.vnodeId(), "P2M_CLOSE").bufferCache.close(q), fileWorkers);
         // owner role: calls from homes
         rpc.handle(OwnerMap.class, (q, ctx) -> fromHome(q.pid(), ctx).map(q), m2mWorkers);
         rpc.handle(OwnerUnmap.class, (q, ctx) -> fromHome(q.pid(), ctx).unmap(q), m2mWorkers);

@@ -9,6 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.legoos.api.LegoException;
+import org.legoos.api.security.AccessDeniedException;
+import org.legoos.api.security.Principal;
+import org.legoos.api.security.Role;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.net.protocol.gm.ComponentResources;
 import org.legoos.net.protocol.gm.MemberList;
@@ -93,6 +96,7 @@ public final class ComponentHost implements AutoCloseable {
             rpc.setNodeId(reg.nodeId());
             Map<Integer, String> known = new ConcurrentHashMap<>();
             rpc.setResolver(id -> known.computeIfAbsent(id, x -> lookup(rpc, x)));
+            bindSourceNodes(rpc, managerAddress);
             Hosted<?> hosted = monitorFactory.apply(rpc, reg);
             rpc.serveRequests();
             log.info("{} joined as node {} at {}", name, reg.nodeId(), address);
@@ -132,6 +136,34 @@ public final class ComponentHost implements AutoCloseable {
         } catch (LegoException e) {
             log.warn("{}: cannot ask the manager whether it is ALIVE: {}", rpc.name(), e.getMessage());
         }
+    }
+
+    /**
+     * Over TLS, frames naming a node as their source must come from that node's certificate: the manager's is the one
+     * this component reached at {@code managerAddress} (which must be a manager's), every other node's the identity the
+     * manager's membership table records for it.
+     */
+    private static void bindSourceNodes(RpcNode rpc, String managerAddress) {
+        Principal manager = rpc.peerIdentity(MANAGER_NODE);
+        if (!manager.authenticated()) {
+            return; // insecure or in-JVM: nobody is authenticated, nothing to bind
+        }
+        if (manager.role() != Role.MANAGER) {
+            throw new AccessDeniedException("the process at " + managerAddress + " presents " + manager
+                    + "'s certificate, not a manager's");
+        }
+        rpc.knowIdentity(MANAGER_NODE, manager.name());
+        rpc.bindSourceNodes((node, claimant) -> {
+            if (node == MANAGER_NODE) {
+                return manager.name();
+            }
+            for (ComponentInfo c : rpc.call(MANAGER_NODE, new MembersRequest()).members()) {
+                if (c.nodeId() == node) {
+                    return c.identity(); // empty while the manager has not seen it since a restart: ask again later
+                }
+            }
+            return null;
+        });
     }
 
     private static String lookup(RpcNode rpc, int node) {

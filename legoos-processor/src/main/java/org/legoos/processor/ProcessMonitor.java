@@ -26,6 +26,10 @@ import org.legoos.net.protocol.pm.ProcessInput;
 import org.legoos.net.protocol.pm.ProcessList;
 import org.legoos.net.protocol.pm.ProcessOutput;
 import org.legoos.net.protocol.pm.StartProcess;
+import org.legoos.api.security.Principal;
+import org.legoos.net.protocol.gm.Placement;
+import org.legoos.net.protocol.gm.ProcessInfo;
+import org.legoos.net.protocol.gm.VNodeInfo;
 import org.legoos.net.rpc.CallContext;
 import org.legoos.net.rpc.RpcException;
 import org.legoos.net.rpc.RpcNode;
@@ -119,13 +123,20 @@ public final class ProcessMonitor implements AutoCloseable {
                 config.warmTasks()) : null;
         log.info("{} runs processes in {} mode ({}){}", rpc.name(), mode.mode().name().toLowerCase(java.util.Locale.ROOT),
                 mode.reason(), mode.sandboxOptional() ? "; tasks run WITHOUT the sandbox: native bindings not available" : "");
-        rpc.handle(StartProcess.class, this::start, starter);
+        rpc.handle(StartProcess.class, (q, ctx) -> {
+            checkPlacement(q, ctx.principal());
+            return start(q, ctx);
+        }, starter);
         rpc.handle(KillProcess.class, (q, ctx) -> {
+            mayTouch(q.pid(), ctx.principal(), "PM_KILL");
             kill(q.pid());
             return Ack.INSTANCE;
         });
-        rpc.handle(ListProcesses.class, (q, ctx) -> ps());
-        rpc.handle(ProcessInput.class, (q, ctx) -> input(q), starter);
+        rpc.handle(ListProcesses.class, (q, ctx) -> ps(ctx.principal()));
+        rpc.handle(ProcessInput.class, (q, ctx) -> {
+            mayTouch(q.pid(), ctx.principal(), "PM_INPUT");
+            return input(q);
+        }, starter);
     }
 
     /**
@@ -574,6 +585,68 @@ public final class ProcessMonitor implements AutoCloseable {
         }
         log.info("kill pid={}", pid);
         p.kill();
+    }
+
+    /**
+     * A START from an authenticated peer (TLS) must be what the manager placed: this processor, the home and the vNode
+     * it recorded for the pid (asked with GM_PROCESS_INFO), in a vNode the caller may act in. So no client can run a
+     * program under another process's pid (and reach its address space at its home) or another vNode's files.
+     */
+    private void checkPlacement(StartProcess q, Principal who) {
+        if (!who.authenticated()) {
+            return; // in-JVM or insecure: one trust domain
+        }
+        Placement placed;
+        try {
+            placed = rpc.call(managerNode, new ProcessInfo(q.pid()));
+        } catch (RpcException e) {
+            if (e.code() == Status.NOT_FOUND) {
+                throw refuse("PM_START of pid " + q.pid() + " from " + who + ": the manager placed no such process");
+            }
+            throw e;
+        }
+        VNodeInfo v = placed.vnode();
+        VNodeInfo asked = q.vnode();
+        if (placed.processorNode() != rpc.nodeId() || placed.homeMemoryNode() != q.homeMemoryNode() || v.id() != asked.id()
+                || !v.name().equals(asked.name()) || v.storageNode() != asked.storageNode()
+                || v.cacheMemoryNode() != asked.cacheMemoryNode() || v.memoryQuotaBytes() != asked.memoryQuotaBytes()) {
+            throw refuse("PM_START of pid " + q.pid() + " from " + who + " does not match its placement (processor node "
+                    + placed.processorNode() + ", home node " + placed.homeMemoryNode() + ", vNode " + v.name() + ")");
+        }
+        if (!who.mayActIn(v.name())) {
+            throw refuse("PM_START from " + who + ": vNode '" + v.name() + "' is not one of its vNodes");
+        }
+    }
+
+    /** A vNode user may kill or feed only processes of its vNodes. */
+    private void mayTouch(long pid, Principal who, String what) {
+        if (!who.authenticated() || who.role() != org.legoos.api.security.Role.USER) {
+            return;
+        }
+        TaskProcess t = tasks.get(pid);
+        LegoProcess p = processes.get(pid);
+        VNodeInfo v = t != null ? t.vnode : p != null ? p.vnode : null;
+        if (v != null && !who.mayActIn(v.name())) {
+            throw refuse(what + " of pid " + pid + " from " + who + ": it runs in vNode '" + v.name() + "'");
+        }
+    }
+
+    private RpcException refuse(String message) {
+        String m = rpc.name() + " refuses " + message;
+        log.warn("{}", m);
+        return new RpcException(Status.DENIED, m);
+    }
+
+    /** {@link #ps()} as {@code who} may see it: a vNode user sees the processes of its vNodes only. */
+    public ProcessList ps(Principal who) {
+        ProcessList all = ps();
+        if (!who.authenticated() || who.role() != org.legoos.api.security.Role.USER) {
+            return all;
+        }
+        java.util.Map<Integer, String> names = new java.util.HashMap<>();
+        processes.values().forEach(p -> names.put(p.vnode.id(), p.vnode.name()));
+        tasks.values().forEach(t -> names.put(t.vnode.id(), t.vnode.name()));
+        return new ProcessList(all.processes().stream().filter(e -> who.mayActIn(names.getOrDefault(e.vnodeId(), ""))).toList());
     }
 
     public ProcessList ps() {

@@ -156,6 +156,14 @@ public final class StorageMonitor implements AutoCloseable {
      * @throws UncheckedIOException if the root directory cannot be created
      * @throws IllegalStateException if {@code rpc} already serves one of these requests
      */
+    /** Keeps vNode users inside their vNodes; null (in-JVM clusters) refuses every vNode user. */
+    private volatile org.legoos.net.security.VNodeScope vnodeScope;
+
+    /** Checks vNode users' requests with {@code scope} (the wiring gives it the manager to ask). */
+    public void scopeUsersWith(org.legoos.net.security.VNodeScope scope) {
+        this.vnodeScope = scope;
+    }
+
     public StorageMonitor(RpcNode rpc, StorageConfig config) {
         this.rpc = java.util.Objects.requireNonNull(rpc, "rpc");
         this.config = java.util.Objects.requireNonNull(config, "config");
@@ -170,14 +178,15 @@ public final class StorageMonitor implements AutoCloseable {
                 : Executors.newFixedThreadPool(config.workers(), workerThreads(rpc.name()));
         serve(StorageAttach.class, this::attach);
         serve(StorageDetach.class, this::detach);
-        serve(FileOpen.class, this::open);
-        serve(FileStatRequest.class, this::stat);
-        serve(FileTruncate.class, this::truncate);
-        serve(FileUnlink.class, this::unlink);
-        serve(DirCreate.class, this::mkdir);
-        serve(DirRemove.class, this::rmdir);
-        serve(DirRead.class, this::readdir);
-        serve(FileRename.class, this::rename);
+        // metadata of a vNode's files: processors, and `lego cp|ls|rm` of operators and of users in their vNodes
+        serve(FileOpen.class, q -> scoped(q.vnodeId(), "P2S_OPEN"), this::open);
+        serve(FileStatRequest.class, q -> scoped(q.vnodeId(), "P2S_STAT"), this::stat);
+        serve(FileTruncate.class, q -> scoped(q.vnodeId(), "P2S_TRUNCATE"), this::truncate);
+        serve(FileUnlink.class, q -> scoped(q.vnodeId(), "P2S_UNLINK"), this::unlink);
+        serve(DirCreate.class, q -> scoped(q.vnodeId(), "P2S_MKDIR"), this::mkdir);
+        serve(DirRemove.class, q -> scoped(q.vnodeId(), "P2S_RMDIR"), this::rmdir);
+        serve(DirRead.class, q -> scoped(q.vnodeId(), "P2S_READDIR"), this::readdir);
+        serve(FileRename.class, q -> scoped(q.vnodeId(), "P2S_RENAME"), this::rename);
         serve(BlockRead.class, this::read);
         serve(BlockWrite.class, this::write);
         serve(BlockSync.class, this::fsync);
@@ -233,9 +242,30 @@ public final class StorageMonitor implements AutoCloseable {
     // ------------------------------------------------------------------ dispatch and errors
 
     private <R extends Message, Q extends Request<R>> void serve(Class<Q> type, Handler<Q, R> handler) {
+        serve(type, null, handler);
+    }
+
+    /** What a request names of a vNode, for the check of a vNode user's scope. */
+    private record Scope(int vnodeId, String what) {
+    }
+
+    private static Scope scoped(int vnodeId, String what) {
+        return new Scope(vnodeId, what);
+    }
+
+    /**
+     * Serves {@code type} on the workers; {@code scope} (null: none) says which vNode a request acts in, which a vNode
+     * user must hold ({@link #scopeUsersWith}).
+     */
+    private <R extends Message, Q extends Request<R>> void serve(Class<Q> type, java.util.function.Function<Q, Scope> scope,
+                                                                 Handler<Q, R> handler) {
         rpc.handle(type, (q, ctx) -> {
             if (closed) {
                 throw new RpcException(Status.UNAVAILABLE, "storage monitor " + rpc.name() + " is closed");
+            }
+            if (scope != null) {
+                Scope s = scope.apply(q);
+                org.legoos.net.security.VNodeScope.check(vnodeScope, ctx.principal(), s.vnodeId(), s.what());
             }
             try {
                 return handler.handle(q);

@@ -1,5 +1,9 @@
 package org.legoos.systemtest;
 
+import org.legoos.api.security.Role;
+import org.legoos.net.security.ClusterCa;
+import org.legoos.net.security.ClusterTls;
+import org.legoos.node.cluster.ClusterSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +37,8 @@ final class LoopbackCluster implements AutoCloseable {
     /** How long one client command may take. */
     static final Duration CLI_TIMEOUT = Duration.ofSeconds(90);
 
+    /** The host names every component certificate of a loopback cluster names. */
+    static final List<String> HOSTS = List.of("127.0.0.1", "localhost");
     private static final Pattern MANAGER_READY = Pattern.compile("^manager ready at (\\S+)");
     private static final Pattern COMPONENT_READY = Pattern.compile("^(processor|memory|storage) node (\\d+) ready at (\\S+)");
 
@@ -75,7 +81,10 @@ final class LoopbackCluster implements AutoCloseable {
      * @param componentOptions options every component gets, e.g. {@code --manager.report-interval 200ms}
      */
     static LoopbackCluster start(Path dir, List<String> managerOptions, List<String> componentOptions) throws InterruptedException {
-        List<String> args = new ArrayList<>(List.of("manager", "--manager.address", "127.0.0.1:0", "--set", "manager.stateDir="));
+        // the cluster's certificates, where every JVM started in dir looks by default (security.dir .lego/certs)
+        ClusterSecurity.provision(certs(dir), HOSTS, List.of(new ClusterSecurity.NamedRole("manager", Role.MANAGER)));
+        List<String> args = new ArrayList<>(List.of("manager", "--manager.address", "127.0.0.1:0", "--set", "manager.stateDir=",
+                "--set", "security.identity=manager"));
         args.addAll(managerOptions);
         JvmProcess m = JvmProcess.start("manager", LegoJar.command(LegoJar.COMPONENT_JVM, args), dir);
         try {
@@ -89,6 +98,37 @@ final class LoopbackCluster implements AutoCloseable {
 
     Path dir() {
         return dir;
+    }
+
+    /** Where the JVMs of a cluster in {@code dir} find its certificates (the default security.dir, relative to dir). */
+    static Path certs(Path dir) {
+        return dir.resolve(".lego").resolve("certs");
+    }
+
+    /** The certificates of this cluster. */
+    Path certs() {
+        return certs(dir);
+    }
+
+    /**
+     * The identity a component listening at {@code options}' address presents: that of the component that listened
+     * there before (a component restarted at its address is the same machine with the same certificate), else a new
+     * one named after it, issued now.
+     */
+    private String identityFor(Launch l, String name) {
+        int i = l.options().indexOf("--" + l.role().wireName() + ".listen");
+        if (i >= 0 && i + 1 < l.options().size()) {
+            String at = l.options().get(i + 1);
+            for (Component c : components) {
+                if (c.address().equals(at)) {
+                    return c.name();
+                }
+            }
+        }
+        if (!java.nio.file.Files.exists(org.legoos.net.security.CertificateNames.certificate(certs(), name))) {
+            ClusterCa.in(certs()).issue(name, Role.valueOf(l.role().name()), HOSTS, List.of(), ClusterCa.DEFAULT_VALIDITY);
+        }
+        return name;
     }
 
     /** The manager's {@code host:port}. */
@@ -131,6 +171,7 @@ final class LoopbackCluster implements AutoCloseable {
                 if (l.role() == NodeRole.STORAGE) {
                     args.addAll(List.of("--storage.root", dir.resolve(name + "-root").toString()));
                 }
+                args.addAll(List.of("--set", "security.identity=" + identityFor(l, name)));
                 args.addAll(componentOptions);
                 args.addAll(l.options());
                 started.add(JvmProcess.start(name, LegoJar.command(LegoJar.COMPONENT_JVM, args), dir));
@@ -183,7 +224,8 @@ final class LoopbackCluster implements AutoCloseable {
     /** An in-test client of the cluster (for polling the manager without starting a JVM each time). */
     synchronized ClusterClient client() {
         if (client == null) {
-            client = ClusterClient.connect(managerAddress);
+            client = ClusterClient.connect(managerAddress, ClusterClient.DEFAULT_CONNECT_TIMEOUT,
+                    ClusterTls.load(certs(), ClusterSecurity.DEFAULT_CLIENT_IDENTITY, false));
         }
         return client;
     }

@@ -56,8 +56,30 @@ public final class MissOverTcp implements AutoCloseable {
      *     reads its reply on its own blocking socket instead of waiting for the client's event loop
      */
     public MissOverTcp(TcpConfig tcp, int memoryWorkers, boolean syncCalls) {
-        serverTransport = new TcpTransport("bench-memory", tcp);
-        clientTransport = new TcpTransport("bench-processor", tcp);
+        this(tcp, memoryWorkers, syncCalls, null);
+    }
+
+    /**
+     * @param tls null for plaintext; else a fresh cluster CA in that directory issues the memory component's and the
+     *     processor's certificates and every socket is mutual TLS 1.3, as a default cluster runs
+     */
+    public MissOverTcp(TcpConfig tcp, int memoryWorkers, boolean syncCalls, java.nio.file.Path tls) {
+        org.legoos.net.security.ClusterTls serverTls = null;
+        org.legoos.net.security.ClusterTls clientTls = null;
+        if (tls != null) {
+            var ca = org.legoos.net.security.ClusterCa.in(tls);
+            ca.create("bench");
+            var hosts = java.util.List.of("127.0.0.1");
+            ca.issue("bench-memory", org.legoos.api.security.Role.MEMORY, hosts, java.util.List.of(), Duration.ofDays(1));
+            ca.issue("bench-processor", org.legoos.api.security.Role.PROCESSOR, hosts, java.util.List.of(), Duration.ofDays(1));
+            ca.issue("bench-home", org.legoos.api.security.Role.MEMORY, hosts, java.util.List.of(), Duration.ofDays(1));
+            // -Dbench.tls.openssl=false: the JDK's TLS on the event loops instead of BoringSSL
+            boolean openSsl = Boolean.parseBoolean(System.getProperty("bench.tls.openssl", "true"));
+            serverTls = org.legoos.net.security.ClusterTls.load(tls, "bench-memory", openSsl);
+            clientTls = org.legoos.net.security.ClusterTls.load(tls, "bench-processor", openSsl);
+        }
+        serverTransport = new TcpTransport("bench-memory", tcp, serverTls);
+        clientTransport = new TcpTransport("bench-processor", tcp, clientTls);
         RpcNode.Config rpc = new RpcNode.Config(tcp.maxBodyBytes(), TIMEOUT);
         server = new RpcNode("memory-" + OWNER, serverTransport, rpc);
         server.setNodeId(OWNER);
@@ -67,7 +89,13 @@ public final class MissOverTcp implements AutoCloseable {
         client.setNodeId(1);
         client.addPeer(OWNER, address);
         va = 1L << 40;
-        client.call(OWNER, new OwnerMap(PID, 1, va, PAGES * 4096L, 3));
+        // the area is set up as its home would (M2M): over TLS only a memory component's certificate may
+        try (RpcNode home = new RpcNode("home", new TcpTransport("bench-home", tcp,
+                tls == null ? null : org.legoos.net.security.ClusterTls.load(tls, "bench-home")), rpc)) {
+            home.setNodeId(1); // the node the owner records as the area's home, as before
+            home.addPeer(OWNER, address);
+            home.call(OWNER, new OwnerMap(PID, 1, va, PAGES * 4096L, 3));
+        }
         ByteBuffer page = ByteBuffer.allocate(4096);
         for (int p = 0; p < PAGES; p++) {
             page.clear();

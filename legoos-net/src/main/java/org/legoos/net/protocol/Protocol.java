@@ -27,8 +27,9 @@ public final class Protocol {
      * <p>5: {@code GM_REGISTER}'s reply carries the pids a component registering again at its old address must not
      * take for its own.
      * <p>6: {@code GM_HOME_MOVED}: a memory component that adopted a process's home tells the manager.
+     * <p>7: {@code GM_MEMBERS} rows carry the identity each component's certificate proved (TLS); {@code GM_PROCESS_INFO}.
      */
-    public static final int VERSION = 6;
+    public static final int VERSION = 7;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();

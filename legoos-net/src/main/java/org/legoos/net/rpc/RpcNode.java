@@ -96,6 +96,8 @@ public final class RpcNode implements AutoCloseable {
     private volatile int nodeId;
     private final Map<Integer, String> addresses = new ConcurrentHashMap<>();
     private final Map<Integer, Connection> connections = new ConcurrentHashMap<>();
+    /** Serialises opening the connection to each node (per node, so a slow connect delays no other node's callers). */
+    private final Map<Integer, Object> connectLocks = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicReferenceArray<Registration> handlers =
             new java.util.concurrent.atomic.AtomicReferenceArray<>(1 << 16);
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
@@ -120,7 +122,7 @@ public final class RpcNode implements AutoCloseable {
     /** When each node's identity was last looked up. */
     private final Map<Integer, Long> lookedUp = new ConcurrentHashMap<>();
     /** Who node N is, asked of the manager (blocking); null: frames' source nodes are not checked. */
-    private volatile java.util.function.IntFunction<String> identityLookup;
+    private volatile SourceIdentities identityLookup;
     private java.util.concurrent.ExecutorService verifierThread;
     /** Per node, how often {@link #failCallsTo} failed its calls, and why last: wakes sync calls held by a fault. */
     private final Map<Integer, Failed> failed = new ConcurrentHashMap<>();
@@ -206,7 +208,7 @@ public final class RpcNode implements AutoCloseable {
      * once a second per node). Frames with source 0 (clients, components not yet registered) are not bound; what
      * they may do is the role's ({@link Access}). Without this call source nodes are not checked.
      */
-    public void bindSourceNodes(java.util.function.IntFunction<String> lookup) {
+    public void bindSourceNodes(SourceIdentities lookup) {
         this.identityLookup = Objects.requireNonNull(lookup, "lookup");
     }
 
@@ -520,7 +522,8 @@ public final class RpcNode implements AutoCloseable {
             return c;
         }
         String addr = addressOf(dst);
-        synchronized (connections) {
+        // one connect at a time per destination, none holding up callers of other nodes (a TLS handshake takes ms)
+        synchronized (connectLocks.computeIfAbsent(dst, x -> new Object())) {
             c = connections.get(dst);
             if (c == null || !c.isOpen()) {
                 try {
@@ -627,9 +630,11 @@ public final class RpcNode implements AutoCloseable {
                 try {
                     String known = identities.get(source);
                     if (known == null || !known.equals(who.name())) {
-                        known = refreshIdentity(source);
+                        known = refreshIdentity(source, who);
                     }
-                    if (known == null) {
+                    if (known != null && known.isEmpty()) { // a member the manager has not seen since it restarted
+                        replyError(from, f, Status.UNAVAILABLE, name + " cannot tell yet who node " + source + " is: try again");
+                    } else if (known == null) {
                         deny(from, f, who, "it names node " + source + " as its source, which is no member of the cluster");
                     } else if (!known.equals(who.name())) {
                         deny(from, f, who, "it names node " + source + " ('" + known + "') as its source");
@@ -649,15 +654,15 @@ public final class RpcNode implements AutoCloseable {
     }
 
     /** Asks who {@code node} is, at most once a second per node (a spoofing peer cannot make every frame a lookup). */
-    private String refreshIdentity(int node) {
+    private String refreshIdentity(int node, Principal claimant) {
         long now = System.nanoTime();
         Long last = lookedUp.get(node);
         if (last != null && now - last < 1_000_000_000L) {
             return identities.get(node);
         }
         lookedUp.put(node, now);
-        String name = identityLookup.apply(node);
-        if (name != null) {
+        String name = identityLookup.identityOf(node, claimant);
+        if (name != null && !name.isEmpty()) {
             identities.put(node, name);
         }
         return name;

@@ -42,7 +42,8 @@ public final class Access {
             case GmOp g -> gm(g);
             case PmOp p -> pm(p);
             case P2mOp p -> p2m(p);
-            case P2sOp p -> EnumSet.of(PROCESSOR, OPERATOR, USER); // metadata of vNode files: processors and `lego cp`
+            // metadata of vNode files: processors and `lego cp|ls|rm`; a buffer cache asks a file's size
+            case P2sOp p -> p == P2sOp.STAT ? EnumSet.of(PROCESSOR, MEMORY, OPERATOR, USER) : EnumSet.of(PROCESSOR, OPERATOR, USER);
             case M2sOp m -> EnumSet.of(MEMORY);
             case M2mOp m -> EnumSet.of(MEMORY);
             default -> throw new IllegalArgumentException("no access rule for " + op.wireName());
@@ -61,6 +62,7 @@ public final class Access {
             case VNODE_CREATE, VNODE_REMOVE -> EnumSet.of(OPERATOR);
             case PLACE_PROCESS, PROCESS_EXIT -> PROCESS_CLIENTS;
             case CONSULT, MEMORY_USAGE, REPLICA_CONSULT, HOME_MOVED -> EnumSet.of(MEMORY);
+            case PROCESS_INFO -> EnumSet.of(PROCESSOR);
             case STORAGE_ATTACH, STORAGE_DETACH, MEMORY_FAILED, MEMORY_JOINED -> EnumSet.of(MANAGER);
         };
     }
@@ -74,9 +76,13 @@ public final class Access {
 
     private static Set<Role> p2m(P2mOp op) {
         return switch (op) {
-            // file data through the vNode's buffer cache: processors, and `lego cp` of operators and users
-            case READ, WRITE, WRITEV, FSYNC, CLOSE -> EnumSet.of(PROCESSOR, OPERATOR, USER);
-            case PCACHE_MISS, PCACHE_FLUSH, CREATE_AS, DESTROY_AS, MMAP, MUNMAP, MREMAP, BRK, MSYNC, MPROTECT, MMAP_FILE,
+            // file data through the vNode's buffer cache: processors, `lego cp` of operators and users, and the owner of a
+            // file-backed mapping reading and writing it through another component's buffer cache
+            case READ, WRITE -> EnumSet.of(PROCESSOR, MEMORY, OPERATOR, USER);
+            case WRITEV, FSYNC, CLOSE -> EnumSet.of(PROCESSOR, OPERATOR, USER);
+            // the manager frees the address space of a process whose processor died
+            case DESTROY_AS -> EnumSet.of(PROCESSOR, MANAGER);
+            case PCACHE_MISS, PCACHE_FLUSH, CREATE_AS, MMAP, MUNMAP, MREMAP, BRK, MSYNC, MPROTECT, MMAP_FILE,
                  PCACHE_FILE_FILL, RELOCATE -> EnumSet.of(PROCESSOR);
         };
     }

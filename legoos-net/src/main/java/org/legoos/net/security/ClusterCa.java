@@ -99,8 +99,12 @@ public final class ClusterCa {
      *
      * @throws SecurityConfigException if a CA is already there (a second one would split the cluster) or the
      *     directory cannot be written
+     * @throws IllegalArgumentException if the name is empty or over 40 characters
      */
     public X509Certificate create(String clusterName) {
+        if (clusterName == null || clusterName.isBlank() || clusterName.length() > 40) {
+            throw new IllegalArgumentException("a cluster's name is 1 to 40 characters, got '" + clusterName + "'");
+        }
         if (exists()) {
             throw new SecurityConfigException(dir.resolve(CertificateNames.CA_CERT) + " already exists: this directory has"
                     + " its CA (delete the directory to start a new cluster identity)");

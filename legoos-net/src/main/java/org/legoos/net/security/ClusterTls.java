@@ -65,10 +65,12 @@ public final class ClusterTls {
     private final X509Certificate certificate;
     private final X509Certificate ca;
     private final X509ExtendedTrustManager trust;
-    private final SslProvider provider;
-    private final SslContext server;
-    private final SslContext client;
-    private final SSLContext jdkClient;
+    private final boolean preferOpenSsl;
+    /** Built on first use: a client needs one context, not three (each costs a JVM start tens to hundreds of ms). */
+    private SslProvider provider;
+    private SslContext server;
+    private SslContext client;
+    private SSLContext jdkClient;
 
     private ClusterTls(Path dir, PrivateKey key, X509Certificate certificate, X509Certificate ca, boolean preferOpenSsl)
             throws GeneralSecurityException, IOException {
@@ -78,28 +80,7 @@ public final class ClusterTls {
         this.ca = ca;
         this.self = CertificateNames.principalOf(certificate);
         this.trust = new ClusterTrustManager(pkix(ca), dir.resolve(CertificateNames.CRL), ca);
-        this.provider = preferOpenSsl && OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
-        this.server = SslContextBuilder.forServer(key, certificate)
-                .trustManager(trust)
-                .clientAuth(ClientAuth.REQUIRE)
-                .protocols(PROTOCOLS)
-                .sslProvider(provider)
-                .build();
-        this.client = SslContextBuilder.forClient()
-                .keyManager(key, certificate)
-                .trustManager(trust)
-                .protocols(PROTOCOLS)
-                .endpointIdentificationAlgorithm("HTTPS")
-                .sslProvider(provider)
-                .build();
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        char[] none = new char[0];
-        ks.setKeyEntry("identity", key, none, new java.security.cert.Certificate[] {certificate});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, none);
-        this.jdkClient = SSLContext.getInstance("TLSv1.3");
-        jdkClient.init(kmf.getKeyManagers(), new TrustManager[] {trust}, null);
+        this.preferOpenSsl = preferOpenSsl;
     }
 
     /**
@@ -161,22 +142,62 @@ public final class ClusterTls {
     }
 
     /** Which TLS implementation the Netty side uses: {@code OPENSSL} (BoringSSL) or {@code JDK}. */
-    public String providerName() {
-        return provider.name();
+    public synchronized String providerName() {
+        return provider().name();
+    }
+
+    /**
+     * BoringSSL if preferred and its native library loads (loading it costs a JVM about a second, which a long-lived
+     * component pays once and a one-shot client should not), else the JDK's.
+     */
+    private synchronized SslProvider provider() {
+        if (provider == null) {
+            provider = preferOpenSsl && OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        }
+        return provider;
     }
 
     /** The server side of an accepted socket (client certificate required). */
-    public SslContext server() {
+    public synchronized SslContext server() {
+        if (server == null) {
+            server = build(SslContextBuilder.forServer(key, certificate).clientAuth(ClientAuth.REQUIRE));
+        }
         return server;
     }
 
     /** The client side of an outbound socket (host name verified against the peer's certificate). */
-    public SslContext client() {
+    public synchronized SslContext client() {
+        if (client == null) {
+            client = build(SslContextBuilder.forClient().keyManager(key, certificate).endpointIdentificationAlgorithm("HTTPS"));
+        }
         return client;
     }
 
+    private SslContext build(SslContextBuilder b) {
+        try {
+            return b.trustManager(trust).protocols(PROTOCOLS).sslProvider(provider()).build();
+        } catch (SSLException e) {
+            throw new SecurityConfigException("cannot set up TLS for " + self + " from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The same identity for blocking JDK sockets (the synchronous request path). */
-    public SSLContext jdkClient() {
+    public synchronized SSLContext jdkClient() {
+        if (jdkClient == null) {
+            try {
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                ks.load(null, null);
+                char[] none = new char[0];
+                ks.setKeyEntry("identity", key, none, new java.security.cert.Certificate[] {certificate});
+                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(ks, none);
+                SSLContext c = SSLContext.getInstance("TLSv1.3");
+                c.init(kmf.getKeyManagers(), new TrustManager[] {trust}, null);
+                jdkClient = c;
+            } catch (GeneralSecurityException | IOException e) {
+                throw new SecurityConfigException("cannot set up TLS for " + self + " from " + dir + ": " + e.getMessage(), e);
+            }
+        }
         return jdkClient;
     }
 
@@ -200,7 +221,7 @@ public final class ClusterTls {
 
     @Override
     public String toString() {
-        return "ClusterTls[" + self + ", " + provider + ", " + dir + "]";
+        return "ClusterTls[" + self + ", " + (preferOpenSsl ? "BoringSSL preferred" : "JDK") + ", " + dir + "]";
     }
 
     // ------------------------------------------------------------------ reading PEM
@@ -351,6 +372,23 @@ public final class ClusterTls {
             return l.crl();
         }
 
+        /** The validity period, checked before PKIX, whose message ("validity check failed") says neither which nor why. */
+        private static void checkTime(X509Certificate[] chain) throws CertificateException {
+            if (chain == null || chain.length == 0) {
+                throw new CertificateException("no certificate presented");
+            }
+            Date now = new Date();
+            if (chain[0].getNotAfter().before(now)) {
+                throw new CertificateException("certificate '" + CertificateNames.commonName(chain[0]) + "' expired on "
+                        + chain[0].getNotAfter());
+            }
+            if (chain[0].getNotBefore().after(now)) {
+                throw new CertificateException("certificate '" + CertificateNames.commonName(chain[0]) + "' is not valid"
+                        + " before " + chain[0].getNotBefore());
+            }
+        }
+
+        /** After PKIX accepted the chain: the revocation list, and a role. */
         private void checkOurs(X509Certificate[] chain) throws CertificateException {
             X509CRL crl = crl();
             if (crl != null && crl.isRevoked(chain[0])) {
@@ -358,44 +396,46 @@ public final class ClusterTls {
                         + chain[0].getSerialNumber().toString(16) + ") is revoked");
             }
             CertificateNames.principalOf(chain[0]);
-            if (chain[0].getNotAfter().before(new Date())) { // PKIX checked it too; this names it clearly
-                throw new CertificateException("certificate '" + CertificateNames.commonName(chain[0]) + "' expired on "
-                        + chain[0].getNotAfter());
-            }
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) throws CertificateException {
+            checkTime(chain);
             pkix.checkClientTrusted(chain, authType, socket);
             checkOurs(chain);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) throws CertificateException {
+            checkTime(chain);
             pkix.checkServerTrusted(chain, authType, socket);
             checkOurs(chain);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            checkTime(chain);
             pkix.checkClientTrusted(chain, authType, engine);
             checkOurs(chain);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            checkTime(chain);
             pkix.checkServerTrusted(chain, authType, engine);
             checkOurs(chain);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            checkTime(chain);
             pkix.checkClientTrusted(chain, authType);
             checkOurs(chain);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            checkTime(chain);
             pkix.checkServerTrusted(chain, authType);
             checkOurs(chain);
         }

@@ -23,6 +23,11 @@ public final class ClusterTlsFiles {
         return ClusterTls.readKey(dir.resolve(CertificateNames.CA_KEY));
     }
 
+    /** The private key of identity {@code name}. */
+    public static PrivateKey key(Path dir, String name) {
+        return ClusterTls.readKey(CertificateNames.key(dir, name));
+    }
+
     /** The certificate of identity {@code name}. */
     public static X509Certificate certificate(Path dir, String name) {
         return ClusterTls.readCertificate(CertificateNames.certificate(dir, name), "the certificate of '" + name + "'");

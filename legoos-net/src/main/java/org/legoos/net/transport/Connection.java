@@ -34,9 +34,8 @@ public interface Connection extends AutoCloseable {
 
     /**
      * Who is at the other end, as the link authenticated it: the certificate's identity over TLS, else
-     * {@link Principal#UNAUTHENTICATED} (in-JVM, or TCP in insecure mode). Never what a frame header claims.
+     * {@link Principal#UNAUTHENTICATED} (in-JVM, or TCP in insecure mode). Never what a frame header claims. No
+     * default: every transport says what it authenticated, so a new one cannot switch the checks off by omission.
      */
-    default Principal peer() {
-        return Principal.UNAUTHENTICATED;
-    }
+    Principal peer();
 }

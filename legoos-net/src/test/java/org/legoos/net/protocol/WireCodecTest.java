@@ -35,7 +35,7 @@ class WireCodecTest {
         var resources = new org.legoos.net.protocol.gm.ComponentResources(2, 1, 0, 0, 0, 0, 0);
         for (org.legoos.api.ComponentState state : org.legoos.api.ComponentState.values()) {
             var info = new org.legoos.net.protocol.gm.ComponentInfo(7, org.legoos.api.ComponentRole.MEMORY, "127.0.0.1:1",
-                    state, 42, resources);
+                    state, 42, resources, "memory-1");
             WireWriter w = new WireWriter(64);
             info.encode(w);
             assertThat(org.legoos.net.protocol.gm.ComponentInfo.decode(reader(w))).isEqualTo(info);

@@ -60,9 +60,13 @@ public final class ClusterClient implements AutoCloseable {
     private final RpcNode rpc;
     private final ProcessClient processes;
 
-    private ClusterClient(String managerAddress, RpcNode rpc) {
+    /** Whether the link to the cluster is mutual TLS (false: an insecure cluster). */
+    private final boolean secure;
+
+    private ClusterClient(String managerAddress, RpcNode rpc, boolean secure) {
         this.managerAddress = managerAddress;
         this.rpc = rpc;
+        this.secure = secure;
         this.processes = new ProcessClient(rpc, ComponentHost.MANAGER_NODE);
     }
 
@@ -78,25 +82,33 @@ public final class ClusterClient implements AutoCloseable {
      * @throws ClusterUnreachableException if no manager answers there within {@code timeout}
      */
     public static ClusterClient connect(String managerAddress, Duration timeout) {
-        String address;
-        try {
-            address = ValueType.address(true).parse(Objects.requireNonNull(managerAddress, "managerAddress"));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("manager address " + e.getMessage(), e);
-        }
-        if (address.endsWith(":0")) {
-            throw new IllegalArgumentException("manager address '" + address + "' has port 0: give the port the manager listens on");
-        }
-        int connectMillis = Math.clamp(timeout.toMillis(), 1, TcpConfig.DEFAULT.connectTimeoutMillis());
-        TcpTransport tcp = new TcpTransport("client", TcpConfig.DEFAULT.withConnectTimeoutMillis(connectMillis));
+        return connect(managerAddress, timeout, null);
+    }
+
+    /**
+     * As {@link #connect(String, Duration)} presenting {@code tls}'s identity over mutual TLS (null: an insecure
+     * cluster).
+     *
+     * @throws org.legoos.api.security.AccessDeniedException if the manager refuses the certificate (or is no cluster
+     *     component)
+     */
+    public static ClusterClient connect(String managerAddress, Duration timeout, org.legoos.net.security.ClusterTls tls) {
+        String address = checkAddress(managerAddress);
+        // the whole timeout for the connection (TCP, then the TLS handshake and hellos): a client JVM that has just
+        // started, on a busy host, may need seconds for its first handshake
+        int connectMillis = (int) Math.clamp(timeout.toMillis(), 1, 60_000);
+        TcpTransport tcp = new TcpTransport("client", TcpConfig.DEFAULT.withConnectTimeoutMillis(connectMillis), tls);
         RpcNode rpc = new RpcNode("client", new OrderedDeliveryTransport(tcp, "client"), RpcNode.Config.DEFAULT);
         ClusterClient client = null;
         try {
             rpc.addPeer(ComponentHost.MANAGER_NODE, address);
             rpc.setResolver(node -> lookup(rpc, node));
-            client = new ClusterClient(address, rpc);
+            client = new ClusterClient(address, rpc, tls != null);
             rpc.call(ComponentHost.MANAGER_NODE, new MembersRequest(), timeout);
             return client;
+        } catch (org.legoos.api.security.AccessDeniedException e) {
+            rpc.close();
+            throw e;
         } catch (ComponentUnavailableException e) {
             rpc.close();
             throw new ClusterUnreachableException("cannot reach the manager at " + address + ": " + e.getMessage(), e);
@@ -109,6 +121,24 @@ public final class ClusterClient implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code managerAddress} if it can be a manager's ({@code host:port}, port not 0), normalised.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public static String checkAddress(String managerAddress) {
+        String address;
+        try {
+            address = ValueType.address(true).parse(Objects.requireNonNull(managerAddress, "managerAddress"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("manager address " + e.getMessage(), e);
+        }
+        if (address.endsWith(":0")) {
+            throw new IllegalArgumentException("manager address '" + address + "' has port 0: give the port the manager listens on");
+        }
+        return address;
+    }
+
     private static String lookup(RpcNode rpc, int node) {
         for (ComponentInfo c : rpc.call(ComponentHost.MANAGER_NODE, new MembersRequest()).members()) {
             if (c.nodeId() == node) {
@@ -116,6 +146,14 @@ public final class ClusterClient implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * True if this client reached the cluster over mutual TLS; false for an insecure cluster (a TLS client cannot
+     * talk to a plaintext manager, nor the reverse, so this is the cluster's mode too).
+     */
+    public boolean isSecure() {
+        return secure;
     }
 
     /** The manager's address. */

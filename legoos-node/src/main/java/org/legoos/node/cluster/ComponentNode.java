@@ -12,6 +12,7 @@ import org.legoos.memory.MemoryConfig;
 import org.legoos.memory.MemoryMonitor;
 import org.legoos.net.rpc.RpcNode;
 import org.legoos.net.transport.Transport;
+import org.legoos.net.security.ClusterTls;
 import org.legoos.net.transport.tcp.TcpConfig;
 import org.legoos.net.transport.tcp.TcpTransport;
 import org.legoos.node.ComponentHost;
@@ -96,6 +97,7 @@ public final class ComponentNode implements AutoCloseable {
                 StorageConfig sc = storageRoot == null ? config.storageConfig() : config.storageConfig(storageRoot);
                 yield (rpc, registered) -> {
                     StorageMonitor s = new StorageMonitor(rpc, sc);
+                    s.scopeUsersWith(new org.legoos.net.security.VNodeScope(rpc, ComponentHost.MANAGER_NODE));
                     return new ComponentHost.Hosted<>(s, s::resources);
                 };
             }
@@ -103,6 +105,8 @@ public final class ComponentNode implements AutoCloseable {
         };
         String listen = config.get(role.listenKey());
         String manager = config.get(ConfigKeys.MANAGER_ADDRESS);
+        // loaded once, before the first attempt: a missing or bad certificate is the operator's to fix, not retried
+        ClusterTls tls = ClusterSecurity.tls(config, ClusterSecurity.defaultIdentity(role));
         Duration joinTimeout = config.get(ConfigKeys.MANAGER_JOIN_TIMEOUT);
         long deadline = System.nanoTime() + joinTimeout.toNanos();
         long backoffMillis = 100;
@@ -111,7 +115,7 @@ public final class ComponentNode implements AutoCloseable {
             try {
                 // processors read their own P2M replies (ExCache misses): one context switch less per round trip
                 RpcNode.Config rpcConfig = RpcNode.Config.DEFAULT.withSyncCalls(role == NodeRole.PROCESSOR);
-                ComponentHost host = ComponentHost.join(role.wireName(), role.wireName(), transport(role), rpcConfig, listen,
+                ComponentHost host = ComponentHost.join(role.wireName(), role.wireName(), transport(role, tls), rpcConfig, listen,
                         manager, config.reportInterval(), monitor);
                 String address = addressOf(host, listen);
                 log.debug("{} node {} listening on {}, member of the cluster managed at {}", role.wireName(), host.nodeId(),
@@ -153,9 +157,8 @@ public final class ComponentNode implements AutoCloseable {
     }
 
     /** A fresh TCP transport for one join attempt (a failed attempt closes its transport). */
-    static Transport transport(NodeRole role) {
-        Transport tcp = new TcpTransport(role.wireName(), TcpConfig.DEFAULT);
-        return tcp;
+    static Transport transport(NodeRole role, ClusterTls tls) {
+        return new TcpTransport(role.wireName(), TcpConfig.DEFAULT, tls);
     }
 
     public NodeRole role() {

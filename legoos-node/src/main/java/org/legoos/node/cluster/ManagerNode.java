@@ -41,12 +41,13 @@ public final class ManagerNode implements AutoCloseable {
     public static ManagerNode start(LegoConfig config) {
         Objects.requireNonNull(config, "config");
         var managerConfig = config.managerConfig();
-        RpcNode rpc = new RpcNode("manager", new TcpTransport("manager", TcpConfig.DEFAULT), RpcNode.Config.DEFAULT);
+        TcpTransport tcp = new TcpTransport("manager", TcpConfig.DEFAULT, ClusterSecurity.tls(config, NodeRole.MANAGER.wireName()));
+        RpcNode rpc = new RpcNode("manager", tcp, RpcNode.Config.DEFAULT);
         GlobalManager gm = null;
         try {
             gm = new GlobalManager(rpc, managerConfig); // handlers first, so nothing that connects is refused
             String bound = rpc.listen(config.get(ConfigKeys.MANAGER_ADDRESS));
-            log.info("manager listening on {}", bound);
+            log.info("manager listening on {} ({})", bound, tcp.isSecure() ? "mutual TLS" : "INSECURE: plaintext, no authentication");
             return new ManagerNode(rpc, gm, bound);
         } catch (RuntimeException e) {
             if (gm != null) {

@@ -36,6 +36,9 @@ public final class TcpCluster implements AutoCloseable {
     private ManagerNode manager;
     private final List<ComponentNode> components = new ArrayList<>();
     private int storagesStarted;
+    /** Whether this cluster created its certificates (TLS without a given security.dir); they go with it. */
+    private final boolean ownsCerts;
+    private int identities;
 
     private TcpCluster(LegoConfig base, Map<String, Class<? extends LegoProgram>> extraPrograms) throws IOException {
         this.extraPrograms = Map.copyOf(extraPrograms);
@@ -53,7 +56,31 @@ public final class TcpCluster implements AutoCloseable {
             // the caller asks for process mode, which has its own tests (ProcessModeTest, TaskMemoryTest).
             c = c.with(ConfigKeys.PROCESSOR_MODE, org.legoos.api.ProcessorMode.THREAD);
         }
+        this.ownsCerts = c.get(ConfigKeys.SECURITY_MODE) == org.legoos.api.security.SecurityMode.TLS
+                && !base.isSet(ConfigKeys.SECURITY_DIR);
+        if (ownsCerts) { // as 'lego up' does: a CA of its own, and a certificate per component as it starts
+            Path certs = Files.createTempDirectory("legoos-tcp-certs");
+            c = c.with(ConfigKeys.SECURITY_DIR, certs);
+            ClusterSecurity.provision(certs, List.of("127.0.0.1", "localhost"), List.of());
+        }
         this.config = c.validate();
+    }
+
+    /**
+     * The configuration a component of {@code role} starts with: with certificates of its own, its identity
+     * {@code role-n} (issued now), so that every component of the cluster is told apart by its certificate.
+     */
+    private LegoConfig configFor(NodeRole role) {
+        if (!ownsCerts) {
+            return config;
+        }
+        String name = role == NodeRole.MANAGER ? "manager" : role.wireName() + "-" + (++identities);
+        Path dir = config.get(ConfigKeys.SECURITY_DIR);
+        if (!Files.exists(org.legoos.net.security.CertificateNames.certificate(dir, name))) {
+            org.legoos.net.security.ClusterCa.in(dir).issue(name, org.legoos.api.security.Role.valueOf(role.name()),
+                    List.of("127.0.0.1", "localhost"), List.of(), ClusterSecurity.validity());
+        }
+        return config.with(ConfigKeys.SECURITY_IDENTITY, name);
     }
 
     /**
@@ -89,7 +116,7 @@ public final class TcpCluster implements AutoCloseable {
     }
 
     private synchronized void startManager() {
-        manager = ManagerNode.start(config);
+        manager = ManagerNode.start(configFor(NodeRole.MANAGER));
         config = config.with(ConfigKeys.MANAGER_ADDRESS, manager.address());
     }
 
@@ -99,7 +126,7 @@ public final class TcpCluster implements AutoCloseable {
         if (role == NodeRole.STORAGE) {
             root = storageRoot.resolve("storage-" + (++storagesStarted));
         }
-        ComponentNode n = ComponentNode.start(role, config, extraPrograms, root);
+        ComponentNode n = ComponentNode.start(role, configFor(role), extraPrograms, root);
         components.add(n);
         return n;
     }
@@ -117,7 +144,7 @@ public final class TcpCluster implements AutoCloseable {
      */
     public synchronized ManagerNode restartManager() {
         manager.close();
-        manager = ManagerNode.start(config);
+        manager = ManagerNode.start(ownsCerts ? config.with(ConfigKeys.SECURITY_IDENTITY, "manager") : config);
         return manager;
     }
 
@@ -146,7 +173,8 @@ public final class TcpCluster implements AutoCloseable {
 
     /** A new client of this cluster (the caller closes it). */
     public ClusterClient client() {
-        return ClusterClient.connect(managerAddress());
+        return ClusterClient.connect(managerAddress(), ClusterClient.DEFAULT_CONNECT_TIMEOUT,
+                ClusterSecurity.clientTls(config, ClusterSecurity.DEFAULT_CLIENT_IDENTITY));
     }
 
     /**
@@ -185,6 +213,13 @@ public final class TcpCluster implements AutoCloseable {
         }
         if (m != null) {
             m.close();
+        }
+        if (ownsCerts) {
+            try (Stream<Path> walk = Files.walk(config.get(ConfigKeys.SECURITY_DIR))) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // best effort: a temporary directory
+            }
         }
         if (ownsStorageRoot) {
             try (Stream<Path> walk = Files.walk(storageRoot)) {

@@ -4,6 +4,7 @@ import static org.legoos.node.config.ConfigSection.CLUSTER;
 import static org.legoos.node.config.ConfigSection.MANAGER;
 import static org.legoos.node.config.ConfigSection.MEMORY;
 import static org.legoos.node.config.ConfigSection.PROCESSOR;
+import static org.legoos.node.config.ConfigSection.SECURITY;
 import static org.legoos.node.config.ConfigSection.STORAGE;
 
 import java.nio.file.Path;
@@ -148,6 +149,24 @@ public final class ConfigKeys {
             "threads serving file requests");
     public static final ConfigKey<Integer> STORAGE_MAX_OPEN_FILES = key(STORAGE, "maxOpenFiles", ValueType.integer(1, 1 << 20),
             "256", "files kept open at once (least recently used closed beyond it)");
+
+    // ------------------------------------------------------------------ security
+
+    public static final ConfigKey<org.legoos.api.security.SecurityMode> SECURITY_MODE = key(SECURITY, "mode",
+            ValueType.choice(org.legoos.api.security.SecurityMode.class, Map.of()), "tls",
+            "tls: every TCP link is mutual TLS 1.3 with the certificates in security.dir, and roles are enforced; insecure:"
+                    + " plaintext, anyone who reaches a port is trusted (a trusted bench network only; 'lego status' says so)");
+    public static final ConfigKey<Path> SECURITY_DIR = key(SECURITY, "dir", ValueType.path(), ".lego/certs",
+            "directory of the cluster CA's certificate, this process's certificate and key, and the revocation list"
+                    + " ('lego certs' writes it; 'lego up' creates one for its cluster)");
+    public static final ConfigKey<String> SECURITY_IDENTITY = key(SECURITY, "identity",
+            ValueType.text("NAME", t -> {
+                if (!t.isEmpty()) {
+                    org.legoos.net.security.CertificateNames.checkName(t);
+                }
+            }), "",
+            "which certificate of security.dir this process presents (NAME.crt, NAME.key); empty: the component's role"
+                    + " (manager, processor, memory, storage) or, for a client, admin");
 
     // ------------------------------------------------------------------ cluster (lego up)
 

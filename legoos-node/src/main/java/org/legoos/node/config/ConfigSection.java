@@ -8,6 +8,7 @@ public enum ConfigSection {
     PROCESSOR("a processor component (pComponent): runs processes, caches their memory in its ExCache"),
     MEMORY("a memory component (mComponent): holds processes' pages, homes address spaces, caches files"),
     STORAGE("a storage component (sComponent): stateless file service over a local directory"),
+    SECURITY("who may connect: mutual TLS with the cluster's certificates ('lego certs'), read by every component and client"),
     CLUSTER("what 'lego up' starts on this machine");
 
     private final String description;

@@ -33,7 +33,7 @@ import org.legoos.testkit.ReservedPort;
 class TcpClusterTest {
     /** Small and tolerant of a loaded 2-core build machine. */
     static LegoConfig testConfig() {
-        return LegoConfig.defaults()
+        return TestCerts.with(LegoConfig.defaults())
                 .with("manager.heartbeatTimeout", "10s").with("manager.reportInterval", "100ms")
                 .with("manager.joinTimeout", "10s")
                 .with("processor.excacheBytes", "1MiB").with("processor.excacheWays", "16").with("processor.cores", "2")

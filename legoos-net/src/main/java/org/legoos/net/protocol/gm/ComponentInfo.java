@@ -4,9 +4,16 @@ import org.legoos.net.protocol.WireReader;
 import org.legoos.net.protocol.WireWriter;
 import static org.legoos.net.protocol.Codecs.*;
 
-/** One row of the membership table. */
-public record ComponentInfo(int nodeId, org.legoos.api.ComponentRole role, String address, org.legoos.api.ComponentState state, long lastReportMillis, ComponentResources resources) implements org.legoos.net.protocol.Message {
+/**
+ * One row of the membership table.
+ *
+ * @param identity the name its certificate proved when it registered (TLS), empty in an insecure cluster or if the
+ *     manager has not seen it since a restart: other components bind frames naming this node to that identity
+ */
+public record ComponentInfo(int nodeId, org.legoos.api.ComponentRole role, String address, org.legoos.api.ComponentState state,
+                            long lastReportMillis, ComponentResources resources, String identity) implements org.legoos.net.protocol.Message {
     public ComponentInfo {
+        java.util.Objects.requireNonNull(identity, "identity");
         java.util.Objects.requireNonNull(role, "role");
         java.util.Objects.requireNonNull(address, "address");
         java.util.Objects.requireNonNull(state, "state");
@@ -21,6 +28,7 @@ public record ComponentInfo(int nodeId, org.legoos.api.ComponentRole role, Strin
         out.putString(state.name());
         out.putLong(lastReportMillis);
         resources.encode(out);
+        out.putString(identity);
     }
 
     public static ComponentInfo decode(WireReader in) {
@@ -38,6 +46,6 @@ public record ComponentInfo(int nodeId, org.legoos.api.ComponentRole role, Strin
         } catch (IllegalArgumentException e) {
             throw new org.legoos.net.protocol.ProtocolException("bad component state '" + state + "'");
         }
-        return new ComponentInfo(nodeId, role, address, s, in.getLong(), ComponentResources.decode(in));
+        return new ComponentInfo(nodeId, role, address, s, in.getLong(), ComponentResources.decode(in), in.getString());
     }
 }

@@ -40,7 +40,9 @@ public enum GmOp implements Op {
     /** The manager tells the live memory components that another one serves now (restore redundancy). */
     MEMORY_JOINED(17, MemoryJoined.class, MemoryJoined::decode, org.legoos.net.protocol.Ack::decode),
     /** A memory component took over as a process's home from a dead one (it held the home's replica). */
-    HOME_MOVED(18, HomeMoved.class, HomeMoved::decode, null);
+    HOME_MOVED(18, HomeMoved.class, HomeMoved::decode, null),
+    /** Where a process was placed: a processor checks a START against it. */
+    PROCESS_INFO(19, ProcessInfo.class, ProcessInfo::decode, Placement::decode);
 
     private final Info info;
 

@@ -105,6 +105,12 @@ public final class LocalTransport implements Transport {
             this.owner = owner;
         }
 
+        /** In one JVM nobody is authenticated: the in-JVM cluster is one trust domain. */
+        @Override
+        public org.legoos.api.security.Principal peer() {
+            return org.legoos.api.security.Principal.UNAUTHENTICATED;
+        }
+
         @Override
         public void send(ByteBuffer frame) {
             if (open.get()) {

@@ -199,6 +199,9 @@ public final class TcpConnection implements Connection {
             if (t instanceof java.security.cert.CertificateException && t.getMessage() != null) {
                 return t.getMessage();
             }
+            if (t instanceof java.nio.channels.ClosedChannelException) {
+                return "the peer closed the connection during the handshake (did it refuse this side's certificate?)";
+            }
             if (t.getMessage() != null) {
                 innermost = t.getMessage();
             }
