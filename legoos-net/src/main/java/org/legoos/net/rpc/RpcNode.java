@@ -117,6 +117,8 @@ public final class RpcNode implements AutoCloseable {
      * learnt from this endpoint's own TLS connections and from {@link #identityLookup}.
      */
     private final Map<Integer, String> identities = new ConcurrentHashMap<>();
+    /** Most frames of one source node that wait on the verifier; more are refused (bounds a flood's memory). */
+    private static final int MAX_WAITING_PER_SOURCE = 1024;
     /** Frames of each source node waiting on the verifier (later frames of that node queue behind them). */
     private final Map<Integer, AtomicInteger> verifying = new ConcurrentHashMap<>();
     /** When each node's identity was last looked up. */
@@ -624,7 +626,11 @@ public final class RpcNode implements AutoCloseable {
     private void verifyThenDispatch(Registration reg, Op op, Frame f, Connection from, Principal who) {
         int source = f.sourceNode();
         AtomicInteger waiting = verifying.computeIfAbsent(source, x -> new AtomicInteger());
-        waiting.incrementAndGet();
+        if (waiting.incrementAndGet() > MAX_WAITING_PER_SOURCE) { // a flood naming a node nobody vouches for: no queue
+            waiting.decrementAndGet();
+            deny(from, f, who, "too many frames naming node " + source + " wait to be checked");
+            return;
+        }
         try {
             verifier().execute(() -> {
                 try {

@@ -32,8 +32,14 @@ import org.legoos.testkit.ReservedPort;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TcpClusterTest {
     /** Small and tolerant of a loaded 2-core build machine. */
+    /** {@link #baseConfig()} with the shared test certificates, for managers and components started by hand. */
     static LegoConfig testConfig() {
-        return TestCerts.with(LegoConfig.defaults())
+        return TestCerts.with(baseConfig());
+    }
+
+    /** Small sizes and quick reports; no security.dir, so a {@link TcpCluster} makes its own certificates. */
+    static LegoConfig baseConfig() {
+        return LegoConfig.defaults()
                 .with("manager.heartbeatTimeout", "10s").with("manager.reportInterval", "100ms")
                 .with("manager.joinTimeout", "10s")
                 .with("processor.excacheBytes", "1MiB").with("processor.excacheWays", "16").with("processor.cores", "2")
