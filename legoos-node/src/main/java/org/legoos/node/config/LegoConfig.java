@@ -85,15 +85,43 @@ public final class LegoConfig {
      *     bad value (the message names file, line and key)
      */
     public static LegoConfig load(Path file) {
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(null, file + ": no such configuration file");
         } catch (IOException e) {
             throw new ConfigException(null, file + ": cannot read: " + e.getMessage());
         }
-        return parse(text, file.toString()).validate();
+        return parse(bytes, file.toString()).validate();
+    }
+
+    /**
+     * Reads the bytes of a YAML file (UTF-8) over the defaults, as {@link #load} does, without the cross-key checks.
+     *
+     * @throws ConfigException also if the bytes are not UTF-8, naming the line (reading the file as a string said
+     *     only "Input length = 1")
+     */
+    static LegoConfig parse(byte[] utf8, String source) {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(utf8);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(utf8.length);
+        java.nio.charset.CoderResult r = decoder.decode(in, out, true);
+        if (!r.isError()) {
+            r = decoder.flush(out);
+        }
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                line += utf8[i] == '\n' ? 1 : 0;
+            }
+            throw new ConfigException(null, String.format(java.util.Locale.ROOT, "not UTF-8 text (byte 0x%02x)",
+                    utf8[at] & 0xFF)).at(source, line);
+        }
+        return parse(out.flip().toString(), source);
     }
 
     /**
@@ -119,6 +147,11 @@ public final class LegoConfig {
             throw new ConfigException(null, "not valid YAML: " + oneLine(e.getProblem())).at(source, line);
         } catch (YAMLException e) {
             throw new ConfigException(null, "not valid YAML: " + oneLine(e.getMessage())).at(source, 0);
+        } catch (RuntimeException e) {
+            // SnakeYAML's own failures on some malformed text, e.g. a NumberFormatException for the escape "\Ue001F600"
+            // (found by LegoConfigFuzzTest): the text is not YAML it can read, whatever the parser threw
+            throw new ConfigException(null, "not valid YAML: " + oneLine(String.valueOf(e.getMessage()))
+                    + " (" + e.getClass().getSimpleName() + ")").at(source, 0);
         }
         if (root == null) {
             return this; // empty file
@@ -411,7 +444,45 @@ public final class LegoConfig {
     private static String quoteIfNeeded(String s) {
         boolean plain = s.matches("[A-Za-z0-9_./+\\-][A-Za-z0-9_./:+\\-= ]*") && !s.contains(": ") && !s.startsWith("- ") && !s.endsWith(":")
                 && !s.endsWith(" ");
-        return plain ? s : "'" + s.replace("'", "''") + "'";
+        if (plain) {
+            return s;
+        }
+        if (s.codePoints().allMatch(LegoConfig::keptInSingleQuotes)) {
+            return "'" + s.replace("'", "''") + "'";
+        }
+        // A line break inside single quotes is read back folded into a space, and YAML refuses control characters
+        // written as they are: such a value is written double-quoted, with escapes (found by LegoConfigFuzzTest)
+        StringBuilder b = new StringBuilder(s.length() + 8).append('"');
+        s.codePoints().forEach(cp -> {
+            switch (cp) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (keptInSingleQuotes(cp)) {
+                        b.appendCodePoint(cp);
+                    } else if (cp <= 0xFF) {
+                        b.append(String.format(java.util.Locale.ROOT, "\\x%02x", cp));
+                    } else if (cp <= 0xFFFF) {
+                        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", cp));
+                    } else {
+                        b.append(String.format(java.util.Locale.ROOT, "\\U%08x", cp));
+                    }
+                }
+            }
+        });
+        return b.append('"').toString();
+    }
+
+    /**
+     * Whether {@code cp} reads back as itself inside a single-quoted YAML scalar: printable (YAML 1.1) and not a line
+     * break (which YAML folds) nor a byte order mark.
+     */
+    private static boolean keptInSingleQuotes(int cp) {
+        return cp == '\t' || (cp >= 0x20 && cp <= 0x7E) || (cp >= 0xA0 && cp <= 0xD7FF)
+                || (cp >= 0xE000 && cp <= 0xFFFD && cp != 0xFEFF) || (cp >= 0x10000 && cp <= 0x10FFFF);
     }
 
     @Override

@@ -25,8 +25,13 @@ public record Replicate(int primary, long pid, long epoch, Message change) imple
 
     /** Whether {@code m} is one of the changes a replica applies. */
     public static boolean replicable(Message m) {
-        return m instanceof OwnerMap || m instanceof OwnerMapFile || m instanceof OwnerUnmap || m instanceof OwnerProtect
-                || m instanceof OwnerMovePages || m instanceof OwnerWritePages || m instanceof OwnerDestroy;
+        return m != null && replicable(m.getClass());
+    }
+
+    /** Whether messages of {@code type} are changes a replica applies. */
+    public static boolean replicable(Class<?> type) {
+        return type == OwnerMap.class || type == OwnerMapFile.class || type == OwnerUnmap.class || type == OwnerProtect.class
+                || type == OwnerMovePages.class || type == OwnerWritePages.class || type == OwnerDestroy.class;
     }
 
     @Override
@@ -52,10 +57,12 @@ public record Replicate(int primary, long pid, long epoch, Message change) imple
         if (op == null || op.link() != org.legoos.net.protocol.Link.M2M) {
             throw new ProtocolException("M2M_REPLICATE: opcode 0x" + Integer.toHexString(code) + " is not an M2M request");
         }
-        Message change = op.requestDecoder().apply(in);
-        if (!replicable(change)) {
+        // checked before the change is decoded: an M2M_REPLICATE inside an M2M_REPLICATE inside ... would otherwise
+        // recurse once per 24 bytes of body, and a 64 MiB body overflows any stack (found by MessageCodecFuzzTest)
+        if (!replicable(op.requestType())) {
             throw new ProtocolException("M2M_REPLICATE: " + op.wireName() + " is not a change a replica applies");
         }
+        Message change = op.requestDecoder().apply(in);
         return new Replicate(primary, pid, epoch, change);
     }
 }

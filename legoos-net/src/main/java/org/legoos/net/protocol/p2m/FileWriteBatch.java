@@ -19,6 +19,8 @@ import org.legoos.net.protocol.WireWriter;
 public record FileWriteBatch(int vnodeId, String path, List<Extent> extents) implements Request<Ack> {
     /** Most extents one message may carry. */
     public static final int MAX_EXTENTS = 1 << 16;
+    /** Bytes of an extent before its data: offset (long) and data length (int). */
+    private static final int EXTENT_HEADER_BYTES = 12;
 
     /** One write of the batch: {@code data} (position to limit) at file offset {@code offset}. */
     public record Extent(long offset, ByteBuffer data) {
@@ -55,7 +57,10 @@ public record FileWriteBatch(int vnodeId, String path, List<Extent> extents) imp
     public static FileWriteBatch decode(WireReader in) {
         int vnodeId = in.getInt();
         String path = in.getString();
-        int n = in.getCount(MAX_EXTENTS, "extents");
+        // each extent takes at least 12 bytes (offset, length), so a count the rest of the body cannot hold is refused
+        // before anything is allocated for it (a short body claiming 65536 extents allocated room for them: found by
+        // MessageCodecFuzzTest)
+        int n = in.getCount(Math.min(MAX_EXTENTS, in.remaining() / EXTENT_HEADER_BYTES), "extents");
         List<Extent> extents = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             long offset = in.getLong();
