@@ -89,87 +89,82 @@ final class CertsCommand implements Runnable {
         }
     }
 
-    @Command(name = "create-component", mixinStandardHelpOptions = true,
-            description = "Issues a component certificate: NAME.crt and NAME.key, for security.identity: NAME.")
-    static final class CreateComponent implements Callable<Integer> {
+    /** What issuing a certificate takes: the directory, the identity's name, a validity; the subclass adds its own. */
+    abstract static class Issue implements Callable<Integer> {
         @CommandLine.Mixin
         DirOption where = new DirOption();
-        @Parameters(paramLabel = "NAME", description = "The identity, e.g. memory-3.")
+        @Parameters(paramLabel = "NAME", description = "The identity (NAME.crt and NAME.key), e.g. memory-3 or alice.")
         String name;
+        @Option(names = "--days", paramLabel = "N", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
+        int days;
+        private final Io io;
+
+        Issue(Io io) {
+            this.io = io;
+        }
+
+        /** Issues the certificate with {@code ca}; returns what to tell the operator. */
+        abstract String issue(ClusterCa ca, Duration validity);
+
+        @Override
+        public Integer call() {
+            return run(io, () -> issue(where.ca(), Duration.ofDays(days)));
+        }
+    }
+
+    @Command(name = "create-component", mixinStandardHelpOptions = true,
+            description = "Issues a component certificate: NAME.crt and NAME.key, for security.identity: NAME.")
+    static final class CreateComponent extends Issue {
         @Option(names = "--role", required = true, paramLabel = "ROLE", description = "manager, processor, memory or storage.")
         String role;
         @Option(names = "--host", required = true, paramLabel = "HOST", split = ",",
                 description = "Host names or IP addresses others dial it at (repeat or comma-separate).")
         List<String> hosts;
-        @Option(names = "--days", paramLabel = "N", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
-        int days;
-        private final Io io;
 
         CreateComponent(Io io) {
-            this.io = io;
+            super(io);
         }
 
         @Override
-        public Integer call() {
+        String issue(ClusterCa ca, Duration validity) {
             Role r = Role.byWireName(role);
             if (r == null || !r.isComponent()) {
                 throw new CliException(Lego.EXIT_USAGE, "--role takes manager, processor, memory or storage, got '" + role + "'");
             }
-            return run(io, () -> {
-                where.ca().issue(name, r, hosts, List.of(), Duration.ofDays(days));
-                return "issued " + r.wireName() + " certificate '" + name + "' for " + String.join(", ", hosts);
-            });
+            ca.issue(name, r, hosts, List.of(), validity);
+            return "issued " + r.wireName() + " certificate '" + name + "' for " + String.join(", ", hosts);
         }
     }
 
     @Command(name = "create-operator", mixinStandardHelpOptions = true,
             description = "Issues an operator certificate: manages vNodes and components, runs and copies anywhere.")
-    static final class CreateOperator implements Callable<Integer> {
-        @CommandLine.Mixin
-        DirOption where = new DirOption();
-        @Parameters(paramLabel = "NAME")
-        String name;
-        @Option(names = "--days", paramLabel = "N", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
-        int days;
-        private final Io io;
-
+    static final class CreateOperator extends Issue {
         CreateOperator(Io io) {
-            this.io = io;
+            super(io);
         }
 
         @Override
-        public Integer call() {
-            return run(io, () -> {
-                where.ca().issue(name, Role.OPERATOR, List.of(), List.of(), Duration.ofDays(days));
-                return "issued operator certificate '" + name + "' (use it with --identity " + name + ")";
-            });
+        String issue(ClusterCa ca, Duration validity) {
+            ca.issue(name, Role.OPERATOR, List.of(), List.of(), validity);
+            return "issued operator certificate '" + name + "' (use it with --identity " + name + ")";
         }
     }
 
     @Command(name = "create-user", mixinStandardHelpOptions = true,
             description = "Issues a vNode user certificate: may run, list, kill and copy files only in the vNodes named.")
-    static final class CreateUser implements Callable<Integer> {
-        @CommandLine.Mixin
-        DirOption where = new DirOption();
-        @Parameters(paramLabel = "NAME")
-        String name;
+    static final class CreateUser extends Issue {
         @Option(names = "--vnode", required = true, paramLabel = "VNODE", split = ",", description = "vNodes it may act in.")
         List<String> vnodes;
-        @Option(names = "--days", paramLabel = "N", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
-        int days;
-        private final Io io;
 
         CreateUser(Io io) {
-            this.io = io;
+            super(io);
         }
 
         @Override
-        public Integer call() {
-            return run(io, () -> {
-                where.ca().issue(name, Role.USER, List.of(), vnodes, Duration.ofDays(days));
-                return "issued user certificate '" + name + "' for vNodes " + String.join(", ", vnodes)
-                        + " (use it with --identity " + name + ")";
-            });
+        String issue(ClusterCa ca, Duration validity) {
+            ca.issue(name, Role.USER, List.of(), vnodes, validity);
+            return "issued user certificate '" + name + "' for vNodes " + String.join(", ", vnodes)
+                    + " (use it with --identity " + name + ")";
         }
     }
 

@@ -50,6 +50,11 @@ final class VnodeCommand implements Runnable {
                 description = "Most memory its processes may map, e.g. 1GiB (default: manager.defaultMemoryQuotaBytes).")
         long memoryQuota;
 
+        @Option(names = "--storage-quota", paramLabel = "SIZE", converter = SizeConverter.class,
+                description = "Most bytes its files may take on its storage component, e.g. 10GiB"
+                        + " (default: manager.defaultStorageQuotaBytes).")
+        long storageQuota;
+
         @Option(names = "--max-processes", paramLabel = "N",
                 description = "Most processes it runs at once (default: manager.defaultMaxProcesses).")
         int maxProcesses;
@@ -62,14 +67,15 @@ final class VnodeCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (memoryQuota < 0 || maxProcesses < 0) {
-                throw new CliException(Lego.EXIT_USAGE, "--memory-quota and --max-processes must be positive");
+            if (memoryQuota < 0 || storageQuota < 0 || maxProcesses < 0) {
+                throw new CliException(Lego.EXIT_USAGE, "--memory-quota, --storage-quota and --max-processes must be positive");
             }
             try (ClusterClient c = client.connect()) {
-                VNodeInfo v = c.createVNode(name, memoryQuota, maxProcesses);
+                VNodeInfo v = c.createVNode(name, memoryQuota, storageQuota, maxProcesses);
                 io.out().println("created vNode " + v.id() + " '" + v.name() + "': IP " + v.virtualIp() + ", storage node "
                         + v.storageNode() + ", buffer cache on memory node " + v.cacheMemoryNode() + ", memory quota "
-                        + Sizes.human(v.memoryQuotaBytes()) + ", at most " + v.maxProcesses() + " processes");
+                         + Sizes.human(v.memoryQuotaBytes()) + ", storage quota " + Sizes.human(v.storageQuotaBytes())
+                        + ", at most " + v.maxProcesses() + " processes");
             }
             return Lego.EXIT_OK;
         }
@@ -89,10 +95,11 @@ final class VnodeCommand implements Runnable {
         @Override
         public Integer call() {
             try (ClusterClient c = client.connect()) {
-                ResultTable t = new ResultTable(null, ">ID", "NAME", "IP", ">STORAGE NODE", ">CACHE NODE", ">MEMORY QUOTA", ">PROCESSES");
+                ResultTable t = new ResultTable(null, ">ID", "NAME", "IP", ">STORAGE NODE", ">CACHE NODE", ">MEMORY QUOTA", ">STORAGE QUOTA",
+                        ">PROCESSES");
                 for (VNodeInfo v : c.vnodes()) {
                     t.row(v.id(), v.name(), v.virtualIp(), v.storageNode(), v.cacheMemoryNode(), Sizes.human(v.memoryQuotaBytes()),
-                            v.processes() + "/" + v.maxProcesses());
+                            Sizes.human(v.storageQuotaBytes()), v.processes() + "/" + v.maxProcesses());
                 }
                 if (t.isEmpty()) {
                     io.out().println("no vNodes (create one with: lego vnode create NAME)");
@@ -105,7 +112,7 @@ final class VnodeCommand implements Runnable {
     }
 
     @Command(name = "rm", mixinStandardHelpOptions = true,
-            description = "Removes a vNode (refused while it runs processes); its files stay on its storage component.")
+            description = "Removes a vNode (refused while it runs processes) and deletes its files from its storage component.")
     static final class Remove implements Callable<Integer> {
         @Mixin
         ClientOptions client = new ClientOptions();

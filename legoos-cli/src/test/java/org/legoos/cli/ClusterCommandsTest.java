@@ -48,8 +48,9 @@ class ClusterCommandsTest {
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws java.io.IOException {
         cluster.close();
+        java.nio.file.Files.deleteIfExists(clientConfig);
     }
 
     /** Runs {@code lego ARGS --manager <this cluster>}. */
@@ -77,15 +78,20 @@ class ClusterCommandsTest {
 
     @Test
     void vnodeCreateListAndRemove() {
-        Cli.Result created = lego("vnode", "create", "alpha", "--memory-quota", "256MiB", "--max-processes", "4");
+        Cli.Result created = lego("vnode", "create", "alpha", "--memory-quota", "256MiB", "--storage-quota", "2GiB",
+                "--max-processes", "4");
         assertThat(created.code()).as(created.toString()).isZero();
         assertThat(created.out()).matches("created vNode \\d+ 'alpha': IP 10\\.77\\.0\\.\\d+, storage node \\d+, buffer cache on"
-                + " memory node \\d+, memory quota 256MiB, at most 4 processes\\n");
+                + " memory node \\d+, memory quota 256MiB, storage quota 2\\.0GiB, at most 4 processes\\n");
         Cli.Result list = lego("vnode", "list");
-        assertThat(list.out()).startsWith("ID  NAME").contains("MEMORY QUOTA").containsPattern("\\d+  alpha +10\\.77\\.0\\.\\d+ .* 256MiB +0/4");
+        assertThat(list.out()).startsWith("ID  NAME").contains("MEMORY QUOTA").contains("STORAGE QUOTA")
+                .containsPattern("\\d+  alpha +10\\.77\\.0\\.\\d+ .* 256MiB +2\\.0GiB +0/4");
         Cli.Result again = lego("vnode", "create", "alpha");
         assertThat(again.code()).isEqualTo(Lego.EXIT_FAILURE);
         assertThat(again.err()).isEqualTo("lego: a vNode named 'alpha' already exists\n");
+        Cli.Result badQuota = lego("vnode", "create", "beta", "--storage-quota", "lots");
+        assertThat(badQuota.code()).isEqualTo(Lego.EXIT_USAGE);
+        assertThat(badQuota.err()).contains("--storage-quota");
         Cli.Result badName = lego("vnode", "create", "Not_Valid");
         assertThat(badName.code()).isEqualTo(Lego.EXIT_USAGE);
         assertThat(badName.err()).startsWith("lego: vNode name 'Not_Valid' is invalid");
@@ -250,11 +256,11 @@ class ClusterCommandsTest {
     }
 
     @Test
-    void statusSaysLoudlyWhenAClusterRunsInsecure() {
+    void statusSaysLoudlyWhenAClusterRunsInsecure(@TempDir Path tmp) throws Exception {
         LegoConfig insecure = LegoConfig.defaults().with("security.mode", "insecure").with("manager.reportInterval", "100ms")
                 .with("memory.capacityBytes", "16MiB").with("memory.workers", "1");
         try (TcpCluster plain = TcpCluster.start(insecure, 0, 1, 0, java.util.Map.of())) {
-            java.nio.file.Path plainConfig = java.nio.file.Files.createTempFile("lego-insecure", ".yaml");
+            java.nio.file.Path plainConfig = java.nio.file.Files.createTempFile(tmp, "lego-insecure", ".yaml");
             java.nio.file.Files.writeString(plainConfig, "security:\n  mode: insecure\n");
             Cli.Result r = new Cli().exec("status", "--manager", plain.managerAddress(), "--config", plainConfig.toString());
             assertThat(r.code()).as(r.toString()).isZero();

@@ -35,7 +35,9 @@ class ComponentCommandTest {
 
     private static Path certs() {
         try {
-            Path d = java.nio.file.Files.createTempDirectory("lego-cmd-certs");
+            // under the build directory, not /tmp: a test run leaves nothing behind outside the clone
+            Path d = java.nio.file.Files.createTempDirectory(java.nio.file.Files.createDirectories(Path.of("target")),
+                    "lego-cmd-certs");
             org.legoos.node.cluster.ClusterSecurity.provision(d, List.of("127.0.0.1"), List.of(
                     new org.legoos.node.cluster.ClusterSecurity.NamedRole("manager", org.legoos.api.security.Role.MANAGER),
                     new org.legoos.node.cluster.ClusterSecurity.NamedRole("storage", org.legoos.api.security.Role.STORAGE),
@@ -49,7 +51,7 @@ class ComponentCommandTest {
 
     private static Path clientConfig() {
         try {
-            Path f = java.nio.file.Files.createTempFile("lego-cmd-client", ".yaml");
+            Path f = java.nio.file.Files.createTempFile(CERTS, "lego-cmd-client", ".yaml");
             java.nio.file.Files.writeString(f, "security:\n  dir: " + CERTS + "\n");
             return f;
         } catch (java.io.IOException e) {

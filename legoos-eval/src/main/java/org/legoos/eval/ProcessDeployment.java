@@ -228,7 +228,7 @@ public final class ProcessDeployment implements Deployment {
                 && !Files.exists(org.legoos.net.security.CertificateNames.certificate(certs, name))) {
             org.legoos.net.security.ClusterCa.in(certs).issue(name,
                     org.legoos.api.security.Role.valueOf(role.toUpperCase(java.util.Locale.ROOT)), HOSTS, List.of(),
-                    ClusterSecurity.validity());
+                    org.legoos.net.security.ClusterCa.DEFAULT_VALIDITY);
         }
         cmd.add("--set");
         cmd.add(ConfigKeys.SECURITY_IDENTITY.id() + "=" + name);

@@ -80,7 +80,7 @@ public final class GlobalManager implements AutoCloseable {
 
     /** A vNode whose creation waits for its storage component's STORAGE_ATTACH reply. */
     private record Reservation(int id, String name, String virtualIp, int storageNode, int cacheMemoryNode,
-                               long memoryQuotaBytes, int maxProcesses) {
+                               long memoryQuotaBytes, long storageQuotaBytes, int maxProcesses) {
     }
 
     private final RpcNode rpc;
@@ -686,14 +686,15 @@ public final class GlobalManager implements AutoCloseable {
         if (problem != null) {
             throw Status.INVALID_ARGUMENT.toException(problem);
         }
-        if (req.memoryQuotaBytes() < 0 || req.maxProcesses() < 0) {
-            throw Status.INVALID_ARGUMENT.toException("vNode '" + req.name() + "': memory quota and process limit must be"
-                    + " positive, or 0 for the defaults (got " + req.memoryQuotaBytes() + " bytes, " + req.maxProcesses()
-                    + " processes)");
+        if (req.memoryQuotaBytes() < 0 || req.storageQuotaBytes() < 0 || req.maxProcesses() < 0) {
+            throw Status.INVALID_ARGUMENT.toException("vNode '" + req.name() + "': memory quota, storage quota and process"
+                    + " limit must be positive, or 0 for the defaults (got " + req.memoryQuotaBytes() + " bytes, "
+                    + req.storageQuotaBytes() + " bytes, " + req.maxProcesses() + " processes)");
         }
         long quota = req.memoryQuotaBytes() == 0 ? config.defaultMemoryQuotaBytes() : req.memoryQuotaBytes();
+        long storageQuota = req.storageQuotaBytes() == 0 ? config.defaultStorageQuotaBytes() : req.storageQuotaBytes();
         int maxProcesses = req.maxProcesses() == 0 ? config.defaultMaxProcesses() : req.maxProcesses();
-        Reservation res = reserve(req.name(), quota, maxProcesses);
+        Reservation res = reserve(req.name(), quota, storageQuota, maxProcesses);
         try {
             rpc.call(res.storageNode(), new StorageAttach(res.id(), res.name()),
                     Duration.ofMillis(config.storageCallTimeoutMillis()));
@@ -710,7 +711,7 @@ public final class GlobalManager implements AutoCloseable {
             release(res);
             ensureOpen();
             VNode v = new VNode(res.id(), res.name(), res.virtualIp(), res.storageNode(), res.cacheMemoryNode(),
-                    res.memoryQuotaBytes(), res.maxProcesses());
+                    res.memoryQuotaBytes(), res.storageQuotaBytes(), res.maxProcesses());
             vnodes.put(v.id, v);
             vnodesByName.put(v.name, v);
             ipsInUse.add(v.virtualIp);
@@ -722,15 +723,15 @@ public final class GlobalManager implements AutoCloseable {
                 ipsInUse.remove(v.virtualIp);
                 throw e;
             }
-            log.info("{} created: IP {}, storage node {} at {}, buffer cache on memory node {}, quota {} bytes, {} processes",
-                    v, v.virtualIp, v.storageNode, VNode.storageRoot(v.id), v.cacheMemoryNode, v.memoryQuotaBytes,
-                    v.maxProcesses);
+            log.info("{} created: IP {}, storage node {} at {}, buffer cache on memory node {}, memory quota {} bytes,"
+                    + " storage quota {} bytes, {} processes", v, v.virtualIp, v.storageNode, VNode.storageRoot(v.id),
+                    v.cacheMemoryNode, v.memoryQuotaBytes, v.storageQuotaBytes, v.maxProcesses);
             return v.info();
         }
     }
 
     /** Takes the name, an id and an IP, and makes the GSM and GMM decisions, before storage is called. */
-    private Reservation reserve(String name, long quota, int maxProcesses) {
+    private Reservation reserve(String name, long quota, long storageQuota, int maxProcesses) {
         synchronized (lock) {
             if (vnodesByName.containsKey(name) || pendingVnodes.containsKey(name)) {
                 throw Status.EXISTS.toException("a vNode named '" + name + "' already exists");
@@ -753,7 +754,7 @@ public final class GlobalManager implements AutoCloseable {
                 throw Status.QUOTA.toException("vNode ids are exhausted");
             }
             Reservation res = new Reservation(nextVnodeId++, name, ipPool.addressAt(offset), storage.id, cache.id, quota,
-                    maxProcesses);
+                    storageQuota, maxProcesses);
             ipCursor = offset + 1;
             gmm.granted(cache, 0);
             pendingVnodes.put(name, res);
@@ -1187,7 +1188,7 @@ public final class GlobalManager implements AutoCloseable {
                 .map(m -> new StateStore.ComponentRow(m.id, m.role, m.address)).toList();
         List<StateStore.VNodeRow> vs = vnodes.values().stream()
                 .map(v -> new StateStore.VNodeRow(v.id, v.name, v.virtualIp, v.storageNode, v.cacheMemoryNode,
-                        v.memoryQuotaBytes, v.maxProcesses)).toList();
+                        v.memoryQuotaBytes, v.maxProcesses, v.storageQuotaBytes)).toList();
         List<StateStore.ProcessRow> ps = processes.values().stream()
                 .sorted(Comparator.comparingLong(StateStore.ProcessRow::pid)).toList();
         return new StateStore.Snapshot(nextNodeId, nextVnodeId, nextPid, ipCursor, cs, vs, ps);
@@ -1206,7 +1207,7 @@ public final class GlobalManager implements AutoCloseable {
         }
         for (StateStore.VNodeRow r : s.vnodes()) {
             VNode v = new VNode(r.id(), r.name(), r.virtualIp(), r.storageNode(), r.cacheMemoryNode(), r.memoryQuotaBytes(),
-                    r.maxProcesses());
+                    r.storageQuotaBytes() == 0 ? config.defaultStorageQuotaBytes() : r.storageQuotaBytes(), r.maxProcesses());
             vnodes.put(v.id, v);
             vnodesByName.put(v.name, v);
             ipsInUse.add(v.virtualIp);

@@ -38,8 +38,9 @@ final class StateStore implements AutoCloseable {
     record ComponentRow(int id, ComponentRole role, String address) {
     }
 
+    /** A vNode; {@code storageQuotaBytes} is 0 in a row written before storage quotas existed (the default applies). */
     record VNodeRow(int id, String name, String virtualIp, int storageNode, int cacheMemoryNode, long memoryQuotaBytes,
-                    int maxProcesses) {
+                    int maxProcesses, long storageQuotaBytes) {
     }
 
     record ProcessRow(long pid, int vnodeId, int processorNode, int homeMemoryNode) {
@@ -119,7 +120,8 @@ final class StateStore implements AutoCloseable {
         for (VNodeRow v : s.vnodes()) {
             b.append("vnode ").append(v.id()).append(' ').append(v.name()).append(' ').append(v.virtualIp()).append(' ')
                     .append(v.storageNode()).append(' ').append(v.cacheMemoryNode()).append(' ')
-                    .append(v.memoryQuotaBytes()).append(' ').append(v.maxProcesses()).append('\n');
+                    .append(v.memoryQuotaBytes()).append(' ').append(v.maxProcesses()).append(' ')
+                    .append(v.storageQuotaBytes()).append('\n');
         }
         for (ProcessRow p : s.processes()) {
             b.append("process ").append(p.pid()).append(' ').append(p.vnodeId()).append(' ').append(p.processorNode())
@@ -225,7 +227,9 @@ final class StateStore implements AutoCloseable {
                         components.add(new ComponentRow((int) number(f, 1, 2, Integer.MAX_VALUE), role, f[3]));
                     }
                     case "vnode" -> {
-                        fields(f, 8);
+                        if (f.length != 8) { // 8: written before storage quotas
+                            fields(f, 9);
+                        }
                         String problem = VNode.nameProblem(f[2]);
                         if (problem != null) {
                             throw corrupt(problem);
@@ -235,7 +239,8 @@ final class StateStore implements AutoCloseable {
                         }
                         vnodes.add(new VNodeRow((int) number(f, 1, 1, Integer.MAX_VALUE), f[2], f[3],
                                 (int) number(f, 4, 0, Integer.MAX_VALUE), (int) number(f, 5, 0, Integer.MAX_VALUE),
-                                number(f, 6, 1, Long.MAX_VALUE), (int) number(f, 7, 1, Integer.MAX_VALUE)));
+                                number(f, 6, 1, Long.MAX_VALUE), (int) number(f, 7, 1, Integer.MAX_VALUE),
+                                f.length == 8 ? 0 : number(f, 8, 1, Long.MAX_VALUE)));
                     }
                     case "process" -> {
                         fields(f, 5);

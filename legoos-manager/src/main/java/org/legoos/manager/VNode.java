@@ -21,6 +21,8 @@ final class VNode {
     final int storageNode;
     final int cacheMemoryNode;
     final long memoryQuotaBytes;
+    /** Most bytes its files may take on its storage component (enforced there and by its buffer cache). */
+    final long storageQuotaBytes;
     final int maxProcesses;
     /** Running processes, in launch order. */
     final LongLinkedOpenHashSet pids = new LongLinkedOpenHashSet();
@@ -31,13 +33,15 @@ final class VNode {
     private final Long2LongOpenHashMap mappedBytes = new Long2LongOpenHashMap();
     private long mappedTotal;
 
-    VNode(int id, String name, String virtualIp, int storageNode, int cacheMemoryNode, long memoryQuotaBytes, int maxProcesses) {
+    VNode(int id, String name, String virtualIp, int storageNode, int cacheMemoryNode, long memoryQuotaBytes,
+          long storageQuotaBytes, int maxProcesses) {
         this.id = id;
         this.name = name;
         this.virtualIp = virtualIp;
         this.storageNode = storageNode;
         this.cacheMemoryNode = cacheMemoryNode;
         this.memoryQuotaBytes = memoryQuotaBytes;
+        this.storageQuotaBytes = storageQuotaBytes;
         this.maxProcesses = maxProcesses;
     }
 
@@ -75,7 +79,7 @@ final class VNode {
 
     VNodeInfo info() {
         return new VNodeInfo(id, name, virtualIp, storageRoot(id), storageNode, cacheMemoryNode, memoryQuotaBytes,
-                maxProcesses, pids.size());
+                storageQuotaBytes, maxProcesses, pids.size());
     }
 
     @Override

@@ -35,7 +35,7 @@ class ConcurrencyTest {
     void concurrentPlacementsGetUniquePidsAndNeverExceedTheProcessLimit() throws Exception {
         c.withBasicComponents();
         c.processor("p2", 4, 0);
-        int vnode = c.call(new VNodeCreate("web", 0, 100)).id();
+        int vnode = c.call(new VNodeCreate("web", 0, 0, 100)).id();
         Set<Long> pids = ConcurrentHashMap.newKeySet();
         AtomicInteger refused = new AtomicInteger();
         CountDownLatch start = new CountDownLatch(1);

@@ -119,7 +119,7 @@ class GpmTest {
     @Test
     void processLimitOfTheVNodeIsEnforcedAndExitReleasesIt() {
         c.withBasicComponents();
-        VNodeInfo v = c.call(new VNodeCreate("small", 0, 2));
+        VNodeInfo v = c.call(new VNodeCreate("small", 0, 0, 2));
         long first = c.call(new PlaceProcess(v.id(), 1)).pid();
         c.call(new PlaceProcess(v.id(), 1));
         assertThatThrownBy(() -> c.call(new PlaceProcess(v.id(), 1)))

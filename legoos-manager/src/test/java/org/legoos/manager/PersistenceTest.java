@@ -55,7 +55,7 @@ class PersistenceTest {
         Component p = c.processor("p1", 4, 0);
         Component m = c.memory("m1", 4 * GIB, 0);
         Component s = c.storage("s1", 0);
-        VNodeInfo web = c.call(new VNodeCreate("web", 3 * GIB, 5));
+        VNodeInfo web = c.call(new VNodeCreate("web", 3 * GIB, 7 * GIB, 5));
         VNodeInfo db = c.createVNode("db");
         Placement running = c.call(new PlaceProcess(web.id(), 2));
         long exited = c.call(new PlaceProcess(db.id(), 1)).pid();
@@ -65,7 +65,7 @@ class PersistenceTest {
 
         VNodeInfo webAfter = c.manager.vnode("web");
         assertThat(webAfter).isEqualTo(new VNodeInfo(web.id(), "web", web.virtualIp(), web.storageRoot(), s.id, m.id,
-                3 * GIB, 5, 1));
+                3 * GIB, 7 * GIB, 5, 1));
         assertThat(c.manager.vnode("db")).isEqualTo(db);
         // restored components are known (same ids) but DEAD until they report
         assertThat(c.manager.members()).extracting(i -> i.nodeId() + " " + i.role().wireName() + " " + i.address() + " " + i.state())
@@ -157,6 +157,26 @@ class PersistenceTest {
                 .isInstanceOf(ManagerStateException.class)
                 .hasMessageContaining(stateFile().toString())
                 .hasMessageContaining("component 7");
+    }
+
+    /** A vNode saved before storage quotas existed (eight fields) comes back with the default storage quota. */
+    @Test
+    void aVNodeSavedBeforeStorageQuotasGetsTheDefault() throws IOException {
+        String body = "legoos-manager-state 1\nnext-node-id 5\nnext-vnode-id 2\nnext-pid 1\nip-cursor 1\n"
+                + "component 2 processor p1\ncomponent 3 memory m1\ncomponent 4 storage s1\n"
+                + "vnode 1 old 10.77.0.1 4 3 1073741824 8\n";
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(body.getBytes(StandardCharsets.UTF_8));
+        Files.writeString(stateFile(), body + "end " + Long.toHexString(crc.getValue()) + "\n");
+        persistent();
+        VNodeInfo old = c.manager.vnode("old");
+        assertThat(old.storageQuotaBytes()).isEqualTo(c.config.defaultStorageQuotaBytes());
+        assertThat(old.memoryQuotaBytes()).isEqualTo(1L << 30);
+        assertThat(old.maxProcesses()).isEqualTo(8);
+        c.withBasicComponents();
+        c.createVNode("new"); // saved again, now with nine fields
+        assertThat(Files.readString(stateFile())).contains("vnode 1 old 10.77.0.1 4 3 1073741824 8 "
+                + c.config.defaultStorageQuotaBytes() + "\n");
     }
 
     @Test

@@ -89,7 +89,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     VNodeInfo createVNode(String name) {
-        return call(new VNodeCreate(name, 0, 0));
+        return call(new VNodeCreate(name, 0, 0, 0));
     }
 
     Component processor(String address, int cores, int threadsRunning) {

@@ -44,13 +44,14 @@ class VNodeTest {
         Component m = c.memory("m1", GIB, 0);
         Component s = c.storage("s1", 0);
 
-        VNodeInfo web = c.call(new VNodeCreate("web", 2 * GIB, 8));
+        VNodeInfo web = c.call(new VNodeCreate("web", 2 * GIB, 0, 8));
         assertThat(s.attaches).containsExactly(new StorageAttach(web.id(), "web"));
         assertThat(web.name()).isEqualTo("web");
         assertThat(web.storageNode()).isEqualTo(s.id);
         assertThat(web.cacheMemoryNode()).isEqualTo(m.id);
         assertThat(web.storageRoot()).isEqualTo("/vnode-" + web.id());
         assertThat(web.memoryQuotaBytes()).isEqualTo(2 * GIB);
+        assertThat(web.storageQuotaBytes()).isEqualTo(ManagerConfig.defaults().defaultStorageQuotaBytes());
         assertThat(web.maxProcesses()).isEqualTo(8);
         assertThat(web.processes()).isZero();
         assertThat(web.virtualIp()).startsWith("10.77.");
@@ -75,7 +76,7 @@ class VNodeTest {
     @Test
     void zeroQuotaAndLimitMeanTheConfiguredDefaults() {
         c.withBasicComponents();
-        VNodeInfo v = c.call(new VNodeCreate("web", 0, 0));
+        VNodeInfo v = c.call(new VNodeCreate("web", 0, 0, 0));
         assertThat(v.memoryQuotaBytes()).isEqualTo(c.config.defaultMemoryQuotaBytes());
         assertThat(v.maxProcesses()).isEqualTo(c.config.defaultMaxProcesses());
     }
@@ -101,9 +102,9 @@ class VNodeTest {
     @Test
     void negativeQuotaIsRejected() {
         c.withBasicComponents();
-        assertThatThrownBy(() -> c.call(new VNodeCreate("web", -1, 0)))
+        assertThatThrownBy(() -> c.call(new VNodeCreate("web", -1, 0, 0)))
                 .satisfies(e -> assertThat(status(e)).isEqualTo(Status.INVALID_ARGUMENT));
-        assertThatThrownBy(() -> c.call(new VNodeCreate("web", 0, -3)))
+        assertThatThrownBy(() -> c.call(new VNodeCreate("web", 0, 0, -3)))
                 .satisfies(e -> assertThat(status(e)).isEqualTo(Status.INVALID_ARGUMENT));
     }
 

@@ -88,7 +88,7 @@ final class TestCluster implements AutoCloseable {
             if (!q.nameOrId().equals(String.valueOf(VNODE))) {
                 throw Status.NOT_FOUND.toException("no vNode " + q.nameOrId());
             }
-            return new VNodeInfo(VNODE, "test", "10.0.0.7", "/srv/test", STORAGE, FIRST_MEMORY, 0, 10, 0);
+            return new VNodeInfo(VNODE, "test", "10.0.0.7", "/srv/test", STORAGE, FIRST_MEMORY, 0, Long.MAX_VALUE, 10, 0);
         });
         files.serve(storage);
         for (RpcNode rpc : memoryRpcs) {
@@ -139,8 +139,22 @@ final class TestCluster implements AutoCloseable {
         /** Bytes sent by M2S_WRITEs. */
         final java.util.concurrent.atomic.AtomicLong bytesWritten = new java.util.concurrent.atomic.AtomicLong();
         final AtomicInteger syncs = new AtomicInteger();
+        /** The vNode's storage quota, enforced on M2S_WRITE as a storage component does. */
+        volatile long quota = org.legoos.net.protocol.m2s.StorageUsage.UNLIMITED;
+        /** M2S_WRITEs refused for the quota: a buffer cache that checks first never causes one. */
+        final AtomicInteger refused = new AtomicInteger();
+        final AtomicInteger usageAsks = new AtomicInteger();
+
+        long used() {
+            return data.values().stream().mapToLong(f -> f.length).sum();
+        }
 
         void serve(RpcNode rpc) {
+            rpc.handle(org.legoos.net.protocol.m2s.UsageRequest.class, (q, ctx) -> {
+                usageAsks.incrementAndGet();
+                check(q.vnodeId());
+                return new org.legoos.net.protocol.m2s.StorageUsage(used(), quota);
+            });
             rpc.handle(FileStatRequest.class, (q, ctx) -> {
                 stats.incrementAndGet();
                 check(q.vnodeId());
@@ -162,6 +176,14 @@ final class TestCluster implements AutoCloseable {
                 writes.incrementAndGet();
                 bytesWritten.addAndGet(q.data().remaining());
                 check(q.vnodeId());
+                synchronized (this) {
+                    byte[] before = data.get(q.path());
+                    long grows = before == null ? 0 : Math.max(0, q.offset() + q.data().remaining() - before.length);
+                    if (used() + grows > quota) {
+                        refused.incrementAndGet();
+                        throw Status.QUOTA.toException("storage quota " + quota + " exceeded");
+                    }
+                }
                 data.compute(q.path(), (p, old) -> {
                     if (old == null) {
                         throw Status.NOT_FOUND.toException(p);

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ComponentHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ComponentHost.class);
-    /** The manager's node id; components get ids from 2 up when they join. */
-    public static final int MANAGER_NODE = 1;
+    /** The manager's node id ({@link org.legoos.manager.GlobalManager#NODE_ID}); components get ids from 2 up. */
+    public static final int MANAGER_NODE = org.legoos.manager.GlobalManager.NODE_ID;
 
     /** A started monitor: what it is and how to read its resources for status reports. */
     public record Hosted<M extends AutoCloseable>(M monitor, Supplier<ComponentResources> resources) {

@@ -187,7 +187,8 @@ public final class LocalCluster implements AutoCloseable {
         String name = "storage-" + (storages.size() + 1);
         Path root = storageRoot.resolve(name);
         ComponentHost h = ComponentHost.join("storage", name, fabric.newTransport(), name, "manager", spec.reportInterval(), rpc -> {
-            StorageMonitor s = new StorageMonitor(rpc, StorageConfig.of(root));
+            StorageMonitor s = new StorageMonitor(rpc, StorageConfig.of(root),
+                    new org.legoos.net.security.VNodeScope(rpc, ComponentHost.MANAGER_NODE));
             return new ComponentHost.Hosted<>(s, s::resources);
         });
         storages.add(h);
@@ -291,7 +292,12 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Creates a vNode; 0 quotas mean the manager's defaults. */
     public VNodeInfo createVNode(String name, long memoryQuotaBytes, int maxProcesses) {
-        return client.call(ComponentHost.MANAGER_NODE, new VNodeCreate(name, memoryQuotaBytes, maxProcesses));
+        return createVNode(name, memoryQuotaBytes, 0, maxProcesses);
+    }
+
+    /** Creates a vNode with a storage quota too; 0 for any of them means the manager's default. */
+    public VNodeInfo createVNode(String name, long memoryQuotaBytes, long storageQuotaBytes, int maxProcesses) {
+        return client.call(ComponentHost.MANAGER_NODE, new VNodeCreate(name, memoryQuotaBytes, storageQuotaBytes, maxProcesses));
     }
 
     public VNodeInfo vnode(String nameOrId) {

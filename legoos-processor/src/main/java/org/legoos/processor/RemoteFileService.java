@@ -254,6 +254,7 @@ public final class RemoteFileService implements FileService {
             case NOT_DIRECTORY -> new NotDirectoryException(path);
             case DENIED -> new AccessDeniedException(path, other, e.getMessage());
             case IS_DIRECTORY -> new FileSystemException(path, other, "is a directory: " + e.getMessage());
+            case QUOTA -> new FileSystemException(path, other, "disk quota exceeded: " + e.getMessage());
             default -> new IOException(path + ": " + e.status() + ": " + e.getMessage(), e);
         };
     }

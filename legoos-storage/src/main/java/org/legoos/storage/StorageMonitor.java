@@ -44,6 +44,8 @@ import org.legoos.net.protocol.gm.StorageDetach;
 import org.legoos.net.protocol.m2s.BlockRead;
 import org.legoos.net.protocol.m2s.BlockSync;
 import org.legoos.net.protocol.m2s.BlockWrite;
+import org.legoos.net.protocol.m2s.StorageUsage;
+import org.legoos.net.protocol.m2s.UsageRequest;
 import org.legoos.net.protocol.p2s.DirCreate;
 import org.legoos.net.protocol.p2s.DirList;
 import org.legoos.net.protocol.p2s.DirRead;
@@ -71,7 +73,8 @@ import org.slf4j.LoggerFactory;
  * <p>Served requests:
  * <ul>
  *   <li>P2S from process monitors: {@code OPEN, STAT, TRUNCATE, UNLINK, MKDIR, RMDIR, READDIR, RENAME};</li>
- *   <li>M2S from memory monitors' storage buffer caches: {@code READ, WRITE, FSYNC};</li>
+ *   <li>M2S from memory monitors' storage buffer caches: {@code READ, WRITE, FSYNC}, and {@code USAGE} (the bytes a
+ *       vNode's files take and its quota, which the buffer cache checks writes against before it accepts them);</li>
  *   <li>{@code GM_STORAGE_ATTACH} from the GSM: serve a vNode (creates its directory; idempotent);</li>
  *   <li>{@code GM_STORAGE_DETACH} from the GSM when the vNode is removed: stop serving it and delete its
  *       directory with every file in it (idempotent).</li>
@@ -81,6 +84,11 @@ import org.slf4j.LoggerFactory;
  * ({@code DENIED}); a vNode never sees another's directory. Symbolic links are never followed: any request
  * whose path passes through, or names, a symbolic link is {@code DENIED}, except {@code UNLINK}, which
  * removes the link itself without looking at its target. Non-regular files (FIFOs, devices) are refused too.
+ *
+ * <p>Storage quota: the sizes of a vNode's regular files (holes included, as {@code ls -l} shows them) may not exceed
+ * its storage quota, which the monitor asks the manager for once per vNode. A WRITE or TRUNCATE that would grow the
+ * vNode's files beyond it is refused with QUOTA and changes nothing; the count is kept per vNode, taken from disk when
+ * the vNode is first served (a restart) and updated by every request that changes a size.
  *
  * <p>Internally the full path is the key of a hash table of open files ({@link OpenFileTable}), bounded by
  * {@link StorageConfig#maxOpenFiles()}. {@code FSYNC} forces the file's data and metadata, and the
@@ -111,9 +119,21 @@ public final class StorageMonitor implements AutoCloseable {
     private static final int MAX_DIRTY_DIRS = 4096;
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
-    /** A served vNode: its directory and the lock that orders namespace changes against opens. */
-    private record VNode(int id, Path dir, ReentrantReadWriteLock namespace) {
+    /**
+     * A served vNode: its directory, the lock that orders namespace changes against opens, and the bytes its regular
+     * files take (their sizes, holes included; counted from disk when the vNode is first served here, then kept up to
+     * date by every request that changes a size). Its storage quota is asked of the manager when first needed.
+     */
+    private record VNode(int id, Path dir, ReentrantReadWriteLock namespace, java.util.concurrent.atomic.AtomicLong used,
+                         java.util.concurrent.atomic.AtomicLong quota) {
+        VNode(int id, Path dir, long used) {
+            this(id, dir, new ReentrantReadWriteLock(), new java.util.concurrent.atomic.AtomicLong(used),
+                    new java.util.concurrent.atomic.AtomicLong(0));
+        }
     }
+
+    /** Size changes of one file are serialised by one of these, chosen by the file's key, so they are counted exactly. */
+    private final java.util.concurrent.locks.ReentrantLock[] sizeLocks = new java.util.concurrent.locks.ReentrantLock[64];
 
     /** A request's normalised path inside its vNode. */
     private record Target(VNode vnode, String path) {
@@ -156,15 +176,26 @@ public final class StorageMonitor implements AutoCloseable {
      * @throws UncheckedIOException if the root directory cannot be created
      * @throws IllegalStateException if {@code rpc} already serves one of these requests
      */
-    /** Keeps vNode users inside their vNodes; null (in-JVM clusters) refuses every vNode user. */
-    private volatile org.legoos.net.security.VNodeScope vnodeScope;
+    /**
+     * Keeps vNode users inside their vNodes and gives each vNode's storage quota; null (a storage component without a
+     * manager, in tests) refuses every vNode user and enforces no quota.
+     */
+    private final org.legoos.net.security.VNodeScope vnodeScope;
 
-    /** Checks vNode users' requests with {@code scope} (the wiring gives it the manager to ask). */
-    public void scopeUsersWith(org.legoos.net.security.VNodeScope scope) {
-        this.vnodeScope = scope;
+    /** A storage monitor that enforces no quota and refuses vNode users (a storage component without a manager). */
+    public StorageMonitor(RpcNode rpc, StorageConfig config) {
+        this(rpc, config, null);
     }
 
-    public StorageMonitor(RpcNode rpc, StorageConfig config) {
+    /**
+     * @param vnodes the manager's vNodes: who may act in which, and their storage quotas (the wiring gives it the
+     *     manager to ask)
+     */
+    public StorageMonitor(RpcNode rpc, StorageConfig config, org.legoos.net.security.VNodeScope vnodes) {
+        this.vnodeScope = vnodes;
+        for (int i = 0; i < sizeLocks.length; i++) {
+            sizeLocks[i] = new java.util.concurrent.locks.ReentrantLock();
+        }
         this.rpc = java.util.Objects.requireNonNull(rpc, "rpc");
         this.config = java.util.Objects.requireNonNull(config, "config");
         try {
@@ -190,6 +221,7 @@ public final class StorageMonitor implements AutoCloseable {
         serve(BlockRead.class, this::read);
         serve(BlockWrite.class, this::write);
         serve(BlockSync.class, this::fsync);
+        serve(UsageRequest.class, this::usage);
     }
 
     public StorageConfig config() {
@@ -207,9 +239,14 @@ public final class StorageMonitor implements AutoCloseable {
     }
 
     private long storageUsedBytes() {
+        return bytesUnder(root);
+    }
+
+    /** The sizes of the regular files under {@code dir} (symbolic links not followed). */
+    private long bytesUnder(Path dir) {
         long[] total = {0};
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     if (attrs.isRegularFile()) {
@@ -224,7 +261,7 @@ public final class StorageMonitor implements AutoCloseable {
                 }
             });
         } catch (IOException e) {
-            log.warn("{}: cannot measure storage use under {}: {}", rpc.name(), root, e.toString());
+            log.warn("{}: cannot measure storage use under {}: {}", rpc.name(), dir, e.toString());
         }
         return total[0];
     }
@@ -351,7 +388,7 @@ public final class StorageMonitor implements AutoCloseable {
                         + ": its storage directory exists but is not a plain directory");
             }
         }
-        served.computeIfAbsent(q.vnodeId(), id -> new VNode(id, dir, new ReentrantReadWriteLock()));
+        served.computeIfAbsent(q.vnodeId(), id -> new VNode(id, dir, bytesUnder(dir)));
         return Ack.INSTANCE;
     }
 
@@ -424,7 +461,7 @@ public final class StorageMonitor implements AutoCloseable {
         if (a == null || !a.isDirectory() || a.isSymbolicLink()) {
             throw new RpcException(Status.DENIED, "vNode " + vnodeId + " is not served by this storage component");
         }
-        return served.computeIfAbsent(vnodeId, id -> new VNode(id, dir, new ReentrantReadWriteLock()));
+        return served.computeIfAbsent(vnodeId, id -> new VNode(id, dir, bytesUnder(dir)));
     }
 
     private Target target(int vnodeId, String rawPath) throws IOException {
@@ -611,7 +648,8 @@ public final class StorageMonitor implements AutoCloseable {
         }
         Target t = target(q.vnodeId(), q.path());
         long size = q.size();
-        return withFile(t, ch -> {
+        long quota = quota(t.vnode());
+        return withFile(t, ch -> resize(t, ch, quota, size, () -> {
             long current = ch.size();
             if (size < current) {
                 ch.truncate(size);
@@ -619,8 +657,7 @@ public final class StorageMonitor implements AutoCloseable {
                 // FileChannel.truncate never grows a file: write its last byte, leaving a hole of zeros.
                 ch.write(ByteBuffer.allocate(1), size - 1);
             }
-            return Ack.INSTANCE;
-        });
+        }));
     }
 
     private Ack unlink(FileUnlink q) throws IOException {
@@ -641,6 +678,9 @@ public final class StorageMonitor implements AutoCloseable {
             }
             files.invalidate(t.key());
             Files.delete(t.host()); // removes a symbolic link itself, never its target
+            if (a.isRegularFile()) {
+                t.vnode().used().addAndGet(-a.size());
+            }
         } finally {
             lock.unlock();
         }
@@ -741,6 +781,9 @@ public final class StorageMonitor implements AutoCloseable {
             files.invalidateTree(from.vnode().id(), from.path());
             files.invalidateTree(to.vnode().id(), to.path());
             Files.move(from.host(), to.host(), StandardCopyOption.ATOMIC_MOVE);
+            if (dst != null && dst.isRegularFile()) {
+                to.vnode().used().addAndGet(-dst.size()); // the file renamed over is gone
+            }
         } finally {
             lock.unlock();
         }
@@ -788,14 +831,84 @@ public final class StorageMonitor implements AutoCloseable {
         }
         Target t = target(q.vnodeId(), q.path());
         long offset = q.offset();
-        return withFile(t, ch -> {
+        long quota = quota(t.vnode());
+        return withFile(t, ch -> resize(t, ch, quota, offset + length, () -> {
             ByteBuffer src = q.data().duplicate();
             long pos = offset;
             while (src.hasRemaining()) {
                 pos += ch.write(src, pos);
             }
+        }));
+    }
+
+    private StorageUsage usage(UsageRequest q) throws IOException {
+        VNode v = vnode(q.vnodeId());
+        return new StorageUsage(Math.max(0, v.used().get()), quota(v));
+    }
+
+    // ------------------------------------------------------------------ storage quota
+
+    @FunctionalInterface
+    private interface Change {
+        void run() throws IOException;
+    }
+
+    /**
+     * The vNode's storage quota: asked of the manager once (outside any lock), {@link StorageUsage#UNLIMITED} when this
+     * monitor has no manager.
+     */
+    private long quota(VNode v) {
+        long q = v.quota().get();
+        if (q > 0) {
+            return q;
+        }
+        q = vnodeScope == null ? StorageUsage.UNLIMITED : vnodeScope.info(v.id()).storageQuotaBytes();
+        v.quota().set(q);
+        return q;
+    }
+
+    /**
+     * Runs {@code change}, which leaves the file at most {@code end} bytes long, under the file's size lock: the growth
+     * beyond the current size is taken from the vNode's quota first (QUOTA if it does not fit, nothing changed), and
+     * the size the file really has afterwards is what is counted.
+     */
+    private Ack resize(Target t, FileChannel ch, long quota, long end, Change change) throws IOException {
+        var lock = sizeLocks[Math.floorMod(t.key().hashCode(), sizeLocks.length)];
+        lock.lock();
+        try {
+            long before = ch.size();
+            long growth = Math.max(0, end - before);
+            java.util.concurrent.atomic.AtomicLong used = t.vnode().used();
+            if (growth > 0) {
+                long now;
+                do {
+                    now = used.get();
+                    if (now + growth > quota || now + growth < 0) {
+                        throw t.error(Status.QUOTA, "the vNode's files would take " + org.legoos.api.Sizes.human(now + growth)
+                                + ", over its storage quota of " + org.legoos.api.Sizes.human(quota) + " ("
+                                + org.legoos.api.Sizes.human(now) + " used, this grows the file by "
+                                + org.legoos.api.Sizes.human(growth) + ")");
+                    }
+                } while (!used.compareAndSet(now, now + growth));
+            }
+            try {
+                change.run();
+            } finally {
+                used.addAndGet(sizeAfter(ch, before + growth) - before - growth);
+            }
             return Ack.INSTANCE;
-        });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The channel's size, or {@code fallback} if it cannot be read (the change failed half way). */
+    private static long sizeAfter(FileChannel ch, long fallback) {
+        try {
+            return ch.size();
+        } catch (IOException e) {
+            return fallback;
+        }
     }
 
     private Ack fsync(BlockSync q) throws IOException {

@@ -31,13 +31,34 @@ final class StorageFixture implements AutoCloseable {
     private final LocalFabric fabric = new LocalFabric();
     private final Path root;
     private final StorageConfig config;
+    static final int MANAGER_NODE = 1;
+
     private final RpcNode client;
+    /** A manager that describes every vNode with this storage quota; null: the monitor has no manager. */
+    private final RpcNode manager;
     private RpcNode server;
     private StorageMonitor monitor;
 
     StorageFixture(StorageConfig config) {
+        this(config, 0);
+    }
+
+    /** With {@code storageQuotaBytes} > 0, a manager node gives every vNode that storage quota. */
+    StorageFixture(StorageConfig config, long storageQuotaBytes) {
         this.config = config;
         this.root = config.root();
+        if (storageQuotaBytes > 0) {
+            manager = new RpcNode("manager", fabric.newTransport(), RpcNode.Config.DEFAULT);
+            manager.setNodeId(MANAGER_NODE);
+            manager.handle(org.legoos.net.protocol.gm.VNodeGet.class, (q, ctx) -> {
+                int id = Integer.parseInt(q.nameOrId());
+                return new org.legoos.net.protocol.gm.VNodeInfo(id, "vn" + id, "10.0.0." + id, "/vnode-" + id, STORAGE_NODE,
+                        2, 1L << 30, storageQuotaBytes, 8, 0);
+            });
+            manager.listen("manager");
+        } else {
+            manager = null;
+        }
         client = new RpcNode("memory-1", fabric.newTransport(), RpcNode.Config.DEFAULT);
         client.setNodeId(2);
         client.addPeer(STORAGE_NODE, STORAGE_ADDRESS);
@@ -51,7 +72,12 @@ final class StorageFixture implements AutoCloseable {
     private void start() {
         server = new RpcNode("storage-7", fabric.newTransport(), RpcNode.Config.DEFAULT);
         server.setNodeId(STORAGE_NODE);
-        monitor = new StorageMonitor(server, config);
+        if (manager != null) {
+            server.addPeer(MANAGER_NODE, "manager");
+            monitor = new StorageMonitor(server, config, new org.legoos.net.security.VNodeScope(server, MANAGER_NODE));
+        } else {
+            monitor = new StorageMonitor(server, config);
+        }
         server.listen(STORAGE_ADDRESS);
     }
 
@@ -81,8 +107,9 @@ final class StorageFixture implements AutoCloseable {
     /** Calls and expects an error reply with {@code status}; returns its message. */
     String fails(org.legoos.net.rpc.Status status, Request<?> request) {
         Throwable t = catchThrowable(() -> call(request));
-        assertThat(t).as("reply to %s", request).isInstanceOf(RpcException.class);
-        assertThat(((RpcException) t).code()).as("status of %s (%s)", request, t.getMessage()).isEqualTo(status);
+        assertThat(t).as("reply to %s", request).isInstanceOf(org.legoos.api.LegoException.class);
+        assertThat(org.legoos.net.rpc.Status.of((org.legoos.api.LegoException) t)).as("status of %s (%s)", request,
+                t.getMessage()).isEqualTo(status);
         return t.getMessage();
     }
 
@@ -122,5 +149,8 @@ final class StorageFixture implements AutoCloseable {
         monitor.close();
         server.close();
         client.close();
+        if (manager != null) {
+            manager.close();
+        }
     }
 }

@@ -61,9 +61,11 @@ public final class MissOverTcp implements AutoCloseable {
 
     /**
      * @param tls null for plaintext; else a fresh cluster CA in that directory issues the memory component's and the
-     *     processor's certificates and every socket is mutual TLS 1.3, as a default cluster runs
+     *     processor's certificates and every socket is mutual TLS 1.3, as a default cluster runs; the directory is
+     *     deleted on {@link #close()}
      */
     public MissOverTcp(TcpConfig tcp, int memoryWorkers, boolean syncCalls, java.nio.file.Path tls) {
+        this.certificates = tls;
         org.legoos.net.security.ClusterTls serverTls = null;
         org.legoos.net.security.ClusterTls clientTls = null;
         if (tls != null) {
@@ -123,5 +125,15 @@ public final class MissOverTcp implements AutoCloseable {
         client.close();
         memory.close();
         server.close();
+        if (certificates != null) {
+            try (var files = java.nio.file.Files.walk(certificates)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException e) {
+                System.err.println("could not delete " + certificates + ": " + e);
+            }
+        }
     }
+
+    /** The certificates made for a TLS run (deleted on close), or null. */
+    private final java.nio.file.Path certificates;
 }

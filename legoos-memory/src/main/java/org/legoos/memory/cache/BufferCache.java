@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.LegoException;
+import org.legoos.api.Sizes;
 import org.legoos.net.protocol.Ack;
 import org.legoos.net.protocol.Message;
 import org.legoos.net.protocol.Request;
@@ -20,6 +21,8 @@ import org.legoos.net.protocol.gm.VNodeInfo;
 import org.legoos.net.protocol.m2s.BlockRead;
 import org.legoos.net.protocol.m2s.BlockSync;
 import org.legoos.net.protocol.m2s.BlockWrite;
+import org.legoos.net.protocol.m2s.StorageUsage;
+import org.legoos.net.protocol.m2s.UsageRequest;
 import org.legoos.net.protocol.p2m.FileClose;
 import org.legoos.net.protocol.p2m.FileRead;
 import org.legoos.net.protocol.p2m.FileSync;
@@ -73,6 +76,8 @@ public final class BufferCache {
     public static final int MAX_READ_AHEAD_BYTES = 256 << 10;
     /** Adjacent dirty runs of consecutive chunks are merged into one write-back request up to this size. */
     private static final int MAX_WRITE_BACK_BYTES = 256 << 10;
+    /** A vNode's storage quota view older than this is refreshed from storage before a write grows a file. */
+    private static final long QUOTA_VIEW_NANOS = 1_000_000_000L;
 
     private final RpcNode rpc;
     private final int managerNode;
@@ -88,6 +93,8 @@ public final class BufferCache {
     /** Every cached chunk, least recently used first. Guarded by lock. */
     private final LinkedHashMap<Chunk, Chunk> lru = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Integer, Integer> storageNodes = new ConcurrentHashMap<>();
+    /** Storage quota views by vNode id, made when a vNode's file first grows here. Guarded by lock. */
+    private final Map<Integer, StorageQuota> quotas = new HashMap<>();
     /**
      * Free chunk slots: a slab and an offset each. Chunk bytes live in slabs of {@link #SLAB_BYTES} (or one chunk
      * if bigger), allocated as needed and reused after evictions, so the garbage collector neither copies cached
@@ -112,6 +119,8 @@ public final class BufferCache {
     private static final class CachedFile {
         final FileKey key;
         long size;
+        /** The file's size on its storage component as far as this cache knows (what it read, then wrote back). */
+        long storedSize;
         /** Data was written to storage since its last M2S_FSYNC. */
         boolean unsynced;
         /** Where the last read ended: a read starting here continues a sequential stream. */
@@ -121,7 +130,26 @@ public final class BufferCache {
         CachedFile(FileKey key, long size) {
             this.key = key;
             this.size = size;
+            this.storedSize = size;
         }
+
+        /** Bytes this file will grow its vNode's storage by when its dirty pages are written back. */
+        long pendingGrowth() {
+            return Math.max(0, size - storedSize);
+        }
+    }
+
+    /**
+     * What the cache knows of a vNode's storage quota: {@code stored} bytes its files take on storage (as storage last
+     * said, plus what this cache wrote back since) and {@code pending} bytes its cached files will add when written back.
+     * A write that would take {@code stored + pending} beyond {@code quota} is refused before the cache accepts it, so
+     * nothing is accepted that storage would refuse at write-back.
+     */
+    private static final class StorageQuota {
+        long quota;
+        long stored;
+        long pending;
+        long askedAtNanos;
     }
 
     /**
@@ -291,6 +319,7 @@ public final class BufferCache {
         lock.lock();
         try {
             CachedFile f = file(q.vnodeId(), q.path());
+            reserveGrowth(f, q.offset() + q.data().remaining());
             apply(f, q.offset(), q.data().duplicate());
             return Ack.INSTANCE;
         } finally {
@@ -307,6 +336,11 @@ public final class BufferCache {
         lock.lock();
         try {
             CachedFile f = file(q.vnodeId(), q.path());
+            long end = 0;
+            for (FileWriteBatch.Extent e : q.extents()) {
+                end = Math.max(end, e.offset() + e.data().remaining());
+            }
+            reserveGrowth(f, end);
             for (FileWriteBatch.Extent e : q.extents()) {
                 apply(f, e.offset(), e.data().duplicate());
             }
@@ -595,12 +629,67 @@ public final class BufferCache {
                 data = ByteBuffer.wrap(merged);
             }
             storage(f.key.vnodeId(), new BlockWrite(f.key.vnodeId(), f.key.path(), start, data));
+            stored(f, end);
             f.unsynced = true;
             writeBacks++;
             i = j;
         }
         for (Chunk c : chunks) {
             c.clean();
+        }
+    }
+
+    /**
+     * Before a write that leaves {@code f} at least {@code end} bytes long is accepted: takes its growth from the
+     * vNode's storage quota, asking storage how much its files take when the view is over a second old or the growth
+     * does not fit it.
+     *
+     * @throws LegoException QUOTA (nothing written) if the vNode's files would exceed the quota
+     */
+    private void reserveGrowth(CachedFile f, long end) {
+        long grows = Math.max(0, end - Math.max(f.size, f.storedSize));
+        if (grows == 0) {
+            return;
+        }
+        int vnodeId = f.key.vnodeId();
+        StorageQuota q = quotas.get(vnodeId);
+        if (q == null || System.nanoTime() - q.askedAtNanos > QUOTA_VIEW_NANOS || q.stored + q.pending + grows > q.quota) {
+            StorageUsage u = storage(vnodeId, new UsageRequest(vnodeId));
+            if (q == null) {
+                q = new StorageQuota();
+                quotas.put(vnodeId, q);
+            }
+            q.quota = u.quotaBytes();
+            q.stored = u.usedBytes();
+            q.pending = 0; // recounted, so a write that failed half way leaves no reservation behind
+            for (CachedFile g : files.values()) {
+                if (g.key.vnodeId() == vnodeId) {
+                    q.pending += g.pendingGrowth();
+                }
+            }
+            q.askedAtNanos = System.nanoTime();
+        }
+        if (q.stored + q.pending + grows > q.quota) {
+            throw Status.QUOTA.toException("vNode " + vnodeId + ": " + f.key.path() + ": writing " + Sizes.human(grows)
+                    + " more would exceed the vNode's storage quota of " + Sizes.human(q.quota) + " (its files take "
+                    + Sizes.human(q.stored) + (q.pending > 0 ? ", " + Sizes.human(q.pending) + " more waiting to be written"
+                    : "") + ")");
+        }
+        q.pending += grows;
+    }
+
+    /** Storage has {@code f}'s bytes up to {@code end}: growth moves from pending to stored. */
+    private void stored(CachedFile f, long end) {
+        if (end <= f.storedSize) {
+            return;
+        }
+        long pendingBefore = f.pendingGrowth();
+        long grew = end - f.storedSize;
+        f.storedSize = end;
+        StorageQuota q = quotas.get(f.key.vnodeId());
+        if (q != null) {
+            q.pending += f.pendingGrowth() - pendingBefore;
+            q.stored += grew;
         }
     }
 
@@ -611,6 +700,10 @@ public final class BufferCache {
     }
 
     private void drop(CachedFile f) {
+        StorageQuota q = quotas.get(f.key.vnodeId());
+        if (q != null) {
+            q.pending -= f.pendingGrowth();
+        }
         for (Chunk c : f.chunks.values()) {
             lru.remove(c);
             release(c);

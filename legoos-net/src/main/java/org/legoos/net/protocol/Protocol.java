@@ -28,8 +28,9 @@ public final class Protocol {
      * take for its own.
      * <p>6: {@code GM_HOME_MOVED}: a memory component that adopted a process's home tells the manager.
      * <p>7: {@code GM_MEMBERS} rows carry the identity each component's certificate proved (TLS); {@code GM_PROCESS_INFO}.
+     * <p>8: storage quotas per vNode ({@code GM_VNODE_CREATE} and vNode rows carry one; {@code M2S_USAGE}).
      */
-    public static final int VERSION = 7;
+    public static final int VERSION = 8;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();

@@ -45,7 +45,7 @@ class ProcessInputCodecTest {
 
     @Test
     void startCarriesWhetherStdinFollows() {
-        VNodeInfo vnode = new VNodeInfo(3, "v", "10.77.0.3", "/v", 4, 5, 1L << 30, 8, 0);
+        VNodeInfo vnode = new VNodeInfo(3, "v", "10.77.0.3", "/v", 4, 5, 1L << 30, 1L << 34, 8, 0);
         for (boolean stdin : new boolean[] {true, false}) {
             StartProcess back = (StartProcess) roundTrip(new StartProcess(9, vnode, 2, "wc", List.of("-l"), stdin), false);
             assertThat(back.stdin()).isEqualTo(stdin);

@@ -296,7 +296,7 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
 
     @Test
     void aRequestThatCannotBeEncodedLeavesNothingPending() {
-        VNodeInfo vnode = new VNodeInfo(1, "web", "10.0.0.1", "/srv/web", 3, 4, 1 << 30, 8, 0);
+        VNodeInfo vnode = new VNodeInfo(1, "web", "10.0.0.1", "/srv/web", 3, 4, 1 << 30, 1L << 34, 8, 0);
         StartProcess unencodable = new StartProcess(1, vnode, 4, "echo", java.util.Arrays.asList("a", null), false);
 
         assertThatThrownBy(() -> client.call(SERVER, unencodable)).isInstanceOf(NullPointerException.class);
@@ -580,7 +580,7 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
 
     @Test
     void handlersStreamMessagesBackToTheCallerInOrder() {
-        VNodeInfo vnode = new VNodeInfo(1, "web", "10.0.0.1", "/srv/web", 3, 4, 1 << 30, 8, 0);
+        VNodeInfo vnode = new VNodeInfo(1, "web", "10.0.0.1", "/srv/web", 3, 4, 1 << 30, 1L << 34, 8, 0);
         server.handle(StartProcess.class, (q, ctx) -> {
             for (int i = 0; i < 50; i++) {
                 ctx.sendBack(new ProcessOutput(q.pid(), 1, ("line " + i + "\n").getBytes()));

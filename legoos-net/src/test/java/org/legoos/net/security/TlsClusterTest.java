@@ -75,7 +75,7 @@ class TlsClusterTest {
             caller.set(ctx.principal());
             return new MemberList(List.of());
         });
-        s.handle(VNodeCreate.class, (q, ctx) -> new VNodeInfo(7, q.name(), "10.0.0.7", "/v", 3, 2, 1, 1, 0));
+        s.handle(VNodeCreate.class, (q, ctx) -> new VNodeInfo(7, q.name(), "10.0.0.7", "/v", 3, 2, 1, 1, 1, 0));
         return s;
     }
 
@@ -98,7 +98,7 @@ class TlsClusterTest {
             alice.call(1, new MembersRequest());
             assertThat(caller.get()).isEqualTo(Principal.of("alice", Role.USER, Set.of("va")));
             RpcNode admin = client(dir, "admin", openSsl, at);
-            assertThat(admin.call(1, new VNodeCreate("vb", 1, 1)).name()).isEqualTo("vb");
+            assertThat(admin.call(1, new VNodeCreate("vb", 1, 1, 1)).name()).isEqualTo("vb");
             assertThat(caller.get().name()).isEqualTo("alice");
         }
     }
@@ -107,11 +107,11 @@ class TlsClusterTest {
     void aRoleMayOnlySendWhatTheAccessTableAllowsAndTheServerGoesOnServing() {
         String at = server("manager", new AtomicReference<>(), true).listen("127.0.0.1:0");
         RpcNode alice = client(dir, "alice", true, at);
-        assertThatThrownBy(() -> alice.call(1, new VNodeCreate("vx", 1, 1)))
+        assertThatThrownBy(() -> alice.call(1, new VNodeCreate("vx", 1, 1, 1)))
                 .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(Status.DENIED))
                 .hasMessageContaining("user 'alice'").hasMessageContaining("may not send GM_VNODE_CREATE");
         RpcNode memory = client(dir, "memory-1", true, at);
-        assertThatThrownBy(() -> memory.call(1, new VNodeCreate("vx", 1, 1))).hasMessageContaining("a memory may not send");
+        assertThatThrownBy(() -> memory.call(1, new VNodeCreate("vx", 1, 1, 1))).hasMessageContaining("a memory may not send");
         assertThat(alice.call(1, new MembersRequest()).members()).isEmpty(); // same connection, still served
         assertThat(Access.allows(P2mOp.PCACHE_MISS, Role.USER)).isFalse();
         assertThat(Access.allows(P2mOp.PCACHE_MISS, Role.PROCESSOR)).isTrue();

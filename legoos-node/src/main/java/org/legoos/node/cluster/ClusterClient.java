@@ -182,7 +182,12 @@ public final class ClusterClient implements AutoCloseable {
 
     /** Creates a vNode; 0 for the quota or the process limit means the manager's default. */
     public VNodeInfo createVNode(String name, long memoryQuotaBytes, int maxProcesses) {
-        return rpc.call(ComponentHost.MANAGER_NODE, new VNodeCreate(name, memoryQuotaBytes, maxProcesses));
+        return createVNode(name, memoryQuotaBytes, 0, maxProcesses);
+    }
+
+    /** Creates a vNode with a storage quota too; 0 for any of them means the manager's default. */
+    public VNodeInfo createVNode(String name, long memoryQuotaBytes, long storageQuotaBytes, int maxProcesses) {
+        return rpc.call(ComponentHost.MANAGER_NODE, new VNodeCreate(name, memoryQuotaBytes, storageQuotaBytes, maxProcesses));
     }
 
     /** Removes a vNode (refused while it runs processes); its files stay on its storage component. */

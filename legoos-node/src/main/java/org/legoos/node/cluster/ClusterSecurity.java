@@ -1,7 +1,6 @@
 package org.legoos.node.cluster;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.legoos.api.security.Role;
 import org.legoos.api.security.SecurityMode;
@@ -109,10 +108,5 @@ public final class ClusterSecurity {
     /** The default identity of a component of {@code role} started by hand: its role's name. */
     public static String defaultIdentity(NodeRole role) {
         return role.wireName();
-    }
-
-    /** How long a provisioned certificate lasts. */
-    public static Duration validity() {
-        return ClusterCa.DEFAULT_VALIDITY;
     }
 }

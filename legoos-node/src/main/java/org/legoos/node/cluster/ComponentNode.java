@@ -96,8 +96,8 @@ public final class ComponentNode implements AutoCloseable {
             case STORAGE -> {
                 StorageConfig sc = storageRoot == null ? config.storageConfig() : config.storageConfig(storageRoot);
                 yield (rpc, registered) -> {
-                    StorageMonitor s = new StorageMonitor(rpc, sc);
-                    s.scopeUsersWith(new org.legoos.net.security.VNodeScope(rpc, ComponentHost.MANAGER_NODE));
+                    StorageMonitor s = new StorageMonitor(rpc, sc,
+                            new org.legoos.net.security.VNodeScope(rpc, ComponentHost.MANAGER_NODE));
                     return new ComponentHost.Hosted<>(s, s::resources);
                 };
             }

@@ -78,7 +78,7 @@ public final class TcpCluster implements AutoCloseable {
         Path dir = config.get(ConfigKeys.SECURITY_DIR);
         if (!Files.exists(org.legoos.net.security.CertificateNames.certificate(dir, name))) {
             org.legoos.net.security.ClusterCa.in(dir).issue(name, org.legoos.api.security.Role.valueOf(role.name()),
-                    List.of("127.0.0.1", "localhost"), List.of(), ClusterSecurity.validity());
+                    List.of("127.0.0.1", "localhost"), List.of(), org.legoos.net.security.ClusterCa.DEFAULT_VALIDITY);
         }
         return config.with(ConfigKeys.SECURITY_IDENTITY, name);
     }

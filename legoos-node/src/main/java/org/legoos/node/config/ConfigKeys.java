@@ -63,9 +63,14 @@ public final class ConfigKeys {
             ValueType.text("CIDR", ConfigKeys::checkIpPool), "10.77.0.0/16",
             "IPv4 block (CIDR) from which vNodes get their virtual IPs");
     public static final ConfigKey<Long> MANAGER_DEFAULT_MEMORY_QUOTA_BYTES = key(MANAGER, "defaultMemoryQuotaBytes",
-            ValueType.size(4 * KiB, 1024 * TiB), "1GiB", "memory quota of a vNode created without one");
+            ValueType.size(4 * KiB, 1024 * TiB), org.legoos.api.Sizes.format(ManagerConfig.DEFAULT_MEMORY_QUOTA_BYTES),
+            "memory quota of a vNode created without one");
+    public static final ConfigKey<Long> MANAGER_DEFAULT_STORAGE_QUOTA_BYTES = key(MANAGER, "defaultStorageQuotaBytes",
+            ValueType.size(4 * KiB, 1024 * TiB), org.legoos.api.Sizes.format(ManagerConfig.DEFAULT_STORAGE_QUOTA_BYTES),
+            "storage quota of a vNode created without one: the most bytes its files may take");
     public static final ConfigKey<Integer> MANAGER_DEFAULT_MAX_PROCESSES = key(MANAGER, "defaultMaxProcesses",
-            ValueType.integer(1, 1 << 20), "64", "process limit of a vNode created without one");
+            ValueType.integer(1, 1 << 20), Integer.toString(ManagerConfig.DEFAULT_MAX_PROCESSES),
+            "process limit of a vNode created without one");
     public static final ConfigKey<Duration> MANAGER_STORAGE_CALL_TIMEOUT = key(MANAGER, "storageCallTimeout",
             ValueType.duration(Duration.ofMillis(1), Duration.ofHours(1)), "10s",
             "how long creating a vNode waits for its storage component to attach it");

@@ -350,7 +350,7 @@ public final class LegoConfig {
                 Math.max(1, get(ConfigKeys.MANAGER_HEARTBEAT_CHECK_INTERVAL).toMillis()), get(ConfigKeys.MANAGER_STATE_DIR),
                 get(ConfigKeys.MANAGER_VNODE_IP_POOL).trim(), get(ConfigKeys.MANAGER_DEFAULT_MEMORY_QUOTA_BYTES),
                 get(ConfigKeys.MANAGER_DEFAULT_MAX_PROCESSES), get(ConfigKeys.MANAGER_STORAGE_CALL_TIMEOUT).toMillis(),
-                get(ConfigKeys.MANAGER_DEAD_RETENTION).toMillis());
+                get(ConfigKeys.MANAGER_DEAD_RETENTION).toMillis(), get(ConfigKeys.MANAGER_DEFAULT_STORAGE_QUOTA_BYTES));
     }
 
     /** A processor component's configuration ({@code cores} 0 becomes this machine's core count). */

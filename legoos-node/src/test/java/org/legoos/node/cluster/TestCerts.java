@@ -24,7 +24,9 @@ public final class TestCerts {
     public static synchronized Path dir() {
         if (dir == null) {
             try {
-                dir = Files.createTempDirectory("legoos-test-certs");
+                // under the build directory, not /tmp: a test run leaves nothing behind outside the clone
+                Path target = Files.createDirectories(Path.of("target"));
+                dir = Files.createTempDirectory(target, "legoos-test-certs");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

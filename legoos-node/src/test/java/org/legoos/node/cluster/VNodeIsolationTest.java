@@ -81,7 +81,7 @@ class VNodeIsolationTest {
         // its own placement, but the other vNode's description (its storage, its files) forged into the START
         Placement p = alice.call(ComponentHost.MANAGER_NODE, new PlaceProcess(mine.id(), 1));
         VNodeInfo forged = new VNodeInfo(theirs.id(), mine.name(), theirs.virtualIp(), theirs.storageRoot(), theirs.storageNode(),
-                theirs.cacheMemoryNode(), mine.memoryQuotaBytes(), mine.maxProcesses(), 0);
+                theirs.cacheMemoryNode(), mine.memoryQuotaBytes(), mine.storageQuotaBytes(), mine.maxProcesses(), 0);
         denied(() -> alice.call(processor, new StartProcess(p.pid(), forged, p.homeMemoryNode(), "hello", List.of(), false)),
                 "does not match its placement");
         // the other vNode: the manager refuses to place there at all

@@ -5,7 +5,7 @@ import org.legoos.net.protocol.WireWriter;
 import static org.legoos.net.protocol.Codecs.*;
 
 /** A vNode: a virtual server spanning components. */
-public record VNodeInfo(int id, String name, String virtualIp, String storageRoot, int storageNode, int cacheMemoryNode, long memoryQuotaBytes, int maxProcesses, int processes) implements org.legoos.net.protocol.Message {
+public record VNodeInfo(int id, String name, String virtualIp, String storageRoot, int storageNode, int cacheMemoryNode, long memoryQuotaBytes, long storageQuotaBytes, int maxProcesses, int processes) implements org.legoos.net.protocol.Message {
     public VNodeInfo {
         java.util.Objects.requireNonNull(name, "name");
         java.util.Objects.requireNonNull(virtualIp, "virtualIp");
@@ -21,11 +21,12 @@ public record VNodeInfo(int id, String name, String virtualIp, String storageRoo
         out.putInt(storageNode);
         out.putInt(cacheMemoryNode);
         out.putLong(memoryQuotaBytes);
+        out.putLong(storageQuotaBytes);
         out.putInt(maxProcesses);
         out.putInt(processes);
     }
 
     public static VNodeInfo decode(WireReader in) {
-        return new VNodeInfo(in.getInt(), in.getString(), in.getString(), in.getString(), in.getInt(), in.getInt(), in.getLong(), in.getInt(), in.getInt());
+        return new VNodeInfo(in.getInt(), in.getString(), in.getString(), in.getString(), in.getInt(), in.getInt(), in.getLong(), in.getLong(), in.getInt(), in.getInt());
     }
 }

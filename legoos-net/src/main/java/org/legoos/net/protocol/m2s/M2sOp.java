@@ -10,7 +10,9 @@ public enum M2sOp implements Op {
     /** buffer-cache write-back to storage (extends the file as needed). */
     WRITE(2, BlockWrite.class, BlockWrite::decode, org.legoos.net.protocol.Ack::decode),
     /** make written data of the file durable. */
-    FSYNC(3, BlockSync.class, BlockSync::decode, org.legoos.net.protocol.Ack::decode);
+    FSYNC(3, BlockSync.class, BlockSync::decode, org.legoos.net.protocol.Ack::decode),
+    /** bytes a vNode's files take and its storage quota (a buffer cache checks writes that grow files against it). */
+    USAGE(4, UsageRequest.class, UsageRequest::decode, StorageUsage::decode);
 
     private final Info info;
 
