@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
                         + " default) or a vNode user's, which may act only inside its vNodes. Keys are written"
                         + " owner-only. 'lego up' creates what its cluster needs under its run directory."},
         subcommands = {CertsCommand.CreateCa.class, CertsCommand.CreateComponent.class, CertsCommand.CreateOperator.class,
-                CertsCommand.CreateUser.class, CertsCommand.Revoke.class, CertsCommand.ListCerts.class})
+                CertsCommand.CreateUser.class, CertsCommand.Revoke.class, CertsCommand.Publish.class,
+                CertsCommand.ListCerts.class})
 final class CertsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,7 +37,7 @@ final class CertsCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing subcommand: create-ca, create-component, create-operator, create-user, revoke or list");
+                "missing subcommand: create-ca, create-component, create-operator, create-user, revoke, publish or list");
     }
 
     /** Where the certificates live: --dir, else security.dir of the configuration (default .lego/certs). */
@@ -183,7 +184,54 @@ final class CertsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return run(io, () -> where.ca().revoke(name) ? "revoked '" + name + "'" : "'" + name + "' was revoked already");
+            ClusterCa ca = where.ca();
+            int code = run(io, () -> ca.revoke(name) ? "revoked '" + name + "'" : "'" + name + "' was revoked already");
+            publish(where, ca, io, true);
+            return code;
+        }
+    }
+
+    @Command(name = "publish", mixinStandardHelpOptions = true,
+            description = "Hands the manager the revocation list: it serves it and pushes it to every component.")
+    static final class Publish implements Callable<Integer> {
+        @CommandLine.Mixin
+        DirOption where = new DirOption();
+        private final Io io;
+
+        Publish(Io io) {
+            this.io = io;
+        }
+
+        @Override
+        public Integer call() {
+            publish(where, where.ca(), io, false);
+            return Lego.EXIT_OK;
+        }
+    }
+
+    /**
+     * Publishes {@code ca}'s revocation list to the manager. After a revoke ({@code bestEffort}) an unreachable manager
+     * is a note, not a failure: the list is written, and 'lego certs publish' hands it over later.
+     */
+    static void publish(DirOption where, ClusterCa ca, Io io, boolean bestEffort) {
+        Path file = ca.directory().resolve(org.legoos.net.security.CertificateNames.CRL);
+        byte[] list;
+        try {
+            list = java.nio.file.Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CliException(Lego.EXIT_FAILURE, "no revocation list in " + ca.directory() + ": nothing was revoked");
+        } catch (java.io.IOException e) {
+            throw new CliException(Lego.EXIT_FAILURE, "cannot read " + file + ": " + e.getMessage());
+        }
+        try (org.legoos.node.cluster.ClusterClient c = where.client.connect()) {
+            c.publishRevocations(list);
+            io.out().println("published the revocation list to the manager at " + c.managerAddress()
+                    + ": every component refuses the revoked certificates and closes their connections");
+        } catch (org.legoos.node.cluster.ClusterUnreachableException e) {
+            if (!bestEffort) {
+                throw e;
+            }
+            io.out().println("not published: " + e.getMessage() + "; once the manager runs: lego certs publish");
         }
     }
 

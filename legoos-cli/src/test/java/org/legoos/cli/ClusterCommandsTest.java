@@ -61,7 +61,7 @@ class ClusterCommandsTest {
     private String[] withManager(String... args) {
         // options go before a 'run' program's own arguments
         String[] all = new String[args.length + 4];
-        int at = args[0].equals("vnode") ? 2 : 1;
+        int at = args[0].equals("vnode") || args[0].equals("certs") ? 2 : 1;
         System.arraycopy(args, 0, all, 0, at);
         all[at] = "--manager";
         all[at + 1] = manager;
@@ -74,6 +74,22 @@ class ClusterCommandsTest {
     private void vnode(String name) {
         Cli.Result r = lego("vnode", "create", name);
         assertThat(r.code()).as(r.toString()).isZero();
+    }
+
+    /** {@code lego certs revoke} hands the list to the manager at once; without a manager it says how to later. */
+    @Test
+    void revokingACertificatePublishesTheListToTheManager() {
+        Cli.Result made = lego("certs", "create-user", "bob", "--vnode", "alpha");
+        assertThat(made.code()).as(made.toString()).isZero();
+        Cli.Result revoked = lego("certs", "revoke", "bob");
+        assertThat(revoked.code()).as(revoked.toString()).isZero();
+        assertThat(revoked.out()).contains("revoked 'bob'").contains("published the revocation list to the manager at " + manager);
+        Cli.Result again = lego("certs", "publish");
+        assertThat(again.code()).as(again.toString()).isZero();
+        Cli.Result nowhere = new Cli().exec("certs", "revoke", "bob", "--manager", "127.0.0.1:1", "--config",
+                clientConfig.toString());
+        assertThat(nowhere.code()).as(nowhere.toString()).isZero();
+        assertThat(nowhere.out()).contains("was revoked already").contains("not published").contains("lego certs publish");
     }
 
     @Test

@@ -28,7 +28,8 @@ public final class Protocol {
      * take for its own.
      * <p>6: {@code GM_HOME_MOVED}: a memory component that adopted a process's home tells the manager.
      * <p>7: {@code GM_MEMBERS} rows carry the identity each component's certificate proved (TLS); {@code GM_PROCESS_INFO}.
-     * <p>8: storage quotas per vNode ({@code GM_VNODE_CREATE} and vNode rows carry one; {@code M2S_USAGE}).
+     * <p>8: storage quotas per vNode ({@code GM_VNODE_CREATE} and vNode rows carry one; {@code M2S_USAGE}); the manager
+     * serves the revocation list ({@code GM_CRL_PUBLISH}, {@code GM_CRL_GET}, {@code GM_CRL_PUSH}).
      */
     public static final int VERSION = 8;
 

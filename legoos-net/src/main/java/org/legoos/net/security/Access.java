@@ -59,11 +59,12 @@ public final class Access {
         return switch (op) {
             case REGISTER, STATUS_REPORT, LEAVE -> COMPONENTS;
             case MEMBERS, VNODE_LIST, VNODE_GET -> ANYONE;
-            case VNODE_CREATE, VNODE_REMOVE -> EnumSet.of(OPERATOR);
+            case VNODE_CREATE, VNODE_REMOVE, CRL_PUBLISH -> EnumSet.of(OPERATOR);
+            case CRL_GET -> COMPONENTS;
             case PLACE_PROCESS, PROCESS_EXIT -> PROCESS_CLIENTS;
             case CONSULT, MEMORY_USAGE, REPLICA_CONSULT, HOME_MOVED -> EnumSet.of(MEMORY);
             case PROCESS_INFO -> EnumSet.of(PROCESSOR);
-            case STORAGE_ATTACH, STORAGE_DETACH, MEMORY_FAILED, MEMORY_JOINED -> EnumSet.of(MANAGER);
+            case STORAGE_ATTACH, STORAGE_DETACH, MEMORY_FAILED, MEMORY_JOINED, CRL_PUSH -> EnumSet.of(MANAGER);
         };
     }
 

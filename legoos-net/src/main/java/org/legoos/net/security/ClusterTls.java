@@ -64,8 +64,10 @@ public final class ClusterTls {
     private final PrivateKey key;
     private final X509Certificate certificate;
     private final X509Certificate ca;
-    private final X509ExtendedTrustManager trust;
+    private final ClusterTrustManager trust;
     private final boolean preferOpenSsl;
+    /** Run when the revocation list in force changes here: transports close connections of peers it revokes. */
+    private final java.util.List<Runnable> revocationListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Built on first use: a client needs one context, not three (each costs a JVM start tens to hundreds of ms). */
     private SslProvider provider;
     private SslContext server;
@@ -128,6 +130,114 @@ public final class ClusterTls {
             return new ClusterTls(dir, key, cert, ca, preferOpenSsl);
         } catch (GeneralSecurityException | IOException e) {
             throw new SecurityConfigException("cannot set up TLS for '" + name + "' from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ revocation
+
+    /**
+     * Runs {@code listener} each time the revocation list in force changes ({@link #install}, {@link #recheckRevocations}).
+     * A transport registers here to close the open connections of peers a new list revokes: a handshake checks a
+     * certificate once, so without this a revoked peer keeps what it has open.
+     */
+    public void onRevocation(Runnable listener) {
+        revocationListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops telling {@code listener} (a transport that closed). */
+    public void removeRevocationListener(Runnable listener) {
+        revocationListeners.remove(listener);
+    }
+
+    /** True if the revocation list in force (the file re-read if it changed) revokes {@code certificate}. */
+    public boolean isRevoked(X509Certificate certificate) {
+        try {
+            X509CRL crl = trust.crl();
+            return crl != null && crl.isRevoked(certificate);
+        } catch (CertificateException damaged) {
+            return true; // a damaged list refuses everyone until it is fixed, as the handshake does
+        }
+    }
+
+    /** The revocation list in force, as its file holds it (PEM); empty if there is none. */
+    public byte[] revocationList() {
+        try {
+            return Files.isRegularFile(trust.crlFile) ? Files.readAllBytes(trust.crlFile) : new byte[0];
+        } catch (IOException e) {
+            throw new SecurityConfigException("cannot read " + trust.crlFile + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Takes {@code encoded} (PEM or DER) as the revocation list in force if the cluster CA signed it and it is newer
+     * than the one here (issued later, or as late and revoking more), writing it atomically over this directory's
+     * {@code revoked.crl}; then tells the listeners, so connections of peers it revokes close.
+     *
+     * @return true if it replaced the list here, false if this one was as new already
+     * @throws SecurityConfigException if it is not a revocation list signed by this cluster's CA
+     */
+    public boolean install(byte[] encoded) {
+        X509CRL offered;
+        try (InputStream in = new ByteArrayInputStream(encoded)) {
+            offered = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(in);
+            offered.verify(ca.getPublicKey());
+        } catch (IOException | GeneralSecurityException | ClassCastException e) {
+            throw new SecurityConfigException("not a revocation list signed by the cluster CA: " + e.getMessage());
+        }
+        boolean replaced;
+        synchronized (trust) {
+            X509CRL current;
+            try {
+                current = trust.crl();
+            } catch (CertificateException damaged) {
+                current = null; // a good list replaces a damaged file
+            }
+            replaced = current == null || newer(offered, current);
+            if (replaced) {
+                Path tmp = trust.crlFile.resolveSibling(CertificateNames.CRL + ".tmp");
+                try {
+                    Files.write(tmp, encoded);
+                    Files.move(tmp, trust.crlFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new SecurityConfigException("cannot write " + trust.crlFile + ": " + e.getMessage());
+                }
+                trust.forget();
+                log.info("{}: revocation list of {} installed ({} revoked)", self, offered.getThisUpdate(),
+                        offered.getRevokedCertificates() == null ? 0 : offered.getRevokedCertificates().size());
+            }
+        }
+        recheckRevocations();
+        return replaced;
+    }
+
+    /** Issued later, or at the same time (CRL times have whole seconds) revoking everything {@code current} does and more. */
+    private static boolean newer(X509CRL offered, X509CRL current) {
+        int byTime = offered.getThisUpdate().compareTo(current.getThisUpdate());
+        if (byTime != 0) {
+            return byTime > 0;
+        }
+        Set<java.math.BigInteger> had = serials(current);
+        Set<java.math.BigInteger> has = serials(offered);
+        return has.containsAll(had) && has.size() > had.size();
+    }
+
+    private static Set<java.math.BigInteger> serials(X509CRL crl) {
+        Set<java.math.BigInteger> out = new java.util.HashSet<>();
+        if (crl.getRevokedCertificates() != null) {
+            crl.getRevokedCertificates().forEach(e -> out.add(e.getSerialNumber()));
+        }
+        return out;
+    }
+
+    /** Tells the listeners to look at the revocation list in force again (after this directory's file changed). */
+    public void recheckRevocations() {
+        for (Runnable r : revocationListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.warn("{}: a revocation listener failed: {}", self, e.toString());
+            }
         }
     }
 
@@ -217,6 +327,23 @@ public final class ClusterTls {
         } catch (CertificateException e) {
             throw new SSLException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Who the peer of a finished handshake is, checked against the revocation list in force here. The trust manager
+     * checks a full handshake; a resumed TLS 1.3 session (a client reconnecting with a ticket) skips it, so the
+     * transports call this on every new connection, whichever way it was set up.
+     *
+     * @throws SSLException if the peer presented no certificate, it names no role, or it is revoked
+     */
+    public Principal verifiedPeer(SSLSession session) throws SSLException {
+        Principal p = peerOf(session);
+        java.security.cert.Certificate first = session.getPeerCertificates()[0];
+        if (first instanceof X509Certificate x && isRevoked(x)) {
+            throw new SSLException("certificate '" + CertificateNames.commonName(x) + "' (serial "
+                    + x.getSerialNumber().toString(16) + ") is revoked");
+        }
+        return p;
     }
 
     @Override
@@ -325,7 +452,7 @@ public final class ClusterTls {
      */
     static final class ClusterTrustManager extends X509ExtendedTrustManager {
         private final X509ExtendedTrustManager pkix;
-        private final Path crlFile;
+        final Path crlFile;
         private final X509Certificate ca;
         private volatile Loaded loaded = new Loaded(null, null);
 
@@ -352,7 +479,12 @@ public final class ClusterTls {
             }
         }
 
-        private X509CRL crl() throws CertificateException {
+        /** Drops what was read, so the next check reads the file again (a replacement within the same mtime tick). */
+        void forget() {
+            loaded = new Loaded(null, null);
+        }
+
+        X509CRL crl() throws CertificateException {
             FileTime modified;
             try {
                 modified = Files.isRegularFile(crlFile) ? Files.getLastModifiedTime(crlFile) : null;

@@ -175,6 +175,16 @@ public final class ClusterClient implements AutoCloseable {
         return rpc.call(ComponentHost.MANAGER_NODE, new VNodeListRequest()).vnodes();
     }
 
+    /**
+     * Hands the manager the cluster's revocation list (as {@code lego certs revoke} wrote it): it serves it and pushes
+     * it to every live component, which close their connections to revoked peers.
+     *
+     * @throws org.legoos.api.LegoException INVALID_ARGUMENT if the cluster runs insecure or the CA did not sign it
+     */
+    public void publishRevocations(byte[] list) {
+        rpc.call(ComponentHost.MANAGER_NODE, new org.legoos.net.protocol.gm.CrlPublish(java.nio.ByteBuffer.wrap(list)));
+    }
+
     /** @throws LegoException NOT_FOUND */
     public VNodeInfo vnode(String nameOrId) {
         return rpc.call(ComponentHost.MANAGER_NODE, new VNodeGet(nameOrId));

@@ -45,12 +45,14 @@ public final class ComponentNode implements AutoCloseable {
     private final NodeRole role;
     private final ComponentHost host;
     private final String address;
+    private final Revocations revocations;
     private volatile boolean closed;
 
-    private ComponentNode(NodeRole role, ComponentHost host, String address) {
+    private ComponentNode(NodeRole role, ComponentHost host, String address, Revocations revocations) {
         this.role = role;
         this.host = host;
         this.address = address;
+        this.revocations = revocations;
     }
 
     /**
@@ -120,7 +122,8 @@ public final class ComponentNode implements AutoCloseable {
                 String address = addressOf(host, listen);
                 log.debug("{} node {} listening on {}, member of the cluster managed at {}", role.wireName(), host.nodeId(),
                         address, manager);
-                return new ComponentNode(role, host, address);
+                return new ComponentNode(role, host, address,
+                        Revocations.follow(host.rpc(), tls, ComponentHost.MANAGER_NODE));
             } catch (ComponentUnavailableException e) {
                 if (System.nanoTime() - deadline >= 0) {
                     throw new ClusterUnreachableException("cannot reach the manager at " + manager + " within "
@@ -192,6 +195,7 @@ public final class ComponentNode implements AutoCloseable {
         }
         closed = true;
         log.info("{} node {} at {} leaving the cluster", role.wireName(), nodeId(), address);
+        revocations.close();
         host.close();
     }
 }

@@ -23,12 +23,14 @@ public final class ManagerNode implements AutoCloseable {
     private final RpcNode rpc;
     private final GlobalManager manager;
     private final String address;
+    private final Revocations revocations;
     private volatile boolean closed;
 
-    private ManagerNode(RpcNode rpc, GlobalManager manager, String address) {
+    private ManagerNode(RpcNode rpc, GlobalManager manager, String address, Revocations revocations) {
         this.rpc = rpc;
         this.manager = manager;
         this.address = address;
+        this.revocations = revocations;
     }
 
     /**
@@ -41,15 +43,21 @@ public final class ManagerNode implements AutoCloseable {
     public static ManagerNode start(LegoConfig config) {
         Objects.requireNonNull(config, "config");
         var managerConfig = config.managerConfig();
-        TcpTransport tcp = new TcpTransport("manager", TcpConfig.DEFAULT, ClusterSecurity.tls(config, NodeRole.MANAGER.wireName()));
+        var tls = ClusterSecurity.tls(config, NodeRole.MANAGER.wireName());
+        TcpTransport tcp = new TcpTransport("manager", TcpConfig.DEFAULT, tls);
         RpcNode rpc = new RpcNode("manager", tcp, RpcNode.Config.DEFAULT);
         GlobalManager gm = null;
+        Revocations revocations = null;
         try {
             gm = new GlobalManager(rpc, managerConfig); // handlers first, so nothing that connects is refused
+            revocations = Revocations.serve(rpc, tls, gm::members);
             String bound = rpc.listen(config.get(ConfigKeys.MANAGER_ADDRESS));
             log.info("manager listening on {} ({})", bound, tcp.isSecure() ? "mutual TLS" : "INSECURE: plaintext, no authentication");
-            return new ManagerNode(rpc, gm, bound);
+            return new ManagerNode(rpc, gm, bound, revocations);
         } catch (RuntimeException e) {
+            if (revocations != null) {
+                revocations.close();
+            }
             if (gm != null) {
                 gm.close();
             }
@@ -79,6 +87,7 @@ public final class ManagerNode implements AutoCloseable {
         }
         closed = true;
         log.info("manager at {} stopping", address);
+        revocations.close();
         manager.close();
         rpc.close();
     }

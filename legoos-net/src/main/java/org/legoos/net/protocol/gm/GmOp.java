@@ -42,7 +42,13 @@ public enum GmOp implements Op {
     /** A memory component took over as a process's home from a dead one (it held the home's replica). */
     HOME_MOVED(18, HomeMoved.class, HomeMoved::decode, null),
     /** Where a process was placed: a processor checks a START against it. */
-    PROCESS_INFO(19, ProcessInfo.class, ProcessInfo::decode, Placement::decode);
+    PROCESS_INFO(19, ProcessInfo.class, ProcessInfo::decode, Placement::decode),
+    /** an operator publishes the cluster's revocation list: the manager serves it and pushes it to every component. */
+    CRL_PUBLISH(20, CrlPublish.class, CrlPublish::decode, org.legoos.net.protocol.Ack::decode),
+    /** a component that joins asks for the revocation list the manager serves. */
+    CRL_GET(21, CrlGet.class, CrlGet::decode, Crl::decode),
+    /** the manager gives every live component a newly published revocation list. */
+    CRL_PUSH(22, CrlPush.class, CrlPush::decode, null);
 
     private final Info info;
 

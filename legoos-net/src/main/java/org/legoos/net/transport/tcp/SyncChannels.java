@@ -207,7 +207,7 @@ final class SyncChannels implements AutoCloseable {
             ssl.setSSLParameters(params);
             ssl.setSoTimeout(timeoutMillis);
             ssl.startHandshake();
-            Principal peer = ClusterTls.peerOf(ssl.getSession());
+            Principal peer = transport.tls().verifiedPeer(ssl.getSession());
             if (!peer.role().isComponent()) {
                 throw new SSLException("the peer's certificate is a " + peer.role().wireName() + "'s ('" + peer.name()
                         + "'), not a component's");
@@ -269,6 +269,26 @@ final class SyncChannels implements AutoCloseable {
             }
             off += n;
             len -= n;
+        }
+    }
+
+    /**
+     * Closes the TLS sockets whose peer's certificate {@code tls}'s revocation list in force revokes; the next call on
+     * such a path opens a new socket, whose handshake refuses the peer.
+     */
+    void closeRevoked(ClusterTls tls) {
+        for (SyncSocket s : open) {
+            if (s.socket instanceof SSLSocket ssl) {
+                try {
+                    java.security.cert.Certificate[] chain = ssl.getSession().getPeerCertificates();
+                    if (chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x && tls.isRevoked(x)) {
+                        open.remove(s);
+                        s.close();
+                    }
+                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                    // no peer certificate: nothing to revoke
+                }
+            }
         }
     }
 

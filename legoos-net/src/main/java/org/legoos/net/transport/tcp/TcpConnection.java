@@ -487,7 +487,7 @@ public final class TcpConnection implements Connection {
             if (transport.tls() != null) {
                 SslHandler tls = ctx.pipeline().get(SslHandler.class);
                 try {
-                    Principal p = ClusterTls.peerOf(tls.engine().getSession());
+                    Principal p = transport.tls().verifiedPeer(tls.engine().getSession());
                     if (isOutbound() && !p.role().isComponent()) {
                         throw new SSLException("the peer's certificate is a " + p.role().wireName() + "'s ('" + p.name()
                                 + "'), not a component's");
@@ -535,7 +535,9 @@ public final class TcpConnection implements Connection {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (!handshake.isDone()) {
                 handshake.completeExceptionally(new ComponentUnavailableException("connection "
-                        + (isOutbound() ? "to " : "from ") + remoteAddress() + " closed before the peer's hello"));
+                        + (isOutbound() ? "to " : "from ") + remoteAddress() + " closed before the peer's hello"
+                        + (transport.tls() != null && isOutbound()
+                        ? " (did the peer refuse this side's certificate: revoked, or of another cluster?)" : "")));
             }
             outbound.clear();
             log.debug("connection {} {} dropped", isOutbound() ? "to" : "from", remoteAddress());

@@ -134,6 +134,32 @@ public final class TcpTransport implements Transport {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMillis());
+        if (tls != null) {
+            tls.onRevocation(closeRevokedPeers);
+        }
+    }
+
+    /** Closes every connection whose peer's certificate the revocation list in force revokes. */
+    private final Runnable closeRevokedPeers = this::closeRevokedPeers;
+
+    private void closeRevokedPeers() {
+        for (Channel ch : channels) {
+            io.netty.handler.ssl.SslHandler h = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            if (h == null || !h.handshakeFuture().isSuccess()) {
+                continue; // no TLS, or a handshake still to come, which checks the list itself
+            }
+            try {
+                java.security.cert.Certificate[] chain = h.engine().getSession().getPeerCertificates();
+                if (chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x && tls.isRevoked(x)) {
+                    log.warn("{}: closing the connection with {} ({}): its certificate was revoked", name,
+                            format(ch.remoteAddress()), org.legoos.net.security.CertificateNames.commonName(x));
+                    ch.close();
+                }
+            } catch (javax.net.ssl.SSLPeerUnverifiedException | IllegalStateException e) {
+                // no peer certificate on this session: nothing to revoke
+            }
+        }
+        sync.closeRevoked(tls);
     }
 
     public TcpConfig config() {
@@ -332,6 +358,9 @@ public final class TcpTransport implements Transport {
             return;
         }
         boolean onIoThread = onIoThread();
+        if (tls != null) {
+            tls.removeRevocationListener(closeRevokedPeers);
+        }
         sync.close();
         var closing = channels.close();
         var stopping = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
