@@ -240,8 +240,9 @@ public final class ProcessMonitor implements AutoCloseable {
     /** What this component has and uses, for status reports to the managers. */
     public ComponentResources resources() {
         long taskHeaps = (long) tasks.size() * config.taskHeapBytes();
+        ExCacheStats s = excacheStats();
         return new ComponentResources(config.cores(), threadsRunning.get() + tasks.size(), processes.size() + tasks.size(), 0,
-                taskHeaps, 0, config.excache().capacityBytes(), mode.mode(), mode.reason());
+                taskHeaps, 0, config.excache().capacityBytes(), mode.mode(), mode.reason(), 0, 0, s.hits(), s.misses());
     }
 
     private Ack start(StartProcess q, CallContext ctx) throws IOException {
@@ -652,10 +653,12 @@ public final class ProcessMonitor implements AutoCloseable {
     public ProcessList ps() {
         List<ProcessEntry> list = new ArrayList<>();
         for (LegoProcess p : processes.values()) {
-            list.add(new ProcessEntry(p.pid, p.vnode.id(), p.program, p.state, p.threads.size(), p.startedMillis));
+            list.add(new ProcessEntry(p.pid, p.vnode.id(), p.program, p.state, p.threads.size(), p.startedMillis,
+                    p.memory.misses()));
         }
         for (TaskProcess t : tasks.values()) {
-            list.add(new ProcessEntry(t.pid, t.vnode.id(), t.program, t.state, t.threads(), t.startedMillis));
+            list.add(new ProcessEntry(t.pid, t.vnode.id(), t.program, t.state, t.threads(), t.startedMillis,
+                    t.misses()));
         }
         list.sort(java.util.Comparator.comparingLong(ProcessEntry::pid));
         return new ProcessList(list);

@@ -28,8 +28,10 @@ public final class Protocol {
      * take for its own.
      * <p>6: {@code GM_HOME_MOVED}: a memory component that adopted a process's home tells the manager.
      * <p>7: {@code GM_MEMBERS} rows carry the identity each component's certificate proved (TLS); {@code GM_PROCESS_INFO}.
+     * <p>8: status reports carry the ExCache's hits and misses, {@code PM_PS} rows each process's misses (metrics,
+     * {@code lego top}).
      */
-    public static final int VERSION = 7;
+    public static final int VERSION = 8;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();
