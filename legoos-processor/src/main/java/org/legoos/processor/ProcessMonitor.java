@@ -205,6 +205,11 @@ public final class ProcessMonitor implements AutoCloseable {
         return mode() == ProcessorMode.PROCESS ? faultCache.stats() : excache.stats();
     }
 
+    /** The ExCache's line backend: misses and flushes to memory components, and their failover counters. */
+    public ExCacheBackend backend() {
+        return backend;
+    }
+
     /** Process mode's ExCache (the resident pages of the task JVMs). */
     public org.legoos.processor.excache.FaultExCache faultCache() {
         return faultCache;

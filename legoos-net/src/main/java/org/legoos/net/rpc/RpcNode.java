@@ -102,6 +102,9 @@ public final class RpcNode implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReferenceArray<>(1 << 16);
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
+    /** Error replies sent and received, by {@link Status} ordinal (counted off the success path only). */
+    private final java.util.concurrent.atomic.AtomicLongArray errorsSent = new java.util.concurrent.atomic.AtomicLongArray(Status.values().length);
+    private final java.util.concurrent.atomic.AtomicLongArray errorsReceived = new java.util.concurrent.atomic.AtomicLongArray(Status.values().length);
     private final FaultInjector faults = new FaultInjector();
     private final FrameSink sink = this::onFrame;
     private volatile boolean closed;
@@ -476,6 +479,7 @@ public final class RpcNode implements AutoCloseable {
         Status status = Status.of(reply.status());
         WireReader in = new WireReader(reply.body());
         if (status != Status.OK) {
+            errorsReceived.incrementAndGet(status.ordinal());
             String msg;
             try {
                 msg = ErrorBody.decode(in).message();
@@ -491,6 +495,16 @@ public final class RpcNode implements AutoCloseable {
         } catch (RuntimeException e) {
             throw Status.BAD_FRAME.toException("malformed " + p.op().wireName() + " reply from node " + p.dst() + ": " + e.getMessage());
         }
+    }
+
+    /** Error replies this endpoint has sent with {@code status} (requests it served that failed). */
+    public long errorsSent(Status status) {
+        return errorsSent.get(status.ordinal());
+    }
+
+    /** Error replies with {@code status} this endpoint's calls have received (timeouts and local failures not included). */
+    public long errorsReceived(Status status) {
+        return errorsReceived.get(status.ordinal());
     }
 
     private static LegoException asLego(Throwable t) {
@@ -776,6 +790,9 @@ public final class RpcNode implements AutoCloseable {
 
     /** Sends a reply to node {@code dst} (the request's source) on the connection the request came on. */
     private void reply(Connection to, int dst, int opcode, long requestId, Status status, Message body) {
+        if (status != Status.OK) {
+            errorsSent.incrementAndGet(status.ordinal());
+        }
         faults.send(dst, to, Frame.encode(opcode, Frame.FLAG_REPLY, status.code, nodeId, requestId, body));
     }
 

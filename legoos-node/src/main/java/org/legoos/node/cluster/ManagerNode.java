@@ -7,6 +7,8 @@ import org.legoos.net.transport.tcp.TcpConfig;
 import org.legoos.net.transport.tcp.TcpTransport;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
+import org.legoos.node.metrics.ComponentMetrics;
+import org.legoos.node.metrics.MetricsServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +25,14 @@ public final class ManagerNode implements AutoCloseable {
     private final RpcNode rpc;
     private final GlobalManager manager;
     private final String address;
+    private final MetricsServer metrics;
     private volatile boolean closed;
 
-    private ManagerNode(RpcNode rpc, GlobalManager manager, String address) {
+    private ManagerNode(RpcNode rpc, GlobalManager manager, String address, MetricsServer metrics) {
         this.rpc = rpc;
         this.manager = manager;
         this.address = address;
+        this.metrics = metrics;
     }
 
     /**
@@ -36,11 +40,12 @@ public final class ManagerNode implements AutoCloseable {
      *
      * @throws org.legoos.node.config.ConfigException if the configuration is inconsistent
      * @throws org.legoos.manager.ManagerStateException if the state directory is corrupt or used by another manager
-     * @throws IllegalStateException if the address cannot be bound (in use, not this host's)
+     * @throws IllegalStateException if the address or {@code metrics.listen} cannot be bound (in use, not this host's)
      */
     public static ManagerNode start(LegoConfig config) {
         Objects.requireNonNull(config, "config");
         var managerConfig = config.managerConfig();
+        MetricsServer metrics = ComponentNode.startMetrics(config, NodeRole.MANAGER);
         TcpTransport tcp = new TcpTransport("manager", TcpConfig.DEFAULT, ClusterSecurity.tls(config, NodeRole.MANAGER.wireName()));
         RpcNode rpc = new RpcNode("manager", tcp, RpcNode.Config.DEFAULT);
         GlobalManager gm = null;
@@ -48,8 +53,15 @@ public final class ManagerNode implements AutoCloseable {
             gm = new GlobalManager(rpc, managerConfig); // handlers first, so nothing that connects is refused
             String bound = rpc.listen(config.get(ConfigKeys.MANAGER_ADDRESS));
             log.info("manager listening on {} ({})", bound, tcp.isSecure() ? "mutual TLS" : "INSECURE: plaintext, no authentication");
-            return new ManagerNode(rpc, gm, bound);
+            if (metrics != null) {
+                metrics.serve(ComponentMetrics.manager(gm, rpc)::scrape);
+                log.info("manager serves metrics at {}", metrics.url());
+            }
+            return new ManagerNode(rpc, gm, bound, metrics);
         } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
             if (gm != null) {
                 gm.close();
             }
@@ -71,6 +83,11 @@ public final class ManagerNode implements AutoCloseable {
         return rpc;
     }
 
+    /** Where the manager serves its metrics ({@code http://host:port/metrics}), or null with {@code metrics.listen: off}. */
+    public String metricsUrl() {
+        return metrics == null ? null : metrics.url();
+    }
+
     /** Stops the manager (releasing its state directory) and closes its endpoint. Idempotent. */
     @Override
     public void close() {
@@ -79,6 +96,9 @@ public final class ManagerNode implements AutoCloseable {
         }
         closed = true;
         log.info("manager at {} stopping", address);
+        if (metrics != null) {
+            metrics.close();
+        }
         manager.close();
         rpc.close();
     }
