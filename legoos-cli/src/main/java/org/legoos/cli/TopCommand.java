@@ -39,8 +39,9 @@ import picocli.CommandLine.Option;
                 "Redraws every --delay until Ctrl-C. Components: state, threads/cores, processes, memory used/capacity, "
                 + "storage used, and for processors the ExCache hit rate and misses per second. vNodes: processes, "
                 + "threads and misses per second of their processes. Processes: pid, vNode, program, processor, threads, "
-                + "ExCache misses and misses per second (the busiest first). Hit rates are per processor component: hits "
-                + "are not counted per process, so that a hit costs no more than a load. --once prints one frame "
+                + "ExCache misses and misses per second (the busiest first). Hit rates are per processor component and in "
+                + "thread mode only: hits are not counted per process, so that a hit costs no more than a load, and in "
+                + "process mode a hit is a hardware load, not seen at all. --once prints one frame "
                 + "(two samples --delay apart) without escape codes, for scripts."})
 final class TopCommand implements Callable<Integer> {
     /** Clear the screen and move to the top left. */
@@ -159,7 +160,9 @@ final class TopCommand implements Callable<Integer> {
                 ComponentResources p = was.containsKey(m.nodeId()) ? was.get(m.nodeId()).resources() : r;
                 long hits = r.excacheHits() - p.excacheHits();
                 long misses = r.excacheMisses() - p.excacheMisses();
-                hit = hits + misses == 0 ? "-" : percent((double) hits / (hits + misses));
+                // process mode: a hit is a hardware load, counted nowhere
+                hit = hits + misses == 0 || r.processorMode() == org.legoos.api.ProcessorMode.PROCESS ? "-"
+                        : percent((double) hits / (hits + misses));
                 missRate = rate(misses, seconds);
             }
             components.row(m.nodeId(), m.role().wireName(), m.state().name().toLowerCase(java.util.Locale.ROOT),
