@@ -102,6 +102,7 @@ public final class RpcNode implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReferenceArray<>(1 << 16);
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
+    private volatile CallObserver callObserver;
     /** Error replies sent and received, by {@link Status} ordinal (counted off the success path only). */
     private final java.util.concurrent.atomic.AtomicLongArray errorsSent = new java.util.concurrent.atomic.AtomicLongArray(Status.values().length);
     private final java.util.concurrent.atomic.AtomicLongArray errorsReceived = new java.util.concurrent.atomic.AtomicLongArray(Status.values().length);
@@ -290,6 +291,34 @@ public final class RpcNode implements AutoCloseable {
      */
     public <R extends Message> R call(int dst, Request<R> request, Duration timeout) {
         Op op = Protocol.of(request.getClass());
+        CallObserver observer = callObserver;
+        if (observer == null) {
+            return call(dst, op, request, timeout);
+        }
+        long start = System.nanoTime();
+        try {
+            return call(dst, op, request, timeout);
+        } finally {
+            observer.called(op, System.nanoTime() - start);
+        }
+    }
+
+    /** Told how long each {@link #call} took (answered, failed or timed out), for latency metrics. */
+    @FunctionalInterface
+    public interface CallObserver {
+        /** Called by the calling thread once the call returned or failed; must be quick and must not throw. */
+        void called(Op op, long nanos);
+    }
+
+    /**
+     * From now on, {@code observer} is told the duration of every {@link #call} (null: none; then a call reads no
+     * clock). Calls of {@link #callAsync} are not observed.
+     */
+    public void observeCalls(CallObserver observer) {
+        this.callObserver = observer;
+    }
+
+    private <R extends Message> R call(int dst, Op op, Request<R> request, Duration timeout) {
         if (syncCalls != null && op.link() == Link.P2M) {
             return callSync(dst, op, request, timeout);
         }

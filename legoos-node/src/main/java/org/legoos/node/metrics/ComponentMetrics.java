@@ -3,6 +3,7 @@ package org.legoos.node.metrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -54,13 +55,31 @@ public final class ComponentMetrics {
     private volatile MemoryStats memory;
     private volatile List<ComponentInfo> members = List.of();
     private volatile Map<String, VNodeInfo> vnodes = Map.of();
+    /** RPC latency by opcode, made at an opcode's first call. */
+    private final java.util.concurrent.ConcurrentHashMap<org.legoos.net.protocol.Op, Timer> rpcTimers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The histogram's buckets: 10 us to 10 s, about three per decade (a miss round trip is tens of microseconds). */
+    private static final java.time.Duration[] RPC_BUCKETS = java.util.stream.Stream.of(10L, 25L, 50L, 100L, 250L, 500L,
+                    1_000L, 2_500L, 5_000L, 10_000L, 25_000L, 50_000L, 100_000L, 250_000L, 1_000_000L, 2_500_000L, 10_000_000L)
+            .map(java.time.Duration::ofNanos).map(d -> d.multipliedBy(1000)).toArray(java.time.Duration[]::new);
 
     private ComponentMetrics(ComponentRole role, int nodeId, RpcNode rpc) {
-        registry.config().commonTags("role", role == null ? "manager" : role.wireName(), "node", String.valueOf(nodeId));
+        this(role.wireName(), nodeId, rpc);
+    }
+
+    private ComponentMetrics(String role, int nodeId, RpcNode rpc) {
+        registry.config().commonTags("role", role, "node", String.valueOf(nodeId));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        // the one meter updated as the component works: per call, never per ExCache hit (misses are P2M_PCACHE_MISS calls)
+        rpc.observeCalls((op, nanos) -> rpcTimers.computeIfAbsent(op, o -> Timer.builder("legoos.rpc")
+                .description("time of the calls this component made, until the reply (or the error, or the timeout), by"
+                        + " opcode; op=\"P2M_PCACHE_MISS\" is the ExCache's remote miss")
+                .tags("op", o.wireName()).serviceLevelObjectives(RPC_BUCKETS).register(registry))
+                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS));
         for (Status s : Status.values()) {
             if (s == Status.OK) {
                 continue;
@@ -91,9 +110,17 @@ public final class ComponentMetrics {
         };
     }
 
+    /**
+     * The metrics of an RPC endpoint alone (its JVM, RPC errors and latency) with {@code role="client"}: for a client
+     * or a benchmark. Its calls are timed from now on.
+     */
+    public static ComponentMetrics endpoint(RpcNode rpc) {
+        return new ComponentMetrics("client", rpc.nodeId(), rpc);
+    }
+
     /** The metrics of the global managers: membership by role and state, vNodes and their processes. */
     public static ComponentMetrics manager(GlobalManager gm, RpcNode rpc) {
-        ComponentMetrics m = new ComponentMetrics(null, GlobalManager.NODE_ID, rpc);
+        ComponentMetrics m = new ComponentMetrics("manager", GlobalManager.NODE_ID, rpc);
         for (ComponentRole role : ComponentRole.values()) {
             for (ComponentState state : ComponentState.values()) {
                 Gauge.builder("legoos.manager.components", m,

@@ -107,6 +107,17 @@ class MetricsTest {
             assertThat(during.value("legoos_excache_flushes_total")).isEqualTo(stats.flushes()).isPositive();
             assertThat(during.value("legoos_excache_hits_total")).isEqualTo(stats.hits()).isPositive();
             assertThat(during.value("legoos_process_threads", "pid", pid)).isGreaterThanOrEqualTo(1);
+            // the remote misses' latency: a histogram whose buckets only grow and end at its count
+            double remoteMisses = during.value("legoos_rpc_seconds_count", "op", "P2M_PCACHE_MISS");
+            assertThat(remoteMisses).isPositive().isLessThanOrEqualTo(stats.misses() - stats.zeroFills());
+            List<PrometheusText.Sample> buckets = during.find("legoos_rpc_seconds_bucket", "op", "P2M_PCACHE_MISS");
+            assertThat(buckets).hasSizeGreaterThan(10);
+            for (int i = 1; i < buckets.size(); i++) {
+                assertThat(buckets.get(i).value()).isGreaterThanOrEqualTo(buckets.get(i - 1).value());
+            }
+            assertThat(buckets.getLast().labels()).containsEntry("le", "+Inf");
+            assertThat(buckets.getLast().value()).isEqualTo(remoteMisses);
+            assertThat(during.value("legoos_rpc_seconds_sum", "op", "P2M_PCACHE_MISS")).isPositive();
             assertThat(during.find("legoos_process_excache_misses_total", "pid", pid).getFirst().labels())
                     .containsEntry("vnode", String.valueOf(client.vnode("m").id()));
 
