@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code lego logs NAME [-f]}: the log of a component of a cluster started by {@code lego up} ({@code
  * DIR/logs/NAME.log}: {@code manager}, {@code memory-1}, ...). {@code -f} keeps printing what is appended until
- * Ctrl-C, starting again from the top if the file is truncated.
+ * Ctrl-C, starting again from the top if the file is truncated. {@code lego logs PID}: what the process's processor
+ * kept of its stderr (the last 64 KiB, also after it ended, for the last 64 processes that ended there).
  */
 @Command(name = "logs", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Prints the log of a component of a cluster started by 'lego up'.",
@@ -29,8 +30,11 @@ final class LogsCommand implements Callable<Integer> {
     /** How often -f looks for more. */
     static final long POLL_MILLIS = 200;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The component: manager, memory-1, ...")
+    @Parameters(index = "0", paramLabel = "NAME|PID", description = "The component (manager, memory-1, ...) or a process's pid.")
     String name;
+
+    @picocli.CommandLine.Mixin
+    ClientOptions client = new ClientOptions();
 
     @Option(names = {"-f", "--follow"}, description = "Keep printing what is appended, until Ctrl-C.")
     boolean follow;
@@ -51,6 +55,9 @@ final class LogsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (name.matches("\\d{1,18}")) {
+            return processLog(Long.parseLong(name));
+        }
         RunDir run = new RunDir(dir);
         Path log = run.log(name);
         if (name.contains("/") || name.contains("\\") || !Files.isRegularFile(log)) {
@@ -75,6 +82,39 @@ final class LogsCommand implements Callable<Integer> {
                 offset = copy(log, offset);
             }
         }
+        return Lego.EXIT_OK;
+    }
+
+    /** {@code lego logs PID}: the process's stderr as its processor kept it, and how it ended. */
+    private int processLog(long pid) {
+        if (follow) {
+            throw new CliException(Lego.EXIT_USAGE, "-f follows a component's log; for a process, 'lego run' shows its output as it comes");
+        }
+        org.legoos.net.protocol.pm.ProcessLog log;
+        try (org.legoos.node.cluster.ClusterClient c = client.connect()) {
+            log = c.processLog(pid);
+        }
+        byte[] bytes = log.stderr();
+        int from = 0;
+        if (tail >= 0) {
+            int lines = 0;
+            from = bytes.length;
+            for (int i = bytes.length - 1; i >= 0; i--) {
+                if (bytes[i] == '\n' && i != bytes.length - 1 && ++lines == tail) {
+                    break;
+                }
+                from = i;
+            }
+            if (tail == 0) {
+                from = bytes.length;
+            }
+        }
+        if (log.truncated() && from == 0) {
+            io.err().println("lego logs: pid " + pid + ": earlier output dropped; the last " + bytes.length + " bytes follow");
+        }
+        io.out().write(bytes, from, bytes.length - from);
+        io.out().flush();
+        io.err().println("lego logs: pid " + pid + (log.running() ? " is running" : " exited with code " + log.exitCode()));
         return Lego.EXIT_OK;
     }
 

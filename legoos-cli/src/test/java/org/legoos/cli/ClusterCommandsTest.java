@@ -300,6 +300,24 @@ class ClusterCommandsTest {
     }
 
     @Test
+    void logsOfAPidShowItsStderrAfterItEnded() {
+        vnode("logs");
+        Cli.Result run = lego("run", "--vnode", "logs", "exit", "3", "kept", "for", "later");
+        assertThat(run.code()).as(run.toString()).isEqualTo(3);
+        long pid = cluster.manager().manager().nextPid() - 1; // the last pid placed: this run's (tests run one at a time)
+        Cli.Result logs = lego("logs", String.valueOf(pid));
+        assertThat(logs.code()).as(logs.toString()).isZero();
+        assertThat(logs.out()).isEqualTo("err: kept for later\n");
+        assertThat(logs.err()).isEqualTo("lego logs: pid " + pid + " exited with code 3\n");
+        assertThat(lego("logs", String.valueOf(pid), "-n", "0").out()).isEmpty();
+
+        Cli.Result unknown = lego("logs", "999999");
+        assertThat(unknown.code()).isEqualTo(Lego.EXIT_FAILURE);
+        assertThat(unknown.err()).startsWith("lego: no live processor keeps a log of pid 999999");
+        assertThat(lego("logs", String.valueOf(pid), "-f").code()).isEqualTo(Lego.EXIT_USAGE);
+    }
+
+    @Test
     void statusSaysLoudlyWhenAClusterRunsInsecure() {
         LegoConfig insecure = LegoConfig.defaults().with("security.mode", "insecure").with("manager.reportInterval", "100ms")
                 .with("memory.capacityBytes", "16MiB").with("memory.workers", "1");

@@ -29,7 +29,7 @@ public final class Protocol {
      * <p>6: {@code GM_HOME_MOVED}: a memory component that adopted a process's home tells the manager.
      * <p>7: {@code GM_MEMBERS} rows carry the identity each component's certificate proved (TLS); {@code GM_PROCESS_INFO}.
      * <p>8: status reports carry the ExCache's hits and misses, {@code PM_PS} rows each process's misses (metrics,
-     * {@code lego top}).
+     * {@code lego top}); {@code PM_LOGS} ({@code lego logs PID}).
      */
     public static final int VERSION = 8;
 
