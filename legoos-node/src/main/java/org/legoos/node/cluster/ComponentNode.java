@@ -79,8 +79,9 @@ public final class ComponentNode implements AutoCloseable {
                                       Path storageRoot) {
         // bound before joining: a metrics port in use stops the start before the cluster counts on the component
         MetricsServer metrics = startMetrics(config, role);
+        ComponentNode node = null;
         try {
-            ComponentNode node = join(role, config, extraPrograms, storageRoot, metrics);
+            node = join(role, config, extraPrograms, storageRoot, metrics);
             if (metrics != null) {
                 ComponentHost h = node.host;
                 metrics.serve(ComponentMetrics.of(h.monitor(), h.nodeId(), h.rpc(), h::lastReport)::scrape);
@@ -88,7 +89,9 @@ public final class ComponentNode implements AutoCloseable {
             }
             return node;
         } catch (RuntimeException e) {
-            if (metrics != null) {
+            if (node != null) {
+                node.close(); // and its metrics
+            } else if (metrics != null) {
                 metrics.close();
             }
             throw e;
