@@ -33,6 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * since every load validates its set's stamp. The store pair shows what a hit store costs (two atomic
  * instructions, see {@link ExCache}).
  *
+ * <p>{@code scrapeMicros} &gt; 0 reads the cache's counters ({@link ExCache#stats()}, what a metrics scrape does) from
+ * another thread every that many microseconds while the loads run: the hits are counted in cells the loading thread
+ * writes, so a scrape could cost the hit path coherence misses. 1000 is 15000 times Prometheus's default scrape rate.
+ *
  * <p>Run: {@code java -jar legoos-bench/target/benchmarks.jar ExCacheHitBench -f 1 -wi 2 -i 3 -w 1s -r 1s}.
  */
 @State(Scope.Thread)
@@ -51,6 +55,13 @@ public class ExCacheHitBench {
 
     @Param({"FIFO"})
     public String policy;
+
+    /** Microseconds between two reads of the counters by a scraping thread; 0: none (metrics off). */
+    @Param({"0"})
+    public long scrapeMicros;
+
+    private Thread scraper;
+    private volatile boolean scraping;
 
     private ExCache cache;
     private Arena arena;
@@ -89,10 +100,27 @@ public class ExCacheHitBench {
         if (cache.stats().misses() != WORKING_SET / 4096 || cache.stats().evictions() != 0) {
             throw new IllegalStateException("working set does not fit: " + cache.stats());
         }
+        if (scrapeMicros > 0) {
+            scraping = true;
+            scraper = Thread.ofPlatform().daemon().name("scraper").start(() -> {
+                long sink = 0;
+                while (scraping) {
+                    sink += cache.stats().hits();
+                    java.util.concurrent.locks.LockSupport.parkNanos(scrapeMicros * 1000);
+                }
+                if (sink == 42) {
+                    System.out.print("");
+                }
+            });
+        }
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws InterruptedException {
+        scraping = false;
+        if (scraper != null) {
+            scraper.join();
+        }
         if (cache.stats().misses() != WORKING_SET / 4096) {
             throw new IllegalStateException("benchmark missed: " + cache.stats());
         }

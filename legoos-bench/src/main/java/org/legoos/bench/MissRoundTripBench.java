@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * An ExCache miss round trip over the in-JVM transport: {@code P2M_PCACHE_MISS} for one materialised 4 KiB
  * line, encoded, served by a real memory monitor (page store lookup, page copied into the reply frame), and
- * decoded, as the processor's ExCache does on a miss. Sample mode reports the median and tail.
+ * decoded, as the processor's ExCache does on a miss. Sample mode reports the median and tail. {@code metrics=on}
+ * times every call into the RPC latency histogram as a component with {@code metrics.listen} set does.
  *
  * <p>Run: {@code java -jar legoos-bench/target/benchmarks.jar MissRoundTripBench -f 1 -wi 3 -i 5}
  */
@@ -49,10 +51,17 @@ public class MissRoundTripBench {
     private long pages = 64;
     private long next;
 
+    /** on: the client's calls are timed into {@code legoos_rpc_seconds} (metrics.listen set); off: not. */
+    @Param({"off"})
+    public String metrics;
+
     @Setup(Level.Trial)
     public void setUp() {
         cluster = LocalCluster.start(LocalCluster.Spec.defaults().withCounts(1, 1, 1));
         client = cluster.client();
+        if (metrics.equals("on")) {
+            org.legoos.node.metrics.ComponentMetrics.endpoint(client);
+        }
         int home = cluster.memoryNodeIds().get(0);
         AddressSpaceInfo info = client.call(home, new CreateAddressSpace(cluster.createVNode("bench").id(), PID, 0));
         MapReply r = client.call(home, new Mmap(PID, 0, pages * 4096, 3));

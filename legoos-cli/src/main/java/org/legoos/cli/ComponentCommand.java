@@ -45,12 +45,12 @@ abstract class ComponentCommand implements Callable<Integer> {
             ManagerNode m = ManagerNode.start(cfg);
             node = m;
             ready = "manager ready at " + m.address() + " (state " + (cfg.get(ConfigKeys.MANAGER_STATE_DIR) == null ? "in memory only"
-                    : "in " + cfg.get(ConfigKeys.MANAGER_STATE_DIR)) + ")";
+                    : "in " + cfg.get(ConfigKeys.MANAGER_STATE_DIR)) + ")" + (m.metricsUrl() == null ? "" : ", metrics " + m.metricsUrl());
         } else {
             ComponentNode c = ComponentNode.start(role, cfg);
             node = c;
             ready = role.wireName() + " node " + c.nodeId() + " ready at " + c.address() + " (manager "
-                    + cfg.get(ConfigKeys.MANAGER_ADDRESS) + ")";
+                    + cfg.get(ConfigKeys.MANAGER_ADDRESS) + ")" + (c.metricsUrl() == null ? "" : ", metrics " + c.metricsUrl());
         }
         try (AutoCloseable _ = io.onInterrupt(() -> stop(node))) {
             io.out().println(ready);

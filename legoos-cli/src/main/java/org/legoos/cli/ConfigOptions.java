@@ -95,6 +95,7 @@ final class ConfigOptions {
             keys.addAll(ConfigKeys.of(role.section()));
         }
         keys.addAll(ConfigKeys.of(org.legoos.node.config.ConfigSection.SECURITY)); // every component presents its certificate
+        keys.addAll(ConfigKeys.of(org.legoos.node.config.ConfigSection.METRICS));
         return keys;
     }
 }

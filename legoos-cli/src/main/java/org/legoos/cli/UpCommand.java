@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
                 + "configuration, pid files and logs go under the run directory; unless configured otherwise the "
                 + "manager keeps its state in DIR/manager and storage component N its files in DIR/storage/storage-N. "
                 + "Components listen on fixed ports after the manager's (by default storage 7701.., memory 7801.., "
-                + "processor 7901..), so a cluster brought down and up again keeps its node ids and vNodes. Every "
+                + "processor 7901..), so a cluster brought down and up again keeps its node ids and vNodes. Each "
+                + "serves its metrics on a free loopback port (unless metrics.listen is off); the URLs are printed. Every "
                 + "configuration key is also an option "
                 + "below. Stop the cluster with 'lego down'."})
 final class UpCommand implements Callable<Integer> {
@@ -75,6 +76,7 @@ final class UpCommand implements Callable<Integer> {
             env.put("LEGO_LOG", "info");
         }
         Map<String, Process> started = new LinkedHashMap<>();
+        Map<String, String> metricsUrls = new LinkedHashMap<>();
         Duration stopTimeout = cfg.get(ConfigKeys.CLUSTER_STOP_TIMEOUT);
         // Ctrl-C while starting: take down what was started rather than leave half a cluster behind
         AutoCloseable abort = io.onInterrupt(() -> {
@@ -86,7 +88,9 @@ final class UpCommand implements Callable<Integer> {
             }
         });
         try {
-            started.put("manager", run.launch("manager", NodeRole.MANAGER, command(java, NodeRole.MANAGER, run, null, null, "manager"), env));
+            String managerMetrics = metricsAddress(cfg, "manager", metricsUrls);
+            started.put("manager", run.launch("manager", NodeRole.MANAGER,
+                    command(java, NodeRole.MANAGER, run, null, null, "manager", managerMetrics), env));
             io.err().println("lego up: manager starting at " + cfg.get(ConfigKeys.MANAGER_ADDRESS) + " (log " + run.log("manager") + ")");
             Duration timeout = cfg.get(ConfigKeys.CLUSTER_START_TIMEOUT);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -100,12 +104,18 @@ final class UpCommand implements Callable<Integer> {
                         String name = roles[r].wireName() + "-" + i;
                         Path root = roles[r] == NodeRole.STORAGE ? storageRoot.resolve(name) : null;
                         String listen = listenAddress(cfg, roles[r], i);
-                        started.put(name, run.launch(name, roles[r], command(java, roles[r], run, root, listen, name), env));
+                        String metrics = metricsAddress(cfg, name, metricsUrls);
+                        started.put(name, run.launch(name, roles[r], command(java, roles[r], run, root, listen, name, metrics), env));
                     }
                 }
                 io.err().println("lego up: started " + (started.size() - 1) + " components; waiting for them to join");
                 awaitMembers(client, counts, roles, run, started, deadline, timeout);
                 StatusCommand.print(client, io.out());
+                if (!metricsUrls.isEmpty()) {
+                    io.out().println();
+                    io.out().println("metrics (Prometheus text format):");
+                    metricsUrls.forEach((name, url) -> io.out().printf("  %-12s %s%n", name, url));
+                }
             }
         } catch (RuntimeException | IOException | InterruptedException e) {
             abort.close();
@@ -238,7 +248,38 @@ final class UpCommand implements Callable<Integer> {
         return host + ":" + p;
     }
 
-    static List<String> command(List<String> java, NodeRole role, RunDir run, Path storageRoot, String listen, String identity) {
+    /**
+     * The {@code metrics.listen} address of component {@code name}, recorded with its URL in {@code urls}, or null when
+     * {@code metrics.listen} is set to off. Unless a port is configured, each component gets a free loopback port
+     * chosen here (another process could take it before the component binds it; the component then fails to start
+     * with an error naming metrics.listen, and 'lego up' reports it).
+     */
+    static String metricsAddress(LegoConfig cfg, String name, Map<String, String> urls) throws IOException {
+        String listen = cfg.get(ConfigKeys.METRICS_LISTEN).trim();
+        if (cfg.isSet(ConfigKeys.METRICS_LISTEN) && listen.equals(ConfigKeys.METRICS_OFF)) {
+            return null;
+        }
+        String host = "127.0.0.1";
+        int port = 0;
+        if (!listen.equals(ConfigKeys.METRICS_OFF)) {
+            host = listen.substring(0, listen.lastIndexOf(':'));
+            port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+        }
+        if (port == 0) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+        } else {
+            port += urls.size(); // counting up from the configured port, one per component
+        }
+        String address = host + ":" + port;
+        String shown = host.equals("0.0.0.0") || host.equals("[::]") ? "127.0.0.1" : host;
+        urls.put(name, "http://" + shown + ":" + port + "/metrics");
+        return address;
+    }
+
+    static List<String> command(List<String> java, NodeRole role, RunDir run, Path storageRoot, String listen, String identity,
+                                String metrics) {
         List<String> cmd = new ArrayList<>(java);
         cmd.add(role.wireName());
         cmd.add("--config");
@@ -252,6 +293,10 @@ final class UpCommand implements Callable<Integer> {
         if (storageRoot != null) {
             cmd.add("--set");
             cmd.add(ConfigKeys.STORAGE_ROOT.id() + "=" + storageRoot);
+        }
+        if (metrics != null) {
+            cmd.add("--set");
+            cmd.add(ConfigKeys.METRICS_LISTEN.id() + "=" + metrics);
         }
         return cmd;
     }

@@ -27,7 +27,7 @@ class CliUsageTest {
         collect(root, List.of(), commands);
         assertThat(commands).extracting(c -> String.join(" ", c)).contains("demo", "manager", "processor", "memory", "storage",
                 "up", "down", "status", "vnode", "vnode create", "vnode list", "vnode rm", "cp", "ls", "cat", "rm", "run", "ps",
-                "kill", "config");
+                "kill", "config", "top", "logs");
         for (List<String> c : commands) {
             if (c.equals(List.of("help"))) {
                 continue;
@@ -130,7 +130,8 @@ class CliUsageTest {
                     {"status", "--manager", manager},
                     {"vnode", "list", "--manager", manager},
                     {"run", "--manager", manager, "--vnode", "v", "hello"},
-                    {"ps", "--manager", manager}}) {
+                    {"ps", "--manager", manager},
+                    {"top", "--once", "--manager", manager}}) {
                 Cli.Result r = Cli.run(args);
                 assertThat(r.code()).as(String.join(" ", args)).isEqualTo(Lego.EXIT_UNREACHABLE);
                 assertThat(r.err()).as(String.join(" ", args)).startsWith("lego: cannot reach the manager at " + manager)

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -269,6 +270,73 @@ class ClusterCommandsTest {
         Cli.Result again = lego("kill", String.valueOf(pid));
         assertThat(again.code()).isEqualTo(Lego.EXIT_FAILURE);
         assertThat(again.err()).isEqualTo("lego: no process with pid " + pid + " runs on a live processor component\n");
+    }
+
+    @Test
+    void topOnceShowsComponentsVnodesAndTheBusiestProcessFirst() throws Exception {
+        vnode("topbusy");
+        vnode("topidle");
+        Cli churn = new Cli();
+        Cli sleep = new Cli();
+        CompletableFuture<Integer> churned = churn.background(withManager("run", "--vnode", "topbusy", "churn",
+                String.valueOf(4 << 20))).thenApply(Cli.Result::code);
+        CompletableFuture<Integer> slept = sleep.background(withManager("run", "--vnode", "topidle", "sleep"))
+                .thenApply(Cli.Result::code);
+        Await.until("both programs start", Duration.ofSeconds(20),
+                () -> churn.out().contains("started") && sleep.out().contains("started"));
+
+        Cli.Result top = lego("top", "--once", "--delay", "300ms");
+        assertThat(top.code()).as(top.toString()).isZero();
+        assertThat(top.out()).startsWith("lego top - ").doesNotContain("\u001b");
+        List<String> lines = top.out().lines().toList();
+        int processor = cluster.components(NodeRole.PROCESSOR).getFirst().nodeId();
+        String processorRow = lines.stream().filter(l -> l.matches("^ *" + processor + "  processor .*")).findFirst().orElseThrow();
+        // THREADS/CORES, PROCS, MEMORY, STORAGE, EXCACHE 1.0MiB, HIT%, MISSES/S: the churn misses all the time
+        assertThat(processorRow).containsPattern("alive +\\d+/2 +\\d+ +- +- +1\\.0MiB +\\d+\\.\\d +[1-9]\\d*$");
+        assertThat(lines.stream().filter(l -> l.matches("^ *\\d+  memory +alive .*"))).hasSize(2)
+                .allSatisfy(l -> assertThat(l).containsPattern("\\S+/64\\.0MiB"));
+        // vNodes and processes: the busy one first
+        int vnodes = lines.indexOf("VNODES");
+        int processes = lines.indexOf("PROCESSES");
+        assertThat(vnodes).isPositive();
+        assertThat(processes).isGreaterThan(vnodes);
+        assertThat(lines.get(vnodes + 2)).startsWith("topbusy ");
+        assertThat(lines.get(processes + 1)).containsPattern("PID +VNODE +PROGRAM +STATE +PROCESSOR +THREADS +MISSES +MISSES/S +AGE");
+        String busiest = lines.get(processes + 2);
+        assertThat(busiest).containsPattern("^ *\\d+  topbusy +churn +RUNNING +" + processor + " +1 +[1-9]\\d* +[1-9]\\d* +\\S+$");
+        assertThat(lines.subList(processes + 3, lines.size())).anySatisfy(l -> assertThat(l).contains("topidle").contains("sleep"));
+
+        // live: -n 2 draws two frames, each after clearing the screen
+        Cli.Result live = lego("top", "-n", "2", "--delay", "100ms");
+        assertThat(live.code()).as(live.toString()).isZero();
+        assertThat(live.out().split("\\u001b\\[H\\u001b\\[2J", -1)).hasSize(3);
+
+        churn.interrupt();
+        sleep.interrupt();
+        assertThat(churned.get(20, TimeUnit.SECONDS)).isEqualTo(137);
+        assertThat(slept.get(20, TimeUnit.SECONDS)).isEqualTo(137);
+
+        Cli.Result bad = lego("top", "--once", "--delay", "soon");
+        assertThat(bad.code()).isEqualTo(Lego.EXIT_USAGE);
+        assertThat(bad.err()).startsWith("lego: --delay soon: ");
+    }
+
+    @Test
+    void logsOfAPidShowItsStderrAfterItEnded() {
+        vnode("logs");
+        Cli.Result run = lego("run", "--vnode", "logs", "exit", "3", "kept", "for", "later");
+        assertThat(run.code()).as(run.toString()).isEqualTo(3);
+        long pid = cluster.manager().manager().nextPid() - 1; // the last pid placed: this run's (tests run one at a time)
+        Cli.Result logs = lego("logs", String.valueOf(pid));
+        assertThat(logs.code()).as(logs.toString()).isZero();
+        assertThat(logs.out()).isEqualTo("err: kept for later\n");
+        assertThat(logs.err()).isEqualTo("lego logs: pid " + pid + " exited with code 3\n");
+        assertThat(lego("logs", String.valueOf(pid), "-n", "0").out()).isEmpty();
+
+        Cli.Result unknown = lego("logs", "999999");
+        assertThat(unknown.code()).isEqualTo(Lego.EXIT_FAILURE);
+        assertThat(unknown.err()).startsWith("lego: no live processor keeps a log of pid 999999");
+        assertThat(lego("logs", String.valueOf(pid), "-f").code()).isEqualTo(Lego.EXIT_USAGE);
     }
 
     @Test

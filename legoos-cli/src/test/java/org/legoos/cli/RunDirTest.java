@@ -75,11 +75,30 @@ class RunDirTest {
         assertThat(java.getFirst()).endsWith("/bin/java");
         assertThat(java).containsSequence("-Xmx256m", "-Dx=1").contains("-cp").endsWith(Lego.class.getName());
         List<String> storage = UpCommand.command(java, NodeRole.STORAGE, new RunDir(dir), dir.resolve("storage/storage-1"),
-                "127.0.0.1:7701", "storage-1");
+                "127.0.0.1:7701", "storage-1", "127.0.0.1:9401");
         assertThat(storage.subList(java.size(), storage.size())).containsExactly("storage", "--config",
                 dir.resolve("lego.yaml").toString(), "--set", "security.identity=storage-1", "--set",
                 "storage.listen=127.0.0.1:7701", "--set",
-                "storage.root=" + dir.resolve("storage/storage-1"));
+                "storage.root=" + dir.resolve("storage/storage-1"), "--set", "metrics.listen=127.0.0.1:9401");
+    }
+
+    @Test
+    void upGivesEveryComponentAMetricsPortUnlessMetricsAreOff() throws Exception {
+        java.util.Map<String, String> urls = new java.util.LinkedHashMap<>();
+        String manager = UpCommand.metricsAddress(LegoConfig.defaults(), "manager", urls);
+        String memory = UpCommand.metricsAddress(LegoConfig.defaults(), "memory-1", urls);
+        assertThat(manager).startsWith("127.0.0.1:").isNotEqualTo("127.0.0.1:0").isNotEqualTo(memory);
+        assertThat(urls).containsEntry("manager", "http://" + manager + "/metrics").containsKey("memory-1");
+
+        urls.clear();
+        LegoConfig fixed = LegoConfig.defaults().with("metrics.listen", "0.0.0.0:9400");
+        assertThat(UpCommand.metricsAddress(fixed, "manager", urls)).isEqualTo("0.0.0.0:9400");
+        assertThat(UpCommand.metricsAddress(fixed, "storage-1", urls)).isEqualTo("0.0.0.0:9401");
+        assertThat(urls).containsEntry("storage-1", "http://127.0.0.1:9401/metrics");
+
+        urls.clear();
+        assertThat(UpCommand.metricsAddress(LegoConfig.defaults().with("metrics.listen", "off"), "manager", urls)).isNull();
+        assertThat(urls).isEmpty();
     }
 
     @Test

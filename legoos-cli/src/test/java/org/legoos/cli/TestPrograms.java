@@ -10,7 +10,27 @@ final class TestPrograms {
     }
 
     static Map<String, Class<? extends LegoProgram>> all() {
-        return Map.of("exit", Exit.class, "sleep", Sleep.class, "chatty", Chatty.class, "upper", Upper.class, "sum", Sum.class);
+        return Map.of("exit", Exit.class, "sleep", Sleep.class, "chatty", Chatty.class, "upper", Upper.class, "sum", Sum.class,
+                "churn", Churn.class);
+    }
+
+    /** Prints "started", then writes every page of {@code args[0]} bytes over and over (missing in a smaller ExCache) until killed. */
+    public static final class Churn implements LegoProgram {
+        @Override
+        public int main(LegoContext ctx, String[] args) {
+            long len = Long.parseLong(args[0]);
+            var m = ctx.memory();
+            long va = m.mmap(len);
+            ctx.out().println("started");
+            ctx.out().flush();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            for (long round = 0; !ctx.killed() && System.nanoTime() < deadline; round++) {
+                for (long off = 0; off < len && !ctx.killed(); off += org.legoos.api.AddressSpace.PAGE_SIZE) {
+                    m.putLong(va + off, round);
+                }
+            }
+            return 0;
+        }
     }
 
     /** Uppercasing cat of stdin, line by line. */

@@ -47,6 +47,7 @@ public final class ComponentHost implements AutoCloseable {
     private final RpcNode rpc;
     private final Hosted<?> hosted;
     private final ScheduledExecutorService reporter;
+    private volatile ComponentResources lastReport = new ComponentResources(0, 0, 0, 0, 0, 0, 0);
 
     private ComponentHost(String role, RpcNode rpc, Hosted<?> hosted, Duration reportInterval) {
         this.role = role;
@@ -178,7 +179,9 @@ public final class ComponentHost implements AutoCloseable {
 
     private void report() {
         try {
-            rpc.send(MANAGER_NODE, new StatusReport(rpc.nodeId(), hosted.resources().get()));
+            ComponentResources r = hosted.resources().get();
+            lastReport = r;
+            rpc.send(MANAGER_NODE, new StatusReport(rpc.nodeId(), r));
         } catch (LegoException e) {
             log.debug("{}: status report failed: {}", rpc.name(), e.getMessage());
         } catch (RuntimeException e) {
@@ -200,6 +203,11 @@ public final class ComponentHost implements AutoCloseable {
 
     public Object monitor() {
         return hosted.monitor();
+    }
+
+    /** What the last status report said (all zero before the first): for metrics, without measuring again. */
+    public ComponentResources lastReport() {
+        return lastReport;
     }
 
     @Override

@@ -93,6 +93,8 @@ public final class ProcessMonitor implements AutoCloseable {
     private final Map<Long, TaskProcess> tasks = new ConcurrentHashMap<>();
     /** The standard input of every running process (both modes). */
     private final Map<Long, StdinBuffer> inputs = new ConcurrentHashMap<>();
+    /** The end of every process's stderr, kept after it exits ({@code PM_LOGS}). */
+    private final StderrLog stderr = new StderrLog();
     /** Why recent processes take no more input (they exited), so late chunks get a clear answer rather than "no process". */
     private final Map<Long, String> endedInputs = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
         @Override
@@ -133,6 +135,7 @@ public final class ProcessMonitor implements AutoCloseable {
             return Ack.INSTANCE;
         });
         rpc.handle(ListProcesses.class, (q, ctx) -> ps(ctx.principal()));
+        rpc.handle(org.legoos.net.protocol.pm.ProcessLogs.class, (q, ctx) -> logs(q.pid(), ctx.principal()));
         rpc.handle(ProcessInput.class, (q, ctx) -> {
             mayTouch(q.pid(), ctx.principal(), "PM_INPUT");
             return input(q);
@@ -205,6 +208,11 @@ public final class ProcessMonitor implements AutoCloseable {
         return mode() == ProcessorMode.PROCESS ? faultCache.stats() : excache.stats();
     }
 
+    /** The ExCache's line backend: misses and flushes to memory components, and their failover counters. */
+    public ExCacheBackend backend() {
+        return backend;
+    }
+
     /** Process mode's ExCache (the resident pages of the task JVMs). */
     public org.legoos.processor.excache.FaultExCache faultCache() {
         return faultCache;
@@ -240,8 +248,9 @@ public final class ProcessMonitor implements AutoCloseable {
     /** What this component has and uses, for status reports to the managers. */
     public ComponentResources resources() {
         long taskHeaps = (long) tasks.size() * config.taskHeapBytes();
+        ExCacheStats s = excacheStats();
         return new ComponentResources(config.cores(), threadsRunning.get() + tasks.size(), processes.size() + tasks.size(), 0,
-                taskHeaps, 0, config.excache().capacityBytes(), mode.mode(), mode.reason());
+                taskHeaps, 0, config.excache().capacityBytes(), mode.mode(), mode.reason(), 0, 0, s.hits(), s.misses());
     }
 
     private Ack start(StartProcess q, CallContext ctx) throws IOException {
@@ -271,7 +280,13 @@ public final class ProcessMonitor implements AutoCloseable {
             memory.close();
             throw new RpcException(Status.INVALID_ARGUMENT, "cannot load program " + q.program() + ": " + e.getMessage());
         }
-        Consumer<ProcessOutput> output = ctx::sendBack;
+        stderr.started(q.pid(), q.vnode().name());
+        Consumer<ProcessOutput> output = o -> {
+            if (o.stream() == 2) {
+                stderr.append(o.pid(), o.data());
+            }
+            ctx.sendBack(o);
+        };
         StdinBuffer stdin = openInput(q.pid(), q.stdin());
         LegoProcess p = new LegoProcess(this, q.pid(), q.vnode(), q.program(), memory, fs, output, stdin);
         processes.put(q.pid(), p);
@@ -360,6 +375,7 @@ public final class ProcessMonitor implements AutoCloseable {
             os.destroyForcibly();
             throw e;
         }
+        stderr.started(q.pid(), q.vnode().name());
         channel.onMessage(Syscall.STDOUT, data -> sendOutput(ctx, t.pid, 1, data));
         channel.onMessage(Syscall.STDERR, data -> sendOutput(ctx, t.pid, 2, data));
         channel.onMessage(Syscall.EXIT, body -> {
@@ -411,7 +427,10 @@ public final class ProcessMonitor implements AutoCloseable {
         };
     }
 
-    private static void sendOutput(CallContext ctx, long pid, int stream, byte[] data) {
+    private void sendOutput(CallContext ctx, long pid, int stream, byte[] data) {
+        if (stream == 2) {
+            stderr.append(pid, data);
+        }
         for (int off = 0; off < data.length; off += StreamOutput.MAX_CHUNK) {
             int n = Math.min(StreamOutput.MAX_CHUNK, data.length - off);
             try {
@@ -451,7 +470,7 @@ public final class ProcessMonitor implements AutoCloseable {
     }
 
     /** A child's output, written to its parent task's launcher as the parent's own output. */
-    private static final class TaskOutput extends java.io.OutputStream {
+    private final class TaskOutput extends java.io.OutputStream {
         private final CallContext ctx;
         private final long pid;
         private final int stream;
@@ -534,6 +553,7 @@ public final class ProcessMonitor implements AutoCloseable {
     }
 
     private void reportExit(long pid, int vnodeId, int code, String error, CallContext ctx) {
+        stderr.ended(pid, code, error);
         try {
             ctx.sendBack(new ProcessExit(pid, code, error));
         } catch (RuntimeException e) {
@@ -649,13 +669,31 @@ public final class ProcessMonitor implements AutoCloseable {
         return new ProcessList(all.processes().stream().filter(e -> who.mayActIn(names.getOrDefault(e.vnodeId(), ""))).toList());
     }
 
+    /**
+     * PM_LOGS: what is kept of a process's stderr, as {@code who} may see it (a vNode user: its vNodes' processes only).
+     *
+     * @throws RpcException NOT_FOUND if nothing is kept of it here (or {@code who} may not see it)
+     */
+    public org.legoos.net.protocol.pm.ProcessLog logs(long pid, Principal who) {
+        String vnode = stderr.vnodeOf(pid);
+        boolean visible = vnode != null && (!who.authenticated() || who.role() != org.legoos.api.security.Role.USER
+                || who.mayActIn(vnode));
+        org.legoos.net.protocol.pm.ProcessLog log = visible ? stderr.get(pid) : null;
+        if (log == null) {
+            throw new RpcException(Status.NOT_FOUND, "no log of pid " + pid + " on this processor");
+        }
+        return log;
+    }
+
     public ProcessList ps() {
         List<ProcessEntry> list = new ArrayList<>();
         for (LegoProcess p : processes.values()) {
-            list.add(new ProcessEntry(p.pid, p.vnode.id(), p.program, p.state, p.threads.size(), p.startedMillis));
+            list.add(new ProcessEntry(p.pid, p.vnode.id(), p.program, p.state, p.threads.size(), p.startedMillis,
+                    p.memory.misses()));
         }
         for (TaskProcess t : tasks.values()) {
-            list.add(new ProcessEntry(t.pid, t.vnode.id(), t.program, t.state, t.threads(), t.startedMillis));
+            list.add(new ProcessEntry(t.pid, t.vnode.id(), t.program, t.state, t.threads(), t.startedMillis,
+                    t.misses()));
         }
         list.sort(java.util.Comparator.comparingLong(ProcessEntry::pid));
         return new ProcessList(list);

@@ -54,6 +54,12 @@ final class TaskProcess {
         process.destroyForcibly();
     }
 
+    /** ExCache misses of the process (page faults its monitor served), 0 before its memory is registered. */
+    long misses() {
+        var m = memory;
+        return m == null ? 0 : m.space().misses();
+    }
+
     /** Threads of the task's JVM, from /proc (0 if unknown). */
     int threads() {
         try {

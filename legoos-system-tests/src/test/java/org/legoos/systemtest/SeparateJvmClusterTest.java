@@ -54,7 +54,7 @@ class SeparateJvmClusterTest {
         dir = LegoJar.workDir(getClass().getSimpleName());
         long t0 = System.nanoTime();
         cluster = LoopbackCluster.start(dir, List.of("--manager.memory-policy", "round-robin"),
-                List.of("--manager.report-interval", "200ms"));
+                List.of("--manager.report-interval", "200ms", "--metrics.listen", "127.0.0.1:0"));
         try {
             cluster.add(Launch.of(NodeRole.PROCESSOR, "--processor.excache-bytes", "16MiB", "--processor.cores", "2"),
                     Launch.of(NodeRole.MEMORY, MEMORY_OPTIONS), Launch.of(NodeRole.MEMORY, MEMORY_OPTIONS),
@@ -112,6 +112,41 @@ class SeparateJvmClusterTest {
         assertThat(Files.readString(counts)).isEqualTo(WordCount.referenceOutput(expected));
         System.out.printf("word count of %d bytes: lego cp in %d ms, lego run %d ms; %s%n", bytes, copyMs, runMs,
                 run.stderr().lines().filter(l -> l.contains(" map ")).findFirst().orElse(""));
+
+        // the processor JVM's /metrics (its "ready" line says where): the miss counter its status reports carry, once
+        // both have caught up, and no series left of the process that ended
+        Component processor = cluster.components().stream().filter(c -> c.role() == NodeRole.PROCESSOR).findFirst().orElseThrow();
+        String url = processor.jvm().awaitStdout(Pattern.compile("metrics (http://\\S+/metrics)"), Duration.ofSeconds(10)).group(1);
+        double[] seen = new double[2];
+        org.legoos.testkit.Await.until("scraped misses = reported misses", Duration.ofSeconds(15), () -> {
+            seen[0] = metric(scrape(url), "legoos_excache_misses_total");
+            seen[1] = cluster.awaitMember(processor.nodeId(), m -> true, Duration.ofSeconds(5), "listed").resources().excacheMisses();
+            return seen[0] == seen[1];
+        });
+        assertThat(seen[0]).as("misses of the word count").isPositive();
+        assertThat(scrape(url)).doesNotContain("legoos_process_excache_misses_total{");
+    }
+
+    /** GET {@code url}: the Prometheus text. */
+    private static String scrape(String url) {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return r.body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The value of the one series of {@code name} in a scrape. */
+    private static double metric(String text, String name) {
+        List<String> lines = text.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " ")).toList();
+        assertThat(lines).as(name + " in\n" + text).hasSize(1);
+        return Double.parseDouble(lines.getFirst().substring(lines.getFirst().lastIndexOf(' ') + 1));
     }
 
     @Test

@@ -30,6 +30,8 @@ public final class Protocol {
      * <p>7: {@code GM_MEMBERS} rows carry the identity each component's certificate proved (TLS); {@code GM_PROCESS_INFO}.
      * <p>8: storage quotas per vNode ({@code GM_VNODE_CREATE} and vNode rows carry one; {@code M2S_USAGE}); the manager
      * serves the revocation list ({@code GM_CRL_PUBLISH}, {@code GM_CRL_GET}, {@code GM_CRL_PUSH}).
+     * Also in 8: status reports carry the ExCache's hits and misses, {@code PM_PS} rows each process's misses (metrics,
+     * {@code lego top}); {@code PM_LOGS} ({@code lego logs PID}).
      */
     public static final int VERSION = 8;
 

@@ -102,6 +102,10 @@ public final class RpcNode implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReferenceArray<>(1 << 16);
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
+    private volatile CallObserver callObserver;
+    /** Error replies sent and received, by {@link Status} ordinal (counted off the success path only). */
+    private final java.util.concurrent.atomic.AtomicLongArray errorsSent = new java.util.concurrent.atomic.AtomicLongArray(Status.values().length);
+    private final java.util.concurrent.atomic.AtomicLongArray errorsReceived = new java.util.concurrent.atomic.AtomicLongArray(Status.values().length);
     private final FaultInjector faults = new FaultInjector();
     private final FrameSink sink = this::onFrame;
     private volatile boolean closed;
@@ -287,6 +291,34 @@ public final class RpcNode implements AutoCloseable {
      */
     public <R extends Message> R call(int dst, Request<R> request, Duration timeout) {
         Op op = Protocol.of(request.getClass());
+        CallObserver observer = callObserver;
+        if (observer == null) {
+            return call(dst, op, request, timeout);
+        }
+        long start = System.nanoTime();
+        try {
+            return call(dst, op, request, timeout);
+        } finally {
+            observer.called(op, System.nanoTime() - start);
+        }
+    }
+
+    /** Told how long each {@link #call} took (answered, failed or timed out), for latency metrics. */
+    @FunctionalInterface
+    public interface CallObserver {
+        /** Called by the calling thread once the call returned or failed; must be quick and must not throw. */
+        void called(Op op, long nanos);
+    }
+
+    /**
+     * From now on, {@code observer} is told the duration of every {@link #call} (null: none; then a call reads no
+     * clock). Calls of {@link #callAsync} are not observed.
+     */
+    public void observeCalls(CallObserver observer) {
+        this.callObserver = observer;
+    }
+
+    private <R extends Message> R call(int dst, Op op, Request<R> request, Duration timeout) {
         if (syncCalls != null && op.link() == Link.P2M) {
             return callSync(dst, op, request, timeout);
         }
@@ -476,6 +508,7 @@ public final class RpcNode implements AutoCloseable {
         Status status = Status.of(reply.status());
         WireReader in = new WireReader(reply.body());
         if (status != Status.OK) {
+            errorsReceived.incrementAndGet(status.ordinal());
             String msg;
             try {
                 msg = ErrorBody.decode(in).message();
@@ -491,6 +524,16 @@ public final class RpcNode implements AutoCloseable {
         } catch (RuntimeException e) {
             throw Status.BAD_FRAME.toException("malformed " + p.op().wireName() + " reply from node " + p.dst() + ": " + e.getMessage());
         }
+    }
+
+    /** Error replies this endpoint has sent with {@code status} (requests it served that failed). */
+    public long errorsSent(Status status) {
+        return errorsSent.get(status.ordinal());
+    }
+
+    /** Error replies with {@code status} this endpoint's calls have received (timeouts and local failures not included). */
+    public long errorsReceived(Status status) {
+        return errorsReceived.get(status.ordinal());
     }
 
     private static LegoException asLego(Throwable t) {
@@ -776,6 +819,9 @@ public final class RpcNode implements AutoCloseable {
 
     /** Sends a reply to node {@code dst} (the request's source) on the connection the request came on. */
     private void reply(Connection to, int dst, int opcode, long requestId, Status status, Message body) {
+        if (status != Status.OK) {
+            errorsSent.incrementAndGet(status.ordinal());
+        }
         faults.send(dst, to, Frame.encode(opcode, Frame.FLAG_REPLY, status.code, nodeId, requestId, body));
     }
 

@@ -70,7 +70,7 @@ public final class Access {
 
     private static Set<Role> pm(PmOp op) {
         return switch (op) {
-            case START, KILL, PS, INPUT -> PROCESS_CLIENTS;
+            case START, KILL, PS, INPUT, LOGS -> PROCESS_CLIENTS;
             case OUTPUT, EXIT -> EnumSet.of(PROCESSOR);
         };
     }

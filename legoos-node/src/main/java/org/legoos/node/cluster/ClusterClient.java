@@ -242,6 +242,34 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     /**
+     * What a processor keeps of process {@code pid}'s stderr (while it runs, and for the last processes that ended
+     * there), asking every live processor at once.
+     *
+     * @throws LegoException NOT_FOUND if no live processor keeps it (never ran, ended long ago, or its processor is gone)
+     */
+    public org.legoos.net.protocol.pm.ProcessLog processLog(long pid) {
+        List<ComponentInfo> processors = members().stream()
+                .filter(c -> c.role() == org.legoos.api.ComponentRole.PROCESSOR && c.state() == ComponentState.ALIVE).toList();
+        List<CompletableFuture<org.legoos.net.protocol.pm.ProcessLog>> replies = new ArrayList<>();
+        for (ComponentInfo p : processors) {
+            replies.add(rpc.callAsync(p.nodeId(), new org.legoos.net.protocol.pm.ProcessLogs(pid), PS_TIMEOUT));
+        }
+        List<String> unreachable = new ArrayList<>();
+        for (int i = 0; i < processors.size(); i++) {
+            try {
+                return replies.get(i).join();
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (!(cause instanceof LegoException le && Status.NOT_FOUND.name().equals(le.status()))) {
+                    unreachable.add("processor node " + processors.get(i).nodeId() + ": " + cause.getMessage());
+                }
+            }
+        }
+        throw Status.NOT_FOUND.toException("no live processor keeps a log of pid " + pid + " (it keeps the last "
+                + "processes that ended on it)" + (unreachable.isEmpty() ? "" : "; no answer from " + String.join(", ", unreachable)));
+    }
+
+    /**
      * Kills process {@code pid} wherever it runs.
      *
      * @return the process as it was listed before the kill

@@ -18,6 +18,8 @@ import org.legoos.net.transport.tcp.TcpTransport;
 import org.legoos.node.ComponentHost;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
+import org.legoos.node.metrics.ComponentMetrics;
+import org.legoos.node.metrics.MetricsServer;
 import org.legoos.processor.ProcessMonitor;
 import org.legoos.processor.ProcessorConfig;
 import org.legoos.task.loader.ProgramLoader;
@@ -46,13 +48,15 @@ public final class ComponentNode implements AutoCloseable {
     private final ComponentHost host;
     private final String address;
     private final Revocations revocations;
+    private final MetricsServer metrics;
     private volatile boolean closed;
 
-    private ComponentNode(NodeRole role, ComponentHost host, String address, Revocations revocations) {
+    private ComponentNode(NodeRole role, ComponentHost host, String address, Revocations revocations, MetricsServer metrics) {
         this.role = role;
         this.host = host;
         this.address = address;
         this.revocations = revocations;
+        this.metrics = metrics;
     }
 
     /**
@@ -70,11 +74,40 @@ public final class ComponentNode implements AutoCloseable {
      * @param storageRoot a storage component's directory; null for {@code storage.root}
      * @throws org.legoos.node.config.ConfigException if the configuration is inconsistent
      * @throws ClusterUnreachableException if the manager cannot be reached within {@code manager.joinTimeout}
-     * @throws IllegalStateException if the listen address cannot be bound
+     * @throws IllegalStateException if the listen address or {@code metrics.listen} cannot be bound
      * @throws org.legoos.api.LegoException if the manager refuses the component
      */
     public static ComponentNode start(NodeRole role, LegoConfig config, Map<String, Class<? extends LegoProgram>> extraPrograms,
                                       Path storageRoot) {
+        // bound before joining: a metrics port in use stops the start before the cluster counts on the component
+        MetricsServer metrics = startMetrics(config, role);
+        ComponentNode node = null;
+        try {
+            node = join(role, config, extraPrograms, storageRoot, metrics);
+            if (metrics != null) {
+                ComponentHost h = node.host;
+                metrics.serve(ComponentMetrics.of(h.monitor(), h.nodeId(), h.rpc(), h::lastReport)::scrape);
+                log.info("{} node {} serves metrics at {}", role.wireName(), h.nodeId(), metrics.url());
+            }
+            return node;
+        } catch (RuntimeException e) {
+            if (node != null) {
+                node.close(); // and its metrics
+            } else if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The metrics endpoint {@code metrics.listen} asks for, listening, or null when it is off. */
+    static MetricsServer startMetrics(LegoConfig config, NodeRole role) {
+        String listen = config.get(ConfigKeys.METRICS_LISTEN).trim();
+        return listen.equals(ConfigKeys.METRICS_OFF) ? null : MetricsServer.start(listen, role.wireName());
+    }
+
+    private static ComponentNode join(NodeRole role, LegoConfig config, Map<String, Class<? extends LegoProgram>> extraPrograms,
+                                      Path storageRoot, MetricsServer metrics) {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(config, "config");
         java.util.function.BiFunction<RpcNode, org.legoos.net.protocol.gm.Registered, ComponentHost.Hosted<?>> monitor = switch (role) {
@@ -123,7 +156,7 @@ public final class ComponentNode implements AutoCloseable {
                 log.debug("{} node {} listening on {}, member of the cluster managed at {}", role.wireName(), host.nodeId(),
                         address, manager);
                 return new ComponentNode(role, host, address,
-                        Revocations.follow(host.rpc(), tls, ComponentHost.MANAGER_NODE));
+                        Revocations.follow(host.rpc(), tls, ComponentHost.MANAGER_NODE), metrics);
             } catch (ComponentUnavailableException e) {
                 if (System.nanoTime() - deadline >= 0) {
                     throw new ClusterUnreachableException("cannot reach the manager at " + manager + " within "
@@ -187,6 +220,11 @@ public final class ComponentNode implements AutoCloseable {
         return host;
     }
 
+    /** Where this component serves its metrics ({@code http://host:port/metrics}), or null with {@code metrics.listen: off}. */
+    public String metricsUrl() {
+        return metrics == null ? null : metrics.url();
+    }
+
     /** Stops the status reports, the monitor and the endpoint. Idempotent. */
     @Override
     public void close() {
@@ -196,6 +234,9 @@ public final class ComponentNode implements AutoCloseable {
         closed = true;
         log.info("{} node {} at {} leaving the cluster", role.wireName(), nodeId(), address);
         revocations.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         host.close();
     }
 }

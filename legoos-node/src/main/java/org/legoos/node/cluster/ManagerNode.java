@@ -7,6 +7,8 @@ import org.legoos.net.transport.tcp.TcpConfig;
 import org.legoos.net.transport.tcp.TcpTransport;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
+import org.legoos.node.metrics.ComponentMetrics;
+import org.legoos.node.metrics.MetricsServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,13 +26,15 @@ public final class ManagerNode implements AutoCloseable {
     private final GlobalManager manager;
     private final String address;
     private final Revocations revocations;
+    private final MetricsServer metrics;
     private volatile boolean closed;
 
-    private ManagerNode(RpcNode rpc, GlobalManager manager, String address, Revocations revocations) {
+    private ManagerNode(RpcNode rpc, GlobalManager manager, String address, Revocations revocations, MetricsServer metrics) {
         this.rpc = rpc;
         this.manager = manager;
         this.address = address;
         this.revocations = revocations;
+        this.metrics = metrics;
     }
 
     /**
@@ -38,11 +42,12 @@ public final class ManagerNode implements AutoCloseable {
      *
      * @throws org.legoos.node.config.ConfigException if the configuration is inconsistent
      * @throws org.legoos.manager.ManagerStateException if the state directory is corrupt or used by another manager
-     * @throws IllegalStateException if the address cannot be bound (in use, not this host's)
+     * @throws IllegalStateException if the address or {@code metrics.listen} cannot be bound (in use, not this host's)
      */
     public static ManagerNode start(LegoConfig config) {
         Objects.requireNonNull(config, "config");
         var managerConfig = config.managerConfig();
+        MetricsServer metrics = ComponentNode.startMetrics(config, NodeRole.MANAGER);
         var tls = ClusterSecurity.tls(config, NodeRole.MANAGER.wireName());
         TcpTransport tcp = new TcpTransport("manager", TcpConfig.DEFAULT, tls);
         RpcNode rpc = new RpcNode("manager", tcp, RpcNode.Config.DEFAULT);
@@ -53,10 +58,17 @@ public final class ManagerNode implements AutoCloseable {
             revocations = Revocations.serve(rpc, tls, gm::members);
             String bound = rpc.listen(config.get(ConfigKeys.MANAGER_ADDRESS));
             log.info("manager listening on {} ({})", bound, tcp.isSecure() ? "mutual TLS" : "INSECURE: plaintext, no authentication");
-            return new ManagerNode(rpc, gm, bound, revocations);
+            if (metrics != null) {
+                metrics.serve(ComponentMetrics.manager(gm, rpc)::scrape);
+                log.info("manager serves metrics at {}", metrics.url());
+            }
+            return new ManagerNode(rpc, gm, bound, revocations, metrics);
         } catch (RuntimeException e) {
             if (revocations != null) {
                 revocations.close();
+            }
+            if (metrics != null) {
+                metrics.close();
             }
             if (gm != null) {
                 gm.close();
@@ -79,6 +91,11 @@ public final class ManagerNode implements AutoCloseable {
         return rpc;
     }
 
+    /** Where the manager serves its metrics ({@code http://host:port/metrics}), or null with {@code metrics.listen: off}. */
+    public String metricsUrl() {
+        return metrics == null ? null : metrics.url();
+    }
+
     /** Stops the manager (releasing its state directory) and closes its endpoint. Idempotent. */
     @Override
     public void close() {
@@ -88,6 +105,9 @@ public final class ManagerNode implements AutoCloseable {
         closed = true;
         log.info("manager at {} stopping", address);
         revocations.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         manager.close();
         rpc.close();
     }

@@ -3,6 +3,7 @@ package org.legoos.node.config;
 import static org.legoos.node.config.ConfigSection.CLUSTER;
 import static org.legoos.node.config.ConfigSection.MANAGER;
 import static org.legoos.node.config.ConfigSection.MEMORY;
+import static org.legoos.node.config.ConfigSection.METRICS;
 import static org.legoos.node.config.ConfigSection.PROCESSOR;
 import static org.legoos.node.config.ConfigSection.SECURITY;
 import static org.legoos.node.config.ConfigSection.STORAGE;
@@ -173,6 +174,16 @@ public final class ConfigKeys {
             "which certificate of security.dir this process presents (NAME.crt, NAME.key); empty: the component's role"
                     + " (manager, processor, memory, storage) or, for a client, admin");
 
+    // ------------------------------------------------------------------ metrics
+
+    /** The value of {@link #METRICS_LISTEN} that serves no metrics. */
+    public static final String METRICS_OFF = "off";
+
+    public static final ConfigKey<String> METRICS_LISTEN = key(METRICS, "listen",
+            ValueType.text("HOST:PORT|off", ConfigKeys::checkMetricsListen), METRICS_OFF,
+            "host:port where this component serves its metrics in the Prometheus text format at /metrics (port 0: any"
+                    + " free port; off: none). 'lego up' gives each component a free loopback port and prints the URLs");
+
     // ------------------------------------------------------------------ cluster (lego up)
 
     public static final ConfigKey<Integer> CLUSTER_PROCESSORS = key(CLUSTER, "processors", ValueType.integer(1, 64), "1",
@@ -281,6 +292,16 @@ public final class ConfigKeys {
             cur = t;
         }
         return prev[b.length()];
+    }
+
+    private static void checkMetricsListen(String text) {
+        if (!text.trim().equals(METRICS_OFF)) {
+            try {
+                ValueType.address(true).parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + text + "' is neither host:port (e.g. 127.0.0.1:9400) nor off", e);
+            }
+        }
     }
 
     private static void checkIpPool(String cidr) {

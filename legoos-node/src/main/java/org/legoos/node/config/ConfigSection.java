@@ -9,6 +9,7 @@ public enum ConfigSection {
     MEMORY("a memory component (mComponent): holds processes' pages, homes address spaces, caches files"),
     STORAGE("a storage component (sComponent): stateless file service over a local directory"),
     SECURITY("who may connect: mutual TLS with the cluster's certificates ('lego certs'), read by every component and client"),
+    METRICS("what each component exports for monitoring: counters and gauges in the Prometheus text format over HTTP"),
     CLUSTER("what 'lego up' starts on this machine");
 
     private final String description;

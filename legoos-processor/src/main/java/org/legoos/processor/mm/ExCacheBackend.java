@@ -208,6 +208,7 @@ public final class ExCacheBackend implements LineBackend {
                            MemorySegment victimData, long strideVpns, List<PrefetchLine> lines) {
         long va = vpn << 12;
         VmMirror vm = space.vm();
+        space.countMiss();
         space.throwIfFailed();
         // first: it may wait for a write-back of the page under way, which makes the page materialised
         byte[] restored = takeDeferred(space.asid(), vpn);

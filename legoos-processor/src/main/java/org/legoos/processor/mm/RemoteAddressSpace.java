@@ -55,6 +55,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
      * and gave to another's mmap is never forgotten or invalidated by the first thread's late mirror update. The
      * home serialises the calls of one process anyway, so this costs no parallelism.
      */
+    private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.locks.ReentrantLock vmLock = new java.util.concurrent.locks.ReentrantLock();
     /** A write-back of this process's dirty pages that failed on another process's thread; sticky. */
     private volatile RuntimeException failure;
@@ -95,6 +96,16 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     public long pid() {
         return pid;
+    }
+
+    /** ExCache misses of this process: lines its backend filled (zero-fills included), counted on the miss path. */
+    public long misses() {
+        return misses.sum();
+    }
+
+    /** Counts one miss; called by {@link ExCacheBackend} for every fill. */
+    void countMiss() {
+        misses.increment();
     }
 
     /** The ExCache address-space id of this process on this processor component. */

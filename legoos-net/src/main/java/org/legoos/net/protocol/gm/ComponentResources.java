@@ -10,10 +10,11 @@ import static org.legoos.net.protocol.Codecs.*;
  * runs processes and {@code modeReason} why (null and empty for other roles); {@code memoryUsedBytes} of a processor is
  * the heap reserved by its process-mode tasks. For a memory component, {@code replicaBytes} of {@code memoryUsedBytes}
  * hold replicas of other components' pages, and {@code unreplicatedSpaces} address spaces owned there have no replica.
+ * {@code excacheHits} and {@code excacheMisses} are a processor's ExCache counters since it started (0 elsewhere).
  */
 public record ComponentResources(int cores, int threadsRunning, int processes, long memoryCapacityBytes, long memoryUsedBytes,
                                  long storageUsedBytes, long excacheBytes, ProcessorMode processorMode, String modeReason,
-                                 long replicaBytes, int unreplicatedSpaces)
+                                 long replicaBytes, int unreplicatedSpaces, long excacheHits, long excacheMisses)
         implements org.legoos.net.protocol.Message {
     private static final ProcessorMode[] MODES = ProcessorMode.values();
 
@@ -34,6 +35,14 @@ public record ComponentResources(int cores, int threadsRunning, int processes, l
                 processorMode, modeReason, 0, 0);
     }
 
+    /** Without ExCache counters (any role but processor). */
+    public ComponentResources(int cores, int threadsRunning, int processes, long memoryCapacityBytes, long memoryUsedBytes,
+                              long storageUsedBytes, long excacheBytes, ProcessorMode processorMode, String modeReason,
+                              long replicaBytes, int unreplicatedSpaces) {
+        this(cores, threadsRunning, processes, memoryCapacityBytes, memoryUsedBytes, storageUsedBytes, excacheBytes,
+                processorMode, modeReason, replicaBytes, unreplicatedSpaces, 0, 0);
+    }
+
     @Override
     public void encode(WireWriter out) {
         out.putInt(cores);
@@ -47,6 +56,8 @@ public record ComponentResources(int cores, int threadsRunning, int processes, l
         out.putString(modeReason);
         out.putLong(replicaBytes);
         out.putInt(unreplicatedSpaces);
+        out.putLong(excacheHits);
+        out.putLong(excacheMisses);
     }
 
     public static ComponentResources decode(WireReader in) {
@@ -62,6 +73,6 @@ public record ComponentResources(int cores, int threadsRunning, int processes, l
             throw new org.legoos.net.protocol.ProtocolException("bad processor mode " + mode);
         }
         return new ComponentResources(cores, threads, processes, cap, used, storage, excache, mode < 0 ? null : MODES[mode],
-                in.getString(), in.getLong(), in.getInt());
+                in.getString(), in.getLong(), in.getInt(), in.getLong(), in.getLong());
     }
 }

@@ -16,7 +16,9 @@ public enum PmOp implements Op {
     /** processes running on this processor component. */
     PS(5, ListProcesses.class, ListProcesses::decode, ProcessList::decode),
     /** a chunk of a process's stdin from the client that started it; answered with how much the processor holds. */
-    INPUT(6, ProcessInput.class, ProcessInput::decode, InputAccepted::decode);
+    INPUT(6, ProcessInput.class, ProcessInput::decode, InputAccepted::decode),
+    /** the end of a process's stderr, while it runs and for a while after it exited ({@code lego logs PID}). */
+    LOGS(7, ProcessLogs.class, ProcessLogs::decode, ProcessLog::decode);
 
     private final Info info;
 
