@@ -182,7 +182,8 @@ public final class ClusterClient implements AutoCloseable {
      * @throws org.legoos.api.LegoException INVALID_ARGUMENT if the cluster runs insecure or the CA did not sign it
      */
     public void publishRevocations(byte[] list) {
-        rpc.call(ComponentHost.MANAGER_NODE, new org.legoos.net.protocol.gm.CrlPublish(java.nio.ByteBuffer.wrap(list)));
+        rpc.call(ComponentHost.MANAGER_NODE, new org.legoos.net.protocol.gm.CrlPublish(
+                new org.legoos.net.protocol.gm.Crl(java.nio.ByteBuffer.wrap(list))));
     }
 
     /** @throws LegoException NOT_FOUND */

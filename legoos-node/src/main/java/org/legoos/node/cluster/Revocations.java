@@ -60,7 +60,7 @@ public final class Revocations implements AutoCloseable {
             }
             boolean installed;
             try {
-                installed = tls.install(q.bytes());
+                installed = tls.install(q.list().bytes());
             } catch (SecurityConfigException e) {
                 throw Status.INVALID_ARGUMENT.toException("revocation list refused: " + e.getMessage());
             }
@@ -85,7 +85,7 @@ public final class Revocations implements AutoCloseable {
         if (tls == null) {
             return r;
         }
-        rpc.onMessage(CrlPush.class, (q, ctx) -> r.install(q.bytes(), "pushed by the manager"), r.worker);
+        rpc.onMessage(CrlPush.class, (q, ctx) -> r.install(q.list().bytes(), "pushed by the manager"), r.worker);
         r.worker.execute(() -> {
             try {
                 byte[] list = rpc.call(managerNode, new CrlGet()).bytes();
@@ -112,7 +112,7 @@ public final class Revocations implements AutoCloseable {
     private void push(List<Integer> nodes, byte[] list) {
         for (int node : nodes) {
             try {
-                rpc.send(node, new CrlPush(ByteBuffer.wrap(list)));
+                rpc.send(node, new CrlPush(new Crl(ByteBuffer.wrap(list))));
             } catch (LegoException e) {
                 log.warn("cannot push the revocation list to node {}: {} (it fetches it when it joins again)", node,
                         e.getMessage());

@@ -4,7 +4,8 @@ import org.legoos.net.protocol.WireReader;
 import org.legoos.net.protocol.WireWriter;
 
 /**
- * The revocation list the manager serves (empty: none published).
+ * A revocation list as the CA wrote it (PEM or DER; empty: none): the reply to GM_CRL_GET and the body of GM_CRL_PUBLISH
+ * and GM_CRL_PUSH.
  */
 public record Crl(java.nio.ByteBuffer crl) implements org.legoos.net.protocol.Message {
     /** Most bytes a revocation list may have on the wire (a list of some 100 000 serials). */
