@@ -55,8 +55,9 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
      * and gave to another's mmap is never forgotten or invalidated by the first thread's late mirror update. The
      * home serialises the calls of one process anyway, so this costs no parallelism.
      */
-    private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.locks.ReentrantLock vmLock = new java.util.concurrent.locks.ReentrantLock();
+    /** ExCache misses of this process (fills, zero-fills included); counted on the miss path, read by ps and metrics. */
+    private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
     /** A write-back of this process's dirty pages that failed on another process's thread; sticky. */
     private volatile RuntimeException failure;
 
