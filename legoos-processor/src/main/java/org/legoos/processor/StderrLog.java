@@ -76,19 +76,27 @@ final class StderrLog {
         }
     }
 
-    /** The process ended with {@code code} (and {@code error} if it died of an exception, appended as a last line). */
+    /**
+     * The process ended with {@code code}; {@code error} (if it died of an exception) is appended as a last line unless
+     * the process already printed it there (a process-mode task reports its own death on its stderr).
+     */
     synchronized void ended(long pid, int code, String error) {
         Tail t = running.remove(pid);
         if (t == null) {
             return;
         }
-        if (!error.isEmpty()) {
+        if (!error.isEmpty() && !endsWith(t.bytes(), (error + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
             byte[] line = ("[" + error + "]\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
             t.append(line, 0, line.length);
         }
         t.running = false;
         t.exitCode = code;
         ended.put(pid, t);
+    }
+
+    private static boolean endsWith(byte[] bytes, byte[] suffix) {
+        return bytes.length >= suffix.length
+                && Arrays.equals(bytes, bytes.length - suffix.length, bytes.length, suffix, 0, suffix.length);
     }
 
     /** The vNode of a process whose stderr is kept, or null if none is. */

@@ -35,6 +35,11 @@ class StderrLogTest {
         assertThat(log.vnodeOf(1)).isEqualTo("v");
         log.append(1, b("after the end is ignored"));
         assertThat(log.get(1).stderr()).isEqualTo(ended.stderr());
+
+        log.started(2, "v"); // a process-mode task prints its own death: not repeated
+        log.append(2, b("Segmentation fault: pid 2\n"));
+        log.ended(2, 139, "Segmentation fault: pid 2");
+        assertThat(new String(log.get(2).stderr(), StandardCharsets.UTF_8)).isEqualTo("Segmentation fault: pid 2\n");
     }
 
     @Test
