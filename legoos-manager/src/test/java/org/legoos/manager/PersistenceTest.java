@@ -163,7 +163,7 @@ class PersistenceTest {
     @Test
     void aVNodeSavedBeforeStorageQuotasGetsTheDefault() throws IOException {
         String body = "legoos-manager-state 1\nnext-node-id 5\nnext-vnode-id 2\nnext-pid 1\nip-cursor 1\n"
-                + "component 2 processor p1\ncomponent 3 memory m1\ncomponent 4 storage s1\n"
+                + "component 2 processor old-p\ncomponent 3 memory old-m\ncomponent 4 storage old-s\n"
                 + "vnode 1 old 10.77.0.1 4 3 1073741824 8\n";
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(body.getBytes(StandardCharsets.UTF_8));
@@ -173,7 +173,7 @@ class PersistenceTest {
         assertThat(old.storageQuotaBytes()).isEqualTo(c.config.defaultStorageQuotaBytes());
         assertThat(old.memoryQuotaBytes()).isEqualTo(1L << 30);
         assertThat(old.maxProcesses()).isEqualTo(8);
-        c.withBasicComponents();
+        c.withBasicComponents(); // new components (other addresses): the old ones stay DEAD
         c.createVNode("new"); // saved again, now with nine fields
         assertThat(Files.readString(stateFile())).contains("vnode 1 old 10.77.0.1 4 3 1073741824 8 "
                 + c.config.defaultStorageQuotaBytes() + "\n");
