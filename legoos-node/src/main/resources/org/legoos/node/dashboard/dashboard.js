@@ -3,7 +3,7 @@
 'use strict';
 
 const POLL_MS = 1000;
-const WINDOW_MS = 120000;
+const WINDOW_MS = 60000;
 const COLORS = ['#4a7bd0', '#d0584a', '#3a9a5a', '#b07a2a', '#8a4ad0', '#2a9ab0', '#d04a9a', '#666'];
 
 function h(tag, attrs, ...children) {
@@ -72,16 +72,20 @@ class Chart {
     const x = t => L + (W - L) * (1 - (now - t) / WINDOW_MS);
     const y = v => (H - B) * (1 - v / max);
     this.legend.replaceChildren();
-    let i = 0;
+    let i = 0, samples = 0;
     for (const [name, pts] of this.series) {
       const color = COLORS[i++ % COLORS.length];
       c.strokeStyle = color; c.lineWidth = 2; c.beginPath();
       pts.forEach(([t, v], k) => k ? c.lineTo(x(t), y(v)) : c.moveTo(x(t), y(v)));
       c.stroke();
+      c.fillStyle = color;
+      for (const [t, v] of pts) { c.beginPath(); c.arc(x(t), y(v), 2, 0, 2 * Math.PI); c.fill(); }
+      samples = Math.max(samples, pts.length);
       const swatch = h('span', {}, '■ ' + name + ' ' + rate(pts[pts.length - 1][1]) + '/s');
       swatch.style.color = color;
       this.legend.append(swatch);
     }
+    this.canvas.dataset.samples = String(samples); // for tests: the longest series drawn
   }
 }
 

@@ -1,0 +1,133 @@
+package org.legoos.node.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.legoos.node.cluster.TcpCluster;
+import org.legoos.processor.client.ProcessClient;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real browser: headless Chromium (the distribution's {@code chromium} and {@code chromium-driver})
+ * driven by Selenium against a mutual-TLS {@link TcpCluster} running a program that misses steadily. Skipped, with
+ * the reason, where no Chromium or no chromedriver is installed. Saves a screenshot to {@code docs/dashboard.png}.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DashboardBrowserTest {
+    /** The longest a page may take to show what is asserted (polling every 250 ms). */
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    static Optional<Path> executable(String... candidates) {
+        return Stream.of(candidates).map(Path::of).filter(Files::isExecutable).findFirst();
+    }
+
+    @Test
+    void theProcessItsMissesAndItsPageShowInChromium(@TempDir Path dir) throws Exception {
+        Optional<Path> chromium = executable("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium");
+        Optional<Path> driverBinary = executable("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+        assumeTrue(chromium.isPresent(), "no chromium binary (apt-get install chromium chromium-driver): browser test skipped");
+        assumeTrue(driverBinary.isPresent(), "no chromedriver binary (apt-get install chromium-driver): browser test skipped");
+
+        try (TcpCluster cluster = TcpCluster.start(DashboardServerTest.config(dir), 1, 2, 1, Map.of("churn", Churn.class));
+             var client = cluster.client()) {
+            String url = cluster.manager().dashboardUrl();
+            String token = cluster.manager().dashboardToken();
+            client.createVNode("w", 0, 0);
+            var files = client.files("w");
+            files.create("/input.txt", true);
+            files.write("/input.txt", 0, ByteBuffer.wrap("to be or not to be\n".getBytes(StandardCharsets.UTF_8)));
+            files.close("/input.txt");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ProcessClient.Running churn = client.processes().start("w", "churn", List.of(), out, OutputStream.nullOutputStream());
+            long pid = churn.pid();
+
+            ChromeOptions options = new ChromeOptions();
+            options.setBinary(chromium.get().toFile());
+            options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                    "--window-size=1400,1100", "--user-data-dir=" + dir.resolve("chromium"));
+            ChromeDriverService service = new ChromeDriverService.Builder()
+                    .usingDriverExecutable(driverBinary.get().toFile()).usingAnyFreePort().build();
+            WebDriver browser = new ChromeDriver(service, options);
+            try {
+                WebDriverWait wait = new WebDriverWait(browser, WAIT, Duration.ofMillis(250));
+                // without the token: 401
+                browser.get(url);
+                assertThat(browser.getPageSource()).contains("401");
+
+                browser.get(DashboardServer.urlWithToken(url, token));
+                assertThat(browser.getCurrentUrl()).as("the token left the address bar").doesNotContain(token);
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("proc-" + pid)));
+                assertThat(browser.findElement(By.id("proc-" + pid)).getText()).contains("churn").contains("w");
+                assertThat(browser.findElement(By.id("components")).getText()).contains("processor").contains("memory")
+                        .contains("storage").contains("alive");
+                // the counter moves, and misses/s (computed in the page from two samples) is positive
+                String misses = browser.findElement(By.id("misses-" + pid)).getText();
+                wait.until(d -> !d.findElement(By.id("misses-" + pid)).getText().equals(misses));
+                wait.until(d -> positive(d.findElement(By.id("rate-" + pid)).getText()));
+                wait.until(d -> d.findElement(By.id("chart-process-misses")).findElement(By.xpath(".."))
+                        .getText().contains(pid + " churn"));
+                wait.until(d -> Integer.parseInt(d.findElement(By.id("chart-process-misses")).getDomAttribute("data-samples")) >= 5);
+                save(browser, dir);
+
+                // its page: its counters
+                browser.get(url + "#/process/" + pid);
+                wait.until(d -> d.findElement(By.id("process-counters")).getText().contains("ExCache misses"));
+                String counters = browser.findElement(By.id("process-counters")).getText();
+                assertThat(counters).contains("churn").contains("home memory component").contains("threads");
+                wait.until(d -> positive(d.findElement(By.id("counter-ExCache-misses-s")).getText().replaceAll("\\D+", " ").trim()));
+
+                // its vNode's page: its files and processes
+                browser.get(url + "#/vnode/w");
+                wait.until(d -> d.findElement(By.id("vnode-files")).getText().contains("input.txt"));
+                wait.until(d -> d.findElement(By.id("vnode-processes")).getText().contains("churn"));
+            } finally {
+                browser.quit();
+                churn.kill();
+            }
+        }
+    }
+
+    private static boolean positive(String text) {
+        String[] parts = text.trim().split("\\s+");
+        try {
+            return Long.parseLong(parts[parts.length - 1]) > 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The screenshot, to docs/dashboard.png when the tests run in the source tree. */
+    private static void save(WebDriver browser, Path dir) throws Exception {
+        File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
+        Path docs = Path.of("..", "docs");
+        if (Files.isDirectory(docs)) {
+            Files.copy(shot.toPath(), docs.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Files.copy(shot.toPath(), dir.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
