@@ -6,7 +6,7 @@ import org.legoos.api.LegoContext;
 import org.legoos.api.LegoProgram;
 
 /**
- * Misses steadily until killed (at most a minute): writes and reads 4 MiB page by page, over and over, through a
+ * Misses steadily until killed (at most three minutes): writes and reads 4 MiB page by page, over and over, through a
  * 1 MiB ExCache, pausing a little every 64 pages so that it does not hog a loaded machine. Prints "running" once.
  */
 public final class Churn implements LegoProgram {
@@ -15,7 +15,7 @@ public final class Churn implements LegoProgram {
         AddressSpace m = ctx.memory();
         long len = 4L << 20;
         long va = m.mmap(len);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         boolean said = false;
         for (long round = 0; !ctx.killed() && System.nanoTime() < deadline; round++) {
             for (long off = 0; off < len && !ctx.killed(); off += AddressSpace.PAGE_SIZE) {
