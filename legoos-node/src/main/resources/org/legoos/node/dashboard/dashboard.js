@@ -225,7 +225,7 @@ function processView(pid) {
   const counters = h('div', { id: 'process-counters' });
   const status = h('div', { class: 'warn', id: 'process-status' });
   document.getElementById('page').replaceChildren(h('h2', {}, 'Process ' + pid), status, counters,
-    h('h2', {}, 'Live'), chart.el);
+    h('h2', {}, 'Live'), h('div', { class: 'charts' }, chart.el));
   return async () => {
     let d;
     try {

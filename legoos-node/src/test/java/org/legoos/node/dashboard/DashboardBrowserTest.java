@@ -99,7 +99,7 @@ class DashboardBrowserTest {
                 wait.until(d -> d.findElement(By.id("chart-process-misses")).findElement(By.xpath(".."))
                         .getText().contains(pid + " churn"));
                 wait.until(d -> Integer.parseInt(d.findElement(By.id("chart-process-misses")).getDomAttribute("data-samples")) >= 5);
-                save(browser, dir);
+                save(browser, "dashboard.png", true);
 
                 // its page: its counters
                 browser.get(url + "#/process/" + pid);
@@ -107,11 +107,13 @@ class DashboardBrowserTest {
                 String counters = browser.findElement(By.id("process-counters")).getText();
                 assertThat(counters).contains("churn").contains("home memory component").contains("threads");
                 wait.until(d -> positive(d.findElement(By.id("counter-ExCache-misses-s")).getText().replaceAll("\\D+", " ").trim()));
+                save(browser, "dashboard-process.png", false);
 
                 // its vNode's page: its files and processes
                 browser.get(url + "#/vnode/w");
                 wait.until(d -> d.findElement(By.id("vnode-files")).getText().contains("input.txt"));
                 wait.until(d -> d.findElement(By.id("vnode-processes")).getText().contains("churn"));
+                save(browser, "dashboard-vnode.png", false);
             } finally {
                 browser.quit();
                 churn.kill();
@@ -128,14 +130,16 @@ class DashboardBrowserTest {
         }
     }
 
-    /** The screenshot, to docs/dashboard.png when the tests run in the source tree. */
-    private static void save(WebDriver browser, Path dir) throws Exception {
+    /** A screenshot to target/NAME, and to docs/NAME too if {@code docs} and the tests run in the source tree. */
+    private static void save(WebDriver browser, String name, boolean docs) throws Exception {
         File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
-        Path docs = Path.of("..", "docs");
-        if (Files.isDirectory(docs)) {
-            Files.copy(shot.toPath(), docs.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
-        } else {
-            Files.copy(shot.toPath(), dir.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+        Path target = Path.of("target");
+        if (Files.isDirectory(target)) {
+            Files.copy(shot.toPath(), target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+        Path docsDir = Path.of("..", "docs");
+        if (docs && Files.isDirectory(docsDir)) {
+            Files.copy(shot.toPath(), docsDir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }
