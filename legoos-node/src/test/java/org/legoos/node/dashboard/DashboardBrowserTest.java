@@ -34,21 +34,25 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The dashboard in a real browser: headless Chromium (the distribution's {@code chromium} and {@code chromium-driver})
  * driven by Selenium against a mutual-TLS {@link TcpCluster} running a program that misses steadily. Skipped, with
- * the reason, where no Chromium or no chromedriver is installed. Saves a screenshot to {@code docs/dashboard.png}.
+ * the reason, where no Chromium or no chromedriver is installed ({@code LEGOOS_CHROMIUM} and {@code
+ * LEGOOS_CHROMEDRIVER} name them where they are elsewhere). Saves a screenshot to {@code docs/dashboard.png}.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DashboardBrowserTest {
     /** The longest a page may take to show what is asserted (polling every 250 ms). */
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    static Optional<Path> executable(String... candidates) {
-        return Stream.of(candidates).map(Path::of).filter(Files::isExecutable).findFirst();
+    /** The first executable of {@code candidates}, or only what environment variable {@code override} names if set. */
+    static Optional<Path> executable(String override, String... candidates) {
+        String chosen = System.getenv(override);
+        Stream<String> paths = chosen != null && !chosen.isBlank() ? Stream.of(chosen) : Stream.of(candidates);
+        return paths.map(Path::of).filter(Files::isExecutable).findFirst();
     }
 
     @Test
     void theProcessItsMissesAndItsPageShowInChromium(@TempDir Path dir) throws Exception {
-        Optional<Path> chromium = executable("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium");
-        Optional<Path> driverBinary = executable("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+        Optional<Path> chromium = executable("LEGOOS_CHROMIUM", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium");
+        Optional<Path> driverBinary = executable("LEGOOS_CHROMEDRIVER", "/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
         assumeTrue(chromium.isPresent(), "no chromium binary (apt-get install chromium chromium-driver): browser test skipped");
         assumeTrue(driverBinary.isPresent(), "no chromedriver binary (apt-get install chromium-driver): browser test skipped");
 
