@@ -31,14 +31,12 @@ public final class DashboardServer implements AutoCloseable {
             "dashboard.js", "text/javascript; charset=utf-8",
             "dashboard.css", "text/css; charset=utf-8");
 
-    private final Javalin app;
-    private final String url;
     private final byte[] token;
+    private Javalin app;
+    private String url;
     private volatile ClusterView view;
 
-    private DashboardServer(Javalin app, String url, byte[] token) {
-        this.app = app;
-        this.url = url;
+    private DashboardServer(byte[] token) {
         this.token = token;
     }
 
@@ -68,8 +66,7 @@ public final class DashboardServer implements AutoCloseable {
         if (new InetSocketAddress(host, port).isUnresolved()) {
             throw new IllegalStateException(ConfigKeys.DASHBOARD_LISTEN.id() + " " + listen + ": cannot resolve host " + host);
         }
-        byte[] secret = token.getBytes(StandardCharsets.UTF_8);
-        DashboardServer[] self = new DashboardServer[1];
+        DashboardServer d = new DashboardServer(token.getBytes(StandardCharsets.UTF_8));
         QueuedThreadPool threads = new QueuedThreadPool(8, 2);
         threads.setName("dashboard");
         threads.setDaemon(true);
@@ -77,17 +74,17 @@ public final class DashboardServer implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.jetty.threadPool = threads;
-            config.routes.before(ctx -> self[0].authorize(ctx));
-            config.routes.get("/", ctx -> self[0].resource(ctx, "index.html", "text/html; charset=utf-8"));
+            config.routes.before(ctx -> d.authorize(ctx));
+            config.routes.get("/", ctx -> d.resource(ctx, "index.html", "text/html; charset=utf-8"));
             config.routes.get("/static/{name}", ctx -> {
                 String type = STATIC.get(ctx.pathParam("name"));
                 if (type == null) {
                     ctx.status(404).result("no such file\n");
                 } else {
-                    self[0].resource(ctx, ctx.pathParam("name"), type);
+                    d.resource(ctx, ctx.pathParam("name"), type);
                 }
             });
-            config.routes.get("/api/cluster", ctx -> self[0].api(ctx, v -> v.cluster()));
+            config.routes.get("/api/cluster", ctx -> d.api(ctx, v -> v.cluster()));
             config.routes.get("/api/process/{pid}", ctx -> {
                 long pid;
                 try {
@@ -96,9 +93,9 @@ public final class DashboardServer implements AutoCloseable {
                     ctx.status(400).contentType("application/json").result("{\"error\":\"a pid is a number\"}");
                     return;
                 }
-                self[0].api(ctx, v -> v.process(pid));
+                d.api(ctx, v -> v.process(pid));
             });
-            config.routes.get("/api/vnode/{name}", ctx -> self[0].api(ctx, v -> v.vnode(ctx.pathParam("name"))));
+            config.routes.get("/api/vnode/{name}", ctx -> d.api(ctx, v -> v.vnode(ctx.pathParam("name"))));
         });
         String shownHost;
         try {
@@ -113,8 +110,8 @@ public final class DashboardServer implements AutoCloseable {
         if (shownHost.equals("0.0.0.0") || shownHost.equals("[::]")) {
             shownHost = "127.0.0.1";
         }
-        DashboardServer d = new DashboardServer(app, "http://" + shownHost + ":" + app.port() + "/", secret);
-        self[0] = d;
+        d.app = app;
+        d.url = "http://" + shownHost + ":" + app.port() + "/";
         return d;
     }
 

@@ -85,7 +85,10 @@ class DashboardBrowserTest {
                 return;
             }
             try {
+                // the page redraws its tables every second: an element found may be gone when read, so every read is
+                // in a wait that tries again
                 WebDriverWait wait = new WebDriverWait(browser, WAIT, Duration.ofMillis(250));
+                wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
                 // without the token: 401
                 browser.get(url);
                 assertThat(browser.getPageSource()).contains("401");
@@ -93,22 +96,23 @@ class DashboardBrowserTest {
                 browser.get(DashboardServer.urlWithToken(url, token));
                 assertThat(browser.getCurrentUrl()).as("the token left the address bar").doesNotContain(token);
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.id("proc-" + pid)));
-                assertThat(browser.findElement(By.id("proc-" + pid)).getText()).contains("churn").contains("w");
-                assertThat(browser.findElement(By.id("components")).getText()).contains("processor").contains("memory")
-                        .contains("storage").contains("alive");
+                assertThat(wait.until(d -> d.findElement(By.id("proc-" + pid)).getText())).contains("churn").contains("w");
+                assertThat(wait.until(d -> d.findElement(By.id("components")).getText())).contains("processor")
+                        .contains("memory").contains("storage").contains("alive");
                 // the counter moves, and misses/s (computed in the page from two samples) is positive
-                String misses = browser.findElement(By.id("misses-" + pid)).getText();
+                String misses = wait.until(d -> d.findElement(By.id("misses-" + pid)).getText());
                 wait.until(d -> !d.findElement(By.id("misses-" + pid)).getText().equals(misses));
                 wait.until(d -> positive(d.findElement(By.id("rate-" + pid)).getText()));
                 wait.until(d -> d.findElement(By.id("chart-process-misses")).findElement(By.xpath(".."))
                         .getText().contains(pid + " churn"));
-                wait.until(d -> Integer.parseInt(d.findElement(By.id("chart-process-misses")).getDomAttribute("data-samples")) >= 5);
+                wait.until(d -> Integer.parseInt(java.util.Objects.requireNonNullElse(
+                        d.findElement(By.id("chart-process-misses")).getDomAttribute("data-samples"), "0")) >= 5);
                 save(browser, "dashboard.png", true);
 
                 // its page: its counters
                 browser.get(url + "#/process/" + pid);
                 wait.until(d -> d.findElement(By.id("process-counters")).getText().contains("ExCache misses"));
-                String counters = browser.findElement(By.id("process-counters")).getText();
+                String counters = wait.until(d -> d.findElement(By.id("process-counters")).getText());
                 assertThat(counters).contains("churn").contains("home memory component").contains("threads");
                 wait.until(d -> positive(d.findElement(By.id("counter-ExCache-misses-s")).getText().replaceAll("\\D+", " ").trim()));
                 save(browser, "dashboard-process.png", false);
