@@ -96,9 +96,10 @@ class DashboardBrowserTest {
                 browser.get(DashboardServer.urlWithToken(url, token));
                 assertThat(browser.getCurrentUrl()).as("the token left the address bar").doesNotContain(token);
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.id("proc-" + pid)));
-                assertThat(wait.until(d -> d.findElement(By.id("proc-" + pid)).getText())).contains("churn").contains("w");
-                assertThat(wait.until(d -> d.findElement(By.id("components")).getText())).contains("processor")
-                        .contains("memory").contains("storage").contains("alive");
+                String row = wait.until(d -> d.findElement(By.id("proc-" + pid)).getText());
+                assertThat(row).contains("churn").contains("w");
+                String components = wait.until(d -> d.findElement(By.id("components")).getText());
+                assertThat(components).contains("processor").contains("memory").contains("storage").contains("alive");
                 // the counter moves, and misses/s (computed in the page from two samples) is positive
                 String misses = wait.until(d -> d.findElement(By.id("misses-" + pid)).getText());
                 wait.until(d -> !d.findElement(By.id("misses-" + pid)).getText().equals(misses));
