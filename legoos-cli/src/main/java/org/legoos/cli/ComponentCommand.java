@@ -45,7 +45,9 @@ abstract class ComponentCommand implements Callable<Integer> {
             ManagerNode m = ManagerNode.start(cfg);
             node = m;
             ready = "manager ready at " + m.address() + " (state " + (cfg.get(ConfigKeys.MANAGER_STATE_DIR) == null ? "in memory only"
-                    : "in " + cfg.get(ConfigKeys.MANAGER_STATE_DIR)) + ")" + (m.metricsUrl() == null ? "" : ", metrics " + m.metricsUrl());
+                    : "in " + cfg.get(ConfigKeys.MANAGER_STATE_DIR)) + ")" + (m.metricsUrl() == null ? "" : ", metrics " + m.metricsUrl())
+                    + (m.dashboardUrl() == null ? "" : ", dashboard " + m.dashboardUrl() + " (token in "
+                    + cfg.get(ConfigKeys.DASHBOARD_TOKEN_FILE) + ")");
         } else {
             ComponentNode c = ComponentNode.start(role, cfg);
             node = c;

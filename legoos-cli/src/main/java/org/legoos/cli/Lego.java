@@ -50,6 +50,7 @@ public final class Lego implements Runnable {
     static final List<Class<?>> SUBCOMMANDS = List.of(DemoCommand.class, BenchCommand.class,
             ComponentCommand.Manager.class, ComponentCommand.Processor.class, ComponentCommand.Memory.class,
             ComponentCommand.Storage.class, UpCommand.class, DownCommand.class, LogsCommand.class, StatusCommand.class, TopCommand.class,
+            DashboardCommand.class,
             VnodeCommand.class, FileCommands.Cp.class, FileCommands.Ls.class, FileCommands.Cat.class, FileCommands.Rm.class,
             RunCommand.class, PsCommand.class, KillCommand.class, ConfigCommand.class, CertsCommand.class,
             CommandLine.HelpCommand.class);

@@ -40,6 +40,14 @@ final class RunDir {
         return dir;
     }
 
+    /** The file name of the dashboard's token in a run directory (the manager writes it, owner-only). */
+    static final String DASHBOARD_TOKEN = "dashboard.token";
+
+    /** The dashboard's URL without its token, as 'lego up' wrote it (absent: no dashboard). */
+    Path dashboardUrlFile() {
+        return dir.resolve("dashboard.url");
+    }
+
     Path configFile() {
         return dir.resolve("lego.yaml");
     }

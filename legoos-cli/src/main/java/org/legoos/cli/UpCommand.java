@@ -89,8 +89,10 @@ final class UpCommand implements Callable<Integer> {
         });
         try {
             String managerMetrics = metricsAddress(cfg, "manager", metricsUrls);
-            started.put("manager", run.launch("manager", NodeRole.MANAGER,
-                    command(java, NodeRole.MANAGER, run, null, null, "manager", managerMetrics), env));
+            List<String> managerCommand = command(java, NodeRole.MANAGER, run, null, null, "manager", managerMetrics);
+            String dashboardUrl = dashboardAddress(cfg, managerCommand);
+            Files.deleteIfExists(run.dashboardUrlFile());
+            started.put("manager", run.launch("manager", NodeRole.MANAGER, managerCommand, env));
             io.err().println("lego up: manager starting at " + cfg.get(ConfigKeys.MANAGER_ADDRESS) + " (log " + run.log("manager") + ")");
             Duration timeout = cfg.get(ConfigKeys.CLUSTER_START_TIMEOUT);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -115,6 +117,13 @@ final class UpCommand implements Callable<Integer> {
                     io.out().println();
                     io.out().println("metrics (Prometheus text format):");
                     metricsUrls.forEach((name, url) -> io.out().printf("  %-12s %s%n", name, url));
+                }
+                if (dashboardUrl != null) {
+                    Files.writeString(run.dashboardUrlFile(), dashboardUrl + "\n", StandardCharsets.UTF_8);
+                    io.out().println();
+                    io.out().println("dashboard (read-only; the token is in " + cfg.get(ConfigKeys.DASHBOARD_TOKEN_FILE)
+                            + ", 'lego dashboard' prints this again):");
+                    io.out().println("  " + DashboardCommand.urlWithToken(run, cfg.get(ConfigKeys.DASHBOARD_TOKEN_FILE)));
                 }
             }
         } catch (RuntimeException | IOException | InterruptedException e) {
@@ -174,6 +183,9 @@ final class UpCommand implements Callable<Integer> {
         } else if (c.get(ConfigKeys.MANAGER_STATE_DIR) != null) {
             c = c.with(ConfigKeys.MANAGER_STATE_DIR, c.get(ConfigKeys.MANAGER_STATE_DIR).toAbsolutePath().normalize());
         }
+        Path token = c.isSet(ConfigKeys.DASHBOARD_TOKEN_FILE) ? c.get(ConfigKeys.DASHBOARD_TOKEN_FILE)
+                : runDir.resolve(RunDir.DASHBOARD_TOKEN);
+        c = c.with(ConfigKeys.DASHBOARD_TOKEN_FILE, token.toAbsolutePath().normalize());
         Path root = c.isSet(ConfigKeys.STORAGE_ROOT) ? c.get(ConfigKeys.STORAGE_ROOT) : runDir.resolve("storage");
         return c.with(ConfigKeys.STORAGE_ROOT, root.toAbsolutePath().normalize());
     }
@@ -276,6 +288,32 @@ final class UpCommand implements Callable<Integer> {
         String shown = host.equals("0.0.0.0") || host.equals("[::]") ? "127.0.0.1" : host;
         urls.put(name, "http://" + shown + ":" + port + "/metrics");
         return address;
+    }
+
+    /**
+     * Turns on the manager's dashboard in {@code managerCommand} and returns its URL (without the token), or null when
+     * {@code dashboard.listen} is set to off. Unless an address is configured, a free loopback port chosen here.
+     */
+    static String dashboardAddress(LegoConfig cfg, List<String> managerCommand) throws IOException {
+        String listen = cfg.get(ConfigKeys.DASHBOARD_LISTEN).trim();
+        if (cfg.isSet(ConfigKeys.DASHBOARD_LISTEN) && listen.equals(ConfigKeys.DASHBOARD_OFF)) {
+            return null;
+        }
+        String host = "127.0.0.1";
+        int port = 0;
+        if (!listen.equals(ConfigKeys.DASHBOARD_OFF)) {
+            host = listen.substring(0, listen.lastIndexOf(':'));
+            port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+        }
+        if (port == 0) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+        }
+        managerCommand.add("--set");
+        managerCommand.add(ConfigKeys.DASHBOARD_LISTEN.id() + "=" + host + ":" + port);
+        String shown = host.equals("0.0.0.0") || host.equals("[::]") ? "127.0.0.1" : host;
+        return "http://" + shown + ":" + port + "/";
     }
 
     static List<String> command(List<String> java, NodeRole role, RunDir run, Path storageRoot, String listen, String identity,

@@ -102,6 +102,25 @@ class RunDirTest {
     }
 
     @Test
+    void upTurnsTheManagersDashboardOnWithItsTokenInTheRunDirectory(@TempDir Path dir) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("java", "manager"));
+        String url = UpCommand.dashboardAddress(LegoConfig.defaults(), cmd);
+        assertThat(url).startsWith("http://127.0.0.1:").endsWith("/").doesNotContain(":0/");
+        assertThat(cmd).containsSubsequence("--set", "dashboard.listen=" + url.substring("http://".length(), url.length() - 1));
+
+        List<String> fixed = new java.util.ArrayList<>();
+        assertThat(UpCommand.dashboardAddress(LegoConfig.defaults().with("dashboard.listen", "0.0.0.0:9500"), fixed))
+                .isEqualTo("http://127.0.0.1:9500/");
+        assertThat(fixed).containsExactly("--set", "dashboard.listen=0.0.0.0:9500");
+        List<String> off = new java.util.ArrayList<>();
+        assertThat(UpCommand.dashboardAddress(LegoConfig.defaults().with("dashboard.listen", "off"), off)).isNull();
+        assertThat(off).isEmpty();
+
+        assertThat(UpCommand.placeUnder(LegoConfig.defaults(), dir).get(ConfigKeys.DASHBOARD_TOKEN_FILE))
+                .isEqualTo(dir.resolve("dashboard.token").toAbsolutePath().normalize());
+    }
+
+    @Test
     void upGivesComponentsFixedPortsSoARestartKeepsTheirNodeIds() {
         LegoConfig d = LegoConfig.defaults();
         assertThat(UpCommand.listenAddress(d, NodeRole.STORAGE, 1)).isEqualTo("127.0.0.1:7701");

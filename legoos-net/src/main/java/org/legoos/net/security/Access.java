@@ -43,7 +43,12 @@ public final class Access {
             case PmOp p -> pm(p);
             case P2mOp p -> p2m(p);
             // metadata of vNode files: processors and `lego cp|ls|rm`; a buffer cache asks a file's size
-            case P2sOp p -> p == P2sOp.STAT ? EnumSet.of(PROCESSOR, MEMORY, OPERATOR, USER) : EnumSet.of(PROCESSOR, OPERATOR, USER);
+            // the manager lists a vNode's top directory for its dashboard (read-only)
+            case P2sOp p -> switch (p) {
+                case STAT -> EnumSet.of(PROCESSOR, MEMORY, OPERATOR, USER, MANAGER);
+                case READDIR -> EnumSet.of(PROCESSOR, OPERATOR, USER, MANAGER);
+                default -> EnumSet.of(PROCESSOR, OPERATOR, USER);
+            };
             case M2sOp m -> EnumSet.of(MEMORY);
             case M2mOp m -> EnumSet.of(MEMORY);
             default -> throw new IllegalArgumentException("no access rule for " + op.wireName());
@@ -70,7 +75,9 @@ public final class Access {
 
     private static Set<Role> pm(PmOp op) {
         return switch (op) {
-            case START, KILL, PS, INPUT, LOGS -> PROCESS_CLIENTS;
+            case START, KILL, INPUT, LOGS -> PROCESS_CLIENTS;
+            // and the manager, for its dashboard's process list (read-only)
+            case PS -> EnumSet.of(OPERATOR, USER, PROCESSOR, MANAGER);
             case OUTPUT, EXIT -> EnumSet.of(PROCESSOR);
         };
     }

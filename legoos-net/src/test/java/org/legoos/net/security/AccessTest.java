@@ -10,6 +10,7 @@ import org.legoos.net.protocol.gm.GmOp;
 import org.legoos.net.protocol.p2m.P2mOp;
 import org.legoos.net.protocol.p2s.P2sOp;
 import org.legoos.net.protocol.pm.PmOp;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The role table: every opcode has senders, and the lines the threat model (docs/SECURITY.md) draws hold. */
@@ -39,5 +40,14 @@ class AccessTest {
         assertThat(Access.senders(GmOp.MEMORY_FAILED)).containsOnly(Role.MANAGER);
         assertThat(Access.senders(GmOp.REGISTER)).containsOnly(Role.PROCESSOR, Role.MEMORY, Role.STORAGE);
         assertThat(Access.allows(P2sOp.UNLINK, Role.MEMORY)).isFalse();
+        // the manager's dashboard reads (process lists, a vNode's top directory) and changes nothing
+        assertThat(Access.allows(org.legoos.net.protocol.pm.PmOp.PS, Role.MANAGER)).isTrue();
+        assertThat(Access.allows(P2sOp.READDIR, Role.MANAGER)).isTrue();
+        assertThat(Access.allows(P2sOp.STAT, Role.MANAGER)).isTrue();
+        for (var op : List.of(org.legoos.net.protocol.pm.PmOp.START, org.legoos.net.protocol.pm.PmOp.KILL,
+                org.legoos.net.protocol.pm.PmOp.INPUT, P2sOp.OPEN, P2sOp.UNLINK, P2sOp.TRUNCATE, P2sOp.RENAME,
+                org.legoos.net.protocol.p2m.P2mOp.READ)) {
+            assertThat(Access.allows(op, Role.MANAGER)).as("manager may send " + op.wireName()).isFalse();
+        }
     }
 }

@@ -7,6 +7,8 @@ import org.legoos.net.transport.tcp.TcpConfig;
 import org.legoos.net.transport.tcp.TcpTransport;
 import org.legoos.node.config.ConfigKeys;
 import org.legoos.node.config.LegoConfig;
+import org.legoos.node.dashboard.ClusterView;
+import org.legoos.node.dashboard.DashboardServer;
 import org.legoos.node.metrics.ComponentMetrics;
 import org.legoos.node.metrics.MetricsServer;
 import org.slf4j.Logger;
@@ -27,14 +29,19 @@ public final class ManagerNode implements AutoCloseable {
     private final String address;
     private final Revocations revocations;
     private final MetricsServer metrics;
+    private final DashboardServer dashboard;
+    private final String dashboardToken;
     private volatile boolean closed;
 
-    private ManagerNode(RpcNode rpc, GlobalManager manager, String address, Revocations revocations, MetricsServer metrics) {
+    private ManagerNode(RpcNode rpc, GlobalManager manager, String address, Revocations revocations, MetricsServer metrics,
+                        DashboardServer dashboard, String dashboardToken) {
         this.rpc = rpc;
         this.manager = manager;
         this.address = address;
         this.revocations = revocations;
         this.metrics = metrics;
+        this.dashboard = dashboard;
+        this.dashboardToken = dashboardToken;
     }
 
     /**
@@ -42,12 +49,31 @@ public final class ManagerNode implements AutoCloseable {
      *
      * @throws org.legoos.node.config.ConfigException if the configuration is inconsistent
      * @throws org.legoos.manager.ManagerStateException if the state directory is corrupt or used by another manager
-     * @throws IllegalStateException if the address or {@code metrics.listen} cannot be bound (in use, not this host's)
+     * @throws IllegalStateException if the address, {@code metrics.listen} or {@code dashboard.listen} cannot be bound
+     *     (in use, not this host's), or the dashboard's token file cannot be written
      */
     public static ManagerNode start(LegoConfig config) {
         Objects.requireNonNull(config, "config");
         var managerConfig = config.managerConfig();
         MetricsServer metrics = ComponentNode.startMetrics(config, NodeRole.MANAGER);
+        DashboardServer dashboard = null;
+        String token = null;
+        String dashboardListen = config.get(ConfigKeys.DASHBOARD_LISTEN).trim();
+        if (!dashboardListen.equals(ConfigKeys.DASHBOARD_OFF)) {
+            token = DashboardServer.newToken();
+            try {
+                dashboard = DashboardServer.start(dashboardListen, token);
+                writeToken(config.get(ConfigKeys.DASHBOARD_TOKEN_FILE), token);
+            } catch (RuntimeException e) {
+                if (dashboard != null) {
+                    dashboard.close();
+                }
+                if (metrics != null) {
+                    metrics.close();
+                }
+                throw e;
+            }
+        }
         var tls = ClusterSecurity.tls(config, NodeRole.MANAGER.wireName());
         TcpTransport tcp = new TcpTransport("manager", TcpConfig.DEFAULT, tls);
         RpcNode rpc = new RpcNode("manager", tcp, RpcNode.Config.DEFAULT);
@@ -62,8 +88,16 @@ public final class ManagerNode implements AutoCloseable {
                 metrics.serve(ComponentMetrics.manager(gm, rpc)::scrape);
                 log.info("manager serves metrics at {}", metrics.url());
             }
-            return new ManagerNode(rpc, gm, bound, revocations, metrics);
+            if (dashboard != null) {
+                dashboard.serve(new ClusterView(gm, rpc));
+                log.info("manager serves its dashboard at {} (token in {})", dashboard.url(),
+                        config.get(ConfigKeys.DASHBOARD_TOKEN_FILE));
+            }
+            return new ManagerNode(rpc, gm, bound, revocations, metrics, dashboard, token);
         } catch (RuntimeException e) {
+            if (dashboard != null) {
+                dashboard.close();
+            }
             if (revocations != null) {
                 revocations.close();
             }
@@ -96,6 +130,33 @@ public final class ManagerNode implements AutoCloseable {
         return metrics == null ? null : metrics.url();
     }
 
+    /** Where the manager serves its dashboard ({@code http://host:port/}, no token), or null with {@code dashboard.listen: off}. */
+    public String dashboardUrl() {
+        return dashboard == null ? null : dashboard.url();
+    }
+
+    /** The dashboard's access token (a fresh one at every start), or null with {@code dashboard.listen: off}. */
+    public String dashboardToken() {
+        return dashboardToken;
+    }
+
+    /** Writes {@code token} to {@code file}, readable by its owner only (replacing the last start's). */
+    private static void writeToken(java.nio.file.Path file, String token) {
+        try {
+            java.nio.file.Path dir = file.toAbsolutePath().getParent();
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, ".dashboard", ".tmp",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            java.nio.file.Files.writeString(tmp, token + "\n");
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            throw new IllegalStateException(ConfigKeys.DASHBOARD_TOKEN_FILE.id() + " " + file
+                    + ": cannot write the dashboard's token there: " + e, e);
+        }
+    }
+
     /** Stops the manager (releasing its state directory) and closes its endpoint. Idempotent. */
     @Override
     public void close() {
@@ -105,6 +166,9 @@ public final class ManagerNode implements AutoCloseable {
         closed = true;
         log.info("manager at {} stopping", address);
         revocations.close();
+        if (dashboard != null) {
+            dashboard.close();
+        }
         if (metrics != null) {
             metrics.close();
         }

@@ -1,6 +1,7 @@
 package org.legoos.node.config;
 
 import static org.legoos.node.config.ConfigSection.CLUSTER;
+import static org.legoos.node.config.ConfigSection.DASHBOARD;
 import static org.legoos.node.config.ConfigSection.MANAGER;
 import static org.legoos.node.config.ConfigSection.MEMORY;
 import static org.legoos.node.config.ConfigSection.METRICS;
@@ -183,6 +184,21 @@ public final class ConfigKeys {
             ValueType.text("HOST:PORT|off", ConfigKeys::checkMetricsListen), METRICS_OFF,
             "host:port where this component serves its metrics in the Prometheus text format at /metrics (port 0: any"
                     + " free port; off: none). 'lego up' gives each component a free loopback port and prints the URLs");
+
+    // ------------------------------------------------------------------ dashboard
+
+    /** The value of {@link #DASHBOARD_LISTEN} that serves no dashboard. */
+    public static final String DASHBOARD_OFF = "off";
+
+    public static final ConfigKey<String> DASHBOARD_LISTEN = key(DASHBOARD, "listen",
+            ValueType.text("HOST:PORT|off", ConfigKeys::checkMetricsListen), DASHBOARD_OFF,
+            "host:port where the manager serves its read-only web dashboard (port 0: any free port; off: none); every"
+                    + " request needs the token in the run directory's dashboard.token. 'lego up' gives it a free loopback"
+                    + " port and prints the URL");
+    public static final ConfigKey<Path> DASHBOARD_TOKEN_FILE = key(DASHBOARD, "tokenFile", ValueType.path(),
+            ".lego/dashboard.token", "file where the manager writes the dashboard's access token, owner-only, a fresh"
+                    + " random one at every start (relative to the working directory; 'lego up' puts it in its run"
+                    + " directory)");
 
     // ------------------------------------------------------------------ cluster (lego up)
 

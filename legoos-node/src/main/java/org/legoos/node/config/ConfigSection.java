@@ -10,6 +10,7 @@ public enum ConfigSection {
     STORAGE("a storage component (sComponent): stateless file service over a local directory"),
     SECURITY("who may connect: mutual TLS with the cluster's certificates ('lego certs'), read by every component and client"),
     METRICS("what each component exports for monitoring: counters and gauges in the Prometheus text format over HTTP"),
+    DASHBOARD("the manager's read-only web dashboard (a browser view of components, vNodes and processes)"),
     CLUSTER("what 'lego up' starts on this machine");
 
     private final String description;

@@ -116,7 +116,7 @@ class LegoConfigTest {
         assertThatThrownBy(() -> LegoConfig.parse("memory:\n  capacity: 1GiB\n", "lego.yaml"))
                 .hasMessage("lego.yaml:2: memory.capacity: unknown key (did you mean memory.capacityBytes?)");
         assertThatThrownBy(() -> LegoConfig.parse("memroy:\n  workers: 2\n", "lego.yaml"))
-                .hasMessage("lego.yaml:1: memroy: unknown section (expected one of manager, processor, memory, storage, security, metrics, cluster)");
+                .hasMessage("lego.yaml:1: memroy: unknown section (expected one of manager, processor, memory, storage, security, metrics, dashboard, cluster)");
         assertThatThrownBy(() -> LegoConfig.defaults().with("processor.colour", "blue"))
                 .hasMessageStartingWith("processor.colour: unknown key (processor keys: listen, cores,");
         assertThatThrownBy(() -> LegoConfig.defaults().with("capacityBytes", "1GiB")).hasMessageContaining("write section.key");
