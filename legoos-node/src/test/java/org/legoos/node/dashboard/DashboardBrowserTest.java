@@ -35,7 +35,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The dashboard in a real browser: headless Chromium (the distribution's {@code chromium} and {@code chromium-driver})
  * driven by Selenium against a mutual-TLS {@link TcpCluster} running a program that misses steadily. Skipped, with
  * the reason, where no Chromium or no chromedriver is installed ({@code LEGOOS_CHROMIUM} and {@code
- * LEGOOS_CHROMEDRIVER} name them where they are elsewhere). Saves a screenshot to {@code docs/dashboard.png}.
+ * LEGOOS_CHROMEDRIVER} name them where they are elsewhere). Saves a screenshot to {@code target/}; with
+ * {@code -Dlegoos.dashboard.screenshot=true} also to {@code docs/dashboard.png}.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DashboardBrowserTest {
@@ -139,7 +140,10 @@ class DashboardBrowserTest {
         }
     }
 
-    /** A screenshot to target/NAME, and to docs/NAME too if {@code docs} and the tests run in the source tree. */
+    /**
+     * A screenshot to target/NAME, and to docs/NAME too if {@code docs} and {@code -Dlegoos.dashboard.screenshot=true}
+     * (a test run must not rewrite a tracked file).
+     */
     private static void save(WebDriver browser, String name, boolean docs) throws Exception {
         File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
         Path target = Path.of("target");
@@ -147,7 +151,7 @@ class DashboardBrowserTest {
             Files.copy(shot.toPath(), target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
         Path docsDir = Path.of("..", "docs");
-        if (docs && Files.isDirectory(docsDir)) {
+        if (docs && Boolean.getBoolean("legoos.dashboard.screenshot") && Files.isDirectory(docsDir)) {
             Files.copy(shot.toPath(), docsDir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
     }
