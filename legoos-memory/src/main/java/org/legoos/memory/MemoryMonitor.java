@@ -5,6 +5,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.legoos.api.LegoException;
 import org.legoos.memory.cache.BufferCache;
 import org.legoos.memory.pagestore.PageStore;
 import org.legoos.memory.vm.HomeNode;
@@ -122,15 +123,25 @@ public final class MemoryMonitor implements AutoCloseable {
      * {@code pidsBefore}): a request for any pid below {@code pidsBefore} that it holds nothing of is stale, meant for
      * the old incarnation, and is answered UNAVAILABLE (ask the home) rather than as the program's fault.
      */
+    private final java.util.concurrent.atomic.AtomicBoolean selfFencing = new java.util.concurrent.atomic.AtomicBoolean();
+
     public MemoryMonitor(RpcNode rpc, int managerNode, MemoryConfig cfg, long pidsBefore) {
         this.rpc = java.util.Objects.requireNonNull(rpc, "rpc");
         this.config = java.util.Objects.requireNonNull(cfg, "cfg");
         this.pageStore = new PageStore(cfg.capacityBytes());
         this.bufferCache = new BufferCache(rpc, managerNode, cfg.bufferCacheBytes(), cfg.bufferChunkBytes());
         this.vnodeScope = new org.legoos.net.security.VNodeScope(rpc, managerNode);
-        this.owner = new VRegionOwner(pageStore, rpc::nodeId, new OwnerFiles(),
-                (replica, change) -> rpc.call(replica, change));
-        this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner, cfg.replicas());
+        this.owner = new VRegionOwner(pageStore, rpc::nodeId, new OwnerFiles(), (replica, change) -> {
+            try {
+                rpc.call(replica, change);
+            } catch (LegoException e) {
+                if (org.legoos.net.rpc.Status.of(e) == org.legoos.net.rpc.Status.SUPERSEDED) {
+                    superseded(change.pid(), e);
+                }
+                throw e;
+            }
+        });
+        this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner, cfg.replicas(), this::superseded);
         owner.forgetPidsBefore(pidsBefore);
         owner.seedRate(cfg.reReplicationBytesPerSecond());
         home.forgetPidsBefore(pidsBefore);
@@ -319,8 +330,7 @@ public final class MemoryMonitor implements AutoCloseable {
             // declared dead while only stopped or cut off: what it holds was failed over and is stale now
             log.warn("{}: declared dead by the global manager while alive: dropping everything failed over elsewhere",
                     rpc.name());
-            owner.fence();
-            home.fence();
+            fenceStale();
             return org.legoos.net.protocol.Ack.INSTANCE;
         }
         rpc.failCallsTo(dead, "memory component " + dead + " was declared dead by the global manager");
@@ -332,6 +342,37 @@ public final class MemoryMonitor implements AutoCloseable {
         home.adoptHomesOf(dead);
         home.failover(dead);
         return org.legoos.net.protocol.Ack.INSTANCE;
+    }
+
+    /**
+     * A peer refused a change of {@code pid} from this component as {@code SUPERSEDED}: it took over a role this
+     * component held for pid (its home, or its owner as the promoted replica) because the manager declared this
+     * component dead while it was only stopped or cut off from the manager. Everything it holds was failed over then
+     * and is stale: it fences itself at once, as the manager's {@code GM_MEMORY_FAILED} would have it do, for a
+     * partition may hold that word up for good, and the processors that still reach it must be sent on to the
+     * components that took over. A refusal about a pid it holds nothing of is a late answer to a change from before
+     * an earlier fence and is ignored. Runs the fence on a thread of its own: the caller may hold a lock the fence
+     * takes.
+     */
+    private void superseded(long pid, LegoException proof) {
+        if (closed || pid < 0 || !owner.owns(pid) && !home.isHomeOf(pid) || !selfFencing.compareAndSet(false, true)) {
+            return;
+        }
+        log.warn("{}: superseded while it served on (declared dead by the global manager, whose word has not reached "
+                + "it): dropping everything failed over elsewhere; proof: {}", rpc.name(), proof.getMessage());
+        Thread.ofVirtual().name(rpc.name() + "-fence").start(() -> {
+            try {
+                fenceStale();
+            } finally {
+                selfFencing.set(false);
+            }
+        });
+    }
+
+    /** Drops every address space owned, homed or copied here: failed over elsewhere, stale here. */
+    private void fenceStale() {
+        owner.fence();
+        home.fence();
     }
 
     private void stopWorkers() {

@@ -277,6 +277,23 @@ public final class LocalCluster implements AutoCloseable {
         return all();
     }
 
+    /**
+     * Cuts the link between the manager and component {@code node} both ways, or heals it (a network partition that
+     * leaves the component reachable by every other component): the manager declares it dead at the heartbeat timeout
+     * while it goes on serving whoever still reaches it. Healing clears every fault of the two endpoints.
+     */
+    public synchronized void cutFromManager(int node, boolean cut) {
+        RpcNode component = all().stream().filter(h -> h.nodeId() == node).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no component " + node)).rpc();
+        if (cut) {
+            component.faults().dropTo(ComponentHost.MANAGER_NODE);
+            managerRpc.faults().dropTo(node);
+        } else {
+            component.faults().heal();
+            managerRpc.faults().heal();
+        }
+    }
+
     /** The client's endpoint (node id 0), for calling components directly. */
     public RpcNode client() {
         return client;

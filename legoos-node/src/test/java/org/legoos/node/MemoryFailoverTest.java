@@ -60,7 +60,8 @@ class MemoryFailoverTest {
      * holds what the previous round wrote (the reference model: a function of page, round and index), then writes
      * this round's values. Prints "round N" after each; exits 2 at the first wrong long. Arguments: bytes, rounds,
      * and optionally seconds to go on for and {@code mremap}: then after each round the mapping grows by 1 MiB (new
-     * vRegions, placed by the GMM; it may move) and shrinks back, so failures meet mremap's copies between owners.
+     * vRegions, placed by the GMM; it may move) and shrinks back, so failures meet mremap's copies between owners; or
+     * {@code munmap}: the program unmaps its memory before it ends (a VM call the home forwards to every owner).
      */
     public static final class Survivor implements LegoProgram {
         static long expected(long page, int round, int i) {
@@ -73,6 +74,7 @@ class MemoryFailoverTest {
             int rounds = Integer.parseInt(args[1]);
             long until = args.length > 2 ? System.nanoTime() + Long.parseLong(args[2]) * 1_000_000_000L : 0;
             boolean remap = args.length > 3 && args[3].equals("mremap");
+            boolean unmap = args.length > 3 && args[3].equals("munmap");
             AddressSpace m = ctx.memory();
             long va = m.mmap(len);
             long pages = len / AddressSpace.PAGE_SIZE;
@@ -98,6 +100,9 @@ class MemoryFailoverTest {
                 }
                 ctx.out().println("round " + round);
                 ctx.out().flush();
+            }
+            if (unmap) {
+                m.munmap(va, len);
             }
             return 0;
         }
@@ -177,6 +182,38 @@ class MemoryFailoverTest {
                 MemoryStats s = survivor.stats();
                 return s.homeSpaces() == 0 && s.ownedSpaces() == 0 && s.usedBytes() == 0;
             });
+        }
+    }
+
+    /**
+     * The process's home is cut off from the manager (a partition: the processor and the other memory components
+     * still reach it). The manager declares it dead and its home replica adopts the process, while the old home goes
+     * on serving the processor's VM calls as the home it no longer is: the owners refuse its changes (SUPERSEDED),
+     * and the processor must find the new home and go on, never fail the program. Once the link heals, the old home
+     * drops what it held; the process ends with every page intact and its exit frees its memory everywhere.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = ProcessorMode.class, names = {"PROCESS", "THREAD"})
+    void aHomeCutOffFromTheManagerIsSupersededAndTheProcessorFindsTheNewHome(ProcessorMode mode) throws Exception {
+        try (LocalCluster c = LocalCluster.start(spec(3, mode), Map.of("survivor", Survivor.class))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ProcessClient.Running p = startSurvivor(c, out, err, String.valueOf(4L << 20), "4", "8", "munmap");
+            List<MemoryMonitor> mems = c.memories();
+            MemoryMonitor oldHome = mems.stream().filter(m -> m.stats().homeSpaces() > 0).findFirst().orElseThrow();
+            c.cutFromManager(oldHome.nodeId(), true);
+            Await.until("the home replica adopted the process", Duration.ofSeconds(30), () -> p.onExit().isDone()
+                    || mems.stream().filter(m -> m != oldHome).mapToLong(m -> m.stats().homesAdopted()).sum() == 1);
+            int rounds = out.toString(StandardCharsets.UTF_8).split("\n").length;
+            Await.until("two rounds after the failover", Duration.ofSeconds(60),
+                    () -> out.toString(StandardCharsets.UTF_8).split("\n").length > rounds + 1 || p.onExit().isDone());
+            c.cutFromManager(oldHome.nodeId(), false);
+
+            assertThat(p.waitFor(Duration.ofSeconds(120))).as(err.toString(StandardCharsets.UTF_8)).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8).split("\n").length).isGreaterThan(rounds + 1);
+            Await.until("the process left no page on any memory component", Duration.ofSeconds(30), () -> mems.stream()
+                    .map(MemoryMonitor::stats).allMatch(s -> s.homeSpaces() == 0 && s.ownedSpaces() == 0
+                            && s.usedBytes() == 0));
         }
     }
 

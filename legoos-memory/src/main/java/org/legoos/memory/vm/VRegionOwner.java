@@ -801,12 +801,12 @@ public final class VRegionOwner {
      * A home declared dead while it was only stopped may still serve calls it received before: its changes must not
      * reach owners that now serve the home replica that took over.
      *
-     * @throws LegoException DENIED
+     * @throws LegoException SUPERSEDED
      */
     public void checkHome(long pid, int from) {
         Integer home = homes.putIfAbsent(pid, from);
         if (home != null && home != from) {
-            throw Status.DENIED.toException("pid " + pid + ": memory component " + from + " is not its home any more "
+            throw Status.SUPERSEDED.toException("pid " + pid + ": memory component " + from + " is not its home any more "
                     + "(memory component " + home + " is): change refused by memory component " + nodeId.getAsInt());
         }
     }
@@ -969,7 +969,7 @@ public final class VRegionOwner {
 
     /**
      * {@code M2M_REPLICATE}: applies a change of primary {@code q.primary()} to this component's copy of its pid.
-     * Refused (DENIED) once that copy was promoted: the primary was declared dead.
+     * Refused (SUPERSEDED) once that copy was promoted: the primary was declared dead.
      */
     public Ack replicate(Replicate q) {
         ReplicaKey key = new ReplicaKey(q.primary(), q.pid());
@@ -1056,7 +1056,7 @@ public final class VRegionOwner {
     private void refuseIfPromoted(ReplicaKey key, long epoch) {
         Long at = promoted.get(key);
         if (at != null && epoch <= at) {
-            throw Status.DENIED.toException("memory component " + nodeId.getAsInt() + " took over pid " + key.pid()
+            throw Status.SUPERSEDED.toException("memory component " + nodeId.getAsInt() + " took over pid " + key.pid()
                     + " from memory component " + key.primary() + ", which was declared dead: it takes no more changes"
                     + " from it");
         }
@@ -1230,13 +1230,9 @@ public final class VRegionOwner {
         return n;
     }
 
-    /**
-     * Serves an M2M request from the home role of this same component without going through the network
-     * (the home is often an owner too).
-     */
-    @SuppressWarnings("unchecked")
-    public <R extends Message> R serveLocal(Request<R> q) {
-        long pid = switch (q) {
+    /** The pid a request of a home to an owner is about ({@link #checkHome} guards it), or -1 for any other request. */
+    public static long homeRequestPid(Message q) {
+        return switch (q) {
             case OwnerMap m -> m.pid();
             case OwnerUnmap m -> m.pid();
             case OwnerMovePages m -> m.pid();
@@ -1251,6 +1247,20 @@ public final class VRegionOwner {
             case OwnerMoveOut m -> m.pid();
             default -> -1;
         };
+    }
+
+    /** Whether this component owns vRegions of {@code pid} (a copy kept as its replica does not count). */
+    public boolean owns(long pid) {
+        return spaces.containsKey(pid);
+    }
+
+    /**
+     * Serves an M2M request from the home role of this same component without going through the network
+     * (the home is often an owner too).
+     */
+    @SuppressWarnings("unchecked")
+    public <R extends Message> R serveLocal(Request<R> q) {
+        long pid = homeRequestPid(q);
         if (pid >= 0) {
             checkHome(pid, nodeId.getAsInt()); // the home role of this component: recorded like a remote home
         }

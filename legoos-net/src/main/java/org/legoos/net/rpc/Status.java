@@ -37,6 +37,12 @@ public enum Status {
     UNAVAILABLE(30),
     /** No reply within the call's timeout. */
     TIMEOUT(31),
+    /**
+     * The caller acted in a role another component has taken over since: a memory component declared dead while it
+     * was only stopped still serves as the home or owner it was. Not the program's fault: ask where the role lives
+     * now.
+     */
+    SUPERSEDED(32),
     /** A bug or unexpected failure in the serving component (it keeps running). */
     INTERNAL(40);
 

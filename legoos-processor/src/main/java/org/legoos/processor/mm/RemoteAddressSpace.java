@@ -186,19 +186,41 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
      * A call to the home. If it fails as unavailable (the home, or an owner the home called, died), it is retried for
      * up to {@link ExCacheBackend#FAILOVER_WAIT_MILLIS}: at the home again (the home moves a dead owner's vRegions to
      * their replica once the manager has declared it dead), and at the home replica named in the home's last reply,
-     * which answers NOT_FOUND until it has taken over as home and is the home from then on. A call that failed at the
+     * which answers NOT_FOUND until it has taken over as home and is the home from then on. A home that was declared
+     * dead while only stopped may answer again when it resumes, as the home it no longer is: its owners refuse its
+     * changes (SUPERSEDED), and once it has dropped its stale memory it answers NOT_FOUND; either way the call looks
+     * for the home among the live memory components and goes there. A call that failed at the
      * home was undone there; one the dead home applied but did not answer is applied again: the VM calls are
      * idempotent but for an mmap without a fixed address, which then maps a second range (the first leaks until exit).
      */
     private <R extends org.legoos.net.protocol.Message> R callHome(org.legoos.net.protocol.Request<R> q) {
         long deadline = 0;
         long pause = 10;
+        boolean looked = false;
         while (true) {
             int h = home;
-            org.legoos.api.ComponentUnavailableException failure;
+            org.legoos.api.LegoException failure;
             try {
                 return noteHome(h, rpc.call(h, q));
             } catch (org.legoos.api.ComponentUnavailableException e) {
+                failure = e;
+            } catch (org.legoos.api.LegoException e) {
+                org.legoos.net.rpc.Status st = org.legoos.net.rpc.Status.of(e);
+                if (st != org.legoos.net.rpc.Status.SUPERSEDED && st != org.legoos.net.rpc.Status.NOT_FOUND) {
+                    throw e;
+                }
+                // h was declared dead while only stopped and serves on as the home it was (SUPERSEDED: an owner
+                // refused its change; NOT_FOUND: it has dropped its stale memory): the component that took over
+                // answers now. A NOT_FOUND with no other home is the answer itself; after a SUPERSEDED the new home
+                // may not have taken over yet, so the call waits for it as for an unavailable home.
+                boolean notFound = st == org.legoos.net.rpc.Status.NOT_FOUND;
+                if ((notFound || !looked) && findHome(h)) {
+                    continue;
+                }
+                if (notFound) {
+                    throw e;
+                }
+                looked = true;
                 failure = e;
             }
             int backup = homeReplica;
