@@ -32,8 +32,10 @@ public final class Protocol {
      * serves the revocation list ({@code GM_CRL_PUBLISH}, {@code GM_CRL_GET}, {@code GM_CRL_PUSH}).
      * Also in 8: status reports carry the ExCache's hits and misses, {@code PM_PS} rows each process's misses (metrics,
      * {@code lego top}); {@code PM_LOGS} ({@code lego logs PID}).
+     * <p>9: status {@code SUPERSEDED} (32): an owner refuses a deposed home's change, a promoted replica its old
+     * primary's; a processor then looks for the process's new home.
      */
-    public static final int VERSION = 8;
+    public static final int VERSION = 9;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();
