@@ -194,6 +194,7 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(Mremap.class, (q, ctx) -> open().home.mremap(q), p2mWorkers);
         rpc.handle(org.legoos.net.protocol.p2m.Relocate.class, (q, ctx) -> open().home.relocate(q), p2mWorkers);
         rpc.handle(Brk.class, (q, ctx) -> open().home.brk(q), p2mWorkers);
+        rpc.handle(org.legoos.net.protocol.p2m.OwnersRequest.class, (q, ctx) -> open().home.owners(q), p2mWorkers);
         rpc.handle(Msync.class, (q, ctx) -> open().home.msync(q), p2mWorkers);
         rpc.handle(Mprotect.class, (q, ctx) -> open().home.mprotect(q), p2mWorkers);
         rpc.handle(MmapFile.class, (q, ctx) -> open().home.mmapFile(q), p2mWorkers);

@@ -445,6 +445,16 @@ public final class HomeNode {
      * {@code P2M_BRK}: moves the program break; {@code newBreak == 0} only reads it. The heap is the area
      * [heapStart, pageUp(break)); growing needs that range free and within the quota.
      */
+    /** {@code P2M_OWNERS}: pid's owner map as it stands, read without changing anything (no VM call is counted). */
+    public MapReply owners(org.legoos.net.protocol.p2m.OwnersRequest q) {
+        HomeSpace s = space(q.pid());
+        synchronized (s) {
+            alive(s);
+            return new MapReply(s.brk, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray(),
+                    s.ownersVersion, s.homeReplica);
+        }
+    }
+
     public MapReply brk(Brk q) {
         HomeSpace s = space(q.pid());
         long nb = q.newBreak();

@@ -33,7 +33,8 @@ public final class Protocol {
      * Also in 8: status reports carry the ExCache's hits and misses, {@code PM_PS} rows each process's misses (metrics,
      * {@code lego top}); {@code PM_LOGS} ({@code lego logs PID}).
      * <p>9: status {@code SUPERSEDED} (32): an owner refuses a deposed home's change, a promoted replica its old
-     * primary's; a processor then looks for the process's new home.
+     * primary's; a processor then looks for the process's new home. {@code P2M_OWNERS}: a process's owner map, read
+     * at its home (the dashboard's memory spread).
      */
     public static final int VERSION = 9;
 

@@ -90,6 +90,8 @@ public final class Access {
             case WRITEV, FSYNC, CLOSE -> EnumSet.of(PROCESSOR, OPERATOR, USER);
             // the manager frees the address space of a process whose processor died
             case DESTROY_AS -> EnumSet.of(PROCESSOR, MANAGER);
+            // read-only: the manager's dashboard shows where a process's memory is
+            case OWNERS -> EnumSet.of(PROCESSOR, MANAGER);
             case PCACHE_MISS, PCACHE_FLUSH, CREATE_AS, MMAP, MUNMAP, MREMAP, BRK, MSYNC, MPROTECT, MMAP_FILE,
                  PCACHE_FILE_FILL, RELOCATE -> EnumSet.of(PROCESSOR);
         };

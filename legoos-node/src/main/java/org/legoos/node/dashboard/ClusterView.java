@@ -13,6 +13,8 @@ import org.legoos.manager.GlobalManager;
 import org.legoos.net.protocol.gm.ComponentInfo;
 import org.legoos.net.protocol.gm.ComponentResources;
 import org.legoos.net.protocol.gm.VNodeInfo;
+import org.legoos.net.protocol.p2m.MapReply;
+import org.legoos.net.protocol.p2m.OwnersRequest;
 import org.legoos.net.protocol.pm.ListProcesses;
 import org.legoos.net.protocol.pm.ProcessEntry;
 import org.legoos.net.protocol.pm.ProcessList;
@@ -119,10 +121,43 @@ public final class ClusterView {
                 process(j, s, r);
                 j.name("processorComponent");
                 component(j, r.processor());
+                memory(j, pid);
                 return j.endObject().toString();
             }
         }
         return null;
+    }
+
+    /**
+     * Where pid's memory is: its home's owner map ({@code P2M_OWNERS}, read-only), as the vRegions and bytes of address
+     * space each memory component owns, with the home and its replica; {@code memoryError} if the home does not answer.
+     */
+    private void memory(Json j, long pid) {
+        int home = manager.homeOf(pid);
+        if (home < 0) {
+            j.field("memoryError", "the manager knows no home for pid " + pid);
+            return;
+        }
+        MapReply map;
+        try {
+            map = rpc.callAsync(home, new OwnersRequest(pid), PS_TIMEOUT).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            j.field("memoryError", "its home, memory component " + home + ", did not answer: " + cause.getMessage());
+            return;
+        }
+        java.util.SortedMap<Integer, Integer> vregions = new java.util.TreeMap<>();
+        for (int owner : map.owners()) {
+            vregions.merge(owner, 1, Integer::sum);
+        }
+        j.name("memory").beginObject()
+                .field("home", home)
+                .field("homeReplica", map.homeReplica())
+                .field("vregionBytes", map.vregionBytes());
+        j.name("owners").beginArray();
+        vregions.forEach((node, n) -> j.beginObject().field("node", node).field("vregions", n)
+                .field("bytes", n * map.vregionBytes()).endObject());
+        j.endArray().endObject();
     }
 
     /**

@@ -224,8 +224,9 @@ function processView(pid) {
   const rates = new Rates();
   const counters = h('div', { id: 'process-counters' });
   const status = h('div', { class: 'warn', id: 'process-status' });
+  const spread = h('div', { id: 'process-memory' });
   document.getElementById('page').replaceChildren(h('h2', {}, 'Process ' + pid), status, counters,
-    h('h2', {}, 'Live'), h('div', { class: 'charts' }, chart.el));
+    h('h2', {}, 'Live'), h('div', { class: 'charts' }, chart.el), h('h2', {}, 'Memory spread'), spread);
   return async () => {
     let d;
     try {
@@ -251,6 +252,13 @@ function processView(pid) {
       ['its processor: hits (thread mode)', c.excacheHits]];
     counters.replaceChildren(h('table', {}, h('tbody', {}, rows.map(([k, v]) =>
       h('tr', { id: 'counter-' + k.replace(/[^a-zA-Z]+/g, '-') }, td(k), num(v))))));
+    const m = d.memory;
+    spread.replaceChildren(!m ? h('div', { class: 'warn' }, d.memoryError || 'unknown') : h('div', {},
+      h('p', {}, 'vRegions of ' + bytes(m.vregionBytes) + ' by owning memory component; home ' + m.home
+        + (m.homeReplica >= 0 ? ', its metadata replicated on ' + m.homeReplica : ', no home replica')),
+      table([['memory component'], ['vRegions', 1], ['address space', 1]], m.owners.map(o =>
+        h('tr', { id: 'owner-' + o.node }, td(o.node + (o.node === m.home ? ' (home)' : '')), num(o.vregions),
+          num(bytes(o.bytes)))))));
   };
 }
 

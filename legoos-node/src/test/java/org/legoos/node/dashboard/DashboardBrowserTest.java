@@ -117,6 +117,7 @@ class DashboardBrowserTest {
                 String counters = wait.until(d -> d.findElement(By.id("process-counters")).getText());
                 assertThat(counters).contains("churn").contains("home memory component").contains("threads");
                 wait.until(d -> positive(d.findElement(By.id("counter-ExCache-misses-s")).getText().replaceAll("\\D+", " ").trim()));
+                wait.until(d -> d.findElement(By.id("process-memory")).getText().contains("(home)"));
                 save(browser, "dashboard-process.png", false);
 
                 // its vNode's page: its files and processes

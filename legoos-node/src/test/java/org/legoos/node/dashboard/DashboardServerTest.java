@@ -118,6 +118,9 @@ class DashboardServerTest {
             assertThat(process.statusCode()).isEqualTo(200);
             assertThat(process.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
             assertThat(process.body()).contains("\"pid\":" + pid).contains("\"misses\":").contains("\"homeMemoryNode\":");
+            // its memory spread, read at its home over TLS (P2M_OWNERS, which the manager's certificate may send)
+            assertThat(process.body()).contains("\"memory\":{\"home\":").contains("\"owners\":[{\"node\":")
+                    .contains("\"vregions\":").doesNotContain("memoryError");
             assertThat(get(url + "api/process/999999", cookie).statusCode()).isEqualTo(404);
             assertThat(get(url + "api/process/abc", cookie).statusCode()).isEqualTo(400);
             HttpResponse<String> vnode = getUntil(url + "api/vnode/w", cookie, "\"pid\":" + pid);

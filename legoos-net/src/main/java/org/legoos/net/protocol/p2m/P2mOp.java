@@ -40,7 +40,9 @@ public enum P2mOp implements Op {
     /** ExCache miss on a never written-back page of a file-backed area: the owner reads it from the file. */
     PCACHE_FILE_FILL(17, PcacheFileFill.class, PcacheFileFill::decode, PageData::decode),
     /** the owner of these pages has no room for them (NO_MEMORY): the home moves their vRegions to a component with room. */
-    RELOCATE(18, Relocate.class, Relocate::decode, MapReply::decode);
+    RELOCATE(18, Relocate.class, Relocate::decode, MapReply::decode),
+    /** read the owner map of a process's address space at its home, changing nothing (the manager's dashboard). */
+    OWNERS(19, OwnersRequest.class, OwnersRequest::decode, MapReply::decode);
 
     private final Info info;
 
