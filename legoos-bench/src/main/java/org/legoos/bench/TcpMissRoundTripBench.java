@@ -25,6 +25,8 @@ import org.legoos.net.transport.tcp.TcpConfig;
  *   <li><b>epoll</b>: the same with Netty's native epoll event loops;</li>
  *   <li><b>workers</b>: the sync caller against a memory monitor with 4 workers, as deployed (misses are still served
  *   on the event loop: they never block);</li>
+ *   <li><b>workers-metrics</b>: <b>workers</b> with metrics on at both ends ({@code metrics.listen} set: every call
+ *   timed into the RPC latency histogram);</li>
  *   <li><b>tls</b>, <b>tls-workers</b>: <b>nio</b> and <b>workers</b> with every socket mutual TLS 1.3 (the default
  *   {@code security.mode}; BoringSSL on the event loops, the JDK's TLS on the sync caller's socket);</li>
  *   <li><b>frames</b>: the transport alone, raw frames of the same sizes, to split transport from RPC cost
@@ -40,7 +42,7 @@ import org.legoos.net.transport.tcp.TcpConfig;
  *
  * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -cp legoos-bench/target/benchmarks.jar
  * org.legoos.bench.TcpMissRoundTripBench [samples] [warmup]} (defaults 50000 and 20000); pick scenarios with
- * {@code -Dbench.scenarios=plain,nio,sync,epoll,workers,tls,tls-workers,frames,redis}.
+ * {@code -Dbench.scenarios=plain,nio,sync,epoll,workers,workers-metrics,tls,tls-workers,frames,redis}.
  */
 public final class TcpMissRoundTripBench {
     private static final int REQUEST_BYTES = 16;
@@ -95,6 +97,11 @@ public final class TcpMissRoundTripBench {
             if (want.contains("workers")) {
                 MissOverTcp m = new MissOverTcp(nio, 4, true);
                 scenarios.add(new Scenario(new Latencies("LegoOS/J miss: sync caller, memory with 4 workers (as deployed)",
+                        samples), m::roundTrip, m, -1));
+            }
+            if (want.contains("workers-metrics")) {
+                MissOverTcp m = new MissOverTcp(nio, 4, true).withMetrics();
+                scenarios.add(new Scenario(new Latencies("LegoOS/J miss: as deployed, metrics on (calls timed)",
                         samples), m::roundTrip, m, -1));
             }
             if (want.contains("tls")) {

@@ -106,6 +106,16 @@ public final class MissOverTcp implements AutoCloseable {
         }
     }
 
+    /**
+     * Times the processor's calls into {@code legoos_rpc_seconds} and exports the memory component's metrics, as
+     * components with {@code metrics.listen} set do (the scrape itself is not run). Returns this.
+     */
+    public MissOverTcp withMetrics() {
+        org.legoos.node.metrics.ComponentMetrics.endpoint(client);
+        org.legoos.node.metrics.ComponentMetrics.of(memory, OWNER, server, () -> null);
+        return this;
+    }
+
     public boolean nativeEpoll() {
         return clientTransport.isNativeEpoll();
     }
