@@ -184,7 +184,12 @@ public final class MemoryMonitor implements AutoCloseable {
         // configured: a miss or flush never waits on another component, and a hand-off to a worker would cost more
         // than the miss itself. With replication a flush (and a miss carrying a dirty victim) waits for the replica's
         // acknowledgement, which must not block the delivery thread: both go to the write workers
-        rpc.handle(PcacheMiss.class, (q, ctx) -> open().owner.miss(q), writeWorkers);
+        if (writeWorkers != null) { // a clean miss that finds its space's lock free is served on the event loop
+            rpc.handle(PcacheMiss.class, (q, ctx) -> open().owner.missWithoutWaiting(q), (q, ctx) -> open().owner.miss(q),
+                    writeWorkers);
+        } else {
+            rpc.handle(PcacheMiss.class, (q, ctx) -> open().owner.miss(q));
+        }
         rpc.handle(PcacheFlush.class, (q, ctx) -> open().owner.flush(q), writeWorkers);
         // home role: address-space calls
         rpc.handle(CreateAddressSpace.class, (q, ctx) -> open().home.create(q), p2mWorkers);

@@ -238,6 +238,19 @@ public final class VRegionOwner {
      * either way.
      */
     public PageData miss(PcacheMiss q) {
+        return miss(q, false);
+    }
+
+    /**
+     * {@link #miss} on a thread that must not wait (a transport's event loop): null, having changed nothing, if the
+     * miss carries a victim (storing it waits for its replica) or the address space's lock is not free at once (a
+     * writer holds it, maybe across a call to a replica). Checks and errors are those of {@link #miss}.
+     */
+    public PageData missWithoutWaiting(PcacheMiss q) {
+        return miss(q, true);
+    }
+
+    private PageData miss(PcacheMiss q, boolean withoutWaiting) {
         int pages = q.pages();
         if (pages < 1 || pages > MAX_MISS_PAGES) {
             throw invalid("PCACHE_MISS: pages must be in [1, " + MAX_MISS_PAGES + "], got " + pages);
@@ -256,11 +269,18 @@ public final class VRegionOwner {
             }
             checkPage("PCACHE_MISS victim", q.victimVaddr());
         }
+        if (withoutWaiting && hasVictim) {
+            return null;
+        }
         OwnerSpace s = spaceOrFault(q.pid(), q.vaddr());
         byte[] out;
         int n;
         Lock lock = s.lock.readLock();
-        lock.lock();
+        if (!withoutWaiting) {
+            lock.lock();
+        } else if (!lock.tryLock()) {
+            return null;
+        }
         try {
             if (s.dead) {
                 throw fault(q.pid(), q.vaddr(), "its address space was destroyed");

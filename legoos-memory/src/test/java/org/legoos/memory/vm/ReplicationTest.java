@@ -56,6 +56,8 @@ class ReplicationTest {
     private final AtomicBoolean replicaDown = new AtomicBoolean();
     private VRegionOwner replica;
     private VRegionOwner primary;
+    /** When set, the replicator waits for it (a replica that is slow to answer). */
+    private volatile java.util.concurrent.CountDownLatch holdReplicator;
 
     private void start(long replicaCapacity) {
         PageStore ps = new PageStore(64L << 20);
@@ -67,6 +69,14 @@ class ReplicationTest {
             assertThat(node).isEqualTo(REPLICA);
             if (replicaDown.get()) {
                 throw org.legoos.net.rpc.Status.UNAVAILABLE.toException("replica down");
+            }
+            java.util.concurrent.CountDownLatch hold = holdReplicator;
+            if (hold != null) {
+                try {
+                    hold.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             if (jitter && ThreadLocalRandom.current().nextBoolean()) {
                 sleepMicros(ThreadLocalRandom.current().nextInt(50, 400));
@@ -176,6 +186,43 @@ class ReplicationTest {
         assertThat(read(replica, va(4))).as("never written: zeros").isEqualTo(new byte[PAGE]);
         assertThat(replica.replicaBytes()).isZero();
         assertThat(replica.counters().promotions()).isEqualTo(1);
+    }
+
+    /**
+     * A miss served on an event loop ({@code missWithoutWaiting}) must never wait: with a piggybacked victim (storing
+     * it waits for the replica) or while a writer holds the space (here a new replica being sent the areas, a call
+     * that hangs) it declines, changing nothing; otherwise it answers as {@code miss} does.
+     */
+    @Test
+    void aMissWithoutWaitingDeclinesWhatWouldWaitAndOtherwiseAnswersAsAMiss() throws Exception {
+        start(64L << 20);
+        primary.map(new OwnerMap(PID, VNODE, BASE, (long) PAGES * PAGE, AddressSpace.PROT_RW));
+        primary.flush(new PcacheFlush(PID, new long[] {va(0)}, page(1)));
+        PcacheMiss clean = new PcacheMiss(PID, va(0), 2, 0, NO_VICTIM, PcacheMiss.CONSECUTIVE);
+        PageData inline = primary.missWithoutWaiting(clean);
+        assertThat(inline.data()).isEqualTo(primary.miss(clean).data());
+        assertThatThrownBy(() -> primary.missWithoutWaiting(new PcacheMiss(PID, BASE - PAGE, 1, 0, NO_VICTIM,
+                PcacheMiss.CONSECUTIVE))).isInstanceOf(org.legoos.api.SegmentationFault.class);
+
+        assertThat(primary.missWithoutWaiting(new PcacheMiss(PID, va(1), 1, va(0), page(2), PcacheMiss.CONSECUTIVE)))
+                .as("a victim to store and replicate").isNull();
+        assertThat(read(primary, va(0))).as("the victim was not stored").isEqualTo(page(1).array());
+
+        holdReplicator = new java.util.concurrent.CountDownLatch(1);
+        Thread pairing = Thread.ofPlatform().start(() -> primary.setReplica(new SetReplica(PID, VNODE, REPLICA, 5)));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pairing.getState() != Thread.State.WAITING) { // in the replicator, the space's write lock held
+                assertThat(System.nanoTime() - deadline).as("the new pairing reaches the replicator").isNegative();
+                Thread.sleep(1);
+            }
+            assertThat(primary.missWithoutWaiting(clean)).as("a writer holds the space").isNull();
+        } finally {
+            holdReplicator.countDown();
+            holdReplicator = null;
+        }
+        pairing.join();
+        assertThat(primary.missWithoutWaiting(clean)).isNotNull();
     }
 
     @Test

@@ -84,7 +84,13 @@ public final class RpcNode implements AutoCloseable {
         }
     }
 
-    private record Registration(RequestHandler<Message, ? extends Message> handler, Executor executor) {
+    /**
+     * How a request type is served: {@code handler} on {@code executor} (null: the delivery thread); with an
+     * {@code inline} handler, that is tried on the delivery thread first and the request goes to the executor only if
+     * it returns null.
+     */
+    private record Registration(RequestHandler<Message, ? extends Message> handler, Executor executor,
+                                RequestHandler<Message, ? extends Message> inline) {
     }
 
     private record Pending(long id, Op op, int dst, CompletableFuture<Frame> reply) {
@@ -254,6 +260,23 @@ public final class RpcNode implements AutoCloseable {
         register(type, (RequestHandler<Message, ? extends Message>) handler, executor);
     }
 
+    /**
+     * Serves {@code type} on the delivery thread when that needs no wait, else on {@code executor}: {@code inline} is
+     * tried first on the delivery thread, and must never block (no lock it cannot take at once, no call); it returns
+     * null when serving would have to wait, and then {@code handler} serves the request on {@code executor}. A request
+     * served inline saves the hand-off to a worker and, on transports that write from the sender's thread, the
+     * wake-up of the event loop for the reply.
+     */
+    @SuppressWarnings("unchecked")
+    public <R extends Message, Q extends Request<R>> void handle(Class<Q> type, RequestHandler<? super Q, ? extends R> inline,
+                                                                 RequestHandler<? super Q, ? extends R> handler,
+                                                                 Executor executor) {
+        java.util.Objects.requireNonNull(inline, "inline");
+        java.util.Objects.requireNonNull(executor, "executor");
+        register(type, (RequestHandler<Message, ? extends Message>) handler, executor,
+                (RequestHandler<Message, ? extends Message>) inline);
+    }
+
     /** Receives one-way messages of {@code type} on the delivery thread. */
     public <M extends OneWay> void onMessage(Class<M> type, java.util.function.BiConsumer<? super M, CallContext> handler) {
         onMessage(type, handler, null);
@@ -269,12 +292,17 @@ public final class RpcNode implements AutoCloseable {
     }
 
     private void register(Class<? extends Message> type, RequestHandler<Message, ? extends Message> h, Executor executor) {
+        register(type, h, executor, null);
+    }
+
+    private void register(Class<? extends Message> type, RequestHandler<Message, ? extends Message> h, Executor executor,
+                          RequestHandler<Message, ? extends Message> inline) {
         Op op = Protocol.of(type);
         synchronized (handlers) {
             if (handlers.get(op.code()) != null) {
                 throw new IllegalStateException(op.wireName() + " already has a handler on " + name);
             }
-            handlers.set(op.code(), new Registration(h, executor));
+            handlers.set(op.code(), new Registration(h, executor, inline));
         }
     }
 
@@ -652,6 +680,15 @@ public final class RpcNode implements AutoCloseable {
     private void dispatch(Registration reg, Op op, Frame f, Connection from) {
         if (reg.executor() == null) {
             serve(reg, op, f, from);
+        } else if (reg.inline() != null) {
+            Message request = decode(op, f, from);
+            if (request != null && !serve(reg.inline(), op, f, from, request, true)) {
+                try {
+                    reg.executor().execute(() -> serve(reg.handler(), op, f, from, request, false));
+                } catch (RejectedExecutionException e) {
+                    replyError(from, f, Status.UNAVAILABLE, name + " is shutting down");
+                }
+            }
         } else {
             try {
                 reg.executor().execute(() -> serve(reg, op, f, from));
@@ -776,28 +813,47 @@ public final class RpcNode implements AutoCloseable {
     }
 
     private void serve(Registration reg, Op op, Frame f, Connection from) {
-        Message request;
+        Message request = decode(op, f, from);
+        if (request != null) {
+            serve(reg.handler(), op, f, from, request, false);
+        }
+    }
+
+    /** The request in {@code f}, or null after replying BAD_FRAME. */
+    private Message decode(Op op, Frame f, Connection from) {
         try {
             WireReader in = new WireReader(f.body());
-            request = op.requestDecoder().apply(in);
+            Message request = op.requestDecoder().apply(in);
             in.expectEnd();
+            return request;
         } catch (RuntimeException e) {
             replyError(from, f, Status.BAD_FRAME, "malformed " + op.wireName() + ": " + e.getMessage());
-            return;
+            return null;
         }
+    }
+
+    /**
+     * Runs {@code handler} on {@code request} and replies. {@code inline}: a null reply means "not now" (nothing is
+     * sent and false is returned: the request is to be served elsewhere); otherwise true once replied.
+     */
+    private boolean serve(RequestHandler<Message, ? extends Message> handler, Op op, Frame f, Connection from,
+                          Message request, boolean inline) {
         Message reply;
         try {
-            reply = reg.handler().handle(request, new Ctx(f.sourceNode(), from));
+            reply = handler.handle(request, new Ctx(f.sourceNode(), from));
         } catch (LegoException e) {
             replyError(from, f, Status.of(e), e.getMessage());
-            return;
+            return true;
         } catch (IllegalArgumentException e) {
             replyError(from, f, Status.INVALID_ARGUMENT, e.getMessage());
-            return;
+            return true;
         } catch (Throwable t) {
             log.error("{}: {} handler failed", name, op.wireName(), t);
             replyError(from, f, Status.INTERNAL, name + ": " + t);
-            return;
+            return true;
+        }
+        if (reply == null && inline) {
+            return false;
         }
         if (!f.isOneWay()) {
             if (reply == null) {
@@ -806,6 +862,7 @@ public final class RpcNode implements AutoCloseable {
                 reply(from, f.sourceNode(), f.opcode(), f.requestId(), Status.OK, reply);
             }
         }
+        return true;
     }
 
     private void replyError(Connection from, Frame f, Status status, String message) {

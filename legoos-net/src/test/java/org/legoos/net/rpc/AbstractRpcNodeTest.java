@@ -621,6 +621,38 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
         assertThat(thread.get()).startsWith("gmm-worker-");
     }
 
+    /**
+     * A request type with an inline handler: served on the delivery thread when the inline handler answers (a value
+     * or an error), on the executor when it returns null, and either way each request gets exactly one reply.
+     */
+    @Test
+    void anInlineHandlerServesOnTheDeliveryThreadAndHandsWhatWouldWaitToTheExecutor() {
+        List<String> inlineThreads = new CopyOnWriteArrayList<>();
+        List<String> pooled = new CopyOnWriteArrayList<>();
+        server.handle(Consult.class, (q, ctx) -> {
+            inlineThreads.add(Thread.currentThread().getName());
+            if (q.pid() == 13) {
+                throw Status.NOT_FOUND.toException("no 13 here");
+            }
+            return q.pid() % 2 == 0 ? new NodeChoice((int) q.pid()) : null; // odd ones would have to wait
+        }, (q, ctx) -> {
+            pooled.add(Thread.currentThread().getName());
+            return new NodeChoice((int) -q.pid());
+        }, pool("slow-path", 2));
+
+        assertThat(client.call(SERVER, new Consult(1, 4, 4096)).nodeId()).isEqualTo(4);
+        assertThat(pooled).isEmpty();
+        assertThat(inlineThreads).hasSize(1).noneMatch(t -> t.startsWith("slow-path-"));
+        assertThat(client.call(SERVER, new Consult(1, 7, 4096)).nodeId()).as("served by the executor").isEqualTo(-7);
+        assertThat(pooled).hasSize(1).allMatch(t -> t.startsWith("slow-path-"));
+        assertThatThrownBy(() -> client.call(SERVER, new Consult(1, 13, 4096)))
+                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(Status.NOT_FOUND));
+        assertThat(pooled).as("an inline error is the answer").hasSize(1);
+        for (int i = 14; i < 200; i++) {
+            assertThat(client.call(SERVER, new Consult(1, i, 4096)).nodeId()).isEqualTo(i % 2 == 0 ? i : -i);
+        }
+    }
+
     @Test
     void aShutDownExecutorIsUnavailable() {
         ExecutorService p = pool("gone", 1);
