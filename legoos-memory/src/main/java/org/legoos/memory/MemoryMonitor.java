@@ -141,7 +141,7 @@ public final class MemoryMonitor implements AutoCloseable {
                 throw e;
             }
         });
-        this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner, cfg.replicas(), this::superseded);
+        this.home = new HomeNode(rpc, managerNode, cfg.vregionBytes(), owner, cfg.replicas());
         owner.forgetPidsBefore(pidsBefore);
         owner.seedRate(cfg.reReplicationBytesPerSecond());
         home.forgetPidsBefore(pidsBefore);
@@ -351,17 +351,20 @@ public final class MemoryMonitor implements AutoCloseable {
     }
 
     /**
-     * A peer refused a change of {@code pid} from this component as {@code SUPERSEDED}: it took over a role this
-     * component held for pid (its home, or its owner as the promoted replica) because the manager declared this
-     * component dead while it was only stopped or cut off from the manager. Everything it holds was failed over then
-     * and is stale: it fences itself at once, as the manager's {@code GM_MEMORY_FAILED} would have it do, for a
-     * partition may hold that word up for good, and the processors that still reach it must be sent on to the
-     * components that took over. A refusal about a pid it holds nothing of is a late answer to a change from before
-     * an earlier fence and is ignored. Runs the fence on a thread of its own: the caller may hold a lock the fence
-     * takes.
+     * This component's replica of {@code pid}'s vRegions refused a change as {@code SUPERSEDED}: it was promoted to
+     * owner because the manager declared this component dead while it was only stopped or cut off from the manager
+     * (a promotion happens only then). Everything it holds was failed over then and is stale: it fences itself at
+     * once, as the manager's {@code GM_MEMORY_FAILED} would have it do, for a partition may hold that word up for
+     * good, and the processors that still reach it must be sent on to the components that took over. A refusal about
+     * a pid it owns nothing of is a late answer to a change from before an earlier fence and is ignored. Runs the
+     * fence on a thread of its own: the caller may hold a lock the fence takes.
+     *
+     * <p>An owner's refusal of a home's change ({@code checkHome}) is not taken as such proof: a home that adopted a
+     * process gets the same refusal from an owner its {@code M2M_SET_HOME} did not reach, and must not drop what it
+     * holds for that.
      */
     private void superseded(long pid, LegoException proof) {
-        if (closed || pid < 0 || !owner.owns(pid) && !home.isHomeOf(pid) || !selfFencing.compareAndSet(false, true)) {
+        if (closed || pid < 0 || !owner.owns(pid) || !selfFencing.compareAndSet(false, true)) {
             return;
         }
         log.warn("{}: superseded while it served on (declared dead by the global manager, whose word has not reached "

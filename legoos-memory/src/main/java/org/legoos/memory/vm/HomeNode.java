@@ -120,7 +120,6 @@ public final class HomeNode {
     private final LongAdder pagesCopied = new LongAdder();
     private final LongAdder relocations = new LongAdder();
     private final LongAdder replicasRestored = new LongAdder();
-    private final Superseded superseded;
 
     /** A run of consecutive vRegions owned by one node, clipped to a range. */
     private record Run(int node, long start, long end) {
@@ -140,15 +139,6 @@ public final class HomeNode {
      *     finds a second live memory component)
      */
     public HomeNode(RpcNode rpc, int managerNode, long vregionBytes, VRegionOwner localOwner, int replicas) {
-        this(rpc, managerNode, vregionBytes, localOwner, replicas, (pid, proof) -> { });
-    }
-
-    /**
-     * @param superseded told when an owner refuses a change of pid from this home as {@code SUPERSEDED} (another
-     *     component took over as its home: this one was declared dead while it served on)
-     */
-    public HomeNode(RpcNode rpc, int managerNode, long vregionBytes, VRegionOwner localOwner, int replicas,
-                    Superseded superseded) {
         if (Long.bitCount(vregionBytes) != 1 || vregionBytes < Layout.MIN_VREGION_BYTES
                 || vregionBytes > Layout.MAX_VREGION_BYTES) {
             throw new IllegalArgumentException("vRegion size must be a power of two in [4 KiB, 64 GiB], got " + vregionBytes);
@@ -160,13 +150,6 @@ public final class HomeNode {
         this.heapStart = Layout.heapStart(vregionBytes);
         this.localOwner = localOwner;
         this.replicas = replicas;
-        this.superseded = java.util.Objects.requireNonNull(superseded, "superseded");
-    }
-
-    /** Told of a peer's proof that this component was superseded in a role it held for {@code pid}. */
-    @FunctionalInterface
-    public interface Superseded {
-        void proof(long pid, LegoException refusal);
     }
 
     /** Counters of the home role. */
@@ -985,22 +968,7 @@ public final class HomeNode {
     }
 
     private <R extends Message> R callOwner(int node, Request<R> q) {
-        if (node == rpc.nodeId()) {
-            return localOwner.serveLocal(q);
-        }
-        try {
-            return rpc.call(node, q);
-        } catch (LegoException e) {
-            if (Status.of(e) == Status.SUPERSEDED) {
-                superseded.proof(VRegionOwner.homeRequestPid(q), e);
-            }
-            throw e;
-        }
-    }
-
-    /** Whether this component is the home of {@code pid}. */
-    public boolean isHomeOf(long pid) {
-        return spaces.containsKey(pid);
+        return node == rpc.nodeId() ? localOwner.serveLocal(q) : rpc.call(node, q);
     }
 
     // ------------------------------------------------------------------ helpers

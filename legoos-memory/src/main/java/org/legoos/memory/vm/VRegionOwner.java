@@ -1251,7 +1251,7 @@ public final class VRegionOwner {
     }
 
     /** The pid a request of a home to an owner is about ({@link #checkHome} guards it), or -1 for any other request. */
-    public static long homeRequestPid(Message q) {
+    private static long homeRequestPid(Message q) {
         return switch (q) {
             case OwnerMap m -> m.pid();
             case OwnerUnmap m -> m.pid();
