@@ -680,7 +680,11 @@ public final class HomeNode {
                 s.deadWhileSeeding.clear();
             }
             if (failure != null || died || s.destroyed || s.replicaOf.get(p.owner()) >= 0) {
-                if (failure != null) {
+                if (failure != null && s.replicaOf.get(p.owner()) >= 0) { // a failover's PROMOTE paired them meanwhile
+                    log.info("pid {}: its vRegions on memory component {} got replica {} from a failover meanwhile; "
+                            + "naming {} gave way: {}", s.pid, p.owner(), s.replicaOf.get(p.owner()), p.replica(),
+                            failure.getMessage());
+                } else if (failure != null) {
                     log.warn("pid {}: no replica for its vRegions on memory component {}: {}", s.pid, p.owner(),
                             failure.getMessage());
                 }
