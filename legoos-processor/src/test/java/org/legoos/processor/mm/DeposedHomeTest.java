@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +22,6 @@ import org.legoos.net.protocol.p2m.Munmap;
 import org.legoos.net.rpc.RpcException;
 import org.legoos.net.rpc.RpcNode;
 import org.legoos.net.rpc.Status;
-import org.legoos.net.transport.local.LocalFabric;
 import org.legoos.processor.excache.ExCache;
 import org.legoos.processor.excache.ExCacheConfig;
 
@@ -46,8 +44,7 @@ class DeposedHomeTest {
     private static final long PID = 77;
     private static final long BASE = 1L << 30;
 
-    private final LocalFabric fabric = new LocalFabric();
-    private final List<RpcNode> nodes = new ArrayList<>();
+    private final InJvmNodes nodes = new InJvmNodes();
     /** Every VM call each memory component served, as "node:Call". */
     private final List<String> served = new CopyOnWriteArrayList<>();
     /** What the old home answers a VM call with after the switch: null (served), SUPERSEDED or NOT_FOUND. */
@@ -56,14 +53,6 @@ class DeposedHomeTest {
     private volatile boolean newHomeServes = true;
     private ExCache cache;
     private RemoteAddressSpace space;
-
-    private RpcNode node(String name, int id) {
-        RpcNode n = new RpcNode(name, fabric.newTransport(), new RpcNode.Config(8 << 20, Duration.ofSeconds(10)));
-        n.setNodeId(id);
-        n.listen(name);
-        nodes.add(n);
-        return n;
-    }
 
     private static MapReply reply(long addr) {
         return new MapReply(addr, VREGION, new long[] {BASE / VREGION}, new int[] {NEW_HOME});
@@ -94,20 +83,16 @@ class DeposedHomeTest {
 
     @BeforeEach
     void start() {
-        RpcNode processor = node("processor", PROCESSOR);
-        RpcNode oldHome = node("memory-" + OLD_HOME, OLD_HOME);
+        RpcNode processor = nodes.add("processor", PROCESSOR);
+        RpcNode oldHome = nodes.add("memory-" + OLD_HOME, OLD_HOME);
         oldHome.handle(CreateAddressSpace.class, (q, ctx) -> new AddressSpaceInfo(VREGION, BASE / 2));
         serveVm(oldHome, OLD_HOME, true);
-        RpcNode bystander = node("memory-" + BYSTANDER, BYSTANDER); // not a home: answers VM calls NOT_FOUND
+        RpcNode bystander = nodes.add("memory-" + BYSTANDER, BYSTANDER); // not a home: answers VM calls NOT_FOUND
         bystander.handle(Brk.class, (q, ctx) -> {
             throw Status.NOT_FOUND.toException("memory component " + BYSTANDER + " is not the home of pid " + PID);
         });
-        serveVm(node("memory-" + NEW_HOME, NEW_HOME), NEW_HOME, false);
-        for (RpcNode a : nodes) {
-            for (RpcNode b : nodes) {
-                a.addPeer(b.nodeId(), b.name());
-            }
-        }
+        serveVm(nodes.add("memory-" + NEW_HOME, NEW_HOME), NEW_HOME, false);
+        nodes.peerAll();
         ExCacheBackend backend = new ExCacheBackend(processor, 8);
         backend.setLiveMemories(() -> new int[] {OLD_HOME, BYSTANDER, NEW_HOME});
         cache = new ExCache(new ExCacheConfig(64L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1), backend);
@@ -118,7 +103,7 @@ class DeposedHomeTest {
     void stop() {
         space.close();
         cache.close();
-        nodes.forEach(RpcNode::close);
+        nodes.close();
     }
 
     @Test

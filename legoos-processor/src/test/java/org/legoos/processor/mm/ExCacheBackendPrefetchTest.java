@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +34,6 @@ import org.legoos.net.protocol.p2m.PcacheFlush;
 import org.legoos.net.protocol.p2m.PcacheMiss;
 import org.legoos.net.rpc.RpcNode;
 import org.legoos.net.rpc.Status;
-import org.legoos.net.transport.local.LocalFabric;
 import org.legoos.processor.excache.ExCache;
 import org.legoos.processor.excache.ExCacheConfig;
 import org.legoos.processor.excache.ExCacheStats;
@@ -56,8 +54,7 @@ class ExCacheBackendPrefetchTest {
     private static final long PID = 77;
     private static final long MMAP_BASE = 1L << 30;
 
-    private final LocalFabric fabric = new LocalFabric();
-    private final List<RpcNode> nodes = new ArrayList<>();
+    private final InJvmNodes nodes = new InJvmNodes();
     private FakeMemory memory;
     private ExCache cache;
     private ExCacheBackend backend;
@@ -150,20 +147,12 @@ class ExCacheBackendPrefetchTest {
         }
     }
 
-    private RpcNode node(String name, int id) {
-        RpcNode n = new RpcNode(name, fabric.newTransport(), new RpcNode.Config(8 << 20, Duration.ofSeconds(10)));
-        n.setNodeId(id);
-        n.listen(name);
-        nodes.add(n);
-        return n;
-    }
-
     @BeforeEach
     void start() {
         memory = new FakeMemory();
-        RpcNode processor = node("processor", PROCESSOR);
+        RpcNode processor = nodes.add("processor", PROCESSOR);
         for (int id : new int[] {HOME, HOME + 1}) {
-            RpcNode m = node("memory-" + id, id);
+            RpcNode m = nodes.add("memory-" + id, id);
             m.handle(PcacheMiss.class, (q, ctx) -> memory.miss(id, q));
             m.handle(PcacheFlush.class, (q, ctx) -> memory.flush(id, q));
         }
@@ -173,11 +162,7 @@ class ExCacheBackendPrefetchTest {
         home.handle(Munmap.class, (q, ctx) -> memory.munmap(q));
         home.handle(Msync.class, (q, ctx) -> Ack.INSTANCE);
         home.handle(DestroyAddressSpace.class, (q, ctx) -> Ack.INSTANCE);
-        for (RpcNode a : nodes) {
-            for (RpcNode b : nodes) {
-                a.addPeer(b.nodeId(), b.name());
-            }
-        }
+        nodes.peerAll();
         // 64 lines: 16 sets of 4 ways, so a batch holds up to 15 pages
         backend = new ExCacheBackend(processor, 8);
         cache = new ExCache(new ExCacheConfig(64L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1), backend);
@@ -188,7 +173,7 @@ class ExCacheBackendPrefetchTest {
     void stop() {
         space.close();
         cache.close();
-        nodes.forEach(RpcNode::close);
+        nodes.close();
     }
 
     private static long value(long va) {
