@@ -364,7 +364,7 @@ public final class MemoryMonitor implements AutoCloseable {
      * holds for that.
      */
     private void superseded(long pid, LegoException proof) {
-        if (closed || pid < 0 || !owner.owns(pid) || !selfFencing.compareAndSet(false, true)) {
+        if (closed || !owner.owns(pid) || !selfFencing.compareAndSet(false, true)) {
             return;
         }
         log.warn("{}: superseded while it served on (declared dead by the global manager, whose word has not reached "

@@ -433,8 +433,7 @@ public final class HomeNode {
         HomeSpace s = space(q.pid());
         synchronized (s) {
             alive(s);
-            return new MapReply(s.brk, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray(),
-                    s.ownersVersion, s.homeReplica);
+            return ownerMap(s, s.brk);
         }
     }
 
@@ -983,6 +982,11 @@ public final class HomeNode {
      */
     private MapReply reply(HomeSpace s, long addr) {
         syncHome(s);
+        return ownerMap(s, addr);
+    }
+
+    /** {@code s}'s owner map as a reply (its monitor held), with {@code addr}, its version and its home replica. */
+    private MapReply ownerMap(HomeSpace s, long addr) {
         return new MapReply(addr, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray(),
                 s.ownersVersion, s.homeReplica);
     }

@@ -53,8 +53,8 @@ final class SyncChannels implements AutoCloseable {
      * A plain socket whose input is read through a buffer, for the TLS socket layered over it: the JDK's
      * {@code SSLSocket} reads each record's 5-byte header and then its body, each read a system call (and, with
      * {@code SO_TIMEOUT} set, a poll before it); through the buffer one read usually brings a whole reply record.
-     * On a virtual machine, where every system call is dear, this took a TLS miss round trip from 1.26-1.34x of
-     * plaintext to (see docs/PERFORMANCE.md).
+     * On a virtual machine, where every system call is dear, that second read was a measurable part of what TLS cost
+     * a miss (docs/PERFORMANCE.md, "What mutual TLS costs").
      */
     static final class BufferedInputSocket extends Socket {
         /** A TLS record holds at most 16 KiB of plaintext, plus its header and tag. */
