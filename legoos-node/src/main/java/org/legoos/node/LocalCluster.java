@@ -294,6 +294,20 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops every frame component {@code from} sends to component {@code to} (a one-way broken link), or, with
+     * {@code drop} false, heals every fault of {@code from}.
+     */
+    public synchronized void dropFrames(int from, int to, boolean drop) {
+        RpcNode component = all().stream().filter(h -> h.nodeId() == from).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no component " + from)).rpc();
+        if (drop) {
+            component.faults().dropTo(to);
+        } else {
+            component.faults().heal();
+        }
+    }
+
     /** The client's endpoint (node id 0), for calling components directly. */
     public RpcNode client() {
         return client;

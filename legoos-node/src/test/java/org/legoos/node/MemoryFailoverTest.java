@@ -217,6 +217,40 @@ class MemoryFailoverTest {
         }
     }
 
+    /**
+     * The process's home dies, and its home replica adopts the process, but its {@code M2M_SET_HOME} does not reach
+     * one owner of the process's vRegions (a broken link, healed later). That owner still takes the process's changes
+     * from the dead home only: it refuses the new home's (SUPERSEDED) until the new home tells it again, with its
+     * epoch. The program's last {@code munmap}, which the home forwards to every owner, must succeed.
+     */
+    @org.junit.jupiter.api.Test
+    void anOwnerTheNewHomesWordMissedIsToldAgainWhenItRefusesAChange() throws Exception {
+        try (LocalCluster c = LocalCluster.start(spec(3, ProcessorMode.THREAD), Map.of("survivor", Survivor.class))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ProcessClient.Running p = startSurvivor(c, out, err, String.valueOf(4L << 20), "4", "6", "munmap");
+            List<MemoryMonitor> mems = c.memories();
+            MemoryMonitor home = mems.stream().filter(m -> m.stats().homeSpaces() > 0).findFirst().orElseThrow();
+            Await.until("the home has a replica", Duration.ofSeconds(30),
+                    () -> mems.stream().anyMatch(m -> m.stats().homeCopyBytes() > 0));
+            MemoryMonitor heir = mems.stream().filter(m -> m.stats().homeCopyBytes() > 0).findFirst().orElseThrow();
+            MemoryMonitor owner = mems.stream().filter(m -> m != home && m != heir).findFirst().orElseThrow();
+            assertThat(owner.stats().ownedSpaces()).as("the third component owns vRegions of the process").isEqualTo(1);
+
+            c.dropFrames(heir.nodeId(), owner.nodeId(), true);
+            c.crashMemory(mems.indexOf(home));
+            Await.until("the home replica adopted the process", Duration.ofSeconds(60),
+                    () -> heir.stats().homesAdopted() == 1 || p.onExit().isDone());
+            c.dropFrames(heir.nodeId(), owner.nodeId(), false);
+
+            assertThat(p.waitFor(Duration.ofSeconds(120))).as(err.toString(StandardCharsets.UTF_8)).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("round 3");
+            Await.until("the process left no page on any memory component", Duration.ofSeconds(30), () -> mems.stream()
+                    .filter(m -> m != home).map(MemoryMonitor::stats)
+                    .allMatch(s -> s.homeSpaces() == 0 && s.ownedSpaces() == 0 && s.usedBytes() == 0));
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"PROCESS, OWNER, false", "THREAD, OWNER, false", "PROCESS, HOME, false", "THREAD, HOME, false",
             "PROCESS, OWNER, true"})

@@ -971,6 +971,37 @@ public final class HomeNode {
     }
 
     private <R extends Message> R callOwner(int node, Request<R> q) {
+        try {
+            return callOwnerOnce(node, q);
+        } catch (LegoException e) {
+            if (Status.of(e) != Status.SUPERSEDED) {
+                throw e;
+            }
+            // an owner this home's adoption could not tell (M2M_SET_HOME) still knows the old home only: tell it now,
+            // with this home's epoch (which it refuses if a newer home told it meanwhile), and ask again
+            long pid = VRegionOwner.homeRequestPid(q);
+            HomeSpace s = pid < 0 ? null : spaces.get(pid);
+            if (s == null) {
+                throw e;
+            }
+            long epoch;
+            synchronized (s) {
+                if (!s.ownersToTell.contains(node)) {
+                    throw e;
+                }
+                epoch = s.epoch;
+            }
+            callOwnerOnce(node, new SetHome(pid, rpc.nodeId(), epoch));
+            synchronized (s) {
+                s.ownersToTell.remove(node);
+            }
+            log.info("pid {}: memory component {} was told its new home {} late, after it refused a change", pid, node,
+                    rpc.nodeId());
+            return callOwnerOnce(node, q);
+        }
+    }
+
+    private <R extends Message> R callOwnerOnce(int node, Request<R> q) {
         return node == rpc.nodeId() ? localOwner.serveLocal(q) : rpc.call(node, q);
     }
 
@@ -1106,9 +1137,11 @@ public final class HomeNode {
                 owners.remove(dead);
                 for (int o : owners) {
                     try {
-                        callOwner(o, new SetHome(s.pid, rpc.nodeId()));
+                        callOwner(o, new SetHome(s.pid, rpc.nodeId(), s.epoch));
                     } catch (RuntimeException failed) {
-                        log.warn("pid {}: memory component {} was not told its new home: {}", s.pid, o, failed.getMessage());
+                        s.ownersToTell.add(o); // told again when it refuses a change (callOwner)
+                        log.warn("pid {}: memory component {} was not told its new home (told again when it refuses a "
+                                + "change): {}", s.pid, o, failed.getMessage());
                     }
                 }
                 // its vRegions on the dead home move before any call can reach them

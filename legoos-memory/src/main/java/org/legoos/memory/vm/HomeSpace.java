@@ -43,6 +43,11 @@ final class HomeSpace {
      */
     final it.unimi.dsi.fastutil.ints.IntOpenHashSet seeding = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
     final it.unimi.dsi.fastutil.ints.IntOpenHashSet deadWhileSeeding = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
+    /**
+     * Owners that an adoption's {@code M2M_SET_HOME} did not reach (see {@code HomeNode#adoptHomesOf}): they still
+     * take pid's changes from the old home only, so a refusal from one is answered by telling it again. Not replicated.
+     */
+    final it.unimi.dsi.fastutil.ints.IntOpenHashSet ownersToTell = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
     /** Bytes the GMM counts against the vNode's memory quota for this process (reserved or reported). */
     long reportedBytes;
 

@@ -94,10 +94,16 @@ public final class VRegionOwner {
      */
     private final java.util.concurrent.ConcurrentHashMap<ReplicaKey, Long> abandoned = new java.util.concurrent.ConcurrentHashMap<>();
     /**
-     * pid to the node of its home, as far as this owner knows: the first home that sent an area change, or the one
-     * named by {@code M2M_SET_HOME} after its home replica took over. Area changes from another node are refused.
+     * pid to its home as far as this owner knows: the first home that sent an area change (its epoch unknown), or
+     * the one named by the {@code M2M_SET_HOME} of the highest epoch. Area changes from another node are refused.
      */
-    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> homes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<Long, HomeClaim> homes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A home of a pid and its epoch ({@link #UNKNOWN_EPOCH} when it was recorded from an area change). */
+    private record HomeClaim(int node, long epoch) {
+    }
+
+    private static final long UNKNOWN_EPOCH = -1;
     /** Processes whose spaces {@link #fence} dropped: their requests are answered UNAVAILABLE (ask the home again). */
     private final java.util.Set<Long> fencedPids = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** How fast {@link #setReplica} copies pages to a new replica (bytes per second; unbounded when not set). */
@@ -824,18 +830,36 @@ public final class VRegionOwner {
      * @throws LegoException SUPERSEDED
      */
     public void checkHome(long pid, int from) {
-        Integer home = homes.putIfAbsent(pid, from);
-        if (home != null && home != from) {
+        HomeClaim home = homes.putIfAbsent(pid, new HomeClaim(from, UNKNOWN_EPOCH));
+        if (home != null && home.node() != from) {
             throw Status.SUPERSEDED.toException("pid " + pid + ": memory component " + from + " is not its home any more "
-                    + "(memory component " + home + " is): change refused by memory component " + nodeId.getAsInt());
+                    + "(memory component " + home.node() + " is): change refused by memory component " + nodeId.getAsInt());
         }
     }
 
-    /** {@code M2M_SET_HOME}: pid's home is {@code q.home()} from now on. */
+    /**
+     * {@code M2M_SET_HOME}: pid's home is {@code q.home()} from now on, unless the home known here is another one of
+     * an equal or higher epoch (a home recorded from its area changes has an unknown epoch, lower than any).
+     *
+     * @throws LegoException SUPERSEDED when the sender's epoch is not the highest seen for pid
+     */
     public Ack setHome(SetHome q) {
-        Integer before = homes.put(q.pid(), q.home());
-        if (before != null && before != q.home()) {
-            log.info("pid {}: its home moved from memory component {} to {}", q.pid(), before, q.home());
+        HomeClaim[] known = new HomeClaim[1];
+        HomeClaim now = homes.compute(q.pid(), (pid, k) -> {
+            known[0] = k;
+            if (k == null || k.node() == q.home()) {
+                return new HomeClaim(q.home(), Math.max(q.epoch(), k == null ? UNKNOWN_EPOCH : k.epoch()));
+            }
+            return k.epoch() < q.epoch() ? new HomeClaim(q.home(), q.epoch()) : k;
+        });
+        if (now.node() != q.home()) {
+            throw Status.SUPERSEDED.toException("pid " + q.pid() + ": memory component " + q.home() + " (epoch " + q.epoch()
+                    + ") cannot take over as its home: memory component " + now.node() + " is, with epoch "
+                    + now.epoch() + " (refused by memory component " + nodeId.getAsInt() + ")");
+        }
+        if (known[0] != null && known[0].node() != q.home()) {
+            log.info("pid {}: its home moved from memory component {} to {} (epoch {})", q.pid(), known[0].node(), q.home(),
+                    q.epoch());
         }
         return Ack.INSTANCE;
     }
@@ -1251,7 +1275,7 @@ public final class VRegionOwner {
     }
 
     /** The pid a request of a home to an owner is about ({@link #checkHome} guards it), or -1 for any other request. */
-    private static long homeRequestPid(Message q) {
+    static long homeRequestPid(Message q) {
         return switch (q) {
             case OwnerMap m -> m.pid();
             case OwnerUnmap m -> m.pid();

@@ -28,6 +28,7 @@ import org.legoos.net.protocol.m2m.OwnerUnmap;
 import org.legoos.net.protocol.m2m.OwnerWritePages;
 import org.legoos.net.protocol.m2m.Promote;
 import org.legoos.net.protocol.m2m.Replicate;
+import org.legoos.net.protocol.m2m.SetHome;
 import org.legoos.net.protocol.m2m.SetReplica;
 import org.legoos.net.protocol.p2m.PageData;
 import org.legoos.net.protocol.p2m.PcacheFlush;
@@ -244,6 +245,37 @@ class ReplicationTest {
         primary.setReplica(new SetReplica(PID, VNODE, REPLICA, 7));
         primary.flush(new PcacheFlush(PID, new long[] {va(3)}, page(3)));
         assertThat(replica.replicaBytes()).as("the stale primary's pages, sent whole, then the flush").isEqualTo(2L * PAGE);
+    }
+
+    /**
+     * An owner takes pid's changes from one home: the first that sent one (its epoch unknown) until an
+     * {@code M2M_SET_HOME} of a higher epoch names another. A deposed home cannot claim pid back with its own, lower,
+     * epoch, nor can a home of an equal one.
+     */
+    @Test
+    void anOwnerFollowsTheHomeOfTheHighestEpochAndRefusesTheOthers() {
+        PageStore ps = new PageStore(8L << 20);
+        stores.add(ps);
+        VRegionOwner o = new VRegionOwner(ps, () -> 9);
+        o.checkHome(PID, 3); // the first home, recorded from its area change
+        o.setHome(new SetHome(PID, 4, 1_000_005)); // its home replica took over
+        assertThatThrownBy(() -> o.checkHome(PID, 3)).isInstanceOfSatisfying(LegoException.class,
+                e -> assertThat(e.status()).isEqualTo("SUPERSEDED"));
+        o.checkHome(PID, 4);
+        // the deposed home, and another claiming the same epoch, are refused and change nothing
+        assertThatThrownBy(() -> o.setHome(new SetHome(PID, 3, 12))).isInstanceOfSatisfying(LegoException.class,
+                e -> assertThat(e.status()).isEqualTo("SUPERSEDED"));
+        assertThatThrownBy(() -> o.setHome(new SetHome(PID, 5, 1_000_005))).isInstanceOfSatisfying(LegoException.class,
+                e -> assertThat(e.status()).isEqualTo("SUPERSEDED"));
+        o.checkHome(PID, 4);
+        // the same home telling again is no change; a later adoption (a higher epoch) wins
+        o.setHome(new SetHome(PID, 4, 1_000_005));
+        o.setHome(new SetHome(PID, 5, 2_000_009));
+        assertThatThrownBy(() -> o.checkHome(PID, 4)).isInstanceOf(LegoException.class);
+        o.checkHome(PID, 5);
+        // an owner that never heard of pid takes the first home that names itself, whatever its epoch
+        o.setHome(new SetHome(PID + 1, 6, 0));
+        o.checkHome(PID + 1, 6);
     }
 
     @Test

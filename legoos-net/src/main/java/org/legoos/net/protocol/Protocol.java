@@ -35,8 +35,9 @@ public final class Protocol {
      * <p>9: status {@code SUPERSEDED} (32): an owner refuses a deposed home's change, a promoted replica its old
      * primary's; a processor then looks for the process's new home. {@code P2M_OWNERS}: a process's owner map, read
      * at its home (the dashboard's memory spread).
+     * <p>10: {@code M2M_SET_HOME} carries the new home's epoch; an owner refuses a lower one (SUPERSEDED).
      */
-    public static final int VERSION = 9;
+    public static final int VERSION = 10;
 
     private static final Op[] BY_CODE = new Op[1 << 16];
     private static final Map<Class<?>, Op> BY_TYPE = new HashMap<>();

@@ -5,17 +5,21 @@ import org.legoos.net.protocol.WireWriter;
 
 /**
  * M2M_SET_HOME: a home replica that took over as home of pid (its home was declared dead) to every owner of pid's
- * vRegions: from now on accept pid's area changes only from {@code home}. An owner records the first home that maps
- * an area of a pid; a home that was declared dead while only stopped is refused (DENIED) once this arrived.
+ * vRegions: from now on accept pid's area changes only from {@code home}. {@code epoch} is the home's authority over
+ * pid (its pairing epoch, which an adoption raises past anything the old home could have used): an owner takes the
+ * word of a higher epoch over the home it knew, and refuses (SUPERSEDED) a lower one, so a home declared dead while
+ * only stopped cannot claim pid back. An owner records the first home that maps an area of a pid (its epoch unknown
+ * until a SET_HOME names it).
  */
-public record SetHome(long pid, int home) implements org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> {
+public record SetHome(long pid, int home, long epoch) implements org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> {
     @Override
     public void encode(WireWriter out) {
         out.putLong(pid);
         out.putInt(home);
+        out.putLong(epoch);
     }
 
     public static SetHome decode(WireReader in) {
-        return new SetHome(in.getLong(), in.getInt());
+        return new SetHome(in.getLong(), in.getInt(), in.getLong());
     }
 }
