@@ -272,6 +272,9 @@ public final class ProcessMonitor implements AutoCloseable {
                     q.vnode().cacheMemoryNode());
             memory.attachFiles(fileMapper(files, q.vnode()));
             fs = fsProvider.newFileSystem(q.vnode().name(), files);
+            if (ProgramLoader.runsWithRunner(q.program()) && files.stat(q.program()).directory()) {
+                throw new IOException(q.program() + " is a directory");
+            }
             program = loader.load(q.program(), fs);
         } catch (NoSuchFileException e) {
             memory.close();
@@ -333,11 +336,11 @@ public final class ProcessMonitor implements AutoCloseable {
     private Ack startTask(StartProcess q, CallContext ctx) throws IOException {
         Class<? extends LegoProgram> bundled = loader.bundledClass(q.program());
         RemoteFileService files = new RemoteFileService(rpc, q.vnode().id(), q.vnode().storageNode(), q.vnode().cacheMemoryNode());
-        if (bundled == null) {
+        if (bundled == null || ProgramLoader.runsWithRunner(q.program())) {
             try {
-                String jar = ProgramLoader.jarPath(q.program(), loader.bundledNames());
-                if (files.stat(jar).directory()) {
-                    throw new RpcException(Status.INVALID_ARGUMENT, "cannot load program " + q.program() + ": " + jar + " is a directory");
+                String file = bundled == null ? ProgramLoader.jarPath(q.program(), loader.bundledNames()) : q.program();
+                if (files.stat(file).directory()) {
+                    throw new RpcException(Status.INVALID_ARGUMENT, "cannot load program " + q.program() + ": " + file + " is a directory");
                 }
             } catch (NoSuchFileException e) {
                 throw new RpcException(Status.NOT_FOUND, "program " + q.program() + " not found: " + e.getMessage());
@@ -345,7 +348,7 @@ public final class ProcessMonitor implements AutoCloseable {
         }
         TaskLauncher.Launched launched;
         try {
-            launched = launcher.launch(q.pid(), bundled);
+            launched = launcher.launch(q.pid(), bundled, bundled == null ? List.of() : loader.libraries(bundled));
         } catch (IOException e) {
             throw new RpcException(Status.INTERNAL, "cannot start a JVM for pid " + q.pid() + ": " + e.getMessage());
         }

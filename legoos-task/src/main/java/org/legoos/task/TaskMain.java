@@ -233,7 +233,7 @@ public final class TaskMain {
             if (!LegoProgram.class.isAssignableFrom(c)) {
                 throw new IllegalArgumentException(c.getName() + " does not implement " + LegoProgram.class.getName());
             }
-            bundled = Map.of(start.program(), c.asSubclass(LegoProgram.class));
+            bundled = Map.of(ProgramLoader.bundledName(start.program()), c.asSubclass(LegoProgram.class));
         }
         return new ProgramLoader(bundled).load(start.program(), fs);
     }

@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -162,7 +163,15 @@ public final class TaskLauncher implements AutoCloseable {
 
     /** Starts a task for process {@code pid}; {@code bundled} is the bundled program's class or null for a jar. */
     public Launched launch(long pid, Class<?> bundled) throws IOException {
-        List<Path> classPath = classPath(bundled);
+        return launch(pid, bundled, List.of());
+    }
+
+    /**
+     * As {@link #launch(long, Class)}, with the libraries the bundled program needs beyond the API on the task's class
+     * path: each class stands for its jar (or, in a fat jar, its top package of three names, extracted).
+     */
+    public Launched launch(long pid, Class<?> bundled, List<Class<?>> libraries) throws IOException {
+        List<Path> classPath = classPath(bundled, libraries);
         String key = classPath.toString();
         Launched ready = takeWaiting(key);
         if (ready != null) {
@@ -309,12 +318,22 @@ public final class TaskLauncher implements AutoCloseable {
 
     /** legoos-api, legoos-task and the bundled program's code source, fat-jar parts extracted. */
     List<Path> classPath(Class<?> bundled) throws IOException {
+        return classPath(bundled, List.of());
+    }
+
+    /** As {@link #classPath(Class)}, and the code source of each of {@code libraries} (see {@link #launch(long, Class, List)}). */
+    List<Path> classPath(Class<?> bundled, List<Class<?>> libraries) throws IOException {
         Set<Path> cp = new LinkedHashSet<>();
         cp.add(entry(LegoProgram.class, List.of("org/legoos/api/")));
         cp.add(entry(TaskMain.class, List.of("org/legoos/task/")));
         if (bundled != null) {
             String pkg = bundled.getPackageName().replace('.', '/') + "/";
             cp.add(entry(bundled, List.of(pkg)));
+        }
+        for (Class<?> library : libraries) {
+            String[] names = library.getPackageName().split("\\.");
+            String top = String.join("/", Arrays.copyOf(names, Math.min(3, names.length))) + "/";
+            cp.add(entry(library, List.of(top)));
         }
         return new ArrayList<>(cp);
     }

@@ -15,16 +15,49 @@ import org.legoos.api.LegoProgram;
 /**
  * Finds the program a process runs, like the loader of an ELF binary: either a bundled program by short
  * name (the examples), or a jar stored in the vNode's file system, named {@code /path/app.jar} (main class from
- * the manifest's {@code Lego-Program} or {@code Main-Class}) or {@code /path/app.jar!com.example.Main}. Each
- * jar-loaded process gets its own class loader, whose parent shares only the LegoOS/J API with the monitor.
+ * the manifest's {@code Lego-Program} or {@code Main-Class}) or {@code /path/app.jar!com.example.Main}, or a file
+ * a bundled runner interprets, as a {@code #!} line names an interpreter: {@code /path/prog.wasm} runs with the
+ * bundled program {@value #WASM_RUNNER}, the path its first argument. Each jar-loaded process gets its own class
+ * loader, whose parent shares only the LegoOS/J API with the monitor.
  *
  * <p>Thread-safe.
  */
 public final class ProgramLoader {
+    /** The bundled program that runs {@code .wasm} files (WebAssembly/WASI binaries), when there is one. */
+    public static final String WASM_RUNNER = "wasm";
+
     private final Map<String, Class<? extends LegoProgram>> bundled;
+    private final Map<Class<?>, java.util.List<Class<?>>> libraries;
 
     public ProgramLoader(Map<String, Class<? extends LegoProgram>> bundled) {
+        this(bundled, Map.of());
+    }
+
+    /**
+     * @param libraries for a bundled program, a class of each library it needs beyond the LegoOS/J API (each class
+     *     stands for its jar and top package), which a process in its own JVM gets on its class path
+     */
+    public ProgramLoader(Map<String, Class<? extends LegoProgram>> bundled, Map<Class<?>, java.util.List<Class<?>>> libraries) {
         this.bundled = Map.copyOf(bundled);
+        this.libraries = Map.copyOf(libraries);
+    }
+
+    /** The libraries {@code program}'s class needs beyond the API (see the constructor); empty for most. */
+    public java.util.List<Class<?>> libraries(Class<?> program) {
+        return libraries.getOrDefault(program, java.util.List.of());
+    }
+
+    /**
+     * The name of the bundled program that runs {@code program}: the runner of a file it interprets
+     * ({@value #WASM_RUNNER} for {@code /path/prog.wasm}), else {@code program} itself.
+     */
+    public static String bundledName(String program) {
+        return program.endsWith(".wasm") && program.indexOf('/') >= 0 ? WASM_RUNNER : program;
+    }
+
+    /** Whether {@code program} is a file a bundled runner interprets (its path then goes first in the arguments). */
+    public static boolean runsWithRunner(String program) {
+        return !bundledName(program).equals(program);
     }
 
     /** Short names of the bundled programs. */
@@ -32,9 +65,12 @@ public final class ProgramLoader {
         return new java.util.TreeSet<>(bundled.keySet());
     }
 
-    /** The class of bundled program {@code name}, or null if there is none of that name. */
+    /**
+     * The class of bundled program {@code name}, or of the runner of a file it names ({@link #bundledName}), or null
+     * if there is none.
+     */
     public Class<? extends LegoProgram> bundledClass(String name) {
-        return bundled.get(name);
+        return bundled.get(bundledName(name));
     }
 
     /**
@@ -59,15 +95,28 @@ public final class ProgramLoader {
      * @throws IllegalArgumentException if the jar has no usable main class
      */
     public LegoProgram load(String program, FileSystem vnodeFs) throws IOException {
-        Class<? extends LegoProgram> type = bundled.get(program);
+        Class<? extends LegoProgram> type = bundledClass(program);
+        if (type == null && runsWithRunner(program)) {
+            throw new NoSuchFileException(program, null, "no runner for it here (bundled: " + bundledNames() + ")");
+        }
         if (type == null) {
             type = loadFromJar(program, vnodeFs);
         }
+        LegoProgram p;
         try {
-            return type.getDeclaredConstructor().newInstance();
+            p = type.getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
             throw new IllegalArgumentException("cannot instantiate " + type.getName() + ": it needs a public no-argument constructor", e);
         }
+        if (!runsWithRunner(program)) {
+            return p;
+        }
+        return (ctx, args) -> {
+            String[] withPath = new String[args.length + 1];
+            withPath[0] = program;
+            System.arraycopy(args, 0, withPath, 1, args.length);
+            return p.main(ctx, withPath);
+        };
     }
 
     private Class<? extends LegoProgram> loadFromJar(String program, FileSystem fs) throws IOException {
