@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs a program in a vNode, streaming its output; exits with its exit code.",
                 "PROGRAM is a bundled example (hello, wordcount, kvstore, matmul, segfault, corpus, wc) or a jar in the "
-                + "vNode's file system (/apps/app.jar, or /apps/app.jar!com.example.Main). Everything after PROGRAM is "
+                + "vNode's file system (/apps/app.jar, or /apps/app.jar!com.example.Main), or a WebAssembly/WASI binary there "
+                + "(/apps/prog.wasm, e.g. a C program built with scripts/wasm-build). Everything after PROGRAM is "
                 + "passed to it. Ctrl-C kills the remote process. Exits 1 if the program cannot be started, 255 with a "
                 + "message naming the component if its processor dies under it.",
                 "Standard input is forwarded to the program when it is piped or redirected (not a terminal), e.g. "
@@ -42,7 +43,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-n", "--no-stdin"}, description = "Do not forward stdin: the program reads end of input at once.")
     boolean noStdin;
 
-    @Parameters(index = "0", paramLabel = "PROGRAM", description = "Bundled program name or vNode jar path.")
+    @Parameters(index = "0", paramLabel = "PROGRAM", description = "Bundled program name, or vNode path of a jar or .wasm binary.")
     String program;
 
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the program.")

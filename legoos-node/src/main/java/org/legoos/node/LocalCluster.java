@@ -10,13 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.legoos.api.LegoProgram;
 import java.util.Objects;
 import java.util.stream.Stream;
-import org.legoos.examples.Examples;
 import org.legoos.manager.GlobalManager;
 import org.legoos.manager.ManagerConfig;
 import org.legoos.memory.MemoryConfig;
@@ -109,9 +107,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private LocalCluster(Spec spec, Map<String, Class<? extends LegoProgram>> extraPrograms) throws IOException {
         this.spec = spec;
-        Map<String, Class<? extends LegoProgram>> programs = new HashMap<>(Examples.bundled());
-        programs.putAll(extraPrograms);
-        this.loader = new ProgramLoader(programs);
+        this.loader = Programs.loader(extraPrograms);
         this.ownsStorageRoot = spec.storageRoot() == null;
         this.storageRoot = ownsStorageRoot ? Files.createTempDirectory("legoos-storage") : spec.storageRoot();
         managerRpc = new RpcNode("manager", fabric.newTransport(), RpcNode.Config.DEFAULT);
@@ -296,16 +292,25 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * Drops every frame component {@code from} sends to component {@code to} (a one-way broken link), or, with
-     * {@code drop} false, heals every fault of {@code from}.
+     * {@code drop} false, heals every fault of {@code from}. Calls already waiting for {@code to} fail at once, as
+     * on a connection reset; later ones wait out their timeout (see {@link #resetCalls}).
      */
     public synchronized void dropFrames(int from, int to, boolean drop) {
         RpcNode component = all().stream().filter(h -> h.nodeId() == from).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no component " + from)).rpc();
         if (drop) {
             component.faults().dropTo(to);
+            component.failCallsTo(to, "test: the link from " + from + " to " + to + " is broken");
         } else {
             component.faults().heal();
         }
+    }
+
+    /** Fails every call component {@code from} is waiting on from {@code to} (a connection reset). */
+    public void resetCalls(int from, int to) {
+        RpcNode component = all().stream().filter(h -> h.nodeId() == from).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no component " + from)).rpc();
+        component.failCallsTo(to, "test: the connection from " + from + " to " + to + " was reset");
     }
 
     /** The client's endpoint (node id 0), for calling components directly. */

@@ -239,8 +239,10 @@ class MemoryFailoverTest {
 
             c.dropFrames(heir.nodeId(), owner.nodeId(), true);
             c.crashMemory(mems.indexOf(home));
-            Await.until("the home replica adopted the process", Duration.ofSeconds(60),
-                    () -> heir.stats().homesAdopted() == 1 || p.onExit().isDone());
+            Await.until("the home replica adopted the process", Duration.ofSeconds(60), () -> {
+                c.resetCalls(heir.nodeId(), owner.nodeId()); // its SET_HOME fails now, not at the call timeout
+                return heir.stats().homesAdopted() == 1 || p.onExit().isDone();
+            });
             c.dropFrames(heir.nodeId(), owner.nodeId(), false);
 
             assertThat(p.waitFor(Duration.ofSeconds(120))).as(err.toString(StandardCharsets.UTF_8)).isZero();

@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.function.Function;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.LegoProgram;
-import org.legoos.examples.Examples;
 import org.legoos.memory.MemoryConfig;
 import org.legoos.memory.MemoryMonitor;
 import org.legoos.net.rpc.RpcNode;
@@ -113,9 +112,7 @@ public final class ComponentNode implements AutoCloseable {
         java.util.function.BiFunction<RpcNode, org.legoos.net.protocol.gm.Registered, ComponentHost.Hosted<?>> monitor = switch (role) {
             case PROCESSOR -> {
                 ProcessorConfig pc = config.processorConfig();
-                java.util.HashMap<String, Class<? extends LegoProgram>> programs = new java.util.HashMap<>(Examples.bundled());
-                programs.putAll(extraPrograms);
-                ProgramLoader loader = new ProgramLoader(programs);
+                ProgramLoader loader = org.legoos.node.Programs.loader(extraPrograms);
                 yield (rpc, registered) -> {
                     ProcessMonitor p = new ProcessMonitor(rpc, ComponentHost.MANAGER_NODE, pc, loader);
                     return new ComponentHost.Hosted<>(p, p::resources);

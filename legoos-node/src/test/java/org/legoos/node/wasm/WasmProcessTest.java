@@ -1,0 +1,122 @@
+package org.legoos.node.wasm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.legoos.api.ProcessorMode;
+import org.legoos.memory.MemoryConfig;
+import org.legoos.node.LocalCluster;
+import org.legoos.processor.ProcessorConfig;
+import org.legoos.processor.RemoteFileService;
+import org.legoos.processor.excache.ExCacheConfig;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Unmodified C programs, built to {@code wasm32-wasi} by {@code scripts/wasm-build}, run as LegoOS/J processes on a
+ * cluster: {@code lego run /apps/prog.wasm ARGS} in each processor mode, their linear memory in the disaggregated
+ * address space (a small ExCache, so most of it lives on the memory components), their files the vNode's. Each run's
+ * output and exit code must be those of the same C program built natively and run on the same input here.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class WasmProcessTest {
+    private static final Path WASM = Path.of(System.getProperty("legoos.wasm.dir", "target/wasm")).toAbsolutePath();
+
+    private static LocalCluster start(ProcessorMode mode) {
+        // 2 MiB of ExCache: every program's memory (several MiB) misses to the memory components
+        ExCacheConfig excache = new ExCacheConfig(2 << 20, 8, ExCacheConfig.Policy.FIFO, 7);
+        return LocalCluster.start(LocalCluster.Spec.defaults()
+                .withCounts(1, 2, 1)
+                .withMemory(MemoryConfig.of(512L << 20).withWorkers(0).withVregionBytes(4 << 20))
+                .withProcessor(new ProcessorConfig(2, excache, 64, 2000).withMode(mode)));
+    }
+
+    private static void put(RemoteFileService fs, String path, byte[] bytes) throws IOException {
+        fs.create(path, false);
+        fs.write(path, 0, ByteBuffer.wrap(bytes));
+        fs.close(path);
+    }
+
+    /** Runs the native twin of {@code program} in {@code dir}; returns exit code and stdout. */
+    private static LocalCluster.RunResult nativeRun(Path dir, String program, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(WASM.resolve("native").resolve(program).toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new LocalCluster.RunResult(-1, p.exitValue(), out, "", null, -1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ProcessorMode.class, names = {"PROCESS", "THREAD"})
+    void cProgramsBuiltToWasmRunAsProcessesAndPrintWhatTheirNativeBuildsPrint(ProcessorMode mode) throws Exception {
+        Path dir = Files.createTempDirectory("wasm-native");
+        assertThat(nativeRun(dir, "wordcount", "--generate", "3000000", "in.txt", "11").exitCode()).isZero();
+        try (LocalCluster c = start(mode)) {
+            c.createVNode("v");
+            RemoteFileService fs = c.files("v");
+            fs.mkdir("/apps");
+            fs.mkdir("/data");
+            for (String p : List.of("wordcount", "kvstore", "sort")) {
+                put(fs, "/apps/" + p + ".wasm", Files.readAllBytes(WASM.resolve(p + ".wasm")));
+            }
+            put(fs, "/data/in.txt", Files.readAllBytes(dir.resolve("in.txt")));
+
+            // a file of the vNode read through WASI, a hash table that grows the wasm memory
+            LocalCluster.RunResult wc = c.run("v", "/apps/wordcount.wasm", "/data/in.txt", "15");
+            assertThat(wc.exitCode()).as(wc.stderr()).isZero();
+            assertThat(wc.stdout()).isEqualTo(nativeRun(dir, "wordcount", "in.txt", "15").stdout()).startsWith("words ");
+            // the second start loads the compiled classes from the vNode's cache
+            assertThat(wc.stderr()).as("no word of the cache").doesNotContain("cache");
+            assertThat(fs.readdir("/.cache/wasm")).isNotEmpty();
+            LocalCluster.RunResult again = c.run("v", "/apps/wordcount.wasm", "/data/in.txt", "15");
+            assertThat(again.stdout()).isEqualTo(wc.stdout());
+
+            // a file written through WASI, byte for byte the native one
+            LocalCluster.RunResult gen = c.run("v", "/apps/wordcount.wasm", "--generate", "200000", "/data/gen.txt", "5");
+            assertThat(gen.exitCode()).as(gen.stderr()).isZero();
+            nativeRun(dir, "wordcount", "--generate", "200000", "gen.txt", "5");
+            ByteBuffer got = ByteBuffer.allocate(200_000);
+            int n = fs.read("/data/gen.txt", 0, got);
+            assertThat(n).isEqualTo(200_000);
+            assertThat(got.array()).isEqualTo(Files.readAllBytes(dir.resolve("gen.txt")));
+
+            LocalCluster.RunResult kv = c.run("v", "/apps/kvstore.wasm", "20000", "200000", "7");
+            assertThat(kv.exitCode()).as(kv.stderr()).isZero();
+            assertThat(kv.stdout()).isEqualTo(nativeRun(dir, "kvstore", "20000", "200000", "7").stdout());
+
+            LocalCluster.RunResult sort = c.run("v", "/apps/sort.wasm", "1000000", "3");
+            assertThat(sort.exitCode()).as(sort.stderr()).isZero();
+            assertThat(sort.stdout()).isEqualTo(nativeRun(dir, "sort", "1000000", "3").stdout()).contains("sorted ok");
+
+            // the program's own errors: its exit code and message, as natively
+            LocalCluster.RunResult missing = c.run("v", "/apps/wordcount.wasm", "/data/nosuch.txt");
+            assertThat(missing.exitCode()).isEqualTo(nativeRun(dir, "wordcount", "nosuch.txt").exitCode()).isNotZero();
+            assertThat(missing.stderr()).contains("nosuch.txt");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ProcessorMode.class, names = {"PROCESS", "THREAD"})
+    void aFileThatIsNotWasmOrIsMissingIsAClearError(ProcessorMode mode) throws Exception {
+        try (LocalCluster c = start(mode)) {
+            c.createVNode("v");
+            RemoteFileService fs = c.files("v");
+            put(fs, "/notes.wasm", "just text\n".getBytes(StandardCharsets.UTF_8));
+            LocalCluster.RunResult r = c.run("v", "/notes.wasm");
+            assertThat(r.exitCode()).isEqualTo(126);
+            assertThat(r.stderr()).contains("/notes.wasm").contains("not a WebAssembly module");
+
+            assertThatThrownBy(() -> c.run("v", "/apps/none.wasm")).hasMessageContaining("program /apps/none.wasm not found");
+        }
+    }
+}
