@@ -66,7 +66,7 @@ class WasmProcessTest {
             RemoteFileService fs = c.files("v");
             fs.mkdir("/apps");
             fs.mkdir("/data");
-            for (String p : List.of("wordcount", "kvstore", "sort")) {
+            for (String p : List.of("wordcount", "kvstore", "sort", "ls")) {
                 put(fs, "/apps/" + p + ".wasm", Files.readAllBytes(WASM.resolve(p + ".wasm")));
             }
             put(fs, "/data/in.txt", Files.readAllBytes(dir.resolve("in.txt")));
@@ -97,6 +97,16 @@ class WasmProcessTest {
             LocalCluster.RunResult sort = c.run("v", "/apps/sort.wasm", "1000000", "3");
             assertThat(sort.exitCode()).as(sort.stderr()).isZero();
             assertThat(sort.stdout()).isEqualTo(nativeRun(dir, "sort", "1000000", "3").stdout()).contains("sorted ok");
+
+            // a directory listed with readdir and stat(2) (the file system's "unix" view), as natively
+            fs.mkdir("/data/sub");
+            Files.createDirectory(dir.resolve("data"));
+            Files.createDirectory(dir.resolve("data").resolve("sub"));
+            Files.copy(dir.resolve("in.txt"), dir.resolve("data").resolve("in.txt"));
+            Files.copy(dir.resolve("gen.txt"), dir.resolve("data").resolve("gen.txt"));
+            LocalCluster.RunResult ls = c.run("v", "/apps/ls.wasm", "/data");
+            assertThat(ls.exitCode()).as(ls.stderr()).isZero();
+            assertThat(ls.stdout()).isEqualTo(nativeRun(dir, "ls", "data").stdout()).contains("d sub/").contains("f in.txt ");
 
             // the program's own errors: its exit code and message, as natively
             LocalCluster.RunResult missing = c.run("v", "/apps/wordcount.wasm", "/data/nosuch.txt");

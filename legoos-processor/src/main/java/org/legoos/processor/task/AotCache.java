@@ -41,7 +41,13 @@ final class AotCache {
     AotCache(Path cacheDir, String java, String classPath) {
         this.java = java;
         this.classPath = classPath;
-        this.file = cacheDir.resolve("aot-" + hash(Runtime.version() + "|" + java + "|" + classPath) + ".aot");
+        this.file = cacheDir.resolve("aot-" + hash(Runtime.version() + "|" + java + "|" + classPath + "|"
+                + versions(classPath)) + ".aot");
+    }
+
+    /** Where this class path's cache is (or will be). */
+    Path file() {
+        return file;
     }
 
     /** The JVM options that use the cache, or none while it is being made (or if it cannot be). */
@@ -162,6 +168,23 @@ final class AotCache {
             }
         }
         return deleted;
+    }
+
+    /**
+     * The size and modification time of each class-path entry: a jar rebuilt at the same path (a development build,
+     * a jar of ~/.m2) gets a new cache, never one holding its old classes, which a stale cache was seen to serve.
+     */
+    private static String versions(String classPath) {
+        StringBuilder b = new StringBuilder();
+        for (String entry : classPath.split(File.pathSeparator)) {
+            try {
+                Path p = Path.of(entry);
+                b.append(Files.size(p)).append('@').append(Files.getLastModifiedTime(p).toMillis()).append(';');
+            } catch (IOException | RuntimeException e) {
+                b.append("?;"); // missing: the task fails to start anyway and says why
+            }
+        }
+        return b.toString();
     }
 
     private static String hash(String s) {

@@ -27,6 +27,17 @@ class AotCachePruneTest {
         }
     }
 
+    /** A jar rebuilt at the same path (a development build) must not get the cache of its old classes. */
+    @Test
+    void aJarRebuiltAtTheSamePathGetsANewCache(@TempDir Path dir) throws Exception {
+        Path jar = file(dir, "task.jar", NOW);
+        Path first = new AotCache(dir, "java", jar.toString()).file();
+        assertThat(new AotCache(dir, "java", jar.toString()).file()).isEqualTo(first);
+        Files.writeString(jar, "rebuilt, one byte longer");
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(NOW + 1000));
+        assertThat(new AotCache(dir, "java", jar.toString()).file()).isNotEqualTo(first);
+    }
+
     @Test
     void keepsTheMostRecentlyUsedAndEveryYoungFile(@TempDir Path dir) throws Exception {
         for (int i = 1; i <= 6; i++) { // aot-1 used 1 day ago ... aot-6 used 6 days ago

@@ -59,7 +59,7 @@ final class LegoFileStore extends FileStore {
 
     @Override
     public boolean supportsFileAttributeView(String name) {
-        return name.equals("basic");
+        return name.equals("basic") || name.equals("unix");
     }
 
     @Override

@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  * <p>One instance per (process, vNode), made by
  * {@link LegoFileSystemProvider#newFileSystem(String, FileService)}; the process monitor closes it when the
  * process exits, which closes the channels the program left open (so their caches are written back).
- * Root "/", separator "/", one {@link FileStore}, attribute view "basic". There are no links, owners or
+ * Root "/", separator "/", one {@link FileStore}, attribute views "basic" and a read-only "unix" (for stat(2)
+ * emulations; see {@link LegoFileSystemProvider#readAttributes(Path, String, LinkOption...)}). There are no links, owners or
  * permissions: access is granted or refused by storage ({@link java.nio.file.AccessDeniedException}).
  *
  * <p>Thread-safe: all threads of the process share it.
@@ -160,7 +161,7 @@ public final class LegoFileSystem extends FileSystem {
 
     @Override
     public Set<String> supportedFileAttributeViews() {
-        return Set.of("basic");
+        return Set.of("basic", "unix");
     }
 
     /** Joins the non-empty parts with "/"; absolute if the result starts with "/", else relative. */

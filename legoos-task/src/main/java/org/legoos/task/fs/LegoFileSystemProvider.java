@@ -252,12 +252,20 @@ public final class LegoFileSystemProvider extends FileSystemProvider {
         return (A) new LegoFileAttributes(p.getFileSystem().stat(p));
     }
 
-    /** "basic:" view attributes (or "*"); the view name may be left out. */
+    /**
+     * "basic:" view attributes (or "*"); the view name may be left out. Also the read-only "unix:" view that
+     * WASI runtimes and other POSIX emulations read for stat(2): the basic attributes and {@code dev} (one per vNode),
+     * {@code ino} (a stable hash of the absolute path, as files have no inode numbers here), {@code nlink} 1,
+     * {@code mode} (file type and rw-r--r-- or rwxr-xr-x: access is storage's to grant), {@code uid}/{@code gid} 0,
+     * {@code rdev} 0 and {@code ctime} (the modification time).
+     */
     @Override
     public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options)
             throws IOException {
         LegoPath p = LegoPath.checkPath(path);
-        String[] names = basicNames(attributes);
+        int colon = attributes.indexOf(':');
+        boolean unix = colon >= 0 && attributes.substring(0, colon).equals("unix");
+        String[] names = unix ? unixNames(attributes.substring(colon + 1)) : basicNames(attributes);
         LegoFileAttributes a = new LegoFileAttributes(p.getFileSystem().stat(p));
         Map<String, Object> result = new HashMap<>();
         for (String name : names) {
@@ -265,8 +273,13 @@ public final class LegoFileSystemProvider extends FileSystemProvider {
                 for (String each : ALL_BASIC) {
                     result.put(each, basicValue(a, each));
                 }
+                if (unix) {
+                    for (String each : UNIX_ONLY) {
+                        result.put(each, unixValue(p, a, each));
+                    }
+                }
             } else {
-                result.put(name, basicValue(a, name));
+                result.put(name, Set.of(UNIX_ONLY).contains(name) ? unixValue(p, a, name) : basicValue(a, name));
             }
         }
         return result;
@@ -293,6 +306,42 @@ public final class LegoFileSystemProvider extends FileSystemProvider {
 
     private static final String[] ALL_BASIC = {"lastModifiedTime", "lastAccessTime", "creationTime", "size",
             "isRegularFile", "isDirectory", "isSymbolicLink", "isOther", "fileKey"};
+
+    /** The "unix" view's attributes beyond the basic ones (see {@link #readAttributes(Path, String, LinkOption...)}). */
+    private static final String[] UNIX_ONLY = {"dev", "ino", "nlink", "mode", "uid", "gid", "rdev", "ctime"};
+
+    /** Checks the names of "unix:a,b" (after the colon). */
+    private static String[] unixNames(String list) {
+        String[] names = list.split(",");
+        for (String name : names) {
+            if (!name.equals("*") && !Set.of(ALL_BASIC).contains(name) && !Set.of(UNIX_ONLY).contains(name)) {
+                throw new IllegalArgumentException("'" + name + "' not recognised");
+            }
+        }
+        return names;
+    }
+
+    private static Object unixValue(LegoPath p, LegoFileAttributes a, String name) {
+        return switch (name) {
+            case "dev" -> (long) p.getFileSystem().vnode().hashCode() & 0xFFFF_FFFFL;
+            case "ino" -> inode(p.toAbsolutePath().normalize().toString());
+            case "nlink" -> 1;
+            case "mode" -> a.isDirectory() ? 0040755 : 0100644;
+            case "uid", "gid" -> 0;
+            case "rdev" -> 0L;
+            case "ctime" -> a.lastModifiedTime();
+            default -> throw new IllegalArgumentException("'" + name + "' not recognised");
+        };
+    }
+
+    /** A stable 63-bit number for an absolute path (FNV-1a): the same file, the same number, in every process. */
+    private static long inode(String absolutePath) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : absolutePath.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xFF)) * 0x100000001b3L;
+        }
+        return h & Long.MAX_VALUE;
+    }
 
     /** Splits "basic:a,b" or "a,b" into names after checking the view and every name. */
     private static String[] basicNames(String attributes) {

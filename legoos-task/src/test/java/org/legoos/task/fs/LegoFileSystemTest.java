@@ -52,6 +52,24 @@ class LegoFileSystemTest {
         return fs.getPath(s);
     }
 
+    /** What a stat(2) emulation (a WASI runtime) reads: the "unix" view, stable per path, distinct across paths. */
+    @Test
+    void theUnixViewGivesWhatStatNeeds() throws Exception {
+        Files.createDirectory(p("/d"));
+        Files.write(p("/d/f"), new byte[1234]);
+        Map<String, Object> f = Files.readAttributes(p("/d/f"), "unix:*");
+        assertThat(f).containsEntry("size", 1234L).containsEntry("nlink", 1).containsEntry("mode", 0100644)
+                .containsKeys("dev", "ino", "lastAccessTime", "lastModifiedTime", "ctime", "uid", "gid", "rdev");
+        assertThat(Files.readAttributes(p("/d"), "unix:mode,ino")).containsEntry("mode", 0040755).hasSize(2);
+        fs.changeWorkingDirectory(p("/d"));
+        assertThat(Files.readAttributes(p("f"), "unix:ino")).as("the same file by another name").isEqualTo(
+                Files.readAttributes(p("/d/f"), "unix:ino"));
+        assertThat(Files.readAttributes(p("/d"), "unix:ino")).isNotEqualTo(Files.readAttributes(p("/d/f"), "unix:ino"));
+        assertThatThrownBy(() -> Files.readAttributes(p("/d/f"), "unix:owner")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Files.readAttributes(p("/d/f"), "posix:*")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> Files.readAttributes(p("/nope"), "unix:*")).isInstanceOf(java.nio.file.NoSuchFileException.class);
+    }
+
     @Test
     void describesItself() {
         assertThat(fs.provider()).isSameAs(provider);
@@ -60,7 +78,7 @@ class LegoFileSystemTest {
         assertThat(fs.getSeparator()).isEqualTo("/");
         assertThat(fs.isOpen()).isTrue();
         assertThat(fs.isReadOnly()).isFalse();
-        assertThat(fs.supportedFileAttributeViews()).containsExactly("basic");
+        assertThat(fs.supportedFileAttributeViews()).containsExactlyInAnyOrder("basic", "unix");
         FileStore store = fs.getFileStores().iterator().next();
         assertThat(store.supportsFileAttributeView(BasicFileAttributeView.class)).isTrue();
         assertThat(store.supportsFileAttributeView(PosixFileAttributeView.class)).isFalse();
