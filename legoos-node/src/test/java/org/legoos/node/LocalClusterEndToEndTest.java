@@ -232,18 +232,32 @@ class LocalClusterEndToEndTest {
 
     @Test
     void programWhoseMemoryComponentDiesGetsAClearErrorAndOthersAreUnaffected() throws Exception {
-        // without replication (replicas 1) the pages on the dead component are lost: the honest limit
+        // without replication (replicas 1) the pages on the dead component are lost: the honest limit. Once the
+        // manager declares it dead, the home says so in its owner map, and the access fails at once (not after the
+        // processor's wait for a failover)
         try (LocalCluster own = LocalCluster.start(LocalCluster.Spec.defaults()
                         .withMemory(MemoryConfig.of(1L << 30).withWorkers(0).withVregionBytes(1 << 20).withReplicas(1))
-                        .withProcessor(new ProcessorConfig(2, TINY, 64, 2000)),
+                        .withProcessor(new ProcessorConfig(2, TINY, 64, 2000))
+                        .withCounts(1, 3, 1)
+                        .withManager(org.legoos.manager.ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500)
+                                .withTickPeriodMillis(100)),
                 Map.of("spreadread", SpreadThenRead.class))) {
             int cacheNode = own.createVNode("v").cacheMemoryNode();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             ProcessClient.Running p = own.processes().start("v", "spreadread", List.of(String.valueOf(4L << 20)), out, err);
             awaitSynced(p, out, err);
-            // crash the memory component that does not cache the vNode's files (the test writes /go through the other)
-            int victimIndex = own.memoryNodeIds().get(0) == cacheNode ? 1 : 0;
+            // crash a memory component holding pages of the process that neither caches the vNode's files (the test
+            // writes /go through that one) nor is the process's home (which says the pages there are lost)
+            List<org.legoos.memory.MemoryMonitor> mems = own.memories();
+            int victimIndex = -1;
+            for (int i = 0; i < mems.size(); i++) {
+                var st = mems.get(i).stats();
+                if (mems.get(i).nodeId() != cacheNode && st.homeSpaces() == 0 && st.ownedSpaces() > 0) {
+                    victimIndex = i;
+                }
+            }
+            assertThat(victimIndex).as("a memory component to crash").isNotNegative();
             int victim = own.memoryNodeIds().get(victimIndex);
             own.crashMemory(victimIndex);
             RemoteFileService files = own.files("v");
@@ -252,7 +266,8 @@ class LocalClusterEndToEndTest {
 
             assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(1);
             assertThat(err.toString(StandardCharsets.UTF_8))
-                    .contains("memory component node " + victim).contains("unavailable");
+                    .contains("memory component node " + victim).contains("unavailable")
+                    .contains("declared dead without a replica");
             assertThat(own.processors().get(0).processCount()).isZero();
             LocalCluster.RunResult hello = own.run("v", "hello");
             assertThat(hello.exitCode()).as(hello.stderr()).isZero();

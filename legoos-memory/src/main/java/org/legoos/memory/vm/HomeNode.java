@@ -779,6 +779,8 @@ public final class HomeNode {
         if (target < 0) {
             log.error("pid {}: memory component {} died holding vRegions without a replica: their pages are lost",
                     s.pid, dead);
+            s.lostOwners.add(dead); // processors fail their accesses there at once (ownerMap)
+            s.ownersVersion++;
             return;
         }
         try {
@@ -1019,7 +1021,7 @@ public final class HomeNode {
     /** {@code s}'s owner map as a reply (its monitor held), with {@code addr}, its version and its home replica. */
     private MapReply ownerMap(HomeSpace s, long addr) {
         return new MapReply(addr, vregionBytes, s.owners.keySet().toLongArray(), s.owners.values().toIntArray(),
-                s.ownersVersion, s.homeReplica);
+                s.ownersVersion, s.homeReplica, s.lostOwners.toIntArray());
     }
 
     // ------------------------------------------------------------------ home replication

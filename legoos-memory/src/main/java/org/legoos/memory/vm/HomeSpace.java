@@ -44,6 +44,11 @@ final class HomeSpace {
     final it.unimi.dsi.fastutil.ints.IntOpenHashSet seeding = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
     final it.unimi.dsi.fastutil.ints.IntOpenHashSet deadWhileSeeding = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
     /**
+     * Memory components declared dead while they held vRegions of this space without a replica: those pages are lost,
+     * and processors are told so in every owner map (so they fail an access there at once). Replicated with the rest.
+     */
+    final it.unimi.dsi.fastutil.ints.IntOpenHashSet lostOwners = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
+    /**
      * Owners that an adoption's {@code M2M_SET_HOME} did not reach (see {@code HomeNode#adoptHomesOf}): they still
      * take pid's changes from the old home only, so a refusal from one is answered by telling it again. Not replicated.
      */

@@ -41,6 +41,10 @@ final class HomeState {
         for (var e : s.replicaOf.int2IntEntrySet()) {
             w.putInt(e.getIntKey()).putInt(e.getIntValue());
         }
+        w.putInt(s.lostOwners.size());
+        for (int lost : s.lostOwners) {
+            w.putInt(lost);
+        }
         ByteBuffer b = w.finish();
         byte[] out = new byte[b.remaining()];
         b.get(out);
@@ -75,6 +79,9 @@ final class HomeState {
             }
             for (int n = in.getCount(1 << 24, "replicas"); n > 0; n--) {
                 s.replicaOf.put(in.getInt(), in.getInt());
+            }
+            for (int n = in.getCount(1 << 16, "lost owners"); n > 0; n--) {
+                s.lostOwners.add(in.getInt());
             }
             in.expectEnd();
             // the adopted state is newer than any owner map a processor holds, including one the old home may have

@@ -35,7 +35,8 @@ public final class Protocol {
      * <p>9: status {@code SUPERSEDED} (32): an owner refuses a deposed home's change, a promoted replica its old
      * primary's; a processor then looks for the process's new home. {@code P2M_OWNERS}: a process's owner map, read
      * at its home (the dashboard's memory spread).
-     * <p>10: {@code M2M_SET_HOME} carries the new home's epoch; an owner refuses a lower one (SUPERSEDED).
+     * <p>10: {@code M2M_SET_HOME} carries the new home's epoch; an owner refuses a lower one (SUPERSEDED). Owner maps
+     * ({@code MapReply}) name the owners that died without a replica (their pages lost), so processors fail at once.
      */
     public static final int VERSION = 10;
 

@@ -664,6 +664,9 @@ public final class ExCacheBackend implements LineBackend {
                     e.addSuppressed(homeLost);
                     throw unavailable(space, owner, vaddrs[0], e);
                 }
+                if (space.ownerLost(owner)) {
+                    throw lost(space, owner, vaddrs[0], e);
+                }
             } catch (org.legoos.api.LegoException e) {
                 if (org.legoos.net.rpc.Status.of(e) != org.legoos.net.rpc.Status.NO_MEMORY || space.isClosed()) {
                     throw e;
@@ -760,6 +763,17 @@ public final class ExCacheBackend implements LineBackend {
     /** Misses and flushes whose vRegions moved off a full memory component before they were served. */
     public long relocated() {
         return relocated.sum();
+    }
+
+    /** The error a program sees when its home says the memory component holding its page died without a replica. */
+    private static ComponentUnavailableException lost(RemoteAddressSpace space, int owner, long va,
+                                                      ComponentUnavailableException cause) {
+        var e = new ComponentUnavailableException(cause.status(), "pid " + space.pid() + ": memory component node " + owner
+                + " holding address 0x" + Long.toHexString(va) + " is unavailable (" + cause.getMessage()
+                + "): it was declared dead without a replica of this process's pages there; this process's memory "
+                + "there is lost");
+        e.initCause(cause);
+        return e;
     }
 
     /** The error a program sees when the memory component holding its page is gone and no replica took over. */

@@ -311,6 +311,14 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
     }
 
     /**
+     * Whether the last owner map says memory component {@code owner} died holding this space's vRegions without a
+     * replica: their pages are lost, no failover will come.
+     */
+    boolean ownerLost(int owner) {
+        return vm.isLost(owner);
+    }
+
+    /**
      * Memory component {@code owner} has no room for the pages {@code vaddrs} of this space: asks the home to move
      * their vRegions to a memory component with room ({@code P2M_RELOCATE}) and keeps the owner map it replies.
      *

@@ -52,8 +52,11 @@ final class VmMirror {
     private final LongSet materialised = new LongOpenHashSet();
     private volatile OwnerMap owners;
 
-    /** vRegion index -> owner node as of {@code version}, immutable. */
-    record OwnerMap(int shift, Long2IntOpenHashMap map, long version) {
+    /**
+     * vRegion index -> owner node as of {@code version}, and the owners that died without a replica (their pages
+     * lost), immutable.
+     */
+    record OwnerMap(int shift, Long2IntOpenHashMap map, long version, int[] lost) {
         int ownerOf(long va) {
             return map.getOrDefault(va >>> shift, -1);
         }
@@ -65,7 +68,7 @@ final class VmMirror {
         }
         var m = new Long2IntOpenHashMap();
         m.defaultReturnValue(-1);
-        owners = new OwnerMap(Long.numberOfTrailingZeros(vregionBytes), m, -1);
+        owners = new OwnerMap(Long.numberOfTrailingZeros(vregionBytes), m, -1, new int[0]);
     }
 
     /** Takes the reply's owner map unless a newer one was applied already (replies may arrive out of order). */
@@ -78,7 +81,18 @@ final class VmMirror {
         for (int i = 0; i < reply.regions().length; i++) {
             m.put(reply.regions()[i], reply.owners()[i]);
         }
-        owners = new OwnerMap(Long.numberOfTrailingZeros(reply.vregionBytes()), m, reply.ownersVersion());
+        owners = new OwnerMap(Long.numberOfTrailingZeros(reply.vregionBytes()), m, reply.ownersVersion(),
+                reply.lostOwners().clone());
+    }
+
+    /** Whether the home said memory component {@code owner} died holding vRegions of this space without a replica. */
+    boolean isLost(int owner) {
+        for (int lost : owners.lost()) {
+            if (lost == owner) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The memory component owning the vRegion of {@code va}, or -1. */

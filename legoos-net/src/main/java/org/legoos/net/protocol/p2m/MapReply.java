@@ -9,13 +9,19 @@ import static org.legoos.net.protocol.Codecs.*;
  * (parallel arrays) as of {@code ownersVersion}. The home raises the version with every change of the map, so a
  * processor that gets replies out of order (several threads' calls in flight) keeps the newest map, never an older one.
  * {@code homeReplica} is the memory component holding a copy of the home's metadata of this address space (-1: none),
- * which takes over as home if the home dies.
+ * which takes over as home if the home dies. {@code lostOwners} are the memory components declared dead while holding
+ * vRegions of this address space that had no replica: their pages are lost, and a processor fails an access there at
+ * once instead of waiting for a failover that cannot come.
  */
-public record MapReply(long addr, long vregionBytes, long[] regions, int[] owners, long ownersVersion, int homeReplica)
+public record MapReply(long addr, long vregionBytes, long[] regions, int[] owners, long ownersVersion, int homeReplica,
+                       int[] lostOwners)
         implements org.legoos.net.protocol.Message {
+    private static final int[] NONE = new int[0];
+
     public MapReply {
         java.util.Objects.requireNonNull(regions, "regions");
         java.util.Objects.requireNonNull(owners, "owners");
+        java.util.Objects.requireNonNull(lostOwners, "lostOwners");
         if (regions.length != owners.length) {
             throw new IllegalArgumentException(regions.length + " vRegions but " + owners.length + " owners");
         }
@@ -31,6 +37,11 @@ public record MapReply(long addr, long vregionBytes, long[] regions, int[] owner
         this(addr, vregionBytes, regions, owners, ownersVersion, -1);
     }
 
+    /** A reply naming no lost owner. */
+    public MapReply(long addr, long vregionBytes, long[] regions, int[] owners, long ownersVersion, int homeReplica) {
+        this(addr, vregionBytes, regions, owners, ownersVersion, homeReplica, NONE);
+    }
+
     @Override
     public void encode(WireWriter out) {
         out.putLong(addr);
@@ -39,6 +50,7 @@ public record MapReply(long addr, long vregionBytes, long[] regions, int[] owner
         out.putInt(owners.length); for (int v : owners) { out.putInt(v); }
         out.putLong(ownersVersion);
         out.putInt(homeReplica);
+        out.putInt(lostOwners.length); for (int v : lostOwners) { out.putInt(v); }
     }
 
     public static MapReply decode(WireReader in) {
@@ -50,6 +62,8 @@ public record MapReply(long addr, long vregionBytes, long[] regions, int[] owner
             throw new org.legoos.net.protocol.ProtocolException("MapReply: " + regions.length + " vRegions but "
                     + owners.length + " owners");
         }
-        return new MapReply(addr, vregionBytes, regions, owners, in.getLong(), in.getInt());
+        long version = in.getLong();
+        int homeReplica = in.getInt();
+        return new MapReply(addr, vregionBytes, regions, owners, version, homeReplica, readInts(in));
     }
 }
