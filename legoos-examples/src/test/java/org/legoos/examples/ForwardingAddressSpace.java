@@ -3,10 +3,10 @@ package org.legoos.examples;
 import org.legoos.api.AddressSpace;
 
 /** Test-only decorator forwarding every call to another address space; subclasses override what they intercept. */
-class ForwardingAddressSpace implements AddressSpace {
+public class ForwardingAddressSpace implements AddressSpace {
     protected final AddressSpace delegate;
 
-    ForwardingAddressSpace(AddressSpace delegate) {
+    public ForwardingAddressSpace(AddressSpace delegate) {
         this.delegate = delegate;
     }
 

@@ -22,7 +22,7 @@ import org.legoos.api.SegmentationFault;
  *
  * <p>Thread-safe: loads and stores share a read lock; mapping calls take the write lock.
  */
-final class HeapAddressSpace implements AddressSpace {
+public final class HeapAddressSpace implements AddressSpace {
     static final long BRK_BASE = 0x0000_0000_0040_0000L;
     static final long MMAP_BASE = 0x0000_1000_0000_0000L;
     private static final long TOP = 0x0000_7FFF_FFFF_F000L;
@@ -39,16 +39,16 @@ final class HeapAddressSpace implements AddressSpace {
     private long mappedBytes;
     private long brk = BRK_BASE;
 
-    HeapAddressSpace() {
+    public HeapAddressSpace() {
         this(Long.MAX_VALUE);
     }
 
-    HeapAddressSpace(long capacityBytes) {
+    public HeapAddressSpace(long capacityBytes) {
         this.capacityBytes = capacityBytes;
     }
 
     /** Bytes currently mapped (mmap areas plus the heap). */
-    long mappedBytes() {
+    public long mappedBytes() {
         lock.readLock().lock();
         try {
             return mappedBytes;
@@ -58,7 +58,7 @@ final class HeapAddressSpace implements AddressSpace {
     }
 
     /** Number of mapped areas. */
-    int areaCount() {
+    public int areaCount() {
         lock.readLock().lock();
         try {
             return areas.size();

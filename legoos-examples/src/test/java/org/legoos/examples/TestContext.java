@@ -16,7 +16,7 @@ import org.legoos.api.LegoContext;
  * system (tests pass absolute paths under a JUnit temp directory), captured stdout/stderr, and plain platform
  * threads. Thread-safe as far as its parts are.
  */
-final class TestContext implements LegoContext {
+public final class TestContext implements LegoContext {
     private final AddressSpace memory;
     private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
     private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
@@ -26,22 +26,27 @@ final class TestContext implements LegoContext {
 
     private byte[] stdin = new byte[0];
 
-    TestContext(AddressSpace memory) {
+    public TestContext(AddressSpace memory) {
         this.memory = memory;
     }
 
     /** Everything the program printed on stdout so far. */
-    String stdout() {
-        out.flush();
-        return outBytes.toString(StandardCharsets.UTF_8);
+    public String stdout() {
+        return new String(stdoutBytes(), StandardCharsets.UTF_8);
     }
 
-    String stderr() {
+    /** Everything the program printed on stdout so far, as bytes. */
+    public byte[] stdoutBytes() {
+        out.flush();
+        return outBytes.toByteArray();
+    }
+
+    public String stderr() {
         err.flush();
         return errBytes.toString(StandardCharsets.UTF_8);
     }
 
-    void kill() {
+    public void kill() {
         killed = true;
     }
 
@@ -81,7 +86,7 @@ final class TestContext implements LegoContext {
     }
 
     /** What {@link #in()} reads (nothing unless set). */
-    TestContext stdin(byte[] input) {
+    public TestContext stdin(byte[] input) {
         this.stdin = input.clone();
         return this;
     }

@@ -1,5 +1,7 @@
 package org.legoos.wasm;
 
+import org.legoos.examples.ForwardingAddressSpace;
+import org.legoos.examples.HeapAddressSpace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package org.legoos.wasm;
 
+import org.legoos.examples.ForwardingAddressSpace;
 import java.util.concurrent.atomic.AtomicLong;
 import org.legoos.api.AddressSpace;
 

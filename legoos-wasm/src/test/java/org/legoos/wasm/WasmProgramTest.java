@@ -1,5 +1,8 @@
 package org.legoos.wasm;
 
+import org.legoos.examples.ForwardingAddressSpace;
+import org.legoos.examples.HeapAddressSpace;
+import org.legoos.examples.TestContext;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
