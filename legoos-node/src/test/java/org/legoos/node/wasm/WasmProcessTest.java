@@ -129,4 +129,28 @@ class WasmProcessTest {
             assertThatThrownBy(() -> c.run("v", "/apps/none.wasm")).hasMessageContaining("program /apps/none.wasm not found");
         }
     }
+
+    /** A wasm program in a long loop is killed like any other process, in each mode, within the kill grace. */
+    @ParameterizedTest
+    @EnumSource(value = ProcessorMode.class, names = {"PROCESS", "THREAD"})
+    void aLongRunningWasmProgramIsKilled(ProcessorMode mode) throws Exception {
+        try (LocalCluster c = start(mode)) {
+            c.createVNode("v");
+            RemoteFileService fs = c.files("v");
+            put(fs, "/sort.wasm", Files.readAllBytes(WASM.resolve("sort.wasm")));
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            // some 200 MB sorted through a 2 MiB ExCache: minutes, unless killed
+            var p = c.processes().start("v", "/sort.wasm", List.of("25000000", "1"), out, err);
+            org.legoos.testkit.Await.until("the program runs", java.time.Duration.ofSeconds(60),
+                    () -> c.processors().get(0).processCount() == 1);
+            Thread.sleep(1000); // well into its loops
+            long t0 = System.nanoTime();
+            p.kill();
+            Integer code = p.waitFor(java.time.Duration.ofSeconds(20));
+            assertThat(code).as("exit code after kill; stderr: " + err).isEqualTo(137);
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("ms from kill to exit").isLessThan(20_000);
+            assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("sorted ok");
+        }
+    }
 }
