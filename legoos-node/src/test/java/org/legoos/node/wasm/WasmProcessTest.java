@@ -58,7 +58,8 @@ class WasmProcessTest {
 
     @ParameterizedTest
     @EnumSource(value = ProcessorMode.class, names = {"PROCESS", "THREAD"})
-    void cProgramsBuiltToWasmRunAsProcessesAndPrintWhatTheirNativeBuildsPrint(ProcessorMode mode) throws Exception {
+    void cProgramsBuiltToWasmRunAsProcessesPrintWhatTheirNativeBuildsPrintFailClearlyAndAreKilled(ProcessorMode mode)
+            throws Exception {
         Path dir = Files.createTempDirectory("wasm-native");
         assertThat(nativeRun(dir, "wordcount", "--generate", "3000000", "in.txt", "11").exitCode()).isZero();
         try (LocalCluster c = start(mode)) {
@@ -112,30 +113,26 @@ class WasmProcessTest {
             LocalCluster.RunResult missing = c.run("v", "/apps/wordcount.wasm", "/data/nosuch.txt");
             assertThat(missing.exitCode()).isEqualTo(nativeRun(dir, "wordcount", "nosuch.txt").exitCode()).isNotZero();
             assertThat(missing.stderr()).contains("nosuch.txt");
+
+            aFileThatIsNotWasmOrIsMissingIsAClearError(c);
+            aLongRunningWasmProgramIsKilled(c);
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(value = ProcessorMode.class, names = {"PROCESS", "THREAD"})
-    void aFileThatIsNotWasmOrIsMissingIsAClearError(ProcessorMode mode) throws Exception {
-        try (LocalCluster c = start(mode)) {
-            c.createVNode("v");
-            RemoteFileService fs = c.files("v");
-            put(fs, "/notes.wasm", "just text\n".getBytes(StandardCharsets.UTF_8));
-            LocalCluster.RunResult r = c.run("v", "/notes.wasm");
-            assertThat(r.exitCode()).isEqualTo(126);
-            assertThat(r.stderr()).contains("/notes.wasm").contains("not a WebAssembly module");
+    /** (On the cluster of the test above.) */
+    private static void aFileThatIsNotWasmOrIsMissingIsAClearError(LocalCluster c) throws Exception {
+        RemoteFileService fs = c.files("v");
+        put(fs, "/notes.wasm", "just text\n".getBytes(StandardCharsets.UTF_8));
+        LocalCluster.RunResult r = c.run("v", "/notes.wasm");
+        assertThat(r.exitCode()).isEqualTo(126);
+        assertThat(r.stderr()).contains("/notes.wasm").contains("not a WebAssembly module");
 
-            assertThatThrownBy(() -> c.run("v", "/apps/none.wasm")).hasMessageContaining("program /apps/none.wasm not found");
-        }
+        assertThatThrownBy(() -> c.run("v", "/apps/none.wasm")).hasMessageContaining("program /apps/none.wasm not found");
     }
 
-    /** A wasm program in a long loop is killed like any other process, in each mode, within the kill grace. */
-    @ParameterizedTest
-    @EnumSource(value = ProcessorMode.class, names = {"PROCESS", "THREAD"})
-    void aLongRunningWasmProgramIsKilled(ProcessorMode mode) throws Exception {
-        try (LocalCluster c = start(mode)) {
-            c.createVNode("v");
+    /** A wasm program in a long loop is killed like any other process (on the cluster of the test above). */
+    private static void aLongRunningWasmProgramIsKilled(LocalCluster c) throws Exception {
+        {
             RemoteFileService fs = c.files("v");
             put(fs, "/sort.wasm", Files.readAllBytes(WASM.resolve("sort.wasm")));
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
