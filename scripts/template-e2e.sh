@@ -170,25 +170,29 @@ ports_free() { # the manager's port and those lego up gives 1 storage, 2 memory 
         port_free "$p" || return 1
     done
 }
-if [ -n "${TEMPLATE_E2E_PORT:-}" ]; then
-    PORT=$TEMPLATE_E2E_PORT
-    ports_free "$PORT" || fail "TEMPLATE_E2E_PORT=$PORT: it or a component port after it is in use"
-else
-    PORT=""
-    for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 12000)) # below Linux's default ephemeral ports (32768..)
-        if ports_free "$p"; then
-            PORT=$p
-            break
-        fi
-    done
-    [ -n "$PORT" ] || fail "found no free block of ports in 20000..32200; set TEMPLATE_E2E_PORT"
-fi
-cat >"$CLONE/lego.yaml" <<EOF
+# pick_port: sets PORT to a block whose ports are all free now (TEMPLATE_E2E_PORT, or a random one)
+pick_port() {
+    if [ -n "${TEMPLATE_E2E_PORT:-}" ]; then
+        PORT=$TEMPLATE_E2E_PORT
+        ports_free "$PORT" || fail "TEMPLATE_E2E_PORT=$PORT: it or a component port after it is in use"
+    else
+        PORT=""
+        for _ in $(seq 50); do
+            p=$((20000 + RANDOM % 12000)) # below Linux's default ephemeral ports (32768..)
+            if ports_free "$p"; then
+                PORT=$p
+                break
+            fi
+        done
+        [ -n "$PORT" ] || fail "found no free block of ports in 20000..32200; set TEMPLATE_E2E_PORT"
+    fi
+    cat >"$CLONE/lego.yaml" <<EOF
 # written by scripts/template-e2e.sh: a manager port of its own, so a cluster on 7700 is left alone
 manager:
   address: "127.0.0.1:$PORT"
 EOF
+}
+pick_port
 
 case " ${MAVEN_ARGS:-} " in
     *maven.repo.local*) say "MAVEN_ARGS sets maven.repo.local: installing there" ;;
@@ -247,6 +251,17 @@ for cmd in "${COMMANDS[@]}"; do
             ;;
     esac
     run_step "$limit" "${words[@]}"
+    # a port found free may be taken by another program before lego up's component binds it (lego up keeps its
+    # fixed ports and fails): then another block, twice at the most, unless the port was given
+    for _ in 1 2; do
+        [ "$cmd" = "./lego up" ] && [ "$STEP_RC" != 0 ] && [ -z "${TEMPLATE_E2E_PORT:-}" ] \
+            && grep -q "Address already in use" "$STEP_OUT" "${STEP_OUT%.out}.err" || break
+        say "a port of the block at $PORT was taken meanwhile: lego down, and up again on another block"
+        run_step "$STEP_TIMEOUT" ./lego down
+        pick_port
+        say "manager now on 127.0.0.1:$PORT"
+        run_step "$limit" "${words[@]}"
+    done
     [ "$STEP_RC" = 0 ] || fail "'${words[*]}' exited with code $STEP_RC"
     case "$cmd" in
         "./lego run "*) RUN_OUT=$STEP_OUT ;;
