@@ -25,8 +25,10 @@ import picocli.CommandLine.Option;
         description = {"Reproduces the LegoOS paper's evaluation on this machine, side by side with plain Java.",
                 "Runs each workload on its plain-Java twin and on LegoOS/J with an ExCache larger than the working set and "
                 + "at 50/25/12.5%% of it, in this JVM and over TCP between separate processes; then the memory-throughput, "
-                + "storage and ExCache-technique tables. Prints the tables, writes results.md, CSV files and PNG plots "
-                + "under --out. Exits 1 if any LegoOS/J result differs from its twin's."})
+                + "storage and ExCache-technique tables, failover, scale, and the C programs built to WebAssembly "
+                + "(section wasm: needs the repository's scripts/wasm-build, else it is skipped) against native and Java. "
+                + "Prints the tables, writes results.md, CSV files and PNG plots under --out. Exits 1 if any LegoOS/J "
+                + "result differs from its twin's."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Small sizes (a few minutes in all) instead of the paper-scale ones.")
     boolean quick;

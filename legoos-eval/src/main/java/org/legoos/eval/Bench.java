@@ -30,14 +30,18 @@ import org.legoos.processor.excache.ExCacheStats;
  * <li>{@link Section#MEMORY}, {@link Section#STORAGE}: the paper's memory-throughput and storage tables;</li>
  * <li>{@link Section#TECHNIQUES}: ExCache eviction policy, piggyback and prefetch compared on one workload;</li>
  * <li>{@link Section#FAILOVER}: what memory replication costs and how fast a crashed memory component's pages are
- *     served again ({@link FailoverBench}).</li>
+ *     served again ({@link FailoverBench});</li>
+ * <li>{@link Section#WASM}: the C word count and KV store compiled to wasm32-wasi and run unmodified on LegoOS/J at a
+ *     full and a 25% ExCache, against the same C run natively and the Java versions, and the start-up of a wasm
+ *     program cold and cached ({@link WasmBench}); skipped, with the reason in the report, where the repository's
+ *     {@code scripts/wasm-build} cannot be found or fails.</li>
  * </ul>
  * Writes to {@code out}: {@code results.md} (every table in Markdown, the machine, the command), one CSV per table,
  * and {@code slowdown-<workload>.png}. Prints the tables on {@code console}. Not thread-safe.
  */
 public final class Bench {
     /** The parts of the evaluation. */
-    public enum Section { WORKLOADS, MEMORY, STORAGE, TECHNIQUES, FAILOVER, SCALE }
+    public enum Section { WORKLOADS, MEMORY, STORAGE, TECHNIQUES, FAILOVER, SCALE, WASM }
 
     /**
      * What to run.
@@ -101,6 +105,10 @@ public final class Bench {
     private final PrintStream console;
     private final Progress progress;
     private final List<ResultTable> tables = new ArrayList<>();
+    /** What a table shows, printed under it in results.md. */
+    private final Map<ResultTable, String> notes = new java.util.IdentityHashMap<>();
+    /** Sections that could not run: their title and the line saying why. */
+    private final List<String[]> skipped = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
     private final String machine = Machine.describe();
     private final long startNanos = System.nanoTime();
@@ -134,6 +142,9 @@ public final class Bench {
         }
         if (plan.sections().contains(Section.SCALE)) {
             scale();
+        }
+        if (plan.sections().contains(Section.WASM)) {
+            wasm();
         }
         writeReport(List.of());
         return failures;
@@ -288,6 +299,23 @@ public final class Bench {
         add(t, "scale.csv");
     }
 
+    /**
+     * The C programs as wasm on LegoOS/J vs native and Java, and wasm start-up; built into {@code <out>/wasm} by the
+     * repository's {@code scripts/wasm-build}, or skipped with the reason in the report.
+     */
+    private void wasm() throws Exception {
+        WasmBench b = new WasmBench(WasmBench.findBuildScript(), plan.out().resolve("wasm"),
+                plan.quick() ? WasmBench.Sizes.QUICK : WasmBench.Sizes.FULL, plan.seed(), plan.mode(), WasmBench.DEFAULT_RUNS);
+        WasmBench.Outcome o = b.run(section("wasm"));
+        if (o.skipped() != null) {
+            skip(WasmBench.TITLE, o.skipped());
+            return;
+        }
+        notes.put(o.table(), o.note());
+        add(o.table(), "wasm.csv");
+        failures.addAll(o.failures());
+    }
+
     /** The paper's storage table: 4 KiB reads and writes through LegoOS/J storage and on local files, same run. */
     private void storage() throws Exception {
         StorageThroughput s = new StorageThroughput();
@@ -412,6 +440,14 @@ public final class Bench {
                 String.format(Locale.ROOT, "%.2fx", limit), measured <= limit && !r.timedOut() ? "yes" : "no");
     }
 
+    /** Records a section that could not run: one line on the console and in results.md. */
+    private void skip(String title, String why) throws IOException {
+        skipped.add(new String[] {title, why});
+        console.println();
+        console.println(title + ": " + why);
+        writeReport(List.of());
+    }
+
     /** Prints the table, writes its CSV and rewrites results.md with every table so far. */
     private void add(ResultTable t, String csv) throws IOException {
         tables.add(t);
@@ -437,6 +473,13 @@ public final class Bench {
                 .append("\n\n");
         for (ResultTable t : tables) {
             b.append("## ").append(t.title()).append("\n\n").append(t.markdown()).append('\n');
+            String note = notes.get(t);
+            if (note != null) {
+                b.append(note).append("\n\n");
+            }
+        }
+        for (String[] s : skipped) {
+            b.append("## ").append(s[0]).append("\n\n").append(s[1]).append("\n\n");
         }
         for (ResultTable t : partial) {
             b.append("## (in progress) ").append(t.title()).append("\n\n").append(t.markdown()).append('\n');
