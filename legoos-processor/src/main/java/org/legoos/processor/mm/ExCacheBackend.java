@@ -768,20 +768,20 @@ public final class ExCacheBackend implements LineBackend {
     /** The error a program sees when its home says the memory component holding its page died without a replica. */
     private static ComponentUnavailableException lost(RemoteAddressSpace space, int owner, long va,
                                                       ComponentUnavailableException cause) {
-        var e = new ComponentUnavailableException(cause.status(), "pid " + space.pid() + ": memory component node " + owner
-                + " holding address 0x" + Long.toHexString(va) + " is unavailable (" + cause.getMessage()
-                + "): it was declared dead without a replica of this process's pages there; this process's memory "
-                + "there is lost");
-        e.initCause(cause);
-        return e;
+        return pagesLost(space, owner, va, cause, "): it was declared dead without a replica of this process's pages there");
     }
 
     /** The error a program sees when the memory component holding its page is gone and no replica took over. */
     private static ComponentUnavailableException unavailable(RemoteAddressSpace space, int owner, long va,
                                                              ComponentUnavailableException cause) {
+        return pagesLost(space, owner, va, cause, ") and no replica took over within " + FAILOVER_WAIT_MILLIS + " ms");
+    }
+
+    private static ComponentUnavailableException pagesLost(RemoteAddressSpace space, int owner, long va,
+                                                           ComponentUnavailableException cause, String why) {
         var e = new ComponentUnavailableException(cause.status(), "pid " + space.pid() + ": memory component node " + owner
-                + " holding address 0x" + Long.toHexString(va) + " is unavailable (" + cause.getMessage()
-                + ") and no replica took over within " + FAILOVER_WAIT_MILLIS + " ms; this process's memory there is lost");
+                + " holding address 0x" + Long.toHexString(va) + " is unavailable (" + cause.getMessage() + why
+                + "; this process's memory there is lost");
         e.initCause(cause);
         return e;
     }
