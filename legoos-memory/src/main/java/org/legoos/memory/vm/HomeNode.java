@@ -92,6 +92,20 @@ public final class HomeNode {
         t.setDaemon(true);
         return t;
     });
+    /** Failovers whose promotion of the replica failed, tried again ({@link #retryFailover}). */
+    private final java.util.concurrent.ScheduledExecutorService retries =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "home-failover-retry");
+                t.setDaemon(true);
+                return t;
+            });
+    /** Pause before a failed failover (the replica did not answer its promotion) is tried again. */
+    static final long FAILOVER_RETRY_MILLIS = 500;
+    /**
+     * Attempts at promoting a dead owner's replica before its pages are given up as lost: 20 of 500 ms outlast the
+     * processors' wait for a failover (15 s), so a program sees a promotion that succeeds or an error, never a hang.
+     */
+    static final int MAX_FAILOVER_ATTEMPTS = 20;
     /** Pages per message when mremap copies contents from one owner to another. */
     static final int COPY_BATCH_PAGES = 256;
 
@@ -701,6 +715,29 @@ public final class HomeNode {
     /** Stops copying pages to new replicas (the component shuts down; copies in flight fail with it). */
     public void close() {
         seeders.shutdownNow();
+        retries.shutdownNow();
+    }
+
+    /** Runs {@link #failoverSpace} of {@code s} for {@code dead} again in {@link #FAILOVER_RETRY_MILLIS}. */
+    private void retryFailover(HomeSpace s, int dead) {
+        if (!s.failoverRetries.add(dead)) {
+            return; // one is due already (adoption and the manager's notice both fail over the adopted space)
+        }
+        try {
+            retries.schedule(() -> {
+                List<Pairing> pairings = new ArrayList<>();
+                synchronized (s) {
+                    s.failoverRetries.remove(dead);
+                    if (spaces.get(s.pid) == s) { // not handed over or dropped meanwhile
+                        failoverSpace(s, dead, pairings);
+                    }
+                }
+                nameReplicas(pairings);
+            }, FAILOVER_RETRY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            log.info("pid {}: failover from memory component {} not tried again: this component is closing", s.pid,
+                    dead);
+        }
     }
 
     /** Runs {@link #nameReplica} for each pairing on the seeding pool (it may take seconds per process). */
@@ -792,10 +829,27 @@ public final class HomeNode {
             callOwner(target, new Promote(s.pid, s.vnodeId, dead, next, ++s.epoch));
             s.replicaOf.put(target, next);
         } catch (RuntimeException e) {
-            log.error("pid {}: failover of its vRegions from memory component {} to {} failed: {}", s.pid, dead,
-                    target, e.getMessage());
+            // the replica still holds the pages: keep it paired with the dead owner and try again shortly (a lost
+            // message or a slow replica must not turn into lost memory); if the replica dies too, failover(replica)
+            // unpairs them and the next attempt reports the pages lost
+            s.replicaOf.put(dead, target);
+            int attempt = s.failoverAttempts.addTo(dead, 1) + 1;
+            boolean noCopy = e instanceof org.legoos.api.LegoException l && Status.of(l) == Status.NOT_FOUND;
+            if (attempt <= MAX_FAILOVER_ATTEMPTS && !noCopy) {
+                log.warn("pid {}: failover of its vRegions from memory component {} to {} failed (attempt {} of {}, "
+                        + "tried again in {} ms): {}", s.pid, dead, target, attempt, MAX_FAILOVER_ATTEMPTS,
+                        FAILOVER_RETRY_MILLIS, e.getMessage());
+                retryFailover(s, dead);
+            } else {
+                log.error("pid {}: failover of its vRegions from memory component {} to {} failed ({} attempts); "
+                        + "their pages are lost: {}", s.pid, dead, target, attempt, e.getMessage());
+                s.replicaOf.remove(dead);
+                s.lostOwners.add(dead);
+                s.ownersVersion++;
+            }
             return;
         }
+        s.failoverAttempts.remove(dead);
         int moved = 0;
         for (var e : s.owners.long2IntEntrySet()) {
             if (e.getIntValue() == dead) {

@@ -53,6 +53,12 @@ final class HomeSpace {
      * take pid's changes from the old home only, so a refusal from one is answered by telling it again. Not replicated.
      */
     final it.unimi.dsi.fastutil.ints.IntOpenHashSet ownersToTell = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
+    /**
+     * Dead owners whose failover failed (their replica did not answer), with the attempts made, and those with an
+     * attempt scheduled ({@code HomeNode#retryFailover}). Not replicated: a home that takes over fails over anew.
+     */
+    final it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap failoverAttempts = new it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap();
+    final it.unimi.dsi.fastutil.ints.IntOpenHashSet failoverRetries = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
     /** Bytes the GMM counts against the vNode's memory quota for this process (reserved or reported). */
     long reportedBytes;
 
