@@ -45,11 +45,24 @@ class MemoryFailoverTest {
                 .withManager(ManagerConfig.defaults().withHeartbeatTimeoutMillis(1_500).withTickPeriodMillis(100));
     }
 
+    /** Waits until the program printed another round (or ended). */
+    private static void roundAfter(ByteArrayOutputStream out, ProcessClient.Running p) {
+        int rounds = out.toString(StandardCharsets.UTF_8).split("\n").length;
+        Await.until("another round", Duration.ofSeconds(60),
+                () -> out.toString(StandardCharsets.UTF_8).split("\n").length > rounds || p.onExit().isDone());
+    }
+
     /** Starts {@link Survivor} with {@code args} in a new vNode "v" and waits until its round 1 (or its end). */
     private static ProcessClient.Running startSurvivor(LocalCluster c, ByteArrayOutputStream out, ByteArrayOutputStream err,
                                                        String... args) throws Exception {
+        return startSurvivor(c, null, out, err, args);
+    }
+
+    /** {@link #startSurvivor} with {@code stdin} as its standard input (for {@code eof}). */
+    private static ProcessClient.Running startSurvivor(LocalCluster c, java.io.InputStream stdin, ByteArrayOutputStream out,
+                                                       ByteArrayOutputStream err, String... args) throws Exception {
         c.createVNode("v");
-        ProcessClient.Running p = c.processes().start("v", "survivor", List.of(args), out, err);
+        ProcessClient.Running p = c.processes().start("v", "survivor", List.of(args), stdin, out, err);
         Await.until("round 1", Duration.ofSeconds(60),
                 () -> out.toString(StandardCharsets.UTF_8).contains("round 1\n") || p.onExit().isDone());
         return p;
@@ -59,7 +72,7 @@ class MemoryFailoverTest {
      * Writes every long of {@code bytes} of fresh memory in rounds: each round first checks that every long still
      * holds what the previous round wrote (the reference model: a function of page, round and index), then writes
      * this round's values. Prints "round N" after each; exits 2 at the first wrong long. Arguments: bytes, rounds,
-     * and optionally seconds to go on for and {@code mremap}: then after each round the mapping grows by 1 MiB (new
+     * and optionally seconds to go on for (or {@code eof}: until its stdin ends) and {@code mremap}: then after each round the mapping grows by 1 MiB (new
      * vRegions, placed by the GMM; it may move) and shrinks back, so failures meet mremap's copies between owners; or
      * {@code munmap}: the program unmaps its memory before it ends (a VM call the home forwards to every owner).
      */
@@ -72,13 +85,28 @@ class MemoryFailoverTest {
         public int main(LegoContext ctx, String[] args) {
             long len = Long.parseLong(args[0]);
             int rounds = Integer.parseInt(args[1]);
-            long until = args.length > 2 ? System.nanoTime() + Long.parseLong(args[2]) * 1_000_000_000L : 0;
+            // "eof": on until the test closes the program's stdin (it goes on through every failure the test makes)
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            boolean untilEof = args.length > 2 && args[2].equals("eof");
+            if (untilEof) {
+                Thread reader = new Thread(() -> {
+                    try {
+                        ctx.in().readAllBytes();
+                    } catch (java.io.IOException e) {
+                        // the stream broke: stop as at its end
+                    }
+                    stop.set(true);
+                }, "stdin");
+                reader.setDaemon(true);
+                reader.start();
+            }
+            long until = args.length > 2 && !untilEof ? System.nanoTime() + Long.parseLong(args[2]) * 1_000_000_000L : 0;
             boolean remap = args.length > 3 && args[3].equals("mremap");
             boolean unmap = args.length > 3 && args[3].equals("munmap");
             AddressSpace m = ctx.memory();
             long va = m.mmap(len);
             long pages = len / AddressSpace.PAGE_SIZE;
-            for (int round = 0; round < rounds || System.nanoTime() - until < 0; round++) {
+            for (int round = 0; round < rounds || (untilEof ? !stop.get() : System.nanoTime() - until < 0); round++) {
                 for (long p = 0; p < pages; p++) {
                     long base = va + p * AddressSpace.PAGE_SIZE;
                     for (int i = 0; i < LONGS_PER_PAGE; i++) {
@@ -126,7 +154,9 @@ class MemoryFailoverTest {
         try (LocalCluster c = LocalCluster.start(spec(2, ProcessorMode.PROCESS), Map.of("survivor", Survivor.class))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            ProcessClient.Running p = startSurvivor(c, out, err, String.valueOf(4L << 20), "2", "25");
+            java.io.PipedOutputStream stop = new java.io.PipedOutputStream();
+            ProcessClient.Running p = startSurvivor(c, new java.io.PipedInputStream(stop), out, err,
+                    String.valueOf(4L << 20), "2", "eof");
             List<MemoryMonitor> mems = c.memories();
             int home = mems.get(0).stats().homeSpaces() > 0 ? 0 : 1;
             MemoryMonitor survivor = mems.get(home);
@@ -146,9 +176,12 @@ class MemoryFailoverTest {
             assertThat(p.onExit().isDone()).as("ended early: " + err).isFalse();
             String before = out.toString(StandardCharsets.UTF_8);
             c.crashMemory(home); // the home, and the only other copy
+            Await.until("two rounds after the second failure", Duration.ofSeconds(60), () -> out.toString(
+                    StandardCharsets.UTF_8).split("\n").length > before.split("\n").length + 1 || p.onExit().isDone());
+            stop.close();
             assertThat(p.waitFor(Duration.ofSeconds(120))).as(err.toString(StandardCharsets.UTF_8)).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8).length()).as("rounds after the second failure")
-                    .isGreaterThan(before.length());
+            assertThat(out.toString(StandardCharsets.UTF_8).split("\n").length).as("rounds after the second failure")
+                    .isGreaterThan(before.split("\n").length + 1);
             assertThat(joined.stats().homesAdopted()).isEqualTo(1);
         }
     }
@@ -198,7 +231,9 @@ class MemoryFailoverTest {
         try (LocalCluster c = LocalCluster.start(spec(3, mode), Map.of("survivor", Survivor.class))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            ProcessClient.Running p = startSurvivor(c, out, err, String.valueOf(4L << 20), "4", "8", "munmap");
+            java.io.PipedOutputStream stop = new java.io.PipedOutputStream();
+            ProcessClient.Running p = startSurvivor(c, new java.io.PipedInputStream(stop), out, err,
+                    String.valueOf(4L << 20), "4", "eof", "munmap");
             List<MemoryMonitor> mems = c.memories();
             MemoryMonitor oldHome = mems.stream().filter(m -> m.stats().homeSpaces() > 0).findFirst().orElseThrow();
             c.cutFromManager(oldHome.nodeId(), true);
@@ -208,6 +243,8 @@ class MemoryFailoverTest {
             Await.until("two rounds after the failover", Duration.ofSeconds(60),
                     () -> out.toString(StandardCharsets.UTF_8).split("\n").length > rounds + 1 || p.onExit().isDone());
             c.cutFromManager(oldHome.nodeId(), false);
+            roundAfter(out, p);
+            stop.close();
 
             assertThat(p.waitFor(Duration.ofSeconds(120))).as(err.toString(StandardCharsets.UTF_8)).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8).split("\n").length).isGreaterThan(rounds + 1);
@@ -228,7 +265,9 @@ class MemoryFailoverTest {
         try (LocalCluster c = LocalCluster.start(spec(3, ProcessorMode.THREAD), Map.of("survivor", Survivor.class))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            ProcessClient.Running p = startSurvivor(c, out, err, String.valueOf(4L << 20), "4", "6", "munmap");
+            java.io.PipedOutputStream stop = new java.io.PipedOutputStream();
+            ProcessClient.Running p = startSurvivor(c, new java.io.PipedInputStream(stop), out, err,
+                    String.valueOf(4L << 20), "4", "eof", "munmap");
             List<MemoryMonitor> mems = c.memories();
             MemoryMonitor home = mems.stream().filter(m -> m.stats().homeSpaces() > 0).findFirst().orElseThrow();
             Await.until("the home has a replica", Duration.ofSeconds(30),
@@ -244,6 +283,8 @@ class MemoryFailoverTest {
                 return heir.stats().homesAdopted() == 1 || p.onExit().isDone();
             });
             c.dropFrames(heir.nodeId(), owner.nodeId(), false);
+            roundAfter(out, p);
+            stop.close();
 
             assertThat(p.waitFor(Duration.ofSeconds(120))).as(err.toString(StandardCharsets.UTF_8)).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("round 3");

@@ -45,7 +45,7 @@ class MemoryFailureTest {
     private static final String[] MEMORY = {"--memory.capacity-bytes", "256MiB", "--memory.vregion-bytes", "1MiB",
             "--memory.workers", "2"};
     private static final String KV_KEYS = "40000";
-    private static final String KV_OPS = "120000";
+    private static final String KV_OPS = "80000";
 
     private Path dir;
     private LoopbackCluster cluster;
@@ -76,9 +76,9 @@ class MemoryFailureTest {
         }
     }
 
-    private List<Map<String, String>> status() {
+    private CliResult status() {
         try {
-            return cluster.lego("status").ok().table("NODE");
+            return cluster.lego("status").ok();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -118,39 +118,46 @@ class MemoryFailureTest {
 
         cluster.lego("vnode create", "mf").ok();
         cluster.lego("cp", corpus.toString(), "mf:/in/corpus.txt").ok();
+        String cacheNode = cluster.lego("vnode list").ok().table("ID").getFirst().get("CACHE NODE");
         JvmProcess wordCount = cluster.startLego("run-wordcount", "run", "--vnode", "mf", "wordcount", "/in/corpus.txt",
                 "--top", "10");
         JvmProcess kv = cluster.startLego("run-kvstore", "run", "--vnode", "mf", "kvstore", "--keys", KV_KEYS, "--ops", KV_OPS,
                 "--get-ratio", "0.5", "--seed", String.valueOf(seed), "--threads", "2");
 
-        // wait until both run and hold pages, then pick a memory component that is the home of one of them and holds
-        // pages (else one that holds pages), and is not the vNode's file cache (the buffer cache is not replicated)
-        Await.until("both programs hold pages on the memory components", Duration.ofSeconds(90), () -> {
-            long homes = status().stream()
-                    .filter(r -> r.get("ROLE").equals("memory")).mapToLong(r -> Long.parseLong(r.get("PROCS"))).sum();
-            return homes >= 2 || !wordCount.isAlive() || !kv.isAlive();
-        });
-        assertThat(!wordCount.isAlive() || !kv.isAlive()).as("a program ended before the kill:\n" + wordCount.tail()
-                + "\n" + kv.tail()).isFalse();
-        String cacheNode = cluster.lego("vnode list").ok().table("ID").getFirst().get("CACHE NODE");
-        Component victim = Await.value("a memory component to kill", Duration.ofSeconds(30), () -> {
-            Map<String, String> pick = null;
-            for (Map<String, String> r : status()) {
-                if (r.get("ROLE").equals("memory") && !r.get("NODE").equals(cacheNode)
-                        && !r.get("MEMORY USED/CAP").startsWith("0B/")
-                        && (pick == null || pick.get("PROCS").equals("0") && !r.get("PROCS").equals("0"))) {
-                    pick = r;
-                }
-            }
-            if (pick == null) {
-                return null;
-            }
-            int node = Integer.parseInt(pick.get("NODE"));
-            System.out.println("victim: node " + node + (pick.get("PROCS").equals("0") ? ", an owner" : ", a home and owner"));
-            return cluster.components(NodeRole.MEMORY).stream().filter(c -> c.nodeId() == node).findFirst().orElseThrow();
-        });
-        CliResult before = cluster.lego("status").ok();
-        System.out.println(before.stdout());
+        // as soon as both run and hold pages (one `lego status` a poll: a client JVM takes seconds while the programs
+        // run), pick a memory component that is the home of one of them and holds pages (else one that holds pages),
+        // and is not the vNode's file cache (the buffer cache is not replicated)
+        Component victim = Await.value("both programs hold pages and a memory component to kill",
+                Duration.ofSeconds(90), () -> {
+                    CliResult now = status();
+                    List<Map<String, String>> rows = now.table("NODE");
+                    long homes = rows.stream().filter(r -> r.get("ROLE").equals("memory"))
+                            .mapToLong(r -> Long.parseLong(r.get("PROCS"))).sum();
+                    if (!wordCount.isAlive() || !kv.isAlive()) {
+                        throw new AssertionError("a program ended before the kill:\n" + wordCount.tail() + "\n"
+                                + kv.tail());
+                    }
+                    if (homes < 2) {
+                        return null;
+                    }
+                    Map<String, String> pick = null;
+                    for (Map<String, String> r : rows) {
+                        if (r.get("ROLE").equals("memory") && !r.get("NODE").equals(cacheNode)
+                                && !r.get("MEMORY USED/CAP").startsWith("0B/")
+                                && (pick == null || pick.get("PROCS").equals("0") && !r.get("PROCS").equals("0"))) {
+                            pick = r;
+                        }
+                    }
+                    if (pick == null) {
+                        return null;
+                    }
+                    int node = Integer.parseInt(pick.get("NODE"));
+                    System.out.println(now.stdout());
+                    System.out.println("victim: node " + node
+                            + (pick.get("PROCS").equals("0") ? ", an owner" : ", a home and owner"));
+                    return cluster.components(NodeRole.MEMORY).stream().filter(c -> c.nodeId() == node).findFirst()
+                            .orElseThrow();
+                });
         long t0 = System.nanoTime();
         Component restarted = null;
         if (stopInsteadOfKill) {

@@ -80,7 +80,7 @@ class ProcessIsolationTest {
     /** How long a task JVM may outlive its processor component (PR_SET_PDEATHSIG makes it immediate). */
     private static final Duration ORPHAN_BOUND = Duration.ofSeconds(5);
     /** The word count's corpus: big enough that it runs (on this 2-core machine: 15 s or more) during the whole suite. */
-    private static final long CORPUS_BYTES = 128L << 20;
+    private static final long CORPUS_BYTES = 64L << 20;
     private static final int MANY_THREADS = 4000;
     private static final String PROGRAMS = "org.legoos.systemtest.programs.";
     private static final String JAR = "/bin/hostile.jar";
