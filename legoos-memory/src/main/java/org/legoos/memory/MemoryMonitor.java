@@ -234,7 +234,7 @@ public final class MemoryMonitor implements AutoCloseable {
         rpc.handle(Promote.class, (q, ctx) -> fromHome(q.pid(), ctx).promote(q), promoteWorkers);
         rpc.handle(MemoryFailed.class, (q, ctx) -> open().memoryFailed(q.node()), failoverWorkers);
         rpc.handle(org.legoos.net.protocol.gm.MemoryJoined.class, (q, ctx) -> {
-            int named = open().home.restoreRedundancy();
+            int named = open().home.joined(q.node());
             if (named > 0) {
                 log.info("{}: memory component {} joined: {} replica(s) named for what ran without one", rpc.name(),
                         q.node(), named);

@@ -49,6 +49,8 @@ final class TestCluster implements AutoCloseable {
     final FakeStorage files = new FakeStorage();
     final AtomicInteger consults = new AtomicInteger();
     final AtomicInteger vnodeGets = new AtomicInteger();
+    /** Memory nodes a test declared dead: REPLICA_CONSULT never names one, as the real GMM names only live ones. */
+    final java.util.Set<Integer> dead = ConcurrentHashMap.newKeySet();
     /** Which memory node CONSULT answers; round robin unless a test replaces it. */
     volatile IntSupplier consultPolicy;
 
@@ -71,11 +73,12 @@ final class TestCluster implements AutoCloseable {
             consults.incrementAndGet();
             return new NodeChoice(consultPolicy.getAsInt());
         });
-        // replicas: the next memory node after the primary (skipping the one to avoid), none with a single node
+        // replicas: the next memory node after the primary (skipping the one to avoid and those a test declared
+        // dead), none with a single node
         manager.handle(org.legoos.net.protocol.gm.ReplicaConsult.class, (q, ctx) -> {
             for (int k = 1; k < memories; k++) {
                 int node = FIRST_MEMORY + Math.floorMod(q.primary() - FIRST_MEMORY + k, memories);
-                if (node != q.avoid()) {
+                if (node != q.avoid() && !dead.contains(node)) {
                     return new NodeChoice(node);
                 }
             }

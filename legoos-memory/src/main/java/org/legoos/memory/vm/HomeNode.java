@@ -106,6 +106,12 @@ public final class HomeNode {
      * processors' wait for a failover (15 s), so a program sees a promotion that succeeds or an error, never a hang.
      */
     static final int MAX_FAILOVER_ATTEMPTS = 20;
+    /**
+     * Memory components the manager declared dead ({@code GM_MEMORY_FAILED}) that have not served again since
+     * ({@code GM_MEMORY_JOINED}): a process adopted later may still map vRegions to one, if its old home died before it
+     * moved them (or while it was moving them), and the adoption moves them too.
+     */
+    private final java.util.Set<Integer> declaredDead = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Pages per message when mremap copies contents from one owner to another. */
     static final int COPY_BATCH_PAGES = 256;
 
@@ -761,6 +767,7 @@ public final class HomeNode {
      * had no replica keeps {@code dead} in its map: its accesses there fail, naming it. Never throws.
      */
     public void failover(int dead) {
+        declaredDead.add(dead);
         List<Pairing> pairings = new ArrayList<>();
         for (HomeSpace s : spaces.values()) {
             synchronized (s) {
@@ -822,6 +829,9 @@ public final class HomeNode {
         }
         try {
             int next = s.replicaOf.get(target); // target owns vRegions of its own already: keep their replica
+            if (declaredDead.contains(next)) {
+                next = -1; // unless that died too (an adoption fails over several dead components in turn)
+            }
             if (next < 0 && replicas >= 2) {
                 NodeChoice c = rpc.call(managerNode, new ReplicaConsult(s.vnodeId, s.pid, target, dead, 0));
                 next = c.nodeId() == target ? -1 : c.nodeId();
@@ -861,6 +871,15 @@ public final class HomeNode {
         failovers.increment();
         log.info("pid {}: {} vRegion(s) failed over from memory component {} to {} (replica now {}) in {} ms",
                 s.pid, moved, dead, target, s.replicaOf.get(target), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Memory component {@code joined} serves (again, if it was declared dead: it dropped what it held first): no
+     * adoption fails its vRegions over from now on; then {@link #restoreRedundancy()}. Returns the replicas named.
+     */
+    public int joined(int joined) {
+        declaredDead.remove(joined);
+        return restoreRedundancy();
     }
 
     /**
@@ -1174,6 +1193,7 @@ public final class HomeNode {
      * {@link #failover}, which then moves the adopted processes' vRegions off {@code dead} too. Never throws.
      */
     public void adoptHomesOf(int dead) {
+        declaredDead.add(dead);
         List<Pairing> pairings = new ArrayList<>();
         for (var e : copies.entrySet()) {
             HomeCopy c = e.getValue();
@@ -1200,7 +1220,16 @@ public final class HomeNode {
                                 + "change): {}", s.pid, o, failed.getMessage());
                     }
                 }
-                // its vRegions on the dead home move before any call can reach them
+                // before any call can reach them: what involves components declared dead before (the old home may
+                // have died before, or while, it failed them over: that failover died with it), then its vRegions on
+                // the dead home itself
+                for (int gone : declaredDead) {
+                    if (gone != dead && (s.owners.containsValue(gone) || s.replicaOf.containsValue(gone))) {
+                        log.info("pid {}: memory component {} was declared dead before its home {}: failed over now",
+                                s.pid, gone, dead);
+                        failoverSpace(s, gone, pairings);
+                    }
+                }
                 failoverSpace(s, dead, pairings);
                 syncHome(s);
             }

@@ -1,0 +1,152 @@
+package org.legoos.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.legoos.memory.Proc.PAGE;
+import static org.legoos.memory.Proc.page;
+import static org.legoos.memory.Proc.seedOf;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.legoos.net.protocol.gm.MemoryFailed;
+import org.legoos.net.protocol.p2m.MapReply;
+import org.legoos.net.protocol.p2m.OwnersRequest;
+import org.legoos.net.rpc.RpcNode;
+import org.legoos.testkit.Await;
+
+/**
+ * Failovers that do not go through in one piece. A failover is a conversation with the dead owner's replica
+ * ({@code M2M_PROMOTE}); when that conversation fails (a lost message, a reset connection, a replica slow to answer),
+ * the replica still holds every page, so the home must try again rather than give the pages up or leave the process
+ * pointing at the dead owner for good; and when the home itself dies mid-failover, its heir must finish it.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class InterruptedFailoverTest {
+    static final long VREGION = 1 << 20;
+
+    @Test
+    void aFailoverWhoseReplicaDidNotAnswerItsPromotionIsTriedAgainAndLosesNoPage() throws Exception {
+        try (TestCluster c = new TestCluster(3, new MemoryConfig(64L << 20, VREGION, 0, 1 << 20, 64 << 10, 2))) {
+            int home = TestCluster.memoryNode(0);
+            int dead = TestCluster.memoryNode(1);
+            int replica = TestCluster.memoryNode(2); // the test manager's replica of a vRegion is on the next node
+            Proc p = Proc.create(c, home, 1, 0);
+            long a = p.mmap(3 * VREGION);
+            long onDead = -1;
+            for (long va = a; va < a + 3 * VREGION; va += VREGION) {
+                if (p.requireOwner(va) == dead) {
+                    onDead = va;
+                }
+            }
+            assertThat(onDead).as("a vRegion on the component that dies").isNotNegative();
+            for (int i = 0; i < 16; i++) {
+                p.flush(onDead + i * PAGE, page(onDead + i)); // acknowledged once the replica holds it too
+            }
+            assertThat(c.monitor(replica).stats().replicaBytes()).isGreaterThanOrEqualTo(16L * PAGE);
+
+            // the owner crashes; the home's link to the replica is broken while the manager declares the owner dead
+            c.memoryRpcs.get(1).close();
+            c.dead.add(dead);
+            RpcNode homeRpc = c.memoryRpcs.get(0);
+            homeRpc.faults().dropTo(replica);
+            CompletableFuture<?> declared = CompletableFuture.runAsync(() -> {
+                for (int m : new int[] {home, replica}) {
+                    c.manager.call(m, new MemoryFailed(dead), Duration.ofSeconds(30));
+                }
+            });
+            // every promotion the home sends in the next second and a half fails at once (a reset connection)
+            long until = System.nanoTime() + 1_500_000_000L;
+            while (System.nanoTime() - until < 0) {
+                homeRpc.failCallsTo(replica, "test: the connection to the replica was reset");
+                Thread.sleep(20);
+            }
+            assertThat(c.monitor(home).stats().failovers()).as("no failover could have succeeded yet").isZero();
+            homeRpc.faults().heal();
+            declared.get(30, TimeUnit.SECONDS);
+
+            Await.until("the home moved the vRegion to its replica", Duration.ofSeconds(20),
+                    () -> c.monitor(home).stats().failovers() == 1);
+            MapReply now = c.call(home, new OwnersRequest(p.pid));
+            assertThat(now.lostOwners()).as("nothing was lost").isEmpty();
+            long region = onDead / now.vregionBytes();
+            int newOwner = -1;
+            for (int i = 0; i < now.regions().length; i++) {
+                if (now.regions()[i] == region) {
+                    newOwner = now.owners()[i];
+                }
+            }
+            assertThat(newOwner).isEqualTo(replica);
+            for (int i = 0; i < 16; i++) {
+                assertThat(seedOf(p.missAt(replica, onDead + i * PAGE, 1))).as("page %d", i).isEqualTo(onDead + i);
+            }
+        }
+    }
+
+    /**
+     * Recovery interrupted: an owner dies, and its process's home dies while it is failing the owner's vRegion over
+     * (its promotion of the replica hangs on a broken link). The home's heir adopts the process; the owner's death
+     * was announced before the adoption, so the heir must move that vRegion itself, or the process's pages there
+     * stay mapped to a dead component for good.
+     */
+    @Test
+    void aHomeThatDiesWhileFailingAnOwnerOverLeavesThatFailoverToItsHeir() throws Exception {
+        try (TestCluster c = new TestCluster(4, new MemoryConfig(64L << 20, VREGION, 0, 1 << 20, 64 << 10, 2))) {
+            int home = TestCluster.memoryNode(0);
+            int heir = TestCluster.memoryNode(1); // the test manager puts a replica on the node after the primary
+            int owner = TestCluster.memoryNode(2);
+            int replica = TestCluster.memoryNode(3);
+            Proc p = Proc.create(c, home, 1, 0);
+            long a = p.mmap(4 * VREGION); // one vRegion on each component, round robin
+            long onOwner = -1;
+            for (long va = a; va < a + 4 * VREGION; va += VREGION) {
+                if (p.requireOwner(va) == owner) {
+                    onOwner = va;
+                }
+            }
+            assertThat(onOwner).as("a vRegion on the component that dies first").isNotNegative();
+            for (int i = 0; i < 16; i++) {
+                p.flush(onOwner + i * PAGE, page(onOwner + i));
+            }
+            Await.until("the heir holds the home's metadata", Duration.ofSeconds(10),
+                    () -> c.monitor(heir).stats().homeCopyBytes() > 0);
+
+            // the owner crashes; the home starts its failover, whose promotion of the replica never arrives
+            c.memoryRpcs.get(2).close();
+            c.dead.add(owner);
+            RpcNode homeRpc = c.memoryRpcs.get(0);
+            homeRpc.faults().dropTo(replica);
+            CompletableFuture<?> homeFailingOver = CompletableFuture.runAsync(
+                    () -> c.manager.call(home, new MemoryFailed(owner), Duration.ofSeconds(60)));
+            for (int m : new int[] {heir, replica}) {
+                c.manager.call(m, new MemoryFailed(owner), Duration.ofSeconds(30));
+            }
+            Thread.sleep(300);
+            assertThat(c.monitor(home).stats().failovers()).as("the home's failover is stuck").isZero();
+
+            // then the home crashes mid-failover, and the manager declares it dead too
+            homeRpc.faults().partition();
+            c.monitors.get(0).close();
+            c.dead.add(home);
+            for (int m : new int[] {heir, replica}) {
+                c.manager.call(m, new MemoryFailed(home), Duration.ofSeconds(30));
+            }
+            assertThat(c.monitor(heir).stats().homesAdopted()).isEqualTo(1);
+
+            MapReply now = c.call(heir, new OwnersRequest(p.pid));
+            assertThat(now.lostOwners()).as("nothing was lost").isEmpty();
+            long region = onOwner / now.vregionBytes();
+            for (int i = 0; i < now.regions().length; i++) {
+                assertThat(now.owners()[i]).as("vRegion %d", now.regions()[i]).isNotIn(home, owner);
+                if (now.regions()[i] == region) {
+                    assertThat(now.owners()[i]).isEqualTo(replica);
+                }
+            }
+            for (int i = 0; i < 16; i++) {
+                assertThat(seedOf(p.missAt(replica, onOwner + i * PAGE, 1))).as("page %d", i).isEqualTo(onOwner + i);
+            }
+            homeFailingOver.cancel(true);
+        }
+    }
+}
