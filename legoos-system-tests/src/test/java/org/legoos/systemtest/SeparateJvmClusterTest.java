@@ -196,4 +196,36 @@ class SeparateJvmClusterTest {
     static long ms(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
+
+    /**
+     * An unmodified C program built to wasm, run over TCP as a process of a processor in its own JVM: the task JVM
+     * must find the wasm runtime in the fat lego.jar (its libraries extracted for the task's class path), its files in
+     * the vNode, and print what the same C built natively prints; the second run compiles nothing (the vNode's cache).
+     */
+    @Test
+    @Order(3)
+    void aCProgramBuiltToWasmPrintsWhatItsNativeBuildPrints() throws Exception {
+        Path wasm = Path.of(System.getProperty("legoos.wasm.dir", "../legoos-node/target/wasm")).toAbsolutePath().normalize();
+        assertThat(wasm.resolve("wordcount.wasm")).as("the C examples built by scripts/wasm-build (legoos-node's "
+                + "test build runs it; or run scripts/wasm-build " + wasm + ")").isRegularFile();
+        Path nativeWc = wasm.resolve("native").resolve("wordcount");
+        Path input = dir.resolve("wasm-in.txt");
+        assertThat(new ProcessBuilder(nativeWc.toString(), "--generate", "1000000", input.toString(), "3").inheritIO()
+                .start().waitFor()).isZero();
+        Process ref = new ProcessBuilder(nativeWc.toString(), input.toString(), "12").redirectErrorStream(true).start();
+        String expected = new String(ref.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(ref.waitFor()).isZero();
+
+        cluster.lego("cp", wasm.resolve("wordcount.wasm").toString(), "wc:/apps/wordcount.wasm").ok();
+        cluster.lego("cp", input.toString(), "wc:/in/wasm-in.txt").ok();
+        for (int i = 0; i < 2; i++) {
+            long t0 = System.nanoTime();
+            CliResult run = cluster.lego("run", "--vnode", "wc", "/apps/wordcount.wasm", "/in/wasm-in.txt", "12");
+            System.out.printf("wordcount.wasm over TCP, run %d: %d ms%n", i + 1, ms(t0));
+            assertThat(run.exitCode()).as("%s%n%s", run, cluster.logs()).isZero();
+            assertThat(run.stdout()).isEqualTo(expected).startsWith("words ");
+        }
+        assertThat(cluster.lego("ls", "wc:/.cache/wasm").ok().stdout()).as("the compiled module, cached in the vNode")
+                .contains("chicory-");
+    }
 }
