@@ -149,4 +149,68 @@ class InterruptedFailoverTest {
             homeFailingOver.cancel(true);
         }
     }
+
+    /**
+     * A promotion whose seeding of the new replica breaks off: the promoted owner must not count that replica as
+     * named, so the home's retry seeds it whole. Otherwise the retry finds the replica named already, sends it nothing,
+     * and every later flush of the promoted pages fails at the replica ("not in an area here"): the pages are lost to
+     * the program although both components live. Checked to the end: a second failure later, of the promoted owner,
+     * leaves every page readable on that replica.
+     */
+    @Test
+    void aPromotionWhoseNewReplicaWasNotSeededSeedsItWhenTriedAgain() throws Exception {
+        try (TestCluster c = new TestCluster(4, new MemoryConfig(64L << 20, VREGION, 0, 1 << 20, 64 << 10, 2))) {
+            int home = TestCluster.memoryNode(0);
+            int dead = TestCluster.memoryNode(1);
+            int heir = TestCluster.memoryNode(2); // the replica of dead's vRegions, promoted
+            int next = TestCluster.memoryNode(3); // the replica of heir's own vRegions: named for the promoted ones too
+            Proc p = Proc.create(c, home, 1, 0);
+            long a = p.mmap(4 * VREGION);
+            long onDead = -1;
+            for (long va = a; va < a + 4 * VREGION; va += VREGION) {
+                if (p.requireOwner(va) == dead) {
+                    onDead = va;
+                }
+            }
+            assertThat(onDead).isNotNegative();
+            for (int i = 0; i < 16; i++) {
+                p.flush(onDead + i * PAGE, page(onDead + i));
+            }
+
+            c.memoryRpcs.get(1).close();
+            c.dead.add(dead);
+            RpcNode heirRpc = c.memoryRpcs.get(2);
+            heirRpc.faults().dropTo(next); // the promoted owner cannot seed its replica for a while
+            CompletableFuture<?> declared = CompletableFuture.runAsync(() -> {
+                for (int m : new int[] {home, heir, next}) {
+                    c.manager.call(m, new MemoryFailed(dead), Duration.ofSeconds(30));
+                }
+            });
+            long until = System.nanoTime() + 1_500_000_000L;
+            while (System.nanoTime() - until < 0) {
+                heirRpc.failCallsTo(next, "test: the connection to the new replica was reset");
+                Thread.sleep(20);
+            }
+            heirRpc.faults().heal();
+            declared.get(30, TimeUnit.SECONDS);
+            Await.until("the home moved the vRegion to the heir", Duration.ofSeconds(20),
+                    () -> c.monitor(home).stats().failovers() == 1);
+
+            // the promoted pages take new writes, each acknowledged once the new replica holds it too
+            for (int i = 16; i < 20; i++) {
+                p.flushAt(heir, new long[] {onDead + i * PAGE}, page(onDead + i));
+            }
+            // and survive the heir's own death
+            c.memoryRpcs.get(2).close();
+            c.dead.add(heir);
+            for (int m : new int[] {home, next}) {
+                c.manager.call(m, new MemoryFailed(heir), Duration.ofSeconds(30));
+            }
+            Await.until("the home moved the vRegion on", Duration.ofSeconds(20),
+                    () -> c.monitor(home).stats().failovers() == 2);
+            for (int i = 0; i < 20; i++) {
+                assertThat(seedOf(p.missAt(next, onDead + i * PAGE, 1))).as("page %d", i).isEqualTo(onDead + i);
+            }
+        }
+    }
 }

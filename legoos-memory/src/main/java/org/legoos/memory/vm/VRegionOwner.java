@@ -1176,7 +1176,15 @@ public final class VRegionOwner {
                 s.replica = q.replica() == nodeId.getAsInt() ? -1 : q.replica();
                 s.replicaEpoch = q.epoch();
                 if (s.replica >= 0 && (r != null || beforeReplica != s.replica)) {
-                    seedReplica(s);
+                    try {
+                        seedReplica(s);
+                    } catch (RuntimeException e) {
+                        // the replica has part of the space at best: run without one, so that the home's next
+                        // PROMOTE (it retries a failed one) names it again and seeds it whole, rather than finding
+                        // it named already and replicating changes of areas it never got
+                        s.replica = -1;
+                        throw e;
+                    }
                 }
             } finally {
                 lock.unlock();
