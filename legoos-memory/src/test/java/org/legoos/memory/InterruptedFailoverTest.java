@@ -133,6 +133,7 @@ class InterruptedFailoverTest {
                 c.manager.call(m, new MemoryFailed(home), Duration.ofSeconds(30));
             }
             assertThat(c.monitor(heir).stats().homesAdopted()).isEqualTo(1);
+            Await.until("the manager was told of the new home", Duration.ofSeconds(10), () -> c.homesMoved.get() == 1);
 
             MapReply now = c.call(heir, new OwnersRequest(p.pid));
             assertThat(now.lostOwners()).as("nothing was lost").isEmpty();

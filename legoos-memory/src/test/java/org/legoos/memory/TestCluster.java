@@ -49,6 +49,8 @@ final class TestCluster implements AutoCloseable {
     final FakeStorage files = new FakeStorage();
     final AtomicInteger consults = new AtomicInteger();
     final AtomicInteger vnodeGets = new AtomicInteger();
+    /** GM_HOME_MOVED notices received: a home replica adopted a process. */
+    final AtomicInteger homesMoved = new AtomicInteger();
     /** Memory nodes a test declared dead: REPLICA_CONSULT never names one, as the real GMM names only live ones. */
     final java.util.Set<Integer> dead = ConcurrentHashMap.newKeySet();
     /** Which memory node CONSULT answers; round robin unless a test replaces it. */
@@ -86,6 +88,7 @@ final class TestCluster implements AutoCloseable {
         });
         // the GMM's sum over a vNode's processes is tested with the real manager (legoos-node VNodeMemoryQuotaTest)
         manager.handle(MemoryUsage.class, (q, ctx) -> Ack.INSTANCE);
+        manager.onMessage(org.legoos.net.protocol.gm.HomeMoved.class, (m, ctx) -> homesMoved.incrementAndGet());
         manager.handle(VNodeGet.class, (q, ctx) -> {
             vnodeGets.incrementAndGet();
             if (!q.nameOrId().equals(String.valueOf(VNODE))) {
