@@ -214,4 +214,72 @@ class InterruptedFailoverTest {
             }
         }
     }
+
+    /**
+     * A promotion that went through but whose answer was lost: the home asks again, with a newer pairing epoch and the
+     * same new replica. The replica drops its copy at the first change of a newer epoch, so the promoted owner must
+     * send it everything again; else every later flush of the promoted pages fails there ("not in an area here").
+     * Checked to the end, through the promoted owner's own death.
+     */
+    @Test
+    void aPromotionRepeatedBecauseItsAnswerWasLostSendsTheNewReplicaEverythingAgain() throws Exception {
+        try (TestCluster c = new TestCluster(4, new MemoryConfig(64L << 20, VREGION, 0, 1 << 20, 64 << 10, 2))) {
+            int home = TestCluster.memoryNode(0);
+            int dead = TestCluster.memoryNode(1);
+            int heir = TestCluster.memoryNode(2);
+            int next = TestCluster.memoryNode(3);
+            Proc p = Proc.create(c, home, 1, 0);
+            long a = p.mmap(4 * VREGION);
+            long onDead = -1;
+            for (long va = a; va < a + 4 * VREGION; va += VREGION) {
+                if (p.requireOwner(va) == dead) {
+                    onDead = va;
+                }
+            }
+            assertThat(onDead).isNotNegative();
+            for (int i = 0; i < 16; i++) {
+                p.flush(onDead + i * PAGE, page(onDead + i));
+            }
+
+            c.memoryRpcs.get(1).close();
+            c.dead.add(dead);
+            RpcNode heirRpc = c.memoryRpcs.get(2);
+            heirRpc.faults().dropTo(home); // the heir's answers to the home are lost
+            CompletableFuture<?> declared = CompletableFuture.runAsync(() -> {
+                for (int m : new int[] {home, heir, next}) {
+                    c.manager.call(m, new MemoryFailed(dead), Duration.ofSeconds(30));
+                }
+            });
+            // every call of the home to the heir fails (its answer never comes) until the heir has taken over, and a
+            // little longer: the PROMOTE went through, the home saw it fail
+            RpcNode homeRpc = c.memoryRpcs.get(0);
+            Await.until("the heir took over", Duration.ofSeconds(10), () -> {
+                homeRpc.failCallsTo(heir, "test: the connection to the heir was reset");
+                return c.monitor(heir).stats().promotions() == 1;
+            });
+            long until = System.nanoTime() + 300_000_000L;
+            while (System.nanoTime() - until < 0) {
+                homeRpc.failCallsTo(heir, "test: the connection to the heir was reset");
+                Thread.sleep(20);
+            }
+            heirRpc.faults().heal();
+            Await.until("the home moved the vRegion to the heir", Duration.ofSeconds(20),
+                    () -> c.monitor(home).stats().failovers() == 1);
+            declared.get(30, TimeUnit.SECONDS);
+
+            for (int i = 16; i < 20; i++) {
+                p.flushAt(heir, new long[] {onDead + i * PAGE}, page(onDead + i));
+            }
+            c.memoryRpcs.get(2).close();
+            c.dead.add(heir);
+            for (int m : new int[] {home, next}) {
+                c.manager.call(m, new MemoryFailed(heir), Duration.ofSeconds(30));
+            }
+            Await.until("the home moved the vRegion on", Duration.ofSeconds(20),
+                    () -> c.monitor(home).stats().failovers() == 2);
+            for (int i = 0; i < 20; i++) {
+                assertThat(seedOf(p.missAt(next, onDead + i * PAGE, 1))).as("page %d", i).isEqualTo(onDead + i);
+            }
+        }
+    }
 }

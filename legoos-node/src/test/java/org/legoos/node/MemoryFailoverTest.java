@@ -278,10 +278,13 @@ class MemoryFailoverTest {
 
             c.dropFrames(heir.nodeId(), owner.nodeId(), true);
             c.crashMemory(mems.indexOf(home));
+            // until the adoption is complete (the process is homed there), not merely begun: a call the heir sends into
+            // the broken link after the last reset would wait out its timeout (30 s) once the link heals
             Await.until("the home replica adopted the process", Duration.ofSeconds(60), () -> {
                 c.resetCalls(heir.nodeId(), owner.nodeId()); // its SET_HOME fails now, not at the call timeout
-                return heir.stats().homesAdopted() == 1 || p.onExit().isDone();
+                return heir.stats().homeSpaces() == 1 || p.onExit().isDone();
             });
+            assertThat(heir.stats().homesAdopted()).isEqualTo(1);
             c.dropFrames(heir.nodeId(), owner.nodeId(), false);
             roundAfter(out, p);
             stop.close();

@@ -1173,9 +1173,12 @@ public final class VRegionOwner {
                     }
                 }
                 int beforeReplica = s.replica;
+                long beforeEpoch = s.replicaEpoch;
                 s.replica = q.replica() == nodeId.getAsInt() ? -1 : q.replica();
                 s.replicaEpoch = q.epoch();
-                if (s.replica >= 0 && (r != null || beforeReplica != s.replica)) {
+                // a new pairing epoch is a new copy too, even with the same replica: the replica drops its old copy
+                // at the first change of a newer epoch (replicate), so it must be sent everything again
+                if (s.replica >= 0 && (r != null || beforeReplica != s.replica || beforeEpoch != s.replicaEpoch)) {
                     try {
                         seedReplica(s);
                     } catch (RuntimeException e) {
