@@ -282,10 +282,15 @@ class MemoryFailoverTest {
             // the broken link after the last reset would wait out its timeout (30 s) once the link heals
             Await.until("the home replica adopted the process", Duration.ofSeconds(60), () -> {
                 c.resetCalls(heir.nodeId(), owner.nodeId()); // its SET_HOME fails now, not at the call timeout
+                c.resetCalls(owner.nodeId(), heir.nodeId()); // and the owner's calls whose answers the link lost
                 return heir.stats().homeSpaces() == 1 || p.onExit().isDone();
             });
             assertThat(heir.stats().homesAdopted()).isEqualTo(1);
             c.dropFrames(heir.nodeId(), owner.nodeId(), false);
+            // the link is back as a new connection: calls whose frames it lost (requests one way, answers the other)
+            // fail now and are tried again, rather than each waiting out its 30 s timeout
+            c.resetCalls(heir.nodeId(), owner.nodeId());
+            c.resetCalls(owner.nodeId(), heir.nodeId());
             roundAfter(out, p);
             stop.close();
 
