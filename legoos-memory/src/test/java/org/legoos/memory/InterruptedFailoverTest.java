@@ -34,16 +34,9 @@ class InterruptedFailoverTest {
             int replica = TestCluster.memoryNode(2); // the test manager's replica of a vRegion is on the next node
             Proc p = Proc.create(c, home, 1, 0);
             long a = p.mmap(3 * VREGION);
-            long onDead = -1;
-            for (long va = a; va < a + 3 * VREGION; va += VREGION) {
-                if (p.requireOwner(va) == dead) {
-                    onDead = va;
-                }
-            }
+            long onDead = vRegionOf(p, a, 3, dead);
             assertThat(onDead).as("a vRegion on the component that dies").isNotNegative();
-            for (int i = 0; i < 16; i++) {
-                p.flush(onDead + i * PAGE, page(onDead + i)); // acknowledged once the replica holds it too
-            }
+            writePages(p, onDead, 16); // each acknowledged once the replica holds it too
             assertThat(c.monitor(replica).stats().replicaBytes()).isGreaterThanOrEqualTo(16L * PAGE);
 
             // the owner crashes; the home's link to the replica is broken while the manager declares the owner dead
@@ -99,16 +92,9 @@ class InterruptedFailoverTest {
             int replica = TestCluster.memoryNode(3);
             Proc p = Proc.create(c, home, 1, 0);
             long a = p.mmap(4 * VREGION); // one vRegion on each component, round robin
-            long onOwner = -1;
-            for (long va = a; va < a + 4 * VREGION; va += VREGION) {
-                if (p.requireOwner(va) == owner) {
-                    onOwner = va;
-                }
-            }
+            long onOwner = vRegionOf(p, a, 4, owner);
             assertThat(onOwner).as("a vRegion on the component that dies first").isNotNegative();
-            for (int i = 0; i < 16; i++) {
-                p.flush(onOwner + i * PAGE, page(onOwner + i));
-            }
+            writePages(p, onOwner, 16); // each acknowledged once the replica holds it too
             Await.until("the heir holds the home's metadata", Duration.ofSeconds(10),
                     () -> c.monitor(heir).stats().homeCopyBytes() > 0);
 
@@ -167,16 +153,9 @@ class InterruptedFailoverTest {
             int next = TestCluster.memoryNode(3); // the replica of heir's own vRegions: named for the promoted ones too
             Proc p = Proc.create(c, home, 1, 0);
             long a = p.mmap(4 * VREGION);
-            long onDead = -1;
-            for (long va = a; va < a + 4 * VREGION; va += VREGION) {
-                if (p.requireOwner(va) == dead) {
-                    onDead = va;
-                }
-            }
+            long onDead = vRegionOf(p, a, 4, dead);
             assertThat(onDead).isNotNegative();
-            for (int i = 0; i < 16; i++) {
-                p.flush(onDead + i * PAGE, page(onDead + i));
-            }
+            writePages(p, onDead, 16); // each acknowledged once the replica holds it too
 
             c.memoryRpcs.get(1).close();
             c.dead.add(dead);
@@ -197,21 +176,7 @@ class InterruptedFailoverTest {
             Await.until("the home moved the vRegion to the heir", Duration.ofSeconds(20),
                     () -> c.monitor(home).stats().failovers() == 1);
 
-            // the promoted pages take new writes, each acknowledged once the new replica holds it too
-            for (int i = 16; i < 20; i++) {
-                p.flushAt(heir, new long[] {onDead + i * PAGE}, page(onDead + i));
-            }
-            // and survive the heir's own death
-            c.memoryRpcs.get(2).close();
-            c.dead.add(heir);
-            for (int m : new int[] {home, next}) {
-                c.manager.call(m, new MemoryFailed(heir), Duration.ofSeconds(30));
-            }
-            Await.until("the home moved the vRegion on", Duration.ofSeconds(20),
-                    () -> c.monitor(home).stats().failovers() == 2);
-            for (int i = 0; i < 20; i++) {
-                assertThat(seedOf(p.missAt(next, onDead + i * PAGE, 1))).as("page %d", i).isEqualTo(onDead + i);
-            }
+            promotedPagesSurviveTheHeirsDeath(c, p, home, heir, next, onDead);
         }
     }
 
@@ -230,16 +195,9 @@ class InterruptedFailoverTest {
             int next = TestCluster.memoryNode(3);
             Proc p = Proc.create(c, home, 1, 0);
             long a = p.mmap(4 * VREGION);
-            long onDead = -1;
-            for (long va = a; va < a + 4 * VREGION; va += VREGION) {
-                if (p.requireOwner(va) == dead) {
-                    onDead = va;
-                }
-            }
+            long onDead = vRegionOf(p, a, 4, dead);
             assertThat(onDead).isNotNegative();
-            for (int i = 0; i < 16; i++) {
-                p.flush(onDead + i * PAGE, page(onDead + i));
-            }
+            writePages(p, onDead, 16); // each acknowledged once the replica holds it too
 
             c.memoryRpcs.get(1).close();
             c.dead.add(dead);
@@ -267,19 +225,46 @@ class InterruptedFailoverTest {
                     () -> c.monitor(home).stats().failovers() == 1);
             declared.get(30, TimeUnit.SECONDS);
 
-            for (int i = 16; i < 20; i++) {
-                p.flushAt(heir, new long[] {onDead + i * PAGE}, page(onDead + i));
+            promotedPagesSurviveTheHeirsDeath(c, p, home, heir, next, onDead);
+        }
+    }
+
+    /** The vRegion of {@code [a, a + regions * VREGION)} that {@code node} owns; -1 if none. */
+    private static long vRegionOf(Proc p, long a, int regions, int node) {
+        for (long va = a; va < a + regions * VREGION; va += VREGION) {
+            if (p.requireOwner(va) == node) {
+                return va;
             }
-            c.memoryRpcs.get(2).close();
-            c.dead.add(heir);
-            for (int m : new int[] {home, next}) {
-                c.manager.call(m, new MemoryFailed(heir), Duration.ofSeconds(30));
-            }
-            Await.until("the home moved the vRegion on", Duration.ofSeconds(20),
-                    () -> c.monitor(home).stats().failovers() == 2);
-            for (int i = 0; i < 20; i++) {
-                assertThat(seedOf(p.missAt(next, onDead + i * PAGE, 1))).as("page %d", i).isEqualTo(onDead + i);
-            }
+        }
+        return -1;
+    }
+
+    /** Writes pages {@code 0 .. count-1} of the vRegion at {@code va}, page i seeded {@code va + i}. */
+    private static void writePages(Proc p, long va, int count) {
+        for (int i = 0; i < count; i++) {
+            p.flush(va + i * PAGE, page(va + i));
+        }
+    }
+
+    /**
+     * After {@code heir} (memory node index 2) took over the vRegion at {@code onDead} with {@code next} as its new
+     * replica: the promoted pages take 4 more writes (each acknowledged once {@code next} holds it), then the heir
+     * dies too, and all 20 pages must read back from {@code next}.
+     */
+    private static void promotedPagesSurviveTheHeirsDeath(TestCluster c, Proc p, int home, int heir, int next,
+                                                          long onDead) {
+        for (int i = 16; i < 20; i++) {
+            p.flushAt(heir, new long[] {onDead + i * PAGE}, page(onDead + i));
+        }
+        c.memoryRpcs.get(2).close();
+        c.dead.add(heir);
+        for (int m : new int[] {home, next}) {
+            c.manager.call(m, new MemoryFailed(heir), Duration.ofSeconds(30));
+        }
+        Await.until("the home moved the vRegion on", Duration.ofSeconds(20),
+                () -> c.monitor(home).stats().failovers() == 2);
+        for (int i = 0; i < 20; i++) {
+            assertThat(seedOf(p.missAt(next, onDead + i * PAGE, 1))).as("page %d", i).isEqualTo(onDead + i);
         }
     }
 }
