@@ -724,16 +724,20 @@ public final class HomeNode {
         retries.shutdownNow();
     }
 
-    /** Runs {@link #failoverSpace} of {@code s} for {@code dead} again in {@link #FAILOVER_RETRY_MILLIS}. */
-    private void retryFailover(HomeSpace s, int dead) {
-        if (!s.failoverRetries.add(dead)) {
+    /**
+     * Runs {@link #failoverSpace} of {@code s} for {@code dead} (whose failure {@code failed} records) again in
+     * {@link #FAILOVER_RETRY_MILLIS}; {@code s}'s monitor held.
+     */
+    private void retryFailover(HomeSpace s, int dead, HomeSpace.FailedFailover failed) {
+        if (failed.scheduled) {
             return; // one is due already (adoption and the manager's notice both fail over the adopted space)
         }
+        failed.scheduled = true;
         try {
             retries.schedule(() -> {
                 List<Pairing> pairings = new ArrayList<>();
                 synchronized (s) {
-                    s.failoverRetries.remove(dead);
+                    failed.scheduled = false;
                     if (spaces.get(s.pid) == s) { // not handed over or dropped meanwhile
                         failoverSpace(s, dead, pairings);
                     }
@@ -843,13 +847,14 @@ public final class HomeNode {
             // message or a slow replica must not turn into lost memory); if the replica dies too, failover(replica)
             // unpairs them and the next attempt reports the pages lost
             s.replicaOf.put(dead, target);
-            int attempt = s.failoverAttempts.addTo(dead, 1) + 1;
+            HomeSpace.FailedFailover failed = s.failedFailovers.computeIfAbsent(dead, d -> new HomeSpace.FailedFailover());
+            int attempt = ++failed.attempts;
             boolean noCopy = e instanceof org.legoos.api.LegoException l && Status.of(l) == Status.NOT_FOUND;
             if (attempt <= MAX_FAILOVER_ATTEMPTS && !noCopy) {
                 log.warn("pid {}: failover of its vRegions from memory component {} to {} failed (attempt {} of {}, "
                         + "tried again in {} ms): {}", s.pid, dead, target, attempt, MAX_FAILOVER_ATTEMPTS,
                         FAILOVER_RETRY_MILLIS, e.getMessage());
-                retryFailover(s, dead);
+                retryFailover(s, dead, failed);
             } else {
                 log.error("pid {}: failover of its vRegions from memory component {} to {} failed ({} attempts); "
                         + "their pages are lost: {}", s.pid, dead, target, attempt, e.getMessage());
@@ -859,7 +864,7 @@ public final class HomeNode {
             }
             return;
         }
-        s.failoverAttempts.remove(dead);
+        s.failedFailovers.remove(dead);
         int moved = 0;
         for (var e : s.owners.long2IntEntrySet()) {
             if (e.getIntValue() == dead) {

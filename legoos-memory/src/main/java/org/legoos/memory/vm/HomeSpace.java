@@ -54,13 +54,19 @@ final class HomeSpace {
      */
     final it.unimi.dsi.fastutil.ints.IntOpenHashSet ownersToTell = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
     /**
-     * Dead owners whose failover failed (their replica did not answer), with the attempts made, and those with an
-     * attempt scheduled ({@code HomeNode#retryFailover}). Not replicated: a home that takes over fails over anew.
+     * Dead owners whose failover failed (their replica did not answer) and is to be tried again
+     * ({@code HomeNode#retryFailover}). Not replicated: a home that takes over fails over anew.
      */
-    final it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap failoverAttempts = new it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap();
-    final it.unimi.dsi.fastutil.ints.IntOpenHashSet failoverRetries = new it.unimi.dsi.fastutil.ints.IntOpenHashSet();
+    final it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap<FailedFailover> failedFailovers =
+            new it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap<>();
     /** Bytes the GMM counts against the vNode's memory quota for this process (reserved or reported). */
     long reportedBytes;
+
+    /** A dead owner's failover that failed: the attempts made, and whether the next one is scheduled. */
+    static final class FailedFailover {
+        int attempts;
+        boolean scheduled;
+    }
 
     HomeSpace(long pid, int vnodeId, long quotaBytes, long heapStart) {
         this.pid = pid;
