@@ -149,6 +149,26 @@ final class LoopbackCluster implements AutoCloseable {
         return components.stream().filter(c -> c.role() == role).toList();
     }
 
+    /** A set-up step of a test's cluster. */
+    @FunctionalInterface
+    interface SetUp {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a test's set-up of this cluster; if it fails, prints every component's log (what the failure alone would
+     * not say) and closes the cluster before the failure propagates.
+     */
+    void setUp(SetUp step) throws Exception {
+        try {
+            step.run();
+        } catch (Exception | Error e) {
+            System.out.println(logs());
+            close();
+            throw e;
+        }
+    }
+
     /**
      * Starts the given components at once (each its own JVM), and waits until every one has joined the manager and
      * printed its ready line.

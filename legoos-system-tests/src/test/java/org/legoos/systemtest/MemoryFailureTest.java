@@ -58,15 +58,11 @@ class MemoryFailureTest {
         cluster = LoopbackCluster.start(dir, List.of("--manager.heartbeat-timeout", timeout.toMillis() + "ms",
                         "--manager.heartbeat-check-interval", "200ms", "--manager.report-interval", "250ms"),
                 List.of("--manager.report-interval", "250ms"));
-        try {
+        cluster.setUp(() -> {
             cluster.add(Launch.of(NodeRole.PROCESSOR, "--processor.excache-bytes", "8MiB", "--processor.cores", "2"),
                     Launch.of(NodeRole.MEMORY, MEMORY), Launch.of(NodeRole.MEMORY, MEMORY), Launch.of(NodeRole.MEMORY, MEMORY),
                     Launch.of(NodeRole.MEMORY, MEMORY), Launch.of(NodeRole.STORAGE));
-        } catch (Exception | Error e) {
-            System.out.println(cluster.logs());
-            cluster.close();
-            throw e;
-        }
+        });
     }
 
     @AfterEach

@@ -101,17 +101,13 @@ class ProcessIsolationTest {
         cluster = LoopbackCluster.start(dir, List.of("--manager.heartbeat-timeout", HEARTBEAT_TIMEOUT.toMillis() + "ms",
                         "--manager.heartbeat-check-interval", "200ms", "--manager.report-interval", "250ms"),
                 List.of("--manager.report-interval", "250ms"));
-        try {
+        cluster.setUp(() -> {
             cluster.add(Launch.of(NodeRole.MEMORY, "--memory.capacity-bytes", "512MiB", "--memory.workers", "2"),
                     Launch.of(NodeRole.STORAGE));
             cluster.lego("vnode create", "iso").ok();
             cluster.lego("cp", hostileJar().toString(), "iso:" + JAR).ok();
             System.out.printf("cluster up in %d ms: manager %s, %s%n", ms(t0), cluster.managerAddress(), cluster.components());
-        } catch (Exception | Error e) {
-            System.out.println(cluster.logs());
-            cluster.close();
-            throw e;
-        }
+        });
     }
 
     @AfterAll

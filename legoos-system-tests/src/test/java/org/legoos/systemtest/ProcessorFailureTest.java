@@ -46,16 +46,12 @@ class ProcessorFailureTest {
         cluster = LoopbackCluster.start(dir, List.of("--manager.heartbeat-timeout", HEARTBEAT_TIMEOUT.toMillis() + "ms",
                         "--manager.heartbeat-check-interval", "200ms", "--manager.report-interval", "250ms"),
                 List.of("--manager.report-interval", "250ms"));
-        try {
+        cluster.setUp(() -> {
             String[] processor = {"--processor.excache-bytes", "16MiB", "--processor.cores", "2"};
             cluster.add(Launch.of(NodeRole.PROCESSOR, processor), Launch.of(NodeRole.PROCESSOR, processor),
                     Launch.of(NodeRole.MEMORY, "--memory.capacity-bytes", "256MiB", "--memory.workers", "2"),
                     Launch.of(NodeRole.STORAGE));
-        } catch (Exception | Error e) {
-            System.out.println(cluster.logs());
-            cluster.close();
-            throw e;
-        }
+        });
     }
 
     @AfterEach

@@ -62,7 +62,7 @@ class SecurityTest {
     void start() throws Exception {
         dir = LegoJar.workDir(getClass().getSimpleName());
         cluster = LoopbackCluster.start(dir, List.of(), List.of("--manager.report-interval", "200ms"));
-        try {
+        cluster.setUp(() -> {
             List<Component> c = cluster.add(Launch.of(NodeRole.PROCESSOR, "--processor.excache-bytes", "16MiB"),
                     Launch.of(NodeRole.MEMORY, "--memory.capacity-bytes", "256MiB", "--memory.workers", "2"),
                     Launch.of(NodeRole.STORAGE));
@@ -77,11 +77,7 @@ class SecurityTest {
             // the everyone-else workload: a word count of vNode vb, running while the attempts below are refused
             wordCount = cluster.startLego("wordcount", "run", "--vnode", "vb", "wordcount", "--generate", "8388608",
                     "--threads", "2");
-        } catch (Exception | Error e) {
-            System.out.println(cluster.logs());
-            cluster.close();
-            throw e;
-        }
+        });
     }
 
     @AfterAll

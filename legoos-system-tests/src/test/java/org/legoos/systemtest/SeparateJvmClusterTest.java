@@ -55,7 +55,7 @@ class SeparateJvmClusterTest {
         long t0 = System.nanoTime();
         cluster = LoopbackCluster.start(dir, List.of("--manager.memory-policy", "round-robin"),
                 List.of("--manager.report-interval", "200ms", "--metrics.listen", "127.0.0.1:0"));
-        try {
+        cluster.setUp(() -> {
             cluster.add(Launch.of(NodeRole.PROCESSOR, "--processor.excache-bytes", "16MiB", "--processor.cores", "2"),
                     Launch.of(NodeRole.MEMORY, MEMORY_OPTIONS), Launch.of(NodeRole.MEMORY, MEMORY_OPTIONS),
                     Launch.of(NodeRole.STORAGE));
@@ -63,11 +63,7 @@ class SeparateJvmClusterTest {
                     cluster.components());
             CliResult v = cluster.lego("vnode create", "wc").ok();
             assertThat(v.stdout()).contains("created vNode").contains("'wc'");
-        } catch (Exception | Error e) {
-            System.out.println(cluster.logs());
-            cluster.close();
-            throw e;
-        }
+        });
     }
 
     @AfterAll
