@@ -206,4 +206,119 @@ class BufferCacheTest {
         cluster.monitors.get(0).close();
         assertThat(cluster.files.durable.get("/h")).isEqualTo(bytes(100, 9));
     }
+
+    // ------------------------------------------------------------------ several vNodes at once
+
+    private byte[] read(int vnode, String path, long offset, int length) {
+        ByteBuffer d = cluster.call(mem, new FileRead(vnode, path, offset, length)).data();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    private void write(int vnode, String path, long offset, byte[] data) {
+        cluster.call(mem, new FileWrite(vnode, path, offset, ByteBuffer.wrap(data)));
+    }
+
+    /**
+     * A storage component that does not answer stalls the vNode it serves, not the others: one vNode's read waits
+     * for storage while another vNode's cached read is served and its writes evict around the stalled vNode's dirty
+     * chunk. (With one lock over the cache and its storage round trips, everything waited.)
+     */
+    @Test
+    void aStorageRoundTripThatDoesNotEndStallsOnlyItsOwnVNode() throws Exception {
+        TestCluster.FakeStorage storage = cluster.files;
+        storage.data.put("/fast", bytes(1000, 1));
+        assertThat(read(TestCluster.VNODE2, "/fast", 0, 1000)).isEqualTo(bytes(1000, 1)); // cached now
+        storage.data.put("/slow-dirty", new byte[0]);
+        write(VN, "/slow-dirty", 0, bytes(CHUNK, 2)); // a dirty chunk of the stalled vNode, least recently used
+        storage.data.put("/slow", bytes(1000, 3));
+        storage.data.put("/f8", new byte[0]);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        storage.release = release;
+        storage.stalledReads = new java.util.concurrent.CountDownLatch(1);
+        storage.stallPath = "/slow";
+        java.util.concurrent.CompletableFuture<byte[]> slow = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> read(VN, "/slow", 0, 1000));
+        try {
+            assertThat(storage.stalledReads.await(10, TimeUnit.SECONDS)).as("the slow read reached storage").isTrue();
+            byte[] fast = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> read(TestCluster.VNODE2, "/fast", 0, 1000)).get(5, TimeUnit.SECONDS);
+            assertThat(fast).isEqualTo(bytes(1000, 1));
+            // three new chunks in a cache of three: evicts around the stalled vNode's dirty chunk
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 3; i++) {
+                    write(TestCluster.VNODE2, "/f8", (long) i * CHUNK, bytes(CHUNK, 10 + i));
+                }
+            }).get(5, TimeUnit.SECONDS);
+            assertThat(slow).as("still waiting for its storage").isNotDone();
+        } finally {
+            release.countDown();
+        }
+        assertThat(slow.get(10, TimeUnit.SECONDS)).isEqualTo(bytes(1000, 3));
+        cluster.call(mem, new FileSync(VN, "/slow-dirty", false));
+        cluster.call(mem, new FileSync(TestCluster.VNODE2, "/f8", false));
+        assertThat(storage.durable.get("/slow-dirty")).isEqualTo(bytes(CHUNK, 2));
+        byte[] f8 = new byte[3 * CHUNK];
+        for (int i = 0; i < 3; i++) {
+            System.arraycopy(bytes(CHUNK, 10 + i), 0, f8, i * CHUNK, CHUNK);
+        }
+        assertThat(storage.durable.get("/f8")).isEqualTo(f8);
+    }
+
+    /**
+     * Four threads, two vNodes, a cache of three chunks: random writes, reads, closes and syncs (some forgetting the
+     * file) of each thread's own file, every read checked against the thread's model of its file, and every file's
+     * durable bytes at the end. Evictions constantly take chunks of the other vNode, under its lock.
+     */
+    @Test
+    void concurrentVNodesSeeTheirOwnFilesThroughATinyCache() throws Exception {
+        int threads = 4;
+        long seed = System.nanoTime();
+        java.util.List<java.util.concurrent.Future<byte[]>> done = new java.util.ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            for (int t = 0; t < threads; t++) {
+                int vnode = t % 2 == 0 ? VN : TestCluster.VNODE2;
+                String path = "/model-" + t;
+                java.util.Random rnd = new java.util.Random(seed + t);
+                cluster.files.data.put(path, new byte[0]);
+                done.add(pool.submit(() -> {
+                    byte[] model = new byte[0];
+                    for (int op = 0; op < 300; op++) {
+                        int kind = rnd.nextInt(10);
+                        if (kind < 5) {
+                            int off = rnd.nextInt(6 * CHUNK);
+                            byte[] data = bytes(1 + rnd.nextInt(2 * CHUNK), rnd.nextInt());
+                            write(vnode, path, off, data);
+                            if (off + data.length > model.length) {
+                                model = Arrays.copyOf(model, off + data.length);
+                            }
+                            System.arraycopy(data, 0, model, off, data.length);
+                        } else if (kind < 9) {
+                            int off = rnd.nextInt(7 * CHUNK);
+                            int len = rnd.nextInt(3 * CHUNK);
+                            byte[] want = off >= model.length ? new byte[0]
+                                    : Arrays.copyOfRange(model, off, Math.min(model.length, off + len));
+                            assertThat(read(vnode, path, off, len)).as("%s of vNode %d at %d+%d (seed %d)", path,
+                                    vnode, off, len, seed).isEqualTo(want);
+                        } else {
+                            cluster.call(mem, new FileSync(vnode, path, rnd.nextBoolean()));
+                        }
+                    }
+                    cluster.call(mem, new FileSync(vnode, path, false));
+                    return model;
+                }));
+            }
+            for (int t = 0; t < threads; t++) {
+                byte[] model = done.get(t).get(60, TimeUnit.SECONDS);
+                assertThat(cluster.files.durable.get("/model-" + t)).as("durable /model-%d (seed %d)", t, seed)
+                        .isEqualTo(model);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(cluster.monitors.get(0).stats().bufferCacheEvictions()).as("the cache was too small for the files")
+                .isPositive();
+    }
 }

@@ -38,6 +38,8 @@ final class TestCluster implements AutoCloseable {
     static final int CLIENT = 3;
     static final int FIRST_MEMORY = 10;
     static final int VNODE = 7;
+    /** A second vNode on the same storage double (its files share the one namespace: tests give them other paths). */
+    static final int VNODE2 = 8;
     static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     final LocalFabric fabric = new LocalFabric();
@@ -91,10 +93,13 @@ final class TestCluster implements AutoCloseable {
         manager.onMessage(org.legoos.net.protocol.gm.HomeMoved.class, (m, ctx) -> homesMoved.incrementAndGet());
         manager.handle(VNodeGet.class, (q, ctx) -> {
             vnodeGets.incrementAndGet();
-            if (!q.nameOrId().equals(String.valueOf(VNODE))) {
-                throw Status.NOT_FOUND.toException("no vNode " + q.nameOrId());
+            for (int v : new int[] {VNODE, VNODE2}) {
+                if (q.nameOrId().equals(String.valueOf(v))) {
+                    return new VNodeInfo(v, "test" + v, "10.0.0.7", "/srv/test" + v, STORAGE, FIRST_MEMORY, 0,
+                            Long.MAX_VALUE, 10, 0);
+                }
             }
-            return new VNodeInfo(VNODE, "test", "10.0.0.7", "/srv/test", STORAGE, FIRST_MEMORY, 0, Long.MAX_VALUE, 10, 0);
+            throw Status.NOT_FOUND.toException("no vNode " + q.nameOrId());
         });
         files.serve(storage);
         for (RpcNode rpc : memoryRpcs) {
@@ -131,8 +136,15 @@ final class TestCluster implements AutoCloseable {
         manager.close();
     }
 
-    /** A test double of a storage component: files of vNode {@link #VNODE} in memory, with call counters. */
+    /**
+     * A test double of a storage component: files of vNodes {@link #VNODE} and {@link #VNODE2} in memory, with call
+     * counters; M2S_READs of one path can be held until a test lets them go.
+     */
     static final class FakeStorage {
+        /** M2S_READs of this path wait for {@link #release} (counting {@link #stalledReads} down as they start). */
+        volatile String stallPath;
+        volatile java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(0);
+        volatile java.util.concurrent.CountDownLatch stalledReads = new java.util.concurrent.CountDownLatch(0);
         final Map<String, byte[]> data = new ConcurrentHashMap<>();
         /** Contents as of each file's last M2S_FSYNC. */
         final Map<String, byte[]> durable = new ConcurrentHashMap<>();
@@ -173,6 +185,14 @@ final class TestCluster implements AutoCloseable {
                 reads.incrementAndGet();
                 bytesRead.addAndGet(q.length());
                 check(q.vnodeId());
+                if (q.path().equals(stallPath)) {
+                    stalledReads.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 byte[] f = file(q.path());
                 int from = (int) Math.min(f.length, q.offset());
                 int to = (int) Math.min(f.length, q.offset() + q.length());
@@ -210,7 +230,7 @@ final class TestCluster implements AutoCloseable {
         }
 
         private static void check(int vnodeId) {
-            if (vnodeId != VNODE) {
+            if (vnodeId != VNODE && vnodeId != VNODE2) {
                 throw Status.DENIED.toException("wrong vNode " + vnodeId);
             }
         }

@@ -4,11 +4,11 @@ import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.LegoException;
@@ -63,8 +63,14 @@ import org.slf4j.LoggerFactory;
  * <p>Paths are used as given (the processor sends normalised absolute paths); files of different vNodes
  * never share an entry.
  *
- * <p>Thread-safety: thread-safe; one lock serialises the cache, including its round trips to storage (which
- * never calls back), so a file's size and pages are always consistent.
+ * <p>Thread-safety: thread-safe. Each vNode has a lock that serialises its files' operations, including their round
+ * trips to its storage component (which never calls back), so a file's size and pages are always consistent; a slow
+ * or unreachable storage component stalls only the vNodes it serves. What all vNodes share (the chunk LRU, the free
+ * slots) has a lock of its own that is never held across a call. Lock order: vNode locks, then the shared lock; with
+ * the shared lock held a vNode lock is only tried, never waited for. Eviction takes the least recently used chunk whose
+ * vNode it can lock at once (clean chunks, and the caller's own vNode's, first): a dirty chunk of another vNode is
+ * written back to that vNode's storage under both vNodes' locks. If every chunk belongs to a vNode busy in another
+ * thread, a chunk is added over the capacity and the next allocations evict back down to it.
  */
 public final class BufferCache {
     private static final Logger log = LoggerFactory.getLogger(BufferCache.class);
@@ -88,24 +94,28 @@ public final class BufferCache {
     private final int pagesPerChunk;
     private final int capacityChunks;
     private final int readAheadBytes;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Map<FileKey, CachedFile> files = new HashMap<>(); // guarded by lock
-    /** Every cached chunk, least recently used first. Guarded by lock. */
+    /** One per vNode: held by each operation on its files, across their storage round trips. */
+    private final Map<Integer, ReentrantLock> vnodeLocks = new ConcurrentHashMap<>();
+    /** Guards {@link #lru} and {@link #freeSlots}; never held across a call, nor while waiting for a vNode lock. */
+    private final ReentrantLock shared = new ReentrantLock();
+    /** Cached files; a file's entry, size and chunks are changed under its vNode's lock. */
+    private final Map<FileKey, CachedFile> files = new ConcurrentHashMap<>();
+    /** Every cached chunk, least recently used first. Guarded by {@link #shared}. */
     private final LinkedHashMap<Chunk, Chunk> lru = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Integer, Integer> storageNodes = new ConcurrentHashMap<>();
-    /** Storage quota views by vNode id, made when a vNode's file first grows here. Guarded by lock. */
-    private final Map<Integer, StorageQuota> quotas = new HashMap<>();
+    /** Storage quota views by vNode id, made when a vNode's file first grows here; each under its vNode's lock. */
+    private final Map<Integer, StorageQuota> quotas = new ConcurrentHashMap<>();
     /**
      * Free chunk slots: a slab and an offset each. Chunk bytes live in slabs of {@link #SLAB_BYTES} (or one chunk
      * if bigger), allocated as needed and reused after evictions, so the garbage collector neither copies cached
-     * data nor collects it. Guarded by lock.
+     * data nor collects it. Guarded by {@link #shared}.
      */
     private final java.util.ArrayDeque<Slot> freeSlots = new java.util.ArrayDeque<>();
-    private long hits;
-    private long misses;
-    private long evictions;
-    private long writeBacks;
-    private long storageReads;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder writeBacks = new LongAdder();
+    private final LongAdder storageReads = new LongAdder();
 
     private record FileKey(int vnodeId, String path) {
     }
@@ -113,6 +123,8 @@ public final class BufferCache {
     private record Slot(byte[] slab, int base) {
     }
 
+    /** How many of the least recently used chunks eviction looks at for one it can drop without another vNode's call. */
+    private static final int EVICTION_WINDOW = 32;
     /** Chunk bytes are allocated in slabs of about this size. */
     private static final int SLAB_BYTES = 4 << 20;
 
@@ -243,15 +255,24 @@ public final class BufferCache {
         return readAheadBytes;
     }
 
+    /** The counters; the dirty chunks are counted without their vNodes' locks (a moment's view). */
     public Counters counters() {
-        lock.lock();
+        long cached;
+        long dirty;
+        shared.lock();
         try {
-            long dirty = lru.keySet().stream().filter(Chunk::dirty).count();
-            return new Counters(hits, misses, evictions, writeBacks, (long) lru.size() * chunkBytes, dirty, files.size(),
-                    storageReads);
+            cached = (long) lru.size() * chunkBytes;
+            dirty = lru.keySet().stream().filter(Chunk::dirty).count();
         } finally {
-            lock.unlock();
+            shared.unlock();
         }
+        return new Counters(hits.sum(), misses.sum(), evictions.sum(), writeBacks.sum(), cached, dirty, files.size(),
+                storageReads.sum());
+    }
+
+    /** The lock of {@code vnodeId}'s files. */
+    private ReentrantLock lockOf(int vnodeId) {
+        return vnodeLocks.computeIfAbsent(vnodeId, v -> new ReentrantLock());
     }
 
     // ------------------------------------------------------------------ P2M
@@ -262,6 +283,7 @@ public final class BufferCache {
         if (q.offset() < 0 || q.length() < 0) {
             throw invalid("READ " + q.path() + ": offset and length must not be negative (" + q.offset() + ", " + q.length() + ")");
         }
+        ReentrantLock lock = lockOf(q.vnodeId());
         lock.lock();
         try {
             CachedFile f = file(q.vnodeId(), q.path());
@@ -282,8 +304,8 @@ public final class BufferCache {
                 Chunk c = f.chunks.get(pos >>> chunkShift);
                 int page = pageIn(pageStart);
                 if (c != null && c.isValid(page)) {
-                    lru.get(c);
-                    hits++;
+                    touch(c);
+                    hits.increment();
                     // copy the run of valid pages of this chunk that the read covers
                     long runEnd = pageEnd;
                     long chunkEnd = ((pos >>> chunkShift) + 1) << chunkShift;
@@ -316,6 +338,7 @@ public final class BufferCache {
     public Ack write(FileWrite q) {
         checkPath(q.path());
         checkExtent(q.path(), q.offset(), q.data().remaining());
+        ReentrantLock lock = lockOf(q.vnodeId());
         lock.lock();
         try {
             CachedFile f = file(q.vnodeId(), q.path());
@@ -333,6 +356,7 @@ public final class BufferCache {
         for (FileWriteBatch.Extent e : q.extents()) {
             checkExtent(q.path(), e.offset(), e.data().remaining());
         }
+        ReentrantLock lock = lockOf(q.vnodeId());
         lock.lock();
         try {
             CachedFile f = file(q.vnodeId(), q.path());
@@ -359,6 +383,7 @@ public final class BufferCache {
      */
     public Ack fsync(FileSync q) {
         checkPath(q.path());
+        ReentrantLock lock = lockOf(q.vnodeId());
         lock.lock();
         try {
             CachedFile f = files.get(new FileKey(q.vnodeId(), q.path()));
@@ -398,6 +423,7 @@ public final class BufferCache {
     /** {@code P2M_CLOSE}: writes the file's dirty pages back (not yet durable); clean chunks stay cached. */
     public Ack close(FileClose q) {
         checkPath(q.path());
+        ReentrantLock lock = lockOf(q.vnodeId());
         lock.lock();
         try {
             CachedFile f = files.get(new FileKey(q.vnodeId(), q.path()));
@@ -417,28 +443,30 @@ public final class BufferCache {
      * @return the number of files that could not be written back
      */
     public int flushAll() {
-        lock.lock();
-        try {
-            int failed = 0;
-            for (CachedFile f : new ArrayList<>(files.values())) {
-                try {
-                    writeBackFile(f);
-                    if (f.unsynced) {
-                        storage(f.key.vnodeId(), new BlockSync(f.key.vnodeId(), f.key.path()));
-                        f.unsynced = false;
-                    }
-                } catch (LegoException e) {
-                    failed++;
-                    log.warn("buffer cache: could not write back {} of vNode {}: {}", f.key.path(), f.key.vnodeId(), e.getMessage());
+        int failed = 0;
+        for (CachedFile f : new ArrayList<>(files.values())) {
+            ReentrantLock lock = lockOf(f.key.vnodeId());
+            lock.lock();
+            try {
+                if (files.get(f.key) != f) {
+                    continue; // dropped meanwhile (written back first)
                 }
+                writeBackFile(f);
+                if (f.unsynced) {
+                    storage(f.key.vnodeId(), new BlockSync(f.key.vnodeId(), f.key.path()));
+                    f.unsynced = false;
+                }
+            } catch (LegoException e) {
+                failed++;
+                log.warn("buffer cache: could not write back {} of vNode {}: {}", f.key.path(), f.key.vnodeId(), e.getMessage());
+            } finally {
+                lock.unlock();
             }
-            return failed;
-        } finally {
-            lock.unlock();
         }
+        return failed;
     }
 
-    // ------------------------------------------------------------------ internals (lock held)
+    // ------------------------------------------------------------------ internals (the file's vNode lock held)
 
     private CachedFile file(int vnodeId, String path) {
         FileKey key = new FileKey(vnodeId, path);
@@ -471,8 +499,8 @@ public final class BufferCache {
      * storage has).
      */
     private byte[] fetch(CachedFile f, long start, long end) {
-        misses++;
-        storageReads++;
+        misses.increment();
+        storageReads.increment();
         int want = (int) (Math.min(end, f.size) - start);
         byte[] got = new byte[(int) (end - start)];
         FileData d = storage(f.key.vnodeId(), new BlockRead(f.key.vnodeId(), f.key.path(), start, want));
@@ -514,17 +542,85 @@ public final class BufferCache {
         }
     }
 
+    /** Marks {@code c} most recently used. */
+    private void touch(Chunk c) {
+        shared.lock();
+        try {
+            lru.get(c);
+        } finally {
+            shared.unlock();
+        }
+    }
+
     /** The chunk, from the cache or made room for (its pages not yet valid). */
     private Chunk chunk(CachedFile f, long index) {
         Chunk c = f.chunks.get(index);
         if (c != null) {
-            lru.get(c);
+            touch(c);
             return c;
         }
-        misses++;
-        while (lru.size() >= capacityChunks) {
-            evictOne();
+        misses.increment();
+        while (true) {
+            Chunk victim;
+            ReentrantLock victimLock;
+            shared.lock();
+            try {
+                if (lru.size() < capacityChunks || (victim = evictable(f.key.vnodeId())) == null) {
+                    return allocate(f, index); // over the capacity if every chunk's vNode is busy elsewhere
+                }
+                victimLock = lockOf(victim.file.key.vnodeId()); // held: evictable() took it
+                if (!victim.dirty()) {
+                    forget(victim);
+                    victimLock.unlock();
+                    continue;
+                }
+            } finally {
+                shared.unlock();
+            }
+            try { // a dirty victim: written back under its vNode's lock, without the shared one
+                writeBack(List.of(victim)); // throws (and keeps the chunk) if storage cannot take it
+                shared.lock();
+                try {
+                    forget(victim);
+                } finally {
+                    shared.unlock();
+                }
+            } finally {
+                victimLock.unlock();
+            }
         }
+    }
+
+    /**
+     * The chunk to evict, its vNode's lock taken (reentrantly if it is {@code own}'s), or null if every chunk's vNode
+     * is busy in another thread: among the {@value #EVICTION_WINDOW} least recently used, the first clean one or one of
+     * {@code own}'s (no other vNode's storage round trip), else the least recently used one that can be locked.
+     * {@link #shared} held.
+     */
+    private Chunk evictable(int own) {
+        Chunk fallback = null;
+        int seen = 0;
+        for (Chunk c : lru.keySet()) {
+            if (seen++ >= EVICTION_WINDOW && fallback != null) {
+                break;
+            }
+            ReentrantLock l = lockOf(c.file.key.vnodeId());
+            if (c.file.key.vnodeId() == own || !c.dirty()) {
+                if (l.tryLock()) {
+                    if (fallback != null) {
+                        lockOf(fallback.file.key.vnodeId()).unlock();
+                    }
+                    return c;
+                }
+            } else if (fallback == null && l.tryLock()) {
+                fallback = c;
+            }
+        }
+        return fallback;
+    }
+
+    /** A new chunk of {@code f} in a free slot. {@link #shared} held. */
+    private Chunk allocate(CachedFile f, long index) {
         Slot slot = freeSlots.poll();
         if (slot == null) {
             int perSlab = Math.max(1, Math.min(SLAB_BYTES / chunkBytes, capacityChunks - lru.size()));
@@ -534,21 +630,18 @@ public final class BufferCache {
             }
             slot = new Slot(slab, 0);
         }
-        c = new Chunk(f, index, slot.slab(), slot.base(), pagesPerChunk);
+        Chunk c = new Chunk(f, index, slot.slab(), slot.base(), pagesPerChunk);
         f.chunks.put(index, c);
         lru.put(c, c);
         return c;
     }
 
-    private void evictOne() {
-        Chunk victim = lru.keySet().iterator().next();
-        if (victim.dirty()) {
-            writeBack(List.of(victim)); // throws (and keeps the chunk) if storage cannot take it
-        }
+    /** Drops an evicted chunk: {@link #shared} and its vNode's lock held. */
+    private void forget(Chunk victim) {
         lru.remove(victim);
         victim.file.chunks.remove(victim.index);
         release(victim);
-        evictions++;
+        evictions.increment();
     }
 
     private void writeBackFile(CachedFile f) {
@@ -631,7 +724,7 @@ public final class BufferCache {
             storage(f.key.vnodeId(), new BlockWrite(f.key.vnodeId(), f.key.path(), start, data));
             stored(f, end);
             f.unsynced = true;
-            writeBacks++;
+            writeBacks.increment();
             i = j;
         }
         for (Chunk c : chunks) {
@@ -693,7 +786,7 @@ public final class BufferCache {
         }
     }
 
-    /** Gives a dropped chunk's bytes back, zeroed (pages that are not valid must hold zeros). */
+    /** Gives a dropped chunk's bytes back, zeroed (pages that are not valid must hold zeros). {@link #shared} held. */
     private void release(Chunk c) {
         java.util.Arrays.fill(c.data, c.base, c.base + chunkBytes, (byte) 0);
         freeSlots.add(new Slot(c.data, c.base));
@@ -704,9 +797,14 @@ public final class BufferCache {
         if (q != null) {
             q.pending -= f.pendingGrowth();
         }
-        for (Chunk c : f.chunks.values()) {
-            lru.remove(c);
-            release(c);
+        shared.lock();
+        try {
+            for (Chunk c : f.chunks.values()) {
+                lru.remove(c);
+                release(c);
+            }
+        } finally {
+            shared.unlock();
         }
         f.chunks.clear();
         files.remove(f.key);
