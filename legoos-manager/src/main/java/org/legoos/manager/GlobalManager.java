@@ -481,6 +481,7 @@ public final class GlobalManager implements AutoCloseable {
                 m.failedOver = true; // if it comes back, it must drop what it held before it serves again
             }
             targets = live(ComponentRole.MEMORY, clock.getAsLong());
+            moveFileCachesLocked(dead, targets);
         }
         if (left) {
             log.info("memory component {} left: {} live memory component(s) take over its vRegions", dead, targets.size());
@@ -491,6 +492,41 @@ public final class GlobalManager implements AutoCloseable {
             requests.execute(() -> sendMemoryFailed(dead, targets));
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             // the manager is closing
+        }
+    }
+
+    /**
+     * The vNodes whose files memory component {@code dead} cached get one of {@code live} instead, persisted. Their
+     * processors and clients find it when the dead one does not answer ({@code RemoteFileService}); what it held that
+     * storage had not is lost, and each file's next fsync or close says so.
+     */
+    private void moveFileCachesLocked(int dead, List<Member> live) {
+        boolean moved = false;
+        for (VNode v : vnodes.values()) {
+            if (v.cacheMemoryNode != dead) {
+                continue;
+            }
+            Member to;
+            try {
+                to = gmm.choose(live, 0, "cache the files of " + v);
+            } catch (LegoException e) {
+                log.error("{}: no memory component to cache its files instead of memory component {}: {}", v, dead,
+                        e.getMessage());
+                continue;
+            }
+            gmm.granted(to, 0);
+            v.cacheMemoryNode = to.id;
+            moved = true;
+            log.warn("{}: its file cache moves from memory component {} to {} (what it held unwritten is lost)", v, dead,
+                    to.id);
+        }
+        if (moved) {
+            try {
+                persistLocked();
+            } catch (LegoException e) {
+                log.error("the vNodes' new file caches are not saved (a restarted manager names the dead one again): {}",
+                        e.getMessage());
+            }
         }
     }
 

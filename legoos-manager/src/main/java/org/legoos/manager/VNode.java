@@ -19,7 +19,8 @@ final class VNode {
     final String name;
     final String virtualIp;
     final int storageNode;
-    final int cacheMemoryNode;
+    /** The memory component caching its files; another one when it dies (the manager's lock held). */
+    int cacheMemoryNode;
     final long memoryQuotaBytes;
     /** Most bytes its files may take on its storage component (enforced there and by its buffer cache). */
     final long storageQuotaBytes;

@@ -93,6 +93,33 @@ class PersistenceTest {
                 .satisfies(e -> assertThat(status(e)).isEqualTo(Status.EXISTS));
     }
 
+    /**
+     * A vNode whose cache memory component is declared dead gets a live one instead, and keeps it across a restart
+     * of the manager (the dead one is not named again when the state is read back).
+     */
+    @Test
+    void aVNodesFileCacheMovesOffADeadMemoryComponentAndStaysMoved() {
+        persistent();
+        Component p = c.processor("p1", 4, 0);
+        Component s = c.storage("s1", 0);
+        Component m1 = c.memory("m1", 4 * GIB, 0);
+        Component m2 = c.memory("m2", 4 * GIB, 0);
+        VNodeInfo v = c.createVNode("web");
+        Component cache = v.cacheMemoryNode() == m1.id ? m1 : m2;
+        Component other = cache == m1 ? m2 : m1;
+
+        c.clock.addAndGet(800);
+        for (Component x : java.util.List.of(p, s, other)) {
+            x.report(x == p ? TestCluster.processorResources(4, 0) : x == s ? TestCluster.storageResources(0)
+                    : TestCluster.memoryResources(4 * GIB, 0));
+        }
+        c.advanceAndTick(400); // the cache silent for 1200 ms > 1000: DEAD
+        assertThat(c.manager.vnode("web").cacheMemoryNode()).isEqualTo(other.id);
+
+        c.restartManager();
+        assertThat(c.manager.vnode("web").cacheMemoryNode()).isEqualTo(other.id);
+    }
+
     @Test
     void removedVNodeStaysRemovedAfterRestart() {
         persistent().withBasicComponents();

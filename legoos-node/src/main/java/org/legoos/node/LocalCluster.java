@@ -343,7 +343,7 @@ public final class LocalCluster implements AutoCloseable {
     /** The vNode's files as a client sees them: the same stateless service processes use. */
     public RemoteFileService files(String vnode) {
         VNodeInfo v = vnode(vnode);
-        return new RemoteFileService(client, v.id(), v.storageNode(), v.cacheMemoryNode());
+        return RemoteFileService.of(client, ComponentHost.MANAGER_NODE, v);
     }
 
     /** Runs a program to completion (without standard input: it reads EOF at once) and captures its output. */

@@ -268,8 +268,7 @@ public final class ProcessMonitor implements AutoCloseable {
         LegoProgram program;
         FileSystem fs;
         try {
-            RemoteFileService files = new RemoteFileService(rpc, q.vnode().id(), q.vnode().storageNode(),
-                    q.vnode().cacheMemoryNode());
+            RemoteFileService files = RemoteFileService.of(rpc, managerNode, q.vnode());
             memory.attachFiles(fileMapper(files, q.vnode()));
             fs = fsProvider.newFileSystem(q.vnode().name(), files);
             if (ProgramLoader.runsWithRunner(q.program()) && files.stat(q.program()).directory()) {
@@ -335,7 +334,7 @@ public final class ProcessMonitor implements AutoCloseable {
      */
     private Ack startTask(StartProcess q, CallContext ctx) throws IOException {
         Class<? extends LegoProgram> bundled = loader.bundledClass(q.program());
-        RemoteFileService files = new RemoteFileService(rpc, q.vnode().id(), q.vnode().storageNode(), q.vnode().cacheMemoryNode());
+        RemoteFileService files = RemoteFileService.of(rpc, managerNode, q.vnode());
         if (bundled == null || ProgramLoader.runsWithRunner(q.program())) {
             try {
                 String file = bundled == null ? ProgramLoader.jarPath(q.program(), loader.bundledNames()) : q.program();

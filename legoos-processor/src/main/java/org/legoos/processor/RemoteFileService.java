@@ -12,7 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+import java.util.function.IntSupplier;
+import org.legoos.api.ComponentUnavailableException;
 import org.legoos.api.LegoException;
+import org.legoos.net.protocol.Message;
+import org.legoos.net.protocol.Request;
+import org.legoos.net.protocol.gm.VNodeGet;
+import org.legoos.net.protocol.gm.VNodeInfo;
 import org.legoos.net.protocol.p2m.FileClose;
 import org.legoos.net.protocol.p2m.FileRead;
 import org.legoos.net.protocol.p2m.FileSync;
@@ -40,30 +47,127 @@ import org.legoos.task.fs.FileService;
  * changes metadata of a file this processor wrote to, the cache is written back (and for truncate, unlink
  * and rename dropped) so storage sees the latest size.
  *
+ * <p><b>The file cache's death.</b> When the cache memory component stops answering, the manager (once it declares it
+ * dead) names another one for the vNode; a service made with {@link #of} asks the manager again, waiting up to
+ * {@link #CACHE_FAILOVER_WAIT_MILLIS} for a new name, and goes on there. What the dead cache held that storage had not
+ * (writes since a file's last fsync or close) is gone: the next {@link #fsync} or {@link #close} of each such file
+ * fails once with an {@link IOException} that says so (as Linux reports a lost write-back at the next fsync), and the
+ * file then reads as storage has it.
+ *
  * <p>Thread-safe.
  */
 public final class RemoteFileService implements FileService {
     /** Largest single data request; bigger reads and writes are split. */
     static final int MAX_IO_BYTES = 1 << 20;
+    /** How long a call waits for the manager to name another cache after the vNode's one stopped answering. */
+    public static final long CACHE_FAILOVER_WAIT_MILLIS = 15_000;
+    private static final long CACHE_ASK_MILLIS = 250;
 
     private final RpcNode rpc;
     private final int vnodeId;
     private final int storageNode;
-    private final int cacheNode;
+    /** Where the vNode's cache is now, as the manager says; null: it never moves (a caller without a manager). */
+    private final IntSupplier cacheNodeNow;
+    private volatile int cacheNode;
     private final Set<String> written = ConcurrentHashMap.newKeySet();
+    /** Files written since their last fsync or close: what a dying cache takes with it. */
+    private final Set<String> unsynced = ConcurrentHashMap.newKeySet();
+    /** Files whose unsynced writes a dead cache took, with that cache's node: reported at their next fsync or close. */
+    private final Map<String, Integer> lost = new ConcurrentHashMap<>();
 
+    /** A service whose cache never moves: for callers that cannot ask the manager. */
     public RemoteFileService(RpcNode rpc, int vnodeId, int storageNode, int cacheNode) {
+        this(rpc, vnodeId, storageNode, cacheNode, null);
+    }
+
+    private RemoteFileService(RpcNode rpc, int vnodeId, int storageNode, int cacheNode, IntSupplier cacheNodeNow) {
         this.rpc = rpc;
         this.vnodeId = vnodeId;
         this.storageNode = storageNode;
         this.cacheNode = cacheNode;
+        this.cacheNodeNow = cacheNodeNow;
+    }
+
+    /** The files of {@code v}, following its cache to another memory component when the manager moves it. */
+    public static RemoteFileService of(RpcNode rpc, int managerNode, VNodeInfo v) {
+        String id = String.valueOf(v.id());
+        return new RemoteFileService(rpc, v.id(), v.storageNode(), v.cacheMemoryNode(),
+                () -> rpc.call(managerNode, new VNodeGet(id)).cacheMemoryNode());
+    }
+
+    /** The memory component caching the vNode's files, as this service last learnt. */
+    public int cacheNode() {
+        return cacheNode;
+    }
+
+    /** Calls the vNode's cache; if it does not answer, the one the manager names instead (see the class doc). */
+    private <R extends Message> R cache(Request<R> q) {
+        int node = cacheNode;
+        try {
+            return rpc.call(node, q);
+        } catch (ComponentUnavailableException e) {
+            if (cacheNodeNow == null || !movedFrom(node)) {
+                throw e;
+            }
+            return rpc.call(cacheNode, q);
+        }
+    }
+
+    /**
+     * After {@code failed} did not answer: true once the manager names another cache (the files written since their
+     * last sync are then marked lost), false if it still names {@code failed} after {@link #CACHE_FAILOVER_WAIT_MILLIS}.
+     */
+    private boolean movedFrom(int failed) {
+        long deadline = System.nanoTime() + CACHE_FAILOVER_WAIT_MILLIS * 1_000_000L;
+        while (true) {
+            if (cacheNode != failed) {
+                return true; // another thread learnt it
+            }
+            int now;
+            try {
+                now = cacheNodeNow.getAsInt();
+            } catch (LegoException e) {
+                now = failed; // the manager is briefly unreachable: ask again
+            }
+            if (now != failed && now >= 0) {
+                synchronized (this) {
+                    if (cacheNode == failed) {
+                        for (String path : unsynced) {
+                            lost.put(path, failed);
+                        }
+                        unsynced.clear();
+                        cacheNode = now;
+                    }
+                }
+                return true;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(CACHE_ASK_MILLIS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    /** Throws once for {@code path} if a dead cache took writes of it that storage never got. */
+    private void reportLost(String path) throws IOException {
+        Integer node = lost.remove(path);
+        if (node != null) {
+            throw new IOException(path + ": data written since its last fsync or close was lost: memory component "
+                    + node + ", which cached this vNode's files, died before writing it to storage; the file holds "
+                    + "what was written back before");
+        }
     }
 
     @Override
     public Stat stat(String path) throws IOException {
         try {
             if (written.contains(path)) {
-                rpc.call(cacheNode, new FileSync(vnodeId, path, false));
+                cache(new FileSync(vnodeId, path, false));
             }
             FileStat s = rpc.call(storageNode, new FileStatRequest(vnodeId, path));
             return new Stat(s.directory(), s.size(), s.lastModifiedMillis());
@@ -88,7 +192,7 @@ public final class RemoteFileService implements FileService {
         }
         try {
             int want = Math.min(dst.remaining(), MAX_IO_BYTES);
-            FileData d = rpc.call(cacheNode, new FileRead(vnodeId, path, offset, want));
+            FileData d = cache(new FileRead(vnodeId, path, offset, want));
             int n = d.data().remaining();
             if (n == 0) {
                 return -1;
@@ -104,10 +208,11 @@ public final class RemoteFileService implements FileService {
     public void write(String path, long offset, ByteBuffer src) throws IOException {
         try {
             written.add(path);
+            unsynced.add(path);
             while (src.hasRemaining()) {
                 int n = Math.min(src.remaining(), MAX_IO_BYTES);
                 ByteBuffer part = src.slice(src.position(), n);
-                rpc.call(cacheNode, new FileWrite(vnodeId, path, offset, part));
+                cache(new FileWrite(vnodeId, path, offset, part));
                 src.position(src.position() + n);
                 offset += n;
             }
@@ -121,6 +226,7 @@ public final class RemoteFileService implements FileService {
     public void writeBatch(String path, List<Extent> extents) throws IOException {
         try {
             written.add(path);
+            unsynced.add(path);
             List<FileWriteBatch.Extent> batch = new ArrayList<>();
             long bytes = 0;
             for (Extent e : extents) {
@@ -150,17 +256,18 @@ public final class RemoteFileService implements FileService {
         }
         if (batch.size() == 1) {
             FileWriteBatch.Extent e = batch.getFirst();
-            rpc.call(cacheNode, new FileWrite(vnodeId, path, e.offset(), e.data()));
+            cache(new FileWrite(vnodeId, path, e.offset(), e.data()));
         } else {
-            rpc.call(cacheNode, new FileWriteBatch(vnodeId, path, batch));
+            cache(new FileWriteBatch(vnodeId, path, batch));
         }
         batch.clear();
     }
 
     /** Writes back and drops the cache of {@code path} before a metadata change. */
     private void dropCache(String path) {
-        rpc.call(cacheNode, new FileSync(vnodeId, path, true));
+        cache(new FileSync(vnodeId, path, true));
         written.remove(path);
+        unsynced.remove(path);
     }
 
     @Override
@@ -229,20 +336,24 @@ public final class RemoteFileService implements FileService {
     @Override
     public void fsync(String path) throws IOException {
         try {
-            rpc.call(cacheNode, new FileSync(vnodeId, path, false));
+            cache(new FileSync(vnodeId, path, false));
+            unsynced.remove(path);
         } catch (LegoException e) {
             throw translate(e, path, null);
         }
+        reportLost(path);
     }
 
     @Override
     public void close(String path) throws IOException {
         try {
-            rpc.call(cacheNode, new FileClose(vnodeId, path));
+            cache(new FileClose(vnodeId, path));
             written.remove(path);
+            unsynced.remove(path);
         } catch (LegoException e) {
             throw translate(e, path, null);
         }
+        reportLost(path);
     }
 
     /** Maps a wire status to the java.nio.file exception programs expect. */

@@ -209,7 +209,7 @@ public final class ClusterClient implements AutoCloseable {
     /** The files of a vNode: names and metadata at its storage component, data through its buffer cache. */
     public RemoteFileService files(String vnode) {
         VNodeInfo v = vnode(vnode);
-        return new RemoteFileService(rpc, v.id(), v.storageNode(), v.cacheMemoryNode());
+        return RemoteFileService.of(rpc, ComponentHost.MANAGER_NODE, v);
     }
 
     /** Starts processes and receives their output and exit. */
