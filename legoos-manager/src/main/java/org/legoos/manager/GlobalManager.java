@@ -481,7 +481,7 @@ public final class GlobalManager implements AutoCloseable {
                 m.failedOver = true; // if it comes back, it must drop what it held before it serves again
             }
             targets = live(ComponentRole.MEMORY, clock.getAsLong());
-            moveFileCachesLocked(dead, targets);
+            moveFileCachesLocked(dead, targets, left);
         }
         if (left) {
             log.info("memory component {} left: {} live memory component(s) take over its vRegions", dead, targets.size());
@@ -497,10 +497,11 @@ public final class GlobalManager implements AutoCloseable {
 
     /**
      * The vNodes whose files memory component {@code dead} cached get one of {@code live} instead, persisted. Their
-     * processors and clients find it when the dead one does not answer ({@code RemoteFileService}); what it held that
-     * storage had not is lost, and each file's next fsync or close says so.
+     * processors and clients find it when the dead one does not answer ({@code RemoteFileService}); what a dead one
+     * held that storage had not is lost, and each file's next fsync or close says so. {@code left}: it shut down
+     * cleanly, writing back what it held (at a cluster's shutdown, the last one leaves no component to move to).
      */
-    private void moveFileCachesLocked(int dead, List<Member> live) {
+    private void moveFileCachesLocked(int dead, List<Member> live, boolean left) {
         boolean moved = false;
         for (VNode v : vnodes.values()) {
             if (v.cacheMemoryNode != dead) {
@@ -510,15 +511,24 @@ public final class GlobalManager implements AutoCloseable {
             try {
                 to = gmm.choose(live, 0, "cache the files of " + v);
             } catch (LegoException e) {
-                log.error("{}: no memory component to cache its files instead of memory component {}: {}", v, dead,
-                        e.getMessage());
+                if (left) {
+                    log.info("{}: no memory component to cache its files after memory component {} left: {}", v, dead,
+                            e.getMessage());
+                } else {
+                    log.error("{}: no memory component to cache its files instead of memory component {}: {}", v, dead,
+                            e.getMessage());
+                }
                 continue;
             }
             gmm.granted(to, 0);
             v.cacheMemoryNode = to.id;
             moved = true;
-            log.warn("{}: its file cache moves from memory component {} to {} (what it held unwritten is lost)", v, dead,
-                    to.id);
+            if (left) {
+                log.info("{}: its file cache moves from memory component {}, which left, to {}", v, dead, to.id);
+            } else {
+                log.warn("{}: its file cache moves from memory component {}, which died, to {} (what it held that "
+                        + "storage had not is lost)", v, dead, to.id);
+            }
         }
         if (moved) {
             try {
