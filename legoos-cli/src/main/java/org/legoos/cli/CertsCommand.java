@@ -223,7 +223,7 @@ final class CertsCommand implements Runnable {
         } catch (java.io.IOException e) {
             throw new CliException(Lego.EXIT_FAILURE, "cannot read " + file + ": " + e.getMessage());
         }
-        try (org.legoos.node.cluster.ClusterClient c = where.client.connect()) {
+        try (org.legoos.node.cluster.ClusterClient c = where.client.connect(io)) {
             c.publishRevocations(list);
             io.out().println("published the revocation list to the manager at " + c.managerAddress()
                     + ": every component refuses the revoked certificates and closes their connections");

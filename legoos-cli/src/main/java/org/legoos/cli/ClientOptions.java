@@ -67,11 +67,11 @@ final class ClientOptions {
     }
 
     /**
-     * Connects to the manager.
+     * Connects to the manager through {@code io}'s {@link ClusterConnector}.
      *
      * @throws org.legoos.node.cluster.ClusterUnreachableException if it does not answer (exit code 3)
      */
-    ClusterClient connect() {
+    ClusterClient connect(Io io) {
         LegoConfig c = configuration();
         if (identity != null) {
             c = c.with(ConfigKeys.SECURITY_IDENTITY, identity);
@@ -89,7 +89,7 @@ final class ClientOptions {
             throw new CliException(Lego.EXIT_FAILURE, e.getMessage());
         }
         try {
-            return ClusterClient.connect(address, ClusterClient.DEFAULT_CONNECT_TIMEOUT, tls);
+            return io.connector().connect(address, tls);
         } catch (org.legoos.api.security.AccessDeniedException e) {
             throw new CliException(Lego.EXIT_FAILURE, "the cluster refused this client: " + e.getMessage());
         }

@@ -40,6 +40,7 @@ final class DownCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunDir run = new RunDir(dir);
+        ClientAgent.stop(run.dir()); // the client agent's connections are to this cluster
         Duration wait = timeout != null ? parse(timeout)
                 : Files.isRegularFile(run.configFile()) ? LegoConfig.load(run.configFile()).get(ConfigKeys.CLUSTER_STOP_TIMEOUT)
                 : ConfigKeys.CLUSTER_STOP_TIMEOUT.defaultValue();

@@ -94,7 +94,7 @@ final class FileCommands {
             if (from == null && Files.isDirectory(local)) {
                 throw new CliException(Lego.EXIT_USAGE, src + " is a directory (copying directories is not supported)");
             }
-            try (ClusterClient c = client.connect()) {
+            try (ClusterClient c = client.connect(io)) {
                 if (from == null) {
                     try (InputStream in = Files.newInputStream(local)) {
                         upload(c, in, Files.size(local), local.getFileName().toString(), to, dst.endsWith("/"));
@@ -262,7 +262,7 @@ final class FileCommands {
         @Override
         public Integer call() {
             VnodePath p = VnodePath.require(target, "ls:");
-            try (ClusterClient c = client.connect()) {
+            try (ClusterClient c = client.connect(io)) {
                 RemoteFileService fs = c.files(p.vnode());
                 FileService.Stat st = statOrNull(fs, p);
                 if (st == null) {
@@ -318,7 +318,7 @@ final class FileCommands {
         @Override
         public Integer call() throws IOException {
             List<VnodePath> paths = files.stream().map(f -> VnodePath.require(f, "cat:")).toList();
-            try (ClusterClient c = client.connect()) {
+            try (ClusterClient c = client.connect(io)) {
                 for (VnodePath p : paths) {
                     RemoteFileService fs = c.files(p.vnode());
                     FileService.Stat st = statOrNull(fs, p);
@@ -349,10 +349,16 @@ final class FileCommands {
         @Option(names = {"-f", "--force"}, description = "Ignore paths that do not exist.")
         boolean force;
 
+        private final Io io;
+
+        Rm(Io io) {
+            this.io = io;
+        }
+
         @Override
         public Integer call() {
             List<VnodePath> paths = targets.stream().map(t -> VnodePath.require(t, "rm:")).toList();
-            try (ClusterClient c = client.connect()) {
+            try (ClusterClient c = client.connect(io)) {
                 for (VnodePath p : paths) {
                     if (p.path().equals("/")) {
                         throw new CliException(Lego.EXIT_FAILURE, p + ": refusing to remove a vNode's root (remove the vNode"

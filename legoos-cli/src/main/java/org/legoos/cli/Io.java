@@ -22,6 +22,7 @@ final class Io {
     private final boolean errIsTerminal;
     private final boolean system;
     private final Function<Runnable, AutoCloseable> interruptHooks;
+    private final ClusterConnector connector;
 
     /** Without input: stdin reads as an empty terminal (so {@code lego run} sends none unless told to). */
     Io(PrintStream out, PrintStream err, boolean errIsTerminal, boolean system, Function<Runnable, AutoCloseable> interruptHooks) {
@@ -30,6 +31,12 @@ final class Io {
 
     Io(InputStream in, boolean inIsTerminal, PrintStream out, PrintStream err, boolean errIsTerminal, boolean system,
        Function<Runnable, AutoCloseable> interruptHooks) {
+        this(in, inIsTerminal, out, err, errIsTerminal, system, interruptHooks, ClusterConnector.DIRECT);
+    }
+
+    Io(InputStream in, boolean inIsTerminal, PrintStream out, PrintStream err, boolean errIsTerminal, boolean system,
+       Function<Runnable, AutoCloseable> interruptHooks, ClusterConnector connector) {
+        this.connector = Objects.requireNonNull(connector, "connector");
         this.in = Objects.requireNonNull(in, "in");
         this.inIsTerminal = inIsTerminal;
         this.out = Objects.requireNonNull(out, "out");
@@ -112,6 +119,11 @@ final class Io {
 
     boolean errIsTerminal() {
         return errIsTerminal;
+    }
+
+    /** How client commands connect to the cluster: a new connection, or the client agent's warm one. */
+    ClusterConnector connector() {
+        return connector;
     }
 
     /** True for the real process (not a test): commands may configure logging for the whole JVM. */

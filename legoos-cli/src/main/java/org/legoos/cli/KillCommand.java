@@ -27,7 +27,7 @@ final class KillCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int code = Lego.EXIT_OK;
-        try (ClusterClient c = client.connect()) {
+        try (ClusterClient c = client.connect(io)) {
             for (long pid : pids) {
                 try {
                     ClusterClient.ProcessRow r = c.kill(pid);

@@ -52,7 +52,7 @@ public final class Lego implements Runnable {
             ComponentCommand.Storage.class, UpCommand.class, DownCommand.class, LogsCommand.class, StatusCommand.class, TopCommand.class,
             DashboardCommand.class,
             VnodeCommand.class, FileCommands.Cp.class, FileCommands.Ls.class, FileCommands.Cat.class, FileCommands.Rm.class,
-            RunCommand.class, PsCommand.class, KillCommand.class, ConfigCommand.class, CertsCommand.class,
+            RunCommand.class, PsCommand.class, KillCommand.class, ConfigCommand.class, CertsCommand.class, AgentCommand.class,
             CommandLine.HelpCommand.class);
 
     public static final int EXIT_OK = 0;

@@ -91,7 +91,7 @@ final class LogsCommand implements Callable<Integer> {
             throw new CliException(Lego.EXIT_USAGE, "-f follows a component's log; for a process, 'lego run' shows its output as it comes");
         }
         org.legoos.net.protocol.pm.ProcessLog log;
-        try (org.legoos.node.cluster.ClusterClient c = client.connect()) {
+        try (org.legoos.node.cluster.ClusterClient c = client.connect(io)) {
             log = c.processLog(pid);
         }
         byte[] bytes = log.stderr();

@@ -28,7 +28,7 @@ final class PsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (ClusterClient c = client.connect()) {
+        try (ClusterClient c = client.connect(io)) {
             ClusterClient.ProcessTable table = c.ps();
             Map<Integer, String> vnodes = new HashMap<>();
             for (VNodeInfo v : c.vnodes()) {

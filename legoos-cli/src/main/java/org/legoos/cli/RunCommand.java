@@ -61,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-i/--stdin and -n/--no-stdin exclude each other");
         }
         boolean forward = forceStdin || (!noStdin && !io.inIsTerminal());
-        try (ClusterClient c = client.connect()) {
+        try (ClusterClient c = client.connect(io)) {
             ProcessClient.Running r = c.processes().start(vnode, program, args, forward ? io.in() : null, io.out(), io.err());
             try (AutoCloseable _ = io.onInterrupt(() -> interrupt(r))) {
                 Integer code;

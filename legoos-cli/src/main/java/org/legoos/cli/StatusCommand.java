@@ -34,7 +34,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (ClusterClient c = client.connect()) {
+        try (ClusterClient c = client.connect(io)) {
             print(c, io.out());
         }
         return Lego.EXIT_OK;

@@ -95,7 +95,7 @@ final class TopCommand implements Callable<Integer> {
         if (iterations < 0 || maxProcesses < 1) {
             throw new CliException(Lego.EXIT_USAGE, "--iterations must be 0 or more and --processes at least 1");
         }
-        try (ClusterClient c = client.connect()) {
+        try (ClusterClient c = client.connect(io)) {
             Sample previous = Sample.take(c);
             if (once) {
                 Thread.sleep(every.toMillis());

@@ -70,7 +70,7 @@ final class VnodeCommand implements Runnable {
             if (memoryQuota < 0 || storageQuota < 0 || maxProcesses < 0) {
                 throw new CliException(Lego.EXIT_USAGE, "--memory-quota, --storage-quota and --max-processes must be positive");
             }
-            try (ClusterClient c = client.connect()) {
+            try (ClusterClient c = client.connect(io)) {
                 VNodeInfo v = c.createVNode(name, memoryQuota, storageQuota, maxProcesses);
                 io.out().println("created vNode " + v.id() + " '" + v.name() + "': IP " + v.virtualIp() + ", storage node "
                         + v.storageNode() + ", buffer cache on memory node " + v.cacheMemoryNode() + ", memory quota "
@@ -94,7 +94,7 @@ final class VnodeCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (ClusterClient c = client.connect()) {
+            try (ClusterClient c = client.connect(io)) {
                 ResultTable t = new ResultTable(null, ">ID", "NAME", "IP", ">STORAGE NODE", ">CACHE NODE", ">MEMORY QUOTA", ">STORAGE QUOTA",
                         ">PROCESSES");
                 for (VNodeInfo v : c.vnodes()) {
@@ -128,7 +128,7 @@ final class VnodeCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (ClusterClient c = client.connect()) {
+            try (ClusterClient c = client.connect(io)) {
                 c.removeVNode(name);
                 io.out().println("removed vNode '" + name + "'");
             }

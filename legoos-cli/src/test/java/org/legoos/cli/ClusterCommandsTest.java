@@ -25,33 +25,22 @@ import org.legoos.testkit.Await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClusterCommandsTest {
+    private CliCluster fixture;
     private TcpCluster cluster;
     private String manager;
     private java.nio.file.Path clientConfig;
 
     @BeforeAll
     void start() {
-        LegoConfig cfg = LegoConfig.defaults()
-                .with("manager.heartbeatTimeout", "15s").with("manager.reportInterval", "100ms")
-                .with("processor.excacheBytes", "1MiB").with("processor.excacheWays", "16").with("processor.cores", "2")
-                .with("memory.capacityBytes", "64MiB").with("memory.vregionBytes", "4MiB").with("memory.workers", "2")
-                .with("memory.bufferCacheBytes", "4MiB");
-        cluster = TcpCluster.start(cfg, 1, 2, 1, TestPrograms.all());
-        manager = cluster.managerAddress();
-        // the commands find the cluster's certificates (which it made for itself) through a configuration file
-        try {
-            clientConfig = java.nio.file.Files.createTempFile("lego-client", ".yaml");
-            java.nio.file.Files.writeString(clientConfig, "security:\n  dir: "
-                    + cluster.config().get(org.legoos.node.config.ConfigKeys.SECURITY_DIR) + "\n");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        fixture = new CliCluster();
+        cluster = fixture.cluster;
+        manager = fixture.manager;
+        clientConfig = fixture.clientConfig;
     }
 
     @AfterAll
     void stop() throws java.io.IOException {
-        cluster.close();
-        java.nio.file.Files.deleteIfExists(clientConfig);
+        fixture.close();
     }
 
     /** Runs {@code lego ARGS --manager <this cluster>}. */
@@ -60,16 +49,7 @@ class ClusterCommandsTest {
     }
 
     private String[] withManager(String... args) {
-        // options go before a 'run' program's own arguments
-        String[] all = new String[args.length + 4];
-        int at = args[0].equals("vnode") || args[0].equals("certs") ? 2 : 1;
-        System.arraycopy(args, 0, all, 0, at);
-        all[at] = "--manager";
-        all[at + 1] = manager;
-        all[at + 2] = "--config";
-        all[at + 3] = clientConfig.toString();
-        System.arraycopy(args, at, all, at + 4, args.length - at);
-        return all;
+        return fixture.args(args);
     }
 
     private void vnode(String name) {

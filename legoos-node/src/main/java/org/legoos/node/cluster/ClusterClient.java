@@ -63,11 +63,31 @@ public final class ClusterClient implements AutoCloseable {
     /** Whether the link to the cluster is mutual TLS (false: an insecure cluster). */
     private final boolean secure;
 
+    /** Whether {@link #close()} closes the connection (false for a {@link #borrowed()} view). */
+    private final boolean owner;
+
     private ClusterClient(String managerAddress, RpcNode rpc, boolean secure) {
         this.managerAddress = managerAddress;
         this.rpc = rpc;
         this.secure = secure;
         this.processes = new ProcessClient(rpc, ComponentHost.MANAGER_NODE);
+        this.owner = true;
+    }
+
+    private ClusterClient(ClusterClient of) {
+        this.managerAddress = of.managerAddress;
+        this.rpc = of.rpc;
+        this.secure = of.secure;
+        this.processes = of.processes;
+        this.owner = false;
+    }
+
+    /**
+     * A view of this client for one user of a connection kept open between users (the CLI's client agent): the same
+     * connection and process table, but its {@link #close()} leaves the connection open.
+     */
+    public ClusterClient borrowed() {
+        return new ClusterClient(this);
     }
 
     /** Connects to the manager at {@code host:port}, waiting up to {@link #DEFAULT_CONNECT_TIMEOUT} for it. */
@@ -288,6 +308,8 @@ public final class ClusterClient implements AutoCloseable {
 
     @Override
     public void close() {
-        rpc.close();
+        if (owner) {
+            rpc.close();
+        }
     }
 }
