@@ -49,7 +49,7 @@ import org.legoos.task.fs.FileService;
  *
  * <p><b>The file cache's death.</b> When the cache memory component stops answering, the manager (once it declares it
  * dead) names another one for the vNode; a service made with {@link #of} asks the manager again, waiting up to
- * {@link #CACHE_FAILOVER_WAIT_MILLIS} for a new name, and goes on there. What the dead cache held that storage had not
+ * {@link Failover#WAIT_MILLIS} for a new name, and goes on there. What the dead cache held that storage had not
  * (writes since a file's last fsync or close) is gone: the next {@link #fsync} or {@link #close} of each such file
  * fails once with an {@link IOException} that says so (as Linux reports a lost write-back at the next fsync), and the
  * file then reads as storage has it.
@@ -59,8 +59,6 @@ import org.legoos.task.fs.FileService;
 public final class RemoteFileService implements FileService {
     /** Largest single data request; bigger reads and writes are split. */
     static final int MAX_IO_BYTES = 1 << 20;
-    /** How long a call waits for the manager to name another cache after the vNode's one stopped answering. */
-    public static final long CACHE_FAILOVER_WAIT_MILLIS = 15_000;
     private static final long CACHE_ASK_MILLIS = 250;
 
     private final RpcNode rpc;
@@ -69,8 +67,10 @@ public final class RemoteFileService implements FileService {
     /** Where the vNode's cache is now, as the manager says; null: it never moves (a caller without a manager). */
     private final IntSupplier cacheNodeNow;
     private volatile int cacheNode;
-    private final Set<String> written = ConcurrentHashMap.newKeySet();
-    /** Files written since their last fsync or close: what a dying cache takes with it. */
+    /**
+     * Files written since their last fsync or close: what a dying cache takes with it, and what a stat writes back
+     * first (a synced file's bytes are all at storage already).
+     */
     private final Set<String> unsynced = ConcurrentHashMap.newKeySet();
     /** Files whose unsynced writes a dead cache took, with that cache's node: reported at their next fsync or close. */
     private final Map<String, Integer> lost = new ConcurrentHashMap<>();
@@ -115,10 +115,10 @@ public final class RemoteFileService implements FileService {
 
     /**
      * After {@code failed} did not answer: true once the manager names another cache (the files written since their
-     * last sync are then marked lost), false if it still names {@code failed} after {@link #CACHE_FAILOVER_WAIT_MILLIS}.
+     * last sync are then marked lost), false if it still names {@code failed} after {@link Failover#WAIT_MILLIS}.
      */
     private boolean movedFrom(int failed) {
-        long deadline = System.nanoTime() + CACHE_FAILOVER_WAIT_MILLIS * 1_000_000L;
+        long deadline = System.nanoTime() + Failover.WAIT_MILLIS * 1_000_000L;
         while (true) {
             if (cacheNode != failed) {
                 return true; // another thread learnt it
@@ -166,7 +166,7 @@ public final class RemoteFileService implements FileService {
     @Override
     public Stat stat(String path) throws IOException {
         try {
-            if (written.contains(path)) {
+            if (unsynced.contains(path)) {
                 cache(new FileSync(vnodeId, path, false));
             }
             FileStat s = rpc.call(storageNode, new FileStatRequest(vnodeId, path));
@@ -207,7 +207,6 @@ public final class RemoteFileService implements FileService {
     @Override
     public void write(String path, long offset, ByteBuffer src) throws IOException {
         try {
-            written.add(path);
             unsynced.add(path);
             while (src.hasRemaining()) {
                 int n = Math.min(src.remaining(), MAX_IO_BYTES);
@@ -225,7 +224,6 @@ public final class RemoteFileService implements FileService {
     @Override
     public void writeBatch(String path, List<Extent> extents) throws IOException {
         try {
-            written.add(path);
             unsynced.add(path);
             List<FileWriteBatch.Extent> batch = new ArrayList<>();
             long bytes = 0;
@@ -266,7 +264,6 @@ public final class RemoteFileService implements FileService {
     /** Writes back and drops the cache of {@code path} before a metadata change. */
     private void dropCache(String path) {
         cache(new FileSync(vnodeId, path, true));
-        written.remove(path);
         unsynced.remove(path);
     }
 
@@ -348,7 +345,6 @@ public final class RemoteFileService implements FileService {
     public void close(String path) throws IOException {
         try {
             cache(new FileClose(vnodeId, path));
-            written.remove(path);
             unsynced.remove(path);
         } catch (LegoException e) {
             throw translate(e, path, null);

@@ -858,6 +858,7 @@ public final class HomeNode {
             } else {
                 log.error("pid {}: failover of its vRegions from memory component {} to {} failed ({} attempts); "
                         + "their pages are lost: {}", s.pid, dead, target, attempt, e.getMessage());
+                s.failedFailovers.remove(dead); // no retry follows
                 s.replicaOf.remove(dead);
                 s.lostOwners.add(dead);
                 s.ownersVersion++;

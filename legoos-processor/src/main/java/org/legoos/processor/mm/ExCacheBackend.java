@@ -12,6 +12,7 @@ import org.legoos.net.protocol.p2m.PcacheFileFill;
 import org.legoos.net.protocol.p2m.PcacheFlush;
 import org.legoos.net.protocol.p2m.PcacheMiss;
 import org.legoos.net.rpc.RpcNode;
+import org.legoos.processor.Failover;
 import org.legoos.processor.excache.LineBackend;
 
 /**
@@ -41,12 +42,6 @@ import org.legoos.processor.excache.LineBackend;
 public final class ExCacheBackend implements LineBackend {
     private static final int PAGE = 4096;
     private static final ByteBuffer NO_VICTIM = ByteBuffer.allocate(0);
-    /**
-     * How long a miss or flush whose owner failed waits for its home to move the vRegion to a replica: the manager's
-     * heartbeat timeout (3 s by default) plus the failover itself, with room to spare. The call is retried meanwhile
-     * (the failure may have been the replica's, which the owner drops once the manager has declared it dead).
-     */
-    static final long FAILOVER_WAIT_MILLIS = 15_000;
     /** Misses and flushes that went to a new owner after theirs failed (failover). */
     private final java.util.concurrent.atomic.LongAdder relocated = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder retriedOnNewOwner = new java.util.concurrent.atomic.LongAdder();
@@ -623,7 +618,7 @@ public final class ExCacheBackend implements LineBackend {
 
     /**
      * A call to the memory component owning pages {@code vaddrs} of {@code space} (all in vRegions of that owner).
-     * If it is unavailable, the call is retried for up to {@link #FAILOVER_WAIT_MILLIS}, each time after asking the
+     * If it is unavailable, the call is retried for up to {@link Failover#WAIT_MILLIS}, each time after asking the
      * home for the owner map again: once the manager has declared the owner dead, the home has moved its vRegions to
      * their replica, which gets the retry (a request is idempotent: a miss reads, a flush or piggybacked victim
      * stores the same bytes again); an owner whose vRegion moved away refuses the same way. If the owner has no room
@@ -644,7 +639,7 @@ public final class ExCacheBackend implements LineBackend {
             } catch (ComponentUnavailableException e) {
                 long now = System.nanoTime();
                 if (deadline == 0) {
-                    deadline = now + FAILOVER_WAIT_MILLIS * 1_000_000L;
+                    deadline = now + Failover.WAIT_MILLIS * 1_000_000L;
                 } else if (now - deadline >= 0) {
                     throw unavailable(space, owner, vaddrs[0], e);
                 }
@@ -774,7 +769,7 @@ public final class ExCacheBackend implements LineBackend {
     /** The error a program sees when the memory component holding its page is gone and no replica took over. */
     private static ComponentUnavailableException unavailable(RemoteAddressSpace space, int owner, long va,
                                                              ComponentUnavailableException cause) {
-        return pagesLost(space, owner, va, cause, ") and no replica took over within " + FAILOVER_WAIT_MILLIS + " ms");
+        return pagesLost(space, owner, va, cause, ") and no replica took over within " + Failover.WAIT_MILLIS + " ms");
     }
 
     private static ComponentUnavailableException pagesLost(RemoteAddressSpace space, int owner, long va,

@@ -16,6 +16,7 @@ import org.legoos.net.protocol.p2m.Mremap;
 import org.legoos.net.protocol.p2m.Msync;
 import org.legoos.net.protocol.p2m.Munmap;
 import org.legoos.net.rpc.RpcNode;
+import org.legoos.processor.Failover;
 import org.legoos.processor.excache.ExCache;
 import org.legoos.processor.excache.PageCache;
 
@@ -184,7 +185,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
 
     /**
      * A call to the home. If it fails as unavailable (the home, or an owner the home called, died), it is retried for
-     * up to {@link ExCacheBackend#FAILOVER_WAIT_MILLIS}: at the home again (the home moves a dead owner's vRegions to
+     * up to {@link Failover#WAIT_MILLIS}: at the home again (the home moves a dead owner's vRegions to
      * their replica once the manager has declared it dead), and at the home replica named in the home's last reply,
      * which answers NOT_FOUND until it has taken over as home and is the home from then on. A home that was declared
      * dead while only stopped may answer again when it resumes, as the home it no longer is: its owners refuse its
@@ -240,7 +241,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
             }
             long now = System.nanoTime();
             if (deadline == 0) {
-                deadline = now + ExCacheBackend.FAILOVER_WAIT_MILLIS * 1_000_000L;
+                deadline = now + Failover.WAIT_MILLIS * 1_000_000L;
             } else if (pause >= 160 && findHome(h)) {
                 continue; // the home moved to a component this space did not know of: call it at once
             }
@@ -248,7 +249,7 @@ public final class RemoteAddressSpace implements AddressSpace, AutoCloseable {
                 throw new org.legoos.api.ComponentUnavailableException(failure.status(), "pid " + pid + ": home memory "
                         + "component " + h + " is unavailable or cannot reach an owner (" + failure.getMessage() + ")"
                         + (backup >= 0 ? " and its home replica " + backup + " did not take over" : "") + " within "
-                        + ExCacheBackend.FAILOVER_WAIT_MILLIS + " ms");
+                        + Failover.WAIT_MILLIS + " ms");
             }
             try {
                 Thread.sleep(pause);
