@@ -17,6 +17,8 @@ import org.legoos.node.LocalCluster;
 import org.legoos.processor.ProcessorConfig;
 import org.legoos.processor.RemoteFileService;
 import org.legoos.processor.excache.ExCacheConfig;
+import org.legoos.task.fs.FileService;
+import org.legoos.wasm.WasmProgram;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -76,15 +78,33 @@ class WasmProcessTest {
             LocalCluster.RunResult wc = c.run("v", "/apps/wordcount.wasm", "/data/in.txt", "15");
             assertThat(wc.exitCode()).as(wc.stderr()).isZero();
             assertThat(wc.stdout()).isEqualTo(nativeRun(dir, "wordcount", "in.txt", "15").stdout()).startsWith("words ");
-            // the second start loads the compiled classes from the vNode's cache
+            // the first start compiled the module and published the classes in the vNode's cache: one entry
             assertThat(wc.stderr()).as("no word of the cache").doesNotContain("cache");
-            assertThat(fs.readdir("/.cache/wasm")).isNotEmpty();
+            assertCompiled(mode, false);
+            String entry = cacheEntry(fs);
+            byte[] published = readAll(fs, entry);
+            assertThat(published).as("a jar").startsWith('P', 'K');
+            // the second start loads them from there (thread mode: the run's own timings say so; process mode: see
+            // the damaged entry below), and leaves the entry as it was
             LocalCluster.RunResult again = c.run("v", "/apps/wordcount.wasm", "/data/in.txt", "15");
+            assertThat(again.exitCode()).as(again.stderr()).isZero();
             assertThat(again.stdout()).isEqualTo(wc.stdout());
+            assertThat(again.stderr()).doesNotContain("cache");
+            assertCompiled(mode, true);
+            assertThat(cacheEntry(fs)).isEqualTo(entry);
+            assertThat(readAll(fs, entry)).isEqualTo(published);
 
-            // a file written through WASI, byte for byte the native one
+            // a damaged entry is read through the lego: file system (in either mode), reported, and replaced
+            fs.truncate(entry, 0);
+            fs.write(entry, 0, ByteBuffer.wrap("not a jar".getBytes(StandardCharsets.US_ASCII)));
+            fs.close(entry);
+            // (and a file written through WASI, byte for byte the native one)
             LocalCluster.RunResult gen = c.run("v", "/apps/wordcount.wasm", "--generate", "200000", "/data/gen.txt", "5");
             assertThat(gen.exitCode()).as(gen.stderr()).isZero();
+            assertThat(gen.stderr()).startsWith("wasm: ignoring the damaged compile cache entry " + entry + " (")
+                    .hasLineCount(1);
+            assertCompiled(mode, false);
+            assertThat(readAll(fs, entry)).as("republished").startsWith('P', 'K').hasSizeGreaterThan(1000);
             nativeRun(dir, "wordcount", "--generate", "200000", "gen.txt", "5");
             ByteBuffer got = ByteBuffer.allocate(200_000);
             int n = fs.read("/data/gen.txt", 0, got);
@@ -112,11 +132,43 @@ class WasmProcessTest {
             // the program's own errors: its exit code and message, as natively
             LocalCluster.RunResult missing = c.run("v", "/apps/wordcount.wasm", "/data/nosuch.txt");
             assertThat(missing.exitCode()).isEqualTo(nativeRun(dir, "wordcount", "nosuch.txt").exitCode()).isNotZero();
-            assertThat(missing.stderr()).contains("nosuch.txt");
+            assertThat(missing.stderr()).contains("nosuch.txt").doesNotContain("cache");
+            assertCompiled(mode, true); // the republished entry loads
 
             aFileThatIsNotWasmOrIsMissingIsAClearError(c);
             aLongRunningWasmProgramIsKilled(c);
         }
+    }
+
+    /**
+     * In thread mode, whether the last wasm start loaded its compiled classes from the cache ({@code cached}) or
+     * compiled them (its timings, in this JVM). In process mode the timings are the task JVM's: nothing to check.
+     */
+    private static void assertCompiled(ProcessorMode mode, boolean cached) {
+        if (mode == ProcessorMode.THREAD) {
+            assertThat(WasmProgram.lastTimings().compileCached()).as("loaded from the compile cache").isEqualTo(cached);
+        }
+    }
+
+    /** The one entry of the compile cache of the vNode (under its Chicory version's directory). */
+    private static String cacheEntry(RemoteFileService fs) throws IOException {
+        List<FileService.DirEntry> versions = fs.readdir(WasmProgram.CACHE_DIR);
+        assertThat(versions).hasSize(1);
+        assertThat(versions.get(0).name()).startsWith("chicory-");
+        String dir = WasmProgram.CACHE_DIR + "/" + versions.get(0).name();
+        List<FileService.DirEntry> entries = fs.readdir(dir);
+        assertThat(entries).as("one module, no temporary file left").hasSize(1);
+        assertThat(entries.get(0).name()).startsWith("sha-256-").endsWith(".jar");
+        return dir + "/" + entries.get(0).name();
+    }
+
+    private static byte[] readAll(RemoteFileService fs, String path) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(fs.stat(path).size()));
+        while (b.hasRemaining() && fs.read(path, b.position(), b) > 0) {
+            // reads in pieces of at most the file service's largest I/O
+        }
+        assertThat(b.hasRemaining()).as("read all of " + path).isFalse();
+        return b.array();
     }
 
     /** (On the cluster of the test above.) */
