@@ -136,6 +136,7 @@ class WasmProcessTest {
             assertCompiled(mode, true); // the republished entry loads
 
             aFileThatIsNotWasmOrIsMissingIsAClearError(c);
+            trapsForeignImportsAndHugeMemoriesAreClearErrorsAndStdinIsPiped(c);
             aLongRunningWasmProgramIsKilled(c);
         }
     }
@@ -180,6 +181,53 @@ class WasmProcessTest {
         assertThat(r.stderr()).contains("/notes.wasm").contains("not a WebAssembly module");
 
         assertThatThrownBy(() -> c.run("v", "/apps/none.wasm")).hasMessageContaining("program /apps/none.wasm not found");
+    }
+
+    /**
+     * The runtime's own errors as the process's exit code and stderr, and standard input piped in (legoos-wasm's test
+     * fixtures, on the cluster of the test above).
+     */
+    private static void trapsForeignImportsAndHugeMemoriesAreClearErrorsAndStdinIsPiped(LocalCluster c) throws Exception {
+        RemoteFileService fs = c.files("v");
+        for (String f : List.of("traps", "envimport", "echo")) {
+            put(fs, "/apps/" + f + ".wasm", Files.readAllBytes(WASM.resolve("test").resolve(f + ".wasm")));
+        }
+        // a trap: exit 134 (an abort), what it printed before, the trap and the wasm stack with the C functions' names
+        LocalCluster.RunResult trap = c.run("v", "/apps/traps.wasm", "unreachable");
+        assertThat(trap.exitCode()).as(trap.stderr()).isEqualTo(WasmProgram.EXIT_TRAP).isEqualTo(134);
+        assertThat(trap.stdout()).isEqualTo("before the trap\n");
+        assertThat(trap.stderr()).startsWith("wasm trap: ").contains("unreachable").contains("\nwasm backtrace:\n")
+                .doesNotContain("at org.").doesNotContain("Exception");
+        List<String> frames = trap.stderr().lines().filter(l -> l.startsWith("  #")).toList();
+        assertThat(frames).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(frames.get(0)).matches("  #0 func\\[\\d+\\] fixture_inner_trap");
+        assertThat(frames.get(1)).matches("  #1 func\\[\\d+\\] fixture_outer_trap");
+        assertThat(frames).anyMatch(l -> l.endsWith(" main") || l.contains(" main "));
+
+        // imports WASI preview 1 does not provide: refused before it runs, each one named, in one line
+        LocalCluster.RunResult env = c.run("v", "/apps/envimport.wasm");
+        assertThat(env.exitCode()).isEqualTo(WasmProgram.EXIT_CANNOT_EXECUTE).isEqualTo(126);
+        assertThat(env.stdout()).isEmpty();
+        assertThat(env.stderr()).isEqualTo("wasm: /apps/envimport.wasm imports what this runtime does not provide "
+                + "(only the wasi_snapshot_preview1 functions of WASI preview 1): env.host_add, env.host_log\n");
+
+        // a memory of 40000 pages (2.4 GiB): refused, not mapped
+        put(fs, "/apps/huge.wasm", java.util.HexFormat.of().parseHex("0061736d0100000005050100c0b802"));
+        LocalCluster.RunResult huge = c.run("v", "/apps/huge.wasm");
+        assertThat(huge.exitCode()).isEqualTo(126);
+        assertThat(huge.stderr()).startsWith("wasm: /apps/huge.wasm: ").contains("40000 pages").contains("2 GiB")
+                .hasLineCount(1);
+
+        // standard input piped through the cluster into the program and back out, byte for byte
+        byte[] input = new byte[150_000];
+        new java.util.Random(5).nextBytes(input);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        var echo = c.processes().start("v", "/apps/echo.wasm", List.of(), new java.io.ByteArrayInputStream(input),
+                out, err);
+        assertThat(echo.waitFor()).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(input.length + " bytes\n");
+        assertThat(out.toByteArray()).isEqualTo(input);
     }
 
     /** A wasm program in a long loop is killed like any other process (on the cluster of the test above). */
