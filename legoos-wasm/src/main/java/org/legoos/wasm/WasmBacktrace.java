@@ -9,7 +9,8 @@ import java.util.List;
  * function {@code i} (the index in the module's function space, imports included) into a method {@code func_i} of its
  * generated classes ({@code com.dylibso.chicory.$gen.*}), so the JVM frames of those methods are the wasm frames,
  * innermost first. Names come from the module's {@code name} section when it has one (binaries linked with
- * {@code --strip-all} have none). Runs of the same frame (deep recursion, a stack overflow) are folded into one line.
+ * {@code --strip-all} have none; {@code scripts/wasm-build} links with {@code --strip-debug}, which keeps it). Runs of
+ * the same frame (deep recursion, a stack overflow) are folded into one line.
  *
  * <p>Functions Chicory runs in its interpreter (bodies too large for one JVM method) leave no frame of their own.
  * Stateless; thread-safe.
