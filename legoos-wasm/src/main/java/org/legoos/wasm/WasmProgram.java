@@ -111,12 +111,17 @@ public final class WasmProgram implements LegoProgram {
      * How long the phases of a run took, in nanoseconds: parsing the binary, compiling it to JVM classes (or loading
      * them from the cache, {@code compileCached}), instantiating it (memory mapping, data segments, linking), and
      * running {@code _start}. A phase that did not happen (the run stopped before it) is -1.
+     *
+     * <p>{@code interpretedFunctions}: how many functions the compilation left to Chicory's interpreter because their
+     * JVM bytecode would exceed a method's 64 KiB (they run, only slower; the run says so once on its stderr); -1 when
+     * not known (no compilation: the run stopped before it, or the classes came from the cache).
      */
-    public record Timings(long parseNanos, long compileNanos, boolean compileCached, long instantiateNanos,
-                          long runNanos) {
+    public record Timings(long parseNanos, long compileNanos, boolean compileCached, int interpretedFunctions,
+                          long instantiateNanos, long runNanos) {
         @Override
         public String toString() {
             return "parse " + ms(parseNanos) + ", " + (compileCached ? "cache load " : "compile ") + ms(compileNanos)
+                    + (interpretedFunctions > 0 ? " (" + interpretedFunctions + " functions interpreted)" : "")
                     + ", instantiate " + ms(instantiateNanos) + ", run " + ms(runNanos);
         }
 
@@ -184,7 +189,7 @@ public final class WasmProgram implements LegoProgram {
             throw new Failure(EXIT_CANNOT_EXECUTE, file + " is not a valid WebAssembly module: " + e.getMessage());
         }
         long parse = System.nanoTime() - t0;
-        record(new Timings(parse, -1, false, -1, -1));
+        record(new Timings(parse, -1, false, -1, -1, -1));
 
         WasiOptions options = WasiOptions.builder()
                 .withArguments(List.of(args))
@@ -199,10 +204,17 @@ public final class WasmProgram implements LegoProgram {
 
             t0 = System.nanoTime();
             CompileCache cache = openCache(fs, ctx.err());
-            Function<Instance, Machine> machine = compile(module, file, cache);
+            Compiled compiled = compile(module, file, cache);
+            Function<Instance, Machine> machine = compiled.machine();
             long compile = System.nanoTime() - t0;
             boolean cached = cache != null && cache.lastLookupHit(); // loaded, not compiled
-            record(new Timings(parse, compile, cached, -1, -1));
+            int interpreted = cached ? -1 : compiled.interpreted().size();
+            record(new Timings(parse, compile, cached, interpreted, -1, -1));
+            if (interpreted > 0) {
+                ctx.err().println("wasm: " + file + ": " + interpreted + " function" + (interpreted == 1 ? "" : "s")
+                        + " too large for a JVM method run in Chicory's interpreter (slower): "
+                        + describe(compiled.interpreted(), module));
+            }
 
             List<AddressSpaceMemory> memories = new ArrayList<>();
             Throwable failure = null;
@@ -210,14 +222,15 @@ public final class WasmProgram implements LegoProgram {
                 t0 = System.nanoTime();
                 Instance instance = instantiate(ctx, module, file, host, machine, memories);
                 long instantiate = System.nanoTime() - t0;
-                record(new Timings(parse, compile, cached, instantiate, -1));
+                record(new Timings(parse, compile, cached, interpreted, instantiate, -1));
 
                 t0 = System.nanoTime();
                 int code;
                 try {
                     code = start(instance, module, ctx.err());
                 } finally {
-                    Timings done = new Timings(parse, compile, cached, instantiate, System.nanoTime() - t0);
+                    Timings done = new Timings(parse, compile, cached, interpreted, instantiate,
+                            System.nanoTime() - t0);
                     record(done);
                     if (Boolean.getBoolean(TIMINGS_PROPERTY)) {
                         ctx.err().println("wasm: " + file + ": " + done);
@@ -344,30 +357,85 @@ public final class WasmProgram implements LegoProgram {
         }
     }
 
+    /**
+     * The compiled module and the functions (indices) left to the interpreter: empty when the classes came from the
+     * cache (not known then).
+     */
+    private record Compiled(Function<Instance, Machine> machine, Set<Integer> interpreted) {
+    }
+
     /** Compiles the module to JVM classes, loading them from the cache when it has them. */
-    private static Function<Instance, Machine> compile(WasmModule module, String file, CompileCache cache)
-            throws Failure {
+    private static Compiled compile(WasmModule module, String file, CompileCache cache) throws Failure {
         try {
             try {
-                return compiler(module, cache).compile();
+                return compileCounting(module, cache);
             } catch (RuntimeException | LinkageError e) {
                 if (cache == null || !cache.lastLookupHit()) {
                     throw e;
                 }
                 cache.discard(e); // a damaged entry: compile afresh (and publish the good classes)
-                return compiler(module, cache).compile();
+                return compileCounting(module, cache);
             }
         } catch (ChicoryException e) {
             throw new Failure(EXIT_CANNOT_EXECUTE, "cannot compile " + file + ": " + e.getMessage());
         }
     }
 
-    private static MachineFactoryCompiler.Builder compiler(WasmModule module, CompileCache cache) {
-        // Functions too large for one JVM method run in Chicory's interpreter (silently: Chicory would print the
-        // notice on the JVM's own stderr, not the process's).
+    /**
+     * Compiles with Chicory's {@link InterpreterFallback#FAIL}, so that a function too large for one JVM method is
+     * reported here, not silently (or on the JVM's own stderr, not the process's, as {@code WARN} would): each such
+     * function is added to the set Chicory interprets and the module compiled again, until it compiles. (A rare
+     * case: each one costs a compilation.)
+     */
+    private static Compiled compileCounting(WasmModule module, CompileCache cache) {
+        Set<Integer> interpreted = new java.util.TreeSet<>();
+        while (true) {
+            try {
+                return new Compiled(compiler(module, cache, interpreted).compile(), interpreted);
+            } catch (ChicoryException e) {
+                int f = tooLarge(e);
+                if (f < 0 || !interpreted.add(f)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The index of the wasm function whose JVM method was too large, if that is what {@code e} reports; else -1. */
+    static int tooLarge(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof org.objectweb.asm.MethodTooLargeException m) {
+                String name = m.getMethodName();
+                if (name != null && name.startsWith("func_")) {
+                    try {
+                        return Integer.parseInt(name, "func_".length(), name.length(), 10);
+                    } catch (NumberFormatException notOurs) {
+                        return -1;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static MachineFactoryCompiler.Builder compiler(WasmModule module, CompileCache cache,
+                                                           Set<Integer> interpreted) {
         MachineFactoryCompiler.Builder b = MachineFactoryCompiler.builder(module)
-                .withInterpreterFallback(InterpreterFallback.SILENT);
+                .withInterpreterFallback(InterpreterFallback.FAIL);
+        if (!interpreted.isEmpty()) {
+            b = b.withInterpretedFunctions(interpreted);
+        }
         return cache == null ? b : b.withCache(cache);
+    }
+
+    /** {@code func[i] name, ...} of the functions (names from the name section, if any). */
+    private static String describe(Set<Integer> functions, WasmModule module) {
+        List<String> parts = new ArrayList<>();
+        for (int f : functions) {
+            String name = module.nameSection() == null ? null : module.nameSection().nameOfFunction(f);
+            parts.add("func[" + f + "]" + (name == null ? "" : " " + name));
+        }
+        return String.join(", ", parts);
     }
 
     /** Links WASI, maps the memories in the address space and copies the data segments in; does not start. */

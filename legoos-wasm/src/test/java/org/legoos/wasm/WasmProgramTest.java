@@ -365,6 +365,70 @@ class WasmProgramTest {
         System.out.println("exitcode.wasm cold " + cold + "; cached " + warm);
     }
 
+    // ------------------------------------------------------------------ functions left to the interpreter
+
+    @Test
+    void theBundledProgramsCompileWithoutInterpreterFallbackAndKeepTheirFunctionNames() throws Exception {
+        for (String name : List.of("wordcount", "kvstore", "sort", "ls")) {
+            TestContext ctx = new TestContext(new HeapAddressSpace());
+            // without a cache, so each start compiles; no argument: the program's usage error, at once
+            assertThat(new WasmProgram(null).main(ctx, new String[] {program(name)})).as(ctx.stderr()).isEqualTo(2);
+            assertThat(WasmProgram.lastTimings().compileCached()).isFalse();
+            assertThat(WasmProgram.lastTimings().interpretedFunctions()).as(name + ": functions interpreted").isZero();
+            assertThat(ctx.stderr()).doesNotContain("interpreter");
+            // linked with --strip-debug, not --strip-all: a trap's backtrace can name the C functions
+            var names = com.dylibso.chicory.wasm.Parser.parse(Files.readAllBytes(Path.of(program(name))))
+                    .nameSection();
+            assertThat(names).as(name + ": name section").isNotNull();
+            assertThat(names.functionNameCount()).as(name).isGreaterThan(10);
+        }
+    }
+
+    @Test
+    void aFunctionTooLargeForTheJvmRunsInTheInterpreterCountedAndReportedOnce() throws Exception {
+        // _start ("huge", in the name section): 30000 x (i32.const 1000000; drop), some 120 kB of JVM bytecode
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(0x00); // no locals
+        for (int i = 0; i < 30_000; i++) {
+            body.writeBytes(hex("41 c0843d 1a"));
+        }
+        body.write(0x0b);
+        java.io.ByteArrayOutputStream code = new java.io.ByteArrayOutputStream();
+        code.write(0x01);
+        leb(code, body.size());
+        code.writeBytes(body.toByteArray());
+        java.io.ByteArrayOutputStream module = new java.io.ByteArrayOutputStream();
+        module.writeBytes(hex("0061736d 01000000  01 04 01 60 00 00  03 02 01 00  07 0a 01 06 5f7374617274 00 00"));
+        module.write(0x0a);
+        leb(module, code.size());
+        module.writeBytes(code.toByteArray());
+        module.writeBytes(hex("00 0e 04 6e616d65 01 07 01 00 04 68756765"));
+        Path file = Files.write(tmp.resolve("huge-function.wasm"), module.toByteArray());
+        String cache = tmp.resolve("fallback-cache").toString();
+
+        TestContext first = new TestContext(new HeapAddressSpace());
+        assertThat(new WasmProgram(cache).main(first, new String[] {file.toString()})).as(first.stderr()).isZero();
+        assertThat(WasmProgram.lastTimings().interpretedFunctions()).isOne();
+        assertThat(WasmProgram.lastTimings().toString()).contains("(1 functions interpreted)");
+        assertThat(first.stderr()).isEqualTo("wasm: " + file + ": 1 function too large for a JVM method run in "
+                + "Chicory's interpreter (slower): func[0] huge\n");
+
+        // cached with its interpreted function: loads and runs; not known (nor said) again
+        TestContext second = new TestContext(new HeapAddressSpace());
+        assertThat(new WasmProgram(cache).main(second, new String[] {file.toString()})).as(second.stderr()).isZero();
+        assertThat(WasmProgram.lastTimings().compileCached()).isTrue();
+        assertThat(WasmProgram.lastTimings().interpretedFunctions()).isEqualTo(-1);
+        assertThat(second.stderr()).isEmpty();
+    }
+
+    private static void leb(java.io.ByteArrayOutputStream out, int value) {
+        do {
+            int b = value & 0x7f;
+            value >>>= 7;
+            out.write(value == 0 ? b : b | 0x80);
+        } while (value != 0);
+    }
+
     private static List<Path> entries(Path cache) throws IOException {
         try (Stream<Path> s = Files.walk(cache)) {
             return s.filter(Files::isRegularFile).sorted().toList();
