@@ -366,14 +366,14 @@ public final class GlobalManager implements AutoCloseable {
      */
     private void announceMemoryJoined(int node) {
         List<Member> targets;
+        List<Member> processors;
         synchronized (lock) {
             targets = live(ComponentRole.MEMORY, clock.getAsLong()).stream().filter(t -> t.id != node).toList();
-        }
-        if (targets.isEmpty()) {
-            return;
+            processors = live(ComponentRole.PROCESSOR, clock.getAsLong());
         }
         try {
             requests.execute(() -> {
+                tellProcessors(processors, new org.legoos.net.protocol.gm.MemoryJoined(node));
                 for (Member t : targets) {
                     rpc.callAsync(t.id, new org.legoos.net.protocol.gm.MemoryJoined(node), java.time.Duration.ofSeconds(120))
                             .whenComplete((ack, err) -> {
@@ -475,6 +475,7 @@ public final class GlobalManager implements AutoCloseable {
     /** {@code left}: it shut down cleanly (GM_LEAVE), which is logged as such, not as a death. */
     private void announceMemoryFailure(int dead, boolean left) {
         List<Member> targets;
+        List<Member> processors;
         synchronized (lock) {
             Member m = members.get(dead);
             if (m != null) {
@@ -482,6 +483,7 @@ public final class GlobalManager implements AutoCloseable {
             }
             targets = live(ComponentRole.MEMORY, clock.getAsLong());
             moveFileCachesLocked(dead, targets, left);
+            processors = live(ComponentRole.PROCESSOR, clock.getAsLong());
         }
         if (left) {
             log.info("memory component {} left: {} live memory component(s) take over its vRegions", dead, targets.size());
@@ -489,7 +491,10 @@ public final class GlobalManager implements AutoCloseable {
             log.warn("memory component {} is dead: {} live memory component(s) fail over its vRegions", dead, targets.size());
         }
         try { // GM_LEAVE arrives on a transport thread, which must not open a connection
-            requests.execute(() -> sendMemoryFailed(dead, targets));
+            requests.execute(() -> {
+                sendMemoryFailed(dead, targets);
+                tellProcessors(processors, new org.legoos.net.protocol.gm.MemoryFailed(dead));
+            });
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             // the manager is closing
         }
@@ -537,6 +542,21 @@ public final class GlobalManager implements AutoCloseable {
                 log.error("the vNodes' new file caches are not saved (a restarted manager names the dead one again): {}",
                         e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Tells the processors of a memory component's death ({@code GM_MEMORY_FAILED}: their calls to it fail at once
+     * instead of waiting out their timeout) or return ({@code GM_MEMORY_JOINED}). Best effort: a processor that
+     * misses it waits for its calls' timeouts, as before.
+     */
+    private void tellProcessors(List<Member> processors, org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> notice) {
+        for (Member t : processors) {
+            rpc.callAsync(t.id, notice, java.time.Duration.ofSeconds(30)).whenComplete((ack, err) -> {
+                if (err != null) {
+                    log.info("{} did not take {}: {}", t, notice, cause(err).getMessage());
+                }
+            });
         }
     }
 

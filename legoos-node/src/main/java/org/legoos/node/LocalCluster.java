@@ -291,6 +291,27 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
+     * Component {@code node} hangs, as under SIGSTOP or behind a dead switch port: every frame it sends (status
+     * reports included) and every frame sent to it is dropped, and no connection breaks, so nothing fails at once:
+     * calls to it wait out their timeout unless something fails them. The manager declares it dead at the heartbeat
+     * timeout. {@code hung} false heals every fault of every endpoint.
+     */
+    public synchronized void hang(int node, boolean hung) {
+        List<RpcNode> endpoints = new ArrayList<>(all().stream().map(ComponentHost::rpc).toList());
+        endpoints.add(managerRpc);
+        endpoints.add(client);
+        for (RpcNode e : endpoints) {
+            if (!hung) {
+                e.faults().heal();
+            } else if (e.nodeId() == node) {
+                e.faults().partition();
+            } else {
+                e.faults().dropTo(node);
+            }
+        }
+    }
+
+    /**
      * Drops every frame component {@code from} sends to component {@code to} (a one-way broken link), or, with
      * {@code drop} false, heals every fault of {@code from}. Calls already waiting for {@code to} fail at once, as
      * on a connection reset; later ones wait out their timeout (see {@link #resetCalls}).

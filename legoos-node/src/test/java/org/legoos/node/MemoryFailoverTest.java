@@ -347,4 +347,39 @@ class MemoryFailoverTest {
             }
         }
     }
+
+    /**
+     * An owner that hangs (nothing it sends arrives, nothing sent to it is answered, no connection breaks): the
+     * manager declares it dead at the heartbeat timeout and tells the processor (GM_MEMORY_FAILED), whose calls to it
+     * then fail at once, as from a refused connection, while its replica takes over. Without that word each access
+     * in flight there, and each one sent before the home's owner map changed, waits out the whole call timeout
+     * (RpcNode's default, 30 s), longer than this test waits for the program.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = ProcessorMode.class, names = {"THREAD", "PROCESS"})
+    void aProcessOutlivesAnOwnerThatHangsWithinItsHeartbeatTimeoutNotACallTimeout(ProcessorMode mode) throws Exception {
+        try (LocalCluster c = LocalCluster.start(spec(3, mode), Map.of("survivor", Survivor.class))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            java.io.PipedOutputStream stop = new java.io.PipedOutputStream();
+            // on until the test closes its stdin: the program goes on through the hang
+            ProcessClient.Running p = startSurvivor(c, new java.io.PipedInputStream(stop), out, err,
+                    String.valueOf(8L << 20), "2", "eof");
+            List<MemoryMonitor> mems = c.memories();
+            MemoryMonitor victim = mems.stream().filter(m -> m.stats().homeSpaces() == 0 && m.stats().ownedSpaces() > 0)
+                    .findFirst().orElseThrow(() -> new AssertionError("no owner that is not the home"));
+            c.hang(victim.nodeId(), true);
+            long t0 = System.nanoTime();
+            roundAfter(out, p);
+            roundAfter(out, p); // a whole round after the hang: every page read and written again, some at the replica
+            long waited = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(p.onExit().isDone()).as("the program ended: " + err.toString(StandardCharsets.UTF_8)).isFalse();
+            assertThat(waited).as("ms from the hang to two more rounds").isLessThan(20_000);
+            stop.close();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(err.toString(StandardCharsets.UTF_8)).isZero();
+            assertThat(mems.stream().filter(m -> m != victim).mapToLong(m -> m.stats().promotions()).sum())
+                    .as("a replica took over").isPositive();
+            c.hang(victim.nodeId(), false);
+        }
+    }
 }

@@ -140,6 +140,18 @@ public final class ProcessMonitor implements AutoCloseable {
             mayTouch(q.pid(), ctx.principal(), "PM_INPUT");
             return input(q);
         }, starter);
+        // the manager declared a memory component dead: what this processor waits on there fails now, and calls to it
+        // fail at once while its owners, homes and file caches fail over (a hung component would hold each for the
+        // whole call timeout); the failover paths take it from there as from a refused connection
+        rpc.handle(org.legoos.net.protocol.gm.MemoryFailed.class, (q, ctx) -> {
+            rpc.markDown(q.node(), "memory component " + q.node() + " was declared dead by the global manager",
+                    java.time.Duration.ofMillis(Failover.WAIT_MILLIS));
+            return Ack.INSTANCE;
+        });
+        rpc.handle(org.legoos.net.protocol.gm.MemoryJoined.class, (q, ctx) -> {
+            rpc.markUp(q.node());
+            return Ack.INSTANCE;
+        });
     }
 
     /**

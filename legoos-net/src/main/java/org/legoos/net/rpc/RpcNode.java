@@ -142,6 +142,12 @@ public final class RpcNode implements AutoCloseable {
     private record Failed(long count, String why) {
     }
 
+    /** Nodes the cluster declared dead ({@link #markDown}), until when ({@code nanoTime}) and why. */
+    private final Map<Integer, Down> down = new ConcurrentHashMap<>();
+
+    private record Down(long untilNanos, String why) {
+    }
+
     /**
      * @param name for logs, e.g. {@code memory-1}
      */
@@ -347,6 +353,7 @@ public final class RpcNode implements AutoCloseable {
     }
 
     private <R extends Message> R call(int dst, Op op, Request<R> request, Duration timeout) {
+        refuseIfDown(dst);
         if (syncCalls != null && op.link() == Link.P2M) {
             return callSync(dst, op, request, timeout);
         }
@@ -485,6 +492,7 @@ public final class RpcNode implements AutoCloseable {
         Op op = Protocol.of(request.getClass());
         Pending p;
         try {
+            refuseIfDown(dst);
             p = start(dst, op, request);
         } catch (LegoException e) {
             return CompletableFuture.failedFuture(e);
@@ -932,6 +940,38 @@ public final class RpcNode implements AutoCloseable {
                 p.reply().completeExceptionally(Status.UNAVAILABLE.toException(why));
             }
         });
+    }
+
+    /**
+     * The cluster declared {@code node} dead: every call in flight to it fails now ({@link #failCallsTo}), and every
+     * call to it for {@code holdFor} fails at once with UNAVAILABLE and {@code why}, instead of waiting out its timeout
+     * on a node that may be hung rather than gone (a SIGSTOP, a dead link: its socket stays open, nothing answers).
+     * Callers fail over as from a refused connection. {@link #markUp} (it serves again) or the end of {@code holdFor}
+     * lifts it.
+     */
+    public void markDown(int node, String why, Duration holdFor) {
+        down.put(node, new Down(System.nanoTime() + holdFor.toNanos(), why));
+        failCallsTo(node, why);
+    }
+
+    /** {@code node} serves again: calls to it go out again (see {@link #markDown}). */
+    public void markUp(int node) {
+        down.remove(node);
+    }
+
+    private void refuseIfDown(int dst) {
+        if (down.isEmpty()) {
+            return;
+        }
+        Down d = down.get(dst);
+        if (d == null) {
+            return;
+        }
+        if (System.nanoTime() - d.untilNanos() >= 0) {
+            down.remove(dst, d);
+            return;
+        }
+        throw Status.UNAVAILABLE.toException(d.why());
     }
 
     @Override

@@ -882,6 +882,37 @@ public abstract class AbstractRpcNodeTest implements TestNetwork.Factory {
     }
 
     @Test
+    void aNodeMarkedDownFailsItsCallsAtOnceUntilMarkedUpOrItsHoldEnds() throws Exception {
+        CountDownLatch releaseA = slowPeer(OTHER, "slow-a");
+        CountDownLatch releaseB = slowPeer(4, "slow-b");
+        CompletableFuture<MapReply> inFlight = client.callAsync(OTHER, new Brk(1, 1), BEYOND_THE_TEST);
+        CompletableFuture<MapReply> toB = client.callAsync(4, new Brk(2, 2), Duration.ofSeconds(10));
+        Await.until("both calls are in flight", () -> client.pendingCalls() == 2);
+
+        client.markDown(OTHER, "node 3 was declared dead", Duration.ofMinutes(5));
+
+        Throwable e = catchThrowable(() -> inFlight.get(5, TimeUnit.SECONDS));
+        assertThat(e.getCause()).isInstanceOfSatisfying(ComponentUnavailableException.class,
+                c -> assertThat(c.status()).isEqualTo("UNAVAILABLE")).hasMessageContaining("declared dead");
+        // later calls fail before anything is sent, synchronous and asynchronous alike; other nodes are not affected
+        assertThatThrownBy(() -> client.call(OTHER, new Brk(3, 3), BEYOND_THE_TEST))
+                .isInstanceOfSatisfying(ComponentUnavailableException.class, c -> assertThat(c.status()).isEqualTo("UNAVAILABLE"))
+                .hasMessageContaining("declared dead");
+        assertThat(client.callAsync(OTHER, new Brk(4, 4), BEYOND_THE_TEST)).isCompletedExceptionally();
+        assertThat(client.pendingCalls()).isEqualTo(1);
+        releaseB.countDown();
+        assertThat(toB.get(5, TimeUnit.SECONDS).addr()).isEqualTo(2);
+
+        releaseA.countDown();
+        client.markUp(OTHER); // it serves again
+        assertThat(client.call(OTHER, new Brk(5, 5), Duration.ofSeconds(10)).addr()).isEqualTo(5);
+        client.markDown(OTHER, "node 3 was declared dead again", Duration.ofMillis(1));
+        Thread.sleep(5); // the hold ends by itself
+        assertThat(client.call(OTHER, new Brk(6, 6), Duration.ofSeconds(10)).addr()).isEqualTo(6);
+        Await.until("no call is left pending", () -> client.pendingCalls() == 0);
+    }
+
+    @Test
     void closeFailsCallsInFlightAndLaterCalls() throws Exception {
         CountDownLatch release = slowPeer(OTHER, "slow");
         CompletableFuture<MapReply> async = client.callAsync(OTHER, new Brk(1, 1), BEYOND_THE_TEST);
