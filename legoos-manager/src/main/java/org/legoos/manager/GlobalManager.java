@@ -89,6 +89,12 @@ public final class GlobalManager implements AutoCloseable {
     private final IpPool ipPool;
     private final StateStore store;
     private final ExecutorService requests;
+    /**
+     * Sends the processors' notices of memory deaths and returns, one at a time in the order they were decided (under
+     * {@link #lock}): a processor handles them in arrival order, so a return never overtakes the death before it.
+     */
+    private final ExecutorService processorNotices =
+            Executors.newSingleThreadExecutor(Thread.ofVirtual().name("gm-processor-notices").factory());
     private final ScheduledExecutorService ticker;
     private volatile boolean closed;
 
@@ -366,14 +372,12 @@ public final class GlobalManager implements AutoCloseable {
      */
     private void announceMemoryJoined(int node) {
         List<Member> targets;
-        List<Member> processors;
         synchronized (lock) {
             targets = live(ComponentRole.MEMORY, clock.getAsLong()).stream().filter(t -> t.id != node).toList();
-            processors = live(ComponentRole.PROCESSOR, clock.getAsLong());
+            noticeProcessorsLocked(new org.legoos.net.protocol.gm.MemoryJoined(node));
         }
         try {
             requests.execute(() -> {
-                tellProcessors(processors, new org.legoos.net.protocol.gm.MemoryJoined(node));
                 for (Member t : targets) {
                     rpc.callAsync(t.id, new org.legoos.net.protocol.gm.MemoryJoined(node), java.time.Duration.ofSeconds(120))
                             .whenComplete((ack, err) -> {
@@ -475,7 +479,6 @@ public final class GlobalManager implements AutoCloseable {
     /** {@code left}: it shut down cleanly (GM_LEAVE), which is logged as such, not as a death. */
     private void announceMemoryFailure(int dead, boolean left) {
         List<Member> targets;
-        List<Member> processors;
         synchronized (lock) {
             Member m = members.get(dead);
             if (m != null) {
@@ -483,7 +486,7 @@ public final class GlobalManager implements AutoCloseable {
             }
             targets = live(ComponentRole.MEMORY, clock.getAsLong());
             moveFileCachesLocked(dead, targets, left);
-            processors = live(ComponentRole.PROCESSOR, clock.getAsLong());
+            noticeProcessorsLocked(new org.legoos.net.protocol.gm.MemoryFailed(dead));
         }
         if (left) {
             log.info("memory component {} left: {} live memory component(s) take over its vRegions", dead, targets.size());
@@ -491,10 +494,7 @@ public final class GlobalManager implements AutoCloseable {
             log.warn("memory component {} is dead: {} live memory component(s) fail over its vRegions", dead, targets.size());
         }
         try { // GM_LEAVE arrives on a transport thread, which must not open a connection
-            requests.execute(() -> {
-                sendMemoryFailed(dead, targets);
-                tellProcessors(processors, new org.legoos.net.protocol.gm.MemoryFailed(dead));
-            });
+            requests.execute(() -> sendMemoryFailed(dead, targets));
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             // the manager is closing
         }
@@ -546,17 +546,28 @@ public final class GlobalManager implements AutoCloseable {
     }
 
     /**
-     * Tells the processors of a memory component's death ({@code GM_MEMORY_FAILED}: their calls to it fail at once
-     * instead of waiting out their timeout) or return ({@code GM_MEMORY_JOINED}). Best effort: a processor that
-     * misses it waits for its calls' timeouts, as before.
+     * Tells the live processors of a memory component's death ({@code GM_MEMORY_FAILED}: their calls to it fail at
+     * once instead of waiting out their timeout) or return ({@code GM_MEMORY_JOINED}), in the order of these calls
+     * (made under {@link #lock}; the sending happens later, on {@link #processorNotices}). Best effort: a processor
+     * that misses one waits for its calls' timeouts, as before.
      */
-    private void tellProcessors(List<Member> processors, org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> notice) {
-        for (Member t : processors) {
-            rpc.callAsync(t.id, notice, java.time.Duration.ofSeconds(30)).whenComplete((ack, err) -> {
-                if (err != null) {
-                    log.info("{} did not take {}: {}", t, notice, cause(err).getMessage());
+    private void noticeProcessorsLocked(org.legoos.net.protocol.Request<org.legoos.net.protocol.Ack> notice) {
+        List<Member> processors = live(ComponentRole.PROCESSOR, clock.getAsLong());
+        if (processors.isEmpty()) {
+            return;
+        }
+        try {
+            processorNotices.execute(() -> {
+                for (Member t : processors) {
+                    rpc.callAsync(t.id, notice, java.time.Duration.ofSeconds(30)).whenComplete((ack, err) -> {
+                        if (err != null) {
+                            log.info("{} did not take {}: {}", t, notice, cause(err).getMessage());
+                        }
+                    });
                 }
             });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the manager is closing
         }
     }
 
@@ -1298,6 +1309,7 @@ public final class GlobalManager implements AutoCloseable {
             ticker.shutdownNow();
         }
         requests.shutdown();
+        processorNotices.shutdown();
         synchronized (lock) {
             if (store != null) {
                 store.close();

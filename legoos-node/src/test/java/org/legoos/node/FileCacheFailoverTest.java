@@ -93,4 +93,84 @@ class FileCacheFailoverTest {
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("alpha").contains("40000");
         }
     }
+
+    /**
+     * Reads a file of its vNode again and again until its stdin ends, printing each pass's CRC-32; exits 2 when a
+     * pass reads other bytes than the first.
+     */
+    public static final class Rereader implements org.legoos.api.LegoProgram {
+        @Override
+        public int main(org.legoos.api.LegoContext ctx, String[] args) throws Exception {
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            ctx.startThread("stdin", () -> {
+                try {
+                    ctx.in().readAllBytes();
+                } catch (IOException e) {
+                    // ended
+                }
+                stop.set(true);
+            });
+            long first = -1;
+            for (int pass = 1; !stop.get(); pass++) {
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(java.nio.file.Files.readAllBytes(ctx.fileSystem().getPath(args[0])));
+                if (first < 0) {
+                    first = crc.getValue();
+                } else if (crc.getValue() != first) {
+                    ctx.err().println("pass " + pass + " read crc " + Long.toHexString(crc.getValue()));
+                    return 2;
+                }
+                ctx.out().println("pass " + pass + " crc " + Long.toHexString(crc.getValue()));
+                ctx.out().flush();
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * The vNode's cache component hangs (nothing it sends arrives, nothing sent to it is answered, no connection
+     * breaks) while a program reads a file through it: the manager declares it dead at the heartbeat timeout, names
+     * another cache and tells the processor, whose file calls to the hung one fail at once and go to the new one, so
+     * the program reads on within seconds, never waiting out the 30 s call timeout, and reads the same bytes.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProcessorMode.class, names = {"THREAD", "PROCESS"})
+    void aProgramReadsOnThroughACacheComponentThatHangs(ProcessorMode mode) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(mode == ProcessorMode.THREAD
+                || org.legoos.processor.task.HostSupport.decide(ProcessorMode.AUTO).mode() == ProcessorMode.PROCESS,
+                "no process mode on this host");
+        try (LocalCluster c = LocalCluster.start(spec(mode), java.util.Map.of("rereader", Rereader.class))) {
+            VNodeInfo v = c.createVNode("v");
+            int hung = v.cacheMemoryNode();
+            RemoteFileService fs = c.files("v");
+            byte[] a = text("alpha beta alpha gamma\n", 20_000);
+            fs.create("/a", false);
+            fs.write("/a", 0, ByteBuffer.wrap(a));
+            fs.close("/a");
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(a);
+            String want = "crc " + Long.toHexString(crc.getValue());
+
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            java.io.PipedOutputStream stop = new java.io.PipedOutputStream();
+            ProcessClient.Running p = c.processes().start("v", "rereader", java.util.List.of("/a"),
+                    new java.io.PipedInputStream(stop), out, err);
+            org.legoos.testkit.Await.until("a first pass", java.time.Duration.ofSeconds(60),
+                    () -> out.toString(StandardCharsets.UTF_8).contains("pass 1 ") || p.onExit().isDone());
+            c.hang(hung, true);
+            long t0 = System.nanoTime();
+            int passes = out.toString(StandardCharsets.UTF_8).split("\n").length;
+            org.legoos.testkit.Await.until("two more passes", java.time.Duration.ofSeconds(60),
+                    () -> out.toString(StandardCharsets.UTF_8).split("\n").length >= passes + 2 || p.onExit().isDone());
+            long waited = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(p.onExit().isDone()).as("the program ended: " + err.toString(StandardCharsets.UTF_8)).isFalse();
+            assertThat(waited).as("ms from the hang to two more passes").isLessThan(20_000);
+            assertThat(c.vnode("v").cacheMemoryNode()).as("the manager's new cache").isNotEqualTo(hung);
+            stop.close();
+            assertThat(p.waitFor(java.time.Duration.ofSeconds(60))).as(err.toString(StandardCharsets.UTF_8)).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8).lines()).allSatisfy(l -> assertThat(l).endsWith(want));
+            c.hang(hung, false);
+        }
+    }
 }

@@ -85,6 +85,9 @@ public final class ProcessMonitor implements AutoCloseable {
     private final AtomicInteger threadsRunning = new AtomicInteger();
     /** Starting a process calls the home memory component; never do that on a transport's I/O thread. */
     private final java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    /** The manager's word of memory components' deaths and returns, handled one at a time in arrival order. */
+    private final java.util.concurrent.ExecutorService memoryNotices = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofVirtual().name("memory-notices").factory());
     /** The mode this processor runs in and why (chosen once, at construction). */
     private final HostSupport.Decision mode;
     /** Process mode: starts the tasks (null in thread mode). */
@@ -143,15 +146,16 @@ public final class ProcessMonitor implements AutoCloseable {
         // the manager declared a memory component dead: what this processor waits on there fails now, and calls to it
         // fail at once while its owners, homes and file caches fail over (a hung component would hold each for the
         // whole call timeout); the failover paths take it from there as from a refused connection
+        // (on a thread of their own, in arrival order: failing calls closes sockets, never on the delivery thread)
         rpc.handle(org.legoos.net.protocol.gm.MemoryFailed.class, (q, ctx) -> {
             rpc.markDown(q.node(), "memory component " + q.node() + " was declared dead by the global manager",
                     java.time.Duration.ofMillis(Failover.WAIT_MILLIS));
             return Ack.INSTANCE;
-        });
+        }, memoryNotices);
         rpc.handle(org.legoos.net.protocol.gm.MemoryJoined.class, (q, ctx) -> {
             rpc.markUp(q.node());
             return Ack.INSTANCE;
-        });
+        }, memoryNotices);
     }
 
     /**
@@ -721,6 +725,7 @@ public final class ProcessMonitor implements AutoCloseable {
     @Override
     public void close() {
         starter.shutdownNow();
+        memoryNotices.shutdownNow();
         inputs.values().forEach(in -> in.close("processor " + rpc.name() + " stopped"));
         for (LegoProcess p : processes.values()) {
             p.kill();

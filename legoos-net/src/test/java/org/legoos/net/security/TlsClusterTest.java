@@ -167,6 +167,98 @@ class TlsClusterTest {
                 .hasMessageContaining("may not send P2M_CLOSE");
     }
 
+    /**
+     * A node declared dead may be hung, not gone: a synchronous call over TLS blocked reading its reply must end at
+     * once when the calls to it are failed, and failing them must not itself wait for that read (the processor fails
+     * them when the manager declares a memory component dead).
+     */
+    @Test
+    void failingTheCallsToANodeEndsABlockedTlsSyncCallWithoutWaitingForIt() throws Exception {
+        ca.issue("processor-hung", Role.PROCESSOR, List.of("127.0.0.1"), List.of(), Duration.ofDays(1));
+        RpcNode s = server("memory-1", new AtomicReference<>(), false);
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        open.add(handlers::shutdownNow);
+        s.handle(org.legoos.net.protocol.p2m.FileClose.class, (q, ctx) -> {
+            entered.countDown();
+            release.await(30, java.util.concurrent.TimeUnit.SECONDS); // hung
+            return new org.legoos.net.protocol.Ack();
+        }, handlers);
+        String at = s.listen("127.0.0.1:0");
+        RpcNode p = new RpcNode("p", new TcpTransport("p", TcpConfig.DEFAULT, ClusterTls.load(dir, "processor-hung")),
+                RpcNode.Config.DEFAULT.withSyncCalls(true));
+        open.add(p);
+        p.addPeer(1, at);
+        java.util.concurrent.CompletableFuture<Throwable> call = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> call.complete(org.assertj.core.api.Assertions.catchThrowable(
+                () -> p.call(1, new org.legoos.net.protocol.p2m.FileClose(1, "/f"), Duration.ofSeconds(30)))));
+        assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the call reached the handler").isTrue();
+
+        long t0 = System.nanoTime();
+        p.failCallsTo(1, "memory component 1 was declared dead");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("failing the calls, not waiting for the blocked read")
+                .isLessThan(Duration.ofSeconds(3));
+        assertThat(call.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                .isInstanceOfSatisfying(org.legoos.api.ComponentUnavailableException.class,
+                        e -> assertThat(e.status()).isEqualTo("UNAVAILABLE"));
+        release.countDown();
+    }
+
+    /**
+     * A peer that hangs after the handshake (SIGSTOP: its socket stays open, but it reads nothing and answers
+     * nothing): failing the calls to it ends at once a synchronous call blocked writing a request its full buffers no
+     * longer take (a processor's write-back of dirty pages to a stopped memory component). Closing the TLS socket
+     * waits for the lock the blocked writer holds, for as long as the peer sleeps, so the TCP socket under it is
+     * closed first; before, the processor's programs waited until the stopped component came back.
+     */
+    @Test
+    void failingTheCallsToAHungTlsPeerEndsASyncCallBlockedWritingToIt() throws Exception {
+        ca.issue("processor-stalled", Role.PROCESSOR, List.of("127.0.0.1"), List.of(), Duration.ofDays(1));
+        javax.net.ssl.SSLServerSocket hung = (javax.net.ssl.SSLServerSocket) ClusterTls.load(dir, "memory-1").jdkClient()
+                .getServerSocketFactory().createServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        open.add(hung);
+        java.util.concurrent.CountDownLatch greeted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread.ofPlatform().daemon().start(() -> {
+            try (java.net.Socket s = hung.accept()) {
+                s.setReceiveBufferSize(64 << 10);
+                java.io.InputStream in = s.getInputStream();
+                in.readNBytes(org.legoos.net.protocol.Hello.BYTES);
+                s.getOutputStream().write(org.legoos.net.protocol.Hello.encode().array());
+                s.getOutputStream().flush();
+                greeted.countDown();
+                release.await(); // then nothing: it reads no more, answers nothing
+            } catch (Exception e) {
+                greeted.countDown();
+            }
+        });
+        RpcNode p = new RpcNode("p", new TcpTransport("p", TcpConfig.DEFAULT, ClusterTls.load(dir, "processor-stalled")),
+                RpcNode.Config.DEFAULT.withSyncCalls(true));
+        open.add(p);
+        open.add(release::countDown);
+        p.addPeer(1, "127.0.0.1:" + hung.getLocalPort());
+        java.util.concurrent.CompletableFuture<Throwable> call = new java.util.concurrent.CompletableFuture<>();
+        java.nio.ByteBuffer data = java.nio.ByteBuffer.allocate(32 << 20); // far more than the sockets' buffers hold
+        Thread writer = Thread.ofPlatform().daemon().start(() -> call.complete(org.assertj.core.api.Assertions.catchThrowable(
+                () -> p.call(1, new org.legoos.net.protocol.p2m.FileWrite(1, "/f", 0, data), Duration.ofSeconds(20)))));
+        assertThat(greeted.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the peer took the connection").isTrue();
+        org.legoos.testkit.Await.until("the caller is blocked writing", Duration.ofSeconds(10),
+                () -> java.util.Arrays.stream(writer.getStackTrace()).anyMatch(f -> f.getMethodName().contains("write")));
+        Thread.sleep(300);
+
+        // (on a thread of its own: the old close blocked for as long as the peer slept)
+        java.util.concurrent.CompletableFuture<Void> failing = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            p.failCallsTo(1, "memory component 1 was declared dead");
+            failing.complete(null);
+        });
+        assertThat(failing).as("failing the calls").succeedsWithin(Duration.ofSeconds(3));
+        assertThat(call.get(3, java.util.concurrent.TimeUnit.SECONDS))
+                .isInstanceOfSatisfying(org.legoos.api.ComponentUnavailableException.class,
+                        e -> assertThat(e.status()).isEqualTo("UNAVAILABLE"));
+    }
+
     @Test
     void keysAreWrittenOwnerOnly() throws Exception {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("alice.key")))).isEqualTo("rw-------");

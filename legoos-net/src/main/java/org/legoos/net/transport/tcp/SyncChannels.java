@@ -72,6 +72,8 @@ final class SyncChannels implements AutoCloseable {
 
     private static final class SyncSocket {
         final Socket socket;
+        /** The TCP socket under {@link #socket} when that is a TLS socket (else the same one). */
+        final Socket plain;
         final InputStream in;
         final OutputStream out;
         final WeakReference<Thread> owner;
@@ -80,20 +82,33 @@ final class SyncChannels implements AutoCloseable {
         int soTimeout = -1;
         volatile boolean closed;
 
-        SyncSocket(Socket socket, Thread owner, InetSocketAddress to) throws IOException {
+        SyncSocket(Socket socket, Socket plain, Thread owner, InetSocketAddress to) throws IOException {
             this.socket = socket;
+            this.plain = plain;
             this.to = to;
             this.in = socket.getInputStream();
             this.out = socket.getOutputStream();
             this.owner = new WeakReference<>(owner);
         }
 
+        /**
+         * Closes the TCP socket first: a TLS socket's own close sends a close_notify and takes the socket's locks,
+         * which a thread blocked reading from a hung peer holds until its timeout, so closing it alone would block
+         * the closer (a delivery thread failing the calls to a node declared dead) for that long.
+         */
         void close() {
             closed = true;
             try {
-                socket.close();
+                plain.close();
             } catch (IOException ignored) {
                 // closing: nothing more to do
+            }
+            if (socket != plain) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing: nothing more to do
+                }
             }
         }
 
@@ -177,6 +192,7 @@ final class SyncChannels implements AutoCloseable {
         }
         sweep();
         Socket socket = transport.tls() != null ? new BufferedInputSocket() : new Socket();
+        Socket plain = socket;
         SyncSocket s;
         try {
             socket.setTcpNoDelay(true);
@@ -186,7 +202,7 @@ final class SyncChannels implements AutoCloseable {
             if (transport.tls() != null) {
                 socket = secure(socket, c, connectTimeout);
             }
-            s = new SyncSocket(socket, Thread.currentThread(), c.to());
+            s = new SyncSocket(socket, plain, Thread.currentThread(), c.to());
             greet(s, c.address(), System.nanoTime() + Math.max(1, config.connectTimeoutMillis()) * 1_000_000L);
         } catch (ProtocolVersionException | AccessDeniedException e) {
             try {
