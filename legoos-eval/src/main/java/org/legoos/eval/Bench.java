@@ -424,7 +424,9 @@ public final class Bench {
             find(rows, "classifier", dep, "28%").ifPresent(r -> target(t, "classifier at 28% ExCache vs full", dep, r, r.vsFull(), 1.68));
             for (WorkloadRow r : rows) {
                 if (r.deployment().equals(dep) && r.config().equals("full")) {
-                    target(t, r.workload() + " full ExCache vs plain-Java twin", dep, r, r.vsTwin(), 2.0);
+                    // issue 9 asks PageRank, the most access-bound, for 1.5x; the others keep the bench's first 2x
+                    target(t, r.workload() + " full ExCache vs plain-Java twin", dep, r, r.vsTwin(),
+                            r.workload().equals("pagerank") ? 1.5 : 2.0);
                 }
             }
         }
