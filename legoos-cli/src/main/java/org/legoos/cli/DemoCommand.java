@@ -33,6 +33,24 @@ final class DemoCommand implements Callable<Integer> {
             + "supports it; default).", defaultValue = "auto", converter = ProcessorModeConverter.class)
     org.legoos.api.ProcessorMode mode;
 
+    @Option(names = "--input", paramLabel = "WHERE", description = "Where word count reads its text: memory (copied into "
+            + "disaggregated memory first, as Phoenix maps its input and the paper measured it; default) or file (read through "
+            + "the vNode's file system: the working set is the hash tables alone, accessed at random).",
+            defaultValue = "memory", converter = InputConverter.class)
+    WordCountDemo.Input input;
+
+    /** Case-insensitive {@link WordCountDemo.Input}, with the valid values in the error. */
+    static final class InputConverter implements picocli.CommandLine.ITypeConverter<WordCountDemo.Input> {
+        @Override
+        public WordCountDemo.Input convert(String value) {
+            try {
+                return WordCountDemo.Input.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected memory or file, got '" + value + "'");
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (corpusMb < 1 || corpusMb > 4096) {
@@ -48,6 +66,6 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--vregion-mb must be a power of two, got " + vregionMb);
         }
         return new WordCountDemo(System.out, new WordCountDemo.Options((long) corpusMb << 20, seed, threads, cacheFraction,
-                (long) vregionMb << 20, mode)).run();
+                (long) vregionMb << 20, mode, input)).run();
     }
 }

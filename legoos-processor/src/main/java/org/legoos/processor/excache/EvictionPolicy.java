@@ -31,6 +31,16 @@ public interface EvictionPolicy {
     /** A line was installed at {@code way} of {@code set}. */
     void installed(int set, int way);
 
+    /**
+     * A line of a sequential stream was installed at {@code way} of {@code set} (a prefetched page, or a miss that
+     * continues a confirmed stream): likely used once, so a policy should evict it before the lines installed by
+     * other misses (Linux puts read-ahead pages on its inactive list for the same reason). The default treats it as
+     * any other line.
+     */
+    default void installedStreaming(int set, int way) {
+        installed(set, way);
+    }
+
     /** The line at {@code way} of {@code set} was dropped and is free now. */
     default void invalidated(int set, int way) {
     }

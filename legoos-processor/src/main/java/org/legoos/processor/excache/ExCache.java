@@ -700,18 +700,18 @@ public final class ExCache extends AbstractPageCache implements AutoCloseable {
     private int fillLocked(int set, int asid, long vpn) {
         misses.increment();
         if (prefetchState == null) {
-            return fillOneLocked(set, asid, vpn);
+            return fillOneLocked(set, asid, vpn, false);
         }
         Prefetch pf = prefetchState.get();
         int depth = pf.streams.onMiss(asid, vpn);
         if (depth == 0) {
-            return fillOneLocked(set, asid, vpn);
+            return fillOneLocked(set, asid, vpn, false);
         }
         long stride = pf.streams.stride();
         pf.filled = 0;
         try {
             int count = lockPrefetchSets(pf, set, asid, vpn, stride, depth);
-            return count == 0 ? fillOneLocked(set, asid, vpn) : fillBatchLocked(pf, set, asid, vpn, stride, count);
+            return count == 0 ? fillOneLocked(set, asid, vpn, true) : fillBatchLocked(pf, set, asid, vpn, stride, count);
         } finally {
             for (int i = pf.locked - 1; i >= 0; i--) {
                 setLocks[pf.sets[i]].unlock();
@@ -722,7 +722,7 @@ public final class ExCache extends AbstractPageCache implements AutoCloseable {
     }
 
     /** The demand fill alone: {@link #fillLocked} without prefetch. */
-    private int fillOneLocked(int set, int asid, long vpn) {
+    private int fillOneLocked(int set, int asid, long vpn, boolean streaming) {
         int way = chooseWay(set);
         int line = set * ways + way;
         Victim victim = evictForFillLocked(set, way);
@@ -739,7 +739,7 @@ public final class ExCache extends AbstractPageCache implements AutoCloseable {
             throw new IllegalStateException("LineBackend.fill returned null for asid " + asid + " vpn " + vpn);
         }
         filledLocked(result, victim.dirty(), line);
-        installLocked(set, way, asid, vpn);
+        installLocked(set, way, asid, vpn, streaming);
         return way;
     }
 
@@ -800,7 +800,7 @@ public final class ExCache extends AbstractPageCache implements AutoCloseable {
         }
         filledLocked(result.fill(), victim.dirty(), line);
         flushes.add(dirtyVictims);
-        installLocked(set, way, asid, vpn);
+        installLocked(set, way, asid, vpn, true); // a miss that continues a stream: its page is streamed too
         int n = result.prefetched();
         for (int i = 0; i < count; i++) {
             int s = pf.sets[i];
@@ -820,7 +820,7 @@ public final class ExCache extends AbstractPageCache implements AutoCloseable {
                 meta[m + HINT] = (long) s * ways + (w + 1) % ways;
             }
             publishLocked(s, w, asid, vpn + (i + 1) * stride);
-            policy.installed(s, w);
+            policy.installedStreaming(s, w);
         }
         if (n > 0) {
             prefetched.add(n);
@@ -953,13 +953,20 @@ public final class ExCache extends AbstractPageCache implements AutoCloseable {
         }
     }
 
-    /** Publishes the filled line at {@code way} of {@code set} for page (asid, vpn) and tells the policy. */
-    private void installLocked(int set, int way, int asid, long vpn) {
+    /**
+     * Publishes the filled line at {@code way} of {@code set} for page (asid, vpn) and tells the policy;
+     * {@code streaming} for a page of a sequential stream ({@link EvictionPolicy#installedStreaming}).
+     */
+    private void installLocked(int set, int way, int asid, long vpn, boolean streaming) {
         if (referenced != null) {
             referenced[set * ways + way] = 1;
         }
         publishLocked(set, way, asid, vpn);
-        policy.installed(set, way);
+        if (streaming) {
+            policy.installedStreaming(set, way);
+        } else {
+            policy.installed(set, way);
+        }
     }
 
     /**

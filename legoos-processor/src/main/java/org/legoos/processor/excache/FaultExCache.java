@@ -198,13 +198,17 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         final MemorySegment page;
         final MemorySegment victim;
         final MemorySegment[] prefetch;
+        /** The dirty victims of the prefetched pages' frames, written back in the batch that fetches the pages. */
+        final MemorySegment[] prefetchVictim;
 
         public Buffers(int prefetchPages) {
             page = arena.allocate(PAGE, PAGE);
             victim = arena.allocate(PAGE, PAGE);
             prefetch = new MemorySegment[prefetchPages];
+            prefetchVictim = new MemorySegment[prefetchPages];
             for (int i = 0; i < prefetchPages; i++) {
                 prefetch[i] = arena.allocate(PAGE, PAGE);
+                prefetchVictim[i] = arena.allocate(PAGE, PAGE);
             }
         }
 
@@ -351,6 +355,9 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                 : streams.computeIfAbsent((long) asid << 32 | (thread & 0xffffffffL),
                         k -> new StreamDetector(config.prefetchPages()));
         int[] lineFrames = null;
+        int reserved = 0; // lineFrames[0 .. reserved) are this miss's (frameAsid -1 until filled)
+        TaskPages[] aheadVictimTask = null; // the dirty victims of lineFrames, dropped from their tasks once written back
+        long[] aheadVictimVpn = null;
         try {
             // as the software ExCache: only a miss that continues a confirmed stream of the task's misses prefetches
             // (a random miss fetching the next pages would evict useful ones for pages nobody reads)
@@ -365,9 +372,9 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
             int n = depth > 0 ? backend.prefetchable(asid, vpn, stride, depth) : 0;
             zeroAhead = n == 0 && depth > 0 && (n = backend.zeroFillable(asid, vpn, stride, depth)) > 0;
             if (n > 0) {
-                lines = new ArrayList<>(n);
                 held = new ArrayList<>(n);
                 lineFrames = new int[n];
+                int chosen = 0;
                 for (int i = 0; i < n; i++) {
                     long pv = vpn + (i + 1) * stride;
                     if (pv < 0 || pv > MAX_VPN) {
@@ -381,22 +388,56 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                         }
                         held.add(l);
                     }
-                    int pf = find(ps, asid, pv) >= 0 ? -1 : prefetchFrame(ps, f);
+                    int pf = find(ps, asid, pv) >= 0 ? -1 : prefetchFrame(ps, f, lineFrames, chosen);
                     if (pf < 0) {
-                        break; // resident already, or only dirty victims: prefetch never writes back
+                        break; // resident already, or no frame in its set
                     }
-                    lineFrames[i] = pf;
-                    frameAsid[pf] = -1; // reserved for this prefetch while we hold the lock
-                    lines.add(new LineBackend.PrefetchLine(pv, buf.prefetch[i], 0, -1, null));
+                    lineFrames[chosen++] = pf;
+                    if (frameAsid[pf] == 0) {
+                        frameAsid[pf] = -1; // reserved for this prefetch while we hold the lock
+                        reserved = chosen;
+                    }
                 }
                 // Asked again with the sets locked, and only this answer counts: a munmap, mremap or brk of another
                 // thread unmaps its range in the mirror first and then drops the range's pages set by set, so a page
                 // still mapped now is dropped after we install it, and one unmapped since the first answer is not
                 // fetched (installing it would leave the old contents resident where the next mmap expects zeros).
-                int still = lines.isEmpty() ? 0 : Math.max(0, zeroAhead ? backend.zeroFillable(asid, vpn, stride, lines.size())
-                        : backend.prefetchable(asid, vpn, stride, lines.size()));
-                if (still < lines.size()) {
-                    lines = new ArrayList<>(lines.subList(0, still)); // the reserved frames are freed below
+                int still = chosen == 0 ? 0 : Math.max(0, Math.min(chosen, zeroAhead
+                        ? backend.zeroFillable(asid, vpn, stride, chosen) : backend.prefetchable(asid, vpn, stride, chosen)));
+                // A frame chosen for a page past that answer keeps its dirty victim (it was left untouched); one that was
+                // free or had a clean victim is reserved and freed below.
+                reserved = Math.max(reserved, still);
+                lines = new ArrayList<>(still);
+                for (int i = 0; i < still; i++) {
+                    int pf = lineFrames[i];
+                    long pv = vpn + (i + 1) * stride;
+                    if (frameAsid[pf] > 0) {
+                        // a dirty victim, as a miss's: protected against stores, copied out, written back in the batch
+                        // (one message per owner for all of them) before its frame takes the page, then dropped
+                        if (aheadVictimTask == null) {
+                            aheadVictimTask = new TaskPages[n];
+                            aheadVictimVpn = new long[n];
+                        }
+                        int va = frameAsid[pf];
+                        long vv = frameVpn[pf];
+                        TaskPages vt = tasks.get(va);
+                        MemorySegment data = null;
+                        if (vt != null) {
+                            vt.writeProtect(vv << SHIFT, true);
+                            vt.read(vv << SHIFT, buf.prefetchVictim[i]);
+                            data = buf.prefetchVictim[i];
+                            aheadVictimTask[i] = vt;
+                            aheadVictimVpn[i] = vv;
+                            flushes.increment();
+                        }
+                        int ps = pf / ways;
+                        free(ps, pf);
+                        evictions.increment();
+                        frameAsid[pf] = -1;
+                        lines.add(new LineBackend.PrefetchLine(pv, buf.prefetch[i], va, vv, data));
+                    } else {
+                        lines.add(new LineBackend.PrefetchLine(pv, buf.prefetch[i], 0, -1, null));
+                    }
                 }
             }
             LineBackend.BatchFill r;
@@ -412,6 +453,11 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                     }
                     free(set, f);
                     evictions.increment();
+                }
+                for (int i = 0; aheadVictimTask != null && i < aheadVictimTask.length; i++) {
+                    if (aheadVictimTask[i] != null) { // so are the prefetched pages' victims
+                        aheadVictimTask[i].drop(aheadVictimVpn[i] << SHIFT, PAGE);
+                    }
                 }
             }
             misses.increment();
@@ -434,7 +480,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                 dirty = true; // a store is expected: spare the task its write-protect fault
                 writableAhead.increment();
             }
-            install(t, asid, vpn, f, buf.page, dirty);
+            install(t, asid, vpn, f, buf.page, dirty, depth > 0);
             for (int i = 0; i < r.prefetched(); i++) {
                 long pv = vpn + (i + 1) * stride;
                 // zero-filled ahead pages of a storing task are installed writable, as the missed page
@@ -442,7 +488,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                 if (dirtyAhead) {
                     writableAhead.increment();
                 }
-                install(t, asid, pv, lineFrames[i], buf.prefetch[i], dirtyAhead);
+                install(t, asid, pv, lineFrames[i], buf.prefetch[i], dirtyAhead, true);
             }
             installedAhead = r.prefetched();
             if (r.prefetched() > 0) {
@@ -460,7 +506,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
             if (frameAsid[f] == -1) {
                 frameAsid[f] = 0; // the fill failed
             }
-            for (int i = 0; lineFrames != null && i < lineFrames.length; i++) {
+            for (int i = 0; i < reserved; i++) {
                 if (frameAsid[lineFrames[i]] == -1) {
                     frameAsid[lineFrames[i]] = 0; // reserved and not filled
                 }
@@ -472,17 +518,27 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     }
 
     /**
-     * A frame of {@code set} for a prefetched page: a free one, or the policy's victim if it is clean (dropped without
-     * write-back), else -1; never {@code missFrame}, the missed page's. Caller holds the set's lock.
+     * A frame of {@code set} for a prefetched page: a free one, or the policy's victim. A clean victim is dropped at
+     * once; a dirty one is left as it is (the caller writes it back in the batch, if the page is still fetched). -1
+     * if the victim is {@code missFrame} (the missed page's), reserved, or one of {@code chosen[0 .. count)}. Caller
+     * holds the set's lock.
      */
-    private int prefetchFrame(int set, int missFrame) {
+    private int prefetchFrame(int set, int missFrame, int[] chosen, int count) {
         int f = freeFrame(set);
         if (f >= 0) {
             return f;
         }
         f = set * ways + policy.victim(set, referenced);
-        if (f == missFrame || frameAsid[f] <= 0 || (frameFlags[f] & DIRTY) != 0) {
+        if (f == missFrame || frameAsid[f] <= 0) {
             return -1;
+        }
+        for (int i = 0; i < count; i++) {
+            if (chosen[i] == f) {
+                return -1;
+            }
+        }
+        if ((frameFlags[f] & DIRTY) != 0) {
+            return f;
         }
         if (frameFlags[f] == 0) {
             stores.unstored(frameAsid[f]);
@@ -496,7 +552,7 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         return f;
     }
 
-    private void install(TaskPages t, int asid, long vpn, int f, MemorySegment data, boolean dirty) {
+    private void install(TaskPages t, int asid, long vpn, int f, MemorySegment data, boolean dirty, boolean streaming) {
         if (!t.install(vpn << SHIFT, data, !dirty)) {
             t.wake(vpn << SHIFT);
         }
@@ -504,9 +560,13 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         frameVpn[f] = vpn;
         frameFlags[f] = (byte) (dirty ? DIRTY | WRITABLE : 0);
         int set = f / ways;
-        policy.installed(set, f - set * ways);
+        if (streaming) {
+            policy.installedStreaming(set, f - set * ways);
+        } else {
+            policy.installed(set, f - set * ways);
+        }
         if (referenced != null) {
-            referenced[f] = 1;
+            referenced[f] = (byte) (streaming ? 0 : 1); // a streamed page gets no second chance (no hit is seen here)
         }
     }
 

@@ -87,6 +87,38 @@ class ExCachePrefetchTest {
         }
     }
 
+    /**
+     * A scan through more memory than the cache holds, interleaved with a small working set used over and over: the
+     * scan's pages are installed as streamed and go first, so after its first round the working set stays cached
+     * (with plain FIFO every page the scan brings in pushes out the oldest line, a working-set page as often as not:
+     * 401 misses of the working set here).
+     */
+    @Test
+    void aScanLargerThanTheCacheEvictsItsOwnPagesNotTheWorkingSetBesideIt() {
+        int scanPages = 1024;
+        int hotFirst = 2000;
+        int hotPages = 32; // two lines of each of the 16 sets; the scan keeps the other two
+        ModelBackend backend = new ModelBackend();
+        preload(backend, 0, scanPages);
+        preload(backend, hotFirst, hotFirst + hotPages);
+        try (ExCache cache = cache(16, 4, backend)) {
+            int[] order = new SplittableRandom(5).ints(0, hotPages).distinct().limit(hotPages).toArray();
+            for (int h : order) { // first used in a random order, as a hash table's pages (a sequential first pass
+                readPage(cache, hotFirst + h); // would be taken for a stream, its pages for streamed ones)
+            }
+            long hotMisses = 0;
+            for (int p = 0; p < scanPages; p++) {
+                readPage(cache, p);
+                long before = cache.stats().misses();
+                readPage(cache, hotFirst + p % hotPages);
+                hotMisses += cache.stats().misses() - before;
+            }
+            assertThat(hotMisses).as("misses of the working set during the scan").isZero();
+            assertThat(cache.stats().misses()).as("the scan is still prefetched").isLessThan(hotPages + scanPages / 8);
+            cache.checkInvariants();
+        }
+    }
+
     @Test
     void stridedAndDescendingScansArePrefetchedToo() {
         int pages = 600;

@@ -316,17 +316,34 @@ class ExCacheTest {
 
     @Test
     void fifoEvictsTheOldestInstalledLine() {
+        // scattered pages: misses in a sequence (0, 1, 2, ...) would be a stream, whose lines go first
         try (ExCache cache = oneSet(3, Policy.FIFO, new ModelBackend())) {
             cache.getLong(ASID, page(0));
-            cache.getLong(ASID, page(1));
-            cache.getLong(ASID, page(2));
-            cache.getLong(ASID, page(0)); // a hit does not matter to FIFO
-            cache.getLong(ASID, page(3));
-            assertThat(cache.isCached(ASID, page(0))).isFalse();
+            cache.getLong(ASID, page(9));
             cache.getLong(ASID, page(4));
-            assertThat(cache.isCached(ASID, page(1))).isFalse();
-            assertThat(cache.isCached(ASID, page(2))).isTrue();
+            cache.getLong(ASID, page(0)); // a hit does not matter to FIFO
+            cache.getLong(ASID, page(17));
+            assertThat(cache.isCached(ASID, page(0))).isFalse();
+            cache.getLong(ASID, page(30));
+            assertThat(cache.isCached(ASID, page(9))).isFalse();
+            assertThat(cache.isCached(ASID, page(4))).isTrue();
         }
+    }
+
+    @Test
+    void fifoEvictsStreamedLinesFirstInTheirOwnOrder() {
+        Fifo fifo = new Fifo(2, 4);
+        fifo.installed(1, 0);
+        fifo.installedStreaming(1, 1);
+        fifo.installed(1, 2);
+        fifo.installedStreaming(1, 3);
+        assertThat(fifo.victim(1, null)).as("the older streamed line").isEqualTo(1);
+        fifo.installed(1, 1);
+        assertThat(fifo.victim(1, null)).as("the other streamed line").isEqualTo(3);
+        fifo.installed(1, 3);
+        assertThat(fifo.victim(1, null)).as("then plain FIFO").isEqualTo(0);
+        fifo.installedStreaming(0, 2); // sets are independent
+        assertThat(fifo.victim(1, null)).isEqualTo(0);
     }
 
     @Test

@@ -168,6 +168,94 @@ class FaultExCacheTest {
         assertThat(cache.residentPages()).isZero();
     }
 
+    /**
+     * A stream of loads and stores through a cache full of dirty pages (a sequential update, a copy into memory): each
+     * prefetched page's frame holds a dirty victim. Those victims are written back in the batch that fetches the
+     * pages, so the stream keeps its prefetch (before: prefetch stopped at the first dirty victim, one fault per page).
+     * A batch that fails after writing its victims back poisons only the missed page and loses no store.
+     */
+    @Test
+    void aStreamThroughDirtyPagesKeepsItsPrefetchAndABatchThatFailsLosesNoStore() {
+        ModelBackend backend = new ModelBackend(1 << 20, 1);
+        FaultExCache cache = new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1L)
+                .withPrefetchPages(4), backend, 4);
+        FakeTask t = task(cache, 1);
+        long base = 1L << 40;
+        int pages = 256;
+        for (int p = 0; p < pages; p++) {
+            t.store(base + (long) p * PAGE, p + 1);
+        }
+        long missesBefore = cache.stats().misses();
+        for (int p = 0; p < pages; p++) {
+            long va = base + (long) p * PAGE;
+            assertThat(t.load(va)).as("page %d", p).isEqualTo(p + 1);
+            t.store(va, p + 1001);
+        }
+        assertThat(cache.stats().misses() - missesBefore).as("misses of the update pass").isLessThan(pages / 3);
+        assertThat(backend.prefetchVictimFlushes.get()).isGreaterThan(pages / 2);
+        assertThat(backend.overlaps.get()).isZero();
+
+        backend.failNextBatch(new IllegalStateException("memory component 3 lost"));
+        int poisonedAt = -1;
+        for (int p = 0; p < pages && poisonedAt < 0; p++) {
+            long va = base + (long) p * PAGE;
+            if (!t.resident.containsKey(va)) {
+                cache.fault(1, va, false, false, t.buf);
+                if (t.poisoned.contains(va)) {
+                    poisonedAt = p;
+                    break;
+                }
+            }
+            assertThat(t.load(va)).as("page %d", p).isEqualTo(p + 1001);
+            t.store(va, p + 2001);
+        }
+        assertThat(poisonedAt).as("the failed batch poisoned its missed page").isPositive();
+        assertThat(cache.failure(1)).hasMessageContaining("memory component 3 lost");
+        for (int p = 0; p < pages; p++) {
+            if (p != poisonedAt) {
+                assertThat(t.load(base + (long) p * PAGE)).as("page %d", p).isEqualTo(p < poisonedAt ? p + 2001 : p + 1001);
+            }
+        }
+        assertThat(cache.residentPages()).isEqualTo(t.resident.size()).isLessThanOrEqualTo(16);
+    }
+
+    /**
+     * As {@code ExCachePrefetchTest}'s twin for the software ExCache: a scan through more memory than the cache holds,
+     * beside a working set used over and over, evicts the scan's own pages (installed as streamed), not the working
+     * set's, although no hit is ever seen here.
+     */
+    @Test
+    void aScanLargerThanTheCacheEvictsItsOwnPagesNotTheWorkingSetBesideIt() {
+        ModelBackend backend = new ModelBackend(1 << 20, 1);
+        long base = 1L << 40;
+        int scanPages = 1024;
+        int hotFirst = 4096;
+        int hotPages = 32; // two frames of each of the 16 sets; the scan keeps the other two
+        for (int p : new int[] {0, hotFirst}) {
+            for (int i = 0; i < (p == 0 ? scanPages : hotPages); i++) {
+                byte[] page = new byte[PAGE];
+                MemorySegment.ofArray(page).set(ModelBackend.LONG_LE, 0, p + i + 1L);
+                backend.put(1, (base >>> 12) + p + i, page);
+            }
+        }
+        FaultExCache cache = new FaultExCache(new ExCacheConfig(64L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1L)
+                .withPrefetchPages(16), backend, 4);
+        FakeTask t = task(cache, 1);
+        for (int h : new Random(5).ints(0, hotPages).distinct().limit(hotPages).toArray()) {
+            assertThat(t.load(base + (long) (hotFirst + h) * PAGE)).isEqualTo(hotFirst + h + 1L); // in a random order
+        }
+        int hotFaults = 0;
+        for (int p = 0; p < scanPages; p++) {
+            assertThat(t.load(base + (long) p * PAGE)).isEqualTo(p + 1L);
+            int before = t.faults;
+            int h = hotFirst + p % hotPages;
+            assertThat(t.load(base + (long) h * PAGE)).isEqualTo(h + 1L);
+            hotFaults += t.faults - before;
+        }
+        assertThat(hotFaults).as("faults of the working set during the scan (415 with plain FIFO)").isZero();
+        assertThat(cache.stats().misses()).as("the scan is still prefetched").isLessThan(hotPages + scanPages / 8);
+    }
+
     /** 16 pages in 4 sets of 4 ways over a model backend, no prefetch. */
     private static FaultExCache smallCache() {
         return new FaultExCache(new ExCacheConfig(16L * PAGE, 4, ExCacheConfig.Policy.FIFO, 1L), new ModelBackend(64, 2), 4);

@@ -189,9 +189,13 @@ class ExCacheBackendPrefetchTest {
     }
 
     /** Pushes every page of the cache out by touching 64 never-written pages elsewhere. */
+    /**
+     * Touches twice the cache's worth of other pages in a random order: a sequential scan would not do, its pages are
+     * streamed ones and evict each other before anything else.
+     */
     private void evictEverything() {
-        long other = space.mmap(64L * PAGE);
-        for (int p = 0; p < 64; p++) {
+        long other = space.mmap(128L * PAGE);
+        for (int p : new java.util.Random(7).ints(0, 128).distinct().limit(128).toArray()) {
             space.getLong(other + (long) p * PAGE);
         }
     }
@@ -422,7 +426,9 @@ class ExCacheBackendPrefetchTest {
             }
             memory.refuseFlushesOf = PID + 1;
             long mine = space.mmap(256L * PAGE);
-            for (int p = 0; p < 256; p++) { // evicts their lines: deferred, then sent in batches by this thread
+            // evicts all their lines: deferred, then sent in batches by this thread (in a random order: a sequential
+            // pass would be a stream, whose lines evict each other first and leave their first few lines cached)
+            for (int p : new java.util.Random(11).ints(0, 256).distinct().limit(256).toArray()) {
                 space.putLong(mine + (long) p * PAGE, p);
             }
             space.msync(mine, 256L * PAGE);
