@@ -16,7 +16,8 @@ import org.legoos.api.LegoProgram;
  *     {@code msync}s the region: every page now lives on the memory component, and the lines the ExCache still
  *     holds are clean.</li>
  * <li><b>Make the cache cold.</b> Maps a scratch region of {@code scratchBytes} (default: as large as the region)
- *     and loads one value from each of its pages. Those pages were never written, so each load is a local
+ *     and loads one value from each of its pages, in a random order (a pass in address order would be a stream, whose
+ *     lines the ExCache evicts first, among themselves). Those pages were never written, so each load is a local
  *     zero-fill (no round trip, nothing stored on the memory component) that installs a clean line and evicts
  *     whatever the set held, the region's lines included. Then the scratch region is unmapped, which drops its
  *     lines without write-back: the ExCache holds nothing of this process, as after dropping a CPU cache. For
@@ -78,8 +79,8 @@ public final class SeqLoadProgram implements LegoProgram {
         // 2. cold cache: clean zero-filled scratch lines evict the region's lines, then unmapping drops them
         long scratch = mem.mmap(scratchBytes);
         long zero = 0;
-        for (long q = 0; q < scratchBytes / PAGE; q++) {
-            zero |= mem.getLong(scratch + q * PAGE);
+        for (int q : shuffledPages(scratchBytes / PAGE)) {
+            zero |= mem.getLong(scratch + (long) q * PAGE);
         }
         mem.munmap(scratch, scratchBytes);
         if (zero != 0) {
@@ -143,5 +144,24 @@ public final class SeqLoadProgram implements LegoProgram {
         ctx.out().flush();
         mem.munmap(base, regionBytes);
         return verified ? 0 : 2;
+    }
+
+    /** {@code 0 .. n-1} in a random order (fixed seed: runs are comparable). */
+    static int[] shuffledPages(long n) {
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("too many scratch pages: " + n);
+        }
+        int[] order = new int[(int) n];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Random rnd = new java.util.Random(42);
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
     }
 }
