@@ -62,8 +62,9 @@ import org.slf4j.LoggerFactory;
  * <p>The protocol, written by a bash launcher with {@code /dev/tcp} and {@code printf}: every connection starts with
  * NUL-terminated fields, {@link #PROTOCOL}, the secret, and a kind:
  * <ul>
- *   <li>{@code run}, stdin ({@code tty} or {@code pipe}), stderr ({@code tty} or {@code pipe}), the working directory,
- *       the argument count, the arguments: the agent answers {@code OK <id>} (a line) and waits for the launcher to
+ *   <li>{@code run}, stdin ({@code tty} or {@code pipe}), stderr ({@code tty} or {@code pipe}), the terminal's width in
+ *       columns for usage help ({@code 0}: unknown, 80 then), the working directory, the argument count, the arguments:
+ *       the agent answers {@code OK <id>} (a line) and waits for the launcher to
  *       connect the command's stdout and stderr; {@code REFUSED} or {@code ELSEWHERE} (a line) mean "run it
  *       yourself", before anything ran. While the command runs the agent may send {@code IN} (the command reads its
  *       stdin: connect it) and the launcher may send {@code KILL} (Ctrl-C or SIGTERM: the command's interrupt
@@ -77,13 +78,20 @@ import org.slf4j.LoggerFactory;
  * A wrong protocol or secret gets {@code DENIED} and nothing else.
  */
 final class ClientAgent implements Closeable {
-    static final String PROTOCOL = "lego-agent/1";
+    static final String PROTOCOL = "lego-agent/2";
 
     /** The agent's port, secret and pid, in the run directory. */
     static final String FILE = "agent";
 
-    /** The commands the agent runs: those that only talk to the cluster and print (never start or stop components). */
-    static final Set<String> COMMANDS = Set.of("run", "status", "ps", "kill", "ls", "cat", "cp", "rm", "vnode");
+    /**
+     * The commands the agent runs: those that only talk to the cluster and print (never start or stop components), and
+     * help and version.
+     */
+    static final Set<String> COMMANDS = Set.of("run", "status", "ps", "kill", "ls", "cat", "cp", "rm", "vnode",
+            "help", "--help", "-h", "--version", "-V");
+
+    /** The widest terminal the agent lays help out for; a wider claim is refused as garbage. */
+    private static final int MAX_COLUMNS = 10_000;
 
     /** How long the launcher has to connect a command's streams after {@code OK}. */
     private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(10);
@@ -274,15 +282,18 @@ final class ClientAgent implements Closeable {
     private void run(Socket control, InputStream in) throws IOException {
         boolean inTty = "tty".equals(field(in));
         boolean errTty = "tty".equals(field(in));
+        String columnsField = field(in);
         String dir = field(in);
         int argc;
+        int columns;
         try {
             argc = Integer.parseInt(field(in));
+            columns = Integer.parseInt(columnsField);
         } catch (NumberFormatException e) {
             line(control, "DENIED");
             return;
         }
-        if (argc < 1 || argc > MAX_ARGS) {
+        if (argc < 1 || argc > MAX_ARGS || columns < 0 || columns > MAX_COLUMNS) {
             line(control, "DENIED");
             return;
         }
@@ -313,7 +324,7 @@ final class ClientAgent implements Closeable {
                 return;
             }
             Thread.ofVirtual().name("agent-control").start(() -> session.listen(in));
-            int code = session.run(args, inTty, errTty, out, err);
+            int code = session.run(args, inTty, errTty, columns, out, err);
             line(control, "EXIT " + code);
         } finally {
             sessions.remove(session.id);
@@ -353,14 +364,15 @@ final class ClientAgent implements Closeable {
             this.control = control;
         }
 
-        int run(String[] args, boolean inTty, boolean errTty, Socket outSocket, Socket errSocket) {
+        int run(String[] args, boolean inTty, boolean errTty, int columns, Socket outSocket, Socket errSocket) {
             thread = Thread.currentThread();
             Charset charset = outputCharset();
             int code;
             try (outSocket; errSocket) {
                 PrintStream out = new PrintStream(new BufferedOutputStream(outSocket.getOutputStream()), true, charset);
                 PrintStream err = new PrintStream(new BufferedOutputStream(errSocket.getOutputStream()), true, charset);
-                Io io = new Io(new Stdin(this), inTty, out, err, errTty, false, this::onInterrupt, connections);
+                Io io = new Io(new Stdin(this), inTty, out, err, errTty, false, this::onInterrupt, connections)
+                        .withHelpColumns(columns);
                 try {
                     code = Lego.run(io, args);
                 } catch (RuntimeException | Error e) {

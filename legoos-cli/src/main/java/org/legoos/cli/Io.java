@@ -23,6 +23,8 @@ final class Io {
     private final boolean system;
     private final Function<Runnable, AutoCloseable> interruptHooks;
     private final ClusterConnector connector;
+    /** The terminal's width for usage help when the caller knows it (the client agent's launcher), else 0. */
+    private final int helpColumns;
 
     /** Without input: stdin reads as an empty terminal (so {@code lego run} sends none unless told to). */
     Io(PrintStream out, PrintStream err, boolean errIsTerminal, boolean system, Function<Runnable, AutoCloseable> interruptHooks) {
@@ -36,6 +38,16 @@ final class Io {
 
     Io(InputStream in, boolean inIsTerminal, PrintStream out, PrintStream err, boolean errIsTerminal, boolean system,
        Function<Runnable, AutoCloseable> interruptHooks, ClusterConnector connector) {
+        this(in, inIsTerminal, out, err, errIsTerminal, system, interruptHooks, connector, 0);
+    }
+
+    private Io(InputStream in, boolean inIsTerminal, PrintStream out, PrintStream err, boolean errIsTerminal,
+               boolean system, Function<Runnable, AutoCloseable> interruptHooks, ClusterConnector connector,
+               int helpColumns) {
+        if (helpColumns < 0) {
+            throw new IllegalArgumentException("columns must be >= 0, got " + helpColumns);
+        }
+        this.helpColumns = helpColumns;
         this.connector = Objects.requireNonNull(connector, "connector");
         this.in = Objects.requireNonNull(in, "in");
         this.inIsTerminal = inIsTerminal;
@@ -97,6 +109,19 @@ final class Io {
         }
         java.io.Console c = System.console();
         return c != null && c.isTerminal();
+    }
+
+    /**
+     * This Io with usage help {@code columns} wide (0: picocli finds the terminal's width itself, which only works in
+     * the terminal's own process).
+     */
+    Io withHelpColumns(int columns) {
+        return new Io(in, inIsTerminal, out, err, errIsTerminal, system, interruptHooks, connector, columns);
+    }
+
+    /** See {@link #withHelpColumns}. */
+    int helpColumns() {
+        return helpColumns;
     }
 
     /** Input for the command ({@code lego run} forwards it to the program). */

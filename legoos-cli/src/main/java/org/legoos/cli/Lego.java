@@ -78,6 +78,9 @@ public final class Lego implements Runnable {
     }
 
     /** Parses and runs one command line; returns the exit code. */
+    /** The narrowest usage help picocli lays out. */
+    static final int MIN_HELP_COLUMNS = 55;
+
     static int run(Io io, String... args) {
         return commandLine(io, args).execute(args);
     }
@@ -114,7 +117,11 @@ public final class Lego implements Runnable {
                 throw new IllegalStateException("cannot create the command " + c.getName(), e);
             }
         }
-        cl.setUsageHelpAutoWidth(true);
+        if (io.helpColumns() > 0) {
+            cl.setUsageHelpWidth(Math.max(MIN_HELP_COLUMNS, io.helpColumns()));
+        } else {
+            cl.setUsageHelpAutoWidth(true);
+        }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));

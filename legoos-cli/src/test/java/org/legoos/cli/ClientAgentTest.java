@@ -87,10 +87,15 @@ class ClientAgentTest {
         volatile boolean askedForStdin;
 
         Launcher(byte[] stdin, boolean inTty, String... args) throws IOException {
+            this(stdin, inTty, 0, args);
+        }
+
+        /** {@code columns}: the terminal's width the launcher found for usage help, 0 if none. */
+        Launcher(byte[] stdin, boolean inTty, int columns, String... args) throws IOException {
             this.stdin = stdin;
             control = connect();
             List<String> request = new ArrayList<>(List.of(ClientAgent.PROTOCOL, agent.secretHex(), "run", inTty ? "tty" : "pipe",
-                    "pipe", Path.of("").toAbsolutePath().toString(), Integer.toString(args.length)));
+                    "pipe", Integer.toString(columns), Path.of("").toAbsolutePath().toString(), Integer.toString(args.length)));
             request.addAll(List.of(args));
             send(control, request.toArray(String[]::new));
             String reply = line(control.getInputStream());
@@ -206,6 +211,29 @@ class ClientAgentTest {
     }
 
     @Test
+    void helpAndVersionComeFromTheAgentLaidOutForTheLaunchersTerminal() throws Exception {
+        for (String[] command : List.of(new String[] {"--help"}, new String[] {"-h"}, new String[] {"help", "run"},
+                new String[] {"--version"}, new String[] {"-V"}, new String[] {"status", "--help"})) {
+            assertThat(new Launcher(new byte[0], true, command).result()).as("lego %s", String.join(" ", command))
+                    .isEqualTo(direct(Cli.run(command)));
+        }
+        Result standard = direct(Cli.run("--help"));
+        Result wide = new Launcher(new byte[0], true, 150, "--help").result();
+        Result narrow = new Launcher(new byte[0], true, 20, "--help").result();
+        assertThat(widest(standard.out())).isLessThanOrEqualTo(80);
+        assertThat(widest(wide.out())).as(wide.out()).isGreaterThan(80).isLessThanOrEqualTo(150);
+        assertThat(widest(narrow.out())).as("at least picocli's narrowest layout").isLessThanOrEqualTo(Lego.MIN_HELP_COLUMNS);
+        for (Result r : List.of(wide, narrow)) { // the same text, laid out differently (narrow breaks at punctuation too)
+            assertThat(r.code()).isZero();
+            assertThat(r.out().replaceAll("\\s+", "")).isEqualTo(standard.out().replaceAll("\\s+", ""));
+        }
+    }
+
+    private static int widest(String text) {
+        return text.lines().mapToInt(String::length).max().orElse(0);
+    }
+
+    @Test
     void commandsPrintAndExitThroughTheAgentAsInAJvmOfTheirOwn() throws Exception {
         for (String[] command : List.of(
                 new String[] {"run", "--vnode", "agent", "exit", "7", "hello", "--not-an-option", "-x"},
@@ -314,16 +342,22 @@ class ClientAgentTest {
                 .isEqualTo("rw-------");
         assertThat(Files.readString(runDir.resolve(ClientAgent.FILE)))
                 .isEqualTo(agent.port() + " " + agent.secretHex() + " " + ProcessHandle.current().pid() + "\n");
-        assertThat(request(ClientAgent.PROTOCOL, "0".repeat(64), "run", "pipe", "pipe", Path.of("").toAbsolutePath().toString(),
-                "1", "status")).isEqualTo("DENIED");
-        assertThat(request("lego-agent/0", agent.secretHex(), "stop")).isEqualTo("DENIED");
-        assertThat(request(ClientAgent.PROTOCOL, agent.secretHex(), "run", "pipe", "pipe", elsewhere.toString(), "1", "status"))
-                .isEqualTo("ELSEWHERE");
+        String here = Path.of("").toAbsolutePath().toString();
+        assertThat(request(ClientAgent.PROTOCOL, "0".repeat(64), "run", "pipe", "pipe", "0", here, "1", "status"))
+                .isEqualTo("DENIED");
+        assertThat(request("lego-agent/1", agent.secretHex(), "stop")).as("the protocol before the width field")
+                .isEqualTo("DENIED");
+        assertThat(request(ClientAgent.PROTOCOL, agent.secretHex(), "run", "pipe", "pipe", "0", elsewhere.toString(), "1",
+                "status")).isEqualTo("ELSEWHERE");
         for (String command : List.of("up", "down", "manager", "agent", "bench")) {
-            assertThat(request(ClientAgent.PROTOCOL, agent.secretHex(), "run", "pipe", "pipe",
-                    Path.of("").toAbsolutePath().toString(), "1", command)).as(command).isEqualTo("REFUSED");
+            assertThat(request(ClientAgent.PROTOCOL, agent.secretHex(), "run", "pipe", "pipe", "0", here, "1", command))
+                    .as(command).isEqualTo("REFUSED");
         }
-        assertThat(request(ClientAgent.PROTOCOL, agent.secretHex(), "run", "pipe", "pipe", ".", "-1")).isEqualTo("DENIED");
+        assertThat(request(ClientAgent.PROTOCOL, agent.secretHex(), "run", "pipe", "pipe", "0", ".", "-1")).isEqualTo("DENIED");
+        for (String columns : List.of("-1", "10001", "wide", "")) {
+            assertThat(request(ClientAgent.PROTOCOL, agent.secretHex(), "run", "pipe", "pipe", columns, here, "1", "status"))
+                    .as("columns '%s'", columns).isEqualTo("DENIED");
+        }
         // a second agent for the same run directory does not start
         assertThat(ClientAgent.start(runDir, Path.of(""), Duration.ofMinutes(1))).isEmpty();
         assertThat(viaAgent("status").code()).isZero();

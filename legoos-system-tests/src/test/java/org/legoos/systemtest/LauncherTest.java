@@ -104,6 +104,12 @@ class LauncherTest {
             Result missing = lego(dir, only, Path.of("/dev/null"), "run", "--vnode", "v", "nosuch");
             assertThat(missing.code()).isEqualTo(1);
             assertThat(missing.stderr()).startsWith("lego: program nosuch not found");
+            // help and version from the running agent too, the same text as a JVM's (no terminal here: 80 columns)
+            for (String flag : java.util.List.of("--help", "--version")) {
+                Result viaAgent = lego(dir, only, Path.of("/dev/null"), flag);
+                assertThat(viaAgent).as(flag).isEqualTo(lego(dir, java.util.Map.of("LEGO_AGENT", "0"), Path.of("/dev/null"), flag));
+                assertThat(viaAgent.code()).isZero();
+            }
 
             Result stop = lego(dir, "agent", "--stop");
             assertThat(stop.stdout()).contains("stopped");
@@ -111,6 +117,10 @@ class LauncherTest {
             Result none = lego(dir, only, Path.of("/dev/null"), "status");
             assertThat(none.code()).isEqualTo(1);
             assertThat(none.stderr()).contains("no client agent ran this command");
+            Result noHelp = lego(dir, only, Path.of("/dev/null"), "--help");
+            assertThat(noHelp.code()).isEqualTo(1);
+            assertThat(noHelp.stderr()).contains("no client agent ran this command");
+            assertThat(agentFile).as("help starts no agent").doesNotExist();
         } finally {
             lego(dir, "agent", "--stop");
         }
