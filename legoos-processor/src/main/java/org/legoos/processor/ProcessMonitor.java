@@ -119,10 +119,14 @@ public final class ProcessMonitor implements AutoCloseable {
                 .stream().filter(m -> m.role() == org.legoos.api.ComponentRole.MEMORY
                         && m.state() == org.legoos.api.ComponentState.ALIVE)
                 .mapToInt(org.legoos.net.protocol.gm.ComponentInfo::nodeId).toArray());
-        this.excache = new ExCache(config.excache(), backend);
-        this.faultCache = new org.legoos.processor.excache.FaultExCache(config.excache(), backend, config.maxProcesses() + 1);
         this.client = new ProcessClient(rpc, managerNode);
         this.mode = HostSupport.decide(config.mode());
+        // the mode's ExCache alone: thread mode's holds the whole budget as one zeroed slab, which in process mode
+        // (whose pages live in the tasks) doubled the component's memory for nothing
+        boolean processMode = mode.mode() == ProcessorMode.PROCESS;
+        this.excache = processMode ? null : new ExCache(config.excache(), backend);
+        this.faultCache = processMode
+                ? new org.legoos.processor.excache.FaultExCache(config.excache(), backend, config.maxProcesses() + 1) : null;
         this.launcher = mode.mode() == ProcessorMode.PROCESS
                 ? new TaskLauncher(TaskLauncher.defaultCacheDir(), config.taskHeapBytes(), mode.sandboxOptional(), true,
                 config.warmTasks()) : null;
@@ -215,13 +219,18 @@ public final class ProcessMonitor implements AutoCloseable {
         return mode.reason();
     }
 
-    public ExCache excache() {
-        return excache;
-    }
-
     /** The counters of this component's ExCache: the software one in thread mode, the resident task pages in process mode. */
     public ExCacheStats excacheStats() {
-        return mode() == ProcessorMode.PROCESS ? faultCache.stats() : excache.stats();
+        return faultCache != null ? faultCache.stats() : excache.stats();
+    }
+
+    /** Starts the counters of {@link #excacheStats} from zero. */
+    public void resetExCacheStats() {
+        if (faultCache != null) {
+            faultCache.resetStats();
+        } else {
+            excache.resetStats();
+        }
     }
 
     /** The ExCache's line backend: misses and flushes to memory components, and their failover counters. */
@@ -231,6 +240,9 @@ public final class ProcessMonitor implements AutoCloseable {
 
     /** Process mode's ExCache (the resident pages of the task JVMs). */
     public org.legoos.processor.excache.FaultExCache faultCache() {
+        if (faultCache == null) {
+            throw new IllegalStateException(rpc.name() + " runs processes in thread mode: it has no fault-driven ExCache");
+        }
         return faultCache;
     }
 
@@ -605,7 +617,7 @@ public final class ProcessMonitor implements AutoCloseable {
         closeInput(p.pid);
         processes.remove(p.pid);
         log.info("exit pid={} code={}{} (processor's ExCache so far: {})", p.pid, code, error.isEmpty() ? "" : " error=" + error,
-                excache.stats());
+                excacheStats());
         reportExit(p.pid, p.vnode.id(), code, error, ctx);
     }
 
@@ -736,6 +748,11 @@ public final class ProcessMonitor implements AutoCloseable {
         if (launcher != null) {
             launcher.close();
         }
-        excache.close();
+        if (excache != null) {
+            excache.close();
+        }
+        if (faultCache != null) {
+            faultCache.close();
+        }
     }
 }

@@ -142,7 +142,7 @@ public final class WordCountDemo {
         ProcessMonitor pm = cluster.processors().get(0);
         List<MemoryMonitor> mems = cluster.memories();
         AtomicLongArray peak = new AtomicLongArray(mems.size());
-        pm.excache().resetStats();
+        pm.resetExCacheStats();
         Thread sampler = Thread.ofPlatform().daemon().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 for (int i = 0; i < mems.size(); i++) {
