@@ -650,7 +650,8 @@ final class ClientAgent implements Closeable {
                     continue; // that connect failed: try one of our own
                 }
                 try {
-                    c.members(); // still connected to a manager that answers
+                    // still connected to a manager that answers, within what a JVM of its own waits to connect
+                    c.ping(ClusterClient.DEFAULT_CONNECT_TIMEOUT);
                     return c.borrowed();
                 } catch (RuntimeException e) {
                     if (clients.remove(key, kept)) {

@@ -186,6 +186,14 @@ public final class ClusterClient implements AutoCloseable {
         return rpc;
     }
 
+    /**
+     * Asks the manager for the membership table and waits at most {@code timeout}: whether this connection still
+     * reaches a manager that answers (a hung one would hold a plain call for the whole call timeout).
+     */
+    public void ping(java.time.Duration timeout) {
+        rpc.call(ComponentHost.MANAGER_NODE, new MembersRequest(), timeout);
+    }
+
     /** The membership table: every registered component, ALIVE or DEAD, in node-id order. */
     public List<ComponentInfo> members() {
         return rpc.call(ComponentHost.MANAGER_NODE, new MembersRequest()).members();
