@@ -63,6 +63,23 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         /** Copies the resident page's 4096 bytes into {@code dst} (never touches an absent page). */
         void read(long va, MemorySegment dst);
 
+        /**
+         * Write-protects the resident pages of {@code [va, va+len)}, or lets stores through: one call (one TLB
+         * shootdown of the task) where {@link #writeProtect(long, boolean)} per page costs one each.
+         */
+        default void writeProtect(long va, long len, boolean protect) {
+            for (long p = va; p < va + len; p += PAGE) {
+                writeProtect(p, protect);
+            }
+        }
+
+        /** Copies the resident pages of {@code [va, va+len)} into {@code dst}, in one read where it can. */
+        default void read(long va, long len, MemorySegment dst) {
+            for (long p = va; p < va + len; p += PAGE) {
+                read(p, dst.asSlice(p - va, PAGE));
+            }
+        }
+
         /** Whether the task's memory file holds the page at {@code va} (a resident page, or one being installed). */
         boolean present(long va);
 
@@ -167,6 +184,10 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
     private record Failure(long page, boolean write, RuntimeException why) {
     }
 
+    /** Dirty victims of a prefetch at consecutive pages of one task. */
+    private record VictimRun(TaskPages task, long firstVpn, int pages) {
+    }
+
     private int setOf(long vpn) {
         return (int) vpn & setMask;
     }
@@ -198,18 +219,24 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
         final MemorySegment page;
         final MemorySegment victim;
         final MemorySegment[] prefetch;
-        /** The dirty victims of the prefetched pages' frames, written back in the batch that fetches the pages. */
-        final MemorySegment[] prefetchVictim;
+        /**
+         * The dirty victims of the prefetched pages' frames, written back in the batch that fetches the pages: one
+         * block, so a run of victims at consecutive addresses is read in one go.
+         */
+        final MemorySegment prefetchVictims;
 
         public Buffers(int prefetchPages) {
             page = arena.allocate(PAGE, PAGE);
             victim = arena.allocate(PAGE, PAGE);
             prefetch = new MemorySegment[prefetchPages];
-            prefetchVictim = new MemorySegment[prefetchPages];
             for (int i = 0; i < prefetchPages; i++) {
                 prefetch[i] = arena.allocate(PAGE, PAGE);
-                prefetchVictim[i] = arena.allocate(PAGE, PAGE);
             }
+            prefetchVictims = arena.allocate((long) Math.max(1, prefetchPages) * PAGE, PAGE);
+        }
+
+        MemorySegment prefetchVictim(int i) {
+            return prefetchVictims.asSlice((long) i * PAGE, PAGE);
         }
 
         @Override
@@ -356,8 +383,8 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                         k -> new StreamDetector(config.prefetchPages()));
         int[] lineFrames = null;
         int reserved = 0; // lineFrames[0 .. reserved) are this miss's (frameAsid -1 until filled)
-        TaskPages[] aheadVictimTask = null; // the dirty victims of lineFrames, dropped from their tasks once written back
-        long[] aheadVictimVpn = null;
+        // the runs of dirty victims of lineFrames (task, first vpn, pages), dropped from their tasks once written back
+        List<VictimRun> aheadVictims = List.of();
         try {
             // as the software ExCache: only a miss that continues a confirmed stream of the task's misses prefetches
             // (a random miss fetching the next pages would evict useful ones for pages nobody reads)
@@ -408,36 +435,44 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                 // free or had a clean victim is reserved and freed below.
                 reserved = Math.max(reserved, still);
                 lines = new ArrayList<>(still);
-                for (int i = 0; i < still; i++) {
+                for (int i = 0; i < still; ) {
                     int pf = lineFrames[i];
-                    long pv = vpn + (i + 1) * stride;
-                    if (frameAsid[pf] > 0) {
-                        // a dirty victim, as a miss's: protected against stores, copied out, written back in the batch
-                        // (one message per owner for all of them) before its frame takes the page, then dropped
-                        if (aheadVictimTask == null) {
-                            aheadVictimTask = new TaskPages[n];
-                            aheadVictimVpn = new long[n];
-                        }
-                        int va = frameAsid[pf];
-                        long vv = frameVpn[pf];
-                        TaskPages vt = tasks.get(va);
-                        MemorySegment data = null;
-                        if (vt != null) {
-                            vt.writeProtect(vv << SHIFT, true);
-                            vt.read(vv << SHIFT, buf.prefetchVictim[i]);
-                            data = buf.prefetchVictim[i];
-                            aheadVictimTask[i] = vt;
-                            aheadVictimVpn[i] = vv;
-                            flushes.increment();
-                        }
-                        int ps = pf / ways;
-                        free(ps, pf);
-                        evictions.increment();
-                        frameAsid[pf] = -1;
-                        lines.add(new LineBackend.PrefetchLine(pv, buf.prefetch[i], va, vv, data));
-                    } else {
-                        lines.add(new LineBackend.PrefetchLine(pv, buf.prefetch[i], 0, -1, null));
+                    if (frameAsid[pf] <= 0) {
+                        lines.add(new LineBackend.PrefetchLine(vpn + (i + 1) * stride, buf.prefetch[i], 0, -1, null));
+                        i++;
+                        continue;
                     }
+                    // Dirty victims, as a miss's: protected against stores, copied out, written back in the batch (one
+                    // message per owner for all of them) before their frames take the pages, then dropped. A stream's
+                    // victims are the pages it streamed before, at consecutive addresses: each run of them is protected,
+                    // read and dropped with one call each (a TLB shootdown of the task per call, not per page).
+                    int runAsid = frameAsid[pf];
+                    long first = frameVpn[pf];
+                    int end = i + 1;
+                    while (end < still && frameAsid[lineFrames[end]] == runAsid
+                            && frameVpn[lineFrames[end]] == first + (end - i)) {
+                        end++;
+                    }
+                    long bytes = (long) (end - i) * PAGE;
+                    TaskPages vt = tasks.get(runAsid);
+                    if (vt != null) {
+                        vt.writeProtect(first << SHIFT, bytes, true);
+                        vt.read(first << SHIFT, bytes, buf.prefetchVictims.asSlice((long) i * PAGE, bytes));
+                        if (aheadVictims.isEmpty()) {
+                            aheadVictims = new ArrayList<>(2);
+                        }
+                        aheadVictims.add(new VictimRun(vt, first, end - i));
+                        flushes.add(end - i);
+                    }
+                    for (int k = i; k < end; k++) {
+                        int frame = lineFrames[k];
+                        free(frame / ways, frame);
+                        evictions.increment();
+                        frameAsid[frame] = -1;
+                        lines.add(new LineBackend.PrefetchLine(vpn + (k + 1) * stride, buf.prefetch[k], runAsid,
+                                first + (k - i), vt != null ? buf.prefetchVictim(k) : null));
+                    }
+                    i = end;
                 }
             }
             LineBackend.BatchFill r;
@@ -454,10 +489,8 @@ public final class FaultExCache extends AbstractPageCache implements AutoCloseab
                     free(set, f);
                     evictions.increment();
                 }
-                for (int i = 0; aheadVictimTask != null && i < aheadVictimTask.length; i++) {
-                    if (aheadVictimTask[i] != null) { // so are the prefetched pages' victims
-                        aheadVictimTask[i].drop(aheadVictimVpn[i] << SHIFT, PAGE);
-                    }
+                for (VictimRun run : aheadVictims) { // so are the prefetched pages' victims
+                    run.task().drop(run.firstVpn() << SHIFT, (long) run.pages() * PAGE);
                 }
             }
             misses.increment();

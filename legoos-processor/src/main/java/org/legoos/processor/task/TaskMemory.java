@@ -306,6 +306,17 @@ public final class TaskMemory implements AutoCloseable {
         }
 
         @Override
+        public void writeProtect(long va, long len, boolean protect) {
+            try {
+                uffd.writeProtect(va, len, protect);
+            } catch (LinuxException e) {
+                if (!gone(e)) {
+                    throw e;
+                }
+            }
+        }
+
+        @Override
         public void wake(long va) {
             try {
                 uffd.wake(va, PAGE);
@@ -340,6 +351,15 @@ public final class TaskMemory implements AutoCloseable {
             long n = Linux.pread(memfd, dst.asSlice(0, PAGE), va);
             if (n != PAGE) {
                 throw new IllegalStateException("short read of page 0x" + Long.toHexString(va) + " of the task: " + n);
+            }
+        }
+
+        @Override
+        public void read(long va, long len, MemorySegment dst) {
+            long n = Linux.pread(memfd, dst.asSlice(0, len), va);
+            if (n != len) {
+                throw new IllegalStateException("short read of pages 0x" + Long.toHexString(va) + " (+" + len
+                        + " bytes) of the task: " + n);
             }
         }
 

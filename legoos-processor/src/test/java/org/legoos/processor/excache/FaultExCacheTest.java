@@ -56,6 +56,29 @@ class FaultExCacheTest {
             }
         }
 
+        /** Calls of the ranged write-protect and the pages they covered (a stream's victims come in runs). */
+        int rangeProtects;
+        int rangeProtectedPages;
+
+        @Override
+        public void writeProtect(long va, long len, boolean protect) {
+            assertThat(len % PAGE).isZero();
+            rangeProtects++;
+            rangeProtectedPages += (int) (len / PAGE);
+            for (long p = va; p < va + len; p += PAGE) {
+                assertThat(resident).as("protecting an absent page 0x%x", p).containsKey(p);
+                writeProtect(p, protect);
+            }
+        }
+
+        @Override
+        public void read(long va, long len, MemorySegment dst) {
+            assertThat(dst.byteSize()).isEqualTo(len);
+            for (long p = va; p < va + len; p += PAGE) {
+                read(p, dst.asSlice(p - va, PAGE));
+            }
+        }
+
         @Override
         public void wake(long va) {
         }
@@ -194,6 +217,8 @@ class FaultExCacheTest {
         assertThat(cache.stats().misses() - missesBefore).as("misses of the update pass").isLessThan(pages / 3);
         assertThat(backend.prefetchVictimFlushes.get()).isGreaterThan(pages / 2);
         assertThat(backend.overlaps.get()).isZero();
+        assertThat(t.rangeProtectedPages).as("the victims are protected in runs").isEqualTo((int) backend.prefetchVictimFlushes.get())
+                .isGreaterThan(t.rangeProtects); // runs of up to 3 pages here (a prefetch of 4 over 4 sets)
 
         backend.failNextBatch(new IllegalStateException("memory component 3 lost"));
         int poisonedAt = -1;
