@@ -49,12 +49,17 @@ class FileCacheFailoverTest {
         return java.util.Arrays.copyOf(out.array(), out.position());
     }
 
-    @ParameterizedTest
-    @EnumSource(value = ProcessorMode.class, names = {"THREAD", "PROCESS"})
-    void theFilesOfAVNodeOutliveItsCacheAndWhatTheCacheTookIsReportedOnce(ProcessorMode mode) throws Exception {
+    /** Skips a process-mode case on a host without process mode; thread mode runs everywhere. */
+    private static void assumeModeRuns(ProcessorMode mode) {
         org.junit.jupiter.api.Assumptions.assumeTrue(mode == ProcessorMode.THREAD
                 || org.legoos.processor.task.HostSupport.decide(ProcessorMode.AUTO).mode() == ProcessorMode.PROCESS,
                 "no process mode on this host");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ProcessorMode.class, names = {"THREAD", "PROCESS"})
+    void theFilesOfAVNodeOutliveItsCacheAndWhatTheCacheTookIsReportedOnce(ProcessorMode mode) throws Exception {
+        assumeModeRuns(mode);
         try (LocalCluster c = LocalCluster.start(spec(mode))) {
             VNodeInfo v = c.createVNode("v");
             int dead = v.cacheMemoryNode();
@@ -136,9 +141,7 @@ class FileCacheFailoverTest {
     @ParameterizedTest
     @EnumSource(value = ProcessorMode.class, names = {"THREAD", "PROCESS"})
     void aProgramReadsOnThroughACacheComponentThatHangs(ProcessorMode mode) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(mode == ProcessorMode.THREAD
-                || org.legoos.processor.task.HostSupport.decide(ProcessorMode.AUTO).mode() == ProcessorMode.PROCESS,
-                "no process mode on this host");
+        assumeModeRuns(mode);
         try (LocalCluster c = LocalCluster.start(spec(mode), java.util.Map.of("rereader", Rereader.class))) {
             VNodeInfo v = c.createVNode("v");
             int hung = v.cacheMemoryNode();
