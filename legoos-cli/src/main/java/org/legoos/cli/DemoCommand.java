@@ -36,20 +36,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "WHERE", description = "Where word count reads its text: memory (copied into "
             + "disaggregated memory first, as Phoenix maps its input and the paper measured it; default) or file (read through "
             + "the vNode's file system: the working set is the hash tables alone, accessed at random).",
-            defaultValue = "memory", converter = InputConverter.class)
+            defaultValue = "memory")
     WordCountDemo.Input input;
-
-    /** Case-insensitive {@link WordCountDemo.Input}, with the valid values in the error. */
-    static final class InputConverter implements picocli.CommandLine.ITypeConverter<WordCountDemo.Input> {
-        @Override
-        public WordCountDemo.Input convert(String value) {
-            try {
-                return WordCountDemo.Input.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("expected memory or file, got '" + value + "'");
-            }
-        }
-    }
 
     @Override
     public Integer call() throws Exception {
